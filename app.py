@@ -1,0 +1,36 @@
+"""The application factory: `flask --app app run`, or `gunicorn 'app:create_app()'`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+import commands
+import settings
+import views
+from outside.mail import mail_sender
+from outside.sms import SmsOutbox
+from outside.storage import Store
+from rules.clock import Clock
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_prefixed_env()
+    app.config.update(config or {})
+    try:
+        settings.check(app.config)
+    except settings.ConfigError as error:
+        raise SystemExit(f"Configuration invalide : {error}") from None
+
+    store = Store(app.config["DATABASE"])
+    clock = Clock(app.config["TODAY"])
+    app.extensions.update(
+        store=store,
+        clock=clock,
+        sms=SmsOutbox(store, clock),
+        mail=mail_sender(app.config, store, clock),
+    )
+    views.register(app)
+    commands.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Outside systems (storage, SMS, mail…), each behind one small interface with a local default."""

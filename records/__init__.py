@@ -1,0 +1,1 @@
+"""Reading and writing the service's records (établissements, élèves, responsables) in storage."""

@@ -1,0 +1,90 @@
+"""Settings: defaults, overridden by FLASK_* environment variables, then by the caller; checked
+once at start so a bad value stops the service with a clear message instead of a traceback."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+DEFAULTS = {
+    "SECRET_KEY": None,
+    "DATABASE": str(ROOT / "data" / "teleservices.json"),
+    "DEV_PAGES": False,
+    "TODAY": None,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": None,
+    "MAIL_SENDER": "ne-pas-repondre@teleservices.localhost",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "PERMANENT_SESSION_LIFETIME": 30 * 60,
+    "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+
+class ConfigError(Exception):
+    """A setting the service cannot start with; the message says which and why, in French."""
+
+
+def check(config: dict) -> None:
+    """Validate and normalise the settings in place."""
+    config["TODAY"] = _check_today(config.get("TODAY"))
+    config["SECRET_KEY"] = _check_secret_key(config)
+    config["DATABASE"] = _check_database(config.get("DATABASE"))
+    config["MAIL_PORT"] = _check_mail(config.get("MAIL_SERVER"), config.get("MAIL_PORT"))
+
+
+def _check_today(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"TODAY doit être une date au format AAAA-MM-JJ (reçu : {value!r})."
+        ) from None
+
+
+def _check_secret_key(config: dict) -> str:
+    key = config.get("SECRET_KEY")
+    if config.get("TESTING") and not key:
+        return secrets.token_hex(32)
+    if config.get("DEV_PAGES") and not key:
+        return DEV_SECRET_KEY
+    if not key or key == DEV_SECRET_KEY or len(str(key)) < 32:
+        raise ConfigError(
+            "SECRET_KEY manquante ou trop faible : donnez au moins 32 caractères aléatoires, "
+            "par exemple FLASK_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    return str(key)
+
+
+def _check_database(value) -> str:
+    if not value:
+        raise ConfigError("DATABASE doit donner le chemin du fichier de la base.")
+    path = Path(value)
+    if path.is_dir():
+        raise ConfigError(f"DATABASE désigne un dossier, pas un fichier : {path}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"Le dossier de DATABASE n'existe pas : {folder}")
+    return str(path)
+
+
+def _check_mail(server, port) -> int | None:
+    if not server:
+        return None
+    try:
+        number = int(port or 25)
+    except (TypeError, ValueError):
+        raise ConfigError(f"MAIL_PORT doit être un numéro de port (reçu : {port!r}).") from None
+    if not 0 < number < 65536:
+        raise ConfigError(f"MAIL_PORT doit être compris entre 1 et 65535 (reçu : {number}).")
+    return number
