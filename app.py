@@ -7,14 +7,14 @@ from flask import Flask
 import commands
 import settings
 import views
-from outside.mail import mail_sender
+from outside.mail import MailOutbox, mail_sender
 from outside.sms import SmsOutbox
 from outside.storage import Store
 from rules.clock import Clock
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_prefixed_env()
     app.config.update(config or {})
@@ -25,11 +25,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     store = Store(app.config["DATABASE"])
     clock = Clock(app.config["TODAY"])
+    outboxes = {"sms": SmsOutbox(store, clock), "mail": MailOutbox(store, clock)}
     app.extensions.update(
         store=store,
         clock=clock,
-        sms=SmsOutbox(store, clock),
-        mail=mail_sender(app.config, store, clock),
+        outboxes=outboxes,
+        sms=outboxes["sms"],
+        mail=mail_sender(app.config, outboxes["mail"]),
     )
     views.register(app)
     commands.register(app)

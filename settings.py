@@ -61,7 +61,8 @@ def _check_secret_key(config: dict) -> str:
     if not key or key == DEV_SECRET_KEY or len(str(key)) < 32:
         raise ConfigError(
             "SECRET_KEY manquante ou trop faible : donnez au moins 32 caractères aléatoires, "
-            "par exemple FLASK_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')."
+            "par exemple FLASK_SECRET_KEY=$(python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))')."
         )
     return str(key)
 

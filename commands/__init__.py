@@ -2,6 +2,10 @@
 
 from flask import Flask
 
+from commands.demo import demo
+from commands.roster import roster
+
 
 def register(app: Flask) -> None:
-    pass
+    app.cli.add_command(roster)
+    app.cli.add_command(demo)

@@ -50,8 +50,7 @@ class Both:
             sender.send(to, subject, body)
 
 
-def mail_sender(config: dict, store: Store, clock: Clock) -> MailSender:
-    outbox = MailOutbox(store, clock)
+def mail_sender(config: dict, outbox: MailOutbox) -> MailSender:
     if not config["MAIL_SERVER"]:
         return outbox
     smtp = SmtpMailer(config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_SENDER"])

@@ -57,7 +57,9 @@ class Store:
                 if snapshot.changed:
                     self._replace(snapshot.data)
         except Timeout as error:
-            raise StorageError(f"la base {self.path} est verrouillée depuis trop longtemps") from error
+            raise StorageError(
+                f"la base {self.path} est verrouillée depuis trop longtemps"
+            ) from error
 
     @contextmanager
     def reading(self) -> Iterator[TinyDB]:

@@ -5,7 +5,9 @@ from app import create_app
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "DATABASE": str(tmp_path / "db.json"), "TODAY": "2026-09-14"})
+    return create_app(
+        {"TESTING": True, "DATABASE": str(tmp_path / "db.json"), "TODAY": "2026-09-14"}
+    )
 
 
 @pytest.fixture

@@ -1,7 +1,31 @@
 """One blueprint per journey: HTTP and forms only; the rules live in `rules/`."""
 
 from flask import Flask
+from flask_compress import Compress
+from flask_wtf import CSRFProtect
+
+from views import assets, dev, errors, info, login, security
+from views.rendering import htmx
 
 
 def register(app: Flask) -> None:
-    pass
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    app.config.setdefault(
+        "COMPRESS_MIMETYPES",
+        [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+        ],
+    )
+    Compress(app)
+    CSRFProtect(app)
+    htmx.init_app(app)
+    app.jinja_env.globals["asset_url"] = assets.asset_url
+    security.register(app)
+    errors.register(app)
+    for blueprint in (assets.bp, login.bp, info.bp, dev.bp):
+        app.register_blueprint(blueprint)

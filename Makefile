@@ -1,0 +1,55 @@
+# Two commands for a newcomer: `make run` and `make test` (each does the set-up first).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DSFR := node_modules/@gouvfr/dsfr/dist
+# What the DSFR pages use: minified CSS and ES modules, fonts, icons, favicon.
+DSFR_FILES := \( -name '*.min.css' ! -name '*.legacy.*' ! -name '*.print.*' ! -name '*.main.*' \
+	-o -name '*.module.min.js' -o -name '*.woff2' -o -name '*.svg' -o -name '*.ico' -o -name '*.png' \)
+# Where Playwright cannot download its own browser, the system's Chromium is used (see e2e/conftest.py).
+E2E_WORKERS ?= 2
+export FLASK_APP := app
+
+.PHONY: setup run test unit e2e measure lint clean
+
+setup: $(VENV)/.installed static/vendor/.copied
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@command -v chromium >/dev/null || $(BIN)/python -m playwright install chromium \
+		|| echo "Pas de navigateur Playwright téléchargeable ici : installez le paquet chromium."
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+static/vendor/.copied: node_modules/.package-lock.json
+	rm -rf static/vendor
+	mkdir -p static/vendor/htmx static/vendor/dsfr
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cd $(DSFR) && find core component icons favicon fonts -type f $(DSFR_FILES) \
+		-exec cp --parents {} $(CURDIR)/static/vendor/dsfr/ \;
+	touch $@
+
+run: setup
+	$(BIN)/flask demo seed
+	FLASK_DEV_PAGES=true FLASK_SESSION_COOKIE_SECURE=false $(BIN)/flask run --port 5000
+
+unit: setup
+	$(BIN)/pytest tests -q
+
+e2e: setup
+	$(BIN)/pytest e2e -q -n $(E2E_WORKERS)
+
+test: unit e2e
+
+measure: setup
+	$(BIN)/python -m e2e.measure
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,61 @@
+"""Chromium for the tests: Playwright's own build where it could be downloaded, the system's
+otherwise (Debian's `chromium`), with the flags a closed network and a root user need."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def launch_options(playwright_executable: str) -> dict:
+    options = {"args": CHROMIUM_FLAGS}
+    if not Path(playwright_executable).exists():
+        system = shutil.which("chromium") or shutil.which("chromium-browser")
+        if system is None:
+            raise RuntimeError(
+                "Aucun Chromium : lancez `playwright install chromium` "
+                "ou installez le paquet chromium."
+            )
+        options["executable_path"] = system
+    return options
+
+
+_axe = Axe()
+
+
+def assert_accessible(page, step: str) -> None:
+    """Fail on any WCAG 2.1 A/AA violation that axe-core finds on the page as it is now."""
+    results = _axe.run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, f"{step} :\n{results.generate_report()}"
+
+
+def assert_accessible_without_js(page, step: str) -> None:
+    """axe needs JavaScript, which this page has off: scan the same answer, at the same address
+    and size, in a page that runs axe but refuses the service's own scripts."""
+    html = page.content()
+    context = page.context.browser.new_context(
+        viewport=page.viewport_size, base_url=page.url, locale="fr-FR"
+    )
+    try:
+        clone = context.new_page()
+        clone.route("**/*.js", lambda route: route.abort())
+        clone.route(page.url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        clone.goto(page.url)
+        assert_accessible(clone, step)
+    finally:
+        context.close()

@@ -1,0 +1,52 @@
+"""Error pages in French, for every HTTP error and any unexpected failure: never a raw traceback."""
+
+from flask import Flask
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from views.rendering import render_page, wants_fragment
+
+MESSAGES = {
+    400: ("Requête invalide", "La demande envoyée n'a pas pu être traitée."),
+    404: ("Page non trouvée", "La page que vous cherchez est introuvable. Vérifiez l'adresse."),
+    405: ("Méthode non autorisée", "Cette page ne peut pas être utilisée de cette façon."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    429: (
+        "Trop de tentatives",
+        "Vous avez fait trop de tentatives. Réessayez dans quelques minutes.",
+    ),
+    500: ("Erreur inattendue", "Désolé, le service rencontre un problème. Réessayez plus tard."),
+}
+CSRF_MESSAGE = (
+    "Votre session a expiré ou le formulaire n'est plus valide. Revenez à la page précédente, "
+    "rechargez-la puis recommencez."
+)
+
+
+def error_page(status: int, detail: str | None = None):
+    heading, text = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    response = render_page(
+        "errors/error.html",
+        "main",
+        title=heading,
+        status=status,
+        heading=heading,
+        text=detail or text,
+        code=status,
+    )
+    if wants_fragment():
+        # An htmx request that failed shows the error in place of the page's content.
+        response.headers["HX-Retarget"] = "#contenu"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def handle_http_error(error: HTTPException):
+    if isinstance(error, CSRFError):
+        return error_page(400, CSRF_MESSAGE)
+    return error_page(error.code or 500)
+
+
+def register(app: Flask) -> None:
+    # Flask logs an unexpected exception, then hands this handler an InternalServerError.
+    app.register_error_handler(HTTPException, handle_http_error)

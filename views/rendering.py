@@ -1,0 +1,70 @@
+"""A page and its fragments live in one template: a plain request gets the page, an htmx request
+gets only the named block (with its <title>, which htmx moves into the document head)."""
+
+from __future__ import annotations
+
+from flask import make_response, render_template
+from flask_htmx import HTMX
+from jinja2_fragments.flask import render_block
+from markupsafe import escape
+
+htmx = HTMX()
+
+BASE_STYLESHEETS = [
+    "vendor/dsfr/core/core.min.css",
+    "vendor/dsfr/component/logo/logo.min.css",
+    "vendor/dsfr/component/link/link.min.css",
+    "vendor/dsfr/component/skiplink/skiplink.min.css",
+    "vendor/dsfr/component/header/header.min.css",
+    "vendor/dsfr/component/footer/footer.min.css",
+]
+BASE_SCRIPTS = ["vendor/htmx/htmx.min.js", "vendor/dsfr/core/core.module.min.js"]
+
+# What each kind of page adds to the base: only the DSFR components it uses are downloaded.
+COMPONENTS = {
+    "form": ["button", "form", "input", "alert"],
+    "password": ["checkbox", "password"],
+    "connect": ["connect"],
+    "table": ["table"],
+}
+COMPONENT_SCRIPTS = {"password": ["vendor/dsfr/component/password/password.module.min.js"]}
+
+
+def assets_for(kinds: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    stylesheets = list(BASE_STYLESHEETS)
+    scripts = list(BASE_SCRIPTS)
+    for kind in kinds:
+        for name in COMPONENTS[kind]:
+            path = f"vendor/dsfr/component/{name}/{name}.min.css"
+            if path not in stylesheets:
+                stylesheets.append(path)
+        scripts += COMPONENT_SCRIPTS.get(kind, [])
+    return stylesheets, scripts
+
+
+def wants_fragment() -> bool:
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+def render_page(
+    template: str,
+    block: str,
+    *,
+    title: str,
+    status: int = 200,
+    components: tuple[str, ...] = (),
+    **context,
+):
+    """Render `template` whole, or only `block` for htmx; both from the same context."""
+    if wants_fragment():
+        body = f"<title>{escape(title)} — Téléservices</title>" + render_block(
+            template, block, title=title, **context
+        )
+    else:
+        stylesheets, scripts = assets_for(components)
+        body = render_template(
+            template, title=title, stylesheets=stylesheets, scripts=scripts, **context
+        )
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
