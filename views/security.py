@@ -1,6 +1,6 @@
 """Security headers on every answer (see web-conventions.md)."""
 
-from flask import Flask, request
+from flask import Flask, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -29,5 +29,14 @@ def add_security_headers(response):
     return response
 
 
+def expire_when_idle(response):
+    # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request (the cookie
+    # is renewed on each one); only sessions that hold something, so static files set no cookie.
+    if session and not session.permanent:
+        session.permanent = True
+    return response
+
+
 def register(app: Flask) -> None:
+    app.after_request(expire_when_idle)
     app.after_request(add_security_headers)
