@@ -19,35 +19,46 @@ class Visit:
         return sum(size for _, size in self.requests)
 
 
-def visit(page, url: str) -> Visit:
-    """Navigate to `url` and sum Chromium's own count of bytes received per network request."""
-    cdp = page.context.new_cdp_session(page)
+def visit(context, url: str) -> Visit:
+    """Open `url` in a new tab and sum Chromium's own count of bytes received per request."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     urls: dict[str, str] = {}
+    cached: set[str] = set()
     result = Visit()
 
     def sent(event):
         urls[event["requestId"]] = event["request"]["url"]
 
+    def from_cache(event):
+        cached.add(event["requestId"])
+
+    def received(event):
+        if event["response"].get("fromDiskCache") or event["response"].get("fromPrefetchCache"):
+            cached.add(event["requestId"])
+
     def finished(event):
         url = urls.get(event["requestId"], "")
-        # Inline data: URLs and answers from the memory cache never touch the network.
-        if url.startswith("http") and event["encodedDataLength"] > 0:
+        # data: URLs and answers from the browser's cache never touch the network.
+        if url.startswith("http") and event["requestId"] not in cached:
             result.requests.append((url, int(event["encodedDataLength"])))
 
     cdp.on("Network.requestWillBeSent", sent)
+    cdp.on("Network.requestServedFromCache", from_cache)
+    cdp.on("Network.responseReceived", received)
     cdp.on("Network.loadingFinished", finished)
     page.goto(url, wait_until="networkidle")
-    page.wait_for_timeout(300)
+    # The favicon is fetched after the load event: wait for it to be counted in this visit.
+    page.wait_for_timeout(500)
     cdp.detach()
+    page.close()
     return result
 
 
 def first_and_repeat_visit(context, url: str) -> tuple[Visit, Visit]:
-    page = context.new_page()
-    first = visit(page, url)
-    repeat = visit(page, url)
-    return first, repeat
+    """Two visits in two tabs of one browser profile: the second finds the first's cache."""
+    return visit(context, url), visit(context, url)
 
 
 def report(name: str, visit: Visit) -> str:
