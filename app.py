@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from flask import Flask
 
 import commands
@@ -21,7 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     try:
         settings.check(app.config)
     except settings.ConfigError as error:
-        raise SystemExit(f"Configuration invalide : {error}") from None
+        message = f"Configuration invalide : {error}"
+        print(message, file=sys.stderr)
+        raise settings.StartRefused(message) from None
 
     store = Store(app.config["DATABASE"])
     clock = Clock(app.config["TODAY"])

@@ -31,12 +31,34 @@ class ConfigError(Exception):
     """A setting the service cannot start with; the message says which and why, in French."""
 
 
+class StartRefused(SystemExit):
+    """Stops the process with status 4, the status by which a gunicorn worker says "the app
+    failed to load": its master then stops, instead of booting new workers forever."""
+
+    def __init__(self, message: str):
+        super().__init__(4)
+        self.message = message
+
+
 def check(config: dict) -> None:
     """Validate and normalise the settings in place."""
+    config["DEV_PAGES"] = _check_flag("DEV_PAGES", config.get("DEV_PAGES"))
     config["TODAY"] = _check_today(config.get("TODAY"))
     config["SECRET_KEY"] = _check_secret_key(config)
     config["DATABASE"] = _check_database(config.get("DATABASE"))
     config["MAIL_PORT"] = _check_mail(config.get("MAIL_SERVER"), config.get("MAIL_PORT"))
+
+
+def _check_flag(name: str, value) -> bool:
+    # FLASK_DEV_PAGES=False or =off arrives as a string, which Python would take as true.
+    if isinstance(value, bool) or value in (None, 0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} doit valoir true ou false (reçu : {value!r}).")
 
 
 def _check_today(value) -> date | None:
@@ -83,7 +105,7 @@ def _check_mail(server, port) -> int | None:
     if not server:
         return None
     try:
-        number = int(port or 25)
+        number = 25 if port in (None, "") else int(port)
     except (TypeError, ValueError):
         raise ConfigError(f"MAIL_PORT doit être un numéro de port (reçu : {port!r}).") from None
     if not 0 < number < 65536:

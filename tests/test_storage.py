@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from outside.storage import Store, StorageError
+from outside.storage import StorageError, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,14 +120,19 @@ def test_reading_cannot_write(tmp_path):
 def test_a_broken_file_is_reported_clearly(tmp_path):
     path = tmp_path / "db.json"
     path.write_text("{pas du json")
-    with pytest.raises(StorageError, match="n'est pas un fichier JSON valide"):
-        with Store(path).reading():
-            pass
+    with (
+        pytest.raises(StorageError, match="n'est pas un fichier JSON valide"),
+        Store(path).reading(),
+    ):
+        pass
 
 
 def test_a_lock_held_too_long_is_reported_clearly(tmp_path):
     path = tmp_path / "db.json"
     holder, waiter = Store(path), Store(path, lock_timeout=0.2)
-    with holder.transaction(), pytest.raises(StorageError, match="verrouillée"):
-        with waiter.transaction():
-            pass
+    with (
+        holder.transaction(),
+        pytest.raises(StorageError, match="verrouillée"),
+        waiter.transaction(),
+    ):
+        pass

@@ -45,7 +45,8 @@ def asset_url(filename: str) -> str:
 def file(digest: str, filename: str):
     folder = static_folder()
     path = (folder / filename).resolve()
-    if not path.is_relative_to(folder) or not path.is_file():
+    hidden = any(part.startswith(".") for part in filename.split("/"))
+    if hidden or not path.is_relative_to(folder) or not path.is_file():
         abort(404)
     response = Response(path.read_bytes(), mimetype=mimetypes.guess_type(path.name)[0])
     if digest == unit_digest(folder, unit_of(filename)):

@@ -44,7 +44,12 @@ def error_page(status: int, detail: str | None = None):
 def handle_http_error(error: HTTPException):
     if isinstance(error, CSRFError):
         return error_page(400, CSRF_MESSAGE)
-    return error_page(error.code or 500)
+    response = error_page(error.code or 500)
+    # Keep what the error itself says in headers (a 405's Allow, a 401's WWW-Authenticate…).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def register(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Security headers on every answer (see web-conventions.md)."""
 
 from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -37,6 +38,17 @@ def expire_when_idle(response):
     return response
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Static files are cached by everyone for a year: their answers never carry the session
+    cookie (a shared cache would hand it to others) nor `Vary: Cookie` (the cookie changes on
+    every request, so browsers would download them again each time)."""
+
+    def save_session(self, app, session, response):
+        if request.blueprint != "assets":
+            super().save_session(app, session, response)
+
+
 def register(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.after_request(expire_when_idle)
     app.after_request(add_security_headers)

@@ -1,0 +1,283 @@
+"""Settings: a bad value stops the service at start with a French message naming the setting,
+never a traceback; the environment (FLASK_*) overrides the defaults."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import settings
+from app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_KEY = "3f9a1c0e7b2d4a6f8e1c3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d0f2a"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """The tests choose every FLASK_* variable; none leaks in from the shell (or the Makefile)."""
+    for name in list(os.environ):
+        if name.startswith("FLASK_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def database(tmp_path):
+    return str(tmp_path / "db.json")
+
+
+def refusal(config: dict) -> str:
+    """The message create_app stops with; it must be a plain message, without a chained error."""
+    with pytest.raises(SystemExit) as stopped:
+        create_app(config)
+    assert stopped.value.code == 4
+    message = stopped.value.message
+    assert message.startswith("Configuration invalide : ")
+    assert "Traceback" not in message
+    assert stopped.value.__cause__ is None
+    assert stopped.value.__suppress_context__ is True
+    return message
+
+
+# Refusals -----------------------------------------------------------------------------------
+
+
+def test_no_secret_key_in_production_is_refused(database):
+    message = refusal({"DATABASE": database})
+    assert "SECRET_KEY manquante ou trop faible" in message
+    assert "FLASK_SECRET_KEY=" in message
+
+
+def test_a_short_secret_key_is_refused(database):
+    message = refusal({"DATABASE": database, "SECRET_KEY": "a" * 31})
+    assert "SECRET_KEY" in message
+
+
+def test_the_development_key_is_refused_in_production(database):
+    message = refusal({"DATABASE": database, "SECRET_KEY": settings.DEV_SECRET_KEY})
+    assert "SECRET_KEY" in message
+
+
+def test_the_development_key_is_refused_from_the_environment(monkeypatch, database):
+    monkeypatch.setenv("FLASK_SECRET_KEY", settings.DEV_SECRET_KEY)
+    assert "SECRET_KEY" in refusal({"DATABASE": database})
+
+
+@pytest.mark.parametrize("today", ["14/09/2026", "2026-02-30", "demain"])
+def test_today_must_be_an_iso_date(database, today):
+    message = refusal({"DATABASE": database, "SECRET_KEY": GOOD_KEY, "TODAY": today})
+    assert message == (
+        "Configuration invalide : TODAY doit être une date au format AAAA-MM-JJ "
+        f"(reçu : {today!r})."
+    )
+
+
+def test_database_cannot_be_a_folder(tmp_path):
+    message = refusal({"DATABASE": str(tmp_path), "SECRET_KEY": GOOD_KEY})
+    assert message == (
+        f"Configuration invalide : DATABASE désigne un dossier, pas un fichier : {tmp_path}"
+    )
+
+
+def test_database_folder_must_exist(tmp_path):
+    missing = tmp_path / "absent" / "db.json"
+    message = refusal({"DATABASE": str(missing), "SECRET_KEY": GOOD_KEY})
+    assert message == (
+        f"Configuration invalide : Le dossier de DATABASE n'existe pas : {tmp_path / 'absent'}"
+    )
+
+
+def test_database_folder_from_the_environment_must_exist(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLASK_DATABASE", str(tmp_path / "absent" / "db.json"))
+    assert "DATABASE" in refusal({"SECRET_KEY": GOOD_KEY})
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [
+        ("vingt-cinq", "MAIL_PORT doit être un numéro de port (reçu : 'vingt-cinq')."),
+        ("25a", "MAIL_PORT doit être un numéro de port (reçu : '25a')."),
+        (70000, "MAIL_PORT doit être compris entre 1 et 65535 (reçu : 70000)."),
+        (-1, "MAIL_PORT doit être compris entre 1 et 65535 (reçu : -1)."),
+        (0, "MAIL_PORT doit être compris entre 1 et 65535 (reçu : 0)."),
+    ],
+)
+def test_mail_port_must_be_a_port_number(database, port, expected):
+    config = {"DATABASE": database, "SECRET_KEY": GOOD_KEY, "MAIL_SERVER": "127.0.0.1"}
+    message = refusal({**config, "MAIL_PORT": port})
+    assert message == f"Configuration invalide : {expected}"
+
+
+def test_mail_port_from_the_environment_must_be_in_range(monkeypatch, database):
+    monkeypatch.setenv("FLASK_MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setenv("FLASK_MAIL_PORT", "99999")
+    assert "MAIL_PORT" in refusal({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+
+
+@pytest.mark.parametrize("value", ["peut-être", "2"])
+def test_dev_pages_must_be_true_or_false(monkeypatch, database, value):
+    monkeypatch.setenv("FLASK_DEV_PAGES", value)
+    message = refusal({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert "DEV_PAGES doit valoir true ou false" in message
+
+
+# Starts -------------------------------------------------------------------------------------
+
+
+def test_development_starts_without_a_key_on_the_development_key(database):
+    app = create_app({"DATABASE": database, "DEV_PAGES": True})
+    assert app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY
+    assert app.config["DEV_PAGES"] is True
+
+
+def test_production_starts_with_a_real_key(database):
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert app.config["SECRET_KEY"] == GOOD_KEY
+    assert app.config["DEV_PAGES"] is False
+    assert app.config["MAIL_PORT"] is None
+    assert app.test_client().get("/connexion").status_code == 200
+
+
+def test_tests_start_without_a_key_on_a_random_one(database):
+    first = create_app({"DATABASE": database, "TESTING": True})
+    second = create_app({"DATABASE": database, "TESTING": True})
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] not in (second.config["SECRET_KEY"], settings.DEV_SECRET_KEY)
+
+
+def test_today_sets_the_clock(database):
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY, "TODAY": "2026-09-14"})
+    assert app.config["TODAY"] == date(2026, 9, 14)
+    assert app.extensions["clock"].today() == date(2026, 9, 14)
+
+
+def test_without_today_the_clock_is_the_real_one(database):
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert app.config["TODAY"] is None
+    assert app.extensions["clock"].today() in {date.today(), *_neighbours(date.today())}
+
+
+def _neighbours(day: date) -> set[date]:
+    # The clock is in Paris time; the machine's may be a day apart around midnight.
+    return {date.fromordinal(day.toordinal() - 1), date.fromordinal(day.toordinal() + 1)}
+
+
+def test_mail_port_defaults_to_25_with_a_server(database):
+    config = {"DATABASE": database, "SECRET_KEY": GOOD_KEY, "MAIL_SERVER": "127.0.0.1"}
+    assert create_app(config).config["MAIL_PORT"] == 25
+
+
+# The environment --------------------------------------------------------------------------
+
+
+def test_environment_overrides_the_defaults(monkeypatch, tmp_path):
+    database = tmp_path / "from-env.json"
+    monkeypatch.setenv("FLASK_TODAY", "2027-01-05")
+    monkeypatch.setenv("FLASK_DATABASE", str(database))
+    monkeypatch.setenv("FLASK_DEV_PAGES", "true")
+    monkeypatch.setenv("FLASK_MAIL_SERVER", "mail.example.org")
+    monkeypatch.setenv("FLASK_MAIL_PORT", "2525")
+    app = create_app()
+    assert app.config["DATABASE"] == str(database)
+    assert app.extensions["store"].path == database
+    assert app.extensions["clock"].today() == date(2027, 1, 5)
+    assert app.config["DEV_PAGES"] is True
+    assert app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY
+    assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("mail.example.org", 2525)
+
+
+def test_environment_key_is_used(monkeypatch, database):
+    monkeypatch.setenv("FLASK_SECRET_KEY", GOOD_KEY)
+    assert create_app({"DATABASE": database}).config["SECRET_KEY"] == GOOD_KEY
+
+
+@pytest.mark.parametrize("value", ["false", "False", "off", "0", "no"])
+def test_dev_pages_off_from_the_environment(monkeypatch, database, value):
+    # "False" or "off" are not JSON: Flask keeps them as strings, which must not mean true
+    # (dev pages in production, on the public development key).
+    monkeypatch.setenv("FLASK_DEV_PAGES", value)
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert app.config["DEV_PAGES"] is False
+    assert app.test_client().get("/dev/sms").status_code == 404
+
+
+def test_dev_pages_off_from_the_environment_still_needs_a_key(monkeypatch, database):
+    monkeypatch.setenv("FLASK_DEV_PAGES", "False")
+    assert "SECRET_KEY" in refusal({"DATABASE": database})
+
+
+def test_caller_overrides_the_environment(monkeypatch, database):
+    monkeypatch.setenv("FLASK_TODAY", "2027-01-05")
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY, "TODAY": "2026-09-14"})
+    assert app.extensions["clock"].today() == date(2026, 9, 14)
+
+
+# Real commands ----------------------------------------------------------------------------
+
+
+def production_environment(tmp_path) -> dict:
+    """The current environment without any FLASK_* setting, on a temporary database."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FLASK_")}
+    env["FLASK_DATABASE"] = str(tmp_path / "db.json")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def test_flask_command_stops_with_a_message_and_no_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "routes"],
+        cwd=ROOT,
+        env=production_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Configuration invalide : SECRET_KEY manquante ou trop faible" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "/connexion" not in result.stdout
+
+
+def run_gunicorn(tmp_path, *options: str) -> tuple[int | None, str]:
+    """Start gunicorn on the app; return its exit code (None if it had to be stopped because it
+    kept booting workers that stop) and what it wrote on stderr."""
+    log = tmp_path / "gunicorn.log"
+    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", "127.0.0.1:0"]
+    with log.open("w") as stderr:
+        server = subprocess.Popen(
+            [*command, *options, "app:create_app()"],
+            cwd=ROOT,
+            env=production_environment(tmp_path),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        deadline = time.monotonic() + 20
+        try:
+            while server.poll() is None and time.monotonic() < deadline:
+                if log.read_text().count("Booting worker") >= 3:
+                    break  # a crash loop: the master respawns the worker forever
+                time.sleep(0.1)
+        finally:
+            code = server.poll()
+            if code is None:
+                server.terminate()
+                server.wait(timeout=10)
+    return code, log.read_text()
+
+
+def test_gunicorn_preloading_the_app_stops_with_a_message_and_no_traceback(tmp_path):
+    code, stderr = run_gunicorn(tmp_path, "--preload")
+    assert code not in (None, 0), stderr
+    assert "Configuration invalide : SECRET_KEY manquante ou trop faible" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_gunicorn_stops_with_a_message_and_no_traceback(tmp_path):
+    code, stderr = run_gunicorn(tmp_path)
+    assert "Configuration invalide : SECRET_KEY manquante ou trop faible" in stderr
+    assert "Traceback" not in stderr
+    assert code not in (None, 0), stderr
