@@ -24,6 +24,8 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": 30 * 60,
     "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
+    "LOGIN_RATE_LIMIT": "30 per minute; 300 per hour",
+    "SMS_PER_NUMBER_PER_DAY": 5,
 }
 
 

@@ -86,6 +86,27 @@ def parse_mobile(text: str, region: str = "FR") -> str:
     raise PhoneError(NOT_MOBILE, "not_mobile")
 
 
+_ERROR_PRECEDENCE = ("missing", "not_a_number", "landline", "not_mobile", "foreign", "invalid")
+# The regions a number typed in national form may belong to, metropolitan first.
+_NATIONAL_READINGS = ("FR", "GP", "MQ", "GF", "RE", "YT")
+
+
+def mobile_candidates(text: str) -> list[str]:
+    """Every French mobile a parent may mean by `text` when the school is not known yet:
+    "0694 20 12 34" is a Guyane number to a parent in Cayenne, a metropolitan one in Lyon.
+    Raises PhoneError, as a metropolitan reading would, when it is no mobile anywhere."""
+    candidates, errors = [], []
+    for region in _NATIONAL_READINGS:
+        try:
+            candidates.append(parse_mobile(text, region))
+        except PhoneError as error:
+            errors.append(error)
+    if not candidates:
+        # "0594 30 00 00" is invalid in Lyon but a landline in Cayenne: say the most telling.
+        raise min(errors, key=lambda error: _ERROR_PRECEDENCE.index(error.kind))
+    return list(dict.fromkeys(candidates))
+
+
 def mask_mobile(e164: str) -> str:
     """The national form with the middle groups hidden: "06 •• •• •• 78", "0694 •• •• 34"."""
     number = phonenumbers.parse(e164, None)

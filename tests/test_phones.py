@@ -131,3 +131,29 @@ def test_special_rate_number_is_not_a_mobile():
 )
 def test_mask_mobile(e164, masked):
     assert mask_mobile(e164) == masked
+
+
+def test_mobile_candidates_read_a_national_number_in_every_french_region():
+    from rules.phones import mobile_candidates
+
+    assert mobile_candidates("0694 20 12 34") == ["+594694201234"]
+    assert mobile_candidates("06 12 34 56 78") == ["+33612345678"]
+    assert mobile_candidates("+594 694 20 12 34") == ["+594694201234"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("04 72 00 00 00", "landline"),
+        ("0594 30 00 00", "landline"),
+        ("abc", "not_a_number"),
+        ("06 12", "invalid"),
+        ("", "missing"),
+    ],
+)
+def test_mobile_candidates_explain_a_refusal(typed, kind):
+    from rules.phones import PhoneError, mobile_candidates
+
+    with pytest.raises(PhoneError) as refused:
+        mobile_candidates(typed)
+    assert refused.value.kind == kind

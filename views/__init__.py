@@ -4,7 +4,7 @@ from flask import Flask
 from flask_compress import Compress
 from flask_wtf import CSRFProtect
 
-from views import assets, dev, errors, info, login, security
+from views import assets, dev, errors, info, login, registration, security, services
 from views.rendering import htmx
 
 
@@ -24,8 +24,9 @@ def register(app: Flask) -> None:
     Compress(app)
     CSRFProtect(app)
     htmx.init_app(app)
+    login.limiter.init_app(app)
     app.jinja_env.globals["asset_url"] = assets.asset_url
     security.register(app)
     errors.register(app)
-    for blueprint in (assets.bp, login.bp, info.bp, dev.bp):
+    for blueprint in (assets.bp, login.bp, registration.bp, services.bp, info.bp, dev.bp):
         app.register_blueprint(blueprint)

@@ -1,16 +1,26 @@
-"""The login page (§1): FranceConnect, the ÉduConnect form, and the way to create an account."""
+"""The login page (§1): FranceConnect, the ÉduConnect form, and the way to create an account;
+signing in and out."""
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, current_app, redirect, session, url_for
+from flask_htmx import make_response as htmx_response
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from views.rendering import render_page
+from records import accounts
+from rules import lockout
+from views.auth import current_account, sign_in_session
+from views.rendering import render_page, wants_fragment
 
 bp = Blueprint("login", __name__)
+# Per IP address, on top of the lock of each account (5 failures): enough for the parents of a
+# school sharing one connection, not for guessing passwords across accounts.
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
 
 LOGIN_COMPONENTS = ("form", "password", "connect")
-GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
+SIGNED_OUT = "Vous êtes déconnecté."
 
 
 class LoginForm(FlaskForm):
@@ -22,7 +32,7 @@ class LoginForm(FlaskForm):
     )
 
 
-def login_page(form: LoginForm, status: int = 200, failure: str | None = None):
+def login_page(form: LoginForm, status: int = 200, failure: str | None = None, notice=None):
     first_error = next((name for name, field in form._fields.items() if field.errors), None)
     return render_page(
         "login.html",
@@ -32,26 +42,47 @@ def login_page(form: LoginForm, status: int = 200, failure: str | None = None):
         components=LOGIN_COMPONENTS,
         form=form,
         failure=failure,
+        notice=notice,
         focus=first_error or ("identifiant" if failure else None),
     )
 
 
 @bp.get("/")
 def home():
-    return redirect(url_for("login.show"))
+    return redirect(url_for("services.home" if current_account() else "login.show"))
 
 
 @bp.get("/connexion")
 def show():
-    return login_page(LoginForm())
+    return login_page(LoginForm(formdata=None), notice=session.pop("notice", None))
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 @bp.post("/connexion")
+@limiter.limit(login_rate_limit, methods=["POST"])
 def sign_in():
     form = LoginForm()
     if not form.validate_on_submit():
         return login_page(form, status=422)
-    # No ÉduConnect account can be signed in yet: every pair is unknown (accounts come with the
-    # self-registration journey). The message never tells which of the two was wrong.
+    store, clock = current_app.extensions["store"], current_app.extensions["clock"]
+    result = accounts.sign_in(store, form.identifiant.data, form.mot_de_passe.data, clock.now())
     form.mot_de_passe.data = None
-    return login_page(form, status=422, failure=GENERIC_FAILURE)
+    if result.outcome is accounts.SignInOutcome.LOCKED:
+        return login_page(form, status=422, failure=lockout.locked_message(result.until))
+    if not result.ok:
+        return login_page(form, status=422, failure=lockout.FAILED)
+    sign_in_session(result.account["id"])
+    destination = url_for("services.home")
+    if wants_fragment():
+        return htmx_response(redirect=destination)
+    return redirect(destination, code=303)
+
+
+@bp.post("/deconnexion")
+def sign_out():
+    session.clear()
+    session["notice"] = SIGNED_OUT
+    return redirect(url_for("login.show"), code=303)

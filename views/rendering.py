@@ -26,6 +26,8 @@ COMPONENTS = {
     "password": ["checkbox", "password"],
     "connect": ["connect"],
     "table": ["table"],
+    "stepper": ["stepper"],
+    "card": ["card"],
 }
 COMPONENT_SCRIPTS = {"password": ["vendor/dsfr/component/password/password.module.min.js"]}
 

@@ -1,0 +1,392 @@
+"""Accounts (journeys §0, §1, §2): responsables found by phone and name across schools, their
+children, one account per person with an identifiant never reused, and signing in."""
+
+import json
+import multiprocessing
+from datetime import date, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from commands.demo import DEMO_ROSTER
+from outside.storage import Store
+from records import accounts
+from records.accounts import (
+    AccountExists,
+    SignIn,
+    SignInOutcome,
+    account_of,
+    children_of,
+    create_account,
+    find_by_id,
+    find_by_identifiant,
+    find_responsables,
+    sign_in,
+)
+from records.roster import RESPONSABLES, import_roster
+from rules.clock import PARIS
+from rules.passwords import hash_password
+from rules.roster import parse_roster_bytes
+
+NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
+PASSWORD = "Vacances-Ete2026!"
+# A cheap argon2 cost for the accounts of these tests: verifying reads the cost from the hash.
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+FAST_HASH = hash_password(PASSWORD, hasher=FAST)
+
+
+@pytest.fixture
+def demo(tmp_path) -> Store:
+    store = Store(tmp_path / "db.json")
+    report = parse_roster_bytes(DEMO_ROSTER.read_bytes(), date(2026, 9, 14))
+    assert report.errors == []
+    import_roster(store, report.rows)
+    return store
+
+
+def ids(records: list[dict]) -> list[int]:
+    return [record["id"] for record in records]
+
+
+def sophie(store: Store) -> list[dict]:
+    return find_responsables(store, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
+
+
+def register(store: Store, responsables: list[dict], password_hash=FAST_HASH, **changes) -> dict:
+    first = responsables[0]
+    arguments = {
+        "prenom": first["prenom"],
+        "nom": first["nom"],
+        "telephone": first["telephone"],
+        "password_hash": password_hash,
+        "method": "auto-inscription",
+        "now": NOW,
+        **changes,
+    }
+    return create_account(store, ids(responsables), **arguments)
+
+
+# -- Finding responsables and children -----------------------------------------------------------
+
+
+def test_a_responsable_is_found_by_phone_and_name_typed_loosely(demo):
+    found = find_responsables(demo, "+33612345678", "LEFEVRE DALMEIDA", " sophie ")
+    assert len(found) == 1
+    assert found[0]["prenom"] == "Sophie" and found[0]["uai"] == "0691234A"
+    assert isinstance(found[0]["id"], int)
+    assert found == sophie(demo)
+
+
+@pytest.mark.parametrize(
+    "telephone, nom, prenom",
+    [
+        ("+33612345679", "Lefèvre-D'Almeida", "Sophie"),  # another phone
+        ("+33612345678", "Lefèvre", "Sophie"),  # part of the name
+        ("+33612345678", "Lefèvre-D'Almeida", "Julien"),  # the other parent's name
+        ("0612345678", "Lefèvre-D'Almeida", "Sophie"),  # not E.164
+    ],
+)
+def test_no_match_without_the_same_phone_and_the_whole_name(demo, telephone, nom, prenom):
+    assert find_responsables(demo, telephone, nom, prenom) == []
+
+
+def test_a_parent_in_two_schools_is_found_in_both(demo):
+    found = find_responsables(demo, "+33645127833", "da silva", "francois")
+    assert sorted(record["uai"] for record in found) == ["0691234A", "0973123Z"]
+
+
+def test_children_across_two_schools(demo):
+    francois = find_responsables(demo, "+33645127833", "Da Silva", "François")
+    assert children_of(demo, ids(francois)) == [
+        {
+            "prenom": "Lucas",
+            "nom": "Da Silva",
+            "ine": "0691400654P",
+            "classe": "5eA",
+            "niveau": "5e",
+            "date_naissance": "2014-08-30",
+            "uai": "0691234A",
+            "etablissement_nom": "Collège Concorde",
+        },
+        {
+            "prenom": "Emma",
+            "nom": "Da Silva",
+            "ine": "0971200135S",
+            "classe": "3eB",
+            "niveau": "3e",
+            "date_naissance": "2012-04-17",
+            "uai": "0973123Z",
+            "etablissement_nom": "Collège des Palmistes",
+        },
+    ]
+
+
+def test_children_are_distinct_and_sorted_by_first_name_within_a_school(demo):
+    julien = find_responsables(demo, "+33781452290", "Lefèvre-D'Almeida", "Julien")
+    both_parents = ids(sophie(demo)) + ids(julien)
+    assert [child["prenom"] for child in children_of(demo, both_parents)] == ["Hugo", "Léa"]
+    assert children_of(demo, []) == []
+    assert children_of(demo, [9999]) == []
+
+
+# -- Creating accounts ---------------------------------------------------------------------------
+
+
+def test_an_account_is_created_active_with_a_new_identifiant(demo):
+    responsables = sophie(demo)
+    account = register(demo, responsables)
+    assert account["identifiant"] == "s.lefevredalmeida1"
+    assert account == {
+        "id": account["id"],
+        "identifiant": "s.lefevredalmeida1",
+        "password_hash": FAST_HASH,
+        "state": "actif",
+        "method": "auto-inscription",
+        "franceconnect_sub": None,
+        "email": None,
+        "email_confirmed": False,
+        "responsables": ids(responsables),
+        "prenom": "Sophie",
+        "nom": "Lefèvre-D'Almeida",
+        "telephone": "+33612345678",
+        "failures": 0,
+        "locked_until": None,
+        "activated_at": "2026-09-14T18:05:00+02:00",
+        "created_at": "2026-09-14T18:05:00+02:00",
+    }
+    assert account_of(demo, ids(responsables)) == account
+    assert find_by_identifiant(demo, "s.lefevredalmeida1") == account
+
+
+def test_account_of_finds_the_account_by_any_of_its_responsables(demo):
+    francois = find_responsables(demo, "+33645127833", "Da Silva", "François")
+    account = register(
+        demo, francois, method="franceconnect", password_hash=None, franceconnect_sub="sub-francois"
+    )
+    assert account["identifiant"] == "f.dasilva1"
+    assert account["franceconnect_sub"] == "sub-francois"
+    assert account_of(demo, [francois[1]["id"]])["id"] == account["id"]
+    assert account_of(demo, [francois[0]["id"], 9999])["id"] == account["id"]
+    assert account_of(demo, ids(sophie(demo))) is None
+    assert account_of(demo, []) is None
+
+
+def test_one_account_per_person(demo):
+    francois = find_responsables(demo, "+33645127833", "Da Silva", "François")
+    first = register(demo, francois[:1])
+    with pytest.raises(AccountExists) as caught:
+        register(demo, francois)  # one of the two already has an account
+    assert caught.value.account["id"] == first["id"]
+    with pytest.raises(AccountExists):
+        register(demo, francois[:1])
+
+
+def test_a_franceconnect_identity_is_linked_to_one_account_only(demo):
+    register(demo, sophie(demo), franceconnect_sub="sub-1", method="franceconnect")
+    julien = find_responsables(demo, "+33781452290", "Lefèvre-D'Almeida", "Julien")
+    with pytest.raises(AccountExists):
+        register(demo, julien, franceconnect_sub="sub-1", method="franceconnect")
+
+
+def test_same_base_gets_the_next_number(demo):
+    with demo.transaction() as db:
+        table = db.table(RESPONSABLES)
+        other = table.insert(
+            {
+                **table.get(doc_id=sophie(demo)[0]["id"]),
+                "telephone": "+33600000001",
+                "prenom": "Sarah",
+            }
+        )
+    register(demo, sophie(demo))
+    sarah = register(
+        demo,
+        [{"id": other, "prenom": "Sarah", "nom": "Lefevre Dalmeida", "telephone": "+33600000001"}],
+    )
+    assert sarah["identifiant"] == "s.lefevredalmeida2"
+
+
+def test_an_identifiant_is_never_given_again_even_after_the_account_is_deleted(demo):
+    first = register(demo, sophie(demo))
+    with demo.transaction() as db:
+        db.table(accounts.ACCOUNTS).remove(doc_ids=[first["id"]])
+    again = register(demo, sophie(demo))
+    assert again["identifiant"] == "s.lefevredalmeida2"
+    with demo.reading() as db:
+        used = [doc["identifiant"] for doc in db.table(accounts.USED_IDENTIFIERS).all()]
+    assert used == ["s.lefevredalmeida1", "s.lefevredalmeida2"]
+
+
+def test_bad_requests_write_nothing(demo, tmp_path):
+    before = (tmp_path / "db.json").read_text()
+    with pytest.raises(ValueError):
+        register(demo, sophie(demo), method="courrier")
+    with pytest.raises(ValueError):
+        create_account(demo, [9999], "Jean", "Durand", "+33600000000", None, "franceconnect", NOW)
+    with pytest.raises(ValueError):
+        create_account(demo, [], "Jean", "Durand", "+33600000000", None, "franceconnect", NOW)
+    with pytest.raises(ValueError):
+        register(demo, sophie(demo), now=datetime(2026, 9, 14, 18, 5))
+    assert (tmp_path / "db.json").read_text() == before
+
+
+def create_durand(path: str, responsable_id: int, start) -> None:
+    start.wait()
+    create_account(
+        Store(path, lock_timeout=60),
+        [responsable_id],
+        "Marc",
+        "Durand",
+        f"+3360000000{responsable_id}",
+        None,
+        "franceconnect",
+        NOW,
+    )
+
+
+def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(tmp_path):
+    path = str(tmp_path / "db.json")
+    store = Store(path)
+    with store.transaction() as db:
+        table = db.table(RESPONSABLES)
+        durands = [
+            table.insert(
+                {
+                    "uai": "0691234A",
+                    "nom": "Durand",
+                    "prenom": "Marc",
+                    "telephone": f"+3360000000{n}",
+                    "eleves": [],
+                }
+            )
+            for n in range(4)
+        ]
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    workers = [context.Process(target=create_durand, args=(path, n, start)) for n in durands]
+    for process in workers:
+        process.start()
+    start.set()
+    for process in workers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+
+    with store.reading() as db:
+        made = db.table(accounts.ACCOUNTS).all()
+    assert sorted(account["identifiant"] for account in made) == [
+        "m.durand1",
+        "m.durand2",
+        "m.durand3",
+        "m.durand4",
+    ]
+    assert sorted(account["responsables"][0] for account in made) == durands
+
+
+# -- Finding and signing in ----------------------------------------------------------------------
+
+
+def test_an_account_is_found_by_its_id(demo):
+    account = register(demo, sophie(demo))
+    assert find_by_id(demo, account["id"]) == account
+    assert find_by_id(demo, account["id"] + 1) is None
+
+
+def test_an_identifiant_is_found_however_typed(demo):
+    account = register(demo, sophie(demo))
+    assert find_by_identifiant(demo, "  S.LefevreDalmeida1 ")["id"] == account["id"]
+    assert find_by_identifiant(demo, "s.lefevredalmeida2") is None
+    assert find_by_identifiant(demo, "s.lefevredalmeida") is None
+    assert find_by_identifiant(demo, "") is None
+
+
+def test_the_right_password_signs_in(demo):
+    account = register(demo, sophie(demo), password_hash=hash_password(PASSWORD))
+    result = sign_in(demo, " S.LEFEVREDALMEIDA1", PASSWORD, NOW)
+    assert result.outcome is SignInOutcome.OK and result.ok
+    assert result.account["id"] == account["id"]
+
+
+def test_a_wrong_password_fails(demo):
+    register(demo, sophie(demo))
+    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD + "x", NOW) == SignIn(SignInOutcome.FAILED)
+    assert find_by_identifiant(demo, "s.lefevredalmeida1")["failures"] == 1
+
+
+def test_an_unknown_identifiant_spends_one_password_check(demo, monkeypatch):
+    checked = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    assert sign_in(demo, "personne1", PASSWORD, NOW) == SignIn(SignInOutcome.FAILED)
+    assert len(checked) == 1 and checked[0].startswith("$argon2id$")
+    # The stand-in hash costs what a real one does.
+    assert "m=65536,t=3" in checked[0]
+
+
+def test_signing_in_refuses_a_time_without_zone(demo):
+    with pytest.raises(ValueError):
+        sign_in(demo, "personne1", PASSWORD, datetime(2026, 9, 14, 18, 5))
+
+
+def test_an_account_without_a_password_cannot_sign_in_with_one(demo):
+    register(
+        demo,
+        sophie(demo),
+        password_hash=None,
+        method="franceconnect",
+        franceconnect_sub="sub-sophie",
+    )
+    assert sign_in(demo, "s.lefevredalmeida1", "", NOW).outcome is SignInOutcome.FAILED
+
+
+def test_an_account_blocked_by_the_school_cannot_sign_in(demo):
+    account = register(demo, sophie(demo))
+    with demo.transaction() as db:
+        db.table(accounts.ACCOUNTS).update({"state": "bloqué"}, doc_ids=[account["id"]])
+    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, NOW).outcome is SignInOutcome.FAILED
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(demo):
+    register(demo, sophie(demo))
+    for _ in range(4):
+        assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW).outcome is SignInOutcome.FAILED
+    fifth = sign_in(demo, "s.lefevredalmeida1", "faux", NOW)
+    assert fifth == SignIn(SignInOutcome.LOCKED, until=NOW + timedelta(minutes=15))
+
+    # Even the right password is refused during the lock, and no try counts.
+    during = NOW + timedelta(minutes=14, seconds=59)
+    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, during).outcome is SignInOutcome.LOCKED
+    assert sign_in(demo, "s.lefevredalmeida1", "faux", during).outcome is SignInOutcome.LOCKED
+
+    after = NOW + timedelta(minutes=15)
+    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, after).ok
+    assert find_by_identifiant(demo, "s.lefevredalmeida1")["locked_until"] is None
+
+
+def test_a_success_resets_the_failures(demo):
+    register(demo, sophie(demo))
+    for _ in range(4):
+        sign_in(demo, "s.lefevredalmeida1", "faux", NOW)
+    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, NOW).ok
+    assert find_by_identifiant(demo, "s.lefevredalmeida1")["failures"] == 0
+    for _ in range(4):
+        assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW).outcome is SignInOutcome.FAILED
+
+
+def test_the_lock_limits_are_parameters(demo):
+    register(demo, sophie(demo))
+    limits = {"max_failures": 2, "lock_duration": timedelta(minutes=1)}
+    assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW, **limits).outcome is (
+        SignInOutcome.FAILED
+    )
+    assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW, **limits) == SignIn(
+        SignInOutcome.LOCKED, until=NOW + timedelta(minutes=1)
+    )
+
+
+def test_the_database_never_holds_a_password_in_clear(demo, tmp_path):
+    register(demo, sophie(demo))
+    sign_in(demo, "s.lefevredalmeida1", PASSWORD, NOW)
+    sign_in(demo, "s.lefevredalmeida1", "Autre-Essai-2026!", NOW)
+    text = (tmp_path / "db.json").read_text()
+    assert PASSWORD not in text and "Autre-Essai-2026!" not in text
+    assert json.loads(text)["comptes"]

@@ -1,0 +1,53 @@
+"""Identifiants (journeys §0): initial + "." + family name, ASCII, cut at 20, then a number."""
+
+import pytest
+
+from rules.identifiers import base_identifier, first_free
+
+
+@pytest.mark.parametrize(
+    "prenom, nom, base",
+    [
+        ("Sophie", "Lefèvre-D'Almeida", "s.lefevredalmeida"),
+        ("Éric", "Rousseau", "e.rousseau"),
+        ("François", "Da Silva", "f.dasilva"),
+        ("Aminata", "N'Diaye", "a.ndiaye"),
+        ("Marie-Josée", "Horth", "m.horth"),
+        ("Nadège", "Saint-Cyr", "n.saint" + "cyr"),
+        ("Zoé", "Lœuillet", "z.loeuillet"),
+        ("Ægir", "Strauß", "a.strauss"),
+        ("Inès", "BENALI", "i.benali"),
+        ("  Karim ", " Benali  ", "k.benali"),
+        ("Anaïs", "O\u2019Connor", "a.oconnor"),
+        ("Jean", "Dupont 2", "j.dupont"),
+    ],
+)
+def test_base_identifier(prenom, nom, base):
+    assert base_identifier(prenom, nom) == base
+
+
+def test_the_base_is_cut_at_twenty_characters():
+    assert base_identifier("Jean", "Abcdefghijklmnopqrstuvwxyz") == "j.abcdefghijklmnopqr"
+    assert len(base_identifier("Jean", "Abcdefghijklmnopqrstuvwxyz")) == 20
+    assert base_identifier("Maëlys", "De La Tour-D'Auvergne-Lauraguais") == "m.delatourdauvergnel"
+    assert base_identifier("Jean", "Abcdefghijklmnopqrstuvwxyz", max_length=8) == "j.abcdef"
+
+
+def test_a_name_without_latin_letters_cannot_make_an_identifiant():
+    with pytest.raises(ValueError):
+        base_identifier("Иван", "Durand")
+    with pytest.raises(ValueError):
+        base_identifier("Marc", "-")
+
+
+def test_first_free_is_the_smallest_number_from_one():
+    assert first_free("m.durand", set()) == "m.durand1"
+    assert first_free("m.durand", {"m.durand1"}) == "m.durand2"
+    assert first_free("m.durand", {"m.durand1", "m.durand2", "m.durand4"}) == "m.durand3"
+    assert first_free("m.durand", {"m.durand2", "m.durand"}) == "m.durand1"
+    assert first_free("m.durand", {"m.dupont1", "m.durand1"}) == "m.durand2"
+
+
+def test_the_number_comes_after_the_cut():
+    base = base_identifier("Jean", "Abcdefghijklmnopqrstuvwxyz")
+    assert first_free(base, {f"{base}1"}) == "j.abcdefghijklmnopqr2"

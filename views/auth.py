@@ -1,0 +1,33 @@
+"""Who is signed in: the account id kept in the session, nothing else."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, redirect, session, url_for
+
+from records.accounts import find_by_id
+
+
+def sign_in_session(account_id: int) -> None:
+    # A new session on sign-in: nothing from before (journey, CSRF token) carries over.
+    session.clear()
+    session["compte"] = account_id
+
+
+def current_account() -> dict | None:
+    account_id = session.get("compte")
+    if account_id is None:
+        return None
+    return find_by_id(current_app.extensions["store"], account_id)
+
+
+def account_required(view):
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        account = current_account()
+        if account is None:
+            return redirect(url_for("login.show"))
+        return view(account, *args, **kwargs)
+
+    return guarded
