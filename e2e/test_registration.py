@@ -109,9 +109,8 @@ def test_self_registration_on_a_phone(phone, app_server):
     check(page, "mes services")
 
     page.get_by_role("button", name="Se déconnecter").click()
-    expect(page.get_by_role("alert").or_(page.get_by_role("status"))).to_contain_text(
-        "Vous êtes déconnecté."
-    )
+    expect(page.get_by_role("status")).to_contain_text("Vous êtes déconnecté.")
+    check(page, "déconnecté")
     page.goto("/mes-services")
     expect(page).to_have_url(re.compile("/connexion$"))
 

@@ -275,16 +275,19 @@ def submit_enfants():
         return children_page(state, 422, typed={}, errors={}, failure=failure)
 
     children = accounts.children_of(store(), state["responsables"])
-    typed, errors = {}, {}
+    typed, errors, mismatch = {}, {}, False
     for child in children:
         ine = child["ine"]
         parts = [request.form.get(f"{part}-{ine}", "").strip() for part in DATE_PARTS]
         typed[ine] = parts
         try:
             if birthdates.parse(*parts).isoformat() != child["date_naissance"]:
-                errors[ine] = WRONG_DATE
+                errors[ine], mismatch = WRONG_DATE, True
         except birthdates.BirthDateError as error:
             errors[ine] = error.message
+    if errors and not mismatch:
+        # A missing or unreadable date is a typo, not a wrong guess: it costs no try.
+        return children_page(state, 422, typed=typed, errors=errors)
     if errors:
         until = journeys.record_failed_submission(store(), block_keys(state), now())
         failure = birthdates.blocked_message(until) if until else None
