@@ -27,7 +27,7 @@ def account_required(view):
     def guarded(*args, **kwargs):
         account = current_account()
         if account is None:
-            return redirect(url_for("login.show"))
+            return redirect(url_for("login.show"), code=303)
         return view(account, *args, **kwargs)
 
     return guarded

@@ -337,6 +337,9 @@ def password_rules():
     state, elsewhere = guard("mot_de_passe")
     if elsewhere:
         return elsewhere
+    if not wants_fragment():
+        # Only the rules block can be drawn here: a whole page needs the step's form.
+        return redirect(url_for("inscription.mot_de_passe"), code=303)
     typed = request.form.get("mot_de_passe", "")
     return render_page(
         "registration/mot_de_passe.html",
@@ -395,7 +398,7 @@ def submit_mot_de_passe():
 @account_required
 def termine(account):
     if not session.get("compte_cree"):
-        return redirect(url_for("services.home"))
+        return redirect(url_for("services.home"), code=303)
     return step_page("termine", identifiant=account["identifiant"])
 
 

@@ -1,0 +1,413 @@
+"""Signing in with an ÉduConnect identifiant and password (journeys §1) and signing out, through
+HTTP: a new session on sign-in, one generic message for every failure, the lock of an account
+after 5 failures, and the limit per IP address."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from records import accounts
+from rules import lockout
+from rules.passwords import hash_password
+from tests.fake_clock import FakeClock, install
+from tests.markup import elements, texts
+from views import login
+
+HTMX = {"HX-Request": "true"}
+
+SOPHIE_PHONE = "+33612345678"
+SOPHIE_ID = "s.lefevredalmeida1"
+PASSWORD = "Rentree-2026!Ok"
+FAILED = "Identifiant ou mot de passe incorrect."
+LOCKED_UNTIL_10_15 = (
+    "Trop d'essais incorrects : votre compte est bloqué pendant 15 minutes. "
+    "Vous pourrez vous connecter à nouveau à 10 h 15, ou utiliser « Mot de passe oublié ? »."
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """The limiter is one module-level object: what a test counted must not reach the next."""
+    yield
+    login.limiter.reset()
+
+
+@pytest.fixture
+def seeded(runner):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def web(make_app, seeded, clock):
+    return install(make_app(WTF_CSRF_ENABLED=False), clock)
+
+
+@pytest.fixture
+def db(web):
+    return web.extensions["store"]
+
+
+@pytest.fixture
+def parent(web):
+    return web.test_client()
+
+
+def create(db, clock, nom: str, prenom: str, telephone: str, password: str = PASSWORD) -> dict:
+    found = accounts.find_responsables(db, telephone, nom, prenom)
+    assert found, (nom, prenom)
+    return accounts.create_account(
+        db,
+        [responsable["id"] for responsable in found],
+        prenom,
+        nom,
+        telephone,
+        hash_password(password),
+        "auto-inscription",
+        clock.now(),
+    )
+
+
+@pytest.fixture
+def sophie(db, clock):
+    account = create(db, clock, "Lefèvre-D'Almeida", "Sophie", SOPHIE_PHONE)
+    assert account["identifiant"] == SOPHIE_ID
+    return account
+
+
+# Reading the answers -----------------------------------------------------------------------
+
+
+def plain(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def alert(html: str, alert_id: str = "login-alert") -> str:
+    """The message of an alert (or, with "-statut", status) region, "" when it is empty."""
+    if re.search(rf'<div id="{alert_id}"[^>]*>\s*</div>', html):
+        return ""
+    found = re.search(
+        rf'<div id="{alert_id}"[^>]*>\s*<div class="fr-alert[^"]*"><p>(.*?)</p></div>\s*</div>',
+        html,
+        flags=re.S,
+    )
+    assert found, f"pas de zone d'alerte {alert_id}"
+    return plain(found.group(1))
+
+
+def messages(html: str, field_id: str) -> list[str]:
+    found = re.search(
+        rf'<div class="fr-messages-group" id="{field_id}-messages"[^>]*>(.*?)</div>',
+        html,
+        flags=re.S,
+    )
+    assert found, f"pas de messages pour {field_id}"
+    return [plain(text) for text in re.findall(r"<p [^>]*>(.*?)</p>", found.group(1))]
+
+
+def redirects_to(response, url: str) -> bool:
+    return response.status_code == 303 and response.headers["Location"] == url
+
+
+def sign_in(client, identifiant: str = SOPHIE_ID, password: str = PASSWORD, **options):
+    return client.post(
+        "/connexion", data={"identifiant": identifiant, "mot_de_passe": password}, **options
+    )
+
+
+def signed_in_as(client) -> int | None:
+    with client.session_transaction() as session:
+        return session.get("compte")
+
+
+# Signing in -------------------------------------------------------------------------------
+
+
+def test_right_password_signs_in_with_a_new_session(parent, sophie):
+    parent.get("/connexion")
+    with parent.session_transaction() as session:
+        session["marque"] = "avant la connexion"
+    before = parent.get_cookie("session").value
+
+    response = sign_in(parent)
+    assert redirects_to(response, "/mes-services")
+    assert parent.get_cookie("session").value != before
+    with parent.session_transaction() as session:
+        kept = {name: value for name, value in session.items() if name != "_permanent"}
+    assert kept == {"compte": sophie["id"]}
+
+    page = parent.get("/mes-services")
+    assert page.status_code == 200
+    assert SOPHIE_ID in plain(page.text)
+    assert texts(page.text, "h3") == ["Hugo Lefèvre-D'Almeida", "Léa Lefèvre-D'Almeida"]
+
+
+def test_htmx_sign_in_redirects_the_whole_page(parent, sophie):
+    response = sign_in(parent, headers=HTMX)
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/mes-services"
+    assert signed_in_as(parent) == sophie["id"]
+
+
+@pytest.mark.parametrize("typed", ["S.LEFEVREDALMEIDA1", "S.LefevreDalmeida1", f"  {SOPHIE_ID} "])
+def test_identifiant_is_case_insensitive(parent, sophie, typed):
+    assert redirects_to(sign_in(parent, typed), "/mes-services")
+    assert signed_in_as(parent) == sophie["id"]
+
+
+def test_password_is_case_sensitive(parent, sophie):
+    response = sign_in(parent, password=PASSWORD.upper())
+    assert response.status_code == 422
+    assert alert(response.text) == FAILED
+
+
+@pytest.mark.parametrize(
+    ("identifiant", "password"),
+    [
+        (SOPHIE_ID, "Mauvais-2026!mdp"),
+        ("s.lefevredalmeida2", PASSWORD),
+        ("inconnu", "Mauvais-2026!mdp"),
+        (SOPHIE_ID, PASSWORD + " "),
+    ],
+    ids=["wrong password", "unknown identifiant", "both wrong", "trailing space"],
+)
+def test_every_failure_says_the_same(parent, sophie, identifiant, password):
+    response = sign_in(parent, identifiant, password)
+    assert response.status_code == 422
+    assert alert(response.text) == FAILED
+    assert lockout.FAILED == FAILED
+    assert messages(response.text, "identifiant") == []
+    # The identifiant typed stays, never the password.
+    (field,) = elements(response.text, "input", name="identifiant")
+    assert field["value"] == identifiant
+    (secret,) = elements(response.text, "input", name="mot_de_passe")
+    assert "value" not in secret
+    assert password not in response.text
+    assert signed_in_as(parent) is None
+
+
+def test_unknown_and_wrong_look_alike(parent, sophie):
+    wrong = sign_in(parent, SOPHIE_ID, "Mauvais-2026!mdp")
+    unknown = sign_in(parent, "inconnu1", "Mauvais-2026!mdp")
+    assert wrong.status_code == unknown.status_code == 422
+    assert alert(wrong.text) == alert(unknown.text) == FAILED
+
+    def without_names_and_tokens(html: str) -> str:
+        html = html.replace(SOPHIE_ID, "X").replace("inconnu1", "X")
+        return re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
+
+    normalised = [without_names_and_tokens(response.text) for response in (wrong, unknown)]
+    assert normalised[0] == normalised[1]
+
+
+def test_missing_fields(parent, sophie):
+    response = parent.post("/connexion", data={})
+    assert response.status_code == 422
+    assert messages(response.text, "identifiant") == ["Indiquez votre identifiant."]
+    assert messages(response.text, "mot_de_passe") == ["Indiquez votre mot de passe."]
+    assert alert(response.text) == ""
+
+
+def test_failure_as_a_fragment(parent, sophie):
+    response = sign_in(parent, password="Mauvais-2026!mdp", headers=HTMX)
+    assert response.status_code == 422
+    assert "<html" not in response.text
+    assert response.text.startswith("<title>Connexion — Téléservices</title>")
+    assert alert(response.text) == FAILED
+    assert "HX-Redirect" not in response.headers
+
+
+# The lock after 5 failures ------------------------------------------------------------------
+
+
+def test_five_failures_lock_the_account_for_15_minutes(parent, web, db, clock, sophie):
+    for _ in range(4):
+        response = sign_in(parent, password="Mauvais-2026!mdp")
+        assert response.status_code == 422
+        assert alert(response.text) == FAILED
+    response = sign_in(parent, password="Mauvais-2026!mdp")
+    assert response.status_code == 422
+    assert alert(response.text) == LOCKED_UNTIL_10_15
+
+    # The right password is refused during the lock, and wrong ones do not make it longer.
+    clock.advance(minutes=10)
+    assert alert(sign_in(parent, password="Mauvais-2026!mdp").text) == LOCKED_UNTIL_10_15
+    clock.advance(minutes=4, seconds=59)
+    response = sign_in(parent)
+    assert response.status_code == 422
+    assert alert(response.text) == LOCKED_UNTIL_10_15
+    assert signed_in_as(parent) is None
+
+    # Another account is not concerned.
+    julien = create(db, clock, "Lefèvre-D'Almeida", "Julien", "+33781452290")
+    assert redirects_to(sign_in(web.test_client(), julien["identifiant"]), "/mes-services")
+
+    clock.advance(seconds=1)
+    assert redirects_to(sign_in(parent), "/mes-services")
+    assert signed_in_as(parent) == sophie["id"]
+
+
+def test_a_right_password_starts_the_count_again(parent, sophie):
+    for _ in range(4):
+        sign_in(parent, password="Mauvais-2026!mdp")
+    assert redirects_to(sign_in(parent), "/mes-services")
+    for _ in range(4):
+        assert alert(sign_in(parent, password="Mauvais-2026!mdp").text) == FAILED
+
+
+# Signing out -------------------------------------------------------------------------------
+
+
+def test_sign_out(parent, sophie):
+    sign_in(parent)
+    response = parent.post("/deconnexion")
+    assert redirects_to(response, "/connexion")
+    assert signed_in_as(parent) is None
+
+    page = parent.get("/connexion")
+    assert page.status_code == 200
+    assert alert(page.text, "login-alert-statut") == "Vous êtes déconnecté."
+    assert alert(page.text) == ""
+    # Said once only.
+    assert alert(parent.get("/connexion").text, "login-alert-statut") == ""
+
+    assert redirects_to(parent.get("/mes-services"), "/connexion")
+
+
+def test_sign_out_needs_a_post(parent, sophie):
+    sign_in(parent)
+    response = parent.get("/deconnexion")
+    assert response.status_code == 405
+    assert "Méthode non autorisée" in texts(response.text, "h1")
+    assert "POST" in response.headers["Allow"]
+    assert signed_in_as(parent) == sophie["id"]
+
+
+def test_services_need_a_signed_in_parent(parent):
+    assert redirects_to(parent.get("/mes-services"), "/connexion")
+
+
+def test_session_of_a_deleted_account(parent, db, sophie):
+    sign_in(parent)
+    with db.transaction() as tinydb:
+        tinydb.table(accounts.ACCOUNTS).remove(doc_ids=[sophie["id"]])
+    assert redirects_to(parent.get("/mes-services"), "/connexion")
+
+
+# The limit per IP address ------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited(make_app, seeded, clock):
+    return install(make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="3 per minute"), clock)
+
+
+def test_too_many_sign_ins_from_one_address(limited, clock):
+    create(limited.extensions["store"], clock, "Lefèvre-D'Almeida", "Sophie", SOPHIE_PHONE)
+    client = limited.test_client()
+    for _ in range(3):
+        assert sign_in(client, password="Mauvais-2026!mdp").status_code == 422
+    response = sign_in(client)  # even the right password
+    assert response.status_code == 429
+    assert texts(response.text, "title") == ["Trop de tentatives — Téléservices"]
+    assert texts(response.text, "h1") == ["Trop de tentatives"]
+    assert "Vous avez fait trop de tentatives. Réessayez dans quelques minutes." in plain(
+        response.text
+    )
+    assert signed_in_as(client) is None
+    # Only sign-in attempts are limited, and only from that address.
+    assert client.get("/connexion").status_code == 200
+    other = limited.test_client()
+    response = sign_in(other, environ_overrides={"REMOTE_ADDR": "192.0.2.7"})
+    assert redirects_to(response, "/mes-services")
+
+
+def test_too_many_htmx_sign_ins(limited):
+    client = limited.test_client()
+    for _ in range(3):
+        sign_in(client, "inconnu", "x", headers=HTMX)
+    response = sign_in(client, "inconnu", "x", headers=HTMX)
+    assert response.status_code == 429
+    assert "<html" not in response.text
+    assert response.headers["HX-Retarget"] == "#contenu"
+    assert "Trop de tentatives" in texts(response.text, "h1")
+
+
+# CSRF --------------------------------------------------------------------------------------
+
+
+def page_token(html: str) -> str:
+    tokens = {field["value"] for field in elements(html, "input", name="csrf_token")}
+    assert len(tokens) == 1, tokens
+    return tokens.pop()
+
+
+@pytest.fixture
+def guarded(make_app, seeded, clock):
+    return install(make_app(), clock)
+
+
+@pytest.mark.parametrize("token", [None, "pas-le-bon-jeton"])
+def test_sign_in_without_the_right_token(guarded, clock, token):
+    create(guarded.extensions["store"], clock, "Lefèvre-D'Almeida", "Sophie", SOPHIE_PHONE)
+    client = guarded.test_client()
+    client.get("/connexion")
+    data = {"identifiant": SOPHIE_ID, "mot_de_passe": PASSWORD}
+    if token:
+        data["csrf_token"] = token
+    response = client.post("/connexion", data=data)
+    assert response.status_code == 400
+    assert "Votre session a expiré" in plain(response.text)
+    assert signed_in_as(client) is None
+
+
+def test_sign_in_and_out_with_the_token(guarded, clock):
+    create(guarded.extensions["store"], clock, "Lefèvre-D'Almeida", "Sophie", SOPHIE_PHONE)
+    client = guarded.test_client()
+    token = page_token(client.get("/connexion").text)
+    data = {"identifiant": SOPHIE_ID, "mot_de_passe": PASSWORD, "csrf_token": token}
+    assert redirects_to(client.post("/connexion", data=data), "/mes-services")
+    # The session is new: the token of the login page is no longer valid.
+    assert client.post("/deconnexion", data={"csrf_token": token}).status_code == 400
+    services = client.get("/mes-services").text
+    token = page_token(services)
+    assert redirects_to(client.post("/deconnexion", data={"csrf_token": token}), "/connexion")
+
+
+# The whole way: a new account, then signing in with the identifiant it gave ----------------
+
+
+def test_sign_in_with_the_identifiant_of_a_new_account(parent, web):
+    data = {"nom": "Benali", "prenom": "Karim", "telephone": "06 23 45 67 89"}
+    assert redirects_to(parent.post("/inscription", data=data), "/inscription/code")
+    body = web.extensions["outboxes"]["sms"].newest_first()[0]["body"]
+    code = re.search(r"est ([0-9]{6})\.", body).group(1)
+    assert redirects_to(
+        parent.post("/inscription/code", data={"code": code}), "/inscription/enfants"
+    )
+    dates = {"jour-0691400789M": "21", "mois-0691400789M": "6", "annee-0691400789M": "2014"}
+    response = parent.post("/inscription/enfants", data=dates)
+    assert redirects_to(response, "/inscription/mot-de-passe")
+    response = parent.post(
+        "/inscription/mot-de-passe", data={"mot_de_passe": PASSWORD, "confirmation": PASSWORD}
+    )
+    assert redirects_to(response, "/inscription/compte-active")
+    identifiant = re.search(
+        r'id="identifiant-cree">([^<]+)</p>', parent.get("/inscription/compte-active").text
+    ).group(1)
+    assert identifiant == "k.benali1"
+    assert redirects_to(parent.post("/deconnexion"), "/connexion")
+
+    assert alert(sign_in(parent, identifiant, "Mauvais-2026!mdp").text) == FAILED
+    assert redirects_to(sign_in(parent, identifiant), "/mes-services")
+    page = parent.get("/mes-services").text
+    assert texts(page, "h3") == ["Inès Benali"]
+    assert "Collège Concorde — classe de 5eB" in plain(page)
