@@ -12,7 +12,7 @@ PASSWORD = "Cartable-Rentree-2026"
 
 
 def fill_date(page, child: str, day: str, month: str, year: str) -> None:
-    group = page.get_by_role("group", name=re.compile(f"Date de naissance de {child}"))
+    group = page.get_by_role("group", name=re.compile(f"Date de naissance d(e |'){child}"))
     group.get_by_label("Jour").fill(day)
     group.get_by_label("Mois").fill(month)
     group.get_by_label("Année").fill(year)

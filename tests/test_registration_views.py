@@ -17,7 +17,7 @@ from rules import birthdates, passwords, phones, sms_codes
 from rules.passwords import hash_password
 from tests.fake_clock import FakeClock, install
 from tests.markup import elements, texts
-from views import registration
+from views import registration, verification
 from views.errors import CSRF_MESSAGE
 
 HTMX = {"HX-Request": "true"}
@@ -255,7 +255,7 @@ def test_malformed_number_is_refused(parent, web, typed, message):
 def test_unknown_phone_and_name_pair(parent, web, fields):
     response = start(parent, **fields)
     assert response.status_code == 422
-    assert alert(response.text) == registration.NO_MATCH
+    assert alert(response.text) == verification.NO_MATCH
     assert alert(response.text).startswith("Nous ne trouvons pas de responsable")
     assert sms(web) == []
     assert journey_id(parent) is None
@@ -462,7 +462,7 @@ def test_new_code_waits_60_seconds(parent, web, clock):
     response = parent.post("/inscription/code/nouveau")
     assert response.status_code == 200
     assert alert(response.text) == ""
-    assert alert(response.text, "parcours-alerte-statut") == registration.NEW_CODE_SENT
+    assert alert(response.text, "parcours-alerte-statut") == verification.NEW_CODE_SENT
     assert len(sms(web)) == 2
     new = last_code(web)
     if new != old:  # one chance in a million that the two are the same
@@ -624,7 +624,7 @@ def test_children_page(parent, web):
     ]
     for ine in (HUGO, LEA):
         assert fieldset(html, ine)["class"] == "fr-fieldset"
-        for part in registration.DATE_PARTS:
+        for part in verification.DATE_PARTS:
             (field,) = elements(html, "input", name=f"{part}-{ine}")
             assert field["inputmode"] == "numeric"
 
@@ -636,7 +636,7 @@ def test_children_in_two_schools(parent, web):
     legends = [text.removesuffix(" Exemple : 14 3 2015") for text in texts(html, "legend")]
     assert legends == [
         "Date de naissance de Lucas — Collège Concorde",
-        "Date de naissance de Emma — Collège des Palmistes",
+        "Date de naissance d'Emma — Collège des Palmistes",
     ]
     lucas, emma = "0691400654P", "0971200135S"
     dates = {
@@ -667,7 +667,7 @@ def test_wrong_date_is_reported_on_its_child_only(parent, web):
     assert response.status_code == 422
     html = response.text
     assert fieldset(html, HUGO)["class"] == "fr-fieldset fr-fieldset--error"
-    assert messages(html, f"enfant-{HUGO}") == [registration.WRONG_DATE]
+    assert messages(html, f"enfant-{HUGO}") == [verification.WRONG_DATE]
     assert fieldset(html, LEA)["class"] == "fr-fieldset"
     assert messages(html, f"enfant-{LEA}") == []
     assert [field["name"] for field in elements(html, "input", aria_invalid="true")] == [
@@ -693,7 +693,7 @@ def test_wrong_date_is_reported_on_its_child_only(parent, web):
 )
 def test_unreadable_date_costs_no_try(parent, web, parts, message):
     to_children(parent, web)
-    names = [f"{part}-{HUGO}" for part in registration.DATE_PARTS]
+    names = [f"{part}-{HUGO}" for part in verification.DATE_PARTS]
     typed = {**RIGHT_DATES, **dict(zip(names, parts, strict=True))}
     for _ in range(3):
         response = parent.post("/inscription/enfants", data=typed)
@@ -732,7 +732,7 @@ def block_the_journey(parent) -> None:
     response = parent.post("/inscription/enfants", data=HUGO_WRONG)
     assert response.status_code == 422
     assert alert(response.text) == BLOCKED_UNTIL_10_30
-    assert messages(response.text, f"enfant-{HUGO}") == [registration.WRONG_DATE]
+    assert messages(response.text, f"enfant-{HUGO}") == [verification.WRONG_DATE]
 
 
 def test_three_wrong_submissions_block_the_journey(parent, web):
@@ -993,7 +993,7 @@ def test_errors_as_fragments(parent, web):
     response = parent.post("/inscription", data={**SOPHIE, "prenom": "Julien"}, headers=HTMX)
     assert response.status_code == 422
     assert_fragment(response, 1, "Vos informations")
-    assert alert(response.text) == registration.NO_MATCH
+    assert alert(response.text) == verification.NO_MATCH
     assert "HX-Push-Url" not in response.headers
 
     to_code(parent, web)

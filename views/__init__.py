@@ -5,7 +5,7 @@ from flask_compress import Compress
 from flask_wtf import CSRFProtect
 
 from views import assets, dev, errors, info, login, registration, security, services
-from views.rendering import htmx
+from views.rendering import htmx, of
 
 
 def register(app: Flask) -> None:
@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     htmx.init_app(app)
     login.limiter.init_app(app)
     app.jinja_env.globals["asset_url"] = assets.asset_url
+    app.jinja_env.filters["of"] = of
     security.register(app)
     errors.register(app)
     for blueprint in (assets.bp, login.bp, registration.bp, services.bp, info.bp, dev.bp):

@@ -44,6 +44,11 @@ def assets_for(kinds: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return stylesheets, scripts
 
 
+def of(name: str) -> str:
+    """French elision before a vowel: « de Lucas », « d'Emma »."""
+    return f"d'{name}" if name[:1].lower() in "aâàeéèêëiîïoôuùûüyœ" else f"de {name}"
+
+
 def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
 

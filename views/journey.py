@@ -1,0 +1,98 @@
+"""What every multi-step journey shares: its state kept server-side under a random id held in
+the session, one URL per step, and the rule that a request for any step other than the
+journey's current one goes back to it, so no step can be skipped or replayed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app, redirect, session, url_for
+
+from records import journeys
+from views.rendering import render_page, wants_fragment
+
+COMPONENTS = ("form", "stepper", "password")
+
+
+def store():
+    return current_app.extensions["store"]
+
+
+def now():
+    return current_app.extensions["clock"].now()
+
+
+@dataclass
+class Journey:
+    blueprint: str  # also the session key holding the journey's id
+    kind: str  # the account's activation method it leads to
+    heading: str  # the <h1> of every step
+    titles: dict[str, str]  # step → title, in order
+    views: dict[str, Callable] = field(default_factory=dict)  # step → its GET view
+
+    @property
+    def steps(self) -> list[str]:
+        return list(self.titles)
+
+    def url(self, step: str) -> str:
+        return url_for(f"{self.blueprint}.{step}")
+
+    # State ---------------------------------------------------------------------------------
+
+    def start(self, state: dict) -> None:
+        session[self.blueprint] = journeys.start(store(), self.kind, state, now())
+
+    def load(self) -> dict | None:
+        return journeys.load(store(), session.get(self.blueprint), kind=self.kind, now=now())
+
+    def save(self, state: dict) -> None:
+        journeys.save(store(), session[self.blueprint], state)
+
+    def finish(self) -> None:
+        journeys.finish(store(), session.pop(self.blueprint))
+
+    def journey_id(self) -> str:
+        return session[self.blueprint]
+
+    # Navigation ----------------------------------------------------------------------------
+
+    def guard(self, step: str):
+        """(state, None) when the journey stands at `step`, else (None, a redirect to where it
+        stands; the first step when there is no journey)."""
+        state = self.load()
+        current = state["step"] if state else self.steps[0]
+        if current != step:
+            return None, redirect(self.url(current), code=303)
+        return state, None
+
+    def go_to(self, step: str):
+        """After a step succeeds: the next page, as a fragment for htmx (with its address
+        pushed into the history) or as a redirect after the POST for a plain form."""
+        if not wants_fragment():
+            return redirect(self.url(step), code=303)
+        response = self.views[step]()
+        response.headers["HX-Push-Url"] = self.url(step)
+        return response
+
+    def page(self, step: str, status: int = 200, **context):
+        number = self.steps.index(step) + 1
+        following = self.steps[number] if number < len(self.steps) else None
+        form = context.get("form")
+        field_errors = bool(context.get("errors")) or bool(form and form.errors)
+        return render_page(
+            f"journeys/{step}.html",
+            "parcours",
+            title=f"Étape {number} sur {len(self.steps)} — {self.titles[step]}",
+            status=status,
+            components=COMPONENTS,
+            blueprint=self.blueprint,
+            heading=self.heading,
+            step_number=number,
+            step_count=len(self.steps),
+            step_title=self.titles[step],
+            next_title=self.titles.get(following),
+            # The focus goes to the first wrong field, or else to the step's heading.
+            heading_focus=not field_errors,
+            **context,
+        )
