@@ -9,6 +9,7 @@ from flask import Flask
 import commands
 import settings
 import views
+from outside.franceconnect import FranceConnectClient
 from outside.mail import MailOutbox, mail_sender
 from outside.sms import SmsOutbox
 from outside.storage import Store
@@ -36,6 +37,11 @@ def create_app(config: dict | None = None) -> Flask:
         outboxes=outboxes,
         sms=outboxes["sms"],
         mail=mail_sender(app.config, outboxes["mail"]),
+        franceconnect=FranceConnectClient(
+            app.config["FRANCECONNECT_ISSUER"],
+            app.config["FRANCECONNECT_CLIENT_ID"],
+            app.config["FRANCECONNECT_CLIENT_SECRET"],
+        ),
     )
     views.register(app)
     commands.register(app)

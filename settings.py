@@ -26,6 +26,10 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "LOGIN_RATE_LIMIT": "30 per minute; 300 per hour",
     "SMS_PER_NUMBER_PER_DAY": 5,
+    # The FranceConnect sandbox of `make run` by default; see the README for the real platforms.
+    "FRANCECONNECT_ISSUER": "http://127.0.0.1:5001/api/v2",
+    "FRANCECONNECT_CLIENT_ID": "teleservices-sandbox",
+    "FRANCECONNECT_CLIENT_SECRET": "sandbox-secret-not-for-production",
 }
 
 

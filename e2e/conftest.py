@@ -1,7 +1,7 @@
 import pytest
 
 from e2e.browsers import DESKTOP, PHONE, launch_options
-from e2e.servers import start_app
+from e2e.servers import start_app_and_sandbox
 
 
 @pytest.fixture(scope="session")
@@ -10,11 +10,23 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    server = start_app(tmp_path_factory.mktemp("app"))
-    server.flask("demo", "seed")
-    yield server
-    server.stop()
+def servers(tmp_path_factory):
+    """The service and the FranceConnect sandbox, two real servers on two origins."""
+    app, sandbox = start_app_and_sandbox(tmp_path_factory.mktemp("servers"))
+    app.flask("demo", "seed")
+    yield app, sandbox
+    app.stop()
+    sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(servers):
+    return servers[0]
+
+
+@pytest.fixture(scope="session")
+def franceconnect_sandbox(servers):
+    return servers[1]
 
 
 def open_page(new_context, server, **options):

@@ -76,27 +76,37 @@ def app_environment(folder: Path, **settings: str) -> dict:
     return env
 
 
-def start_app(folder: Path, **settings: str) -> Server:
-    folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = app_environment(folder, **settings)
-    log = folder / "app.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-",
-        "app:create_app()",
-    ]
+def start(command: list[str], env: dict, log: Path, url: str, ready_path: str) -> Server:
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_up(url + "/connexion", process, log)
+    wait_until_up(url + ready_path, process, log)
     return Server(url=url, env=env, process=process)
+
+
+def start_app(folder: Path, port: int | None = None, **settings: str) -> Server:
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    gunicorn = ["gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
+    options = ["--workers", "2", "--threads", "4", "--access-logfile", "-"]
+    command = [sys.executable, "-m", *gunicorn, *options, "app:create_app()"]
+    env = app_environment(folder, **settings)
+    return start(command, env, folder / "app.log", f"http://127.0.0.1:{port}", "/connexion")
+
+
+def start_franceconnect_sandbox(folder: Path, port: int, app_url: str) -> Server:
+    """The FranceConnect sandbox on its own origin, its test switches on (misbehave on demand)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "sandboxes.franceconnect", "--port", str(port)]
+    command += ["--app-url", app_url]
+    env = {**os.environ, "SANDBOX_TESTING_SWITCHES": "true", "SANDBOX_SLOW_SECONDS": "8"}
+    url = f"http://127.0.0.1:{port}"
+    ready = "/api/v2/.well-known/openid-configuration"
+    return start(command, env, folder / "sandbox.log", url, ready)
+
+
+def start_app_and_sandbox(folder: Path, **settings: str) -> tuple[Server, Server]:
+    """Both servers on two free ports: each must know the other's address before it starts."""
+    app_port, sandbox_port = free_port(), free_port()
+    sandbox = start_franceconnect_sandbox(folder, sandbox_port, f"http://127.0.0.1:{app_port}")
+    app = start_app(folder, app_port, FRANCECONNECT_ISSUER=f"{sandbox.url}/api/v2", **settings)
+    return app, sandbox

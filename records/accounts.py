@@ -193,6 +193,43 @@ def create_account(
     return {**account, "id": number}
 
 
+def find_by_franceconnect_sub(store: Store, sub: str) -> dict | None:
+    """The account this FranceConnect identity was linked to at its first connection."""
+    with store.reading() as db:
+        found = db.table(ACCOUNTS).get(Query().franceconnect_sub == sub)
+    return _with_id(found) if found else None
+
+
+def activate_with_franceconnect(
+    store: Store,
+    responsable_ids: list[int],
+    prenom: str,
+    nom: str,
+    telephone: str,
+    sub: str,
+    now: datetime,
+) -> dict:
+    """Link a FranceConnect identity to the account of these responsables (§3): the existing
+    account if the parent has one (it becomes active if it was not), else a new one with no
+    ÉduConnect password. A `sub` already linked elsewhere raises AccountExists."""
+    moment = in_paris(now).isoformat()
+    with store.transaction() as db:
+        table = db.table(ACCOUNTS)
+        other = table.get(Query().franceconnect_sub == sub)
+        existing = _account_of(db, responsable_ids)
+        if other is not None and (existing is None or other.doc_id != existing["id"]):
+            raise AccountExists(_with_id(other))
+        if existing is not None:
+            changes = {"franceconnect_sub": sub}
+            if existing["state"] != "actif":
+                changes.update(state="actif", method="franceconnect", activated_at=moment)
+            table.update(changes, doc_ids=[existing["id"]])
+            return {**existing, **changes}
+    return create_account(
+        store, responsable_ids, prenom, nom, telephone, None, "franceconnect", now, sub
+    )
+
+
 def _account_of(db: TinyDB, responsable_ids: list[int]) -> dict | None:
     wanted = set(responsable_ids)
     found = db.table(ACCOUNTS).get(

@@ -41,7 +41,8 @@ def test_content_security_policy(client, url, headers):
     assert policy["frame-ancestors"] == "'none'"
     assert policy["object-src"] == "'none'"
     assert policy["base-uri"] == "'self'"
-    assert policy["form-action"] == "'self'"
+    # Forms may lead only here and to FranceConnect (its button, a FranceConnect sign-out).
+    assert policy["form-action"] == "'self' http://127.0.0.1:5001"
     assert "script-src" not in policy and "style-src" not in policy  # both fall back on 'self'
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert "unsafe-eval" not in response.headers["Content-Security-Policy"]
@@ -171,3 +172,9 @@ def test_body_sends_the_csrf_token_with_htmx_requests(login_html):
     tokens = {e["value"] for e in elements(login_html, "input", name="csrf_token")}
     assert tokens == {headers["X-CSRFToken"]}
     assert len(headers["X-CSRFToken"]) > 40
+
+
+def test_form_action_follows_the_franceconnect_issuer(make_app):
+    app = make_app(FRANCECONNECT_ISSUER="https://fcp-low.integ01.dev-franceconnect.fr/api/v2")
+    policy = app.test_client().get("/connexion").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://fcp-low.integ01.dev-franceconnect.fr;" in policy

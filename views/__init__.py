@@ -4,7 +4,17 @@ from flask import Flask
 from flask_compress import Compress
 from flask_wtf import CSRFProtect
 
-from views import assets, dev, errors, info, login, registration, security, services
+from views import (
+    assets,
+    dev,
+    errors,
+    franceconnect,
+    info,
+    login,
+    registration,
+    security,
+    services,
+)
 from views.rendering import htmx, of
 
 
@@ -29,5 +39,14 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["of"] = of
     security.register(app)
     errors.register(app)
-    for blueprint in (assets.bp, login.bp, registration.bp, services.bp, info.bp, dev.bp):
+    for blueprint in (
+        assets.bp,
+        login.bp,
+        registration.bp,
+        franceconnect.bp,
+        franceconnect.first,
+        services.bp,
+        info.bp,
+        dev.bp,
+    ):
         app.register_blueprint(blueprint)

@@ -29,6 +29,9 @@ class Journey:
     kind: str  # the account's activation method it leads to
     heading: str  # the <h1> of every step
     titles: dict[str, str]  # step → title, in order
+    # Where a request goes when there is no journey: its first step, or another page when the
+    # journey can only begin elsewhere (FranceConnect's first connection starts at its callback).
+    without_journey: str | None = None
     views: dict[str, Callable] = field(default_factory=dict)  # step → its GET view
 
     @property
@@ -61,6 +64,8 @@ class Journey:
         """(state, None) when the journey stands at `step`, else (None, a redirect to where it
         stands; the first step when there is no journey)."""
         state = self.load()
+        if state is None and self.without_journey:
+            return None, redirect(url_for(self.without_journey), code=303)
         current = state["step"] if state else self.steps[0]
         if current != step:
             return None, redirect(self.url(current), code=303)

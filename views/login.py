@@ -1,8 +1,7 @@
 """The login page (§1): FranceConnect, the ÉduConnect form, and the way to create an account;
 signing in and out."""
 
-from flask import Blueprint, current_app, redirect, session, url_for
-from flask_htmx import make_response as htmx_response
+from flask import Blueprint, current_app, flash, redirect, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
@@ -12,7 +11,8 @@ from wtforms.validators import InputRequired
 from records import accounts
 from rules import lockout
 from views.auth import current_account, sign_in_session
-from views.rendering import render_page, wants_fragment
+from views.franceconnect import logout_redirect
+from views.rendering import flashed, leave_to, render_page
 
 bp = Blueprint("login", __name__)
 # Per IP address, on top of the lock of each account (5 failures): enough for the parents of a
@@ -54,7 +54,8 @@ def home():
 
 @bp.get("/connexion")
 def show():
-    return login_page(LoginForm(formdata=None), notice=session.pop("notice", None))
+    failure, notice = flashed()
+    return login_page(LoginForm(formdata=None), failure=failure, notice=notice)
 
 
 def login_rate_limit() -> str:
@@ -75,14 +76,15 @@ def sign_in():
     if not result.ok:
         return login_page(form, status=422, failure=lockout.FAILED)
     sign_in_session(result.account["id"])
-    destination = url_for("services.home")
-    if wants_fragment():
-        return htmx_response(redirect=destination)
-    return redirect(destination, code=303)
+    return leave_to(url_for("services.home"))
 
 
 @bp.post("/deconnexion")
 def sign_out():
+    # Signed in with FranceConnect: sign out there too; its callback ends our session.
+    through_franceconnect = logout_redirect()
+    if through_franceconnect:
+        return through_franceconnect
     session.clear()
-    session["notice"] = SIGNED_OUT
+    flash(SIGNED_OUT, "notice")
     return redirect(url_for("login.show"), code=303)

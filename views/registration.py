@@ -64,9 +64,7 @@ def submit_identite():
     if not form.validate_on_submit():
         return JOURNEY.page("identite", 422, form=form)
     try:
-        family = verification.find_family(
-            form.telephone.data, [form.nom.data], [form.prenom.data]
-        )
+        family = verification.find_family(form.telephone.data, [form.nom.data], [form.prenom.data])
     except phones.PhoneError as error:
         form.telephone.errors.append(error.message)
         return JOURNEY.page("identite", 422, form=form)
@@ -74,9 +72,7 @@ def submit_identite():
         return JOURNEY.page("identite", 422, form=form, failure=verification.NO_MATCH)
     existing = accounts.account_of(store(), [responsable["id"] for responsable in family])
     if existing and existing["state"] == "actif":
-        return JOURNEY.page(
-            "identite", 422, form=form, failure=ALREADY_ACTIVE, show_forgotten=True
-        )
+        return JOURNEY.page("identite", 422, form=form, failure=ALREADY_ACTIVE, show_forgotten=True)
     refusal = verification.begin(JOURNEY, family)
     if refusal:
         return JOURNEY.page("identite", 422, form=form, failure=refusal)

@@ -3,7 +3,7 @@ gets only the named block (with its <title>, which htmx moves into the document 
 
 from __future__ import annotations
 
-from flask import make_response, render_template
+from flask import Response, get_flashed_messages, make_response, redirect, render_template
 from flask_htmx import HTMX
 from jinja2_fragments.flask import render_block
 from markupsafe import escape
@@ -75,3 +75,19 @@ def render_page(
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+def leave_to(url: str):
+    """Go to another page after a POST: a 303 for a plain form; for htmx, a full navigation
+    (HX-Redirect), since a redirect would be followed inside the XHR and swapped in place."""
+    if wants_fragment():
+        return Response(status=200, headers={"HX-Redirect": url})
+    return redirect(url, code=303)
+
+
+def flashed() -> tuple[str | None, str | None]:
+    """The failure and the notice left for this page by the previous request (Flask's flash)."""
+    messages = get_flashed_messages(with_categories=True)
+    failure = next((text for category, text in messages if category == "error"), None)
+    notice = next((text for category, text in messages if category != "error"), None)
+    return failure, notice

@@ -1,23 +1,30 @@
 """Security headers on every answer (see web-conventions.md)."""
 
-from flask import Flask, request, session
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(franceconnect_issuer: str) -> str:
+    # A form that redirects elsewhere is held to form-action too: the FranceConnect button and
+    # the sign-out of a FranceConnect session lead to FranceConnect's origin.
+    issuer = urlsplit(franceconnect_issuer)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            f"form-action 'self' {issuer.scheme}://{issuer.netloc}",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def add_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
@@ -49,6 +56,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def register(app: Flask) -> None:
+    app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(
+        app.config["FRANCECONNECT_ISSUER"]
+    )
     app.session_interface = SessionInterface()
     app.after_request(expire_when_idle)
     app.after_request(add_security_headers)

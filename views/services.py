@@ -5,7 +5,7 @@ from flask import Blueprint, current_app
 
 from records.accounts import children_of
 from views.auth import account_required
-from views.rendering import render_page
+from views.rendering import flashed, render_page
 
 bp = Blueprint("services", __name__)
 
@@ -14,6 +14,7 @@ bp = Blueprint("services", __name__)
 @account_required
 def home(account):
     children = children_of(current_app.extensions["store"], account["responsables"])
+    failure, notice = flashed()
     return render_page(
         "services/home.html",
         "main",
@@ -21,4 +22,6 @@ def home(account):
         components=("form", "card"),
         account=account,
         children=children,
+        failure=failure,
+        notice=notice,
     )

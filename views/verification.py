@@ -130,7 +130,11 @@ def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], 
     def children_page(state: dict, status: int = 200, typed=None, errors=None, **context):
         children = accounts.children_of(store(), state["responsables"])
         return journey.page(
-            "enfants", status, children=children, typed=typed or {}, errors=errors or {},
+            "enfants",
+            status,
+            children=children,
+            typed=typed or {},
+            errors=errors or {},
             **context,
         )
 

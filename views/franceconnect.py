@@ -1,0 +1,228 @@
+"""FranceConnect (§3): the login and its callback, the first connection (the shared phone, SMS
+code and birth-date steps, the name taken from FranceConnect), and the logout through
+FranceConnect's session/end."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired
+
+from outside.franceconnect import FranceConnectError
+from records import accounts, journeys
+from rules import phones
+from views import verification
+from views.auth import sign_in_session
+from views.journey import Journey, now, store
+from views.rendering import leave_to
+
+bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
+first = Blueprint("premiere_connexion", __name__, url_prefix="/franceconnect/premiere-connexion")
+JOURNEY = Journey(
+    blueprint="premiere_connexion",
+    kind="franceconnect",
+    heading="Première connexion avec FranceConnect",
+    without_journey="login.show",
+    titles={
+        "telephone": "Votre téléphone portable",
+        "code": "Code reçu par SMS",
+        "enfants": "Vos enfants",
+    },
+)
+FAILURES = {
+    "cancelled": "Connexion avec FranceConnect annulée.",
+    "unavailable": (
+        "FranceConnect est momentanément indisponible. Réessayez plus tard, ou connectez-vous "
+        "avec votre compte ÉduConnect ci-dessous."
+    ),
+    "invalid": (
+        "La connexion avec FranceConnect n'a pas abouti. Réessayez, ou connectez-vous avec "
+        "votre compte ÉduConnect ci-dessous."
+    ),
+}
+ALREADY_LINKED = (
+    "Ce compte ÉduConnect est déjà relié à une autre identité FranceConnect. Contactez le "
+    "secrétariat de l'établissement de votre enfant."
+)
+ACTIVATED = (
+    "Votre compte ÉduConnect est activé : vous pourrez désormais vous connecter avec FranceConnect."
+)
+SIGNED_OUT = "Vous êtes déconnecté."
+LOGOUT_UNCONFIRMED = (
+    "La déconnexion n'a pas pu être confirmée : vous êtes toujours connecté. Réessayez."
+)
+
+
+def client():
+    return current_app.extensions["franceconnect"]
+
+
+def back_to_login(failure: str):
+    flash(failure, "error")
+    return leave_to(url_for("login.show"))
+
+
+# Login and callback -------------------------------------------------------------------------
+
+
+@bp.post("/login")
+def login():
+    state, nonce = client().new_state_and_nonce()
+    try:
+        url = client().authorization_url(
+            url_for("franceconnect.callback", _external=True), state, nonce
+        )
+    except FranceConnectError as error:
+        current_app.logger.warning("FranceConnect login: %s", error)
+        return back_to_login(FAILURES["unavailable"])
+    session["franceconnect_state"], session["franceconnect_nonce"] = state, nonce
+    # A full navigation to FranceConnect, never an htmx request.
+    return redirect(url, code=303)
+
+
+@bp.get("/callback")
+def callback():
+    # Popped first: a callback can be used once, so a replayed one finds no state.
+    state = session.pop("franceconnect_state", None)
+    nonce = session.pop("franceconnect_nonce", None)
+    try:
+        identity = client().identity_from_callback(
+            request.args, state, nonce, url_for("franceconnect.callback", _external=True)
+        )
+    except FranceConnectError as error:
+        current_app.logger.warning("FranceConnect callback: %s", error)
+        return back_to_login(FAILURES[error.kind])
+
+    account = accounts.find_by_franceconnect_sub(store(), identity.sub)
+    if account:
+        return signed_in(account, identity.id_token)
+    session.pop(JOURNEY.blueprint, None)
+    JOURNEY.start(
+        {
+            "step": "telephone",
+            "sub": identity.sub,
+            "given_name": identity.given_name,
+            "family_name": identity.family_name,
+            "preferred_username": identity.preferred_username,
+            "id_token": identity.id_token,
+        }
+    )
+    return redirect(JOURNEY.url("telephone"), code=303)
+
+
+def signed_in(account: dict, id_token: str, notice: str | None = None):
+    sign_in_session(account["id"])
+    # Kept for the logout through FranceConnect (id_token_hint).
+    session["franceconnect_id_token"] = id_token
+    if notice:
+        flash(notice, "notice")
+    return leave_to(url_for("services.home"))
+
+
+# First connection ---------------------------------------------------------------------------
+
+
+class PhoneForm(FlaskForm):
+    telephone = StringField(
+        "Numéro de téléphone portable",
+        validators=[InputRequired("Indiquez votre numéro de téléphone portable.")],
+    )
+
+
+def franceconnect_name(state: dict) -> str:
+    return f"{state['given_name']} {state['family_name']}".strip()
+
+
+@first.get("")
+def telephone():
+    state, elsewhere = JOURNEY.guard("telephone")
+    if elsewhere:
+        return elsewhere
+    return JOURNEY.page("telephone", form=PhoneForm(formdata=None), name=franceconnect_name(state))
+
+
+@first.post("")
+def submit_telephone():
+    state, elsewhere = JOURNEY.guard("telephone")
+    if elsewhere:
+        return elsewhere
+    form = PhoneForm()
+    page = {"form": form, "name": franceconnect_name(state)}
+    if not form.validate_on_submit():
+        return JOURNEY.page("telephone", 422, **page)
+    noms = [name for name in (state["family_name"], state["preferred_username"]) if name]
+    # FranceConnect gives every first name: the roster's prénom is one of them.
+    prenoms = state["given_name"].split() or [""]
+    try:
+        family = verification.find_family(form.telephone.data, noms, prenoms)
+    except phones.PhoneError as error:
+        form.telephone.errors.append(error.message)
+        return JOURNEY.page("telephone", 422, **page)
+    if not family:
+        return JOURNEY.page("telephone", 422, failure=verification.NO_MATCH, **page)
+    identity = {name: state[name] for name in ("sub", "given_name", "family_name", "id_token")}
+    telephone_step = JOURNEY.journey_id()
+    refusal = verification.begin(JOURNEY, family, **identity)
+    if refusal:
+        return JOURNEY.page("telephone", 422, failure=refusal, **page)
+    journeys.finish(store(), telephone_step)
+    return JOURNEY.go_to("code")
+
+
+def children_confirmed(state: dict):
+    try:
+        account = accounts.activate_with_franceconnect(
+            store(),
+            state["responsables"],
+            state["prenom"],
+            state["nom"],
+            state["telephone"],
+            state["sub"],
+            now(),
+        )
+    except accounts.AccountExists:
+        JOURNEY.finish()
+        return back_to_login(ALREADY_LINKED)
+    JOURNEY.finish()
+    return signed_in(account, state["id_token"], ACTIVATED)
+
+
+verification.add_steps(first, JOURNEY, children_confirmed)
+JOURNEY.views.update(telephone=telephone)
+
+
+# Logout -------------------------------------------------------------------------------------
+
+
+def logout_redirect():
+    """Where /deconnexion sends a parent who came with FranceConnect: FranceConnect's
+    session/end, which comes back to our logout callback; None otherwise."""
+    id_token = session.get("franceconnect_id_token")
+    if not id_token:
+        return None
+    state, _ = client().new_state_and_nonce()
+    try:
+        url = client().logout_url(
+            id_token, state, url_for("franceconnect.logout_callback", _external=True)
+        )
+    except FranceConnectError as error:
+        current_app.logger.warning("FranceConnect logout: %s", error)
+        return None
+    session["franceconnect_logout_state"] = state
+    return redirect(url, code=303)
+
+
+@bp.get("/logout-callback")
+def logout_callback():
+    expected = session.pop("franceconnect_logout_state", None)
+    given = request.args.get("state", "")
+    if not expected or not hmac.compare_digest(expected, given):
+        # Not the answer to our own request: a forged link must not sign anyone out.
+        flash(LOGOUT_UNCONFIRMED, "error")
+        return redirect(url_for("services.home"), code=303)
+    session.clear()
+    flash(SIGNED_OUT, "notice")
+    return redirect(url_for("login.show"), code=303)
