@@ -219,6 +219,9 @@ def activate_with_franceconnect(
         existing = _account_of(db, responsable_ids)
         if other is not None and (existing is None or other.doc_id != existing["id"]):
             raise AccountExists(_with_id(other))
+        if existing is not None and existing.get("franceconnect_sub") not in (None, sub):
+            # Already linked to another FranceConnect identity: never switched silently.
+            raise AccountExists(existing)
         if existing is not None:
             changes = {"franceconnect_sub": sub}
             if existing["state"] != "actif":
