@@ -40,12 +40,15 @@ static/vendor/.copied: node_modules/.package-lock.json $(VENV)/.installed
 	done
 	touch $@
 
-# The service on :5000 and the FranceConnect sandbox on :5001, stopped together.
+# The service on :5000 and the FranceConnect sandbox on :5001, stopped together; development
+# settings (outbox pages, a fixed development key, cookies over plain HTTP).
+run: export FLASK_DEV_PAGES = true
+run: export FLASK_SESSION_COOKIE_SECURE = false
 run: setup
 	$(BIN)/flask demo seed
 	$(BIN)/python -m sandboxes.franceconnect --port 5001 --app-url http://127.0.0.1:5000 & \
 	trap "kill $$!" EXIT INT TERM; \
-	FLASK_DEV_PAGES=true FLASK_SESSION_COOKIE_SECURE=false $(BIN)/flask run --port 5000
+	$(BIN)/flask run --port 5000
 
 unit: setup
 	$(BIN)/pytest tests -q
