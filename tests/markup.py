@@ -1,4 +1,5 @@
-"""Reading the HTML the views answer, for the tests: elements with their attributes, and text."""
+"""Reading the HTML the views answer, for the tests: elements with their attributes, text, the
+alert and message regions of the forms, the CSRF token, and redirects."""
 
 from __future__ import annotations
 
@@ -30,7 +31,62 @@ def elements(html: str, tag: str | None = None, **attributes: str) -> list[dict]
     ]
 
 
+def plain(html: str) -> str:
+    """The text a person reads: markup removed, entities decoded, spaces collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
 def texts(html: str, tag: str) -> list[str]:
     """The text inside each `<tag …>…</tag>`, markup removed and spaces collapsed."""
     inner = re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", html, flags=re.S)
-    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", text)).split()) for text in inner]
+    return [plain(text) for text in inner]
+
+
+def alert(html: str, alert_id: str) -> str:
+    """The message of the alert (or status) region `alert_id`, "" when it is empty."""
+    if re.search(rf'<div id="{alert_id}"[^>]*>\s*</div>', html):
+        return ""
+    found = re.search(
+        rf'<div id="{alert_id}"[^>]*>\s*<div class="fr-alert[^"]*"><p>(.*?)</p></div>\s*</div>',
+        html,
+        flags=re.S,
+    )
+    assert found, f"pas de zone d'alerte {alert_id}"
+    return plain(found.group(1))
+
+
+def _messages_group(html: str, field_id: str) -> str:
+    found = re.search(
+        rf'<div class="fr-messages-group" id="{field_id}-messages"[^>]*>(.*?)</div>',
+        html,
+        flags=re.S,
+    )
+    assert found, f"pas de messages pour {field_id}"
+    return found.group(1)
+
+
+def messages(html: str, field_id: str) -> list[str]:
+    """Every message shown under a field, whatever its kind."""
+    inner = _messages_group(html, field_id)
+    return [plain(text) for text in re.findall(r"<p [^>]*>(.*?)</p>", inner)]
+
+
+def error_messages(html: str, field_id: str) -> list[str]:
+    """The error messages shown under a field (or a child's fieldset), and only those."""
+    inner = _messages_group(html, field_id)
+    return [
+        plain(text)
+        for text in re.findall(r'<p class="fr-message fr-message--error"[^>]*>(.*?)</p>', inner)
+    ]
+
+
+def csrf_token(html: str) -> str:
+    """The one CSRF token of the page's forms (FranceConnect's form carries the same one)."""
+    tokens = {field["value"] for field in elements(html, "input", name="csrf_token")}
+    assert len(tokens) == 1, tokens
+    return tokens.pop()
+
+
+def redirects_to(response, url: str) -> bool:
+    """A 303 answer to `url`."""
+    return response.status_code == 303 and response.headers["Location"] == url

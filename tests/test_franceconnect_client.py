@@ -536,21 +536,16 @@ def test_an_id_token_that_is_not_a_jwt_is_invalid(fc, op):
 # -- Userinfo ------------------------------------------------------------------------------------
 
 
-def test_userinfo_as_plain_json_is_invalid(fc, op):
-    op.routes["/api/v2/userinfo"] = lambda r: (
-        200,
-        "application/json",
-        json.dumps(op.userinfo_claims).encode(),
-    )
-    refused("invalid", fc)
-
-
-def test_userinfo_jwt_under_another_content_type_is_invalid(fc, op):
-    op.routes["/api/v2/userinfo"] = lambda r: (
-        200,
-        "application/json",
-        op.sign(op.userinfo_claims).encode(),
-    )
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(lambda op: json.dumps(op.userinfo_claims), id="plain-json"),
+        pytest.param(lambda op: op.sign(op.userinfo_claims), id="jwt"),
+    ],
+)
+def test_userinfo_served_as_application_json_is_invalid(fc, op, body):
+    """Plain JSON, or even a signed JWT, under application/json instead of application/jwt."""
+    op.routes["/api/v2/userinfo"] = lambda r: (200, "application/json", body(op).encode())
     refused("invalid", fc)
 
 

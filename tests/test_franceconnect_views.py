@@ -61,6 +61,20 @@ def sophie(sub="a" * 64 + "v1"):
     )
 
 
+def link_sophie_to_franceconnect(store) -> dict:
+    """Sophie's account, activated with FranceConnect under the sub of `sophie()`."""
+    family = accounts.find_responsables(store, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
+    return accounts.activate_with_franceconnect(
+        store,
+        [r["id"] for r in family],
+        "Sophie",
+        "Lefèvre-D'Almeida",
+        "+33612345678",
+        sophie().sub,
+        Clock().now(),
+    )
+
+
 def start_login(client):
     response = client.post("/franceconnect/login")
     assert response.status_code == 303
@@ -140,16 +154,7 @@ def test_first_connection_steps_need_a_franceconnect_identity(client, fc):
 
 
 def test_a_linked_sub_signs_in_straight_away(client, fc, store):
-    family = accounts.find_responsables(store, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
-    account = accounts.activate_with_franceconnect(
-        store,
-        [r["id"] for r in family],
-        "Sophie",
-        "Lefèvre-D'Almeida",
-        "+33612345678",
-        sophie().sub,
-        Clock().now(),
-    )
+    account = link_sophie_to_franceconnect(store)
     assert account["method"] == "franceconnect" and account["password_hash"] is None
     start_login(client)
     fc.answer = sophie()
@@ -184,16 +189,7 @@ def test_linking_an_existing_account_keeps_it(store, fc):
 
 
 def signed_in_with_franceconnect(client, fc, store):
-    family = accounts.find_responsables(store, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
-    accounts.activate_with_franceconnect(
-        store,
-        [r["id"] for r in family],
-        "Sophie",
-        "Lefèvre-D'Almeida",
-        "+33612345678",
-        sophie().sub,
-        Clock().now(),
-    )
+    link_sophie_to_franceconnect(store)
     start_login(client)
     fc.answer = sophie()
     client.get("/franceconnect/callback?code=x&state=" + "s" * 64)
@@ -240,3 +236,15 @@ def test_the_login_needs_a_post_with_csrf(app, client):
 
 def test_messages_are_french(fc):
     assert set(franceconnect.FAILURES) == {"cancelled", "unavailable", "invalid"}
+
+
+def test_an_account_blocked_by_the_school_is_not_signed_in(client, fc, store):
+    account = link_sophie_to_franceconnect(store)
+    with store.transaction() as db:
+        db.table(accounts.ACCOUNTS).update({"state": "bloqué"}, doc_ids=[account["id"]])
+    start_login(client)
+    fc.answer = sophie()
+    response = client.get("/franceconnect/callback?code=x&state=" + "s" * 64)
+    assert response.location == "/connexion"
+    assert "Votre compte ÉduConnect est bloqué" in html.unescape(client.get("/connexion").text)
+    assert client.get("/mes-services").status_code == 303

@@ -6,7 +6,7 @@ import re
 import pytest
 from flask import Flask
 
-from tests.markup import elements, texts
+from tests.markup import csrf_token, elements, texts
 
 HTMX = {"HX-Request": "true"}
 
@@ -14,13 +14,6 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def no_csrf_client(make_app):
     return make_app(WTF_CSRF_ENABLED=False).test_client()
-
-
-def csrf_token(html: str) -> str:
-    """The token of the ÉduConnect form (FranceConnect's form carries the same one)."""
-    tokens = {field["value"] for field in elements(html, "input", name="csrf_token")}
-    assert len(tokens) == 1, tokens
-    return tokens.pop()
 
 
 def vary(response) -> set[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from html import unescape
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,8 @@ import pytest
 from records import accounts, journeys
 from rules import birthdates, passwords, phones, sms_codes
 from rules.passwords import hash_password
-from tests.fake_clock import FakeClock, install
-from tests.markup import elements, texts
+from tests import markup
+from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from views import registration, verification
 from views.errors import CSRF_MESSAGE
 
@@ -26,14 +26,14 @@ SOPHIE = {"nom": "Lefèvre-D'Almeida", "prenom": "Sophie", "telephone": "06 12 3
 SOPHIE_PHONE = "+33612345678"
 SOPHIE_ID = "s.lefevredalmeida1"
 HUGO, LEA = "0691300456L", "0691500123K"
-RIGHT_DATES = {
-    f"jour-{HUGO}": "2",
-    f"mois-{HUGO}": "11",
-    f"annee-{HUGO}": "2013",
-    f"jour-{LEA}": "14",
-    f"mois-{LEA}": "03",
-    f"annee-{LEA}": "2015",
-}
+
+
+def date_fields(ine: str, jour: str, mois: str, annee: str) -> dict[str, str]:
+    """The three fields of a child's birth date, as step 3 posts them."""
+    return {f"jour-{ine}": jour, f"mois-{ine}": mois, f"annee-{ine}": annee}
+
+
+RIGHT_DATES = {**date_fields(HUGO, "2", "11", "2013"), **date_fields(LEA, "14", "03", "2015")}
 HUGO_WRONG = {**RIGHT_DATES, f"jour-{HUGO}": "3"}
 PASSWORD = "Rentree-2026!Ok"
 
@@ -43,74 +43,11 @@ SMS_CODE = re.compile(
 )
 
 
-# The app, the demo families and the clock --------------------------------------------------
-
-
-@pytest.fixture
-def seeded(runner):
-    result = runner.invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def web(make_app, seeded, clock):
-    """The service without CSRF checks (they have their own tests below), on the demo roster."""
-    return install(make_app(WTF_CSRF_ENABLED=False), clock)
-
-
-@pytest.fixture
-def parent(web):
-    return web.test_client()
-
-
-@pytest.fixture
-def db(web):
-    return web.extensions["store"]
-
-
 # Reading the answers -----------------------------------------------------------------------
 
 
-def plain(html: str) -> str:
-    """The text a person reads: markup removed, entities decoded, spaces collapsed."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def alert(html: str, alert_id: str = "parcours-alerte") -> str:
-    """The message of the page's alert region, "" when it is empty."""
-    if re.search(rf'<div id="{alert_id}"[^>]*>\s*</div>', html):
-        return ""
-    found = re.search(
-        rf'<div id="{alert_id}"[^>]*>\s*<div class="fr-alert[^"]*"><p>(.*?)</p></div>\s*</div>',
-        html,
-        flags=re.S,
-    )
-    assert found, f"pas de zone d'alerte {alert_id}"
-    return plain(found.group(1))
-
-
-def messages(html: str, field_id: str) -> list[str]:
-    """The error messages shown under a field (or a child's fieldset)."""
-    found = re.search(
-        rf'<div class="fr-messages-group" id="{field_id}-messages"[^>]*>(.*?)</div>',
-        html,
-        flags=re.S,
-    )
-    assert found, f"pas de messages pour {field_id}"
-    inner = found.group(1)
-    return [
-        plain(text)
-        for text in re.findall(r'<p class="fr-message fr-message--error"[^>]*>(.*?)</p>', inner)
-    ]
-
-
-def redirects_to(response, url: str) -> bool:
-    return response.status_code == 303 and response.headers["Location"] == url
+# The alert region of the journey's pages; its status region is "parcours-alerte-statut".
+alert = partial(markup.alert, alert_id="parcours-alerte")
 
 
 def sms(web) -> list[dict]:
@@ -127,6 +64,11 @@ def last_code(web, to: str = SOPHIE_PHONE) -> str:
 
 def another_code(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def card_descriptions(html: str) -> list[str]:
+    """The description of each child's card on « Mes services »."""
+    return [plain(text) for text in re.findall(r'<p class="fr-card__desc">(.*?)</p>', html)]
 
 
 def journey_id(client) -> str | None:
@@ -171,6 +113,20 @@ def sophie_responsables(db) -> list[int]:
     return sorted(responsable["id"] for responsable in found)
 
 
+def create_sophie_account(db, clock) -> dict:
+    """Sophie's account with PASSWORD, as if she had registered already."""
+    return accounts.create_account(
+        db,
+        sophie_responsables(db),
+        "Sophie",
+        "Lefèvre-D'Almeida",
+        SOPHIE_PHONE,
+        hash_password(PASSWORD),
+        "auto-inscription",
+        clock.now(),
+    )
+
+
 # Step 1: Vos informations -------------------------------------------------------------------
 
 
@@ -200,7 +156,7 @@ def test_each_missing_identity_field_is_named(parent, web, missing):
     response = start(parent, **{missing: ""})
     assert response.status_code == 422
     for field, message in MISSING.items():
-        assert messages(response.text, field) == ([message] if field == missing else [])
+        assert error_messages(response.text, field) == ([message] if field == missing else [])
     (wrong,) = elements(response.text, "input", aria_invalid="true")
     assert wrong["name"] == missing and "autofocus" in wrong
     assert sms(web) == []
@@ -211,14 +167,14 @@ def test_all_identity_fields_missing(parent, web):
     response = parent.post("/inscription", data={})
     assert response.status_code == 422
     for field, message in MISSING.items():
-        assert messages(response.text, field) == [message]
+        assert error_messages(response.text, field) == [message]
     assert sms(web) == []
 
 
 def test_landline_is_refused(parent, web):
     response = start(parent, telephone="04 72 10 20 30")
     assert response.status_code == 422
-    assert messages(response.text, "telephone") == [phones.LANDLINE]
+    assert error_messages(response.text, "telephone") == [phones.LANDLINE]
     assert phones.LANDLINE.startswith("C'est un numéro de téléphone fixe")
     # What was typed stays in the form.
     (nom,) = elements(response.text, "input", name="nom")
@@ -239,7 +195,7 @@ def test_landline_is_refused(parent, web):
 def test_malformed_number_is_refused(parent, web, typed, message):
     response = start(parent, telephone=typed)
     assert response.status_code == 422
-    assert messages(response.text, "telephone") == [message]
+    assert error_messages(response.text, "telephone") == [message]
     assert sms(web) == []
 
 
@@ -288,16 +244,7 @@ def test_guyane_number_is_found(parent, web, typed):
 
 
 def test_account_already_active(parent, web, db, clock):
-    accounts.create_account(
-        db,
-        sophie_responsables(db),
-        "Sophie",
-        "Lefèvre-D'Almeida",
-        SOPHIE_PHONE,
-        hash_password(PASSWORD),
-        "auto-inscription",
-        clock.now(),
-    )
+    create_sophie_account(db, clock)
     response = start(parent, nom="lefevre dalmeida", prenom="sophie")
     assert response.status_code == 422
     assert alert(response.text) == "Vous avez déjà un compte ÉduConnect actif. Identifiant oublié ?"
@@ -387,14 +334,14 @@ def test_wrong_codes_then_exhausted(parent, web):
     for message in expected:
         response = parent.post("/inscription/code", data={"code": wrong})
         assert response.status_code == 422
-        assert messages(response.text, "code") == [message]
+        assert error_messages(response.text, "code") == [message]
         (field,) = elements(response.text, "input", name="code")
         assert field["value"] == ""
     assert expected[2] == "Trop d'essais : ce code n'est plus valable. Demandez un nouveau code."
     # Even the right code is refused now.
     response = parent.post("/inscription/code", data={"code": code})
     assert response.status_code == 422
-    assert messages(response.text, "code") == [expected[2]]
+    assert error_messages(response.text, "code") == [expected[2]]
     assert redirects_to(parent.get("/inscription/enfants"), "/inscription/code")
 
 
@@ -403,7 +350,7 @@ def test_expired_code(parent, web, clock):
     clock.advance(minutes=10, seconds=1)
     response = parent.post("/inscription/code", data={"code": code})
     assert response.status_code == 422
-    assert messages(response.text, "code") == ["Ce code a expiré. Demandez un nouveau code."]
+    assert error_messages(response.text, "code") == ["Ce code a expiré. Demandez un nouveau code."]
     # It offers a new one, which may be sent by now.
     assert "Recevoir un nouveau code" in texts(response.text, "button")
     assert parent.post("/inscription/code/nouveau").status_code == 200
@@ -427,9 +374,9 @@ def test_malformed_code_costs_no_try(parent, web, typed):
     code = to_code(parent, web)
     response = parent.post("/inscription/code", data={"code": typed})
     assert response.status_code == 422
-    assert messages(response.text, "code") == ["Le code doit comporter 6 chiffres."]
+    assert error_messages(response.text, "code") == ["Le code doit comporter 6 chiffres."]
     response = parent.post("/inscription/code", data={"code": another_code(code)})
-    assert messages(response.text, "code") == [
+    assert error_messages(response.text, "code") == [
         "Le code saisi est incorrect. Il vous reste 2 essais."
     ]
 
@@ -438,7 +385,7 @@ def test_missing_code(parent, web):
     to_code(parent, web)
     response = parent.post("/inscription/code", data={"code": ""})
     assert response.status_code == 422
-    assert messages(response.text, "code") == ["Indiquez le code reçu."]
+    assert error_messages(response.text, "code") == ["Indiquez le code reçu."]
 
 
 def test_code_typed_with_spaces(parent, web):
@@ -462,13 +409,13 @@ def test_new_code_waits_60_seconds(parent, web, clock):
     response = parent.post("/inscription/code/nouveau")
     assert response.status_code == 200
     assert alert(response.text) == ""
-    assert alert(response.text, "parcours-alerte-statut") == verification.NEW_CODE_SENT
+    assert alert(response.text, alert_id="parcours-alerte-statut") == verification.NEW_CODE_SENT
     assert len(sms(web)) == 2
     new = last_code(web)
     if new != old:  # one chance in a million that the two are the same
         response = parent.post("/inscription/code", data={"code": old})
         assert response.status_code == 422
-        assert messages(response.text, "code") == [
+        assert error_messages(response.text, "code") == [
             "Le code saisi est incorrect. Il vous reste 2 essais."
         ]
     assert redirects_to(
@@ -507,9 +454,14 @@ LATER_STEPS = [
 FORM = {**RIGHT_DATES, "code": "123456", "mot_de_passe": PASSWORD, "confirmation": PASSWORD}
 
 
+def open_step(client, method: str, url: str):
+    """A step asked for directly: a GET, or a POST of a form good for any step."""
+    return client.open(url, method=method, data=FORM if method == "POST" else None)
+
+
 @pytest.mark.parametrize(("method", "url"), LATER_STEPS)
 def test_no_step_without_a_journey(parent, web, db, method, url):
-    response = parent.open(url, method=method, data=FORM if method == "POST" else None)
+    response = open_step(parent, method, url)
     assert redirects_to(response, "/inscription")
     assert sms(web) == []
     assert accounts.account_of(db, sophie_responsables(db)) is None
@@ -527,7 +479,7 @@ def test_account_page_needs_a_signed_in_parent(parent, method):
 @pytest.mark.parametrize(("method", "url"), LATER_STEPS[3:])
 def test_no_step_before_the_code(parent, web, db, method, url):
     to_code(parent, web)
-    response = parent.open(url, method=method, data=FORM if method == "POST" else None)
+    response = open_step(parent, method, url)
     assert redirects_to(response, "/inscription/code")
     assert accounts.account_of(db, sophie_responsables(db)) is None
     assert redirects_to(parent.get("/inscription/compte-active"), "/connexion")
@@ -536,7 +488,7 @@ def test_no_step_before_the_code(parent, web, db, method, url):
 @pytest.mark.parametrize(("method", "url"), LATER_STEPS[5:])
 def test_no_password_before_the_birth_dates(parent, web, db, method, url):
     to_children(parent, web)
-    response = parent.open(url, method=method, data=FORM if method == "POST" else None)
+    response = open_step(parent, method, url)
     assert redirects_to(response, "/inscription/enfants")
     assert accounts.account_of(db, sophie_responsables(db)) is None
 
@@ -563,7 +515,7 @@ def test_finished_journey_cannot_be_replayed(parent, web, db):
     to_password(parent, web)
     assert redirects_to(choose(parent, PASSWORD), "/inscription/compte-active")
     for method, url in LATER_STEPS:
-        response = parent.open(url, method=method, data=FORM if method == "POST" else None)
+        response = open_step(parent, method, url)
         assert redirects_to(response, "/inscription")
     with db.reading() as tinydb:
         assert len(tinydb.table(accounts.ACCOUNTS)) == 1
@@ -579,7 +531,7 @@ def test_forged_journey_id(parent, web, db, forged):
     with parent.session_transaction() as session:
         session["inscription"] = forged
     for method, url in LATER_STEPS:
-        response = parent.open(url, method=method, data=FORM if method == "POST" else None)
+        response = open_step(parent, method, url)
         assert redirects_to(response, "/inscription"), (method, url, response.status_code)
     assert accounts.account_of(db, sophie_responsables(db)) is None
 
@@ -639,23 +591,13 @@ def test_children_in_two_schools(parent, web):
         "Date de naissance d'Emma — Collège des Palmistes",
     ]
     lucas, emma = "0691400654P", "0971200135S"
-    dates = {
-        f"jour-{lucas}": "30",
-        f"mois-{lucas}": "8",
-        f"annee-{lucas}": "2014",
-        f"jour-{emma}": "17",
-        f"mois-{emma}": "4",
-        f"annee-{emma}": "2012",
-    }
+    dates = {**date_fields(lucas, "30", "8", "2014"), **date_fields(emma, "17", "4", "2012")}
     response = parent.post("/inscription/enfants", data=dates)
     assert redirects_to(response, "/inscription/mot-de-passe")
     assert redirects_to(choose(parent, PASSWORD), "/inscription/compte-active")
     services = parent.get("/mes-services").text
     assert texts(services, "h3") == ["Lucas Da Silva", "Emma Da Silva"]
-    descriptions = [
-        plain(text) for text in re.findall(r'<p class="fr-card__desc">(.*?)</p>', services)
-    ]
-    assert descriptions == [
+    assert card_descriptions(services) == [
         "Collège Concorde — classe de 5eA",
         "Collège des Palmistes — classe de 3eB",
     ]
@@ -667,9 +609,9 @@ def test_wrong_date_is_reported_on_its_child_only(parent, web):
     assert response.status_code == 422
     html = response.text
     assert fieldset(html, HUGO)["class"] == "fr-fieldset fr-fieldset--error"
-    assert messages(html, f"enfant-{HUGO}") == [verification.WRONG_DATE]
+    assert error_messages(html, f"enfant-{HUGO}") == [verification.WRONG_DATE]
     assert fieldset(html, LEA)["class"] == "fr-fieldset"
-    assert messages(html, f"enfant-{LEA}") == []
+    assert error_messages(html, f"enfant-{LEA}") == []
     assert [field["name"] for field in elements(html, "input", aria_invalid="true")] == [
         f"jour-{HUGO}",
         f"mois-{HUGO}",
@@ -698,8 +640,8 @@ def test_unreadable_date_costs_no_try(parent, web, parts, message):
     for _ in range(3):
         response = parent.post("/inscription/enfants", data=typed)
         assert response.status_code == 422
-        assert messages(response.text, f"enfant-{HUGO}") == [message]
-        assert messages(response.text, f"enfant-{LEA}") == []
+        assert error_messages(response.text, f"enfant-{HUGO}") == [message]
+        assert error_messages(response.text, f"enfant-{LEA}") == []
         assert alert(response.text) == ""
     # Neither those nor two wrong dates block the journey.
     for _ in range(2):
@@ -715,7 +657,9 @@ def test_missing_date_message(parent, web):
     response = parent.post("/inscription/enfants", data={})
     assert response.status_code == 422
     for ine in (HUGO, LEA):
-        assert messages(response.text, f"enfant-{ine}") == ["Indiquez le jour, le mois et l'année."]
+        assert error_messages(response.text, f"enfant-{ine}") == [
+            "Indiquez le jour, le mois et l'année."
+        ]
 
 
 BLOCKED_UNTIL_10_30 = (
@@ -732,7 +676,7 @@ def block_the_journey(parent) -> None:
     response = parent.post("/inscription/enfants", data=HUGO_WRONG)
     assert response.status_code == 422
     assert alert(response.text) == BLOCKED_UNTIL_10_30
-    assert messages(response.text, f"enfant-{HUGO}") == [verification.WRONG_DATE]
+    assert error_messages(response.text, f"enfant-{HUGO}") == [verification.WRONG_DATE]
 
 
 def test_three_wrong_submissions_block_the_journey(parent, web):
@@ -810,7 +754,10 @@ def test_each_password_rule(parent, web, db, rule, password):
     response = choose(parent, password)
     assert response.status_code == 422
     html = response.text
-    assert messages(html, "mot_de_passe")[0] == "Ce mot de passe ne respecte pas toutes les règles."
+    assert (
+        error_messages(html, "mot_de_passe")[0]
+        == "Ce mot de passe ne respecte pas toutes les règles."
+    )
     classes = rule_classes(html)
     assert classes.pop(rule) == "fr-message fr-message--error"
     assert set(classes.values()) == {"fr-message fr-message--valid"}
@@ -824,17 +771,19 @@ def test_missing_password(parent, web):
     to_password(parent, web)
     response = choose(parent, "", "")
     assert response.status_code == 422
-    assert messages(response.text, "mot_de_passe")[0] == "Choisissez un mot de passe."
-    assert messages(response.text, "confirmation") == ["Saisissez de nouveau votre mot de passe."]
+    assert error_messages(response.text, "mot_de_passe")[0] == "Choisissez un mot de passe."
+    assert error_messages(response.text, "confirmation") == [
+        "Saisissez de nouveau votre mot de passe."
+    ]
 
 
 def test_confirmation_must_match(parent, web, db):
     to_password(parent, web)
     response = choose(parent, PASSWORD, PASSWORD + "x")
     assert response.status_code == 422
-    assert messages(response.text, "confirmation") == [passwords.MISMATCH]
+    assert error_messages(response.text, "confirmation") == [passwords.MISMATCH]
     assert passwords.MISMATCH == "Les deux mots de passe ne sont pas identiques."
-    assert messages(response.text, "mot_de_passe") == []
+    assert error_messages(response.text, "mot_de_passe") == []
     assert accounts.account_of(db, sophie_responsables(db)) is None
 
 
@@ -914,10 +863,7 @@ def test_account_created(parent, web, db):
         "Hugo Lefèvre-D'Almeida",
         "Léa Lefèvre-D'Almeida",
     ]
-    descriptions = [
-        plain(text) for text in re.findall(r'<p class="fr-card__desc">(.*?)</p>', services.text)
-    ]
-    assert descriptions == [
+    assert card_descriptions(services.text) == [
         "Collège Concorde — classe de 4eB",
         "Collège Concorde — classe de 6eA",
     ]
@@ -933,16 +879,7 @@ def test_no_second_account(parent, web, db):
 
 
 def test_signed_in_parent_without_new_account_goes_to_services(parent, web, db, clock):
-    account = accounts.create_account(
-        db,
-        sophie_responsables(db),
-        "Sophie",
-        "Lefèvre-D'Almeida",
-        SOPHIE_PHONE,
-        hash_password(PASSWORD),
-        "auto-inscription",
-        clock.now(),
-    )
+    account = create_sophie_account(db, clock)
     with parent.session_transaction() as session:
         session["compte"] = account["id"]
     assert redirects_to(parent.get("/inscription/compte-active"), "/mes-services")
@@ -959,34 +896,31 @@ def assert_fragment(response, number: int, title: str) -> None:
     assert "HX-Request" in response.headers["Vary"]
 
 
+def assert_pushed_fragment(client, response, url: str, number: int, title: str) -> None:
+    """An htmx post that moved on: the next step's fragment, its URL pushed, and the same
+    fragment when htmx gets that URL."""
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == url
+    assert_fragment(response, number, title)
+    assert_fragment(client.get(url, headers=HTMX), number, title)
+
+
 def test_each_step_as_a_fragment(parent, web):
     assert_fragment(parent.get("/inscription", headers=HTMX), 1, "Vos informations")
 
     response = parent.post("/inscription", data=SOPHIE, headers=HTMX)
-    assert response.status_code == 200
-    assert response.headers["HX-Push-Url"] == "/inscription/code"
-    assert_fragment(response, 2, "Code reçu par SMS")
-    assert_fragment(parent.get("/inscription/code", headers=HTMX), 2, "Code reçu par SMS")
+    assert_pushed_fragment(parent, response, "/inscription/code", 2, "Code reçu par SMS")
 
     response = parent.post("/inscription/code", data={"code": last_code(web)}, headers=HTMX)
-    assert response.status_code == 200
-    assert response.headers["HX-Push-Url"] == "/inscription/enfants"
-    assert_fragment(response, 3, "Vos enfants")
-    assert_fragment(parent.get("/inscription/enfants", headers=HTMX), 3, "Vos enfants")
+    assert_pushed_fragment(parent, response, "/inscription/enfants", 3, "Vos enfants")
 
     response = parent.post("/inscription/enfants", data=RIGHT_DATES, headers=HTMX)
-    assert response.status_code == 200
-    assert response.headers["HX-Push-Url"] == "/inscription/mot-de-passe"
-    assert_fragment(response, 4, "Votre mot de passe")
-    assert_fragment(parent.get("/inscription/mot-de-passe", headers=HTMX), 4, "Votre mot de passe")
+    assert_pushed_fragment(parent, response, "/inscription/mot-de-passe", 4, "Votre mot de passe")
 
     data = {"mot_de_passe": PASSWORD, "confirmation": PASSWORD}
     response = parent.post("/inscription/mot-de-passe", data=data, headers=HTMX)
-    assert response.status_code == 200
-    assert response.headers["HX-Push-Url"] == "/inscription/compte-active"
-    assert_fragment(response, 5, "Compte activé")
+    assert_pushed_fragment(parent, response, "/inscription/compte-active", 5, "Compte activé")
     assert SOPHIE_ID in texts(response.text, "p")
-    assert_fragment(parent.get("/inscription/compte-active", headers=HTMX), 5, "Compte activé")
 
 
 def test_errors_as_fragments(parent, web):
@@ -1026,18 +960,6 @@ CSRF_URLS = [
 ]
 
 
-def page_token(html: str) -> str:
-    tokens = {field["value"] for field in elements(html, "input", name="csrf_token")}
-    assert len(tokens) == 1, tokens
-    return tokens.pop()
-
-
-@pytest.fixture
-def guarded(make_app, seeded, clock):
-    """The service as it runs: CSRF checked."""
-    return install(make_app(), clock)
-
-
 @pytest.mark.parametrize("url", CSRF_URLS)
 @pytest.mark.parametrize("token", ["none", "garbage", "another session's"])
 def test_post_without_the_right_token(guarded, url, token):
@@ -1047,7 +969,7 @@ def test_post_without_the_right_token(guarded, url, token):
     if token == "garbage":
         data["csrf_token"] = "pas-le-bon-jeton"
     elif token == "another session's":
-        data["csrf_token"] = page_token(guarded.test_client().get("/inscription").text)
+        data["csrf_token"] = csrf_token(guarded.test_client().get("/inscription").text)
     response = client.post(url, data=data)
     assert response.status_code == 400
     assert "Votre session a expiré" in plain(response.text)
@@ -1068,7 +990,7 @@ def test_htmx_post_with_a_wrong_token_header(guarded):
 
 def test_post_with_the_right_token(guarded):
     client = guarded.test_client()
-    token = page_token(client.get("/inscription").text)
+    token = csrf_token(client.get("/inscription").text)
     response = client.post("/inscription", data={**SOPHIE, "csrf_token": token})
     assert redirects_to(response, "/inscription/code")
     response = client.post(

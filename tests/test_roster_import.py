@@ -1,5 +1,3 @@
-from datetime import date
-
 import pytest
 
 from commands.demo import DEMO_ROSTER
@@ -11,26 +9,9 @@ from records.roster import (
     import_roster,
     preview_import,
 )
-from rules.roster import COLUMNS, HEADER, parse_roster, parse_roster_bytes
+from rules.roster import HEADER, parse_roster, parse_roster_bytes
+from tests.roster_lines import TODAY, line
 
-TODAY = date(2026, 9, 14)
-
-SOPHIE = {
-    "uai": "0691234A",
-    "etablissement_nom": "Collège Concorde",
-    "ine": "0691500123K",
-    "eleve_nom": "Lefèvre-D'Almeida",
-    "eleve_prenom": "Léa",
-    "eleve_date_naissance": "14/03/2015",
-    "niveau": "6e",
-    "classe": "6eA",
-    "resp_civilite": "Mme",
-    "resp_nom": "Lefèvre-D'Almeida",
-    "resp_prenom": "Sophie",
-    "resp_lien": "mère",
-    "resp_telephone_portable": "06 12 34 56 78",
-    "resp_email": "sophie.lefevre-dalmeida@example.org",
-}
 HUGO = {
     "ine": "0691300456L",
     "eleve_prenom": "Hugo",
@@ -41,9 +22,7 @@ HUGO = {
 
 
 def rows(*lines: dict):
-    text = "\n".join(
-        [HEADER, *(";".join({**SOPHIE, **changes}[c] for c in COLUMNS) for changes in lines)]
-    )
+    text = "\n".join([HEADER, *(line(**changes) for changes in lines)])
     report = parse_roster(text, TODAY)
     assert report.errors == []
     return report.rows

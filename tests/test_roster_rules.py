@@ -2,31 +2,8 @@ from datetime import date
 
 import pytest
 
-from rules.roster import COLUMNS, HEADER, parse_roster, parse_roster_bytes
-
-TODAY = date(2026, 9, 14)
-
-GOOD = {
-    "uai": "0691234A",
-    "etablissement_nom": "Collège Concorde",
-    "ine": "0691500123K",
-    "eleve_nom": "Lefèvre-D'Almeida",
-    "eleve_prenom": "Léa",
-    "eleve_date_naissance": "14/03/2015",
-    "niveau": "6e",
-    "classe": "6eA",
-    "resp_civilite": "Mme",
-    "resp_nom": "Lefèvre-D'Almeida",
-    "resp_prenom": "Sophie",
-    "resp_lien": "mère",
-    "resp_telephone_portable": "06 12 34 56 78",
-    "resp_email": "sophie.lefevre-dalmeida@example.org",
-}
-
-
-def line(**changes) -> str:
-    values = {**GOOD, **changes}
-    return ";".join(values[column] for column in COLUMNS)
+from rules.roster import HEADER, parse_roster, parse_roster_bytes
+from tests.roster_lines import TODAY, line
 
 
 def csv_text(*lines: str) -> str:

@@ -5,15 +5,16 @@ after 5 failures, and the limit per IP address."""
 from __future__ import annotations
 
 import re
-from html import unescape
+from functools import partial
 
 import pytest
 
 from records import accounts
 from rules import lockout
 from rules.passwords import hash_password
-from tests.fake_clock import FakeClock, install
-from tests.markup import elements, texts
+from tests import markup
+from tests.fake_clock import install
+from tests.markup import csrf_token, elements, messages, plain, redirects_to, texts
 from views import login
 
 HTMX = {"HX-Request": "true"}
@@ -33,32 +34,6 @@ def fresh_rate_limits():
     """The limiter is one module-level object: what a test counted must not reach the next."""
     yield
     login.limiter.reset()
-
-
-@pytest.fixture
-def seeded(runner):
-    result = runner.invoke(args=["demo", "seed"])
-    assert result.exit_code == 0, result.output
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def web(make_app, seeded, clock):
-    return install(make_app(WTF_CSRF_ENABLED=False), clock)
-
-
-@pytest.fixture
-def db(web):
-    return web.extensions["store"]
-
-
-@pytest.fixture
-def parent(web):
-    return web.test_client()
 
 
 def create(db, clock, nom: str, prenom: str, telephone: str, password: str = PASSWORD) -> dict:
@@ -86,35 +61,8 @@ def sophie(db, clock):
 # Reading the answers -----------------------------------------------------------------------
 
 
-def plain(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def alert(html: str, alert_id: str = "login-alert") -> str:
-    """The message of an alert (or, with "-statut", status) region, "" when it is empty."""
-    if re.search(rf'<div id="{alert_id}"[^>]*>\s*</div>', html):
-        return ""
-    found = re.search(
-        rf'<div id="{alert_id}"[^>]*>\s*<div class="fr-alert[^"]*"><p>(.*?)</p></div>\s*</div>',
-        html,
-        flags=re.S,
-    )
-    assert found, f"pas de zone d'alerte {alert_id}"
-    return plain(found.group(1))
-
-
-def messages(html: str, field_id: str) -> list[str]:
-    found = re.search(
-        rf'<div class="fr-messages-group" id="{field_id}-messages"[^>]*>(.*?)</div>',
-        html,
-        flags=re.S,
-    )
-    assert found, f"pas de messages pour {field_id}"
-    return [plain(text) for text in re.findall(r"<p [^>]*>(.*?)</p>", found.group(1))]
-
-
-def redirects_to(response, url: str) -> bool:
-    return response.status_code == 303 and response.headers["Location"] == url
+# The alert region of the login page; its status region is "login-alert-statut".
+alert = partial(markup.alert, alert_id="login-alert")
 
 
 def sign_in(client, identifiant: str = SOPHIE_ID, password: str = PASSWORD, **options):
@@ -276,10 +224,10 @@ def test_sign_out(parent, sophie):
 
     page = parent.get("/connexion")
     assert page.status_code == 200
-    assert alert(page.text, "login-alert-statut") == "Vous êtes déconnecté."
+    assert alert(page.text, alert_id="login-alert-statut") == "Vous êtes déconnecté."
     assert alert(page.text) == ""
     # Said once only.
-    assert alert(parent.get("/connexion").text, "login-alert-statut") == ""
+    assert alert(parent.get("/connexion").text, alert_id="login-alert-statut") == ""
 
     assert redirects_to(parent.get("/mes-services"), "/connexion")
 
@@ -346,17 +294,6 @@ def test_too_many_htmx_sign_ins(limited):
 # CSRF --------------------------------------------------------------------------------------
 
 
-def page_token(html: str) -> str:
-    tokens = {field["value"] for field in elements(html, "input", name="csrf_token")}
-    assert len(tokens) == 1, tokens
-    return tokens.pop()
-
-
-@pytest.fixture
-def guarded(make_app, seeded, clock):
-    return install(make_app(), clock)
-
-
 @pytest.mark.parametrize("token", [None, "pas-le-bon-jeton"])
 def test_sign_in_without_the_right_token(guarded, clock, token):
     create(guarded.extensions["store"], clock, "Lefèvre-D'Almeida", "Sophie", SOPHIE_PHONE)
@@ -374,13 +311,13 @@ def test_sign_in_without_the_right_token(guarded, clock, token):
 def test_sign_in_and_out_with_the_token(guarded, clock):
     create(guarded.extensions["store"], clock, "Lefèvre-D'Almeida", "Sophie", SOPHIE_PHONE)
     client = guarded.test_client()
-    token = page_token(client.get("/connexion").text)
+    token = csrf_token(client.get("/connexion").text)
     data = {"identifiant": SOPHIE_ID, "mot_de_passe": PASSWORD, "csrf_token": token}
     assert redirects_to(client.post("/connexion", data=data), "/mes-services")
     # The session is new: the token of the login page is no longer valid.
     assert client.post("/deconnexion", data={"csrf_token": token}).status_code == 400
     services = client.get("/mes-services").text
-    token = page_token(services)
+    token = csrf_token(services)
     assert redirects_to(client.post("/deconnexion", data={"csrf_token": token}), "/connexion")
 
 

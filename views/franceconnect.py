@@ -13,7 +13,6 @@ from wtforms.validators import InputRequired
 
 from outside.franceconnect import FranceConnectError
 from records import accounts, journeys
-from rules import phones
 from views import verification
 from views.auth import sign_in_session
 from views.journey import Journey, now, store
@@ -49,6 +48,10 @@ ALREADY_LINKED = (
 )
 ACTIVATED = (
     "Votre compte ÉduConnect est activé : vous pourrez désormais vous connecter avec FranceConnect."
+)
+BLOCKED_BY_SCHOOL = (
+    "Votre compte ÉduConnect est bloqué. Contactez le secrétariat de l'établissement de votre "
+    "enfant."
 )
 SIGNED_OUT = "Vous êtes déconnecté."
 LOGOUT_UNCONFIRMED = (
@@ -97,6 +100,8 @@ def callback():
         return back_to_login(FAILURES[error.kind])
 
     account = accounts.find_by_franceconnect_sub(store(), identity.sub)
+    if account and account["state"] == "bloqué":
+        return back_to_login(BLOCKED_BY_SCHOOL)
     if account:
         return signed_in(account, identity.id_token)
     session.pop(JOURNEY.blueprint, None)
@@ -156,13 +161,9 @@ def submit_telephone():
     noms = [name for name in (state["family_name"], state["preferred_username"]) if name]
     # FranceConnect gives every first name: the roster's prénom is one of them.
     prenoms = state["given_name"].split() or [""]
-    try:
-        family = verification.find_family(form.telephone.data, noms, prenoms)
-    except phones.PhoneError as error:
-        form.telephone.errors.append(error.message)
-        return JOURNEY.page("telephone", 422, **page)
+    family, failure = verification.find_family(form, noms, prenoms)
     if not family:
-        return JOURNEY.page("telephone", 422, failure=verification.NO_MATCH, **page)
+        return JOURNEY.page("telephone", 422, failure=failure, **page)
     identity = {name: state[name] for name in ("sub", "given_name", "family_name", "id_token")}
     telephone_step = JOURNEY.journey_id()
     refusal = verification.begin(JOURNEY, family, **identity)

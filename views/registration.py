@@ -9,7 +9,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from records import accounts
-from rules import identifiers, passwords, phones
+from rules import identifiers, passwords
 from views import verification
 from views.auth import account_required, sign_in_session
 from views.journey import Journey, now, store
@@ -63,13 +63,9 @@ def submit_identite():
     form = IdentityForm()
     if not form.validate_on_submit():
         return JOURNEY.page("identite", 422, form=form)
-    try:
-        family = verification.find_family(form.telephone.data, [form.nom.data], [form.prenom.data])
-    except phones.PhoneError as error:
-        form.telephone.errors.append(error.message)
-        return JOURNEY.page("identite", 422, form=form)
+    family, failure = verification.find_family(form, [form.nom.data], [form.prenom.data])
     if not family:
-        return JOURNEY.page("identite", 422, form=form, failure=verification.NO_MATCH)
+        return JOURNEY.page("identite", 422, form=form, failure=failure)
     existing = accounts.account_of(store(), [responsable["id"] for responsable in family])
     if existing and existing["state"] == "actif":
         return JOURNEY.page("identite", 422, form=form, failure=ALREADY_ACTIVE, show_forgotten=True)

@@ -28,16 +28,22 @@ class CodeForm(FlaskForm):
     code = StringField("Code reçu par SMS", validators=[InputRequired("Indiquez le code reçu.")])
 
 
-def find_family(telephone: str, noms: list[str], prenoms: list[str]) -> list[dict]:
-    """Every responsable record, in every school, with this mobile and one of these names
-    (raises PhoneError for a number that is no French mobile)."""
+def find_family(form, noms: list[str], prenoms: list[str]) -> tuple[list[dict], str | None]:
+    """Every responsable record, in every school, with the mobile typed in `form.telephone`
+    and one of these names. None found: the reason is on the field (not a French mobile) or
+    returned (no such responsable)."""
+    try:
+        numbers = phones.mobile_candidates(form.telephone.data)
+    except phones.PhoneError as error:
+        form.telephone.errors.append(error.message)
+        return [], None
     found = {}
-    for number in phones.mobile_candidates(telephone):
+    for number in numbers:
         for nom in noms:
             for prenom in prenoms:
                 for responsable in accounts.find_responsables(store(), number, nom, prenom):
                     found[responsable["id"]] = responsable
-    return list(found.values())
+    return list(found.values()), (None if found else NO_MATCH)
 
 
 def begin(journey: Journey, responsables: list[dict], **extra) -> str | None:
