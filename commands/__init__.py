@@ -4,8 +4,10 @@ from flask import Flask
 
 from commands.demo import demo
 from commands.roster import roster
+from commands.staff import staff
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(roster)
     app.cli.add_command(demo)
+    app.cli.add_command(staff)

@@ -1,7 +1,8 @@
 import pytest
 
 from e2e.browsers import DESKTOP, PHONE, launch_options
-from e2e.servers import start_app_and_sandbox
+from e2e.mailbox import start_smtp_server
+from e2e.servers import free_port, start_app_and_sandbox
 
 
 @pytest.fixture(scope="session")
@@ -10,9 +11,21 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory):
+def smtp_server():
+    """A real SMTP server the service delivers its mail to (also kept in /dev/mail)."""
+    port = free_port()
+    controller, mailbox = start_smtp_server(port)
+    mailbox.port = port
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, smtp_server):
     """The service and the FranceConnect sandbox, two real servers on two origins."""
-    app, sandbox = start_app_and_sandbox(tmp_path_factory.mktemp("servers"))
+    folder = tmp_path_factory.mktemp("servers")
+    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port)}
+    app, sandbox = start_app_and_sandbox(folder, **mail)
     app.flask("demo", "seed")
     yield app, sandbox
     app.stop()

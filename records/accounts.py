@@ -68,9 +68,13 @@ class SignIn:
 
 def find_responsables(store: Store, telephone_e164: str, nom: str, prenom: str) -> list[dict]:
     """Every responsable record, in every school, with this phone and this name (§2.1)."""
-    wanted = (normalize_name(nom), normalize_name(prenom))
     with store.reading() as db:
-        found = db.table(RESPONSABLES).search(Query().telephone == telephone_e164)
+        return _find_responsables(db, telephone_e164, nom, prenom)
+
+
+def _find_responsables(db: TinyDB, telephone_e164: str, nom: str, prenom: str) -> list[dict]:
+    wanted = (normalize_name(nom), normalize_name(prenom))
+    found = db.table(RESPONSABLES).search(Query().telephone == telephone_e164)
     return [
         _with_id(doc)
         for doc in found
@@ -170,26 +174,53 @@ def create_account(
             existing = _with_id(found) if found else None
         if existing is not None:
             raise AccountExists(existing)
-        identifiant = _reserve_identifier(db, prenom, nom, moment)
-        account = {
-            "identifiant": identifiant,
-            "password_hash": password_hash,
-            "state": "actif",
-            "method": method,
-            "franceconnect_sub": franceconnect_sub,
-            # The roster's address is the school's; the account's is the one the parent confirms.
-            "email": None,
-            "email_confirmed": False,
-            "responsables": sorted(set(responsable_ids)),
-            "prenom": prenom,
-            "nom": nom,
-            "telephone": telephone,
-            "failures": 0,
-            "locked_until": None,
-            "activated_at": moment,
-            "created_at": moment,
-        }
-        number = db.table(ACCOUNTS).insert(account)
+        return _new_account(
+            db,
+            responsable_ids,
+            prenom,
+            nom,
+            telephone,
+            password_hash,
+            method,
+            moment,
+            franceconnect_sub,
+        )
+
+
+def _new_account(
+    db: TinyDB,
+    responsable_ids: list[int],
+    prenom: str,
+    nom: str,
+    telephone: str,
+    password_hash: str | None,
+    method: str,
+    moment: str,
+    franceconnect_sub: str | None = None,
+    state: str = "actif",
+) -> dict:
+    """Insert an account with a newly reserved identifiant, in the caller's transaction: active,
+    or "notifié" when a school distributes it (records.notifications), activated later."""
+    identifiant = _reserve_identifier(db, prenom, nom, moment)
+    account = {
+        "identifiant": identifiant,
+        "password_hash": password_hash,
+        "state": state,
+        "method": method,
+        "franceconnect_sub": franceconnect_sub,
+        # The roster's address is the school's; the account's is the one the parent confirms.
+        "email": None,
+        "email_confirmed": False,
+        "responsables": sorted(set(responsable_ids)),
+        "prenom": prenom,
+        "nom": nom,
+        "telephone": telephone,
+        "failures": 0,
+        "locked_until": None,
+        "activated_at": moment if state == "actif" else None,
+        "created_at": moment,
+    }
+    number = db.table(ACCOUNTS).insert(account)
     return {**account, "id": number}
 
 
@@ -278,14 +309,31 @@ def sign_in(
         # As long as a real check, so the answer's delay does not tell who has an account.
         verify_password(_dummy_hash(), password)
         return SignIn(SignInOutcome.FAILED)
+    return _check_counted(
+        store, account, "password_hash", password, now, max_failures, lock_duration
+    )
+
+
+def _check_counted(
+    store: Store,
+    account: dict,
+    hash_field: str,
+    password: str,
+    now: datetime,
+    max_failures: int,
+    lock_duration: timedelta,
+) -> SignIn:
+    """Check the password against the account's hash in `hash_field` ("password_hash", or the
+    temporary password's in records.notifications), counting the failure or the success."""
+    now = in_paris(now)
     until = locked_until(account, now)
     if until is not None:
         return SignIn(SignInOutcome.LOCKED, until=until)
-    right = verify_password(account["password_hash"], password)
+    right = verify_password(account[hash_field], password)
     with store.transaction() as db:
         table = db.table(ACCOUNTS)
         current = table.get(doc_id=account["id"])
-        if current is None or current.get("password_hash") != account["password_hash"]:
+        if current is None or current.get(hash_field) != account[hash_field]:
             # Deleted or given a new password while this one was being checked.
             return SignIn(SignInOutcome.FAILED)
         current = _with_id(current)

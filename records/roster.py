@@ -109,7 +109,10 @@ def _merge(table: str, found: dict, fields: dict) -> dict:
         return fields
     merged = dict(fields)
     # A parent's children from earlier files stay linked (a file may list only some classes).
-    merged["eleves"] = sorted(set(found.get("eleves", [])) | set(fields["eleves"]))
+    # A child the parent said at activation is not theirs stays detached until the school
+    # looks into it (records/activation.py): a new file does not link it back.
+    linked = set(found.get("eleves", [])) | set(fields["eleves"])
+    merged["eleves"] = sorted(linked - set(found.get("eleves_detaches", [])))
     # An empty cell does not erase an address the school gave before.
     merged["email"] = fields["email"] or found.get("email")
     return merged

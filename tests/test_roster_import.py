@@ -120,6 +120,18 @@ def test_a_later_file_adds_children_without_dropping_earlier_ones(store):
     assert sophie["eleves"] == ["0691300456L", "0691500123K"]
 
 
+def test_a_child_detached_at_activation_is_not_linked_back_by_a_new_file(store):
+    import_roster(store, rows({}, HUGO))
+    with store.transaction() as db:
+        db.table("responsables").update(
+            {"eleves": ["0691500123K"], "eleves_detaches": ["0691300456L"]}
+        )
+    import_roster(store, rows({}, HUGO))
+    [sophie] = all_responsables(store)
+    assert sophie["eleves"] == ["0691500123K"]
+    assert sophie["eleves_detaches"] == ["0691300456L"]
+
+
 def test_an_empty_email_does_not_erase_a_known_one(store):
     import_roster(store, rows({}))
     summary = import_roster(store, rows({"resp_email": ""}))

@@ -5,6 +5,8 @@ from flask_compress import Compress
 from flask_wtf import CSRFProtect
 
 from views import (
+    activation,
+    admin,
     assets,
     dev,
     errors,
@@ -45,8 +47,10 @@ def register(app: Flask) -> None:
         registration.bp,
         franceconnect.bp,
         franceconnect.first,
+        activation.bp,
         services.bp,
         info.bp,
         dev.bp,
+        admin.bp,
     ):
         app.register_blueprint(blueprint)

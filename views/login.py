@@ -8,8 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from records import accounts
+from records import accounts, notifications
+from records.notifications import TemporaryOutcome
 from rules import lockout
+from rules.temporary_passwords import EXPIRED_MESSAGE
+from views import activation
 from views.auth import current_account, sign_in_session
 from views.franceconnect import logout_redirect
 from views.rendering import flashed, leave_to, render_page
@@ -69,9 +72,21 @@ def sign_in():
     if not form.validate_on_submit():
         return login_page(form, status=422)
     store, clock = current_app.extensions["store"], current_app.extensions["clock"]
-    result = accounts.sign_in(store, form.identifiant.data, form.mot_de_passe.data, clock.now())
+    identifiant, password = form.identifiant.data, form.mot_de_passe.data
     form.mot_de_passe.data = None
-    if result.outcome is accounts.SignInOutcome.LOCKED:
+    # An account distributed by letter signs in first with its temporary password (§4).
+    first = notifications.check_temporary(store, identifiant, password, clock.now())
+    if first.ok:
+        refusal = activation.begin(first.account)
+        if refusal:
+            return login_page(form, status=422, failure=refusal)
+        return leave_to(url_for("activation.mot_de_passe"))
+    if first.outcome is TemporaryOutcome.EXPIRED:
+        return login_page(form, status=422, failure=EXPIRED_MESSAGE)
+    result = first
+    if first.outcome is TemporaryOutcome.NOT_TEMPORARY:
+        result = accounts.sign_in(store, identifiant, password, clock.now())
+    if result.outcome in (accounts.SignInOutcome.LOCKED, TemporaryOutcome.LOCKED):
         return login_page(form, status=422, failure=lockout.locked_message(result.until))
     if not result.ok:
         return login_page(form, status=422, failure=lockout.FAILED)

@@ -3,9 +3,9 @@ children steps, then Votre mot de passe and Compte activé."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, redirect, session, url_for
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from records import accounts
@@ -13,7 +13,6 @@ from rules import identifiers, passwords
 from views import verification
 from views.auth import account_required, sign_in_session
 from views.journey import Journey, now, store
-from views.rendering import render_page, wants_fragment
 
 bp = Blueprint("inscription", __name__, url_prefix="/inscription")
 JOURNEY = Journey(
@@ -37,16 +36,6 @@ class IdentityForm(FlaskForm):
     telephone = StringField(
         "Numéro de téléphone portable",
         validators=[InputRequired("Indiquez votre numéro de téléphone portable.")],
-    )
-
-
-class PasswordForm(FlaskForm):
-    mot_de_passe = PasswordField(
-        "Mot de passe", validators=[InputRequired("Choisissez un mot de passe.")]
-    )
-    confirmation = PasswordField(
-        "Confirmation du mot de passe",
-        validators=[InputRequired("Saisissez de nouveau votre mot de passe.")],
     )
 
 
@@ -87,66 +76,13 @@ verification.add_steps(bp, JOURNEY, children_confirmed)
 # Step 4: Votre mot de passe -----------------------------------------------------------------
 
 
-def rule_states(state: dict, password: str) -> list[tuple[str, str, bool]]:
+def personal(state: dict) -> tuple[str, list[str]]:
+    # The identifiant is not given yet: the one it will be, but for its number.
     planned = identifiers.base_identifier(state["prenom"], state["nom"])
-    unmet = passwords.unmet_rules(password, planned, [state["nom"], state["prenom"]])
-    return [(key, text, key not in unmet) for key, text in passwords.PASSWORD_RULES]
+    return planned, [state["nom"], state["prenom"]]
 
 
-def password_page(state: dict, status: int = 200, form: PasswordForm | None = None, **context):
-    form = form or PasswordForm(formdata=None)
-    typed = form.mot_de_passe.data or ""
-    return JOURNEY.page(
-        "mot_de_passe",
-        status,
-        form=form,
-        rules=rule_states(state, typed),
-        checked=bool(typed),
-        **context,
-    )
-
-
-@bp.get("/mot-de-passe")
-def mot_de_passe():
-    state, elsewhere = JOURNEY.guard("mot_de_passe")
-    return elsewhere or password_page(state)
-
-
-@bp.post("/mot-de-passe/regles")
-def password_rules():
-    """The rules, met or not, as the parent types (htmx only; the submit checks them again)."""
-    state, elsewhere = JOURNEY.guard("mot_de_passe")
-    if elsewhere:
-        return elsewhere
-    if not wants_fragment():
-        # Only the rules block can be drawn here: a whole page needs the step's form.
-        return redirect(JOURNEY.url("mot_de_passe"), code=303)
-    typed = request.form.get("mot_de_passe", "")
-    return render_page(
-        "journeys/mot_de_passe.html",
-        "password_rules",
-        title=f"Étape 4 sur 5 — {JOURNEY.titles['mot_de_passe']}",
-        rules=rule_states(state, typed),
-        checked=bool(typed),
-        field_id="mot_de_passe",
-        errors=[],
-    )
-
-
-@bp.post("/mot-de-passe")
-def submit_mot_de_passe():
-    state, elsewhere = JOURNEY.guard("mot_de_passe")
-    if elsewhere:
-        return elsewhere
-    form = PasswordForm()
-    if not form.validate_on_submit():
-        return password_page(state, 422, form)
-    if not all(met for _, _, met in rule_states(state, form.mot_de_passe.data)):
-        form.mot_de_passe.errors.append("Ce mot de passe ne respecte pas toutes les règles.")
-        return password_page(state, 422, form)
-    if form.confirmation.data != form.mot_de_passe.data:
-        form.confirmation.errors.append(passwords.MISMATCH)
-        return password_page(state, 422, form)
+def password_chosen(state: dict, password: str):
     try:
         account = accounts.create_account(
             store(),
@@ -154,7 +90,7 @@ def submit_mot_de_passe():
             state["prenom"],
             state["nom"],
             state["telephone"],
-            passwords.hash_password(form.mot_de_passe.data),
+            passwords.hash_password(password),
             JOURNEY.kind,
             now(),
         )
@@ -171,6 +107,11 @@ def submit_mot_de_passe():
     return JOURNEY.go_to("termine")
 
 
+password_page = verification.add_password_step(
+    bp, JOURNEY, personal, password_chosen, "Créer mon compte"
+)
+
+
 # Step 5: Compte activé ----------------------------------------------------------------------
 
 
@@ -182,4 +123,4 @@ def termine(account):
     return JOURNEY.page("termine", identifiant=account["identifiant"])
 
 
-JOURNEY.views.update(mot_de_passe=mot_de_passe, termine=termine)
+JOURNEY.views.update(termine=termine)

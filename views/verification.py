@@ -1,19 +1,21 @@
-"""The steps every activation shares (§2.1 to §2.3, reused by FranceConnect's first connection,
-§3): find the responsable by mobile number and name, check the code sent by SMS, confirm the
-children's birth dates. Each journey adds its own first and last steps around them."""
+"""The steps every activation shares (§2.1 to §2.4, reused by FranceConnect's first connection,
+§3, and by the first login with a temporary password, §4): find the responsable by mobile number
+and name, check the code sent by SMS, confirm the children's birth dates, choose a password. Each
+journey adds its own first and last steps around them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, redirect, request
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from records import accounts, journeys
-from rules import birthdates, phones, sms_codes
+from rules import birthdates, passwords, phones, sms_codes
 from views.journey import Journey, now, store
+from views.rendering import render_page, wants_fragment
 
 NO_MATCH = (
     "Nous ne trouvons pas de responsable d'élève avec ces informations. Vérifiez votre saisie. "
@@ -22,6 +24,7 @@ NO_MATCH = (
 NEW_CODE_SENT = "Un nouveau code vous a été envoyé par SMS."
 WRONG_DATE = "Cette date ne correspond pas à celle que connaît l'établissement."
 DATE_PARTS = ("jour", "mois", "annee")
+RULES_NOT_MET = "Ce mot de passe ne respecte pas toutes les règles."
 
 
 class CodeForm(FlaskForm):
@@ -81,6 +84,12 @@ def send_code(state: dict) -> str | None:
 def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], object]) -> None:
     """Add the code and children steps to a journey's blueprint; `after_children(state)` answers
     once the birth dates are confirmed."""
+    add_code_step(bp, journey)
+    add_children_step(bp, journey, after_children)
+
+
+def add_code_step(bp: Blueprint, journey: Journey) -> None:
+    """The code sent by SMS (§2.2); a right code leads to the children step."""
 
     def code_page(state: dict, status: int = 200, form: CodeForm | None = None, **context):
         return journey.page(
@@ -126,6 +135,24 @@ def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], 
             return code_page(state, 422, failure=refusal)
         return code_page(state, notice=NEW_CODE_SENT)
 
+    bp.add_url_rule("/code", "code", code, methods=["GET"])
+    bp.add_url_rule("/code", "submit_code", submit_code, methods=["POST"])
+    bp.add_url_rule("/code/nouveau", "new_code", new_code, methods=["POST"])
+    journey.views.update(code=code)
+
+
+def add_children_step(
+    bp: Blueprint,
+    journey: Journey,
+    after_children: Callable[[dict], object],
+    detachable: bool = False,
+) -> None:
+    """The children's birth dates (§2.3); `after_children(state)` answers once they match.
+
+    With `detachable` (the first login with a letter, §4), each child also has the box « Je ne
+    suis pas le représentant légal de cet élève »: a child ticked needs no date, and the INEs
+    of the children ticked reach `after_children` in `state["detaches"]`."""
+
     def block_keys(state: dict) -> list[str]:
         # The responsables too, so that starting the journey again does not lift the block.
         return [
@@ -133,7 +160,9 @@ def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], 
             journeys.responsables_key(state["responsables"]),
         ]
 
-    def children_page(state: dict, status: int = 200, typed=None, errors=None, **context):
+    def children_page(
+        state: dict, status: int = 200, typed=None, errors=None, detached=(), **context
+    ):
         children = accounts.children_of(store(), state["responsables"])
         return journey.page(
             "enfants",
@@ -141,6 +170,8 @@ def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], 
             children=children,
             typed=typed or {},
             errors=errors or {},
+            detachable=detachable,
+            detached=set(detached),
             **context,
         )
 
@@ -157,11 +188,15 @@ def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], 
             until = max(until for until in blocks if until)
             return children_page(state, 422, failure=birthdates.blocked_message(until))
 
-        typed, errors, mismatch = {}, {}, False
+        typed, errors, mismatch, detached = {}, {}, False, []
         for child in accounts.children_of(store(), state["responsables"]):
             ine = child["ine"]
             parts = [request.form.get(f"{part}-{ine}", "").strip() for part in DATE_PARTS]
             typed[ine] = parts
+            if detachable and request.form.get(f"detache-{ine}"):
+                # Not their child: they need not know the date, and a wrong one is no guess.
+                detached.append(ine)
+                continue
             try:
                 if birthdates.parse(*parts).isoformat() != child["date_naissance"]:
                     errors[ine], mismatch = WRONG_DATE, True
@@ -169,17 +204,106 @@ def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], 
                 errors[ine] = error.message
         if errors and not mismatch:
             # A missing or unreadable date is a typo, not a wrong guess: it costs no try.
-            return children_page(state, 422, typed, errors)
+            return children_page(state, 422, typed, errors, detached)
         if errors:
             until = journeys.record_failed_submission(store(), block_keys(state), now())
             failure = birthdates.blocked_message(until) if until else None
-            return children_page(state, 422, typed, errors, failure=failure)
+            return children_page(state, 422, typed, errors, detached, failure=failure)
         journeys.clear_failed_submissions(store(), block_keys(state))
+        if detachable:
+            state["detaches"] = detached
         return after_children(state)
 
-    bp.add_url_rule("/code", "code", code, methods=["GET"])
-    bp.add_url_rule("/code", "submit_code", submit_code, methods=["POST"])
-    bp.add_url_rule("/code/nouveau", "new_code", new_code, methods=["POST"])
     bp.add_url_rule("/enfants", "enfants", enfants, methods=["GET"])
     bp.add_url_rule("/enfants", "submit_enfants", submit_enfants, methods=["POST"])
-    journey.views.update(code=code, enfants=enfants)
+    journey.views.update(enfants=enfants)
+
+
+class PasswordForm(FlaskForm):
+    mot_de_passe = PasswordField(
+        "Mot de passe", validators=[InputRequired("Choisissez un mot de passe.")]
+    )
+    confirmation = PasswordField(
+        "Confirmation du mot de passe",
+        validators=[InputRequired("Saisissez de nouveau votre mot de passe.")],
+    )
+
+
+def add_password_step(
+    bp: Blueprint,
+    journey: Journey,
+    personal: Callable[[dict], tuple[str | None, list[str]]],
+    after_password: Callable[[dict, str], object],
+    submit_label: str,
+    intro: Callable[[dict], str | None] = lambda state: None,
+) -> Callable:
+    """A new password with the rules of §2.4, shown met or not as the parent types (htmx posts
+    the field to `…/mot-de-passe/regles`; the submit checks them again).
+
+    `personal(state)` gives the identifiant and the names the password must not contain;
+    `after_password(state, password)` answers once the password meets every rule and is
+    confirmed. Returns the function drawing the step, for a failure found after the check."""
+
+    def rule_states(state: dict, password: str) -> list[tuple[str, str, bool]]:
+        identifiant, names = personal(state)
+        unmet = passwords.unmet_rules(password, identifiant, names)
+        return [(key, text, key not in unmet) for key, text in passwords.PASSWORD_RULES]
+
+    def password_page(state: dict, status: int = 200, form: PasswordForm | None = None, **context):
+        form = form or PasswordForm(formdata=None)
+        typed = form.mot_de_passe.data or ""
+        return journey.page(
+            "mot_de_passe",
+            status,
+            form=form,
+            rules=rule_states(state, typed),
+            checked=bool(typed),
+            submit_label=submit_label,
+            intro=intro(state),
+            **context,
+        )
+
+    def mot_de_passe():
+        state, elsewhere = journey.guard("mot_de_passe")
+        return elsewhere or password_page(state)
+
+    def password_rules():
+        """The rules, met or not, as the parent types (htmx only)."""
+        state, elsewhere = journey.guard("mot_de_passe")
+        if elsewhere:
+            return elsewhere
+        if not wants_fragment():
+            # Only the rules block can be drawn here: a whole page needs the step's form.
+            return redirect(journey.url("mot_de_passe"), code=303)
+        typed = request.form.get("mot_de_passe", "")
+        number = journey.steps.index("mot_de_passe") + 1
+        return render_page(
+            "journeys/mot_de_passe.html",
+            "password_rules",
+            title=f"Étape {number} sur {len(journey.steps)} — {journey.titles['mot_de_passe']}",
+            rules=rule_states(state, typed),
+            checked=bool(typed),
+            field_id="mot_de_passe",
+            errors=[],
+        )
+
+    def submit_mot_de_passe():
+        state, elsewhere = journey.guard("mot_de_passe")
+        if elsewhere:
+            return elsewhere
+        form = PasswordForm()
+        if not form.validate_on_submit():
+            return password_page(state, 422, form)
+        if not all(met for _, _, met in rule_states(state, form.mot_de_passe.data)):
+            form.mot_de_passe.errors.append(RULES_NOT_MET)
+            return password_page(state, 422, form)
+        if form.confirmation.data != form.mot_de_passe.data:
+            form.confirmation.errors.append(passwords.MISMATCH)
+            return password_page(state, 422, form)
+        return after_password(state, form.mot_de_passe.data)
+
+    bp.add_url_rule("/mot-de-passe", "mot_de_passe", mot_de_passe, methods=["GET"])
+    bp.add_url_rule("/mot-de-passe", "submit_mot_de_passe", submit_mot_de_passe, methods=["POST"])
+    bp.add_url_rule("/mot-de-passe/regles", "password_rules", password_rules, methods=["POST"])
+    journey.views.update(mot_de_passe=mot_de_passe)
+    return password_page

@@ -1,0 +1,83 @@
+"""`flask --app app staff create IDENTIFIANT --uai UAI`: a school staff member's account for the
+back office (/admin). The password is typed twice at a hidden prompt, or read from the standard
+input with --password-stdin (for scripts: never on the command line, where `ps` would show it).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from commands.roster import CommandError
+from records import audit
+from records.school import school_name
+from records.staff import ROLE_NAMES, ROLES, StaffExists, create_staff
+from rules.passwords import MISMATCH, RULE_TEXTS, unmet_rules
+
+staff = AppGroup("staff", help="Comptes du personnel des établissements (espace /admin).")
+
+# Who the journal names for an account created on the server rather than by a staff member.
+COMMAND_LINE = "ligne de commande"
+
+
+@staff.command("create")
+@click.argument("identifiant")
+@click.option("--uai", default="", help="UAI de l'établissement, par exemple 0691234A.")
+@click.option(
+    "--role",
+    default="secretariat",
+    show_default=True,
+    help="direction ou secretariat ; la direction voit aussi le journal des actions.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Lit le mot de passe sur l'entrée standard au lieu de le demander.",
+)
+def create_command(identifiant: str, uai: str, role: str, password_stdin: bool) -> None:
+    """Crée le compte IDENTIFIANT du personnel de l'établissement UAI.
+
+    Le mot de passe suit les règles des familles : 12 caractères minimum, une majuscule, une
+    minuscule, un chiffre et un caractère spécial, sans l'identifiant.
+    """
+    # Checked here rather than by click, whose messages are in English.
+    if not uai.strip():
+        raise CommandError("Indiquez l'établissement avec --uai, par exemple --uai 0691234A.")
+    if role not in ROLES:
+        raise CommandError(f"Rôle « {role} » inconnu : indiquez direction ou secretariat.")
+    password = read_password(password_stdin)
+    unmet = unmet_rules(password, identifiant, [])
+    if unmet:
+        rules = " ; ".join(RULE_TEXTS[key] for key in unmet)
+        raise CommandError(f"Mot de passe refusé, règles non respectées : {rules}.")
+    store, clock = current_app.extensions["store"], current_app.extensions["clock"]
+    try:
+        created = create_staff(store, identifiant, password, uai, role, clock.now())
+    except StaffExists as error:
+        raise CommandError(f"Un compte du personnel {error.identifiant} existe déjà.") from None
+    except ValueError as error:
+        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+    school = school_name(store, created["uai"])
+    description = f"{created['identifiant']} ({ROLE_NAMES[role]}, {school}, {created['uai']})"
+    audit.record(
+        store,
+        {"identifiant": COMMAND_LINE, "uai": created["uai"]},
+        "compte-personnel",
+        f"Compte du personnel {description} créé.",
+        clock.now(),
+    )
+    click.echo(f"Compte du personnel créé : {description}.")
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        # One line; only its line ending is dropped, spaces are part of the password.
+        return sys.stdin.readline().rstrip("\r\n")
+    password = click.prompt("Mot de passe", hide_input=True, prompt_suffix=" : ")
+    again = click.prompt("Confirmation du mot de passe", hide_input=True, prompt_suffix=" : ")
+    if password != again:
+        raise CommandError(MISMATCH)
+    return password

@@ -1,0 +1,172 @@
+"""The first login of an account a school distributed by letter (journeys §4): children the
+parent says are not theirs, and the activation that the link sent by e-mail completes.
+
+- "signalements": one record per child a parent said they are not the legal guardian of, for
+  the school to check: {uai, responsable_id, ine, at}. The child leaves the responsable record's
+  "eleves" at once, for its "eleves_detaches", so the account no longer shows it.
+- On the account, "pending_activation": {nonce, email, password_hash, requested_at}, written at
+  the e-mail step. The link carries the nonce; it works once, since confirming clears it, and
+  only while it is the latest: a mail sent again, a new first login with the temporary
+  password, or a new letter from the school (notified after the request) leave it superseded.
+  The new password waits here, hashed, so the link may be opened in another browser, after the
+  one-hour journey is over: the journey's state is not needed any more.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from tinydb import Query
+
+from outside.storage import Store
+from records.accounts import ACCOUNTS, find_by_id
+from records.roster import RESPONSABLES
+from rules.activation_links import new_nonce
+from rules.clock import in_paris
+
+REPORTS = "signalements"
+PENDING = "pending_activation"
+WAITING = "notifié"  # the only state a first login activates
+
+
+class LinkOutcome(Enum):
+    VALID = "valid"  # this link activates the account
+    USED = "used"  # the account is active: this link or another one did it
+    SUPERSEDED = "superseded"  # a newer link, or none any more, is expected
+    REFUSED = "refused"  # unknown or blocked account
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    outcome: LinkOutcome
+    account: dict | None = None
+
+
+def forget_pending(store: Store, account_id: int) -> None:
+    """A new first login starts the steps again: any link sent before no longer works."""
+    with store.transaction() as db:
+        table = db.table(ACCOUNTS)
+        if table.get(doc_id=account_id) is not None:
+            table.update({PENDING: None}, doc_ids=[account_id])
+
+
+def detach_children(
+    store: Store, responsable_ids: list[int], ines: list[str], now: datetime
+) -> list[dict]:
+    """Take these children away from these responsable records and report each to its school
+    (§4: « Je ne suis pas le représentant légal de cet élève »). Returns the reports written."""
+    moment = in_paris(now).isoformat()
+    leaving = set(ines)
+    reports = []
+    with store.transaction() as db:
+        table = db.table(RESPONSABLES)
+        for number in sorted(set(responsable_ids)):
+            doc = table.get(doc_id=number)
+            if doc is None:
+                continue
+            detached = [ine for ine in doc.get("eleves", []) if ine in leaving]
+            if not detached:
+                continue
+            changes = {
+                "eleves": [ine for ine in doc["eleves"] if ine not in leaving],
+                "eleves_detaches": sorted(set(doc.get("eleves_detaches", [])) | set(detached)),
+            }
+            table.update(changes, doc_ids=[number])
+            for ine in detached:
+                report = {"uai": doc["uai"], "responsable_id": number, "ine": ine, "at": moment}
+                db.table(REPORTS).insert(report)
+                reports.append(report)
+    return reports
+
+
+def reports_of(store: Store, uai: str) -> list[dict]:
+    """The school's reports, newest first."""
+    with store.reading() as db:
+        found = [dict(doc) for doc in db.table(REPORTS).search(Query().uai == uai)]
+    return sorted(found, key=lambda report: report["at"], reverse=True)
+
+
+def known_email(store: Store, responsable_ids: list[int]) -> str | None:
+    """The address the school has for this person, offered at the e-mail step (the parent
+    confirms it or types another)."""
+    with store.reading() as db:
+        table = db.table(RESPONSABLES)
+        found = [table.get(doc_id=number) for number in sorted(set(responsable_ids))]
+    return next((doc["email"] for doc in found if doc and doc.get("email")), None)
+
+
+def await_confirmation(
+    store: Store, account_id: int, email: str, password_hash: str, now: datetime
+) -> str | None:
+    """Keep the new password and the address until the link comes back; returns the nonce the
+    link must carry, or None when the account no longer waits for its first login. Each call
+    makes a new nonce: only the link sent last works."""
+    nonce = new_nonce()
+    with store.transaction() as db:
+        table = db.table(ACCOUNTS)
+        doc = table.get(doc_id=account_id)
+        if doc is None or doc["state"] != WAITING:
+            return None
+        pending = {
+            "nonce": nonce,
+            "email": email,
+            "password_hash": password_hash,
+            "requested_at": in_paris(now).isoformat(),
+        }
+        table.update({PENDING: pending}, doc_ids=[account_id])
+    return nonce
+
+
+def check_link(store: Store, account_id: int, email: str, nonce: str) -> LinkCheck:
+    """What a link with this content would do now, without doing it."""
+    account = find_by_id(store, account_id)
+    return LinkCheck(_verdict(account, email, nonce), account)
+
+
+def confirm(store: Store, account_id: int, email: str, nonce: str, now: datetime) -> LinkCheck:
+    """Activate the account with the password and address waiting for this link: state
+    "actif", the address confirmed, the temporary password gone (it no longer signs in)."""
+    moment = in_paris(now).isoformat()
+    with store.transaction() as db:
+        table = db.table(ACCOUNTS)
+        doc = table.get(doc_id=account_id)
+        account = {**doc, "id": doc.doc_id} if doc is not None else None
+        outcome = _verdict(account, email, nonce)
+        if outcome is not LinkOutcome.VALID:
+            return LinkCheck(outcome, account)
+        changes = {
+            "state": "actif",
+            "password_hash": doc[PENDING]["password_hash"],
+            "email": email,
+            "email_confirmed": True,
+            "activated_at": moment,
+            "temporary_password_hash": None,
+            "temporary_password_expires": None,
+            PENDING: None,
+            "failures": 0,
+            "locked_until": None,
+        }
+        table.update(changes, doc_ids=[account_id])
+    return LinkCheck(LinkOutcome.VALID, {**account, **changes})
+
+
+def _verdict(account: dict | None, email: str, nonce: str) -> LinkOutcome:
+    if account is None or account["state"] not in (WAITING, "actif"):
+        return LinkOutcome.REFUSED
+    if account["state"] == "actif":
+        return LinkOutcome.USED
+    pending = account.get(PENDING)
+    if not pending or not hmac.compare_digest(pending["nonce"].encode(), nonce.encode()):
+        return LinkOutcome.SUPERSEDED
+    if pending["email"] != email:
+        return LinkOutcome.SUPERSEDED
+    notified_at = account.get("notified_at")
+    if notified_at and datetime.fromisoformat(notified_at) > datetime.fromisoformat(
+        pending["requested_at"]
+    ):
+        # The school sent a new letter since: the parent starts again with it.
+        return LinkOutcome.SUPERSEDED
+    return LinkOutcome.VALID

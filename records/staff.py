@@ -1,0 +1,120 @@
+"""The school's staff accounts ("personnels", journeys §4): created on the command line, each
+tied to one établissement, signing in under /admin with the parents' password and lock rules.
+
+A staff identifiant is chosen by whoever creates the account ("secretariat.concorde"); it is
+unique whatever its case, and kept apart from the parents' identifiants (another table, another
+sign-in page).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from tinydb import Query, TinyDB
+
+from outside.storage import Store
+from records.accounts import SignIn, SignInOutcome, _dummy_hash
+from records.roster import ETABLISSEMENTS
+from rules.clock import in_paris
+from rules.lockout import locked_until, record_failure, record_success
+from rules.passwords import hash_password, verify_password
+
+STAFF = "personnels"
+ROLES = ("direction", "secretariat")
+ROLE_NAMES = {"direction": "direction", "secretariat": "secrétariat"}
+
+# Letters, digits and the separators people put in logins; no spaces, so it can be typed as is.
+IDENTIFIANT = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
+
+
+class StaffExists(Exception):
+    """A staff account already has this identifiant (compared without case)."""
+
+    def __init__(self, identifiant: str):
+        super().__init__(f"le compte {identifiant} existe déjà")
+        self.identifiant = identifiant
+
+
+def create_staff(
+    store: Store, identifiant: str, password: str, uai: str, role: str, now: datetime
+) -> dict:
+    """A new staff account; ValueError (in French) for a bad identifiant, role or unknown UAI."""
+    identifiant = (identifiant or "").strip()
+    uai = (uai or "").strip().upper()
+    if not IDENTIFIANT.match(identifiant):
+        raise ValueError(
+            f"identifiant « {identifiant} » refusé : de 3 à 64 lettres sans accent, chiffres, "
+            "points, tirets ou soulignés"
+        )
+    if role not in ROLES:
+        raise ValueError(f"rôle « {role} » inconnu : direction ou secretariat")
+    # argon2 takes a fifth of a second: not while holding the lock of the whole database.
+    password_hash = hash_password(password)
+    moment = in_paris(now).isoformat()
+    with store.transaction() as db:
+        if not db.table(ETABLISSEMENTS).contains(Query().uai == uai):
+            raise ValueError(f"établissement {uai} inconnu : importez d'abord sa liste d'élèves")
+        if _by_identifiant(db, identifiant) is not None:
+            raise StaffExists(identifiant)
+        staff = {
+            "identifiant": identifiant,
+            "password_hash": password_hash,
+            "uai": uai,
+            "role": role,
+            "failures": 0,
+            "locked_until": None,
+            "created_at": moment,
+        }
+        number = db.table(STAFF).insert(staff)
+    return {**staff, "id": number}
+
+
+def find_staff_by_id(store: Store, staff_id: int) -> dict | None:
+    with store.reading() as db:
+        found = db.table(STAFF).get(doc_id=staff_id)
+    return {**found, "id": found.doc_id} if found else None
+
+
+def find_staff_by_identifiant(store: Store, identifiant: str) -> dict | None:
+    with store.reading() as db:
+        return _by_identifiant(db, identifiant)
+
+
+def sign_in_staff(store: Store, identifiant: str, password: str, now: datetime) -> SignIn:
+    """As `records.accounts.sign_in`: OK with the staff account in `account`, LOCKED with the
+    end of the lock, or FAILED; 5 failures lock the account for 15 minutes."""
+    now = in_paris(now)
+    staff = find_staff_by_identifiant(store, identifiant)
+    if staff is None:
+        # As long as a real check, so the delay does not tell which identifiants exist.
+        verify_password(_dummy_hash(), password)
+        return SignIn(SignInOutcome.FAILED)
+    until = locked_until(staff, now)
+    if until is not None:
+        return SignIn(SignInOutcome.LOCKED, until=until)
+    right = verify_password(staff["password_hash"], password)
+    # The count is read again and written in one transaction, so tries at once all count.
+    with store.transaction() as db:
+        current = _by_identifiant(db, staff["identifiant"])
+        if current is None or current["password_hash"] != staff["password_hash"]:
+            return SignIn(SignInOutcome.FAILED)
+        if right and locked_until(current, now) is None:
+            record_success(current)
+        else:
+            right = False
+            record_failure(current, now)
+        counts = {"failures": current["failures"], "locked_until": current["locked_until"]}
+        db.table(STAFF).update(counts, doc_ids=[current["id"]])
+    until = locked_until(current, now)
+    if until is not None:
+        return SignIn(SignInOutcome.LOCKED, until=until)
+    return SignIn(SignInOutcome.OK, account=current) if right else SignIn(SignInOutcome.FAILED)
+
+
+def _by_identifiant(db: TinyDB, identifiant: str) -> dict | None:
+    typed = (identifiant or "").strip().casefold()
+    if not typed:
+        return None
+    found = db.table(STAFF).get(Query().identifiant.test(lambda held: held.casefold() == typed))
+    return {**found, "id": found.doc_id} if found else None

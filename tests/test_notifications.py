@@ -1,0 +1,364 @@
+"""Accounts distributed by the school (journeys §4): notifying gives an account an identifiant
+and a temporary password, stored hashed, valid 3 months; the first login checks it, with the
+sign-in's lock."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from commands.demo import DEMO_ROSTER
+from outside.storage import Store
+from records import accounts, notifications
+from records.accounts import (
+    ACCOUNTS,
+    USED_IDENTIFIERS,
+    SignInOutcome,
+    create_account,
+    find_by_identifiant,
+    sign_in,
+)
+from records.notifications import (
+    ALREADY_ACTIVE,
+    BLOCKED,
+    NO_EMAIL,
+    OTHER_SCHOOL,
+    UNKNOWN,
+    Child,
+    Recipient,
+    School,
+    Skipped,
+    TemporaryCheck,
+    TemporaryOutcome,
+    check_temporary,
+    notify,
+)
+from records.roster import RESPONSABLES, import_roster
+from rules.clock import PARIS
+from rules.passwords import verify_password
+from rules.roster import parse_roster_bytes
+
+NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
+# A cheap argon2 cost for these tests: verifying reads the cost from the hash.
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+CONCORDE, PALMISTES = "0691234A", "0973123Z"
+
+
+@pytest.fixture
+def demo(tmp_path) -> Store:
+    store = Store(tmp_path / "db.json")
+    import_roster(store, parse_roster_bytes(DEMO_ROSTER.read_bytes(), NOW.date()).rows)
+    return store
+
+
+def rid(store: Store, prenom: str, uai: str = CONCORDE) -> int:
+    """The doc id of the demo responsable with this first name in this school."""
+    with store.reading() as db:
+        found = [
+            doc.doc_id
+            for doc in db.table(RESPONSABLES).all()
+            if doc["prenom"] == prenom and doc["uai"] == uai
+        ]
+    assert len(found) == 1
+    return found[0]
+
+
+def send(store, ids, how="courrier", now=NOW, **options):
+    return notify(store, ids, "secretariat1", how, now, hasher=FAST, **options)
+
+
+def account(store, identifiant):
+    return find_by_identifiant(store, identifiant)
+
+
+# -- Notifying -----------------------------------------------------------------------------------
+
+
+def test_a_letter_holds_everything_it_shows(demo):
+    sophie = rid(demo, "Sophie")
+    [letter] = send(demo, [sophie])
+    assert letter.etablissement == School(nom="Collège Concorde", uai=CONCORDE)
+    assert letter.date == date(2026, 9, 14)
+    assert letter.responsable == Recipient(
+        civilite="Mme",
+        prenom="Sophie",
+        nom="Lefèvre-D'Almeida",
+        email="sophie.lefevre-dalmeida@example.org",
+    )
+    assert letter.children == (
+        Child("Hugo", "Lefèvre-D'Almeida", "4eB"),
+        Child("Léa", "Lefèvre-D'Almeida", "6eA"),
+    )
+    assert letter.identifiant == "s.lefevredalmeida1"
+    assert len(letter.temporary_password) == 12
+    assert letter.valid_until == date(2026, 12, 14)
+    assert letter.responsable_id == sophie
+    # The password never shows in a log or a traceback.
+    assert letter.temporary_password not in repr(letter)
+
+
+def test_the_account_is_created_notified_with_only_the_hash(demo, tmp_path):
+    [letter] = send(demo, [rid(demo, "Sophie")], how="courriel")
+    saved = account(demo, "s.lefevredalmeida1")
+    assert saved["id"] == letter.account_id
+    assert saved["state"] == "notifié" and saved["method"] == "notification"
+    assert saved["password_hash"] is None and saved["activated_at"] is None
+    assert saved["temporary_password_hash"].startswith("$argon2id$")
+    assert verify_password(saved["temporary_password_hash"], letter.temporary_password)
+    assert saved["temporary_password_expires"] == "2026-12-14"
+    assert saved["notified_at"] == NOW.isoformat()
+    assert (saved["notified_by"], saved["notified_how"]) == ("secretariat1", "courriel")
+    assert (saved["prenom"], saved["nom"], saved["telephone"]) == (
+        "Sophie",
+        "Lefèvre-D'Almeida",
+        "+33612345678",
+    )
+    # The identifiant is reserved as self-registration reserves it: never given twice.
+    with demo.reading() as db:
+        used = [doc["identifiant"] for doc in db.table(USED_IDENTIFIERS).all()]
+    assert used == ["s.lefevredalmeida1"]
+    assert letter.temporary_password not in (tmp_path / "db.json").read_text()
+
+
+def test_the_default_cost_is_the_passwords(demo):
+    notify(demo, [rid(demo, "Karim")], "secretariat1", "courrier", NOW)
+    assert "m=65536,t=3" in account(demo, "k.benali1")["temporary_password_hash"]
+
+
+def test_each_letter_gets_its_own_password_and_identifiant(demo):
+    letters = send(demo, [rid(demo, "Sophie"), rid(demo, "Julien"), rid(demo, "Karim")])
+    assert [letter.identifiant for letter in letters] == [
+        "s.lefevredalmeida1",
+        "j.lefevredalmeida1",
+        "k.benali1",
+    ]
+    assert len({letter.temporary_password for letter in letters}) == 3
+    assert letters.skipped == []
+    assert isinstance(letters, list)
+
+
+def test_an_identifiant_already_used_is_not_given_again(demo):
+    with demo.transaction() as db:
+        db.table(USED_IDENTIFIERS).insert({"identifiant": "k.benali1", "reserved_at": "x"})
+    [letter] = send(demo, [rid(demo, "Karim")])
+    assert letter.identifiant == "k.benali2"
+
+
+def test_one_person_in_two_schools_gets_one_account(demo):
+    concorde, palmistes = rid(demo, "François"), rid(demo, "François", PALMISTES)
+    [first] = send(demo, [concorde])
+    assert account(demo, "f.dasilva1")["responsables"] == sorted([concorde, palmistes])
+    # Each school's letter shows that school's children only: its staff prints it.
+    assert first.children == (Child("Lucas", "Da Silva", "5eA"),)
+
+    [second] = send(demo, [palmistes], uai=PALMISTES)
+    assert second.identifiant == "f.dasilva1" and second.account_id == first.account_id
+    assert second.etablissement == School(nom="Collège des Palmistes", uai=PALMISTES)
+    assert second.children == (Child("Emma", "Da Silva", "3eB"),)
+    with demo.reading() as db:
+        assert len(db.table(ACCOUNTS)) == 1
+
+
+def test_both_records_of_one_person_at_once_share_one_password(demo):
+    concorde, palmistes = rid(demo, "François"), rid(demo, "François", PALMISTES)
+    first, second = send(demo, [concorde, palmistes])
+    assert (first.etablissement.uai, second.etablissement.uai) == (CONCORDE, PALMISTES)
+    assert first.identifiant == second.identifiant == "f.dasilva1"
+    assert first.temporary_password == second.temporary_password
+    assert check_temporary(demo, "f.dasilva1", second.temporary_password, NOW).ok
+
+
+def test_notifying_again_replaces_the_temporary_password(demo):
+    sophie = rid(demo, "Sophie")
+    [first] = send(demo, [sophie])
+    for _ in range(3):
+        check_temporary(demo, "s.lefevredalmeida1", "faux", NOW)
+    later = NOW + timedelta(days=20)
+    [second] = send(demo, [sophie], how="courriel", now=later)
+    assert second.identifiant == first.identifiant and second.account_id == first.account_id
+    assert second.temporary_password != first.temporary_password
+    assert second.date == date(2026, 10, 4) and second.valid_until == date(2027, 1, 4)
+    saved = account(demo, "s.lefevredalmeida1")
+    assert saved["temporary_password_expires"] == "2027-01-04"
+    assert saved["notified_how"] == "courriel" and saved["failures"] == 0
+    assert check_temporary(demo, "s.lefevredalmeida1", first.temporary_password, later).outcome is (
+        TemporaryOutcome.FAILED
+    )
+    assert check_temporary(demo, "s.lefevredalmeida1", second.temporary_password, later).ok
+
+
+def test_an_active_account_gets_no_letter(demo):
+    sophie = rid(demo, "Sophie")
+    create_account(
+        demo, [sophie], "Sophie", "Lefèvre-D'Almeida", "+33612345678", None, "franceconnect", NOW
+    )
+    before = account(demo, "s.lefevredalmeida1")
+    letters = send(demo, [sophie, rid(demo, "Karim")])
+    assert [letter.identifiant for letter in letters] == ["k.benali1"]
+    assert letters.skipped == [Skipped(sophie, "Mme Sophie Lefèvre-D'Almeida", ALREADY_ACTIVE)]
+    assert account(demo, "s.lefevredalmeida1") == before
+
+
+def test_an_account_blocked_by_the_school_gets_no_letter(demo):
+    sophie = rid(demo, "Sophie")
+    send(demo, [sophie])
+    with demo.transaction() as db:
+        db.table(ACCOUNTS).update({"state": "bloqué"}, doc_ids=[1])
+    letters = send(demo, [sophie])
+    assert letters == [] and letters.skipped[0].reason == BLOCKED
+
+
+def test_unknown_and_other_schools_responsables_get_no_letter(demo):
+    emma = rid(demo, "François", PALMISTES)
+    letters = send(demo, [999, emma, rid(demo, "Karim")], uai=CONCORDE)
+    assert [letter.identifiant for letter in letters] == ["k.benali1"]
+    assert letters.skipped == [
+        Skipped(999, "", UNKNOWN),
+        Skipped(emma, "M. François Da Silva", OTHER_SCHOOL),
+    ]
+
+
+def test_by_email_only_where_an_address_is_known(demo):
+    karim = rid(demo, "Karim")
+    letters = send(demo, [karim, rid(demo, "Aminata")], how="courriel")
+    assert [letter.identifiant for letter in letters] == ["a.ndiaye1"]
+    assert letters.skipped == [Skipped(karim, "M. Karim Benali", NO_EMAIL)]
+    assert account(demo, "k.benali1") is None
+    [by_post] = send(demo, [karim])
+    assert by_post.responsable.email is None
+
+
+def test_a_responsable_given_twice_gets_one_letter(demo):
+    karim = rid(demo, "Karim")
+    assert len(send(demo, [karim, karim])) == 1
+
+
+def test_an_unknown_way_is_refused(demo):
+    with pytest.raises(ValueError):
+        send(demo, [rid(demo, "Karim")], how="sms")
+
+
+def test_a_time_without_zone_is_refused(demo):
+    with pytest.raises(ValueError):
+        send(demo, [rid(demo, "Karim")], now=datetime(2026, 9, 14, 10, 0))
+
+
+def test_an_account_activated_while_the_passwords_are_hashed_is_skipped(demo, monkeypatch):
+    sophie = rid(demo, "Sophie")
+    send(demo, [sophie])
+    real = notifications.hash_password
+
+    def hash_while_activated(password, hasher):
+        with demo.transaction() as db:
+            db.table(ACCOUNTS).update({"state": "actif"}, doc_ids=[1])
+        return real(password, hasher)
+
+    monkeypatch.setattr(notifications, "hash_password", hash_while_activated)
+    letters = send(demo, [sophie])
+    assert letters == [] and letters.skipped[0].reason == ALREADY_ACTIVE
+
+
+# -- The first login -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def letter(demo):
+    return send(demo, [rid(demo, "Sophie")])[0]
+
+
+def test_the_temporary_password_opens_the_first_login(demo, letter):
+    result = check_temporary(demo, "  S.LefevreDalmeida1 ", letter.temporary_password, NOW)
+    assert result.ok and result.outcome is TemporaryOutcome.OK
+    assert result.account["id"] == letter.account_id and result.account["state"] == "notifié"
+
+
+def test_a_wrong_password_fails_and_counts(demo, letter):
+    result = check_temporary(demo, "s.lefevredalmeida1", "Faux", NOW)
+    assert result == TemporaryCheck(TemporaryOutcome.FAILED)
+    assert account(demo, "s.lefevredalmeida1")["failures"] == 1
+
+
+def test_five_failures_lock_the_account_as_the_sign_in_does(demo, letter):
+    for _ in range(4):
+        check_temporary(demo, "s.lefevredalmeida1", "faux", NOW)
+    fifth = check_temporary(demo, "s.lefevredalmeida1", "faux", NOW)
+    assert fifth == TemporaryCheck(TemporaryOutcome.LOCKED, until=NOW + timedelta(minutes=15))
+    during = NOW + timedelta(minutes=14)
+    right = letter.temporary_password
+    assert check_temporary(demo, "s.lefevredalmeida1", right, during).outcome is (
+        TemporaryOutcome.LOCKED
+    )
+    assert check_temporary(demo, "s.lefevredalmeida1", right, NOW + timedelta(minutes=15)).ok
+    assert account(demo, "s.lefevredalmeida1")["failures"] == 0
+
+
+def test_the_lock_limits_are_parameters(demo, letter):
+    limits = {"max_failures": 1, "lock_duration": timedelta(minutes=2)}
+    result = check_temporary(demo, "s.lefevredalmeida1", "faux", NOW, **limits)
+    assert result == TemporaryCheck(TemporaryOutcome.LOCKED, until=NOW + timedelta(minutes=2))
+
+
+def test_the_password_works_until_the_end_of_its_last_day(demo, letter):
+    last = datetime(2026, 12, 14, 23, 59, tzinfo=PARIS)
+    assert check_temporary(demo, "s.lefevredalmeida1", letter.temporary_password, last).ok
+    after = datetime(2026, 12, 15, 0, 0, tzinfo=PARIS)
+    expired = check_temporary(demo, "s.lefevredalmeida1", letter.temporary_password, after)
+    assert expired == TemporaryCheck(TemporaryOutcome.EXPIRED)
+
+
+def test_only_the_right_password_is_told_it_expired(demo, letter):
+    after = datetime(2027, 1, 5, 9, 0, tzinfo=PARIS)
+    result = check_temporary(demo, "s.lefevredalmeida1", "faux", after)
+    assert result.outcome is TemporaryOutcome.FAILED
+
+
+def test_other_identifiants_go_to_the_normal_sign_in_without_a_check(demo, letter, monkeypatch):
+    create_account(
+        demo, [rid(demo, "Karim")], "Karim", "Benali", "+33623456789", None, "franceconnect", NOW
+    )
+    checked = []
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h))
+    for identifiant in ("k.benali1", "personne1", ""):
+        result = check_temporary(demo, identifiant, letter.temporary_password, NOW)
+        assert result == TemporaryCheck(TemporaryOutcome.NOT_TEMPORARY)
+    # The normal sign-in spends the one password check, so the delay tells nothing.
+    assert checked == []
+
+
+def test_after_activation_the_temporary_password_no_longer_works(demo, letter):
+    with demo.transaction() as db:
+        db.table(ACCOUNTS).update(
+            {"state": "actif", "temporary_password_hash": None, "password_hash": None},
+            doc_ids=[letter.account_id],
+        )
+    result = check_temporary(demo, "s.lefevredalmeida1", letter.temporary_password, NOW)
+    assert result.outcome is TemporaryOutcome.NOT_TEMPORARY
+    # Nor as a normal password: a notified account has none until its first login ends.
+    signed = sign_in(demo, "s.lefevredalmeida1", letter.temporary_password, NOW)
+    assert signed.outcome is SignInOutcome.FAILED
+
+
+def test_the_temporary_password_is_not_a_normal_password(demo, letter):
+    result = sign_in(demo, "s.lefevredalmeida1", letter.temporary_password, NOW)
+    assert result.outcome is SignInOutcome.FAILED
+
+
+def test_a_letter_sent_again_during_the_check_fails_the_old_password(demo, letter, monkeypatch):
+    real = accounts.verify_password
+
+    def verify_while_notified_again(hashed, password):
+        monkeypatch.setattr(accounts, "verify_password", real)
+        send(demo, [letter.responsable_id])
+        return real(hashed, password)
+
+    monkeypatch.setattr(accounts, "verify_password", verify_while_notified_again)
+    result = check_temporary(demo, "s.lefevredalmeida1", letter.temporary_password, NOW)
+    assert result.outcome is TemporaryOutcome.FAILED
+
+
+def test_the_database_never_holds_a_temporary_password_in_clear(demo, letter, tmp_path):
+    check_temporary(demo, "s.lefevredalmeida1", letter.temporary_password, NOW)
+    text = (tmp_path / "db.json").read_text()
+    assert letter.temporary_password not in text
+    assert json.loads(text)[ACCOUNTS]

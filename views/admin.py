@@ -1,0 +1,258 @@
+"""The school's back office (journeys §4) under /admin: the staff's own sign-in, the home page,
+the statistics and the journal. The import and the responsables pages are in
+`views/admin_import.py` and `views/admin_responsables.py`, on the same blueprint.
+
+A staff session holds only `session["personnel"]`, apart from a parent's `session["compte"]`;
+every page reads the records of the staff member's own school only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from functools import wraps
+
+from flask import Blueprint, flash, get_flashed_messages, redirect, request, session, url_for
+
+from records import audit, school
+from records.accounts import STATES, SignInOutcome
+from records.staff import ROLE_NAMES, find_staff_by_id, sign_in_staff
+from rules import lockout
+from rules.clock import hour_text, in_paris
+from views.journey import now, store
+from views.login import SIGNED_OUT, LoginForm, limiter, login_rate_limit
+from views.rendering import COMPONENTS, leave_to, render_page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The DSFR components of the back-office pages, added to the kinds `render_page` knows.
+COMPONENTS.setdefault(
+    "back-office", ["table", "badge", "select", "checkbox", "pagination", "upload"]
+)
+PAGE_COMPONENTS = ("form", "back-office")
+
+# The parents' message sends them to « Mot de passe oublié ? », which staff do not have.
+LOCKED = (
+    "Trop d'essais incorrects : ce compte est bloqué pendant {minutes} minutes. "
+    "Vous pourrez vous connecter à nouveau à {heure}."
+)
+JOURNAL_PER_PAGE = 50
+
+# The menu: endpoint, label, and whether only the direction sees it.
+MENU = [
+    ("admin.home", "Accueil", False),
+    ("admin.responsables", "Responsables", False),
+    ("admin.import_form", "Importer la liste", False),
+    ("admin.statistics", "Statistiques", False),
+    ("admin.journal", "Journal", True),
+]
+# Pages that belong to a menu entry without being it.
+SECTIONS = {
+    "admin.responsable": "admin.responsables",
+    "admin.upload": "admin.import_form",
+    "admin.preview": "admin.import_form",
+}
+STATE_BADGES = {"actif": "success", "notifié": "info", "non activé": "new", "bloqué": "error"}
+
+
+@bp.app_template_filter("moment")
+def moment_text(iso: str | None) -> str:
+    """An ISO moment as French writes it, in Paris time: "14/09/2026 à 10 h 05"."""
+    if not iso:
+        return ""
+    local = in_paris(datetime.fromisoformat(iso))
+    return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}"
+
+
+@bp.app_template_filter("french_date")
+def french_date(iso: str | None) -> str:
+    return f"{date.fromisoformat(iso):%d/%m/%Y}" if iso else ""
+
+
+# Who is signed in --------------------------------------------------------------------------
+
+
+def current_staff() -> dict | None:
+    staff_id = session.get("personnel")
+    return find_staff_by_id(store(), staff_id) if staff_id is not None else None
+
+
+def staff_required(view):
+    """The view gets the signed-in staff member first; anyone else goes to the sign-in page."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        staff = current_staff()
+        if staff is None:
+            return leave_to(url_for("admin.connexion"))
+        return view(staff, *args, **kwargs)
+
+    return guarded
+
+
+def admin_page(
+    template: str,
+    block: str,
+    title: str,
+    staff: dict | None,
+    status: int = 200,
+    components: tuple[str, ...] = PAGE_COMPONENTS,
+    **context,
+):
+    """A back-office page, with the menu and the school of the staff member; the messages left
+    by the previous request unless the caller gives its own."""
+    # Every message left, not only the first: a notification can both send and skip.
+    for category, key in (("error", "failure"), ("notice", "notice")):
+        left = get_flashed_messages(category_filter=[category])
+        context.setdefault(key, " ".join(left) or None)
+    return render_page(
+        f"admin/{template}.html",
+        block,
+        title=title,
+        status=status,
+        components=components,
+        staff=staff,
+        school_name=school.school_name(store(), staff["uai"]) if staff else None,
+        role_name=ROLE_NAMES.get(staff["role"]) if staff else None,
+        menu=[item for item in MENU if staff and (staff["role"] == "direction" or not item[2])],
+        current=SECTIONS.get(request.endpoint, request.endpoint),
+        badges=STATE_BADGES,
+        now=now(),
+        **context,
+    )
+
+
+def record(staff: dict, action: str, detail: str) -> None:
+    audit.record(store(), staff, action, detail, now())
+
+
+def locked_message(until: datetime) -> str:
+    minutes = int(lockout.LOCK_DURATION.total_seconds() // 60)
+    return LOCKED.format(minutes=minutes, heure=hour_text(until))
+
+
+# Signing in and out ------------------------------------------------------------------------
+
+
+def sign_in_page(form: LoginForm, status: int = 200, **messages):
+    first_error = next((name for name, field in form._fields.items() if field.errors), None)
+    return admin_page(
+        "connexion",
+        "login_form",
+        "Connexion à l'espace établissement",
+        None,
+        status,
+        ("form", "password"),
+        form=form,
+        focus=first_error or ("identifiant" if messages.get("failure") else None),
+        **messages,
+    )
+
+
+@bp.get("/connexion")
+def connexion():
+    if current_staff():
+        return redirect(url_for("admin.home"), code=303)
+    return sign_in_page(LoginForm(formdata=None))
+
+
+@bp.post("/connexion")
+@limiter.limit(login_rate_limit, methods=["POST"])
+def submit_connexion():
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return sign_in_page(form, 422)
+    result = sign_in_staff(store(), form.identifiant.data, form.mot_de_passe.data, now())
+    form.mot_de_passe.data = None
+    if result.outcome is SignInOutcome.LOCKED:
+        return sign_in_page(form, 422, failure=locked_message(result.until))
+    if not result.ok:
+        return sign_in_page(form, 422, failure=lockout.FAILED)
+    # A new session: nothing from before (a parent's session, a CSRF token) carries over.
+    session.clear()
+    session["personnel"] = result.account["id"]
+    record(result.account, "connexion", "Connexion à l'espace établissement.")
+    return leave_to(url_for("admin.home"))
+
+
+@bp.post("/deconnexion")
+def deconnexion():
+    staff = current_staff()
+    if staff:
+        record(staff, "deconnexion", "Déconnexion de l'espace établissement.")
+    session.clear()
+    flash(SIGNED_OUT, "notice")
+    return redirect(url_for("admin.connexion"), code=303)
+
+
+# Home, statistics, journal -----------------------------------------------------------------
+
+
+@bp.get("")
+@staff_required
+def home(staff):
+    found = school.families(store(), staff["uai"])
+    locked = sum(1 for one in found if one.locked_until(now()))
+    return admin_page(
+        "accueil",
+        "main",
+        "Espace établissement",
+        staff,
+        counts=Counter(one.state for one in found),
+        states=STATES,
+        total=len(found),
+        locked=locked,
+        reports=school.reports(store(), staff["uai"]),
+    )
+
+
+@bp.get("/statistiques")
+@staff_required
+def statistics(staff):
+    per_class, total = school.statistics(school.families(store(), staff["uai"]))
+    return admin_page(
+        "statistiques",
+        "main",
+        "Statistiques des comptes",
+        staff,
+        per_class=per_class,
+        total=total,
+        states=STATES,
+    )
+
+
+@bp.get("/journal")
+@staff_required
+def journal(staff):
+    if staff["role"] != "direction":
+        return admin_page("refus", "main", "Accès réservé à la direction", staff, 403)
+    page = paginate(audit.entries(store(), staff["uai"]), JOURNAL_PER_PAGE)
+    return admin_page(
+        "journal", "main", "Journal des actions", staff, page=page, actions=audit.ACTIONS
+    )
+
+
+# Pages of results ---------------------------------------------------------------------------
+
+
+class Page:
+    """One page of a list: its `items`, its `number` (from 1) and the `count` of pages."""
+
+    def __init__(self, items: list, per_page: int, number: int):
+        self.count = max(1, -(-len(items) // per_page))
+        self.number = min(max(1, number), self.count)
+        start = (self.number - 1) * per_page
+        self.items = items[start : start + per_page]
+        self.total = len(items)
+
+    def url(self, number: int) -> str:
+        """This list's address (its search and filters kept) at page `number`."""
+        return url_for(request.endpoint, **{**request.args.to_dict(), "page": number})
+
+
+def paginate(items: list, per_page: int) -> Page:
+    return Page(items, per_page, request.args.get("page", 1, type=int))
+
+
+# The import and the responsables pages join this blueprint.
+from views import admin_import, admin_responsables  # noqa: E402, F401
