@@ -44,12 +44,13 @@ class Server:
     env: dict
     process: subprocess.Popen
 
-    def flask(self, *args: str) -> subprocess.CompletedProcess:
+    def flask(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         """Run a `flask --app app …` command against this server's database."""
         return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", *args],
             cwd=ROOT,
             env=self.env,
+            input=input,
             capture_output=True,
             text=True,
             check=True,

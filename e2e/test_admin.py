@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from e2e import staff
 from e2e.browsers import DESKTOP, assert_accessible, assert_accessible_without_js
 from e2e.conftest import open_page
-from e2e.servers import ROOT
 from rules.roster import HEADER
 
 PASSWORD = "Bureau-Rentree-2026!"
@@ -34,19 +32,7 @@ ROSTER = [
 
 
 def create_staff(server, identifiant: str, role: str = "secretariat") -> None:
-    """`flask --app app staff create … --password-stdin` against the server's database (the
-    servers' own helper gives no standard input)."""
-    command = [sys.executable, "-m", "flask", "--app", "app", "staff", "create", identifiant]
-    command += ["--uai", "0691234A", "--role", role, "--password-stdin"]
-    subprocess.run(
-        command,
-        cwd=ROOT,
-        env=server.env,
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    staff.create_staff(server, identifiant, PASSWORD, role)
 
 
 def roster_file(tmp_path, name: str = "eleves.csv", lines=ROSTER) -> str:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
-from e2e.servers import ROOT
+from e2e.staff import create_staff
 
 PALMISTES = "0973123Z"
 STAFF_PASSWORD = "Bureau-Palmistes-2026!"
@@ -29,18 +27,8 @@ LINK = re.compile(r"https?://\S+/activation/lien/\S+")
 
 
 def palmistes_secretary(server, identifiant: str) -> None:
-    """A staff account of the Collège des Palmistes, made with the command the school uses."""
-    command = [sys.executable, "-m", "flask", "--app", "app", "staff", "create", identifiant]
-    command += ["--uai", PALMISTES, "--password-stdin"]
-    subprocess.run(
-        command,
-        cwd=ROOT,
-        env=server.env,
-        input=STAFF_PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    """A staff account of the Collège des Palmistes."""
+    create_staff(server, identifiant, STAFF_PASSWORD, uai=PALMISTES)
 
 
 def open_family(desktop, staff: str, search: str, name: str) -> None:

@@ -306,32 +306,38 @@ def sign_in(
     now = in_paris(now)
     account = find_by_identifiant(store, identifiant)
     if account is None or not account.get("password_hash"):
-        # As long as a real check, so the answer's delay does not tell who has an account.
-        verify_password(_dummy_hash(), password)
-        return SignIn(SignInOutcome.FAILED)
-    return _check_counted(
-        store, account, "password_hash", password, now, max_failures, lock_duration
+        return unknown_identifiant(password)
+    return check_counted(
+        store, ACCOUNTS, account, "password_hash", password, now, max_failures, lock_duration
     )
 
 
-def _check_counted(
+def unknown_identifiant(password: str) -> SignIn:
+    # As long as a real check, so the answer's delay does not tell who has an account.
+    verify_password(_dummy_hash(), password)
+    return SignIn(SignInOutcome.FAILED)
+
+
+def check_counted(
     store: Store,
+    table_name: str,
     account: dict,
     hash_field: str,
     password: str,
     now: datetime,
-    max_failures: int,
-    lock_duration: timedelta,
+    max_failures: int = MAX_FAILURES,
+    lock_duration: timedelta = LOCK_DURATION,
 ) -> SignIn:
-    """Check the password against the account's hash in `hash_field` ("password_hash", or the
-    temporary password's in records.notifications), counting the failure or the success."""
+    """Check the password against the hash in `hash_field` of an account of `table_name`
+    (parents' "comptes" with their password or their temporary one, staff's "personnels"),
+    counting the failure or the success towards the lock (rules/lockout.py)."""
     now = in_paris(now)
     until = locked_until(account, now)
     if until is not None:
         return SignIn(SignInOutcome.LOCKED, until=until)
     right = verify_password(account[hash_field], password)
     with store.transaction() as db:
-        table = db.table(ACCOUNTS)
+        table = db.table(table_name)
         current = table.get(doc_id=account["id"])
         if current is None or current.get(hash_field) != account[hash_field]:
             # Deleted or given a new password while this one was being checked.
@@ -340,7 +346,7 @@ def _check_counted(
         until = locked_until(current, now)
         if until is not None:
             return SignIn(SignInOutcome.LOCKED, until=until)
-        if current["state"] == "bloqué":
+        if current.get("state") == "bloqué":
             # Blocked by the school: refused without counting, as an unknown identifiant is.
             return SignIn(SignInOutcome.FAILED)
         if right:

@@ -306,8 +306,15 @@ def check_temporary(
         or not account.get("temporary_password_hash")
     ):
         return TemporaryCheck(TemporaryOutcome.NOT_TEMPORARY)
-    result = accounts._check_counted(
-        store, account, "temporary_password_hash", password, now, max_failures, lock_duration
+    result = accounts.check_counted(
+        store,
+        accounts.ACCOUNTS,
+        account,
+        "temporary_password_hash",
+        password,
+        now,
+        max_failures,
+        lock_duration,
     )
     if result.ok and is_expired(
         date.fromisoformat(account["temporary_password_expires"]), now.date()

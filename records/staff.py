@@ -14,11 +14,10 @@ from datetime import datetime
 from tinydb import Query, TinyDB
 
 from outside.storage import Store
-from records.accounts import SignIn, SignInOutcome, _dummy_hash
+from records.accounts import SignIn, check_counted, unknown_identifiant
 from records.roster import ETABLISSEMENTS
 from rules.clock import in_paris
-from rules.lockout import locked_until, record_failure, record_success
-from rules.passwords import hash_password, verify_password
+from rules.passwords import hash_password
 
 STAFF = "personnels"
 ROLES = ("direction", "secretariat")
@@ -84,32 +83,10 @@ def find_staff_by_identifiant(store: Store, identifiant: str) -> dict | None:
 def sign_in_staff(store: Store, identifiant: str, password: str, now: datetime) -> SignIn:
     """As `records.accounts.sign_in`: OK with the staff account in `account`, LOCKED with the
     end of the lock, or FAILED; 5 failures lock the account for 15 minutes."""
-    now = in_paris(now)
     staff = find_staff_by_identifiant(store, identifiant)
     if staff is None:
-        # As long as a real check, so the delay does not tell which identifiants exist.
-        verify_password(_dummy_hash(), password)
-        return SignIn(SignInOutcome.FAILED)
-    until = locked_until(staff, now)
-    if until is not None:
-        return SignIn(SignInOutcome.LOCKED, until=until)
-    right = verify_password(staff["password_hash"], password)
-    # The count is read again and written in one transaction, so tries at once all count.
-    with store.transaction() as db:
-        current = _by_identifiant(db, staff["identifiant"])
-        if current is None or current["password_hash"] != staff["password_hash"]:
-            return SignIn(SignInOutcome.FAILED)
-        if right and locked_until(current, now) is None:
-            record_success(current)
-        else:
-            right = False
-            record_failure(current, now)
-        counts = {"failures": current["failures"], "locked_until": current["locked_until"]}
-        db.table(STAFF).update(counts, doc_ids=[current["id"]])
-    until = locked_until(current, now)
-    if until is not None:
-        return SignIn(SignInOutcome.LOCKED, until=until)
-    return SignIn(SignInOutcome.OK, account=current) if right else SignIn(SignInOutcome.FAILED)
+        return unknown_identifiant(password)
+    return check_counted(store, STAFF, staff, "password_hash", password, now)
 
 
 def _by_identifiant(db: TinyDB, identifiant: str) -> dict | None:

@@ -21,14 +21,10 @@ from rules import lockout
 from rules.clock import hour_text, in_paris
 from views.journey import now, store
 from views.login import SIGNED_OUT, LoginForm, limiter, login_rate_limit
-from views.rendering import COMPONENTS, leave_to, render_page
+from views.rendering import leave_to, render_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# The DSFR components of the back-office pages, added to the kinds `render_page` knows.
-COMPONENTS.setdefault(
-    "back-office", ["table", "badge", "select", "checkbox", "pagination", "upload"]
-)
 PAGE_COMPONENTS = ("form", "back-office")
 
 # The parents' message sends them to « Mot de passe oublié ? », which staff do not have.
