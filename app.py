@@ -13,6 +13,7 @@ from outside.franceconnect import FranceConnectClient
 from outside.mail import MailOutbox, mail_sender
 from outside.sms import SmsOutbox
 from outside.storage import Store
+from outside.tax import SandboxTaxData
 from rules.clock import Clock
 
 
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["FRANCECONNECT_CLIENT_ID"],
             app.config["FRANCECONNECT_CLIENT_SECRET"],
         ),
+        tax=SandboxTaxData(app.config["TAX_SANDBOX_DATA"]),
     )
     views.register(app)
     commands.register(app)

@@ -30,6 +30,8 @@ DEFAULTS = {
     "FRANCECONNECT_ISSUER": "http://127.0.0.1:5001/api/v2",
     "FRANCECONNECT_CLIENT_ID": "teleservices-sandbox",
     "FRANCECONNECT_CLIENT_SECRET": "sandbox-secret-not-for-production",
+    # The tax-data sandbox's households (see the README); a real connector would replace it.
+    "TAX_SANDBOX_DATA": str(ROOT / "data" / "sandbox" / "households.json"),
 }
 
 

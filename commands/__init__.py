@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from commands.bourse import bourse
 from commands.demo import demo
 from commands.roster import roster
 from commands.staff import staff
@@ -11,3 +12,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(roster)
     app.cli.add_command(demo)
     app.cli.add_command(staff)
+    app.cli.add_command(bourse)

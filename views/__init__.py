@@ -16,6 +16,7 @@ from views import (
     registration,
     security,
     services,
+    simulator,
 )
 from views.rendering import htmx, of
 
@@ -50,6 +51,7 @@ def register(app: Flask) -> None:
         activation.bp,
         services.bp,
         info.bp,
+        simulator.bp,
         dev.bp,
         admin.bp,
     ):

@@ -28,6 +28,7 @@ COMPONENTS = {
     "table": ["table"],
     "stepper": ["stepper"],
     "card": ["card"],
+    "simulator": ["select", "callout"],
     "back-office": ["table", "badge", "select", "checkbox", "pagination", "upload"],
 }
 COMPONENT_SCRIPTS = {"password": ["vendor/dsfr/component/password/password.module.min.js"]}
