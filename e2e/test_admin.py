@@ -150,6 +150,42 @@ def test_direction_reads_the_journal(desktop, app_server):
     assert_accessible(desktop, "journal")
 
 
+def test_teleservices_message_on_a_desktop(desktop, app_server):
+    page, check = desktop, assert_accessible
+    create_staff(app_server, "e2e.teleservices")
+    page.goto("/admin/connexion")
+    sign_in(page, "e2e.teleservices")
+    expect(page).to_have_url(re.compile("/admin$"))
+    menu = page.get_by_role("navigation", name="Espace établissement")
+    menu.get_by_role("link", name="Téléservices").click()
+    expect(page).to_have_title("Téléservices — Téléservices")
+    expect(page.get_by_text("Campagne du 01/09/2026 au 15/10/2026")).to_be_visible()
+    check(page, "téléservices")
+
+    fiche = page.locator("#service-fiche")
+    fiche.get_by_label("Message d'accueil").fill("x" * 501)
+    fiche.get_by_role("button", name="Enregistrer « Fiche de renseignements »").click()
+    expect(page.get_by_text("ne doit pas dépasser 500 caractères")).to_be_visible()
+    check(page, "téléservices : message trop long")
+
+    fiche = page.locator("#service-fiche")
+    fiche.get_by_label("Message d'accueil").fill("Vérifiez l'adresse de la famille.")
+    fiche.get_by_role("button", name="Enregistrer « Fiche de renseignements »").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        "« Fiche de renseignements » : modifications enregistrées."
+    )
+    expect(
+        page.get_by_text("Message d'accueil : « Vérifiez l'adresse de la famille. »")
+    ).to_be_visible()
+    check(page, "téléservices : message enregistré")
+
+    # The parents' cards of the other tests keep the fiche without a message.
+    fiche = page.locator("#service-fiche")
+    fiche.get_by_label("Message d'accueil").fill("")
+    fiche.get_by_role("button", name="Enregistrer « Fiche de renseignements »").click()
+    expect(page.get_by_text("Message d'accueil : aucun").first).to_be_visible()
+
+
 @pytest.fixture
 def desktop_without_js(new_context, app_server):
     return open_page(new_context, app_server, java_script_enabled=False, **DESKTOP)

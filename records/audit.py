@@ -19,6 +19,7 @@ ACTIONS = {
     "import": "Import de la liste des élèves",
     "notification": "Notification des identifiants",
     "deblocage": "Déblocage d'un compte",
+    "teleservice": "Modification d'un téléservice",
 }
 
 

@@ -134,6 +134,7 @@ def test_demo_seed_twice_is_idempotent(runner, store):
         "  Établissements : 2 créés, 0 mis à jour, 0 inchangé\n"
         "  Élèves : 11 créés, 0 mis à jour, 0 inchangé\n"
         "  Responsables : 11 créés, 0 mis à jour, 0 inchangé\n"
+        "Campagne de bourse du Collège Concorde ouverte du 01/09/2026 au 15/10/2026.\n"
     )
     saved = store.path.read_bytes()
     second = runner.invoke(args=["demo", "seed"])

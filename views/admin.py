@@ -1,6 +1,7 @@
 """The school's back office (journeys §4) under /admin: the staff's own sign-in, the home page,
-the statistics and the journal. The import and the responsables pages are in
-`views/admin_import.py` and `views/admin_responsables.py`, on the same blueprint.
+the statistics and the journal. The import, responsables and téléservices pages are in
+`views/admin_import.py`, `views/admin_responsables.py` and `views/admin_teleservices.py`, on
+the same blueprint.
 
 A staff session holds only `session["personnel"]`, apart from a parent's `session["compte"]`;
 every page reads the records of the staff member's own school only.
@@ -40,6 +41,7 @@ MENU = [
     ("admin.responsables", "Responsables", False),
     ("admin.import_form", "Importer la liste", False),
     ("admin.statistics", "Statistiques", False),
+    ("admin.teleservices", "Téléservices", False),
     ("admin.journal", "Journal", True),
 ]
 # Pages that belong to a menu entry without being it.
@@ -251,4 +253,4 @@ def paginate(items: list, per_page: int) -> Page:
 
 
 # The import and the responsables pages join this blueprint.
-from views import admin_import, admin_responsables  # noqa: E402, F401
+from views import admin_import, admin_responsables, admin_teleservices  # noqa: E402, F401

@@ -28,6 +28,7 @@ COMPONENTS = {
     "table": ["table"],
     "stepper": ["stepper"],
     "card": ["card"],
+    "radio": ["radio"],
     "simulator": ["select", "callout"],
     "back-office": ["table", "badge", "select", "checkbox", "pagination", "upload"],
 }

@@ -1,0 +1,193 @@
+"""The online services of a school (journeys §6, "Téléservices"): the table "teleservices", one
+row per school and service, written only when the school changes something.
+
+- "fiche", « Fiche de renseignements »: open unless the school closes it;
+- "bourse", « Bourse de collège »: periodic; open when the school has opened it and today is
+  within its campaign dates (by default 1 September to the third Thursday of October).
+
+A campaign belongs to one school year: a row whose dates are of an earlier school year counts as
+not set (the school opens each year's campaign), its welcome message kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tinydb import Query
+
+from outside.storage import Store
+from records import audit
+from rules.campaign import default_campaign, school_year_bounds, school_year_label, school_year_of
+from rules.clock import in_paris
+
+TELESERVICES = "teleservices"
+FICHE, BOURSE = "fiche", "bourse"
+LABELS = {FICHE: "Fiche de renseignements", BOURSE: "Bourse de collège"}
+OUVERT, FERME = "ouvert", "fermé"
+STATES = (OUVERT, FERME)
+MESSAGE_MAX = 500
+
+# The phases of a periodic service, as the parents' page and the back office say them.
+OPEN, NOT_YET, OVER, CLOSED = "ouverte", "à venir", "terminée", "fermée"
+
+
+@dataclass(frozen=True)
+class Service:
+    service: str
+    label: str
+    state: str  # as the school set it: "ouvert" or "fermé"
+    message: str
+    start: date | None  # the campaign's dates, for a periodic service only
+    end: date | None
+    phase: str  # OPEN, NOT_YET, OVER or CLOSED
+
+    @property
+    def open(self) -> bool:
+        """Open now: what the parents see."""
+        return self.phase == OPEN
+
+    @property
+    def periodic(self) -> bool:
+        return self.start is not None
+
+
+class ServiceErrors(ValueError):
+    """What is wrong with a change, a French message per field ("etat", "message", "debut",
+    "fin")."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def services_of(store: Store, uai: str, today: date) -> list[Service]:
+    """The school's services, fiche first, with their state on `today`."""
+    with store.reading() as db:
+        rows = {
+            doc["service"]: dict(doc) for doc in db.table(TELESERVICES).search(Query().uai == uai)
+        }
+    return [_effective(name, rows.get(name), today) for name in LABELS]
+
+
+def service_of(store: Store, uai: str, service: str, today: date) -> Service:
+    return next(one for one in services_of(store, uai, today) if one.service == service)
+
+
+def _effective(service: str, row: dict | None, today: date) -> Service:
+    row = row or {}
+    state = row.get("etat", OUVERT if service == FICHE else FERME)
+    message = row.get("message", "")
+    if service == FICHE:
+        return Service(service, LABELS[service], state, message, None, None, _phase(state))
+    year = school_year_of(today)
+    start, end = default_campaign(year)
+    if row.get("debut") and school_year_of(date.fromisoformat(row["debut"])) == year:
+        start, end = date.fromisoformat(row["debut"]), date.fromisoformat(row["fin"])
+    else:
+        state = FERME  # no campaign set for this school year yet
+    if state == OUVERT and today < start:
+        phase = NOT_YET
+    elif state == OUVERT and today > end:
+        phase = OVER
+    else:
+        phase = _phase(state)
+    return Service(service, LABELS[service], state, message, start, end, phase)
+
+
+def _phase(state: str) -> str:
+    return OPEN if state == OUVERT else CLOSED
+
+
+def check(
+    service: str, state: str, message: str, start: date | None, end: date | None, today: date
+) -> dict[str, str]:
+    """The French errors of a change, by field; empty when it can be saved."""
+    if service not in LABELS:
+        raise ValueError(f"service inconnu : {service}")
+    errors = {}
+    if state not in STATES:
+        errors["etat"] = "Choisissez « ouvert » ou « fermé »."
+    if len(message) > MESSAGE_MAX:
+        errors["message"] = (
+            f"Le message d'accueil ne doit pas dépasser {MESSAGE_MAX} caractères "
+            f"(il en compte {len(message)})."
+        )
+    if service != BOURSE:
+        return errors
+    year = school_year_of(today)
+    first, last = school_year_bounds(year)
+    outside = (
+        f"Indiquez une date de l'année scolaire {school_year_label(year)} "
+        f"(du {first:%d/%m/%Y} au {last:%d/%m/%Y})."
+    )
+    if start is None:
+        errors["debut"] = "Indiquez la date d'ouverture de la campagne."
+    elif not first <= start <= last:
+        errors["debut"] = outside
+    if end is None:
+        errors["fin"] = "Indiquez la date de clôture de la campagne."
+    elif not first <= end <= last:
+        errors["fin"] = outside
+    elif start is not None and end <= start:
+        errors["fin"] = "La date de clôture doit être après la date d'ouverture."
+    return errors
+
+
+def save_service(
+    store: Store,
+    uai: str,
+    service: str,
+    state: str,
+    message: str,
+    start: date | None,
+    end: date | None,
+    now: datetime,
+) -> Service:
+    """Check and write a service's state, message and (bourse) dates, without a journal entry
+    (the demo data uses it; staff changes go through `set_service`)."""
+    message = (message or "").strip()
+    today = in_paris(now).date()
+    errors = check(service, state, message, start, end, today)
+    if errors:
+        raise ServiceErrors(errors)
+    periodic = service == BOURSE
+    row = {
+        "uai": uai,
+        "service": service,
+        "etat": state,
+        "message": message,
+        "debut": start.isoformat() if periodic else None,
+        "fin": end.isoformat() if periodic else None,
+        "modifie_le": in_paris(now).isoformat(),
+    }
+    with store.transaction() as db:
+        db.table(TELESERVICES).upsert(row, (Query().uai == uai) & (Query().service == service))
+    return service_of(store, uai, service, today)
+
+
+def set_service(
+    store: Store,
+    uai: str,
+    service: str,
+    state: str,
+    message: str,
+    start: date | None,
+    end: date | None,
+    staff: dict,
+    now: datetime,
+) -> Service:
+    """A staff member's change to a service of their own school, written to the journal."""
+    if staff["uai"] != uai:
+        raise PermissionError("un personnel ne modifie que les services de son établissement")
+    saved = save_service(store, uai, service, state, message, start, end, now)
+    audit.record(store, staff, "teleservice", describe(saved), now)
+    return saved
+
+
+def describe(service: Service) -> str:
+    """The journal's sentence: « Bourse de collège : ouvert du 01/09/2026 au 15/10/2026, sans
+    message d'accueil. »"""
+    dates = f" du {service.start:%d/%m/%Y} au {service.end:%d/%m/%Y}" if service.periodic else ""
+    message = "avec un message d'accueil" if service.message else "sans message d'accueil"
+    return f"{service.label} : {service.state}{dates}, {message}."

@@ -1,0 +1,161 @@
+"""« Mes services » (journeys §6): per child, the services open for that child's school on the
+day of the one clock (setting TODAY): the fiche de renseignements, and the bourse de collège
+during its campaign, or the closed-campaign message when the school has set a campaign that is
+over or not yet open. The demo seed opens the Concorde's campaign (1/9 to 15/10/2026); the
+Palmistes have set none."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from records import accounts
+from records.teleservices import BOURSE, FERME, FICHE, OUVERT, save_service
+from rules.clock import PARIS
+from rules.passwords import hash_password
+from tests.markup import plain, texts
+
+CONCORDE, PALMISTES = "0691234A", "0973123Z"
+NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
+FICHE_SOON = "Fiche de renseignements : bientôt disponible"
+OPEN_UNTIL = "Demande de bourse : ouverte jusqu'au 15/10/2026"
+PAPER = "formulaire papier (CERFA 12539) auprès du secrétariat"
+
+
+def parent_of(app, nom: str, prenom: str, telephone: str):
+    """A test client signed in as this demo parent (an account made directly)."""
+    db = app.extensions["store"]
+    found = accounts.find_responsables(db, telephone, nom, prenom)
+    account = accounts.create_account(
+        db,
+        [one["id"] for one in found],
+        prenom,
+        nom,
+        telephone,
+        hash_password("Rentree-2026!Ok"),
+        "auto-inscription",
+        NOW,
+    )
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["compte"] = account["id"]
+    return client
+
+
+def cards(client) -> dict[str, list[str]]:
+    """Each child's card: its title, then the lines of its services."""
+    page = client.get("/mes-services")
+    assert page.status_code == 200
+    found = {}
+    for card in re.findall(r'<div class="fr-card__content">(.*?)</div>', page.text, flags=re.S):
+        (title,) = texts(card, "h3")
+        lines = texts(card, "li") or [plain(p) for p in texts(card, "p")[1:]]
+        found[title] = lines
+    return found
+
+
+@pytest.fixture
+def at(make_app, seeded):
+    """The service on a given day: `at("2026-09-14")`."""
+
+    def make(today: str):
+        return make_app(TODAY=today)
+
+    return make
+
+
+def da_silva(app):
+    return parent_of(app, "Da Silva", "François", "+33645127833")
+
+
+def test_during_the_campaign(at):
+    # Lucas (5eA, Concorde): the campaign is open; Emma (3eB, Palmistes): none set.
+    assert cards(da_silva(at("2026-09-14"))) == {
+        "Lucas Da Silva": [FICHE_SOON, OPEN_UNTIL],
+        "Emma Da Silva": [FICHE_SOON],
+    }
+
+
+def test_on_the_last_day(at):
+    assert cards(da_silva(at("2026-10-15")))["Lucas Da Silva"] == [FICHE_SOON, OPEN_UNTIL]
+
+
+def test_after_the_campaign(at):
+    found = cards(da_silva(at("2026-10-16")))
+    assert found["Emma Da Silva"] == [FICHE_SOON]
+    fiche, closed = found["Lucas Da Silva"]
+    assert fiche == FICHE_SOON
+    assert closed == (
+        "La campagne de bourse est fermée : elle s'est terminée le 15/10/2026. Toutefois, "
+        f"vous pouvez demander le {PAPER}."
+    )
+
+
+def test_before_the_campaign(at):
+    app = at("2026-09-14")
+    store = app.extensions["store"]
+    save_service(store, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 21), date(2026, 10, 15), NOW)
+    (fiche, closed) = cards(da_silva(app))["Lucas Da Silva"]
+    assert closed == (
+        "La campagne de bourse est fermée : elle ouvrira le 21/09/2026. D'ici là, "
+        f"vous pouvez demander le {PAPER}."
+    )
+
+
+def test_a_campaign_the_school_has_not_opened(at):
+    app = at("2026-09-14")
+    store = app.extensions["store"]
+    save_service(store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_SOON]
+
+
+def test_next_school_year_needs_a_new_campaign(at):
+    assert cards(da_silva(at("2027-09-14")))["Lucas Da Silva"] == [FICHE_SOON]
+
+
+def test_the_schools_messages_and_a_closed_fiche(at):
+    app = at("2026-09-14")
+    store = app.extensions["store"]
+    save_service(
+        store,
+        CONCORDE,
+        BOURSE,
+        OUVERT,
+        "Dossiers complets, s'il vous plaît.",
+        date(2026, 9, 1),
+        date(2026, 10, 15),
+        NOW,
+    )
+    save_service(store, PALMISTES, FICHE, FERME, "", None, None, NOW)
+    found = cards(da_silva(app))
+    assert found["Lucas Da Silva"] == [
+        FICHE_SOON,
+        f"{OPEN_UNTIL} Dossiers complets, s'il vous plaît.",
+    ]
+    assert found["Emma Da Silva"] == ["Aucun service en ligne n'est ouvert pour le moment."]
+
+
+def test_each_child_of_a_family(at):
+    app = at("2026-09-14")
+    sophie = parent_of(app, "Lefèvre-D'Almeida", "Sophie", "+33612345678")
+    assert cards(sophie) == {
+        "Hugo Lefèvre-D'Almeida": [FICHE_SOON, OPEN_UNTIL],
+        "Léa Lefèvre-D'Almeida": [FICHE_SOON, OPEN_UNTIL],
+    }
+
+
+def test_only_collège_pupils_see_the_scholarship(at):
+    # The roster knows only 6e to 3e; a record of another level (say, from a later import of a
+    # lycée) sees the fiche alone.
+    app = at("2026-09-14")
+    store = app.extensions["store"]
+    with store.transaction() as db:
+        db.table("eleves").update({"niveau": "2nde"}, lambda doc: doc["prenom"] == "Lucas")
+    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_SOON]
+
+
+def test_no_link_to_a_missing_page(at):
+    page = da_silva(at("2026-09-14")).get("/mes-services").text
+    assert 'href="#"' not in page
