@@ -22,6 +22,7 @@ from rules.lockout import FAILED
 from rules.temporary_passwords import EXPIRED_MESSAGE
 from tests import markup
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
+from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
 from views import activation as activation_views
 from views import login, verification
 from views.errors import CSRF_MESSAGE
@@ -29,7 +30,6 @@ from views.errors import CSRF_MESSAGE
 HTMX = {"HX-Request": "true"}
 
 SOPHIE_PHONE = "+33612345678"
-SOPHIE_ID = "s.lefevredalmeida1"
 SOPHIE_EMAIL = "sophie.lefevre-dalmeida@example.org"
 HUGO, LEA = "0691300456L", "0691500123K"
 CONCORDE = "0691234A"
@@ -266,19 +266,7 @@ def test_password_page(parent, letter):
     assert texts(html, "button") == ["Valider mon mot de passe"]
 
 
-@pytest.mark.parametrize(
-    ("rule", "password"),
-    [
-        ("length", "Rent-2026!o"),
-        ("upper", "rentree-2026!ok"),
-        ("lower", "RENTREE-2026!OK"),
-        ("digit", "Rentree-Scolaire!"),
-        ("special", "Rentree2026Scolaire"),
-        ("personal", "Sophie-2026!Rentree"),
-        ("personal", "Almeida-2026!Rentree"),
-        ("personal", f"{SOPHIE_ID}!X"),
-    ],
-)
+@pytest.mark.parametrize(("rule", "password"), WEAK_PASSWORDS)
 def test_weak_password(parent, db, letter, rule, password):
     to_password(parent, letter)
     response = choose(parent, password)
