@@ -9,6 +9,7 @@ from flask import Flask
 import commands
 import settings
 import views
+from outside.files import FolderFileStore
 from outside.franceconnect import FranceConnectClient
 from outside.mail import MailOutbox, mail_sender
 from outside.sms import SmsOutbox
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["FRANCECONNECT_CLIENT_SECRET"],
         ),
         tax=SandboxTaxData(app.config["TAX_SANDBOX_DATA"]),
+        files=FolderFileStore(app.config["UPLOAD_FOLDER"]),
     )
     views.register(app)
     commands.register(app)

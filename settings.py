@@ -32,6 +32,8 @@ DEFAULTS = {
     "FRANCECONNECT_CLIENT_SECRET": "sandbox-secret-not-for-production",
     # The tax-data sandbox's households (see the README); a real connector would replace it.
     "TAX_SANDBOX_DATA": str(ROOT / "data" / "sandbox" / "households.json"),
+    # The documents parents upload, outside the web root; by default `pieces/` beside DATABASE.
+    "UPLOAD_FOLDER": None,
 }
 
 
@@ -55,6 +57,9 @@ def check(config: dict) -> None:
     config["SECRET_KEY"] = _check_secret_key(config)
     config["DATABASE"] = _check_database(config.get("DATABASE"))
     config["MAIL_PORT"] = _check_mail(config.get("MAIL_SERVER"), config.get("MAIL_PORT"))
+    config["UPLOAD_FOLDER"] = str(
+        config.get("UPLOAD_FOLDER") or Path(config["DATABASE"]).parent / "pieces"
+    )
 
 
 def _check_flag(name: str, value) -> bool:

@@ -253,4 +253,9 @@ def paginate(items: list, per_page: int) -> Page:
 
 
 # The import and the responsables pages join this blueprint.
-from views import admin_import, admin_responsables, admin_teleservices  # noqa: E402, F401
+from views import (  # noqa: E402, F401
+    admin_bourse,
+    admin_import,
+    admin_responsables,
+    admin_teleservices,
+)

@@ -1,0 +1,66 @@
+"""Families and active parent accounts for the end-to-end tests of the online services.
+
+Each test that needs a signed-in parent adds its own family to the server's roster (the command
+a school uses), so no two tests share a child; the account is written straight into the server's
+database (the service's own storage, which locks the file across processes), as an earlier
+activation would have left it, and the parent signs in through the login page.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from outside.storage import Store
+from records.accounts import create_account, find_responsables
+from rules.passwords import hash_password
+from rules.phones import parse_mobile
+
+HEADER = (
+    "uai;etablissement_nom;ine;eleve_nom;eleve_prenom;eleve_date_naissance;niveau;classe;"
+    "resp_civilite;resp_nom;resp_prenom;resp_lien;resp_telephone_portable;resp_email"
+)
+PASSWORD = "Cartable-Vert-2026"
+
+
+def add_roster_lines(server, lines: list[str]) -> None:
+    """Import these roster lines (the CSV columns of journeys §0, without the header)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as file:
+        file.write("\n".join([HEADER, *lines]) + "\n")
+    try:
+        server.flask("roster", "import", file.name)
+    finally:
+        Path(file.name).unlink()
+
+
+def create_parent(server, nom: str, prenom: str, telephone: str, password: str = PASSWORD) -> str:
+    """An active account (auto-inscription) for the responsable(s) with this name and mobile;
+    returns its identifiant."""
+    store = Store(server.env["FLASK_DATABASE"])
+    e164 = parse_mobile(telephone)
+    responsables = find_responsables(store, e164, nom, prenom)
+    assert responsables, f"pas de responsable {prenom} {nom} ({telephone}) dans la liste"
+    account = create_account(
+        store,
+        [responsable["id"] for responsable in responsables],
+        prenom,
+        nom,
+        e164,
+        hash_password(password),
+        "auto-inscription",
+        datetime.now(timezone.utc),
+    )
+    return account["identifiant"]
+
+
+def sign_in(page, identifiant: str, password: str = PASSWORD) -> None:
+    """Through the login page, to « Mes services »."""
+    page.goto("/connexion")
+    page.locator("#identifiant").fill(identifiant)
+    page.locator("#mot_de_passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url(re.compile("/mes-services$"))
