@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -52,7 +52,7 @@ def create_parent(server, nom: str, prenom: str, telephone: str, password: str =
         e164,
         hash_password(password),
         "auto-inscription",
-        datetime.now(timezone.utc),
+        datetime.now(UTC),
     )
     return account["identifiant"]
 
