@@ -9,50 +9,15 @@ temporary password, where each character must be read right.
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
-
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
+from documents.pdf import MARGIN, a4_document, date_text
 from records.notifications import Letter
 from rules.activation_links import MAX_AGE
 from rules.passwords import MIN_LENGTH
 
 TITLE = "Mise à disposition de votre compte ÉduConnect"
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONTS = {
-    ("Sans", ""): "DejaVuSans.ttf",
-    ("Sans", "B"): "DejaVuSans-Bold.ttf",
-    ("Mono", "B"): "DejaVuSansMono-Bold.ttf",
-}
-
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-
-
-class FontMissing(RuntimeError):
-    """The DejaVu fonts are not installed where Debian puts them."""
-
-
-def date_text(day: date) -> str:
-    """As a French letter writes it: "14 septembre 2026", "1er octobre 2026"."""
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[day.month - 1]} {day.year}"
-
 
 # -- What a letter says --------------------------------------------------------------------------
 
@@ -147,7 +112,6 @@ def letter_email(letter: Letter, service_url: str) -> tuple[str, str]:
 
 # -- The PDF -------------------------------------------------------------------------------------
 
-MARGIN = 20  # mm
 # The body's size in points, the largest that lets the letter fit its page: smaller only for a
 # family with many children or a very long service address.
 SIZES = (10.5, 10, 9.5, 9, 8.5, 8, 7.5)
@@ -156,18 +120,9 @@ GREY = (238, 238, 238)
 
 def letters_pdf(letters: list[Letter], service_url: str) -> bytes:
     """Every letter in one PDF to print, one A4 page each, in the order given."""
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_title(TITLE)
-    pdf.set_lang("fr")
-    pdf.set_creator("Téléservices")
-    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf = a4_document(TITLE)
     # A letter is laid out to fit its page: a break would split it across two sheets.
     pdf.set_auto_page_break(False)
-    for (family, style), name in FONTS.items():
-        path = FONT_DIR / name
-        if not path.is_file():
-            raise FontMissing(f"Police introuvable : {path} (paquet Debian fonts-dejavu-core).")
-        pdf.add_font(family, style, path)
     for letter in letters:
         _page(pdf, letter, service_url)
     return bytes(pdf.output())

@@ -20,6 +20,7 @@ ACTIONS = {
     "notification": "Notification des identifiants",
     "deblocage": "Déblocage d'un compte",
     "teleservice": "Modification d'un téléservice",
+    "bourse": "Instruction d'une demande de bourse",
 }
 
 

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from documents import letters as documents
-from documents.letters import FontMissing, date_text, letter_email, letters_pdf
+from documents import pdf
+from documents.letters import letter_email, letters_pdf
+from documents.pdf import FontMissing, date_text
 from records.notifications import Child, Letter, Recipient, School
 
 SERVICE = "https://teleservices.example.fr/connexion"
@@ -135,7 +136,7 @@ def test_the_document_says_what_it_is():
 
 
 def test_without_the_fonts_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(documents, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(pdf, "FONT_DIR", tmp_path)
     with pytest.raises(FontMissing, match="fonts-dejavu-core"):
         letters_pdf([SOPHIE], SERVICE)
 

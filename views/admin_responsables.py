@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 
-from documents.letters import FontMissing, letter_email, letters_pdf
+from documents.letters import letter_email, letters_pdf
+from documents.pdf import FontMissing
 from records import school
 from records.accounts import STATES
 from records.notifications import notify

@@ -1,0 +1,256 @@
+"""The « Accusé d'enregistrement » of a scholarship request (journeys §7): a PDF the family
+downloads, and the same facts in a plain-text e-mail sent on submission and on correction. Both
+are written from the same list of facts below.
+
+The IBAN is masked: the receipt may be printed, forwarded or left in a mailbox. The estimate is
+said to be one: the school head decides.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import phonenumbers
+from fpdf import FPDF
+from fpdf.enums import MethodReturnValue, XPos, YPos
+
+from documents.pdf import MARGIN, a4_document, date_text
+from rules.bank import mask_iban
+from rules.clock import in_paris
+
+TITLE = "Accusé d'enregistrement"
+SUBTITLE = "Demande de bourse de collège"
+NUMBER = "Numéro de la demande"
+SWORN = "Je certifie sur l'honneur l'exactitude des renseignements fournis."
+ESTIMATE_NOTE = (
+    "Ce montant est une estimation d'après le barème : la décision appartient au chef "
+    "d'établissement."
+)
+TO_CHECK = (
+    "Pièces à vérifier : les revenus ont été saisis par la famille ; l'établissement vérifiera "
+    "l'avis d'imposition joint avant de décider."
+)
+KEEP = (
+    "Conservez cet accusé : il prouve l'enregistrement de votre demande. Rappelez son numéro "
+    "pour toute question au secrétariat de l'établissement."
+)
+SOURCES = {
+    "dgfip": "transmises par l'administration fiscale (DGFiP)",
+    "manuel": "saisies par la famille",
+}
+RENEWALS = {"accepte": "accepté", "refuse": "refusé"}
+
+
+def moment_text(iso: str) -> str:
+    """An ISO moment as the receipt says it, in Paris time: "14 septembre 2026 à 18 h 05"."""
+    local = in_paris(datetime.fromisoformat(iso))
+    return f"{date_text(local.date())} à {local.hour} h {local.minute:02d}"
+
+
+def phone_text(e164: str) -> str:
+    """ "+33 6 12 34 56 78": the stored number, grouped to be read."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def euros(amount: int) -> str:
+    """ "12 345 €", the thousands apart by a no-break space, so a line never cuts a number."""
+    return f"{amount:,} €".replace(",", "\u00a0")
+
+
+# -- What the receipt says -----------------------------------------------------------------------
+
+
+def _heading(request: dict) -> list[tuple[str, str]]:
+    rows = [
+        (NUMBER, request["numero"]),
+        ("Déposée le", moment_text(request["deposee_le"])),
+    ]
+    if request.get("modifiee_le"):
+        rows.append(("Dernière modification le", moment_text(request["modifiee_le"])))
+    rows.append(("État", request["etat"]))
+    return rows
+
+
+def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The facts, by section: (heading, [(label, value)])."""
+    child, parent = request["eleve"], request["responsable"]
+    contact, fiscal, bank = request["coordonnees"], request["fiscal"], request["banque"]
+    address = contact.get("adresse") or {}
+    address_lines = [
+        address.get("ligne1", ""),
+        address.get("ligne2", ""),
+        f"{address.get('code_postal', '')} {address.get('commune', '')}".strip(),
+    ]
+    pieces = ", ".join(piece["nom"] for piece in fiscal.get("pieces", []))
+    return [
+        (
+            "Élève",
+            [
+                ("Nom", f"{child['prenom']} {child['nom']}"),
+                ("Classe", child["classe"]),
+                ("Établissement", child["etablissement_nom"]),
+                ("Année scolaire", request["annee"]),
+            ],
+        ),
+        (
+            "Responsable",
+            [
+                ("Nom", f"{parent['prenom']} {parent['nom']}"),
+                ("Adresse électronique", contact.get("courriel", "")),
+                ("Téléphone", phone_text(contact.get("telephone", ""))),
+                ("Adresse", ", ".join(line for line in address_lines if line)),
+            ],
+        ),
+        (
+            "Situation fiscale",
+            [
+                ("Revenu fiscal de référence", euros(fiscal["rfr"])),
+                ("Revenus de l'année", str(fiscal["annee_revenus"])),
+                ("Enfants à charge", str(fiscal["enfants_a_charge"])),
+                ("Données", SOURCES[fiscal["source"]]),
+                *([("Justificatifs joints", pieces)] if pieces else []),
+                ("Renouvellement annuel", RENEWALS.get(fiscal.get("renouvellement"), "")),
+            ],
+        ),
+        ("Estimation de la bourse", _estimate(request["estimation"])),
+        (
+            "Coordonnées bancaires",
+            [
+                ("Titulaire", bank["titulaire"]),
+                ("IBAN", mask_iban(bank["iban"])),
+                *([("BIC", bank["bic"])] if bank.get("bic") else []),
+            ],
+        ),
+    ]
+
+
+def _estimate(estimate: dict) -> list[tuple[str, str]]:
+    scale = f"barème {estimate['annee']}" + (" provisoire" if estimate["provisoire"] else "")
+    if not estimate["echelon"]:
+        return [("Estimation", f"pas de bourse d'après le {scale} (échelon 0)")]
+    return [
+        ("Échelon estimé", f"{estimate['echelon']} ({scale})"),
+        ("Montant annuel estimé", euros(estimate["montant_annuel"])),
+        ("Montant par trimestre estimé", euros(estimate["montant_trimestriel"])),
+    ]
+
+
+def _notes(request: dict) -> list[str]:
+    """The sentences after the facts: the estimate's warning, the documents to check, the sworn
+    statement."""
+    notes = [ESTIMATE_NOTE]
+    if request["pieces_a_verifier"]:
+        notes.append(TO_CHECK)
+    notes += [f"Déclaration sur l'honneur : « {SWORN} »", KEEP]
+    return notes
+
+
+# -- The e-mail ----------------------------------------------------------------------------------
+
+
+def receipt_email(request: dict, url: str) -> tuple[str, str]:
+    """(subject, body) in plain text, for mail.send(to, subject, body); `url` is the request's
+    page, where the PDF receipt is."""
+    child = request["eleve"]
+    corrected = bool(request.get("modifiee_le"))
+    subject = (
+        f"{SUBTITLE} n° {request['numero']} : "
+        + ("demande corrigée" if corrected else "accusé d'enregistrement")
+        + f" – {child['prenom']} {child['nom']}"
+    )
+    done = "corrigée" if corrected else "enregistrée"
+    lines = [
+        f"Bonjour {request['responsable']['prenom']} {request['responsable']['nom']},",
+        "",
+        f"Votre demande de bourse de collège pour {child['prenom']} {child['nom']} a bien été "
+        f"{done}.",
+        "",
+        *(f"{label} : {value}" for label, value in _heading(request)),
+    ]
+    for heading, rows in _sections(request):
+        lines += ["", f"{heading} :", *(f"- {label} : {value}" for label, value in rows)]
+    for note in _notes(request):
+        lines += ["", note]
+    lines += ["", f"Suivre, corriger ou retirer votre demande : {url}"]
+    lines += ["", child["etablissement_nom"]]
+    return subject, "\n".join(lines) + "\n"
+
+
+# -- The PDF -------------------------------------------------------------------------------------
+
+LABEL_WIDTH = 62  # mm
+GREY = (238, 238, 238)
+
+
+def receipt_pdf(request: dict) -> bytes:
+    """The receipt on A4 (a second page only if a very long address needs one)."""
+    pdf = a4_document(f"{TITLE} – {SUBTITLE} n° {request['numero']}")
+    pdf.set_auto_page_break(True, margin=MARGIN)
+    pdf.add_page()
+    width = pdf.w - 2 * MARGIN
+    child = request["eleve"]
+
+    pdf.set_font("Sans", "B", 12)
+    pdf.cell(width, 6, child["etablissement_nom"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("Sans", "", 9)
+    pdf.cell(width, 5, f"UAI {request['uai']}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(8)
+    pdf.set_font("Sans", "B", 16)
+    pdf.cell(width, 9, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("Sans", "", 11)
+    pdf.cell(width, 6, f"{SUBTITLE} – année scolaire {request['annee']}", new_x=XPos.LMARGIN)
+    pdf.ln(10)
+
+    # The number and the moment in a box, as the facts one is asked for.
+    top = pdf.get_y()
+    heading = _heading(request)
+    pdf.set_fill_color(*GREY)
+    pdf.rect(MARGIN, top, width, 4 + 7 * len(heading), style="F")
+    pdf.set_y(top + 2)
+    for label, value in heading:
+        pdf.set_x(MARGIN + 4)
+        pdf.set_font("Sans", "", 10)
+        pdf.cell(LABEL_WIDTH - 4, 7, f"{label} :")
+        # The number in a monospaced font, where each character must be read right.
+        pdf.set_font("Mono" if label == NUMBER else "Sans", "B", 11)
+        pdf.cell(width - LABEL_WIDTH, 7, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(top + 4 + 7 * len(heading) + 4)
+
+    for title, rows in _sections(request):
+        pdf.set_font("Sans", "B", 11)
+        pdf.cell(width, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for label, value in rows:
+            _row(pdf, label, value, width)
+        pdf.ln(2)
+
+    pdf.ln(2)
+    for note in _notes(request):
+        pdf.set_font("Sans", "B" if note == TO_CHECK else "", 9.5)
+        pdf.multi_cell(width, 5, note, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+    return bytes(pdf.output())
+
+
+def _row(pdf: FPDF, label: str, value: str, width: float) -> None:
+    """A label and its value beside it, the value on as many lines as it needs; never cut
+    across two pages."""
+    pdf.set_font("Sans", "", 9.5)
+    value = value or "—"
+    height = max(
+        pdf.multi_cell(LABEL_WIDTH, 5, label, dry_run=True, output=MethodReturnValue.HEIGHT),
+        pdf.multi_cell(
+            width - LABEL_WIDTH, 5, value, dry_run=True, output=MethodReturnValue.HEIGHT
+        ),
+    )
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.multi_cell(LABEL_WIDTH, 5, label, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+    pdf.set_xy(MARGIN + LABEL_WIDTH, top)
+    pdf.multi_cell(width - LABEL_WIDTH, 5, value, align="L")
+    pdf.set_xy(MARGIN, max(bottom, pdf.get_y()))

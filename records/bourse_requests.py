@@ -1,0 +1,370 @@
+"""Scholarship requests (journeys §7, « Demande de bourse de collège »): the table
+"demandes_bourse", one row per request, as the contract of issue 6 describes it.
+
+One active request per pupil and school year: a withdrawn one stays for the record, and a new
+one may then be made. Each request has a number per school and school year
+("0691234A-2026-00001"), taken in the transaction that inserts it, so two requests sent at once,
+in any processes, never share one. A request is submitted with a token (the journey's id): the
+same token again returns the same request unchanged, so a double click or a reloaded page never
+makes a second one. The family may correct or withdraw its request while the campaign is open
+and no decision is taken; the school's staff take it from « déposée » to « en instruction », then
+« accordée » (with an échelon) or « refusée » (with a reason), each step in the journal.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from tinydb import Query, TinyDB
+
+from outside.storage import Store
+from records import audit
+from records.accounts import children_of
+from records.teleservices import BOURSE, service_of
+from rules.campaign import school_year_label, school_year_of
+from rules.clock import in_paris
+
+REQUESTS = "demandes_bourse"
+
+DEPOSEE, EN_INSTRUCTION, ACCORDEE, REFUSEE, RETIREE = (
+    "déposée",
+    "en instruction",
+    "accordée",
+    "refusée",
+    "retirée",
+)
+STATES = (DEPOSEE, EN_INSTRUCTION, ACCORDEE, REFUSEE, RETIREE)
+DECIDED = (ACCORDEE, REFUSEE)
+# What the staff may do from each state; anything else is a BadTransition.
+TRANSITIONS = {DEPOSEE: (EN_INSTRUCTION,), EN_INSTRUCTION: (ACCORDEE, REFUSEE)}
+
+DATA_KEYS = ("coordonnees", "fiscal", "estimation", "banque")
+SOURCES = ("dgfip", "manuel")
+FAMILY = "famille"  # who made a change in the history, when not a staff member
+ECHELONS = (1, 2, 3)
+MOTIF_MAX = 500
+
+
+class AlreadyRequested(Exception):
+    """The pupil already has an active request this school year (kept in `existing`)."""
+
+    def __init__(self, existing: dict):
+        super().__init__(
+            f"Une demande de bourse est déjà enregistrée pour cet élève cette année "
+            f"(n° {existing['numero']})."
+        )
+        self.existing = existing
+
+
+class CampaignClosed(Exception):
+    def __init__(self):
+        super().__init__(
+            "La campagne de bourse de collège n'est pas ouverte : la demande ne peut pas être "
+            "envoyée ni modifiée en ligne. Adressez-vous au secrétariat de l'établissement."
+        )
+
+
+class NotChangeable(Exception):
+    """Decided or withdrawn: the family can no longer change it (kept in `request`)."""
+
+    def __init__(self, request: dict):
+        super().__init__(
+            f"La demande n° {request['numero']} est « {request['etat']} » : elle ne peut plus "
+            "être modifiée ni retirée."
+        )
+        self.request = request
+
+
+class BadTransition(ValueError):
+    """A state change the staff cannot make, or a decision without its échelon or its reason:
+    `field` is then "echelon" or "motif", for the form to show the message on it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# -- The family ----------------------------------------------------------------------------------
+
+
+def submit(store: Store, account: dict, child: dict, data: dict, token: str, now: datetime) -> dict:
+    """Record the request of `account` for `child` (an entry of `records.accounts.children_of`),
+    with the parent's `data` ("coordonnees", "fiscal", "estimation", "banque").
+
+    The same `token` again returns the request it made, unchanged (even corrected or withdrawn
+    since). Raises CampaignClosed, AlreadyRequested, or LookupError for a child not the
+    account's.
+    """
+    _check_data(data)
+    if child["ine"] not in {one["ine"] for one in children_of(store, account["responsables"])}:
+        raise LookupError(f"l'élève {child['ine']} n'est pas un enfant du compte {account['id']}")
+    moment = in_paris(now)
+    year = school_year_of(moment.date())
+    annee = school_year_label(year)
+    with store.transaction() as db:
+        table = db.table(REQUESTS)
+        same_token = table.get((Query().ine == child["ine"]) & (Query().jeton == token))
+        if same_token is not None:
+            return _with_id(same_token)
+        existing = _active(db, child["ine"], annee)
+        if existing is not None:
+            raise AlreadyRequested(existing)
+        # Checked last: a double click after the campaign's last minute still gets its answer.
+        _check_open(store, child["uai"], moment)
+        row = {
+            "numero": _next_numero(db, child["uai"], year),
+            "annee": annee,
+            "uai": child["uai"],
+            "ine": child["ine"],
+            "account_id": account["id"],
+            "eleve": {
+                key: child[key]
+                for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
+            },
+            "responsable": {"prenom": account["prenom"], "nom": account["nom"]},
+            **_data(data),
+            "etat": DEPOSEE,
+            "echelon_accorde": None,
+            "motif_refus": None,
+            "deposee_le": moment.isoformat(),
+            "modifiee_le": None,
+            "decidee_le": None,
+            "jeton": token,
+            "jetons_correction": [],
+            "historique": [_entry(DEPOSEE, moment, FAMILY, "Demande déposée en ligne.")],
+        }
+        number = table.insert(row)
+    return {**copy.deepcopy(row), "id": number}
+
+
+def correct(
+    store: Store, numero: str, account_id: int, data: dict, token: str, now: datetime
+) -> dict:
+    """Replace the parent's data of their request. The same `token` again returns the request
+    unchanged. Raises LookupError (not theirs), NotChangeable (decided or withdrawn) or
+    CampaignClosed."""
+    _check_data(data)
+    moment = in_paris(now)
+    with store.transaction() as db:
+        request = _own(db, numero, account_id)
+        if token == request["jeton"] or token in request["jetons_correction"]:
+            return request
+        _check_changeable(store, request, moment)
+        changes = {
+            **_data(data),
+            "modifiee_le": moment.isoformat(),
+            "jetons_correction": [*request["jetons_correction"], token],
+            "historique": [
+                *request["historique"],
+                _entry(request["etat"], moment, FAMILY, "Demande corrigée par la famille."),
+            ],
+        }
+        db.table(REQUESTS).update(changes, doc_ids=[request["id"]])
+    return {**request, **copy.deepcopy(changes)}
+
+
+def withdraw(store: Store, numero: str, account_id: int, now: datetime) -> dict:
+    """The family withdraws its request: it stays, « retirée », and a new one may be made.
+    Raises LookupError, NotChangeable or CampaignClosed, as `correct` does."""
+    moment = in_paris(now)
+    with store.transaction() as db:
+        request = _own(db, numero, account_id)
+        _check_changeable(store, request, moment)
+        changes = {
+            "etat": RETIREE,
+            "modifiee_le": moment.isoformat(),
+            "historique": [
+                *request["historique"],
+                _entry(RETIREE, moment, FAMILY, "Demande retirée par la famille."),
+            ],
+        }
+        db.table(REQUESTS).update(changes, doc_ids=[request["id"]])
+    return {**request, **changes}
+
+
+def find(store: Store, numero: str) -> dict | None:
+    with store.reading() as db:
+        return _find(db, numero)
+
+
+def of_account(store: Store, account_id: int) -> list[dict]:
+    """The account's requests, newest first."""
+    with store.reading() as db:
+        found = db.table(REQUESTS).search(Query().account_id == account_id)
+    newest_first = sorted(found, key=_moment, reverse=True)
+    return [_with_id(doc) for doc in newest_first]
+
+
+def active_for_child(store: Store, ine: str, annee: str) -> dict | None:
+    """The pupil's request of that school year ("2026-2027") not withdrawn, if any."""
+    with store.reading() as db:
+        return _active(db, ine, annee)
+
+
+# -- The school's staff --------------------------------------------------------------------------
+
+
+def of_school(store: Store, uai: str, annee: str) -> list[dict]:
+    """The school's requests of that school year, by number (so in the order they came)."""
+    with store.reading() as db:
+        found = db.table(REQUESTS).search((Query().uai == uai) & (Query().annee == annee))
+    return sorted((_with_id(doc) for doc in found), key=lambda request: request["numero"])
+
+
+def set_state(
+    store: Store,
+    numero: str,
+    staff: dict,
+    new_state: str,
+    now: datetime,
+    echelon: int | None = None,
+    motif: str = "",
+) -> dict:
+    """A staff member of the request's school moves it on: « déposée » → « en instruction » →
+    « accordée » (`echelon` 1, 2 or 3) or « refusée » (`motif`, 500 characters at most).
+    Raises LookupError for another school's request, BadTransition otherwise."""
+    moment = in_paris(now)
+    motif = (motif or "").strip()
+    with store.transaction() as db:
+        request = _find(db, numero)
+        if request is None or request["uai"] != staff["uai"]:
+            raise LookupError(f"aucune demande {numero} dans l'établissement {staff['uai']}")
+        if new_state not in TRANSITIONS.get(request["etat"], ()):
+            raise BadTransition(
+                f"Une demande « {request['etat']} » ne peut pas passer à « {new_state} »."
+            )
+        changes = {"etat": new_state}
+        if new_state == ACCORDEE:
+            _check_echelon(echelon)
+            changes.update(echelon_accorde=echelon, motif_refus=None)
+            detail = f"Bourse accordée, échelon {echelon}."
+        elif new_state == REFUSEE:
+            _check_motif(motif)
+            changes.update(echelon_accorde=None, motif_refus=motif)
+            detail = f"Demande refusée : {motif}"
+        else:
+            detail = "Demande mise en instruction."
+        if new_state in DECIDED:
+            changes["decidee_le"] = moment.isoformat()
+        changes["historique"] = [
+            *request["historique"],
+            _entry(new_state, moment, staff["identifiant"], detail),
+        ]
+        db.table(REQUESTS).update(changes, doc_ids=[request["id"]])
+    audit.record(store, staff, "bourse", f"Demande n° {numero} ({_pupil(request)}) : {detail}", now)
+    return {**request, **changes}
+
+
+def counts(requests: list[dict]) -> dict:
+    """How many requests in each state, and for each échelon (0: none): the one granted when
+    « accordée », else the estimate's."""
+    etats = dict.fromkeys(STATES, 0)
+    echelons = dict.fromkeys((0, *ECHELONS), 0)
+    for request in requests:
+        etats[request["etat"]] += 1
+        echelons[_echelon(request)] += 1
+    return {"etats": etats, "echelons": echelons}
+
+
+def _echelon(request: dict) -> int:
+    if request["etat"] == ACCORDEE:
+        return request["echelon_accorde"]
+    return request["estimation"]["echelon"]
+
+
+# -- Checks --------------------------------------------------------------------------------------
+
+
+def _check_data(data: dict) -> None:
+    """The views build `data`: a missing part is a programming error, not the parent's."""
+    missing = [key for key in DATA_KEYS if key not in data]
+    if missing:
+        raise ValueError(f"données de la demande incomplètes : {', '.join(missing)}")
+    if data["fiscal"].get("source") not in SOURCES:
+        raise ValueError(f"source des données fiscales inconnue : {data['fiscal'].get('source')}")
+
+
+def _check_open(store: Store, uai: str, moment: datetime) -> None:
+    if not service_of(store, uai, BOURSE, moment.date()).open:
+        raise CampaignClosed()
+
+
+def _check_changeable(store: Store, request: dict, moment: datetime) -> None:
+    if request["etat"] in (*DECIDED, RETIREE):
+        raise NotChangeable(request)
+    # A request of an earlier school year is closed even when this year's campaign is open.
+    if request["annee"] != school_year_label(school_year_of(moment.date())):
+        raise CampaignClosed()
+    _check_open(store, request["uai"], moment)
+
+
+def _check_echelon(echelon) -> None:
+    if isinstance(echelon, bool) or echelon not in ECHELONS:
+        raise BadTransition("Choisissez l'échelon accordé : 1, 2 ou 3.", field="echelon")
+
+
+def _check_motif(motif: str) -> None:
+    if not motif:
+        raise BadTransition("Indiquez le motif du refus : la famille le recevra.", field="motif")
+    if len(motif) > MOTIF_MAX:
+        raise BadTransition(
+            f"Le motif du refus ne doit pas dépasser {MOTIF_MAX} caractères "
+            f"(il en compte {len(motif)}).",
+            field="motif",
+        )
+
+
+# -- In a transaction ----------------------------------------------------------------------------
+
+
+def _next_numero(db: TinyDB, uai: str, year: int) -> str:
+    """The next number of the school and school year, read in the inserting transaction."""
+    prefix = f"{uai}-{year}-"
+    taken = [
+        int(doc["numero"].removeprefix(prefix))
+        for doc in db.table(REQUESTS).search(Query().numero.test(lambda n: n.startswith(prefix)))
+    ]
+    return f"{prefix}{max(taken, default=0) + 1:05d}"
+
+
+def _data(data: dict) -> dict:
+    """The parent's part of a row; the documents to check when the tax data was typed in."""
+    parts = {key: copy.deepcopy(data[key]) for key in DATA_KEYS}
+    return {**parts, "pieces_a_verifier": data["fiscal"]["source"] == "manuel"}
+
+
+def _own(db: TinyDB, numero: str, account_id: int) -> dict:
+    request = _find(db, numero)
+    if request is None or request["account_id"] != account_id:
+        raise LookupError(f"aucune demande {numero} pour le compte {account_id}")
+    return request
+
+
+def _find(db: TinyDB, numero: str) -> dict | None:
+    found = db.table(REQUESTS).get(Query().numero == numero)
+    return _with_id(found) if found else None
+
+
+def _active(db: TinyDB, ine: str, annee: str) -> dict | None:
+    found = db.table(REQUESTS).get(
+        (Query().ine == ine) & (Query().annee == annee) & (Query().etat != RETIREE)
+    )
+    return _with_id(found) if found else None
+
+
+def _entry(etat: str, moment: datetime, par: str, detail: str) -> dict:
+    return {"etat": etat, "le": moment.isoformat(), "par": par, "detail": detail}
+
+
+def _pupil(request: dict) -> str:
+    return f"{request['eleve']['prenom']} {request['eleve']['nom']}"
+
+
+def _moment(doc) -> tuple:
+    # Compared as moments, not as text: offsets differ across the change to summer time.
+    return datetime.fromisoformat(doc["deposee_le"]), doc.doc_id
+
+
+def _with_id(doc) -> dict:
+    return {**copy.deepcopy(dict(doc)), "id": doc.doc_id}

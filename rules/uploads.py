@@ -1,0 +1,124 @@
+"""The documents a parent uploads with a scholarship request (journeys §7: the tax notice, when
+its data cannot be retrieved): PDF, JPEG or PNG, 5 Mo at most, and the content must be what the
+name and the browser say. The type kept is the one found in the bytes, never the declared one,
+since the staff will open the file.
+
+Every refusal is an `UploadError` whose message is French, for the parent.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import PurePosixPath
+
+from PIL import Image
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+MAX_BYTES = 5 * 1024 * 1024
+KINDS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+
+EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
+# Other names browsers and systems give the same types.
+ALIASES = {"image/jpg": JPEG, "image/pjpeg": JPEG, "application/x-pdf": PDF}
+# What browsers send when they do not know the type: the extension and the content decide.
+UNDECLARED = ("", "application/octet-stream")
+NAMES = {PDF: "un PDF", JPEG: "une image JPEG", PNG: "une image PNG"}
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_START = b"\xff\xd8\xff"
+PDF_START = b"%PDF-"
+PDF_END = b"%%EOF"
+# A whole PDF ends with %%EOF; writers may add a few bytes after it (newlines, padding).
+PDF_TAIL = 1024
+PILLOW_FORMATS = {"JPEG": JPEG, "PNG": PNG}
+MAX_NAME = 60  # characters of the file's name a message repeats
+
+FORMATS = "Le fichier doit être au format PDF, JPEG ou PNG."
+
+
+class UploadError(ValueError):
+    """A file refused; the message is French, for the parent."""
+
+
+def check_upload(filename: str | None, declared_type: str | None, data: bytes) -> str:
+    """The content type found in the bytes ("application/pdf", "image/jpeg" or "image/png"),
+    or UploadError."""
+    name = _shown(filename)
+    if not data:
+        raise UploadError(f"Le fichier « {name} » est vide : choisissez un autre fichier.")
+    if len(data) > MAX_BYTES:
+        raise UploadError(
+            f"Le fichier « {name} » pèse {_megabytes(len(data))} : la taille maximale est de "
+            f"{MAX_BYTES // (1024 * 1024)} Mo."
+        )
+    expected = EXTENSIONS.get(PurePosixPath(name).suffix.lower())
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    declared = ALIASES.get(declared, declared)
+    if expected is None or (declared not in UNDECLARED and declared not in KINDS):
+        raise UploadError(f"{FORMATS} « {name} » ne l'est pas.")
+    if declared not in UNDECLARED and declared != expected:
+        raise UploadError(
+            f"Le fichier « {name} » est annoncé comme {NAMES[declared]}, mais son nom dit "
+            f"{NAMES[expected]} : renommez-le ou choisissez un autre fichier."
+        )
+    found = _content_type(data)
+    if found != expected:
+        what = f"est {NAMES[found]}" if found else "n'est ni un PDF, ni une image JPEG ou PNG"
+        raise UploadError(
+            f"Le contenu du fichier « {name} » ne correspond pas à son nom : il {what}. {FORMATS}"
+        )
+    _check_whole(found, name, data)
+    return found
+
+
+def _shown(filename: str | None) -> str:
+    """The file's own name, without any folder a browser may send, cut if very long."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "sans nom"
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",") + " Mo"
+
+
+def _content_type(data: bytes) -> str | None:
+    """The type the first bytes say (their "magic number")."""
+    if data.startswith(PDF_START):
+        return PDF
+    if data.startswith(JPEG_START):
+        return JPEG
+    if data.startswith(PNG_SIGNATURE):
+        return PNG
+    return None
+
+
+def _check_whole(kind: str, name: str, data: bytes) -> None:
+    """A cut or damaged file is refused while the parent can still send it again."""
+    damaged = UploadError(
+        f"Le fichier « {name} » est incomplet ou abîmé : enregistrez-le de nouveau, puis "
+        "envoyez-le."
+    )
+    if kind == PDF:
+        if PDF_END not in data[-PDF_TAIL:]:
+            raise damaged
+        return
+    try:
+        # A picture of billions of pixels in a few Mo is an attack: Pillow's warning, an error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()  # the structure and checksums (PNG's CRCs)
+            with Image.open(io.BytesIO(data)) as image:
+                found = PILLOW_FORMATS.get(image.format)
+                image.load()  # every pixel: a cut JPEG passes verify() but not this
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
+        raise damaged from None
+    if found != kind:
+        raise damaged

@@ -1,0 +1,554 @@
+"""Scholarship requests in the records (journeys §7): one active request per pupil and school
+year, numbers per school and year never given twice, submitting twice with one token, the
+family's corrections and withdrawal while the campaign is open, the staff's state changes and
+their journal entries, and the counts of the back office."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from commands.demo import DEMO_ROSTER
+from outside.storage import Store
+from records import audit
+from records.accounts import children_of, create_account, find_by_id, find_responsables
+from records.bourse_requests import (
+    ACCORDEE,
+    DECIDED,
+    DEPOSEE,
+    EN_INSTRUCTION,
+    REFUSEE,
+    REQUESTS,
+    RETIREE,
+    STATES,
+    AlreadyRequested,
+    BadTransition,
+    CampaignClosed,
+    NotChangeable,
+    active_for_child,
+    correct,
+    counts,
+    find,
+    of_account,
+    of_school,
+    set_state,
+    submit,
+    withdraw,
+)
+from records.roster import import_roster
+from records.teleservices import BOURSE, FERME, OUVERT, save_service
+from rules.bourse import estimate
+from rules.clock import PARIS
+from rules.roster import parse_roster_bytes
+
+CONCORDE, PALMISTES = "0691234A", "0973123Z"
+NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
+SECRETARIAT = {"identifiant": "secretariat.concorde", "uai": CONCORDE}
+PALMISTES_STAFF = {"identifiant": "secretariat.palmistes", "uai": PALMISTES}
+LEA, HUGO, INES, MOUSSA, LUCAS, EMMA = (
+    "0691500123K",
+    "0691300456L",
+    "0691400789M",
+    "0691200321N",
+    "0691400654P",
+    "0971200135S",
+)
+# The demo's parents, by phone and name, and the pupils each has at the Collège Concorde.
+PARENTS = {
+    "sophie": ("+33612345678", "Lefèvre-D'Almeida", "Sophie"),
+    "karim": ("+33623456789", "Benali", "Karim"),
+    "aminata": ("+33698765432", "N'Diaye", "Aminata"),
+    "francois": ("+33645127833", "Da Silva", "François"),
+}
+PARENT_OF = {LEA: "sophie", HUGO: "sophie", INES: "karim", MOUSSA: "aminata", LUCAS: "francois"}
+
+
+def make_store(path) -> Store:
+    """The demo roster, an account for each parent above, and Concorde's campaign open (1
+    September to 15 October 2026); the Palmistes' stays closed."""
+    store = Store(path)
+    report = parse_roster_bytes(DEMO_ROSTER.read_bytes(), date(2026, 9, 14))
+    import_roster(store, report.rows)
+    for telephone, nom, prenom in PARENTS.values():
+        found = find_responsables(store, telephone, nom, prenom)
+        ids = [record["id"] for record in found]
+        create_account(store, ids, prenom, nom, telephone, None, "franceconnect", NOW, prenom)
+    save_service(store, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+    return store
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return make_store(tmp_path / "db.json")
+
+
+def account_of(store: Store, name: str) -> dict:
+    """The account made for that parent (they were created in PARENTS' order)."""
+    return find_by_id(store, list(PARENTS).index(name) + 1)
+
+
+def child(store: Store, account: dict, ine: str) -> dict:
+    return next(one for one in children_of(store, account["responsables"]) if one["ine"] == ine)
+
+
+def data(source="dgfip", rfr=12_000, enfants=2, iban="FR7630006000011234567890189") -> dict:
+    return {
+        "coordonnees": {
+            "courriel": "sophie.lefevre-dalmeida@example.org",
+            "telephone": "+33612345678",
+            "adresse": {
+                "ligne1": "12 rue des Lilas",
+                "ligne2": "",
+                "code_postal": "69003",
+                "commune": "Lyon",
+            },
+        },
+        "fiscal": {
+            "source": source,
+            "avis": [
+                {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
+            ],
+            "rfr": rfr,
+            "enfants_a_charge": enfants,
+            "annee_revenus": 2025,
+            "consentement_dgfip": source == "dgfip",
+            "renouvellement": "accepte",
+            "pieces": []
+            if source == "dgfip"
+            else [{"cle": "clé-1", "nom": "avis.pdf", "type": "application/pdf", "taille": 1234}],
+        },
+        "estimation": estimate("2026-2027", rfr, enfants).as_dict(),
+        "banque": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},
+    }
+
+
+def send(store: Store, ine: str, token: str | None = None, now=NOW, **changes) -> dict:
+    account = account_of(store, PARENT_OF.get(ine, "francois"))
+    return submit(
+        store, account, child(store, account, ine), data(**changes), token or f"j-{ine}", now
+    )
+
+
+def rows(store: Store) -> list[dict]:
+    with store.reading() as db:
+        return db.table(REQUESTS).all()
+
+
+# -- Submitting ----------------------------------------------------------------------------------
+
+
+def test_a_submitted_request_holds_the_contract_row(store):
+    sophie = account_of(store, "sophie")
+    made = submit(store, sophie, child(store, sophie, LEA), data(), "jeton-1", NOW)
+    assert made["numero"] == "0691234A-2026-00001"
+    assert (made["annee"], made["uai"], made["ine"]) == ("2026-2027", CONCORDE, LEA)
+    assert made["account_id"] == sophie["id"]
+    assert made["eleve"] == {
+        "prenom": "Léa",
+        "nom": "Lefèvre-D'Almeida",
+        "classe": "6eA",
+        "niveau": "6e",
+        "etablissement_nom": "Collège Concorde",
+    }
+    assert made["responsable"] == {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"}
+    for key, value in data().items():
+        assert made[key] == value
+    assert made["pieces_a_verifier"] is False
+    assert (made["etat"], made["echelon_accorde"], made["motif_refus"]) == (DEPOSEE, None, None)
+    assert made["deposee_le"] == "2026-09-14T18:05:00+02:00"
+    assert (made["modifiee_le"], made["decidee_le"]) == (None, None)
+    assert made["jeton"] == "jeton-1"
+    assert made["historique"] == [
+        {
+            "etat": DEPOSEE,
+            "le": "2026-09-14T18:05:00+02:00",
+            "par": "famille",
+            "detail": "Demande déposée en ligne.",
+        }
+    ]
+    assert find(store, made["numero"]) == made
+    assert len(rows(store)) == 1
+
+
+def test_typed_tax_data_flag_the_documents_to_check(store):
+    assert send(store, LEA, source="manuel")["pieces_a_verifier"] is True
+
+
+def test_numbers_follow_each_other_per_school(store):
+    numeros = [send(store, ine)["numero"] for ine in (LEA, INES, MOUSSA)]
+    assert numeros == ["0691234A-2026-00001", "0691234A-2026-00002", "0691234A-2026-00003"]
+
+
+def test_a_new_school_year_starts_numbering_again(store, tmp_path):
+    send(store, LEA)
+    next_year = datetime(2027, 9, 6, 9, 0, tzinfo=PARIS)
+    save_service(
+        store, CONCORDE, BOURSE, OUVERT, "", date(2027, 9, 1), date(2027, 10, 21), next_year
+    )
+    made = send(store, LEA, token="année-suivante", now=next_year)
+    assert (made["numero"], made["annee"]) == ("0691234A-2027-00001", "2027-2028")
+
+
+def test_the_same_token_twice_returns_the_request_unchanged(store):
+    first = send(store, LEA, token="clic")
+    again = send(store, LEA, token="clic", rfr=99_999)
+    assert again == first
+    assert len(rows(store)) == 1
+
+
+def test_the_same_token_after_a_correction_returns_the_corrected_request(store):
+    first = send(store, LEA, token="clic")
+    corrected = correct(store, first["numero"], first["account_id"], data(rfr=20_000), "c1", NOW)
+    again = send(store, LEA, token="clic")
+    assert again == corrected
+    assert again["fiscal"]["rfr"] == 20_000
+    assert len(rows(store)) == 1
+
+
+def test_another_token_for_the_same_child_is_refused(store):
+    first = send(store, LEA, token="premier")
+    with pytest.raises(AlreadyRequested) as raised:
+        send(store, LEA, token="second")
+    assert raised.value.existing == first
+    assert first["numero"] in str(raised.value)
+    assert len(rows(store)) == 1
+
+
+def test_a_sibling_gets_their_own_request(store):
+    lea, hugo = send(store, LEA), send(store, HUGO)
+    assert lea["numero"] != hugo["numero"]
+    assert [request["numero"] for request in of_account(store, lea["account_id"])] == [
+        hugo["numero"],
+        lea["numero"],
+    ]
+
+
+def test_a_request_cannot_be_made_when_the_campaign_is_closed(store):
+    francois = account_of(store, "francois")
+    emma = child(store, francois, EMMA)
+    with pytest.raises(CampaignClosed) as raised:
+        submit(store, francois, emma, data(), "j", NOW)
+    assert "secrétariat" in str(raised.value)
+    after = datetime(2026, 10, 16, 8, 0, tzinfo=PARIS)
+    with pytest.raises(CampaignClosed):
+        send(store, LEA, now=after)
+    assert rows(store) == []
+
+
+def test_a_late_double_click_still_gets_its_request(store):
+    first = send(store, LEA, token="clic", now=datetime(2026, 10, 15, 23, 59, tzinfo=PARIS))
+    late = datetime(2026, 10, 16, 0, 0, 1, tzinfo=PARIS)
+    assert send(store, LEA, token="clic", now=late) == first
+
+
+def test_the_day_of_the_campaign_is_the_day_in_paris(store):
+    # 22:30 UTC on 15 October is already the 16th in Paris: closed.
+    with pytest.raises(CampaignClosed):
+        send(store, LEA, now=datetime(2026, 10, 15, 22, 30, tzinfo=UTC))
+    with pytest.raises(ValueError):
+        send(store, LEA, now=datetime(2026, 10, 15, 12, 0))
+    assert rows(store) == []
+
+
+def test_a_child_of_another_account_is_refused(store):
+    karim, sophie = account_of(store, "karim"), account_of(store, "sophie")
+    with pytest.raises(LookupError):
+        submit(store, karim, child(store, sophie, LEA), data(), "j", NOW)
+    assert rows(store) == []
+
+
+def test_incomplete_data_is_a_programming_error(store):
+    sophie = account_of(store, "sophie")
+    partial = {key: value for key, value in data().items() if key != "banque"}
+    with pytest.raises(ValueError, match="banque"):
+        submit(store, sophie, child(store, sophie, LEA), partial, "j", NOW)
+    assert rows(store) == []
+
+
+def test_the_active_request_of_a_child(store):
+    assert active_for_child(store, LEA, "2026-2027") is None
+    made = send(store, LEA)
+    assert active_for_child(store, LEA, "2026-2027") == made
+    assert active_for_child(store, LEA, "2025-2026") is None
+    assert active_for_child(store, HUGO, "2026-2027") is None
+
+
+# -- Numbers across processes ----------------------------------------------------------------------
+
+
+def submit_in_process(path: str, ine: str, token: str, start) -> None:
+    start.wait()
+    store = Store(path, lock_timeout=60)
+    account = account_of(store, PARENT_OF[ine])
+    # Whichever of a pupil's journeys comes first wins; the others are told it exists.
+    with contextlib.suppress(AlreadyRequested):
+        submit(store, account, child(store, account, ine), data(), token, NOW)
+
+
+def test_processes_submitting_at_once_never_share_a_number(tmp_path):
+    path = str(tmp_path / "db.json")
+    store = make_store(path)
+    work = [
+        (LEA, "léa"),
+        (LEA, "léa"),  # a double click reaching two server processes
+        (LEA, "léa-autre-onglet"),
+        (HUGO, "hugo"),
+        (INES, "inès"),
+        (MOUSSA, "moussa"),
+        (LUCAS, "lucas"),
+    ]
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    workers = [context.Process(target=submit_in_process, args=(path, *one, start)) for one in work]
+    for process in workers:
+        process.start()
+    start.set()
+    for process in workers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+
+    made = rows(store)
+    assert sorted(request["numero"] for request in made) == [
+        f"0691234A-2026-0000{n}" for n in range(1, 6)
+    ]
+    assert sorted(request["ine"] for request in made) == sorted([LEA, HUGO, INES, MOUSSA, LUCAS])
+
+
+# -- Corrections and withdrawal --------------------------------------------------------------------
+
+
+def test_a_correction_replaces_the_data_and_is_in_the_history(store):
+    first = send(store, LEA)
+    later = NOW + timedelta(days=2)
+    changed = data(source="manuel", rfr=30_000, enfants=3, iban="DE89370400440532013000")
+    corrected = correct(store, first["numero"], first["account_id"], changed, "corr", later)
+    for key, value in changed.items():
+        assert corrected[key] == value
+    assert corrected["pieces_a_verifier"] is True
+    assert corrected["modifiee_le"] == later.isoformat()
+    assert (corrected["numero"], corrected["deposee_le"]) == (first["numero"], first["deposee_le"])
+    assert corrected["historique"][-1] == {
+        "etat": DEPOSEE,
+        "le": later.isoformat(),
+        "par": "famille",
+        "detail": "Demande corrigée par la famille.",
+    }
+    assert find(store, first["numero"]) == corrected
+
+
+def test_the_same_correction_twice_changes_nothing_more(store):
+    first = send(store, LEA)
+    once = correct(store, first["numero"], first["account_id"], data(rfr=20_000), "corr", NOW)
+    twice = correct(store, first["numero"], first["account_id"], data(rfr=1), "corr", NOW)
+    assert twice == once == find(store, first["numero"])
+    assert len(once["historique"]) == 2
+
+
+def test_only_the_owner_corrects_or_withdraws(store):
+    first = send(store, LEA)
+    karim = account_of(store, "karim")
+    with pytest.raises(LookupError):
+        correct(store, first["numero"], karim["id"], data(), "x", NOW)
+    with pytest.raises(LookupError):
+        withdraw(store, first["numero"], karim["id"], NOW)
+    with pytest.raises(LookupError):
+        withdraw(store, "0691234A-2026-99999", first["account_id"], NOW)
+    assert find(store, first["numero"]) == first
+
+
+def test_a_request_under_study_can_still_be_corrected(store):
+    first = send(store, LEA)
+    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    corrected = correct(store, first["numero"], first["account_id"], data(rfr=5), "c", NOW)
+    assert (corrected["etat"], corrected["fiscal"]["rfr"]) == (EN_INSTRUCTION, 5)
+
+
+@pytest.mark.parametrize(
+    "decision", [(ACCORDEE, 2, ""), (REFUSEE, None, "Ressources trop élevées")]
+)
+def test_a_decided_request_cannot_be_changed(store, decision):
+    first = send(store, LEA)
+    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    state, echelon, motif = decision
+    decided = set_state(store, first["numero"], SECRETARIAT, state, NOW, echelon, motif)
+    with pytest.raises(NotChangeable) as raised:
+        correct(store, first["numero"], first["account_id"], data(), "c", NOW)
+    assert f"« {state} »" in str(raised.value)
+    with pytest.raises(NotChangeable):
+        withdraw(store, first["numero"], first["account_id"], NOW)
+    assert find(store, first["numero"]) == decided
+
+
+def test_nothing_changes_once_the_campaign_is_over(store):
+    first = send(store, LEA)
+    over = datetime(2026, 10, 16, 9, 0, tzinfo=PARIS)
+    with pytest.raises(CampaignClosed):
+        correct(store, first["numero"], first["account_id"], data(), "c", over)
+    with pytest.raises(CampaignClosed):
+        withdraw(store, first["numero"], first["account_id"], over)
+    save_service(store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+    with pytest.raises(CampaignClosed):
+        withdraw(store, first["numero"], first["account_id"], NOW)
+    assert find(store, first["numero"]) == first
+
+
+def test_last_years_request_stays_closed_in_the_new_campaign(store):
+    first = send(store, LEA)
+    next_year = datetime(2027, 9, 6, 9, 0, tzinfo=PARIS)
+    save_service(
+        store, CONCORDE, BOURSE, OUVERT, "", date(2027, 9, 1), date(2027, 10, 21), next_year
+    )
+    with pytest.raises(CampaignClosed):
+        correct(store, first["numero"], first["account_id"], data(), "c", next_year)
+
+
+def test_a_withdrawn_request_stays_and_a_new_one_can_be_made(store):
+    first = send(store, LEA, token="premier")
+    later = NOW + timedelta(hours=1)
+    withdrawn = withdraw(store, first["numero"], first["account_id"], later)
+    assert (withdrawn["etat"], withdrawn["modifiee_le"]) == (RETIREE, later.isoformat())
+    assert withdrawn["historique"][-1] == {
+        "etat": RETIREE,
+        "le": later.isoformat(),
+        "par": "famille",
+        "detail": "Demande retirée par la famille.",
+    }
+    assert find(store, first["numero"]) == withdrawn
+    assert active_for_child(store, LEA, "2026-2027") is None
+    with pytest.raises(NotChangeable):
+        withdraw(store, first["numero"], first["account_id"], later)
+    with pytest.raises(NotChangeable):
+        correct(store, first["numero"], first["account_id"], data(), "c", later)
+
+    # The first journey's token still answers with the first request, never a new one.
+    assert send(store, LEA, token="premier") == withdrawn
+    second = send(store, LEA, token="second")
+    assert second["numero"] == "0691234A-2026-00002"
+    assert active_for_child(store, LEA, "2026-2027") == second
+    assert [r["numero"] for r in of_account(store, first["account_id"])] == [
+        second["numero"],
+        first["numero"],
+    ]
+
+
+# -- The staff -----------------------------------------------------------------------------------
+
+
+def test_the_schools_requests_of_a_year_by_number(store):
+    made = [send(store, ine) for ine in (MOUSSA, LEA, INES)]
+    assert of_school(store, CONCORDE, "2026-2027") == made
+    assert of_school(store, CONCORDE, "2025-2026") == []
+    assert of_school(store, PALMISTES, "2026-2027") == []
+
+
+def test_a_request_is_studied_then_granted_with_its_echelon(store):
+    first = send(store, LEA)
+    studied = set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    assert (studied["etat"], studied["decidee_le"]) == (EN_INSTRUCTION, None)
+    later = NOW + timedelta(days=20)
+    granted = set_state(store, first["numero"], SECRETARIAT, ACCORDEE, later, echelon=3)
+    assert (granted["etat"], granted["echelon_accorde"]) == (ACCORDEE, 3)
+    assert granted["decidee_le"] == later.isoformat()
+    assert [entry["etat"] for entry in granted["historique"]] == [DEPOSEE, EN_INSTRUCTION, ACCORDEE]
+    assert granted["historique"][-1]["par"] == "secretariat.concorde"
+    assert granted["historique"][-1]["detail"] == "Bourse accordée, échelon 3."
+    assert find(store, first["numero"]) == granted
+    journal = audit.entries(store, CONCORDE)
+    assert [entry["action"] for entry in journal] == ["bourse", "bourse"]
+    assert journal[0]["detail"] == (
+        "Demande n° 0691234A-2026-00001 (Léa Lefèvre-D'Almeida) : Bourse accordée, échelon 3."
+    )
+    assert journal[1]["staff"] == "secretariat.concorde"
+
+
+def test_a_refusal_needs_its_reason(store):
+    first = send(store, LEA)
+    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    for motif in ("", "   ", "x" * 501):
+        with pytest.raises(BadTransition) as raised:
+            set_state(store, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=motif)
+        assert raised.value.field == "motif"
+    assert find(store, first["numero"])["etat"] == EN_INSTRUCTION
+    refused = set_state(store, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=" Hors barème ")
+    assert (refused["etat"], refused["motif_refus"]) == (REFUSEE, "Hors barème")
+    assert refused["echelon_accorde"] is None
+    assert audit.entries(store, CONCORDE)[0]["detail"].endswith("Demande refusée : Hors barème")
+
+
+@pytest.mark.parametrize("echelon", [None, 0, 4, True, "2"])
+def test_a_grant_needs_an_echelon_from_1_to_3(store, echelon):
+    first = send(store, LEA)
+    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    with pytest.raises(BadTransition) as raised:
+        set_state(store, first["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=echelon)
+    assert raised.value.field == "echelon"
+    assert "1, 2 ou 3" in str(raised.value)
+    assert find(store, first["numero"])["etat"] == EN_INSTRUCTION
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ((), ACCORDEE),
+        ((), REFUSEE),
+        ((), DEPOSEE),
+        ((), RETIREE),
+        ((EN_INSTRUCTION,), EN_INSTRUCTION),
+        ((EN_INSTRUCTION,), DEPOSEE),
+        ((EN_INSTRUCTION, ACCORDEE), REFUSEE),
+        ((EN_INSTRUCTION, REFUSEE), ACCORDEE),
+        ((), "perdue"),
+    ],
+)
+def test_other_state_changes_are_refused(store, path, target):
+    first = send(store, LEA)
+    for state in path:
+        set_state(store, first["numero"], SECRETARIAT, state, NOW, 1, "motif")
+    before = find(store, first["numero"])
+    with pytest.raises(BadTransition) as raised:
+        set_state(store, first["numero"], SECRETARIAT, target, NOW, 1, "motif")
+    assert raised.value.field is None
+    assert find(store, first["numero"]) == before
+
+
+def test_a_withdrawn_request_is_not_studied(store):
+    first = send(store, LEA)
+    withdraw(store, first["numero"], first["account_id"], NOW)
+    with pytest.raises(BadTransition):
+        set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+
+
+def test_staff_of_another_school_cannot_touch_a_request(store):
+    first = send(store, LEA)
+    with pytest.raises(LookupError):
+        set_state(store, first["numero"], PALMISTES_STAFF, EN_INSTRUCTION, NOW)
+    with pytest.raises(LookupError):
+        set_state(store, "0691234A-2026-00042", SECRETARIAT, EN_INSTRUCTION, NOW)
+    assert find(store, first["numero"]) == first
+    assert [entry["action"] for entry in audit.entries(store, PALMISTES)] == []
+
+
+# -- Counts --------------------------------------------------------------------------------------
+
+
+def test_counts_by_state_and_echelon(store):
+    lea = send(store, LEA, rfr=0)  # estimate: échelon 3
+    send(store, HUGO, rfr=0)
+    ines = send(store, INES, rfr=10_000_000)  # estimate: no scholarship
+    moussa = send(store, MOUSSA, rfr=0)
+    set_state(store, lea["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    set_state(store, lea["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=1)
+    set_state(store, ines["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    set_state(store, ines["numero"], SECRETARIAT, REFUSEE, NOW, motif="Hors barème")
+    withdraw(store, moussa["numero"], moussa["account_id"], NOW)
+
+    assert counts(of_school(store, CONCORDE, "2026-2027")) == {
+        "etats": {DEPOSEE: 1, EN_INSTRUCTION: 0, ACCORDEE: 1, REFUSEE: 1, RETIREE: 1},
+        "echelons": {0: 1, 1: 1, 2: 0, 3: 2},
+    }
+    assert counts([]) == {"etats": dict.fromkeys(STATES, 0), "echelons": {0: 0, 1: 0, 2: 0, 3: 0}}
+    assert list(counts([])["etats"]) == list(STATES)
+    assert DECIDED == (ACCORDEE, REFUSEE)

@@ -1,0 +1,198 @@
+"""The « Accusé d'enregistrement » of a scholarship request (journeys §7): the PDF read back with
+pypdf, and the e-mail, say the number, the moment in Paris, the child, the amounts as an
+estimate, the IBAN masked, the documents to check and the sworn statement."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from documents.receipt import receipt_email, receipt_pdf
+from rules.bourse import estimate
+
+IBAN = "FR7630006000011234567890189"
+URL = "https://teleservices.example.org/bourse/demandes/0691234A-2026-00007"
+
+
+def request(**changes) -> dict:
+    """A request row as records.bourse_requests stores it."""
+    row = {
+        "id": 7,
+        "numero": "0691234A-2026-00007",
+        "annee": "2026-2027",
+        "uai": "0691234A",
+        "ine": "0691500123K",
+        "account_id": 1,
+        "eleve": {
+            "prenom": "Léa",
+            "nom": "Lefèvre-D'Almeida",
+            "classe": "6eA",
+            "niveau": "6e",
+            "etablissement_nom": "Collège Concorde",
+        },
+        "responsable": {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"},
+        "coordonnees": {
+            "courriel": "sophie.lefevre-dalmeida@example.org",
+            "telephone": "+33612345678",
+            "adresse": {
+                "ligne1": "12 rue des Lilas",
+                "ligne2": "Bâtiment B",
+                "code_postal": "69003",
+                "commune": "Lyon",
+            },
+        },
+        "fiscal": {
+            "source": "dgfip",
+            "avis": [
+                {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
+            ],
+            "rfr": 12_345,
+            "enfants_a_charge": 2,
+            "annee_revenus": 2025,
+            "consentement_dgfip": True,
+            "renouvellement": "accepte",
+            "pieces": [],
+        },
+        "estimation": estimate("2026-2027", 12_345, 2).as_dict(),
+        "banque": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
+        "pieces_a_verifier": False,
+        "etat": "déposée",
+        "echelon_accorde": None,
+        "motif_refus": None,
+        # 16:05 UTC: 18 h 05 in Paris in September.
+        "deposee_le": "2026-09-14T16:05:42+00:00",
+        "modifiee_le": None,
+        "decidee_le": None,
+        "jeton": "j",
+        "historique": [],
+    }
+    return {**row, **changes}
+
+
+def manual() -> dict:
+    fiscal = {
+        **request()["fiscal"],
+        "source": "manuel",
+        "consentement_dgfip": False,
+        "pieces": [{"cle": "k", "nom": "avis-2026.pdf", "type": "application/pdf", "taille": 9}],
+    }
+    return request(fiscal=fiscal, pieces_a_verifier=True)
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_estimate_the_tests_look_for():
+    assert request()["estimation"] == {
+        "annee": "2026-2027",
+        "echelon": 1,
+        "montant_annuel": 120,
+        "montant_trimestriel": 40,
+        "provisoire": True,
+    }
+
+
+@pytest.fixture
+def expected() -> list[str]:
+    return [
+        "Accusé d'enregistrement",
+        "0691234A-2026-00007",
+        "14 septembre 2026 à 18 h 05",
+        "Léa Lefèvre-D'Almeida",
+        "6eA",
+        "Collège Concorde",
+        "2026-2027",
+        "Sophie Lefèvre-D'Almeida",
+        "12 345 €",
+        "Échelon estimé",
+        "1 (barème 2026-2027 provisoire)",
+        "Montant annuel estimé",
+        "120 €",
+        "40 €",
+        "estimation",
+        "la décision appartient au chef d'établissement",
+        "FR76 **** **** **** **** **** 189",
+        "transmises par l'administration fiscale (DGFiP)",
+        "Je certifie sur l'honneur l'exactitude des renseignements fournis.",
+    ]
+
+
+def test_the_pdf_says_the_facts_and_masks_the_iban(expected):
+    data = receipt_pdf(request())
+    assert data.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    assert (
+        reader.metadata.title
+        == "Accusé d'enregistrement – Demande de bourse de collège n° 0691234A-2026-00007"
+    )
+    text = pdf_text(data)
+    for fact in expected:
+        assert fact in text, fact
+    assert "30006000011234567890" not in text.replace(" ", "")
+    assert "à vérifier" not in text
+
+
+def test_the_email_says_the_same_facts(expected):
+    subject, body = receipt_email(request(), URL)
+    assert subject == (
+        "Demande de bourse de collège n° 0691234A-2026-00007 : accusé d'enregistrement – "
+        "Léa Lefèvre-D'Almeida"
+    )
+    text = flat(body)
+    for fact in expected[1:]:
+        assert fact in text, fact
+    assert URL in body
+    assert "30006000011234567890" not in text.replace(" ", "")
+    assert "à vérifier" not in text
+
+
+def test_typed_income_asks_for_the_documents_to_be_checked():
+    text = pdf_text(receipt_pdf(manual()))
+    assert "Pièces à vérifier" in text
+    assert "saisies par la famille" in text
+    assert "avis-2026.pdf" in text
+    _, body = receipt_email(manual(), URL)
+    assert "Pièces à vérifier" in body
+    assert "avis-2026.pdf" in body
+
+
+def test_a_correction_is_dated_and_named_in_the_subject():
+    corrected = request(modifiee_le="2026-10-02T09:30:00+02:00")
+    assert "Dernière modification le : 2 octobre 2026 à 9 h 30" in pdf_text(receipt_pdf(corrected))
+    subject, body = receipt_email(corrected, URL)
+    assert "demande corrigée" in subject
+    assert "a bien été corrigée" in body
+    assert "Dernière modification le : 2 octobre 2026 à 9 h 30" in body
+
+
+def test_no_scholarship_in_the_estimate_is_said_plainly():
+    none = request(estimation=estimate("2026-2027", 900_000, 1).as_dict())
+    text = pdf_text(receipt_pdf(none))
+    assert "pas de bourse d'après le barème 2026-2027" in text
+    assert "échelon 0" in text
+    assert "Montant annuel" not in text
+
+
+def test_a_long_address_never_loses_a_line():
+    long = {
+        "ligne1": "Résidence des Très Longs Noms de Rue, " * 6,
+        "ligne2": "",
+        "code_postal": "97300",
+        "commune": "Cayenne",
+    }
+    row = manual()
+    row["coordonnees"] = {**row["coordonnees"], "adresse": long}
+    text = pdf_text(receipt_pdf(row))
+    assert "97300 Cayenne" in text
+    assert "Je certifie sur l'honneur" in text
