@@ -177,10 +177,16 @@ def daily_limit_reached(sent_today: int, max_per_day: int = MAX_SMS_PER_NUMBER_P
     return sent_today >= max_per_day
 
 
-def sms_text(code: str, lifetime: timedelta = CODE_LIFETIME) -> str:
+ACTIVATION = "votre code d'activation"
+NEW_NUMBER = "le code qui confirme votre nouveau numéro"
+
+
+def sms_text(code: str, purpose: str = ACTIVATION, lifetime: timedelta = CODE_LIFETIME) -> str:
+    """The SMS; `purpose` names the code, so a parent changing numbers is not told of an
+    activation."""
     minutes = int(lifetime.total_seconds() // 60)
     return (
-        f"ÉduConnect : votre code d'activation est {code}. "
+        f"ÉduConnect : {purpose} est {code}. "
         f"Il est valable {minutes} minutes. Ne le communiquez à personne."
     )
 

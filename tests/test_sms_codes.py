@@ -9,6 +9,7 @@ import pytest
 from rules import sms_codes
 from rules.clock import PARIS
 from rules.sms_codes import (
+    NEW_NUMBER,
     CodeCheck,
     Resend,
     ResendStatus,
@@ -164,6 +165,9 @@ def test_the_sms_text():
     assert sms_text("123456") == (
         "ÉduConnect : votre code d'activation est 123456. Il est valable 10 minutes. "
         "Ne le communiquez à personne."
+    )
+    assert sms_text("123456", NEW_NUMBER).startswith(
+        "ÉduConnect : le code qui confirme votre nouveau numéro est 123456."
     )
 
 

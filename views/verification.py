@@ -69,7 +69,7 @@ def begin(journey: Journey, responsables: list[dict], **extra) -> str | None:
     return refusal
 
 
-def send_code(state: dict) -> str | None:
+def send_code(state: dict, purpose: str = sms_codes.ACTIVATION) -> str | None:
     sent_today = journeys.sms_sent_today(store(), state["telephone"], now())
     if sms_codes.daily_limit_reached(sent_today, current_app.config["SMS_PER_NUMBER_PER_DAY"]):
         return sms_codes.DAILY_LIMIT_REACHED
@@ -77,7 +77,7 @@ def send_code(state: dict) -> str | None:
     state["code"] = sms_codes.issue(code, now())
     state["codes_sent"] += 1
     journeys.record_sms(store(), state["telephone"], now())
-    current_app.extensions["sms"].send(state["telephone"], sms_codes.sms_text(code))
+    current_app.extensions["sms"].send(state["telephone"], sms_codes.sms_text(code, purpose))
     return None
 
 

@@ -1,0 +1,71 @@
+"""The form of a parent's e-mail and postal address (journeys §6, and §7 step 1 « Vos
+coordonnées »), drawn by `templates/macros/contact.html` (`contact_fields(form)`).
+
+The phone is not on it: a new number is only kept once a code sent there by SMS is typed back
+(the fiche de renseignements does it, `views/fiche.py`)."""
+
+from __future__ import annotations
+
+import phonenumbers
+from flask_wtf import FlaskForm
+from phonenumbers import PhoneNumberFormat
+from wtforms import StringField
+
+from records.contacts import Contact
+from rules import addresses, emails
+
+ADDRESS_FIELDS = {
+    "ligne1": "adresse_ligne1",
+    "ligne2": "adresse_ligne2",
+    "code_postal": "code_postal",
+    "commune": "commune",
+}
+
+
+class ContactForm(FlaskForm):
+    # No WTForms validators: `read` checks every field with the rules, so that all the wrong
+    # fields are shown at once, each with its own message.
+    courriel = StringField("Adresse électronique")
+    adresse_ligne1 = StringField("Numéro et voie")
+    adresse_ligne2 = StringField("Complément d'adresse (facultatif)")
+    code_postal = StringField("Code postal")
+    commune = StringField("Commune")
+
+    @classmethod
+    def filled(cls, contact: Contact) -> ContactForm:
+        """The form showing the details as saved (a GET: nothing read from the request)."""
+        adresse = contact.adresse.as_dict() if contact.adresse else {}
+        return cls(
+            formdata=None,
+            courriel=contact.courriel,
+            **{field: adresse.get(name, "") for name, field in ADDRESS_FIELDS.items()},
+        )
+
+    def read(self) -> tuple[str, addresses.Address] | None:
+        """(e-mail, address) as they will be kept, or None with the errors on the fields (and
+        on `form.errors`, as for a failed CSRF check)."""
+        if not self.validate():
+            return None
+        courriel = adresse = None
+        try:
+            courriel = emails.normalize(self.courriel.data)
+        except emails.EmailError as error:
+            self.courriel.errors.append(error.message)
+        try:
+            adresse = addresses.check_address(
+                *(self[field].data or "" for field in ADDRESS_FIELDS.values())
+            )
+        except addresses.AddressErrors as wrong:
+            for name, message in wrong.errors.items():
+                self[ADDRESS_FIELDS[name]].errors.append(message)
+        if courriel is None or adresse is None:
+            return None
+        return courriel, adresse
+
+
+def phone_display(e164: str) -> str:
+    """A mobile as the parent writes it: "06 70 00 01 01", "0694 20 12 34"."""
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
