@@ -21,6 +21,7 @@ ACTIONS = {
     "deblocage": "Déblocage d'un compte",
     "teleservice": "Modification d'un téléservice",
     "bourse": "Instruction d'une demande de bourse",
+    "export-bourse": "Export des demandes de bourse",
 }
 
 

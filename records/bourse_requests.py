@@ -263,11 +263,12 @@ def counts(requests: list[dict]) -> dict:
     echelons = dict.fromkeys((0, *ECHELONS), 0)
     for request in requests:
         etats[request["etat"]] += 1
-        echelons[_echelon(request)] += 1
+        echelons[echelon_of(request)] += 1
     return {"etats": etats, "echelons": echelons}
 
 
-def _echelon(request: dict) -> int:
+def echelon_of(request: dict) -> int:
+    """The échelon a request counts in: the one granted, else the estimate's."""
     if request["etat"] == ACCORDEE:
         return request["echelon_accorde"]
     return request["estimation"]["echelon"]

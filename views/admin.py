@@ -1,7 +1,7 @@
 """The school's back office (journeys §4) under /admin: the staff's own sign-in, the home page,
-the statistics and the journal. The import, responsables and téléservices pages are in
-`views/admin_import.py`, `views/admin_responsables.py` and `views/admin_teleservices.py`, on
-the same blueprint.
+the statistics and the journal. The import, responsables, téléservices and scholarship-request
+pages are in `views/admin_import.py`, `views/admin_responsables.py`,
+`views/admin_teleservices.py` and `views/admin_bourse.py`, on the same blueprint.
 
 A staff session holds only `session["personnel"]`, apart from a parent's `session["compte"]`;
 every page reads the records of the staff member's own school only.
@@ -39,6 +39,7 @@ JOURNAL_PER_PAGE = 50
 MENU = [
     ("admin.home", "Accueil", False),
     ("admin.responsables", "Responsables", False),
+    ("admin.bourses", "Demandes de bourse", False),
     ("admin.import_form", "Importer la liste", False),
     ("admin.statistics", "Statistiques", False),
     ("admin.teleservices", "Téléservices", False),
@@ -49,6 +50,8 @@ SECTIONS = {
     "admin.responsable": "admin.responsables",
     "admin.upload": "admin.import_form",
     "admin.preview": "admin.import_form",
+    "admin.bourse": "admin.bourses",
+    "admin.change_bourse": "admin.bourses",
 }
 STATE_BADGES = {"actif": "success", "notifié": "info", "non activé": "new", "bloqué": "error"}
 

@@ -1,5 +1,265 @@
-"""The scholarship requests in the back office (journeys §7). Being built (issue 6)."""
+"""The scholarship requests in the back office (journeys §7): the current school year's requests
+of the staff member's school with their filters, counts and CSV export; one request's page with
+its documents and the school head's decision (déposée → en instruction → accordée with an
+échelon, or refusée with a reason), the family being told by e-mail. A request of another school
+is "not found", the same as one that does not exist."""
 
 from __future__ import annotations
 
-from views.admin import bp  # noqa: F401
+import smtplib
+from io import BytesIO
+
+from flask import Response, abort, current_app, flash, request, send_file, url_for
+
+from documents.decision import decision_email, granted_amounts
+from documents.requests_csv import requests_csv
+from outside.files import UnknownFile
+from records import audit, bourse_requests
+from records.bourse_requests import (
+    ACCORDEE,
+    DECIDED,
+    DEPOSEE,
+    EN_INSTRUCTION,
+    MOTIF_MAX,
+    REFUSEE,
+    RETIREE,
+    STATES,
+    BadTransition,
+)
+from rules.bank import mask_iban
+from rules.bourse import load_scale, school_year_on
+from rules.names import normalize_name
+from rules.uploads import KINDS
+from views.admin import admin_page, bp, paginate, staff_required
+from views.journey import now, store
+from views.rendering import leave_to
+
+PER_PAGE = 20
+ECHELONS = ("0", "1", "2", "3")
+FAILED = "La décision n'a pas été enregistrée : corrigez l'erreur signalée."
+BADGES = {
+    DEPOSEE: "new",
+    EN_INSTRUCTION: "info",
+    ACCORDEE: "success",
+    REFUSEE: "error",
+    RETIREE: "warning",
+}
+SOURCES = {"dgfip": "transmises par la DGFiP", "manuel": "saisies par la famille"}
+DONE = {
+    EN_INSTRUCTION: "La demande n° {numero} est en instruction.",
+    ACCORDEE: "La bourse est accordée (demande n° {numero}).",
+    REFUSEE: "La demande n° {numero} est refusée.",
+}
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    """A file's size as French writes it: "820 octets", "48 Ko", "1,2 Mo"."""
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
+# The list ---------------------------------------------------------------------------------
+
+
+def matches(found: dict, text: str) -> bool:
+    """Whether `text` is part of the request's number, or of the name of its child or of its
+    responsable, compared as names are ("lea" finds "Léa")."""
+    if text.strip().upper() in found["numero"]:
+        return True
+    wanted = normalize_name(text)
+    return any(
+        wanted in normalize_name(f"{person['prenom']} {person['nom']}")
+        or wanted in normalize_name(f"{person['nom']} {person['prenom']}")
+        for person in (found["eleve"], found["responsable"])
+    )
+
+
+class Filters:
+    """The list's filters as the address gives them; an unknown value is no filter."""
+
+    def __init__(self, args):
+        self.q = args.get("q", "").strip()
+        self.etat = args.get("etat", "") if args.get("etat") in STATES else ""
+        self.echelon = args.get("echelon", "") if args.get("echelon") in ECHELONS else ""
+        self.pieces = args.get("pieces") == "oui"
+
+    def keep(self, found: dict) -> bool:
+        return (
+            (not self.q or matches(found, self.q))
+            and (not self.etat or found["etat"] == self.etat)
+            and (not self.echelon or bourse_requests.echelon_of(found) == int(self.echelon))
+            and (not self.pieces or found["pieces_a_verifier"])
+        )
+
+    def args(self) -> dict:
+        """The filters given, for an address (the CSV export of the same list)."""
+        given = {"q": self.q, "etat": self.etat, "echelon": self.echelon}
+        given = {name: value for name, value in given.items() if value}
+        return {**given, "pieces": "oui"} if self.pieces else given
+
+
+def school_year() -> str:
+    return school_year_on(now().date())
+
+
+def filtered(staff: dict) -> tuple[str, list[dict], list[dict], Filters]:
+    """The school year, its requests, those the filters keep, and the filters."""
+    annee = school_year()
+    found = bourse_requests.of_school(store(), staff["uai"], annee)
+    filters = Filters(request.args)
+    return annee, found, [one for one in found if filters.keep(one)], filters
+
+
+@bp.get("/bourses")
+@staff_required
+def bourses(staff):
+    annee, found, kept, filters = filtered(staff)
+    return admin_page(
+        "bourses",
+        "resultats",
+        "Demandes de bourse",
+        staff,
+        page=paginate(kept, PER_PAGE),
+        annee=annee,
+        counts=bourse_requests.counts(found),
+        total=len(found),
+        filters=filters,
+        states=STATES,
+        echelons=ECHELONS,
+        request_badges=BADGES,
+        echelon_of=bourse_requests.echelon_of,
+    )
+
+
+@bp.get("/bourses/export.csv")
+@staff_required
+def export_bourses(staff):
+    annee, _, kept, _ = filtered(staff)
+    # The file holds personal and bank data: who took it, and how many requests, is journaled.
+    audit.record(store(), staff, "export-bourse", f"{len(kept)} demande(s) de {annee}.", now())
+    response = Response(requests_csv(kept), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="demandes-bourse-{staff["uai"]}-{annee}.csv"'
+    )
+    # Personal and bank-related data: no cache keeps it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# One request ------------------------------------------------------------------------------
+
+
+def request_or_404(staff: dict, numero: str) -> dict:
+    found = bourse_requests.find(store(), numero)
+    if found is None or found["uai"] != staff["uai"]:
+        abort(404)
+    return found
+
+
+def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None = None, **context):
+    """The request's page; `typed` holds the decision just refused: its values and errors."""
+    typed = typed or {"etat": "", "echelon": "", "motif": "", "errors": {}}
+    if not typed["echelon"] and found["estimation"]["echelon"] >= 1:
+        typed = {**typed, "echelon": str(found["estimation"]["echelon"])}
+    granted = granted_amounts(found) if found["etat"] == ACCORDEE else None
+    return admin_page(
+        "bourse",
+        "main",
+        f"Demande de bourse n° {found['numero']}",
+        staff,
+        status,
+        ("form", "back-office", "radio"),
+        demande=found,
+        typed=typed,
+        granted=granted,
+        amounts=load_scale(found["annee"]).montants_annuels,
+        masked_iban=mask_iban(found["banque"]["iban"]),
+        sources=SOURCES,
+        request_badges=BADGES,
+        motif_max=MOTIF_MAX,
+        **context,
+    )
+
+
+@bp.get("/bourses/<numero>")
+@staff_required
+def bourse(staff, numero: str):
+    return request_page(staff, request_or_404(staff, numero))
+
+
+def read_echelon(text: str) -> int | None:
+    return int(text) if text in ("1", "2", "3") else None
+
+
+@bp.post("/bourses/<numero>/etat")
+@staff_required
+def change_bourse(staff, numero: str):
+    found = request_or_404(staff, numero)
+    typed = {
+        "etat": request.form.get("etat", ""),
+        "echelon": request.form.get("echelon", ""),
+        "motif": request.form.get("motif", "").strip(),
+    }
+    try:
+        changed = bourse_requests.set_state(
+            store(),
+            numero,
+            staff,
+            typed["etat"],
+            now(),
+            echelon=read_echelon(typed["echelon"]),
+            motif=typed["motif"],
+        )
+    except BadTransition as refused:
+        # A decision without its échelon or its reason: the message goes on that field.
+        if refused.field:
+            typed["errors"] = {refused.field: str(refused)}
+            return request_page(staff, found, 422, typed, failure=FAILED)
+        return request_page(staff, found, 422, failure=str(refused))
+    flash(DONE[changed["etat"]].format(numero=numero), "notice")
+    if changed["etat"] in DECIDED:
+        tell_family(changed)
+    return leave_to(url_for("admin.bourse", numero=numero))
+
+
+def tell_family(decided: dict) -> None:
+    """E-mail the decision to the address the family gave with its request."""
+    to = decided["coordonnees"]["courriel"]
+    subject, body = decision_email(decided)
+    try:
+        current_app.extensions["mail"].send(to, subject, body)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.error("courriel de décision non envoyé : %s", error)
+        flash(
+            f"Le courriel à la famille ({to}) n'a pas pu être envoyé : prévenez-la autrement.",
+            "error",
+        )
+        return
+    flash(f"La famille est prévenue par courriel ({to}).", "notice")
+
+
+@bp.get("/bourses/<numero>/pieces/<int:index>")
+@staff_required
+def bourse_piece(staff, numero: str, index: int):
+    """A document the family uploaded (numbered from 1), as a download: never shown inline, so a
+    file cannot run as a page of the service."""
+    pieces = request_or_404(staff, numero)["fiscal"]["pieces"]
+    if not 1 <= index <= len(pieces):
+        abort(404)
+    piece = pieces[index - 1]
+    try:
+        data = current_app.extensions["files"].read(piece["cle"])
+    except UnknownFile:
+        abort(404)
+    # Named by the service, not by the family: nothing typed reaches the header.
+    name = f"demande-{numero}-piece-{index}{KINDS.get(piece['type'], '')}"
+    response = send_file(
+        BytesIO(data), mimetype=piece["type"], as_attachment=True, download_name=name
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

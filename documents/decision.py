@@ -1,0 +1,64 @@
+"""The e-mail that tells a family the school head's decision on its scholarship request
+(journeys §7, back office): the échelon granted with its amounts from the scale of the request's
+school year, or the reason of the refusal; and in both cases how to reach the school."""
+
+from __future__ import annotations
+
+from records.bourse_requests import ACCORDEE, REFUSEE
+from rules.bourse import load_scale
+
+SUBJECTS = {ACCORDEE: "bourse accordée", REFUSEE: "demande refusée"}
+
+
+def granted_amounts(request: dict) -> tuple[int, int]:
+    """The annual and per-term amounts of the échelon granted, from the scale of the request's
+    school year (paid in three equal terms)."""
+    annual = load_scale(request["annee"]).montants_annuels[str(request["echelon_accorde"])]
+    return annual, annual // 3
+
+
+def decision_email(request: dict) -> tuple[str, str]:
+    """(subject, body) in plain text for a decided request (accordée or refusée)."""
+    state = request["etat"]
+    if state not in SUBJECTS:
+        raise ValueError(f"pas de décision pour une demande {state}")
+    child = request["eleve"]
+    school = child["etablissement_nom"]
+    subject = f"Demande de bourse de collège n° {request['numero']} : {SUBJECTS[state]}"
+    lines = [
+        f"Bonjour {request['responsable']['prenom']} {request['responsable']['nom']},",
+        "",
+        f"Votre demande de bourse de collège n° {request['numero']} pour "
+        f"{child['prenom']} {child['nom']} ({child['classe']}, {school}), année scolaire "
+        f"{request['annee']}, a été examinée par le chef d'établissement.",
+        "",
+        *(_granted(request) if state == ACCORDEE else _refused(request)),
+        "",
+        f"Pour toute question, adressez-vous au secrétariat du {school} en rappelant le numéro "
+        "de votre demande.",
+        "",
+        school,
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def _granted(request: dict) -> list[str]:
+    annual, per_term = granted_amounts(request)
+    lines = [
+        f"La bourse de collège est accordée, à l'échelon {request['echelon_accorde']}.",
+        f"Montant pour l'année scolaire : {annual} €, versé en trois fois {per_term} € "
+        "(un versement par trimestre).",
+    ]
+    if load_scale(request["annee"]).provisoire:
+        lines.append(
+            f"Ces montants sont ceux du barème {request['annee']} connu à ce jour, encore "
+            "provisoire : ils seront ajustés s'il change à sa publication officielle."
+        )
+    return lines
+
+
+def _refused(request: dict) -> list[str]:
+    return [
+        "La bourse de collège n'est pas accordée, pour la raison suivante :",
+        request["motif_refus"],
+    ]

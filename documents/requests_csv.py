@@ -1,0 +1,75 @@
+"""The scholarship requests as a CSV file for the school's spreadsheet (journeys §7, back office):
+UTF-8 with a byte order mark (so a spreadsheet reads the accents), `;` between cells, a French
+header, one line per request. A cell a spreadsheet would read as a formula is quoted with `'`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from documents.decision import granted_amounts
+from records.bourse_requests import ACCORDEE
+from rules.clock import in_paris
+
+HEADER = [
+    "Numéro",
+    "Date de dépôt",
+    "État",
+    "Élève",
+    "Classe",
+    "Responsable",
+    "Courriel",
+    "Revenu fiscal de référence (€)",
+    "Enfants à charge",
+    "Source des données fiscales",
+    "Pièces à vérifier",
+    "Échelon estimé",
+    "Échelon accordé",
+    "Montant annuel accordé (€)",
+    "Motif de refus",
+]
+SOURCES = {"dgfip": "DGFiP", "manuel": "saisie manuelle"}
+# What a spreadsheet starts a formula with (OWASP's CSV injection list, tab and CR included).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def submitted_at(iso: str) -> str:
+    return f"{in_paris(datetime.fromisoformat(iso)):%d/%m/%Y %H:%M}"
+
+
+def row(request: dict) -> list[str]:
+    """The cells of one request, in the order of HEADER."""
+    child, parent, fiscal = request["eleve"], request["responsable"], request["fiscal"]
+    granted = request["etat"] == ACCORDEE
+    cells = [
+        request["numero"],
+        submitted_at(request["deposee_le"]),
+        request["etat"],
+        f"{child['prenom']} {child['nom']}",
+        child["classe"],
+        f"{parent['prenom']} {parent['nom']}",
+        request["coordonnees"]["courriel"],
+        fiscal["rfr"],
+        fiscal["enfants_a_charge"],
+        SOURCES.get(fiscal["source"], fiscal["source"]),
+        "oui" if request["pieces_a_verifier"] else "non",
+        request["estimation"]["echelon"],
+        request["echelon_accorde"] if granted else "",
+        granted_amounts(request)[0] if granted else "",
+        request["motif_refus"] or "",
+    ]
+    return [safe_cell(cell) for cell in cells]
+
+
+def requests_csv(requests: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(row(request) for request in requests)
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,553 @@
+"""The back office's scholarship requests (journeys §7) through HTTP, on the demo roster (whose
+seed opens the Concorde's campaign): the year's list with its filters, counts, pages and CSV
+export; a request's page with its documents; each state change and each refused one (422, French
+message on the field); the family's e-mail on a decision; another school's request is a 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from records import audit, bourse_requests
+from records.accounts import account_of, children_of, create_account, find_responsables
+from records.staff import create_staff
+from rules.bourse import estimate
+from rules.phones import parse_mobile
+from tests.markup import alert, elements, error_messages, plain, redirects_to, texts
+from views import admin_bourse, login
+
+PASSWORD = "Bureau-Rentree-2026!"
+CONCORDE, PALMISTES = "0691234A", "0973123Z"
+IBAN = "FR7630006000011234567890189"
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+FAMILIES = {
+    # child: (parent's first name, name, mobile)
+    "Inès": ("Karim", "Benali", "06 23 45 67 89"),
+    "Léa": ("Sophie", "Lefèvre-D'Almeida", "06 12 34 56 78"),
+    "Hugo": ("Sophie", "Lefèvre-D'Almeida", "06 12 34 56 78"),
+    "Moussa": ("Aminata", "N'Diaye", "06 98 76 54 32"),
+    "Lucas": ("François", "Da Silva", "06 45 12 78 33"),
+    "Chloé": ("Éric", "Rousseau", "07 68 12 34 56"),
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    yield
+    login.limiter.reset()
+
+
+def signed_in(web, db, clock, identifiant: str, uai: str = CONCORDE):
+    create_staff(db, identifiant, PASSWORD, uai, "secretariat", clock.now())
+    client = web.test_client()
+    answer = client.post(
+        "/admin/connexion", data={"identifiant": identifiant, "mot_de_passe": PASSWORD}
+    )
+    assert redirects_to(answer, "/admin")
+    return client
+
+
+@pytest.fixture
+def office(web, db, clock):
+    return signed_in(web, db, clock, "secretariat.concorde")
+
+
+def account_for(db, clock, child: str) -> dict:
+    prenom, nom, telephone = FAMILIES[child]
+    ids = [one["id"] for one in find_responsables(db, parse_mobile(telephone), nom, prenom)]
+    existing = account_of(db, ids)
+    if existing:
+        return existing
+    return create_account(
+        db, ids, prenom, nom, parse_mobile(telephone), None, "auto-inscription", clock.now()
+    )
+
+
+def submitted(
+    db, clock, child: str, rfr: int = 9000, enfants: int = 2, pieces: tuple = (), **coordonnees
+):
+    """`child`'s request, sent by its parent through the records' own function."""
+    account = account_for(db, clock, child)
+    (pupil,) = [one for one in children_of(db, account["responsables"]) if one["prenom"] == child]
+    data = {
+        "coordonnees": {
+            "courriel": f"{account['prenom'].lower()}@example.org",
+            "telephone": account["telephone"],
+            "adresse": {
+                "ligne1": "12 rue des Lilas",
+                "ligne2": "",
+                "code_postal": "69003",
+                "commune": "Lyon",
+            },
+            **coordonnees,
+        },
+        "fiscal": {
+            "source": "manuel" if pieces else "dgfip",
+            "avis": [
+                {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}
+            ],
+            "rfr": rfr,
+            "enfants_a_charge": enfants,
+            "annee_revenus": 2025,
+            "consentement_dgfip": not pieces,
+            "renouvellement": "accepte",
+            "pieces": list(pieces),
+        },
+        "estimation": estimate("2026-2027", rfr, enfants).as_dict(),
+        "banque": {"titulaire": f"{account['prenom']} {account['nom']}", "iban": IBAN, "bic": ""},
+    }
+    return bourse_requests.submit(db, account, pupil, data, f"jeton-{child}", clock.now())
+
+
+def uploaded(web, data: bytes = PDF, name: str = "avis 2026.pdf") -> dict:
+    key = web.extensions["files"].save(data)
+    return {"cle": key, "nom": name, "type": "application/pdf", "taille": len(data)}
+
+
+def moved(db, clock, numero: str, *steps):
+    """The request taken through these states straight in the records."""
+    staff = {"identifiant": "secretariat.concorde", "uai": CONCORDE}
+    for state, options in steps:
+        bourse_requests.set_state(db, numero, staff, state, clock.now(), **options)
+
+
+def numbers(html: str) -> list[str]:
+    """The requests listed, by number."""
+    return [
+        link["href"].rsplit("/", 1)[1]
+        for link in elements(html, "a")
+        if link.get("href", "").startswith("/admin/bourses/0691234A-")
+    ]
+
+
+# The list --------------------------------------------------------------------------------
+
+
+def test_the_pages_need_a_staff_session(web, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    client = web.test_client()
+    for url in (
+        "/admin/bourses",
+        f"/admin/bourses/{numero}",
+        "/admin/bourses/export.csv",
+        f"/admin/bourses/{numero}/pieces/1",
+    ):
+        assert redirects_to(client.get(url), "/admin/connexion"), url
+    assert redirects_to(
+        client.post(f"/admin/bourses/{numero}/etat", data={"etat": "en instruction"}),
+        "/admin/connexion",
+    )
+    assert bourse_requests.find(db, numero)["etat"] == "déposée"
+
+
+def test_the_menu_has_the_entry(office):
+    assert elements(office.get("/admin").text, "a", href="/admin/bourses")
+    page = office.get("/admin/bourses")
+    (current,) = elements(page.text, "a", aria_current="page")
+    assert current["href"] == "/admin/bourses"
+
+
+def test_no_request_yet(office):
+    page = office.get("/admin/bourses")
+    assert page.status_code == 200
+    assert "année scolaire 2026-2027 : 0 demande." in plain(page.text)
+    assert "Aucune demande ne correspond à cette recherche." in plain(page.text)
+
+
+def test_the_list_and_its_counts(office, db, clock):
+    ines = submitted(db, clock, "Inès", rfr=3000)  # échelon 3 estimated
+    lea = submitted(db, clock, "Léa", rfr=9000)  # échelon 2
+    submitted(db, clock, "Moussa", rfr=90000)  # no scholarship
+    moved(db, clock, lea["numero"], ("en instruction", {}), ("accordée", {"echelon": 1}))
+    page = office.get("/admin/bourses")
+    assert numbers(page.text) == [ines["numero"], lea["numero"], "0691234A-2026-00003"]
+    text = plain(page.text)
+    assert "Demandes par état État Demandes Déposée 2 En instruction 0 Accordée 1" in text
+    assert "Refusée 0 Retirée 0" in text
+    # Léa counts at the échelon granted, not the one estimated.
+    assert "Pas de bourse (0) 1 Échelon 1 1 Échelon 2 0 Échelon 3 1" in text
+    assert texts(page.text, "caption") == [
+        "Demandes par état",
+        "Demandes par échelon",
+        "Demandes de bourse 2026-2027",
+    ]
+    assert "Inès Benali (5eB)" in text and "Karim Benali" in text
+    assert "14/09/2026 à 10 h 00" in text
+
+
+def test_only_this_years_requests_of_the_staffs_school(web, db, clock):
+    submitted(db, clock, "Inès")
+    palmistes = signed_in(web, db, clock, "secretariat.palmistes", PALMISTES)
+    page = palmistes.get("/admin/bourses")
+    assert numbers(page.text) == []
+    assert "0 demande." in plain(page.text)
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ({"q": "ines"}, ["Inès"]),
+        ({"q": "BENALI"}, ["Inès"]),
+        ({"q": "lefevre dalmeida"}, ["Léa", "Hugo"]),
+        ({"q": "aminata"}, ["Moussa"]),  # the parent's name
+        ({"q": "2026-00002"}, ["Léa"]),  # part of the number
+        ({"q": "0691234a-2026-00003"}, ["Hugo"]),
+        ({"etat": "en instruction"}, ["Léa"]),
+        ({"etat": "inconnu"}, ["Inès", "Léa", "Hugo", "Moussa"]),  # no filter
+        ({"echelon": "3"}, ["Inès"]),
+        ({"echelon": "0"}, ["Moussa"]),
+        ({"pieces": "oui"}, ["Hugo"]),
+        ({"q": "lefevre", "pieces": "oui"}, ["Hugo"]),
+        ({"q": "personne"}, []),
+    ],
+)
+def test_filters(office, web, db, clock, query, found):
+    submitted(db, clock, "Inès", rfr=3000)
+    lea = submitted(db, clock, "Léa", rfr=9000)
+    submitted(db, clock, "Hugo", rfr=9000, pieces=(uploaded(web),))
+    submitted(db, clock, "Moussa", rfr=90000)
+    moved(db, clock, lea["numero"], ("en instruction", {}))
+    by_number = {
+        one["numero"]: one["eleve"]["prenom"]
+        for one in bourse_requests.of_school(db, CONCORDE, "2026-2027")
+    }
+    page = office.get("/admin/bourses", query_string=query)
+    assert [by_number[numero] for numero in numbers(page.text)] == found
+    count = len(found)
+    assert f"{count} demande{'s' if count > 1 else ''} trouvée" in plain(page.text)
+
+
+def test_the_filters_stay_in_the_form(office, db, clock):
+    submitted(db, clock, "Hugo")
+    page = office.get("/admin/bourses?q=Hugo&etat=déposée&echelon=2&pieces=oui").text
+    assert elements(page, "input", id="q")[0]["value"] == "Hugo"
+    assert elements(page, "option", value="déposée", selected="")
+    assert elements(page, "option", value="2", selected="")
+    assert "checked" in elements(page, "input", id="pieces")[0]
+
+
+def test_htmx_gets_the_results_alone(office, db, clock):
+    submitted(db, clock, "Inès")
+    answer = office.get("/admin/bourses?q=ines", headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert "HX-Request" in answer.headers["Vary"]
+    assert "<h1>" not in answer.text and "Demandes par état" not in answer.text
+    assert elements(answer.text, "div", id="resultats")
+    assert numbers(answer.text) == ["0691234A-2026-00001"]
+
+
+def test_pages_of_results(office, db, clock, monkeypatch):
+    monkeypatch.setattr(admin_bourse, "PER_PAGE", 2)
+    for child in ("Inès", "Léa", "Hugo", "Moussa", "Lucas"):
+        submitted(db, clock, child)
+    first = office.get("/admin/bourses")
+    assert len(numbers(first.text)) == 2
+    assert "5 demandes trouvées, page 1 sur 3." in plain(first.text)
+    last = office.get("/admin/bourses?page=3")
+    assert numbers(last.text) == ["0691234A-2026-00005"]
+
+
+# One request -----------------------------------------------------------------------------
+
+
+def test_the_requests_page(office, web, db, clock):
+    numero = submitted(db, clock, "Hugo", rfr=9000, pieces=(uploaded(web),))["numero"]
+    page = office.get(f"/admin/bourses/{numero}")
+    assert page.status_code == 200
+    text = plain(page.text)
+    assert f"Demande de bourse n° {numero}" in texts(page.text, "h1")
+    assert "Hugo Lefèvre-D'Almeida, classe de 4eB" in text
+    assert "Collège Concorde, INE 0691300456L" in text
+    assert "Adresse électronique : sophie@example.org" in text
+    assert "Téléphone portable : 06 •• •• •• 78" in text
+    assert "Adresse postale : 12 rue des Lilas, 69003 Lyon" in text
+    assert "Données saisies par la famille" in text
+    assert "Revenu fiscal de référence : 9000 € (revenus 2025)" in text
+    assert "Enfants à charge : 2" in text
+    assert "Pièces à vérifier : les données fiscales ont été saisies par la famille." in text
+    assert "Échelon 2 : 336 € pour l'année, 112 € par trimestre" in text
+    assert "(barème provisoire)" in text
+    # The IBAN is masked.
+    assert IBAN not in page.text and "IBAN : FR76" in text
+    (link,) = elements(page.text, "a", href=f"/admin/bourses/{numero}/pieces/1")
+    assert "Télécharger la pièce 1 : avis 2026.pdf (PDF, 50 octets)" in text
+    assert "Historique de la demande" in text and "Demande déposée en ligne." in text
+    assert "Passer en instruction" in texts(page.text, "button")
+    assert "Accorder" not in texts(page.text, "button")
+
+
+def test_another_schools_request_is_not_found(web, db, clock, office):
+    numero = submitted(db, clock, "Inès", pieces=(uploaded(web),))["numero"]
+    palmistes = signed_in(web, db, clock, "secretariat.palmistes", PALMISTES)
+    assert palmistes.get(f"/admin/bourses/{numero}").status_code == 404
+    assert palmistes.get(f"/admin/bourses/{numero}/pieces/1").status_code == 404
+    answer = palmistes.post(f"/admin/bourses/{numero}/etat", data={"etat": "en instruction"})
+    assert answer.status_code == 404
+    assert bourse_requests.find(db, numero)["etat"] == "déposée"
+    assert office.get("/admin/bourses/0691234A-2026-09999").status_code == 404
+
+
+# State changes ---------------------------------------------------------------------------
+
+
+def decide(office, numero: str, **form):
+    return office.post(f"/admin/bourses/{numero}/etat", data=form)
+
+
+def bourse_entries(db) -> list[str]:
+    return [e["detail"] for e in audit.entries(db, CONCORDE) if e["action"] == "bourse"]
+
+
+def mails(web) -> list[dict]:
+    return web.extensions["outboxes"]["mail"].newest_first()
+
+
+def test_into_examination(office, web, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    answer = decide(office, numero, etat="en instruction")
+    assert redirects_to(answer, f"/admin/bourses/{numero}")
+    assert bourse_requests.find(db, numero)["etat"] == "en instruction"
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert alert(page, "bourse-alerte-statut") == f"La demande n° {numero} est en instruction."
+    assert bourse_entries(db) == [
+        f"Demande n° {numero} (Inès Benali) : Demande mise en instruction."
+    ]
+    assert mails(web) == []
+    # Now the decision forms, the estimate's échelon chosen beforehand.
+    assert {"Accorder", "Refuser"} <= set(texts(page, "button"))
+    (checked,) = [one for one in elements(page, "input", name="echelon") if "checked" in one]
+    assert checked["value"] == "2"
+
+
+def test_grant_tells_the_family(office, web, db, clock):
+    numero = submitted(db, clock, "Inès", courriel="famille.benali@example.net")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    answer = decide(office, numero, etat="accordée", echelon="3")
+    assert redirects_to(answer, f"/admin/bourses/{numero}")
+    found = bourse_requests.find(db, numero)
+    assert (found["etat"], found["echelon_accorde"]) == ("accordée", 3)
+    (mail,) = mails(web)
+    assert mail["to"] == "famille.benali@example.net"
+    assert mail["subject"] == f"Demande de bourse de collège n° {numero} : bourse accordée"
+    assert "accordée, à l'échelon 3" in mail["body"]
+    assert "525 €, versé en trois fois 175 €" in mail["body"]
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert alert(page, "bourse-alerte-statut") == (
+        f"La bourse est accordée (demande n° {numero}). "
+        "La famille est prévenue par courriel (famille.benali@example.net)."
+    )
+    assert "Accordée à l'échelon 3 : 525 € pour l'année, 175 € par trimestre" in plain(page)
+    assert texts(page, "button") == ["Se déconnecter"]
+    assert bourse_entries(db)[0] == (
+        f"Demande n° {numero} (Inès Benali) : Bourse accordée, échelon 3."
+    )
+
+
+def test_refusal_tells_the_family_why(office, web, db, clock):
+    numero = submitted(db, clock, "Moussa", rfr=90000)["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    reason = "Revenus au-dessus du plafond pour 2 enfants à charge."
+    answer = decide(office, numero, etat="refusée", motif=f"  {reason} ")
+    assert redirects_to(answer, f"/admin/bourses/{numero}")
+    found = bourse_requests.find(db, numero)
+    assert (found["etat"], found["motif_refus"]) == ("refusée", reason)
+    (mail,) = mails(web)
+    assert mail["to"] == "aminata@example.org"
+    assert mail["subject"].endswith(": demande refusée")
+    assert reason in mail["body"]
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert f"Refusée le 14/09/2026 à 10 h 00 : « {reason} »" in plain(page)
+
+
+def test_a_failed_email_is_said(office, web, db, clock, monkeypatch):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+
+    def refuse(to, subject, body):
+        raise OSError("connexion refusée")
+
+    monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    decide(office, numero, etat="accordée", echelon="2")
+    assert bourse_requests.find(db, numero)["etat"] == "accordée"
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert alert(page, "bourse-alerte") == (
+        "Le courriel à la famille (karim@example.org) n'a pas pu être envoyé : "
+        "prévenez-la autrement."
+    )
+
+
+def test_grant_without_echelon(office, web, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    for echelon in ("", "0", "4", "deux"):
+        answer = decide(office, numero, etat="accordée", echelon=echelon)
+        assert answer.status_code == 422
+        assert error_messages(answer.text, "echelon") == [
+            "Choisissez l'échelon accordé : 1, 2 ou 3."
+        ]
+        assert alert(answer.text, "bourse-alerte") == (
+            "La décision n'a pas été enregistrée : corrigez l'erreur signalée."
+        )
+        assert "fr-fieldset--error" in elements(answer.text, "fieldset", id="echelon")[0]["class"]
+        assert "autofocus" in elements(answer.text, "input", id="echelon-1")[0]
+    assert bourse_requests.find(db, numero)["etat"] == "en instruction"
+    assert mails(web) == []
+
+
+@pytest.mark.parametrize(
+    ("motif", "error"),
+    [
+        ("", "Indiquez le motif du refus : la famille le recevra."),
+        ("   ", "Indiquez le motif du refus : la famille le recevra."),
+        ("x" * 501, "Le motif du refus ne doit pas dépasser 500 caractères (il en compte 501)."),
+    ],
+)
+def test_refusal_without_a_good_reason(office, web, db, clock, motif, error):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    answer = decide(office, numero, etat="refusée", motif=motif)
+    assert answer.status_code == 422
+    assert error_messages(answer.text, "motif") == [error]
+    (field,) = elements(answer.text, "textarea", id="motif")
+    assert field["aria-invalid"] == "true" and "autofocus" in field
+    assert bourse_requests.find(db, numero)["etat"] == "en instruction"
+    assert mails(web) == []
+
+
+def test_a_reason_of_500_characters_is_enough(office, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    assert redirects_to(
+        decide(office, numero, etat="refusée", motif="x" * 500), f"/admin/bourses/{numero}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("steps", "form"),
+    [
+        ((), {"etat": "accordée", "echelon": "2"}),  # not examined yet
+        ((), {"etat": "refusée", "motif": "Non."}),
+        ((), {"etat": "déposée"}),
+        ((("en instruction", {}),), {"etat": "en instruction"}),
+        (
+            (("en instruction", {}), ("accordée", {"echelon": 2})),
+            {"etat": "refusée", "motif": "Non."},
+        ),
+        (
+            (("en instruction", {}), ("refusée", {"motif": "Non."})),
+            {"etat": "accordée", "echelon": "1"},
+        ),
+        ((), {"etat": "retirée"}),
+        ((), {"etat": "n'importe quoi"}),
+        ((), {}),
+    ],
+)
+def test_bad_transitions(office, web, db, clock, steps, form):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, *steps)
+    before = bourse_requests.find(db, numero)
+    answer = decide(office, numero, **form)
+    assert answer.status_code == 422
+    message = alert(answer.text, "bourse-alerte")
+    assert message.startswith(f"Une demande « {before['etat']} » ne peut pas passer à")
+    assert bourse_requests.find(db, numero) == before
+    assert mails(web) == []
+
+
+def test_a_decided_request_has_no_form(office, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}), ("refusée", {"motif": "Dossier incomplet."}))
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert not elements(page, "form", id="accorder") and not elements(page, "form", id="refuser")
+    assert "Passer en instruction" not in plain(page)
+
+
+# Documents -------------------------------------------------------------------------------
+
+
+def test_download_a_document(office, web, db, clock):
+    first, second = uploaded(web), uploaded(web, b"%PDF-1.7 autre\n%%EOF", "<script>.pdf")
+    numero = submitted(db, clock, "Hugo", pieces=(first, second))["numero"]
+    answer = office.get(f"/admin/bourses/{numero}/pieces/2")
+    assert answer.status_code == 200
+    assert answer.data == b"%PDF-1.7 autre\n%%EOF"
+    assert answer.mimetype == "application/pdf"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Content-Disposition"] == (
+        f"attachment; filename=demande-{numero}-piece-2.pdf"
+    )
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert office.get(f"/admin/bourses/{numero}/pieces/1").data == PDF
+
+
+def test_a_document_that_is_not_there(office, web, db, clock):
+    piece = uploaded(web)
+    numero = submitted(db, clock, "Hugo", pieces=(piece,))["numero"]
+    for index in (0, 2):
+        assert office.get(f"/admin/bourses/{numero}/pieces/{index}").status_code == 404
+    assert office.get(f"/admin/bourses/{numero}/pieces/-1").status_code == 404
+    web.extensions["files"].delete(piece["cle"])
+    assert office.get(f"/admin/bourses/{numero}/pieces/1").status_code == 404
+
+
+# CSV export ------------------------------------------------------------------------------
+
+
+def exported(answer) -> list[dict]:
+    assert answer.data.startswith(b"\xef\xbb\xbf")
+    text = answer.data[3:].decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def test_export_the_list(office, web, db, clock):
+    ines = submitted(db, clock, "Inès", rfr=3000)
+    submitted(db, clock, "Hugo", rfr=9000, pieces=(uploaded(web),))
+    moved(db, clock, ines["numero"], ("en instruction", {}), ("accordée", {"echelon": 3}))
+    answer = office.get("/admin/bourses/export.csv")
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"] == (
+        'attachment; filename="demandes-bourse-0691234A-2026-2027.csv"'
+    )
+    assert answer.headers["Cache-Control"] == "no-store"
+    rows = exported(answer)
+    assert [row["Numéro"] for row in rows] == [ines["numero"], "0691234A-2026-00002"]
+    first, second = rows
+    assert first["État"] == "accordée" and first["Élève"] == "Inès Benali"
+    assert first["Échelon accordé"] == "3" and first["Montant annuel accordé (€)"] == "525"
+    assert (
+        first["Courriel"] == "karim@example.org"
+        and first["Revenu fiscal de référence (€)"] == "3000"
+    )
+    assert second["Pièces à vérifier"] == "oui" and second["Source des données fiscales"] == (
+        "saisie manuelle"
+    )
+    assert second["Responsable"] == "Sophie Lefèvre-D'Almeida"
+    (entry,) = [e for e in audit.entries(db, CONCORDE) if e["action"] == "export-bourse"]
+    assert entry["detail"] == "2 demande(s) de 2026-2027."
+
+
+def test_the_export_keeps_the_filters(office, web, db, clock):
+    submitted(db, clock, "Inès")
+    submitted(db, clock, "Hugo", pieces=(uploaded(web),))
+    page = office.get("/admin/bourses?pieces=oui&q=hugo").text
+    (link,) = [one for one in elements(page, "a") if "export.csv" in one.get("href", "")]
+    assert link["href"] == "/admin/bourses/export.csv?q=hugo&pieces=oui"
+    rows = exported(office.get(link["href"]))
+    assert [row["Élève"] for row in rows] == ["Hugo Lefèvre-D'Almeida"]
+
+
+def test_the_export_guards_against_formulas(office, db, clock):
+    submitted(db, clock, "Inès", courriel='=HYPERLINK("http://x")@example.org')
+    (row,) = exported(office.get("/admin/bourses/export.csv"))
+    assert row["Courriel"] == '\'=HYPERLINK("http://x")@example.org'
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(50, "50 octets"), (1023, "1023 octets"), (48_000, "47 Ko"), (1_258_291, "1,2 Mo")],
+)
+def test_file_sizes_in_french(size, text):
+    assert admin_bourse.file_size(size) == text

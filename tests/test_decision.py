@@ -1,0 +1,111 @@
+"""The e-mail telling a family the decision on its scholarship request: the échelon with its
+amounts from the scale of the request's school year, or the reason; the school to contact."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from documents.decision import decision_email, granted_amounts
+
+REQUEST = {
+    "numero": "0691234A-2026-00007",
+    "annee": "2026-2027",
+    "uai": "0691234A",
+    "ine": "0691600301A",
+    "eleve": {
+        "prenom": "Inès",
+        "nom": "Benali",
+        "classe": "5eB",
+        "niveau": "5e",
+        "etablissement_nom": "Collège Concorde",
+    },
+    "responsable": {"prenom": "Karim", "nom": "Benali"},
+    "coordonnees": {
+        "courriel": "karim.benali@example.org",
+        "telephone": "+33623456789",
+        "adresse": {
+            "ligne1": "12 rue des Lilas",
+            "ligne2": "",
+            "code_postal": "69003",
+            "commune": "Lyon",
+        },
+    },
+    "fiscal": {
+        "source": "dgfip",
+        "avis": [
+            {"numero_fiscal": "1234567890123", "reference_avis": "2612345678901", "avis": None}
+        ],
+        "rfr": 9000,
+        "enfants_a_charge": 2,
+        "annee_revenus": 2025,
+        "consentement_dgfip": True,
+        "renouvellement": "accepte",
+        "pieces": [],
+    },
+    "estimation": {
+        "annee": "2026-2027",
+        "echelon": 2,
+        "montant_annuel": 336,
+        "montant_trimestriel": 112,
+        "provisoire": True,
+    },
+    "banque": {"titulaire": "Karim Benali", "iban": "FR7630006000011234567890189", "bic": ""},
+    "pieces_a_verifier": False,
+    "etat": "déposée",
+    "echelon_accorde": None,
+    "motif_refus": None,
+    "deposee_le": "2026-09-14T10:05:00+02:00",
+    "modifiee_le": None,
+    "decidee_le": None,
+    "jeton": "jeton",
+    "historique": [],
+}
+
+
+def a_request(**changes) -> dict:
+    """A request record as `records.bourse_requests` keeps it, with `changes`."""
+    return {**copy.deepcopy(REQUEST), **changes}
+
+
+def test_granted_amounts_come_from_the_scale_of_the_requests_year():
+    # 2026-2027: 120, 336 and 525 € a year; 2025-2026: échelon 2 is 330 €.
+    assert granted_amounts(a_request(etat="accordée", echelon_accorde=3)) == (525, 175)
+    assert granted_amounts(a_request(annee="2025-2026", echelon_accorde=2)) == (330, 110)
+
+
+def test_a_granted_scholarship():
+    subject, body = decision_email(a_request(etat="accordée", echelon_accorde=3))
+    assert subject == "Demande de bourse de collège n° 0691234A-2026-00007 : bourse accordée"
+    assert body.startswith("Bonjour Karim Benali,\n")
+    assert (
+        "pour Inès Benali (5eB, Collège Concorde), année scolaire 2026-2027, a été examinée"
+    ) in body
+    assert "La bourse de collège est accordée, à l'échelon 3." in body
+    assert "Montant pour l'année scolaire : 525 €, versé en trois fois 175 €" in body
+    # 2026-2027's scale is provisional: the family is told.
+    assert "barème 2026-2027 connu à ce jour, encore provisoire" in body
+    assert "adressez-vous au secrétariat du Collège Concorde" in body
+    assert "motif" not in body
+
+
+def test_a_published_scale_is_not_called_provisional():
+    _, body = decision_email(a_request(annee="2025-2026", etat="accordée", echelon_accorde=1))
+    assert "Montant pour l'année scolaire : 120 €, versé en trois fois 40 €" in body
+    assert "provisoire" not in body
+
+
+def test_a_refusal_gives_its_reason():
+    reason = "Revenu fiscal de référence au-dessus du plafond pour 2 enfants."
+    subject, body = decision_email(a_request(etat="refusée", motif_refus=reason))
+    assert subject == "Demande de bourse de collège n° 0691234A-2026-00007 : demande refusée"
+    assert f"La bourse de collège n'est pas accordée, pour la raison suivante :\n{reason}\n" in body
+    assert "€" not in body
+    assert "adressez-vous au secrétariat du Collège Concorde" in body
+
+
+@pytest.mark.parametrize("state", ["déposée", "en instruction", "retirée"])
+def test_no_decision_no_email(state):
+    with pytest.raises(ValueError):
+        decision_email(a_request(etat=state))
