@@ -12,13 +12,12 @@ import pytest
 
 from records import audit, bourse_requests
 from records.accounts import account_of, children_of, create_account, find_responsables
-from records.staff import create_staff
 from rules.bourse import estimate
 from rules.phones import parse_mobile
 from tests.markup import alert, elements, error_messages, plain, redirects_to, texts
+from tests.staff import signed_in_staff
 from views import admin_bourse, login
 
-PASSWORD = "Bureau-Rentree-2026!"
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 IBAN = "FR7630006000011234567890189"
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -39,19 +38,9 @@ def fresh_rate_limits():
     login.limiter.reset()
 
 
-def signed_in(web, db, clock, identifiant: str, uai: str = CONCORDE):
-    create_staff(db, identifiant, PASSWORD, uai, "secretariat", clock.now())
-    client = web.test_client()
-    answer = client.post(
-        "/admin/connexion", data={"identifiant": identifiant, "mot_de_passe": PASSWORD}
-    )
-    assert redirects_to(answer, "/admin")
-    return client
-
-
 @pytest.fixture
 def office(web, db, clock):
-    return signed_in(web, db, clock, "secretariat.concorde")
+    return signed_in_staff(web, db, clock, "secretariat.concorde")
 
 
 def account_for(db, clock, child: str) -> dict:
@@ -179,7 +168,7 @@ def test_the_list_and_its_counts(office, db, clock):
 
 def test_only_this_years_requests_of_the_staffs_school(web, db, clock):
     submitted(db, clock, "Inès")
-    palmistes = signed_in(web, db, clock, "secretariat.palmistes", PALMISTES)
+    palmistes = signed_in_staff(web, db, clock, "secretariat.palmistes", PALMISTES)
     page = palmistes.get("/admin/bourses")
     assert numbers(page.text) == []
     assert "0 demande." in plain(page.text)
@@ -280,7 +269,7 @@ def test_the_requests_page(office, web, db, clock):
 
 def test_another_schools_request_is_not_found(web, db, clock, office):
     numero = submitted(db, clock, "Inès", pieces=(uploaded(web),))["numero"]
-    palmistes = signed_in(web, db, clock, "secretariat.palmistes", PALMISTES)
+    palmistes = signed_in_staff(web, db, clock, "secretariat.palmistes", PALMISTES)
     assert palmistes.get(f"/admin/bourses/{numero}").status_code == 404
     assert palmistes.get(f"/admin/bourses/{numero}/pieces/1").status_code == 404
     answer = palmistes.post(f"/admin/bourses/{numero}/etat", data={"etat": "en instruction"})

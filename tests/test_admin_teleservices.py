@@ -13,9 +13,9 @@ from records import audit
 from records.staff import create_staff
 from records.teleservices import BOURSE, FICHE, service_of, services_of
 from tests.markup import alert, elements, error_messages, plain, redirects_to
+from tests.staff import PASSWORD, signed_in_staff
 from views import login
 
-PASSWORD = "Bureau-Rentree-2026!"
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 TODAY = date(2026, 9, 14)
 SAVED = "/admin/teleservices#service-{}"
@@ -27,19 +27,9 @@ def fresh_rate_limits():
     login.limiter.reset()
 
 
-def signed_in(web, db, clock, identifiant: str, uai: str = CONCORDE):
-    create_staff(db, identifiant, PASSWORD, uai, "secretariat", clock.now())
-    client = web.test_client()
-    answer = client.post(
-        "/admin/connexion", data={"identifiant": identifiant, "mot_de_passe": PASSWORD}
-    )
-    assert redirects_to(answer, "/admin")
-    return client
-
-
 @pytest.fixture
 def office(web, db, clock):
-    return signed_in(web, db, clock, "secretariat.concorde")
+    return signed_in_staff(web, db, clock, "secretariat.concorde")
 
 
 def changes(db, uai: str = CONCORDE) -> list[tuple[str, str]]:
@@ -165,7 +155,7 @@ def test_unknown_service(office):
 
 
 def test_another_schools_services_are_untouched(web, db, clock, office):
-    palmistes = signed_in(web, db, clock, "secretariat.palmistes", PALMISTES)
+    palmistes = signed_in_staff(web, db, clock, "secretariat.palmistes", PALMISTES)
     before = services_of(db, CONCORDE, TODAY)
     answer = palmistes.post("/admin/teleservices/bourse", data=bourse_form(message="Bienvenue"))
     assert redirects_to(answer, SAVED.format("bourse"))

@@ -1,0 +1,18 @@
+"""A staff member of a school, signed in to the back office, for the view tests."""
+
+from records.staff import create_staff
+from tests.markup import redirects_to
+
+PASSWORD = "Bureau-Rentree-2026!"
+CONCORDE = "0691234A"
+
+
+def signed_in_staff(web, db, clock, identifiant: str, uai: str = CONCORDE):
+    """A test client signed in as a new secretariat account of `uai`."""
+    create_staff(db, identifiant, PASSWORD, uai, "secretariat", clock.now())
+    client = web.test_client()
+    answer = client.post(
+        "/admin/connexion", data={"identifiant": identifiant, "mot_de_passe": PASSWORD}
+    )
+    assert redirects_to(answer, "/admin")
+    return client
