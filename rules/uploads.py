@@ -49,7 +49,7 @@ def check_upload(filename: str | None, declared_type: str | None, data: bytes) -
         raise UploadError(f"Le fichier « {name} » est vide : choisissez un autre fichier.")
     if len(data) > MAX_BYTES:
         raise UploadError(
-            f"Le fichier « {name} » pèse {_megabytes(len(data))} : la taille maximale est de "
+            f"Le fichier « {name} » pèse {size_text(len(data))} : la taille maximale est de "
             f"{MAX_BYTES // (1024 * 1024)} Mo."
         )
     expected = EXTENSIONS.get(PurePosixPath(name).suffix.lower())
@@ -78,8 +78,13 @@ def _shown(filename: str | None) -> str:
     return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",") + " Mo"
+def size_text(size: int) -> str:
+    """A file's size as French writes it: "820 octets", "48 Ko", "1,2 Mo"."""
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
 def _content_type(data: bytes) -> str | None:

@@ -15,12 +15,12 @@ from records import accounts
 from records.teleservices import BOURSE, FERME, FICHE, OUVERT, save_service
 from rules.clock import PARIS
 from rules.passwords import hash_password
-from tests.markup import plain, texts
+from tests.markup import elements, plain, texts
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
-FICHE_SOON = "Fiche de renseignements : bientôt disponible"
-OPEN_UNTIL = "Demande de bourse : ouverte jusqu'au 15/10/2026"
+FICHE_LINK = "Fiche de renseignements"
+OPEN_UNTIL = "Demande de bourse : ouverte jusqu'au 15/10/2026. Faire une demande"
 PAPER = "formulaire papier (CERFA 12539) auprès du secrétariat"
 
 
@@ -73,20 +73,20 @@ def da_silva(app):
 def test_during_the_campaign(at):
     # Lucas (5eA, Concorde): the campaign is open; Emma (3eB, Palmistes): none set.
     assert cards(da_silva(at("2026-09-14"))) == {
-        "Lucas Da Silva": [FICHE_SOON, OPEN_UNTIL],
-        "Emma Da Silva": [FICHE_SOON],
+        "Lucas Da Silva": [FICHE_LINK, OPEN_UNTIL],
+        "Emma Da Silva": [FICHE_LINK],
     }
 
 
 def test_on_the_last_day(at):
-    assert cards(da_silva(at("2026-10-15")))["Lucas Da Silva"] == [FICHE_SOON, OPEN_UNTIL]
+    assert cards(da_silva(at("2026-10-15")))["Lucas Da Silva"] == [FICHE_LINK, OPEN_UNTIL]
 
 
 def test_after_the_campaign(at):
     found = cards(da_silva(at("2026-10-16")))
-    assert found["Emma Da Silva"] == [FICHE_SOON]
+    assert found["Emma Da Silva"] == [FICHE_LINK]
     fiche, closed = found["Lucas Da Silva"]
-    assert fiche == FICHE_SOON
+    assert fiche == FICHE_LINK
     assert closed == (
         "La campagne de bourse est fermée : elle s'est terminée le 15/10/2026. Toutefois, "
         f"vous pouvez demander le {PAPER}."
@@ -108,11 +108,11 @@ def test_a_campaign_the_school_has_not_opened(at):
     app = at("2026-09-14")
     store = app.extensions["store"]
     save_service(store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
-    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_SOON]
+    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK]
 
 
 def test_next_school_year_needs_a_new_campaign(at):
-    assert cards(da_silva(at("2027-09-14")))["Lucas Da Silva"] == [FICHE_SOON]
+    assert cards(da_silva(at("2027-09-14")))["Lucas Da Silva"] == [FICHE_LINK]
 
 
 def test_the_schools_messages_and_a_closed_fiche(at):
@@ -131,7 +131,7 @@ def test_the_schools_messages_and_a_closed_fiche(at):
     save_service(store, PALMISTES, FICHE, FERME, "", None, None, NOW)
     found = cards(da_silva(app))
     assert found["Lucas Da Silva"] == [
-        FICHE_SOON,
+        FICHE_LINK,
         f"{OPEN_UNTIL} Dossiers complets, s'il vous plaît.",
     ]
     assert found["Emma Da Silva"] == ["Aucun service en ligne n'est ouvert pour le moment."]
@@ -141,8 +141,8 @@ def test_each_child_of_a_family(at):
     app = at("2026-09-14")
     sophie = parent_of(app, "Lefèvre-D'Almeida", "Sophie", "+33612345678")
     assert cards(sophie) == {
-        "Hugo Lefèvre-D'Almeida": [FICHE_SOON, OPEN_UNTIL],
-        "Léa Lefèvre-D'Almeida": [FICHE_SOON, OPEN_UNTIL],
+        "Hugo Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],
+        "Léa Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],
     }
 
 
@@ -153,9 +153,20 @@ def test_only_collège_pupils_see_the_scholarship(at):
     store = app.extensions["store"]
     with store.transaction() as db:
         db.table("eleves").update({"niveau": "2nde"}, lambda doc: doc["prenom"] == "Lucas")
-    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_SOON]
+    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK]
 
 
 def test_no_link_to_a_missing_page(at):
     page = da_silva(at("2026-09-14")).get("/mes-services").text
     assert 'href="#"' not in page
+
+
+def test_links_to_the_fiche_and_the_request(at):
+    page = da_silva(at("2026-09-14")).get("/mes-services")
+    hrefs = [
+        link["href"]
+        for link in elements(page.text, "a", class_="fr-link")
+        if link["href"].startswith(("/fiche/", "/bourse/"))
+    ]
+    # Lucas (Concorde): his fiche and the request; Emma (Palmistes, no campaign): her fiche.
+    assert hrefs == ["/fiche/0691400654P", "/bourse/eleves/0691400654P", "/fiche/0971200135S"]

@@ -10,7 +10,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from rules.uploads import KINDS, MAX_BYTES, UploadError, check_upload
+from rules.uploads import KINDS, MAX_BYTES, UploadError, check_upload, size_text
 
 
 def pdf_bytes() -> bytes:
@@ -157,3 +157,17 @@ def test_a_long_name_is_shortened_in_the_message():
     message = refusal("a" * 200 + ".pdf", "application/pdf", b"")
     assert "a" * 59 + "…" in message
     assert "a" * 60 not in message
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 octets"),
+        (820, "820 octets"),
+        (1024, "1 Ko"),
+        (49_000, "48 Ko"),
+        (1_258_291, "1,2 Mo"),
+    ],
+)
+def test_sizes_as_french_writes_them(size, text):
+    assert size_text(size) == text

@@ -52,16 +52,6 @@ DONE = {
 }
 
 
-@bp.app_template_filter("file_size")
-def file_size(size: int) -> str:
-    """A file's size as French writes it: "820 octets", "48 Ko", "1,2 Mo"."""
-    if size < 1024:
-        return f"{size} octets"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} Ko"
-    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
-
-
 # The list ---------------------------------------------------------------------------------
 
 

@@ -33,6 +33,11 @@ class Journey:
     # journey can only begin elsewhere (FranceConnect's first connection starts at its callback).
     without_journey: str | None = None
     views: dict[str, Callable] = field(default_factory=dict)  # step → its GET view
+    folder: str = "journeys"  # where the steps' templates are, one per step
+    components: tuple[str, ...] = COMPONENTS
+    # Pages that are not steps of their own but another way through a step, shown under that
+    # step's number and title (the manual entry of the tax situation in the scholarship request).
+    detours: dict[str, str] = field(default_factory=dict)
 
     @property
     def steps(self) -> list[str]:
@@ -80,22 +85,33 @@ class Journey:
         response.headers["HX-Push-Url"] = self.url(step)
         return response
 
+    def go_back(self, state: dict, step: str):
+        """« Précédent », « Modifier »: back to a step before the one the journey stands at (or
+        from a detour to its step); any other step leaves the journey where it stands."""
+        here = self.detours.get(state["step"], state["step"])
+        earlier = self.steps[: self.steps.index(here)]
+        if step in earlier or (step == here and state["step"] != here):
+            state["step"] = step
+            self.save(state)
+        return self.go_to(state["step"])
+
     def page(self, step: str, status: int = 200, **context):
-        number = self.steps.index(step) + 1
+        shown = self.detours.get(step, step)
+        number = self.steps.index(shown) + 1
         following = self.steps[number] if number < len(self.steps) else None
         form = context.get("form")
         field_errors = bool(context.get("errors")) or bool(form and form.errors)
         return render_page(
-            f"journeys/{step}.html",
+            f"{self.folder}/{step}.html",
             "parcours",
-            title=f"Étape {number} sur {len(self.steps)} — {self.titles[step]}",
+            title=f"Étape {number} sur {len(self.steps)} — {self.titles[shown]}",
             status=status,
-            components=COMPONENTS,
+            components=self.components,
             blueprint=self.blueprint,
             heading=self.heading,
             step_number=number,
             step_count=len(self.steps),
-            step_title=self.titles[step],
+            step_title=self.titles[shown],
             next_title=self.titles.get(following),
             # The focus goes to the first wrong field, or else to the step's heading.
             heading_focus=not field_errors,

@@ -1,17 +1,20 @@
 """« Mes services »: the signed-in parent's home, one card per child with the services open now
 for that child's school (journeys §6): the fiche de renseignements, and the bourse de collège
 during its campaign for collège pupils (outside it, when the school has set a campaign, how to
-ask for the paper form)."""
+ask for the paper form). A child's request of this school year is shown with its state and a
+link, whatever the campaign's phase: the decision comes after the campaign."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, url_for
 
+from records import bourse_requests
 from records.accounts import children_of
-from records.teleservices import BOURSE, FICHE, NOT_YET, OVER, services_of
+from records.teleservices import BOURSE, FICHE, NOT_YET, OVER, Service, services_of
+from rules.bourse import school_year_on
 from views.auth import account_required
 from views.rendering import flashed, render_page
 
@@ -23,39 +26,54 @@ PAPER_FORM = "vous pouvez demander le formulaire papier (CERFA 12539) auprès du
 
 @dataclass(frozen=True)
 class Offer:
-    """One line of a child's card: what the parent reads, and the school's welcome message."""
+    """One line of a child's card: what the parent reads, a link, and the school's welcome
+    message."""
 
     text: str
     message: str = ""
+    href: str = ""
+    link: str = ""
 
 
-def offers(services: dict, niveau: str) -> list[Offer]:
+def offers(services: dict, child: dict, request: dict | None) -> list[Offer]:
     found = []
     fiche = services[FICHE]
     if fiche.open:
-        # The fiche's own page comes with the next part of issue 6.
-        found.append(Offer("Fiche de renseignements : bientôt disponible", fiche.message))
+        href = url_for("fiche.show", ine=child["ine"])
+        found.append(Offer("", fiche.message, href, "Fiche de renseignements"))
+    if child["niveau"] not in COLLEGE:
+        return found
     bourse = services[BOURSE]
-    if niveau in COLLEGE:
-        if bourse.open:
-            found.append(
-                Offer(f"Demande de bourse : ouverte jusqu'au {day(bourse.end)}", bourse.message)
-            )
-        elif bourse.phase == NOT_YET:
-            found.append(
-                Offer(
-                    "La campagne de bourse est fermée : elle ouvrira le "
-                    f"{day(bourse.start)}. D'ici là, {PAPER_FORM}"
-                )
-            )
-        elif bourse.phase == OVER:
-            found.append(
-                Offer(
-                    "La campagne de bourse est fermée : elle s'est terminée le "
-                    f"{day(bourse.end)}. Toutefois, {PAPER_FORM}"
-                )
-            )
+    if request:
+        href = url_for("bourse.demande", numero=request["numero"])
+        text = f"Demande de bourse n° {request['numero']} : {request['etat']}."
+        found.append(Offer(text, "", href, "Voir la demande"))
+    elif bourse.open:
+        text = f"Demande de bourse : ouverte jusqu'au {day(bourse.end)}."
+        href = url_for("bourse.eleve", ine=child["ine"])
+        found.append(Offer(text, bourse.message, href, "Faire une demande"))
+    elif bourse.phase in (NOT_YET, OVER):
+        found.append(Offer(closed_message(bourse)))
     return found
+
+
+def closed_message(bourse: Service) -> str:
+    """What a parent reads when the campaign is not open: when it opens, or that it closed, and
+    the paper form."""
+    if bourse.phase == NOT_YET:
+        return (
+            f"La campagne de bourse est fermée : elle ouvrira le {day(bourse.start)}. "
+            f"D'ici là, {PAPER_FORM}"
+        )
+    if bourse.phase == OVER:
+        return (
+            f"La campagne de bourse est fermée : elle s'est terminée le {day(bourse.end)}. "
+            f"Toutefois, {PAPER_FORM}"
+        )
+    return (
+        "La campagne de bourse n'est pas ouverte dans l'établissement de votre enfant : "
+        f"{PAPER_FORM}"
+    )
 
 
 def day(value: date) -> str:
@@ -68,6 +86,7 @@ def home(account):
     store = current_app.extensions["store"]
     today = current_app.extensions["clock"].today()
     children = children_of(store, account["responsables"])
+    annee = school_year_on(today)
     schools = {
         uai: {one.service: one for one in services_of(store, uai, today)}
         for uai in {child["uai"] for child in children}
@@ -79,7 +98,17 @@ def home(account):
         title="Mes services",
         components=("form", "card"),
         account=account,
-        children=[(child, offers(schools[child["uai"]], child["niveau"])) for child in children],
+        children=[
+            (
+                child,
+                offers(
+                    schools[child["uai"]],
+                    child,
+                    bourse_requests.active_for_child(store, child["ine"], annee),
+                ),
+            )
+            for child in children
+        ],
         failure=failure,
         notice=notice,
     )

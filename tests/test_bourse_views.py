@@ -1,0 +1,668 @@
+"""La demande de bourse de collège (journeys §7) walked through HTTP, on the demo roster: Sophie
+Lefèvre-D'Almeida (Léa 6eA and Hugo 4eB, Collège Concorde, whose campaign the demo seed opens
+from 1 September to 15 October 2026), François Da Silva (Lucas at the Concorde, Emma at the
+Collège des Palmistes, which has no campaign). The tax data come from the sandbox's households:
+Benali's 2026 notice (RFR 3300, one child: échelon 3), Benali's 2025 notice (another year),
+numéro 1234567890066 (unknown), 3999999999331 (service down), Rudy Céleste's (no child).
+
+Every bad input of issue 6 is here: an invalid numéro fiscal or IBAN, an RFR that is not a
+number, a too-large or fake PDF, another parent's child or request, a second request for the
+same child and year, a submission after the campaign closes, a double click on « Envoyer »."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+from fpdf import FPDF
+from pypdf import PdfReader
+
+from records import accounts, bourse_requests
+from records.contacts import contact_of
+from rules.clock import PARIS
+from rules.passwords import hash_password
+from tests.markup import alert, elements, error_messages, plain, redirects_to
+
+HTMX = {"HX-Request": "true"}
+NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
+LEA, HUGO, LUCAS, EMMA = "0691500123K", "0691300456L", "0691400654P", "0971200135S"
+SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")
+FRANCOIS = ("Da Silva", "François", "+33645127833")
+BENALI_2026 = {"numero_fiscal": "2080012799074", "reference_avis": "2669B02B23101"}
+BENALI_2025 = {"numero_fiscal": "2080012799074", "reference_avis": "2569B02A21701"}
+RUDY_2026 = {"numero_fiscal": "2083100297110", "reference_avis": "2697K07B33606"}
+UNKNOWN = {"numero_fiscal": "1234567890066", "reference_avis": "2669B02B23101"}
+DOWN = {"numero_fiscal": "3999999999331", "reference_avis": "2669B02B23101"}
+ADDRESS = {
+    "courriel": "sophie.perso@example.net",
+    "adresse_ligne1": "5 place Bellecour",
+    "adresse_ligne2": "",
+    "code_postal": "69002",
+    "commune": "Lyon",
+}
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+BANK = {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"}
+
+
+def pdf_bytes() -> bytes:
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=12)
+    document.cell(text="Avis d'impot 2026")
+    return bytes(document.output())
+
+
+def signed_in(web, nom, prenom, telephone):
+    db = web.extensions["store"]
+    found = accounts.find_responsables(db, telephone, nom, prenom)
+    account = accounts.create_account(
+        db,
+        [one["id"] for one in found],
+        prenom,
+        nom,
+        telephone,
+        hash_password("Rentree-2026!Ok"),
+        "auto-inscription",
+        NOW,
+    )
+    client = web.test_client()
+    with client.session_transaction() as session:
+        session["compte"] = account["id"]
+    client.account = account
+    return client
+
+
+@pytest.fixture
+def sophie(web):
+    return signed_in(web, *SOPHIE)
+
+
+@pytest.fixture
+def francois(web):
+    return signed_in(web, *FRANCOIS)
+
+
+def situation(**fields):
+    return {**BENALI_2026, "consentement": "y", "renouvellement": "accepte", **fields}
+
+
+def to_situation(client, ine=LEA):
+    assert client.post(f"/bourse/eleves/{ine}").status_code == 303
+    answer = client.post("/bourse/demande/coordonnees", data=ADDRESS)
+    assert redirects_to(answer, "/bourse/demande/situation-fiscale"), answer.text
+
+
+def to_summary(client, ine=LEA, fiscal=None):
+    to_situation(client, ine)
+    answer = client.post("/bourse/demande/situation-fiscale", data=fiscal or situation())
+    assert redirects_to(answer, "/bourse/demande/foyer"), answer.text
+    assert redirects_to(client.post("/bourse/demande/foyer"), "/bourse/demande/estimation")
+    assert redirects_to(client.post("/bourse/demande/estimation"), "/bourse/demande/banque")
+    answer = client.post("/bourse/demande/banque", data=BANK)
+    assert redirects_to(answer, "/bourse/demande/recapitulatif")
+
+
+def send(client):
+    return client.post("/bourse/demande/recapitulatif", data={"certification": "y"})
+
+
+def sent_request(client, ine=LEA) -> dict:
+    to_summary(client, ine)
+    answer = send(client)
+    assert answer.status_code == 303
+    assert client.get(answer.headers["Location"]).status_code == 200
+    numero = answer.headers["Location"].rsplit("/", 1)[1]
+    return bourse_requests.find(client.application.extensions["store"], numero)
+
+
+def mails(web) -> list[dict]:
+    return web.extensions["outboxes"]["mail"].newest_first()
+
+
+# The child's page ------------------------------------------------------------------------------
+
+
+def test_intro_page(sophie):
+    page = sophie.get(f"/bourse/eleves/{LEA}")
+    assert page.status_code == 200
+    text = plain(page.text)
+    assert "Pour Léa Lefèvre-D'Almeida, Collège Concorde, classe de 6eA" in text
+    assert "avis d'impôt 2026 sur les revenus 2025" in text
+    assert "Commencer la demande" in text
+
+
+def test_not_signed_in(client, seeded):
+    answer = client.get(f"/bourse/eleves/{LEA}")
+    assert redirects_to(answer, "/connexion")
+    assert redirects_to(client.get("/bourse/demande/coordonnees"), "/connexion")
+
+
+@pytest.mark.parametrize("ine", [LUCAS, "0000000000X", "../etc"])
+def test_another_parents_child_is_not_found(sophie, ine):
+    assert sophie.get(f"/bourse/eleves/{ine}").status_code == 404
+    assert sophie.post(f"/bourse/eleves/{ine}").status_code == 404
+
+
+def test_closed_campaign(francois):
+    page = francois.get(f"/bourse/eleves/{EMMA}")
+    assert page.status_code == 200
+    text = plain(page.text)
+    assert "formulaire papier (CERFA 12539) auprès du secrétariat" in text
+    assert "Commencer la demande" not in text
+    # Starting anyway starts nothing.
+    assert francois.post(f"/bourse/eleves/{EMMA}").status_code == 200
+    assert redirects_to(francois.get("/bourse/demande/coordonnees"), "/mes-services")
+
+
+def test_no_journey_goes_home(sophie):
+    assert redirects_to(sophie.get("/bourse/demande/recapitulatif"), "/mes-services")
+    assert redirects_to(sophie.post("/bourse/demande/banque", data=BANK), "/mes-services")
+
+
+def test_steps_cannot_be_skipped(sophie):
+    sophie.post(f"/bourse/eleves/{LEA}")
+    answer = sophie.post("/bourse/demande/banque", data=BANK)
+    assert redirects_to(answer, "/bourse/demande/coordonnees")
+
+
+# Step 1: Vos coordonnées -----------------------------------------------------------------------
+
+
+def test_contact_details_prefilled_and_saved(sophie, db):
+    sophie.post(f"/bourse/eleves/{LEA}")
+    page = sophie.get("/bourse/demande/coordonnees")
+    (courriel,) = elements(page.text, "input", name="courriel")
+    assert courriel["value"] == "sophie.lefevre-dalmeida@example.org"
+    assert "06 12 34 56 78" in plain(page.text)
+    assert elements(page.text, "a", href=f"/fiche/{LEA}")
+    sophie.post("/bourse/demande/coordonnees", data=ADDRESS)
+    saved = contact_of(db, sophie.account)
+    assert saved.courriel == ADDRESS["courriel"]
+    assert saved.adresse.code_postal == "69002"
+
+
+def test_contact_details_errors(sophie):
+    sophie.post(f"/bourse/eleves/{LEA}")
+    answer = sophie.post(
+        "/bourse/demande/coordonnees", data={**ADDRESS, "courriel": "x", "code_postal": "6900"}
+    )
+    assert answer.status_code == 422
+    assert error_messages(answer.text, "code_postal")
+    assert error_messages(answer.text, "courriel")
+
+
+# Step 2: Votre situation fiscale ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields, field_id",
+    [
+        ({"numero_fiscal": "2080012799075"}, "numero_fiscal"),  # checksum
+        ({"numero_fiscal": "208001279907"}, "numero_fiscal"),
+        ({"numero_fiscal": ""}, "numero_fiscal"),
+        ({"reference_avis": "26-69"}, "reference_avis"),
+        ({"numero_fiscal_2": "2083100297110"}, "reference_avis_2"),
+        (
+            {"numero_fiscal_2": "2080012799074", "reference_avis_2": "2669B02B23101"},
+            "numero_fiscal_2",
+        ),
+        ({"consentement": ""}, "consentement"),
+        ({"renouvellement": "peut-être"}, "renouvellement"),
+        ({"renouvellement": ""}, "renouvellement"),
+        ({"numero_fiscal": "9" * 100_000}, "numero_fiscal"),
+    ],
+)
+def test_situation_bad_input(sophie, fields, field_id):
+    to_situation(sophie)
+    answer = sophie.post("/bourse/demande/situation-fiscale", data=situation(**fields))
+    assert answer.status_code == 422
+    assert error_messages(answer.text, field_id)
+
+
+def test_situation_missing_fields(sophie):
+    to_situation(sophie)
+    answer = sophie.post("/bourse/demande/situation-fiscale", data={})
+    assert answer.status_code == 422
+    for field_id in ("numero_fiscal", "reference_avis", "consentement", "renouvellement"):
+        assert error_messages(answer.text, field_id), field_id
+
+
+def test_unknown_notice_offers_the_manual_path(sophie):
+    to_situation(sophie)
+    answer = sophie.post("/bourse/demande/situation-fiscale", data=situation(**UNKNOWN))
+    assert answer.status_code == 422
+    assert "Aucun avis d'impôt ne correspond" in error_messages(answer.text, "numero_fiscal")[0]
+    assert elements(answer.text, "button", name="action", value="saisie")
+
+
+def test_service_down_offers_the_manual_path(sophie):
+    to_situation(sophie)
+    answer = sophie.post("/bourse/demande/situation-fiscale", data=situation(**DOWN))
+    assert answer.status_code == 503
+    assert "ne répond pas" in alert(answer.text, "parcours-alerte")
+    assert elements(answer.text, "button", name="action", value="saisie")
+
+
+def test_notice_of_another_year(sophie):
+    to_situation(sophie)
+    answer = sophie.post("/bourse/demande/situation-fiscale", data=situation(**BENALI_2025))
+    assert answer.status_code == 422
+    (message,) = error_messages(answer.text, "reference_avis")
+    assert "avis d'impôt 2026 sur les revenus 2025" in message
+
+
+def test_retrieved_household(sophie):
+    to_situation(sophie)
+    sophie.post("/bourse/demande/situation-fiscale", data=situation())
+    text = plain(sophie.get("/bourse/demande/foyer").text)
+    assert "3 300 €" in text and "2025" in text and "Administration fiscale" in text
+
+
+def test_two_notices_add_up(sophie):
+    to_situation(sophie)
+    fields = situation(numero_fiscal_2=RUDY_2026["numero_fiscal"])
+    fields["reference_avis_2"] = RUDY_2026["reference_avis"]
+    sophie.post("/bourse/demande/situation-fiscale", data=fields)
+    text = plain(sophie.get("/bourse/demande/foyer").text)
+    assert "8 100 €" in text  # 3300 + 4800
+
+
+def test_a_notice_without_child_gives_no_estimate(sophie):
+    to_situation(sophie)
+    sophie.post("/bourse/demande/situation-fiscale", data=situation(**RUDY_2026))
+    page = sophie.get("/bourse/demande/foyer")
+    assert "aucun enfant à charge" in alert(page.text, "parcours-alerte")
+    assert sophie.post("/bourse/demande/foyer").status_code == 422
+
+
+# Step 2, manual entry ------------------------------------------------------------------------
+
+
+def to_manual(client):
+    to_situation(client)
+    answer = client.post(
+        "/bourse/demande/situation-fiscale", data=situation(**UNKNOWN, action="saisie")
+    )
+    assert redirects_to(answer, "/bourse/demande/saisie"), answer.text
+
+
+def manual(client, rfr="12 000", enfants="2", data=None, name="avis.pdf", kind="application/pdf"):
+    fields = {"rfr": rfr, "enfants": enfants}
+    if data is not None:
+        fields["avis"] = (io.BytesIO(data), name, kind)
+    return client.post("/bourse/demande/saisie", data=fields, content_type="multipart/form-data")
+
+
+def test_manual_path_without_consent(sophie):
+    to_situation(sophie)
+    answer = sophie.post(
+        "/bourse/demande/situation-fiscale",
+        data=situation(consentement="", action="saisie"),
+    )
+    assert redirects_to(answer, "/bourse/demande/saisie")
+    page = sophie.get("/bourse/demande/saisie")
+    assert "Étape 2 sur 6 — Votre situation fiscale" in page.text
+
+
+@pytest.mark.parametrize(
+    "rfr, enfants, field_id",
+    [
+        ("douze mille", "2", "rfr"),
+        ("12000,50", "2", "rfr"),
+        ("-3", "2", "rfr"),
+        ("", "2", "rfr"),
+        ("1" * 50_000, "2", "rfr"),
+        ("12000", "0", "enfants"),
+        ("12000", "deux", "enfants"),
+        ("12000", "", "enfants"),
+    ],
+)
+def test_manual_bad_numbers(sophie, rfr, enfants, field_id):
+    to_manual(sophie)
+    answer = manual(sophie, rfr, enfants, pdf_bytes())
+    assert answer.status_code == 422
+    assert error_messages(answer.text, field_id)
+
+
+@pytest.mark.parametrize(
+    "data, name, kind, message",
+    [
+        (None, None, None, "Joignez votre avis"),
+        (b"%PDF-1.4 not really", "avis.pdf", "application/pdf", "abîmé"),
+        (b"MZ\x90\x00 program", "avis.pdf", "application/pdf", ""),
+        (b"hello", "avis.exe", "application/octet-stream", "PDF, JPEG ou PNG"),
+        (b"", "avis.pdf", "application/pdf", ""),
+        (b"%PDF-" + b"0" * (5 * 1024 * 1024) + b"%%EOF", "avis.pdf", "application/pdf", "5 Mo"),
+    ],
+)
+def test_manual_bad_files(sophie, web, data, name, kind, message):
+    to_manual(sophie)
+    answer = manual(sophie, data=data, name=name, kind=kind)
+    assert answer.status_code == 422
+    (error,) = error_messages(answer.text, "avis")
+    assert message in error
+
+
+def test_file_over_the_request_limit(sophie):
+    to_manual(sophie)
+    answer = manual(sophie, data=b"%PDF-" + b"0" * (7 * 1024 * 1024))
+    assert answer.status_code == 413
+
+
+def test_manual_path_keeps_the_file(sophie, web):
+    to_manual(sophie)
+    answer = manual(sophie, rfr="beaucoup", data=pdf_bytes())
+    assert answer.status_code == 422
+    assert "Fichier joint : avis.pdf" in plain(answer.text)
+    answer = manual(sophie)  # no new file: the one sent stays
+    assert redirects_to(answer, "/bourse/demande/foyer")
+    text = plain(sophie.get("/bourse/demande/foyer").text)
+    assert "12 000 €" in text and "pièces à vérifier" in text
+
+
+def test_manual_request_is_flagged(sophie, web):
+    to_manual(sophie)
+    manual(sophie, data=pdf_bytes())
+    sophie.post("/bourse/demande/foyer")
+    sophie.post("/bourse/demande/estimation")
+    sophie.post("/bourse/demande/banque", data=BANK)
+    answer = send(sophie)
+    numero = answer.headers["Location"].rsplit("/", 1)[1]
+    sent = bourse_requests.find(web.extensions["store"], numero)
+    assert sent["pieces_a_verifier"] and sent["fiscal"]["source"] == "manuel"
+    (piece,) = sent["fiscal"]["pieces"]
+    assert web.extensions["files"].read(piece["cle"]) == pdf_bytes()
+    assert sent["fiscal"]["rfr"] == 12000 and sent["estimation"]["echelon"] == 2
+
+
+# Steps 3 to 5 ---------------------------------------------------------------------------------
+
+
+def test_estimate_page(sophie):
+    to_situation(sophie)
+    sophie.post("/bourse/demande/situation-fiscale", data=situation())
+    sophie.post("/bourse/demande/foyer")
+    text = plain(sophie.get("/bourse/demande/estimation").text)
+    assert "échelon 3" in text
+    assert "la décision appartient au chef d'établissement" in text
+
+
+def test_no_scholarship_per_the_scale_can_still_be_sent(sophie):
+    to_manual(sophie)
+    manual(sophie, rfr="90000", enfants="1", data=pdf_bytes())
+    sophie.post("/bourse/demande/foyer")
+    text = plain(sophie.get("/bourse/demande/estimation").text)
+    assert "pas de bourse de collège" in text
+    assert "Vous pouvez tout de même envoyer la demande" in text
+
+
+@pytest.mark.parametrize(
+    "fields, field_id",
+    [
+        ({"iban": "FR76 3000 6000 0112 3456 7890 188"}, "iban"),
+        ({"iban": "pas un iban"}, "iban"),
+        ({"iban": ""}, "iban"),
+        ({"iban": "US12 3456"}, "iban"),
+        ({"bic": "BNP"}, "bic"),
+        ({"titulaire": ""}, "titulaire"),
+        ({"titulaire": "x" * 100_000}, "titulaire"),
+    ],
+)
+def test_bank_bad_input(sophie, fields, field_id):
+    to_situation(sophie)
+    sophie.post("/bourse/demande/situation-fiscale", data=situation())
+    sophie.post("/bourse/demande/foyer")
+    sophie.post("/bourse/demande/estimation")
+    answer = sophie.post("/bourse/demande/banque", data={**BANK, **fields})
+    assert answer.status_code == 422
+    assert error_messages(answer.text, field_id)
+
+
+def test_previous_goes_back(sophie):
+    to_situation(sophie)
+    answer = sophie.post("/bourse/demande/retour", data={"etape": "coordonnees"})
+    assert redirects_to(answer, "/bourse/demande/coordonnees")
+    # A later step cannot be reached that way.
+    answer = sophie.post("/bourse/demande/retour", data={"etape": "recapitulatif"})
+    assert redirects_to(answer, "/bourse/demande/coordonnees")
+
+
+# Step 6: Récapitulatif and sending -------------------------------------------------------------
+
+
+def test_summary_shows_every_section(sophie):
+    to_summary(sophie)
+    text = plain(sophie.get("/bourse/demande/recapitulatif").text)
+    for expected in (
+        "sophie.perso@example.net",
+        "5 place Bellecour",
+        "3 300 €",
+        "échelon 3",
+        IBAN,
+        "Je certifie sur l'honneur l'exactitude des renseignements fournis",
+        "Envoyer la demande",
+        "Modifier vos coordonnées",
+        "Modifier votre situation fiscale",
+        "Modifier vos coordonnées bancaires",
+    ):
+        assert expected in text, expected
+
+
+def test_summary_change_comes_back_to_the_summary(sophie):
+    to_summary(sophie)
+    sophie.get("/bourse/demande/recapitulatif")
+    answer = sophie.post("/bourse/demande/retour", data={"etape": "banque"})
+    assert redirects_to(answer, "/bourse/demande/banque")
+    answer = sophie.post("/bourse/demande/banque", data={**BANK, "bic": ""})
+    assert redirects_to(answer, "/bourse/demande/recapitulatif")
+
+
+def test_sworn_statement_required(sophie):
+    to_summary(sophie)
+    answer = sophie.post("/bourse/demande/recapitulatif", data={})
+    assert answer.status_code == 422
+    assert error_messages(answer.text, "certification")
+
+
+def test_sending_records_mails_and_shows_the_receipt(sophie, web):
+    to_summary(sophie)
+    answer = send(sophie)
+    assert answer.status_code == 303
+    url = answer.headers["Location"]
+    page = sophie.get(url)
+    assert page.status_code == 200
+    text = plain(page.text)
+    numero = url.rsplit("/", 1)[1]
+    assert numero.startswith("0691234A-2026-")
+    assert f"Demande de bourse n° {numero}" in text
+    assert "déposée" in text and "14 septembre 2026" in text
+    assert "L'accusé d'enregistrement vous a été envoyé à sophie.perso@example.net" in text
+    assert "FR76 **** " in text  # masked on the receipt
+    (mail,) = mails(web)
+    assert mail["to"] == "sophie.perso@example.net"
+    assert f"http://localhost/bourse/demandes/{numero}" in mail["body"]
+
+
+def test_double_click_makes_one_request(sophie, web):
+    to_summary(sophie)
+    first, second = send(sophie), send(sophie)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert second.status_code == 303
+    assert len(bourse_requests.of_account(web.extensions["store"], sophie.account["id"])) == 1
+
+
+def test_double_click_with_htmx(sophie, web):
+    to_summary(sophie)
+    first = sophie.post("/bourse/demande/recapitulatif", data={"certification": "y"}, headers=HTMX)
+    second = sophie.post("/bourse/demande/recapitulatif", data={"certification": "y"}, headers=HTMX)
+    assert first.headers["HX-Redirect"] == second.headers["HX-Redirect"]
+    assert len(bourse_requests.of_account(web.extensions["store"], sophie.account["id"])) == 1
+
+
+def test_second_request_for_the_same_child(sophie, web):
+    # A journey started before the first request was sent (another tab, the other parent)…
+    other = signed_in_again(web, sophie)
+    to_summary(other)
+    sent = sent_request(sophie)
+    # … is refused with a link to the request.
+    answer = send(other)
+    assert answer.status_code == 409
+    assert "déjà enregistrée" in plain(answer.text)
+    assert elements(answer.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+    # The child's page leads to the request.
+    answer = sophie.get(f"/bourse/eleves/{LEA}")
+    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
+    assert redirects_to(sophie.post(f"/bourse/eleves/{LEA}"), f"/bourse/demandes/{sent['numero']}")
+
+
+def signed_in_again(web, client):
+    other = web.test_client()
+    with other.session_transaction() as session:
+        session["compte"] = client.account["id"]
+    other.account = client.account
+    return other
+
+
+def test_sending_after_the_campaign_closed_keeps_the_journey(sophie, clock):
+    clock.advance(days=31, hours=13, minutes=30)  # 15 October, 23 h 30: the last day
+    to_summary(sophie)
+    clock.advance(hours=1)
+    answer = send(sophie)
+    assert answer.status_code == 409
+    assert "s'est terminée le 15/10/2026" in plain(answer.text)
+    # Nothing lost: the summary is still there (were the school to extend the campaign).
+    clock.advance(hours=-1)
+    assert sophie.get("/bourse/demande/recapitulatif").status_code == 200
+
+
+# The request sent ------------------------------------------------------------------------------
+
+
+def test_receipt_pdf(sophie):
+    sent = sent_request(sophie)
+    answer = sophie.get(f"/bourse/demandes/{sent['numero']}/accuse.pdf")
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/pdf"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    text = PdfReader(io.BytesIO(answer.data)).pages[0].extract_text()
+    assert sent["numero"] in text
+
+
+def test_another_parents_request_is_not_found(sophie, francois):
+    sent = sent_request(sophie)
+    for path in ("", "/accuse.pdf", "/retrait"):
+        assert francois.get(f"/bourse/demandes/{sent['numero']}{path}").status_code == 404
+    for path in ("/corriger", "/retrait", "/autre-enfant"):
+        assert francois.post(f"/bourse/demandes/{sent['numero']}{path}").status_code == 404
+    assert sophie.get("/bourse/demandes/0691234A-2026-99999").status_code == 404
+
+
+def test_correction(sophie, web):
+    sent = sent_request(sophie)
+    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/corriger")
+    assert redirects_to(answer, "/bourse/demande/recapitulatif")
+    sophie.post("/bourse/demande/retour", data={"etape": "banque"})
+    sophie.post("/bourse/demande/banque", data={**BANK, "titulaire": "Julien Lefèvre-D'Almeida"})
+    answer = send(sophie)
+    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
+    corrected = bourse_requests.find(web.extensions["store"], sent["numero"])
+    assert corrected["banque"]["titulaire"] == "Julien Lefèvre-D'Almeida"
+    assert corrected["modifiee_le"]
+    assert len(mails(web)) == 2
+    assert "corrigée" in plain(sophie.get(answer.headers["Location"]).text)
+
+
+def test_withdrawal(sophie, web):
+    sent = sent_request(sophie)
+    page = sophie.get(f"/bourse/demandes/{sent['numero']}/retrait")
+    assert "Voulez-vous vraiment retirer" in plain(page.text)
+    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/retrait")
+    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
+    assert bourse_requests.find(web.extensions["store"], sent["numero"])["etat"] == "retirée"
+    text = plain(sophie.get(answer.headers["Location"]).text)
+    assert "Votre demande est retirée" in text
+    assert "Corriger la demande" not in text
+    # A new request can be made.
+    assert sophie.get(f"/bourse/eleves/{LEA}").status_code == 200
+
+
+def test_no_correction_after_the_campaign(sophie, clock):
+    sent = sent_request(sophie)
+    clock.advance(days=40)
+    page = sophie.get(f"/bourse/demandes/{sent['numero']}")
+    assert "Corriger la demande" not in plain(page.text)
+    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/corriger")
+    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
+    assert "ne peut plus être corrigée" in plain(sophie.get(answer.headers["Location"]).text)
+    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/retrait")
+    assert "n'est pas ouverte" in plain(sophie.get(answer.headers["Location"]).text)
+
+
+def test_sibling_request_reuses_the_household(sophie, web):
+    sent = sent_request(sophie, LEA)
+    page = sophie.get(f"/bourse/demandes/{sent['numero']}")
+    assert "Faire une demande pour un autre enfant : Hugo" in plain(page.text)
+    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/autre-enfant", data={"ine": HUGO})
+    assert redirects_to(answer, "/bourse/demande/recapitulatif")
+    text = plain(sophie.get("/bourse/demande/recapitulatif").text)
+    assert "Pour Hugo Lefèvre-D'Almeida" in text and "3 300 €" in text
+    answer = send(sophie)
+    hugo = bourse_requests.active_for_child(web.extensions["store"], HUGO, "2026-2027")
+    assert redirects_to(answer, f"/bourse/demandes/{hugo['numero']}")
+    assert hugo["banque"] == sent["banque"] and hugo["fiscal"] == sent["fiscal"]
+    # No sibling left.
+    page = sophie.get(f"/bourse/demandes/{hugo['numero']}")
+    assert "autre enfant" not in plain(page.text)
+    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/autre-enfant", data={"ine": HUGO})
+    assert answer.status_code == 404
+
+
+# htmx ------------------------------------------------------------------------------------------
+
+
+def test_htmx_steps_answer_fragments(sophie):
+    answer = sophie.post(f"/bourse/eleves/{LEA}", headers=HTMX)
+    assert answer.status_code == 200
+    assert answer.headers["HX-Push-Url"] == "/bourse/demande/coordonnees"
+    assert "<html" not in answer.text and 'id="parcours"' in answer.text
+    answer = sophie.post("/bourse/demande/coordonnees", data={}, headers=HTMX)
+    assert answer.status_code == 422 and "<html" not in answer.text
+    answer = sophie.post("/bourse/demande/coordonnees", data=ADDRESS, headers=HTMX)
+    assert answer.headers["HX-Push-Url"] == "/bourse/demande/situation-fiscale"
+
+
+# « Mes services » ------------------------------------------------------------------------------
+
+
+def test_services_link_to_the_request(sophie):
+    page = sophie.get("/mes-services")
+    assert elements(page.text, "a", href=f"/bourse/eleves/{LEA}")
+    sent = sent_request(sophie)
+    page = sophie.get("/mes-services")
+    assert elements(page.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+    assert f"Demande de bourse n° {sent['numero']} : déposée" in plain(page.text)
+
+
+def test_two_notices_by_hand_need_two_files(sophie):
+    to_situation(sophie)
+    fields = situation(**UNKNOWN, action="saisie")
+    fields.update(numero_fiscal_2=RUDY_2026["numero_fiscal"])
+    fields.update(reference_avis_2=RUDY_2026["reference_avis"])
+    sophie.post("/bourse/demande/situation-fiscale", data=fields)
+    answer = manual(sophie, data=pdf_bytes())
+    assert answer.status_code == 422
+    assert error_messages(answer.text, "avis_2") and not error_messages(answer.text, "avis")
+    fields = {"rfr": "12000", "enfants": "2", "avis_2": (io.BytesIO(pdf_bytes()), "b.pdf")}
+    answer = sophie.post("/bourse/demande/saisie", data=fields, content_type="multipart/form-data")
+    assert redirects_to(answer, "/bourse/demande/foyer")
+
+
+def test_back_from_the_manual_entry(sophie):
+    to_manual(sophie)
+    answer = sophie.post("/bourse/demande/retour", data={"etape": "situation"})
+    assert redirects_to(answer, "/bourse/demande/situation-fiscale")
+    (numero,) = elements(
+        sophie.get("/bourse/demande/situation-fiscale").text, "input", name="numero_fiscal"
+    )
+    assert numero["value"] == UNKNOWN["numero_fiscal"]
