@@ -281,3 +281,11 @@ def test_gunicorn_stops_with_a_message_and_no_traceback(tmp_path):
     assert "Configuration invalide : SECRET_KEY manquante ou trop faible" in stderr
     assert "Traceback" not in stderr
     assert code not in (None, 0), stderr
+
+
+def test_uploads_go_beside_the_database_unless_set(tmp_path, database):
+    app = create_app({"TESTING": True, "DATABASE": database})
+    assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "pieces")
+    elsewhere = tmp_path / "ailleurs"
+    app = create_app({"TESTING": True, "DATABASE": database, "UPLOAD_FOLDER": str(elsewhere)})
+    assert app.extensions["files"].folder == elsewhere

@@ -1,0 +1,51 @@
+"""The local store of uploaded files: whole files under random keys, nothing outside its
+folder."""
+
+import pytest
+
+from outside.files import FileStore, FolderFileStore, UnknownFile
+
+
+@pytest.fixture
+def files(tmp_path):
+    return FolderFileStore(tmp_path / "pieces")
+
+
+def test_a_file_comes_back_whole_under_its_key(files):
+    key = files.save(b"%PDF-1.4 contenu")
+    assert files.read(key) == b"%PDF-1.4 contenu"
+    assert isinstance(files, FileStore)
+
+
+def test_keys_are_random_and_leave_no_temporary_file(files):
+    keys = {files.save(b"x") for _ in range(20)}
+    assert len(keys) == 20
+    assert sorted(path.name for path in files.folder.iterdir()) == sorted(keys)
+
+
+def test_a_deleted_file_is_gone_and_deleting_again_is_harmless(files):
+    key = files.save(b"x")
+    files.delete(key)
+    files.delete(key)
+    with pytest.raises(UnknownFile):
+        files.read(key)
+
+
+@pytest.mark.parametrize("key", ["", "../db.json", "a/b", "..", "cle.pdf", "/etc/passwd"])
+def test_a_key_it_did_not_make_reaches_no_file(files, tmp_path, key):
+    (tmp_path / "db.json").write_text("{}")
+    with pytest.raises(UnknownFile):
+        files.read(key)
+    with pytest.raises(UnknownFile):
+        files.delete(key)
+    assert (tmp_path / "db.json").exists()
+
+
+def test_a_failed_write_leaves_nothing(files, monkeypatch):
+    def broken_replace(source, target):
+        raise OSError("disque plein")
+
+    monkeypatch.setattr("outside.files.os.replace", broken_replace)
+    with pytest.raises(OSError):
+        files.save(b"x")
+    assert list(files.folder.iterdir()) == []
