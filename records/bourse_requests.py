@@ -183,6 +183,20 @@ def withdraw(store: Store, numero: str, account_id: int, now: datetime) -> dict:
     return {**request, **changes}
 
 
+def claim_receipt(store: Store, numero: str, token: str) -> bool:
+    """True the first time only for this request and token: the receipt of one sending is
+    mailed once, even when two clicks on « Envoyer » arrive at the same moment."""
+    with store.transaction() as db:
+        request = _find(db, numero)
+        if request is None:
+            raise LookupError(f"aucune demande n° {numero}")
+        mailed = request.get("accuses_envoyes", [])
+        if token in mailed:
+            return False
+        db.table(REQUESTS).update({"accuses_envoyes": [*mailed, token]}, doc_ids=[request["id"]])
+    return True
+
+
 def find(store: Store, numero: str) -> dict | None:
     with store.reading() as db:
         return _find(db, numero)

@@ -13,7 +13,7 @@ import pytest
 
 from commands.demo import DEMO_ROSTER
 from outside.storage import Store
-from records import audit
+from records import audit, bourse_requests
 from records.accounts import children_of, create_account, find_by_id, find_responsables
 from records.bourse_requests import (
     ACCORDEE,
@@ -197,6 +197,15 @@ def test_the_same_token_twice_returns_the_request_unchanged(store):
     again = send(store, LEA, token="clic", rfr=99_999)
     assert again == first
     assert len(rows(store)) == 1
+
+
+def test_the_receipt_of_one_sending_is_claimed_once(store):
+    first = send(store, LEA, token="clic")
+    assert bourse_requests.claim_receipt(store, first["numero"], "clic") is True
+    assert bourse_requests.claim_receipt(store, first["numero"], "clic") is False
+    assert bourse_requests.claim_receipt(store, first["numero"], "correction") is True
+    with pytest.raises(LookupError):
+        bourse_requests.claim_receipt(store, "0691234A-2026-99999", "clic")
 
 
 def test_the_same_token_after_a_correction_returns_the_corrected_request(store):

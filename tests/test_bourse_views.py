@@ -18,7 +18,7 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
-from records import accounts, bourse_requests
+from records import accounts, bourse_requests, journeys
 from records.contacts import contact_of
 from rules.clock import PARIS
 from rules.passwords import hash_password
@@ -498,6 +498,22 @@ def test_double_click_with_htmx(sophie, web):
     second = sophie.post("/bourse/demande/recapitulatif", data={"certification": "y"}, headers=HTMX)
     assert first.headers["HX-Redirect"] == second.headers["HX-Redirect"]
     assert len(bourse_requests.of_account(web.extensions["store"], sophie.account["id"])) == 1
+
+
+def test_two_clicks_at_the_same_moment_mail_one_receipt(sophie, web):
+    """The second click read the journey before the first marked it sent: the records give it
+    the same request, and the receipt is not mailed again."""
+    store = web.extensions["store"]
+    to_summary(sophie)
+    with sophie.session_transaction() as session:
+        journey_id = session["bourse"]
+    before = journeys.load(store, journey_id)
+    first = send(sophie)
+    journeys.save(store, journey_id, before)
+    second = send(sophie)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(bourse_requests.of_account(store, sophie.account["id"])) == 1
+    assert len([mail for mail in mails(web) if "accusé" in mail["subject"]]) == 1
 
 
 def test_second_request_for_the_same_child(sophie, web):

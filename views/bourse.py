@@ -664,7 +664,8 @@ def submit_recapitulatif(account, state, child):
         return message_page(child, str(refusal), 409, existing={"numero": state["numero"]})
     state["envoyee"] = sent["numero"]
     JOURNEY.save(state)
-    send_receipt(sent, corrected=bool(state.get("numero")))
+    if bourse_requests.claim_receipt(store(), sent["numero"], token):
+        send_receipt(sent, corrected=bool(state.get("numero")))
     return leave_to(url_for(".demande", numero=sent["numero"]))
 
 
