@@ -532,11 +532,3 @@ def test_the_export_guards_against_formulas(office, db, clock):
     submitted(db, clock, "Inès", courriel='=HYPERLINK("http://x")@example.org')
     (row,) = exported(office.get("/admin/bourses/export.csv"))
     assert row["Courriel"] == '\'=HYPERLINK("http://x")@example.org'
-
-
-@pytest.mark.parametrize(
-    ("size", "text"),
-    [(50, "50 octets"), (1023, "1023 octets"), (48_000, "47 Ko"), (1_258_291, "1,2 Mo")],
-)
-def test_file_sizes_in_french(size, text):
-    assert admin_bourse.file_size(size) == text
