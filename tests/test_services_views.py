@@ -22,6 +22,10 @@ NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 FICHE_LINK = "Fiche de renseignements"
 OPEN_UNTIL = "Demande de bourse : ouverte jusqu'au 15/10/2026. Faire une demande"
 PAPER = "formulaire papier (CERFA 12539) auprès du secrétariat"
+NOT_OPEN = (
+    "La campagne de bourse n'est pas ouverte dans l'établissement de votre enfant : vous pouvez "
+    f"demander le {PAPER}."
+)
 
 
 def parent_of(app, nom: str, prenom: str, telephone: str):
@@ -74,7 +78,7 @@ def test_during_the_campaign(at):
     # Lucas (5eA, Concorde): the campaign is open; Emma (3eB, Palmistes): none set.
     assert cards(da_silva(at("2026-09-14"))) == {
         "Lucas Da Silva": [FICHE_LINK, OPEN_UNTIL],
-        "Emma Da Silva": [FICHE_LINK],
+        "Emma Da Silva": [FICHE_LINK, NOT_OPEN],
     }
 
 
@@ -84,7 +88,7 @@ def test_on_the_last_day(at):
 
 def test_after_the_campaign(at):
     found = cards(da_silva(at("2026-10-16")))
-    assert found["Emma Da Silva"] == [FICHE_LINK]
+    assert found["Emma Da Silva"] == [FICHE_LINK, NOT_OPEN]
     fiche, closed = found["Lucas Da Silva"]
     assert fiche == FICHE_LINK
     assert closed == (
@@ -108,11 +112,11 @@ def test_a_campaign_the_school_has_not_opened(at):
     app = at("2026-09-14")
     store = app.extensions["store"]
     save_service(store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
-    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK]
+    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK, NOT_OPEN]
 
 
 def test_next_school_year_needs_a_new_campaign(at):
-    assert cards(da_silva(at("2027-09-14")))["Lucas Da Silva"] == [FICHE_LINK]
+    assert cards(da_silva(at("2027-09-14")))["Lucas Da Silva"] == [FICHE_LINK, NOT_OPEN]
 
 
 def test_the_schools_messages_and_a_closed_fiche(at):
@@ -134,7 +138,7 @@ def test_the_schools_messages_and_a_closed_fiche(at):
         FICHE_LINK,
         f"{OPEN_UNTIL} Dossiers complets, s'il vous plaît.",
     ]
-    assert found["Emma Da Silva"] == ["Aucun service en ligne n'est ouvert pour le moment."]
+    assert found["Emma Da Silva"] == [NOT_OPEN]
 
 
 def test_each_child_of_a_family(at):
@@ -153,7 +157,12 @@ def test_only_collège_pupils_see_the_scholarship(at):
     store = app.extensions["store"]
     with store.transaction() as db:
         db.table("eleves").update({"niveau": "2nde"}, lambda doc: doc["prenom"] == "Lucas")
-    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK]
+    francois = da_silva(app)
+    assert cards(francois)["Lucas Da Silva"] == [FICHE_LINK]
+    save_service(store, CONCORDE, FICHE, FERME, "", None, None, NOW)
+    assert cards(francois)["Lucas Da Silva"] == [
+        "Aucun service en ligne n'est ouvert pour le moment."
+    ]
 
 
 def test_no_link_to_a_missing_page(at):

@@ -1,6 +1,6 @@
 """« Mes services »: the signed-in parent's home, one card per child with the services open now
 for that child's school (journeys §6): the fiche de renseignements, and the bourse de collège
-during its campaign for collège pupils (outside it, when the school has set a campaign, how to
+during its campaign for collège pupils (outside it, when it opens or that it closed, and how to
 ask for the paper form). A child's request of this school year is shown with its state and a
 link, whatever the campaign's phase: the decision comes after the campaign."""
 
@@ -52,7 +52,8 @@ def offers(services: dict, child: dict, request: dict | None) -> list[Offer]:
         text = f"Demande de bourse : ouverte jusqu'au {day(bourse.end)}."
         href = url_for("bourse.eleve", ine=child["ine"])
         found.append(Offer(text, bourse.message, href, "Faire une demande"))
-    elif bourse.phase in (NOT_YET, OVER):
+    else:
+        # Even when the school has not opened it online, a parent learns how to apply.
         found.append(Offer(closed_message(bourse)))
     return found
 
