@@ -12,20 +12,17 @@ same child and year, a submission after the campaign closes, a double click on �
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
-from records import accounts, bourse_requests, journeys
+from records import bourse_requests, journeys
 from records.contacts import contact_of
-from rules.clock import PARIS
-from rules.passwords import hash_password
 from tests.markup import alert, elements, error_messages, plain, redirects_to
+from tests.parents import signed_in_parent
 
 HTMX = {"HX-Request": "true"}
-NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 LEA, HUGO, LUCAS, EMMA = "0691500123K", "0691300456L", "0691400654P", "0971200135S"
 SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")
 FRANCOIS = ("Da Silva", "François", "+33645127833")
@@ -53,34 +50,14 @@ def pdf_bytes() -> bytes:
     return bytes(document.output())
 
 
-def signed_in(web, nom, prenom, telephone):
-    db = web.extensions["store"]
-    found = accounts.find_responsables(db, telephone, nom, prenom)
-    account = accounts.create_account(
-        db,
-        [one["id"] for one in found],
-        prenom,
-        nom,
-        telephone,
-        hash_password("Rentree-2026!Ok"),
-        "auto-inscription",
-        NOW,
-    )
-    client = web.test_client()
-    with client.session_transaction() as session:
-        session["compte"] = account["id"]
-    client.account = account
-    return client
-
-
 @pytest.fixture
 def sophie(web):
-    return signed_in(web, *SOPHIE)
+    return signed_in_parent(web, *SOPHIE)
 
 
 @pytest.fixture
 def francois(web):
-    return signed_in(web, *FRANCOIS)
+    return signed_in_parent(web, *FRANCOIS)
 
 
 def situation(**fields):

@@ -16,7 +16,7 @@ from records.teleservices import FERME, FICHE, save_service
 from rules import phones, sms_codes
 from rules.addresses import Address
 from tests import markup
-from tests.test_services_views import NOW, parent_of
+from tests.parents import NOW, signed_in_parent
 from views import fiche
 
 LUCAS, EMMA, LEA = "0691400654P", "0971200135S", "0691500123K"
@@ -39,7 +39,7 @@ phone_notice = partial(markup.alert, alert_id="telephone-alerte-statut")
 
 @pytest.fixture
 def francois(web):
-    return parent_of(web, "Da Silva", "François", FRANCOIS_PHONE)
+    return signed_in_parent(web, "Da Silva", "François", FRANCOIS_PHONE)
 
 
 def account_id(client) -> int:

@@ -7,18 +7,15 @@ Palmistes have set none."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
-from records import accounts
 from records.teleservices import BOURSE, FERME, FICHE, OUVERT, save_service
-from rules.clock import PARIS
-from rules.passwords import hash_password
 from tests.markup import elements, plain, texts
+from tests.parents import NOW, signed_in_parent
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
-NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 FICHE_LINK = "Fiche de renseignements"
 OPEN_UNTIL = "Demande de bourse : ouverte jusqu'au 15/10/2026. Faire une demande"
 PAPER = "formulaire papier (CERFA 12539) auprès du secrétariat"
@@ -26,26 +23,6 @@ NOT_OPEN = (
     "La campagne de bourse n'est pas ouverte dans l'établissement de votre enfant : vous pouvez "
     f"demander le {PAPER}."
 )
-
-
-def parent_of(app, nom: str, prenom: str, telephone: str):
-    """A test client signed in as this demo parent (an account made directly)."""
-    db = app.extensions["store"]
-    found = accounts.find_responsables(db, telephone, nom, prenom)
-    account = accounts.create_account(
-        db,
-        [one["id"] for one in found],
-        prenom,
-        nom,
-        telephone,
-        hash_password("Rentree-2026!Ok"),
-        "auto-inscription",
-        NOW,
-    )
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["compte"] = account["id"]
-    return client
 
 
 def cards(client) -> dict[str, list[str]]:
@@ -71,7 +48,7 @@ def at(make_app, seeded):
 
 
 def da_silva(app):
-    return parent_of(app, "Da Silva", "François", "+33645127833")
+    return signed_in_parent(app, "Da Silva", "François", "+33645127833")
 
 
 def test_during_the_campaign(at):
@@ -143,7 +120,7 @@ def test_the_schools_messages_and_a_closed_fiche(at):
 
 def test_each_child_of_a_family(at):
     app = at("2026-09-14")
-    sophie = parent_of(app, "Lefèvre-D'Almeida", "Sophie", "+33612345678")
+    sophie = signed_in_parent(app, "Lefèvre-D'Almeida", "Sophie", "+33612345678")
     assert cards(sophie) == {
         "Hugo Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],
         "Léa Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],

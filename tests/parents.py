@@ -1,0 +1,32 @@
+"""A parent of the demo roster, signed in, for the view tests of the services they use."""
+
+from datetime import datetime
+
+from records import accounts
+from rules.clock import PARIS
+from rules.passwords import hash_password
+
+NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
+PASSWORD = "Rentree-2026!Ok"
+
+
+def signed_in_parent(app, nom: str, prenom: str, telephone: str):
+    """A test client signed in as this parent (an account made directly); the account is kept
+    on the client as `client.account`."""
+    db = app.extensions["store"]
+    found = accounts.find_responsables(db, telephone, nom, prenom)
+    account = accounts.create_account(
+        db,
+        [one["id"] for one in found],
+        prenom,
+        nom,
+        telephone,
+        hash_password(PASSWORD),
+        "auto-inscription",
+        NOW,
+    )
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["compte"] = account["id"]
+    client.account = account
+    return client
