@@ -1,17 +1,26 @@
 """`flask --app app bourse estimate --annee 2025-2026 --rfr 12000 --enfants 2`: the échelon and
 amounts of the bourse de collège, as JSON, from the same scale as the simulator and the request.
+
+`flask --app app bourse purge-pieces`: delete the uploaded notices no request holds (a request
+abandoned half-way, a file replaced before sending or by a correction), once older than a day,
+so never one of a request still being filled in (a journey lasts an hour). To run daily.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from commands.roster import CommandError
+from records.bourse_requests import kept_pieces
 from rules.bourse import BourseError, estimate
+
+ORPHAN_AGE = timedelta(days=1)
 
 bourse = AppGroup("bourse", help="Barème de la bourse de collège.")
 
@@ -50,3 +59,14 @@ def estimate_command(annee: str | None, rfr: str | None, enfants: str | None) ->
     except BourseError as error:
         raise InputError(str(error)) from None
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
+@bourse.command("purge-pieces")
+def purge_pieces_command() -> None:
+    """Supprime les pièces jointes qu'aucune demande ne garde (plus d'un jour)."""
+    files = current_app.extensions["files"]
+    kept = kept_pieces(current_app.extensions["store"])
+    orphans = [key for key in files.keys_older_than(ORPHAN_AGE) if key not in kept]
+    for key in orphans:
+        files.delete(key)
+    click.echo(f"Pièces supprimées : {len(orphans)}.")

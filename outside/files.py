@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -32,6 +34,10 @@ class FileStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Forget the file; nothing happens when it is already gone."""
+        ...
+
+    def keys_older_than(self, age: timedelta) -> list[str]:
+        """The keys of the files kept for longer than `age`."""
         ...
 
 
@@ -69,3 +75,13 @@ class FolderFileStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def keys_older_than(self, age: timedelta) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        before = time.time() - age.total_seconds()
+        return sorted(
+            path.name
+            for path in self.folder.iterdir()
+            if not path.name.startswith(".") and path.stat().st_mtime < before
+        )

@@ -197,6 +197,18 @@ def claim_receipt(store: Store, numero: str, token: str) -> bool:
     return True
 
 
+def kept_pieces(store: Store) -> set[str]:
+    """The keys of every file a request holds (any state, any year: a withdrawn or refused
+    request stays on record with its documents)."""
+    with store.reading() as db:
+        return {
+            piece["cle"]
+            for request in db.table(REQUESTS).all()
+            for piece in request["fiscal"].get("pieces", [])
+            if piece
+        }
+
+
 def find(store: Store, numero: str) -> dict | None:
     with store.reading() as db:
         return _find(db, numero)

@@ -1,8 +1,14 @@
-"""`flask --app app bourse estimate`: the JSON answer and the French errors (exit code 2)."""
+"""`flask --app app bourse estimate`: the JSON answer and the French errors (exit code 2);
+`bourse purge-pieces`: the uploaded files no request holds."""
 
 import json
+import os
+import time
+from datetime import timedelta
 
 import pytest
+
+from outside.files import UnknownFile
 
 
 def run(runner, *args):
@@ -81,3 +87,27 @@ def test_bad_input_is_told_in_french_with_exit_code_2(runner, args, message):
     assert result.exit_code == 2
     assert result.output == message
     assert "Traceback" not in result.output
+
+
+def aged(files, data: bytes, days: float) -> str:
+    key = files.save(data)
+    moment = time.time() - days * 86400
+    os.utime(files.folder / key, (moment, moment))
+    return key
+
+
+def test_purge_deletes_only_old_files_no_request_holds(app, runner, store):
+    files = app.extensions["files"]
+    held = aged(files, b"avis de la demande", days=30)
+    orphan = aged(files, b"avis abandonne", days=2)
+    in_progress = aged(files, b"avis en cours", days=0)
+    with store.transaction() as db:
+        db.table("demandes_bourse").insert(
+            {"numero": "0691234A-2026-00001", "fiscal": {"pieces": [{"cle": held}, None]}}
+        )
+    result = runner.invoke(args=["bourse", "purge-pieces"])
+    assert result.exit_code == 0
+    assert result.output == "Pièces supprimées : 1.\n"
+    assert sorted(files.keys_older_than(timedelta(0))) == sorted([held, in_progress])
+    with pytest.raises(UnknownFile):
+        files.read(orphan)

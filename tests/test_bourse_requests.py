@@ -177,6 +177,13 @@ def test_typed_tax_data_flag_the_documents_to_check(store):
     assert send(store, LEA, source="manuel")["pieces_a_verifier"] is True
 
 
+def test_the_files_requests_hold(store):
+    assert bourse_requests.kept_pieces(store) == set()
+    send(store, LEA, source="manuel")
+    send(store, INES)
+    assert bourse_requests.kept_pieces(store) == {"clé-1"}
+
+
 def test_numbers_follow_each_other_per_school(store):
     numeros = [send(store, ine)["numero"] for ine in (LEA, INES, MOUSSA)]
     assert numeros == ["0691234A-2026-00001", "0691234A-2026-00002", "0691234A-2026-00003"]

@@ -1,6 +1,10 @@
 """The local store of uploaded files: whole files under random keys, nothing outside its
 folder."""
 
+import os
+import time
+from datetime import timedelta
+
 import pytest
 
 from outside.files import FileStore, FolderFileStore, UnknownFile
@@ -49,3 +53,17 @@ def test_a_failed_write_leaves_nothing(files, monkeypatch):
     with pytest.raises(OSError):
         files.save(b"x")
     assert list(files.folder.iterdir()) == []
+
+
+def test_files_older_than_an_age(files):
+    old, recent = files.save(b"ancien"), files.save(b"recent")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(files.folder / old, (two_days_ago, two_days_ago))
+    (files.folder / ".envoi-en-cours").write_bytes(b"")
+    os.utime(files.folder / ".envoi-en-cours", (two_days_ago, two_days_ago))
+    assert files.keys_older_than(timedelta(days=1)) == [old]
+    assert sorted(files.keys_older_than(timedelta(0))) == sorted([old, recent])
+
+
+def test_no_folder_yet_no_files(tmp_path):
+    assert FolderFileStore(tmp_path / "absent").keys_older_than(timedelta(0)) == []
