@@ -325,6 +325,9 @@ def test_file_over_the_request_limit(sophie):
     to_manual(sophie)
     answer = manual(sophie, data=b"%PDF-" + b"0" * (7 * 1024 * 1024))
     assert answer.status_code == 413
+    (message,) = error_messages(answer.text, "avis")
+    assert message.startswith("Le fichier dépasse la taille maximale de 5 Mo")
+    assert "Étape 2 sur 6" in plain(answer.text)
 
 
 def test_manual_path_keeps_the_file(sophie, web):

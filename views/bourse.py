@@ -55,9 +55,10 @@ from records.contacts import Contact, contact_of, save_contact
 from records.teleservices import BOURSE, service_of
 from rules import bank, tax_numbers
 from rules.bourse import BourseError, estimate, school_year_on
-from rules.uploads import UploadError, check_upload
+from rules.uploads import MAX_BYTES, UploadError, check_upload
 from views.auth import account_required
 from views.contact import ContactForm, phone_display
+from views.errors import handle_http_error
 from views.journey import Journey, now, store
 from views.rendering import flashed, leave_to, render_page
 from views.services import COLLEGE, closed_message
@@ -92,6 +93,10 @@ UNAVAILABLE = (
     "Vos informations fiscales ne peuvent pas être récupérées pour le moment : le service de "
     "l'administration fiscale ne répond pas. Réessayez plus tard, ou saisissez vos revenus "
     "vous-même et joignez votre avis d'impôt."
+)
+FILE_TOO_LARGE = (
+    f"Le fichier dépasse la taille maximale de {MAX_BYTES // (1024 * 1024)} Mo : envoyez une "
+    "version plus légère (un PDF plutôt que des photos, par exemple)."
 )
 NO_CHILD = (
     "Votre avis d'impôt ne compte aucun enfant à charge : or votre enfant doit être à la charge "
@@ -456,10 +461,31 @@ class ManualForm(FlaskForm):
 @bp.get("/demande/saisie")
 @at_step("saisie")
 def saisie(account, state, child):
+    return saisie_page(state, child, typed_before(state))
+
+
+def typed_before(state: dict) -> ManualForm:
     fiscal = state["fiscal"]
     typed = {"rfr": fiscal["rfr"], "enfants": fiscal["enfants_a_charge"]}
-    form = ManualForm(formdata=None, **{name: "" if v is None else v for name, v in typed.items()})
-    return saisie_page(state, child, form)
+    return ManualForm(formdata=None, **{name: "" if v is None else v for name, v in typed.items()})
+
+
+def too_large(error):
+    """Above the service's limit for any request, the upload never reaches the view: the manual
+    entry page again, with the file's own limit said on its field."""
+    if request.endpoint != "bourse.submit_saisie":
+        return handle_http_error(error)
+    return saisie_too_large()
+
+
+@at_step("saisie")
+def saisie_too_large(account, state, child):
+    form = typed_before(state)
+    form.avis.errors = [FILE_TOO_LARGE]
+    return saisie_page(state, child, form, 413)
+
+
+bp.register_error_handler(413, too_large)
 
 
 def saisie_page(state, child, form, status=200):
