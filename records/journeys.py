@@ -38,18 +38,22 @@ class UnknownJourney(LookupError):
 # -- Journeys ------------------------------------------------------------------------------------
 
 
-def start(store: Store, kind: str, data: dict, now: datetime) -> str:
-    """A new journey of this kind starting with `data`; returns its id (unguessable)."""
+def start(
+    store: Store, kind: str, data: dict, now: datetime, lifetime: timedelta = JOURNEY_LIFETIME
+) -> str:
+    """A new journey of this kind starting with `data`, usable for `lifetime`; returns its id
+    (unguessable)."""
     journey_id = secrets.token_urlsafe(32)
     with store.transaction() as db:
         table = db.table(JOURNEYS)
         # Journeys left half-way are dropped here, so the table does not grow for ever.
-        table.remove(lambda doc: _expired(doc, JOURNEY_LIFETIME))
+        table.remove(lambda doc: _expired(doc, _lifetime(doc)))
         table.insert(
             {
                 "journey_id": journey_id,
                 "kind": kind,
                 "state": _without_kind(data),
+                "lifetime_seconds": lifetime.total_seconds(),
                 "started_at": in_paris(now).isoformat(),
                 # For `load` called without a time: the real clock, as the service's clock
                 # may be set to another day (setting TODAY).
@@ -64,9 +68,10 @@ def load(
     journey_id: str | None,
     kind: str | None = None,
     now: datetime | None = None,
-    max_age: timedelta = JOURNEY_LIFETIME,
+    max_age: timedelta | None = None,
 ) -> dict | None:
-    """The journey's state with its "kind", or None if unknown, too old, or of another kind.
+    """The journey's state with its "kind", or None if unknown, older than `max_age` (by
+    default the lifetime it was started with), or of another kind.
 
     Its age is measured from the `now` given to `start` when `now` is given here too (the
     service's clock), else on the real clock."""
@@ -76,7 +81,9 @@ def load(
         return None
     with store.reading() as db:
         doc = db.table(JOURNEYS).get(Query().journey_id == journey_id)
-    if doc is None or _expired(doc, max_age, now) or (kind is not None and doc["kind"] != kind):
+    if doc is None or (kind is not None and doc["kind"] != kind):
+        return None
+    if _expired(doc, max_age or _lifetime(doc), now):
         return None
     return {**doc["state"], "kind": doc["kind"]}
 
@@ -98,6 +105,10 @@ def finish(store: Store, journey_id: str) -> None:
 
 def _without_kind(state: dict) -> dict:
     return {name: value for name, value in state.items() if name != "kind"}
+
+
+def _lifetime(doc: dict) -> timedelta:
+    return timedelta(seconds=doc.get("lifetime_seconds", JOURNEY_LIFETIME.total_seconds()))
 
 
 def _expired(doc: dict, max_age: timedelta, now: datetime | None = None) -> bool:

@@ -532,6 +532,14 @@ def test_sending_after_the_campaign_closed_keeps_the_journey(sophie, clock):
     assert sophie.get("/bourse/demande/recapitulatif").status_code == 200
 
 
+def test_a_request_may_take_the_parent_hours_but_not_a_day(sophie, clock):
+    to_summary(sophie)
+    clock.advance(hours=3, minutes=59)
+    assert sophie.get("/bourse/demande/recapitulatif").status_code == 200
+    clock.advance(minutes=2)
+    assert redirects_to(sophie.get("/bourse/demande/recapitulatif"), "/mes-services")
+
+
 # The request sent ------------------------------------------------------------------------------
 
 

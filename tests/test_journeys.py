@@ -112,6 +112,20 @@ def test_a_journey_lasts_one_hour_on_the_real_clock_when_no_time_is_given(store)
     assert load(store, journey) is None
 
 
+def test_a_journey_may_be_started_for_longer(store):
+    journey = start(store, "bourse", {}, NOW, lifetime=timedelta(hours=4))
+    assert load(store, journey, now=later(hours=3, minutes=59)) is not None
+    assert load(store, journey, now=later(hours=4, seconds=1)) is None
+    age(store, journey, 2 * 3600)
+    start(store, "auto-inscription", {}, NOW)  # drops only the journeys past their own lifetime
+    assert load(store, journey) is not None
+    age(store, journey, 2 * 3600 + 1)
+    start(store, "auto-inscription", {}, NOW)
+    with store.reading() as db:
+        kept = [doc["journey_id"] for doc in db.table(journeys.JOURNEYS).all()]
+    assert journey not in kept and len(kept) == 2
+
+
 def test_starting_a_journey_drops_the_expired_ones(store):
     old = start(store, "auto-inscription", {}, NOW)
     age(store, old, 3601)

@@ -39,6 +39,7 @@ request, or a child who is not in collège, is a 404.
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
@@ -82,6 +83,9 @@ JOURNEY = Journey(
     folder="bourse",
     components=COMPONENTS,
     detours={"saisie": "situation"},
+    # Longer than an activation's hour: a parent may stop to find the tax notice or the RIB.
+    # The session's 30 idle minutes still apply.
+    lifetime=timedelta(hours=4),
 )
 SECTIONS = ("coordonnees", "fiscal", "estimation", "banque")
 RENEWAL = {"accepte": "J'accepte", "refuse": "Je refuse"}

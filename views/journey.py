@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app, redirect, session, url_for
 
@@ -38,6 +39,7 @@ class Journey:
     # Pages that are not steps of their own but another way through a step, shown under that
     # step's number and title (the manual entry of the tax situation in the scholarship request).
     detours: dict[str, str] = field(default_factory=dict)
+    lifetime: timedelta = journeys.JOURNEY_LIFETIME  # from its start
 
     @property
     def steps(self) -> list[str]:
@@ -49,7 +51,7 @@ class Journey:
     # State ---------------------------------------------------------------------------------
 
     def start(self, state: dict) -> None:
-        session[self.blueprint] = journeys.start(store(), self.kind, state, now())
+        session[self.blueprint] = journeys.start(store(), self.kind, state, now(), self.lifetime)
 
     def load(self) -> dict | None:
         return journeys.load(store(), session.get(self.blueprint), kind=self.kind, now=now())
