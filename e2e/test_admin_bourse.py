@@ -1,9 +1,17 @@
-"""The school's side of a scholarship request (journeys §7, back office) in a real browser at the
-phone viewport, with axe after every step and error state. A family of this test alone has sent
-its request (written through the records' own function, so this test stays about the staff); a
-secretary of the Collège Concorde finds it with a filter, opens it, puts it « en instruction »,
-tries to grant it without an échelon, grants échelon 3; the family's e-mail reaches the real SMTP
-server with the échelon and the amounts; the CSV export holds the decision."""
+"""The school's side of a scholarship request (journeys §7, back office) in a real browser, with
+axe after every step and error state. Each test has a family of its own whose request is already
+sent (written through the records' own function, so the tests stay about the staff).
+
+At the phone viewport, a secretary of the Collège Concorde finds a request with a filter, opens
+it, puts it « en instruction », tries to grant it without an échelon, grants échelon 3; the
+family's e-mail reaches the real SMTP server with the échelon and the amounts; the CSV export
+holds the decision.
+
+At the desktop viewport, another secretary finds a request whose tax data the family typed in
+(with its notice as a PDF) through the « Pièces à vérifier » filter, downloads the notice (the
+very bytes, under a name the service gives), puts the request « en instruction », tries to refuse
+it without a reason, refuses it with one; the family's e-mail reaches the real SMTP server with
+the refusal and its reason."""
 
 from __future__ import annotations
 
@@ -11,12 +19,15 @@ import csv
 import io
 import re
 from datetime import datetime
+from pathlib import Path
 
+from fpdf import FPDF
 from playwright.sync_api import expect
 
 from e2e.browsers import assert_accessible
 from e2e.parents import add_roster_lines, create_parent
 from e2e.staff import create_staff
+from outside.files import FolderFileStore
 from outside.storage import Store
 from records.accounts import children_of, find_by_identifiant
 from records.bourse_requests import submit
@@ -26,26 +37,51 @@ from rules.clock import PARIS
 STAFF = "e2e.bourse.secretariat"
 STAFF_PASSWORD = "Bureau-Bourses-2026!"
 COURRIEL = "odile.fontaine@example.net"
-FAMILY = [
+FAMILY = (
     "0691234A;Collège Concorde;0691600301A;Fontaine;Maëlle;12/03/2014;5e;5eC;Mme;Fontaine;"
-    "Odile;mère;06 70 00 03 01;odile.fontaine@example.org",
-]
+    "Odile;mère;06 70 00 03 01;odile.fontaine@example.org"
+)
+# Her income is above the ceilings: the estimate is échelon 0, so no échelon is chosen
+# beforehand on the staff's form.
+FISCAL = {
+    "source": "dgfip",
+    "avis": [{"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}],
+    "rfr": 60000,
+    "enfants_a_charge": 2,
+    "annee_revenus": 2025,
+    "consentement_dgfip": True,
+    "renouvellement": "accepte",
+    "pieces": [],
+}
+
+MANUAL_STAFF = "e2e.bourse.secretariat.pieces"
+MANUAL_STAFF_PASSWORD = "Pieces-A-Verifier-2026!"
+MANUAL_COURRIEL = "julien.garnier@example.net"
+MANUAL_FAMILY = (
+    "0691234A;Collège Concorde;0691600302B;Garnier;Théo;21/06/2013;4e;4eB;M.;Garnier;"
+    "Julien;père;06 70 00 03 02;julien.garnier@example.org"
+)
+MOTIF = (
+    "Le revenu fiscal de référence saisi (18 000 €) n'est pas celui de l'avis d'impôt joint : "
+    "déposez une nouvelle demande avec l'avis d'impôt 2026 du foyer."
+)
+
 # Within the campaign the demo seed opens (1 September – 15 October 2026).
 SENT_AT = datetime(2026, 9, 14, 9, 30, tzinfo=PARIS)
 
 
-def submitted_request(server) -> str:
-    """Mme Fontaine's request for Maëlle, as the parent's journey records it; its number.
-    Her income is above the ceilings: the estimate is échelon 0, so no échelon is chosen
-    beforehand on the staff's form."""
-    add_roster_lines(server, FAMILY)
-    identifiant = create_parent(server, "Fontaine", "Odile", "06 70 00 03 01")
+def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
+    """The request the responsable of this roster line (added to the server's roster) makes
+    for its child, as the parent's journey records it, with this tax situation; its number."""
+    add_roster_lines(server, [family])
+    nom, prenom, _, telephone = family.split(";")[9:13]
+    identifiant = create_parent(server, nom, prenom, telephone)
     store = Store(server.env["FLASK_DATABASE"])
     account = find_by_identifiant(store, identifiant)
     (child,) = children_of(store, account["responsables"])
     data = {
         "coordonnees": {
-            "courriel": COURRIEL,
+            "courriel": courriel,
             "telephone": account["telephone"],
             "adresse": {
                 "ligne1": "4 place des Tilleuls",
@@ -54,26 +90,28 @@ def submitted_request(server) -> str:
                 "commune": "Lyon",
             },
         },
-        "fiscal": {
-            "source": "dgfip",
-            "avis": [
-                {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}
-            ],
-            "rfr": 60000,
-            "enfants_a_charge": 2,
-            "annee_revenus": 2025,
-            "consentement_dgfip": True,
-            "renouvellement": "accepte",
-            "pieces": [],
+        "fiscal": fiscal,
+        "estimation": estimate("2026-2027", fiscal["rfr"], fiscal["enfants_a_charge"]).as_dict(),
+        "banque": {
+            "titulaire": f"{prenom} {nom}",
+            "iban": "FR7630006000011234567890189",
+            "bic": "",
         },
-        "estimation": estimate("2026-2027", 60000, 2).as_dict(),
-        "banque": {"titulaire": "Odile Fontaine", "iban": "FR7630006000011234567890189", "bic": ""},
     }
     return submit(store, account, child, data, "e2e-admin-bourse", SENT_AT)["numero"]
 
 
+def notice_pdf() -> bytes:
+    """A small real PDF: the tax notice a family joins on the manual path."""
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=12)
+    document.cell(text="Avis d'impot 2026 sur les revenus 2025")
+    return bytes(document.output())
+
+
 def test_a_secretary_grants_a_request_on_a_phone(phone, app_server, smtp_server):
-    numero = submitted_request(app_server)
+    numero = submitted_request(app_server, FAMILY, COURRIEL, FISCAL)
     create_staff(app_server, STAFF, STAFF_PASSWORD)
     page, check = phone, assert_accessible
 
@@ -143,3 +181,106 @@ def test_a_secretary_grants_a_request_on_a_phone(phone, app_server, smtp_server)
     assert (row["Échelon estimé"], row["Échelon accordé"]) == ("0", "3")
     assert row["Montant annuel accordé (€)"] == "525"
     check(page, "export")
+
+
+def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
+    desktop, app_server, smtp_server
+):
+    # The manual path: the family typed its tax data and joined its notice, kept where the
+    # server keeps uploads (its default UPLOAD_FOLDER, `pieces/` beside the database).
+    pdf = notice_pdf()
+    folder = Path(app_server.env["FLASK_DATABASE"]).parent / "pieces"
+    key = FolderFileStore(folder).save(pdf)
+    fiscal = {
+        "source": "manuel",
+        "avis": [
+            {"numero_fiscal": "3023217600061", "reference_avis": "2612B12345678", "avis": None}
+        ],
+        "rfr": 18000,
+        "enfants_a_charge": 2,
+        "annee_revenus": 2025,
+        "consentement_dgfip": False,
+        "renouvellement": "accepte",
+        "pieces": [
+            {"cle": key, "nom": "avis-2026.pdf", "type": "application/pdf", "taille": len(pdf)}
+        ],
+    }
+    numero = submitted_request(app_server, MANUAL_FAMILY, MANUAL_COURRIEL, fiscal)
+    create_staff(app_server, MANUAL_STAFF, MANUAL_STAFF_PASSWORD)
+    page, check = desktop, assert_accessible
+
+    page.goto("/admin/connexion")
+    page.locator("#identifiant").fill(MANUAL_STAFF)
+    page.locator("#mot_de_passe").fill(MANUAL_STAFF_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_title("Espace établissement — Téléservices")
+    check(page, "accueil")
+
+    page.get_by_role("link", name="Demandes de bourse").click()
+    expect(page).to_have_title("Demandes de bourse — Téléservices")
+    check(page, "liste des demandes")
+
+    # DSFR draws the checkbox on its label, which takes the click.
+    page.locator("label[for=pieces]").click()
+    expect(page.get_by_label("Pièces à vérifier")).to_be_checked()
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page).to_have_url(re.compile(r"/admin/bourses\?.*pieces=oui"))
+    results = page.get_by_role("table", name="Demandes de bourse 2026-2027")
+    row = results.get_by_role("row").filter(has=page.get_by_role("link", name=numero, exact=True))
+    expect(row).to_contain_text("Théo Garnier (4eB)")
+    expect(row).to_contain_text("à vérifier")
+    # The filter keeps only the requests whose documents are to be checked.
+    for cells in results.locator("tbody tr").all():
+        expect(cells.locator("td").last).to_have_text("à vérifier")
+    check(page, "pièces à vérifier")
+
+    page.get_by_role("link", name=numero, exact=True).click()
+    expect(page).to_have_title(f"Demande de bourse n° {numero} — Téléservices")
+    expect(
+        page.get_by_text("Pièces à vérifier : les données fiscales ont été saisies")
+    ).to_be_visible()
+    expect(page.get_by_text("Données saisies par la famille")).to_be_visible()
+    expect(
+        page.get_by_text("Consentement à la consultation des données fiscales : non")
+    ).to_be_visible()
+    check(page, "demande, pièces à vérifier")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger la pièce 1 : avis-2026.pdf").click()
+    assert download.value.suggested_filename == f"demande-{numero}-piece-1.pdf"
+    assert download.value.path().read_bytes() == pdf
+    check(page, "pièce téléchargée")
+
+    page.get_by_role("button", name="Passer en instruction").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"La demande n° {numero} est en instruction."
+    )
+    check(page, "en instruction")
+
+    motif = page.get_by_label("Motif du refus")
+    page.get_by_role("button", name="Refuser").click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "La décision n'a pas été enregistrée : corrigez l'erreur signalée."
+    )
+    expect(motif).to_have_accessible_description(
+        re.compile("Indiquez le motif du refus : la famille le recevra.")
+    )
+    expect(motif).to_have_attribute("aria-invalid", "true")
+    expect(motif).to_be_focused()
+    check(page, "refuser sans motif")
+
+    motif.fill(MOTIF)
+    page.get_by_role("button", name="Refuser").click()
+    expect(page.get_by_role("status").first).to_contain_text(f"La demande n° {numero} est refusée.")
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"La famille est prévenue par courriel ({MANUAL_COURRIEL})."
+    )
+    expect(page.get_by_text(f"« {MOTIF} »")).to_be_visible()
+    expect(page.get_by_role("button", name="Refuser")).to_have_count(0)
+    check(page, "refusée")
+
+    (mail,) = smtp_server.received(MANUAL_COURRIEL)
+    assert mail["subject"] == f"Demande de bourse de collège n° {numero} : demande refusée"
+    assert "La bourse de collège n'est pas accordée, pour la raison suivante :" in mail["body"]
+    assert MOTIF in mail["body"]
+    assert "Théo Garnier (4eB, Collège Concorde)" in mail["body"]

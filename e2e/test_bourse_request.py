@@ -1,5 +1,5 @@
 """La demande de bourse de collège (§7) in a real browser, on a phone, with axe after every step
-and every error state. Four families of this file's own:
+and every error state. Five families of this file's own:
 
 - Mme Olivia Marchetti (Jade and Tom, Collège Concorde): the tax data from the sandbox (Benali's
   2026 notice, RFR 3300, one child: échelon 3) to the receipt, its PDF and its e-mail, then
@@ -7,7 +7,9 @@ and every error state. Four families of this file's own:
 - M. Yanis Ferreira (Sarah, Concorde): an unknown notice, the manual path, a fake PDF refused,
   then a real one uploaded;
 - Mme Lina Joseph (Noé, Collège des Palmistes, which has no campaign): the closed message;
-- M. Hugo Lemaire (Nina, Concorde): the tax-data path with JavaScript off, to the receipt.
+- M. Hugo Lemaire (Nina, Concorde): the tax-data path with JavaScript off, to the receipt;
+- Mme Clara Besson (Zoé, Concorde): from « Mes services » to the summary with the keyboard only,
+  the focus seen at every key and set where each new step begins.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ JOSEPH = [
 LEMAIRE = [
     f"{CONCORDE};0691600205E;Lemaire;Nina;15/06/2014;5e;5eD;M.;Lemaire;Hugo;père;"
     "06 70 00 02 04;hugo.lemaire@example.org"
+]
+BESSON = [
+    f"{CONCORDE};0691600206F;Besson;Zoé;03/03/2014;5e;5eA;Mme;Besson;Clara;mère;"
+    "06 70 00 02 05;clara.besson@example.org"
 ]
 BENALI_2026 = ("2080012799074", "2669B02B23101")
 UNKNOWN = ("1234567890066", "2669B02B23101")
@@ -278,3 +284,111 @@ def test_tax_data_without_javascript(phone_without_js, app_server):
     title(page, "Étape 6 sur 6 — Récapitulatif")
     check(page, "sans JavaScript, étape 6")
     send(page, check, "sans JavaScript, accusé")
+
+
+def press(page, key: str) -> None:
+    """One key; wherever the focus lands, it can be seen (and was scrolled to)."""
+    page.keyboard.press(key)
+    expect(page.locator(":focus")).to_be_visible()
+    expect(page.locator(":focus")).to_be_in_viewport()
+
+
+def tab_to(page, target, key: str = "Tab", limit: int = 40) -> None:
+    """Tab (or Shift+Tab) until `target` has the focus, every element on the way visible."""
+    for _ in range(limit):
+        press(page, key)
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"jamais atteint au clavier ({key} × {limit}) : {target}")
+
+
+def type_into(page, field, text: str) -> None:
+    """Tab to the field and type over what it holds."""
+    tab_to(page, field)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    expect(field).to_have_value(text)
+
+
+def step_begins(page, text: str) -> None:
+    """A new step swapped in: its title, and the focus on its heading (which a screen reader
+    announces), seen."""
+    title(page, text)
+    expect(page.locator("#etape")).to_be_focused()
+    expect(page.locator(":focus")).to_be_visible()
+    expect(page.locator(":focus")).to_be_in_viewport()
+
+
+def test_keyboard_only_to_the_summary(phone, app_server):
+    identifiant = family(app_server, BESSON, "Besson", "Clara", "06 70 00 02 05")
+    page = phone
+    sign_in(page, identifiant)
+    # From here on, the keyboard only.
+    zoe = page.get_by_role("list", name="Services en ligne pour Zoé")
+    tab_to(page, zoe.get_by_role("link", name="Faire une demande"))
+    page.keyboard.press("Enter")
+    # A whole new page: the browser starts from its top, where the first stop is the skip link.
+    title(page, "Demande de bourse de collège pour Zoé Besson")
+    assert page.evaluate("() => document.activeElement === document.body")
+    press(page, "Tab")
+    expect(page.get_by_role("link", name="Contenu")).to_be_focused()
+    tab_to(page, page.get_by_role("button", name="Commencer la demande"))
+    press(page, "Enter")
+
+    step_begins(page, "Étape 1 sur 6 — Vos coordonnées")
+    expect(page.get_by_label("Adresse électronique")).to_have_value("clara.besson@example.org")
+    type_into(page, page.get_by_label("Adresse électronique"), "clara.perso@example.net")
+    type_into(page, page.get_by_label("Numéro et voie"), "8 rue Garibaldi")
+    type_into(page, page.get_by_label("Code postal"), "69006")
+    type_into(page, page.get_by_label("Commune"), "Lyon")
+    tab_to(page, page.get_by_role("button", name="Continuer"))
+    press(page, "Enter")
+
+    step_begins(page, "Étape 2 sur 6 — Votre situation fiscale")
+    type_into(page, page.locator("#numero_fiscal"), BENALI_2026[0])
+    type_into(page, page.locator("#reference_avis"), BENALI_2026[1])
+    consent = page.get_by_label(re.compile("J'accepte que l'établissement obtienne"))
+    tab_to(page, consent)
+    press(page, "Space")
+    expect(consent).to_be_checked()
+    accept, refuse = page.get_by_label("J'accepte", exact=True), page.get_by_label("Je refuse")
+    tab_to(page, accept)
+    press(page, "Space")
+    expect(accept).to_be_checked()
+    press(page, "ArrowDown")
+    expect(refuse).to_be_focused()
+    expect(refuse).to_be_checked()
+    press(page, "ArrowUp")
+    expect(accept).to_be_focused()
+    expect(accept).to_be_checked()
+    tab_to(page, page.get_by_role("button", name="Récupérer mes informations fiscales"))
+    press(page, "Enter")
+
+    step_begins(page, "Étape 3 sur 6 — Votre foyer")
+    expect(page.get_by_text("3 300 €")).to_be_visible()
+    tab_to(page, page.get_by_role("button", name="Je confirme ces informations"))
+    press(page, "Enter")
+
+    step_begins(page, "Étape 4 sur 6 — Estimation de la bourse")
+    expect(page.get_by_text("Bourse d'échelon 3")).to_be_visible()
+    tab_to(page, page.get_by_role("button", name="Continuer"))
+    press(page, "Enter")
+
+    step_begins(page, "Étape 5 sur 6 — Coordonnées bancaires")
+    expect(page.get_by_label("Titulaire du compte")).to_have_value("Clara Besson")
+    type_into(page, page.get_by_label("IBAN"), IBAN)
+    tab_to(page, page.get_by_role("button", name="Continuer"))
+    press(page, "Enter")
+
+    step_begins(page, "Étape 6 sur 6 — Récapitulatif")
+    expect(page.get_by_text("clara.perso@example.net")).to_be_visible()
+    expect(page.get_by_text(IBAN)).to_be_visible()
+    expect(page.get_by_text("Renouvellement de la bourse chaque année : accepté")).to_be_visible()
+    assert_accessible(page, "récapitulatif atteint au clavier")
+    sworn = page.get_by_label(re.compile("Je certifie sur l'honneur"))
+    tab_to(page, sworn)
+    press(page, "Space")
+    expect(sworn).to_be_checked()
+    tab_to(page, page.get_by_role("button", name="Modifier vos coordonnées bancaires"), "Shift+Tab")
+    tab_to(page, page.get_by_role("button", name="Envoyer la demande"))
+    assert_accessible(page, "récapitulatif, déclaration cochée au clavier")

@@ -12,6 +12,8 @@ same child and year, a submission after the campaign closes, a double click on �
 from __future__ import annotations
 
 import io
+import logging
+import smtplib
 
 import pytest
 from fpdf import FPDF
@@ -462,6 +464,53 @@ def test_sending_records_mails_and_shows_the_receipt(sophie, web):
     (mail,) = mails(web)
     assert mail["to"] == "sophie.perso@example.net"
     assert f"http://localhost/bourse/demandes/{numero}" in mail["body"]
+
+
+def test_no_tax_number_or_iban_in_the_logs(sophie, web, monkeypatch, caplog):
+    """web-conventions: never log a numéro fiscal or an IBAN in clear. The whole request at
+    DEBUG for every logger, with its refusals (unknown notice, service down, wrong IBAN) and a
+    receipt the mail server refuses, echoing what it was sent (the warning path)."""
+
+    def refuse(to, subject, body):
+        raise smtplib.SMTPException(f"550 refusé pour {to} : {body}")
+
+    monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    caplog.set_level(logging.DEBUG)
+    for name in [web.logger.name, *logging.root.manager.loggerDict]:
+        caplog.set_level(logging.DEBUG, logger=name)
+    wrong_iban = IBAN[:-1] + "8"
+    to_situation(sophie)
+    for numbers, status in ((UNKNOWN, 422), (DOWN, 503)):
+        answer = sophie.post("/bourse/demande/situation-fiscale", data=situation(**numbers))
+        assert answer.status_code == status
+    to_summary(sophie)
+    sophie.post("/bourse/demande/retour", data={"etape": "banque"})
+    answer = sophie.post("/bourse/demande/banque", data={**BANK, "iban": wrong_iban})
+    assert answer.status_code == 422
+    assert redirects_to(
+        sophie.post("/bourse/demande/banque", data=BANK), "/bourse/demande/recapitulatif"
+    )
+    answer = send(sophie)
+    assert answer.status_code == 303
+    page = plain(sophie.get(answer.headers["Location"]).text)
+    assert "l'accusé d'enregistrement n'a pas pu vous être envoyé par courriel" in page
+    assert [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "Accusé de bourse" in record.getMessage()
+    ] == ["Accusé de bourse non envoyé : SMTPException"]
+
+    secrets = [
+        *BENALI_2026.values(),
+        *UNKNOWN.values(),
+        *DOWN.values(),
+        *(number.replace(" ", "") for number in (IBAN, wrong_iban)),
+        IBAN,
+        wrong_iban,
+    ]
+    logged = [record.getMessage() for record in caplog.records] + [caplog.text]
+    for secret in secrets:
+        assert not [text for text in logged if secret in text], secret
 
 
 def test_double_click_makes_one_request(sophie, web):
