@@ -153,8 +153,8 @@ def _notes(request: dict) -> list[str]:
 
 
 def receipt_email(request: dict, url: str) -> tuple[str, str]:
-    """(subject, body) in plain text, for mail.send(to, subject, body); `url` is the request's
-    page, where the PDF receipt is."""
+    """(subject, body) in plain text, for mail.send(to, subject, body, [the PDF]); `url` is the
+    request's page, where the PDF receipt is too."""
     child = request["eleve"]
     corrected = bool(request.get("modifiee_le"))
     subject = (
@@ -175,6 +175,7 @@ def receipt_email(request: dict, url: str) -> tuple[str, str]:
         lines += ["", f"{heading} :", *(f"- {label} : {value}" for label, value in rows)]
     for note in _notes(request):
         lines += ["", note]
+    lines += ["", "L'accusé d'enregistrement est joint à ce courriel (PDF)."]
     lines += ["", f"Suivre, corriger ou retirer votre demande : {url}"]
     lines += ["", child["etablissement_nom"]]
     return subject, "\n".join(lines) + "\n"

@@ -21,6 +21,9 @@ class Mailbox:
             "from": message["From"],
             "subject": message["Subject"],
             "body": message.get_body(("plain",)).get_content().replace("\r\n", "\n"),
+            "attachments": {
+                part.get_filename(): part.get_content() for part in message.iter_attachments()
+            },
         }
         with self._lock:
             self.messages.append(received)

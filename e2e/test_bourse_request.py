@@ -178,6 +178,8 @@ def test_tax_data_to_the_receipt_then_a_sibling(phone, app_server, smtp_server):
     assert "Accusé d'enregistrement" in text and numero in text and "Jade" in text
     mail = receipt_mail(smtp_server, "olivia.perso@example.net")
     assert numero in mail["body"] and f"/bourse/demandes/{numero}" in mail["body"]
+    attached = PdfReader(io.BytesIO(mail["attachments"][f"accuse-{numero}.pdf"]))
+    assert numero in "\n".join(one.extract_text() for one in attached.pages)
 
     # Tom, from the receipt: the household's data are reused, straight to the summary.
     page.get_by_role("button", name="Faire une demande pour un autre enfant : Tom").click()

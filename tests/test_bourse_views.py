@@ -464,6 +464,8 @@ def test_sending_records_mails_and_shows_the_receipt(sophie, web):
     (mail,) = mails(web)
     assert mail["to"] == "sophie.perso@example.net"
     assert f"http://localhost/bourse/demandes/{numero}" in mail["body"]
+    (attached,) = mail["pieces_jointes"]
+    assert attached.startswith(f"accuse-{numero}.pdf (") and attached.endswith(" Ko)")
 
 
 def test_no_tax_number_or_iban_in_the_logs(sophie, web, monkeypatch, caplog):
@@ -471,7 +473,7 @@ def test_no_tax_number_or_iban_in_the_logs(sophie, web, monkeypatch, caplog):
     DEBUG for every logger, with its refusals (unknown notice, service down, wrong IBAN) and a
     receipt the mail server refuses, echoing what it was sent (the warning path)."""
 
-    def refuse(to, subject, body):
+    def refuse(to, subject, body, attachments=()):
         raise smtplib.SMTPException(f"550 refusé pour {to} : {body}")
 
     monkeypatch.setattr(web.extensions["mail"], "send", refuse)

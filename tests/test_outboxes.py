@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from outside.mail import MailOutbox
+from outside.mail import Attachment, MailOutbox
 from tests.markup import elements, texts
 
 SENDER = "ne-pas-repondre@teleservices.localhost"
@@ -202,6 +202,22 @@ def test_mail_is_delivered_over_smtp(make_app, smtp):
     assert message.get_content_type() == "text/plain"
     assert message.get_content_charset() == "utf-8"
     assert message.get_content().replace("\r\n", "\n") == BODY + "\n"  # CRLF on the wire
+
+
+def test_attachments_travel_with_the_mail_and_are_named_in_the_outbox(make_app, smtp):
+    app = smtp_app(make_app, smtp, DEV_PAGES=True)
+    receipt = Attachment("accuse-0691234A-2026-00001.pdf", "application/pdf", b"%PDF-1.4 " * 300)
+    app.extensions["mail"].send(PARENT, SUBJECT, BODY, [receipt])
+    ((_, message),) = received(smtp)
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == BODY + "\n"
+    (attached,) = message.iter_attachments()
+    assert attached.get_filename() == "accuse-0691234A-2026-00001.pdf"
+    assert attached.get_content_type() == "application/pdf"
+    assert attached.get_content() == receipt.data
+    (kept,) = app.extensions["outboxes"]["mail"].newest_first()
+    assert kept["pieces_jointes"] == ["accuse-0691234A-2026-00001.pdf (3 Ko)"]
+    page = app.test_client().get("/dev/mail")
+    assert "Pièces jointes : accuse-0691234A-2026-00001.pdf (3 Ko)" in page.text
 
 
 def test_mail_sender_setting_is_used(make_app, smtp):

@@ -153,6 +153,7 @@ def test_the_email_says_the_same_facts(expected):
     for fact in expected[1:]:
         assert fact in text, fact
     assert URL in body
+    assert "L'accusé d'enregistrement est joint à ce courriel (PDF)." in body
     assert "30006000011234567890" not in text.replace(" ", "")
     assert "à vérifier" not in text
 

@@ -49,6 +49,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired
 
 from documents.receipt import moment_text, receipt_email, receipt_pdf
+from outside.mail import Attachment
 from outside.tax import TaxUnavailable, TaxUnknown
 from records import bourse_requests
 from records.accounts import children_of
@@ -720,7 +721,8 @@ def send_receipt(sent: dict, corrected: bool) -> None:
     done = "corrigée" if corrected else "envoyée"
     url = url_for(".demande", numero=sent["numero"], _external=True)
     try:
-        current_app.extensions["mail"].send(courriel, *receipt_email(sent, url))
+        receipt = Attachment(f"accuse-{sent['numero']}.pdf", "application/pdf", receipt_pdf(sent))
+        current_app.extensions["mail"].send(courriel, *receipt_email(sent, url), [receipt])
     except (OSError, smtplib.SMTPException, UnicodeError) as error:
         current_app.logger.warning("Accusé de bourse non envoyé : %s", type(error).__name__)
         flash(
