@@ -30,7 +30,7 @@ COMPONENTS = {
     "card": ["card"],
     "radio": ["radio"],
     "simulator": ["select", "callout"],
-    "request": ["radio", "checkbox", "upload", "callout", "badge", "summary"],
+    "request": ["radio", "checkbox", "upload", "callout", "badge"],
     "back-office": ["table", "badge", "select", "checkbox", "pagination", "upload"],
 }
 COMPONENT_SCRIPTS = {"password": ["vendor/dsfr/component/password/password.module.min.js"]}
