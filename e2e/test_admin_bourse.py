@@ -11,7 +11,10 @@ At the desktop viewport, another secretary finds a request whose tax data the fa
 (with its notice as a PDF) through the « Pièces à vérifier » filter, downloads the notice (the
 very bytes, under a name the service gives), puts the request « en instruction », tries to refuse
 it without a reason, refuses it with one; the family's e-mail reaches the real SMTP server with
-the refusal and its reason."""
+the refusal and its reason.
+
+With JavaScript off, a third secretary filters, passes a request « en instruction », meets the
+missing-échelon error and grants échelon 2; the family is e-mailed."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from pathlib import Path
 from fpdf import FPDF
 from playwright.sync_api import expect
 
-from e2e.browsers import assert_accessible
+from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.parents import add_roster_lines, create_parent
 from e2e.staff import create_staff
 from outside.files import FolderFileStore
@@ -284,3 +287,44 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     assert "La bourse de collège n'est pas accordée, pour la raison suivante :" in mail["body"]
     assert MOTIF in mail["body"]
     assert "Théo Garnier (4eB, Collège Concorde)" in mail["body"]
+
+
+NO_JS_STAFF = "e2e.bourse.secretariat.sansjs"
+NO_JS_FAMILY = (
+    "0691234A;Collège Concorde;0691600303C;Roux;Lilou;09/09/2012;3e;3eD;Mme;Roux;"
+    "Nathalie;mère;06 70 00 03 03;nathalie.roux@example.org"
+)
+NO_JS_COURRIEL = "nathalie.roux@example.net"
+
+
+def test_a_secretary_grants_a_request_without_javascript(phone_without_js, app_server, smtp_server):
+    """The back office's forms are plain forms: without JavaScript each answer is a new page,
+    the error state included."""
+    numero = submitted_request(app_server, NO_JS_FAMILY, NO_JS_COURRIEL, FISCAL)
+    create_staff(app_server, NO_JS_STAFF, STAFF_PASSWORD)
+    page, check = phone_without_js, assert_accessible_without_js
+
+    page.goto("/admin/connexion")
+    page.locator("#identifiant").fill(NO_JS_STAFF)
+    page.locator("#mot_de_passe").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto("/admin/bourses")
+    page.get_by_label("Nom, prénom ou numéro").fill("lilou")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_text("1 demande trouvée.")).to_be_visible()
+    check(page, "liste filtrée sans JavaScript")
+
+    page.get_by_role("link", name=numero).click()
+    page.get_by_role("button", name="Passer en instruction").click()
+    expect(page.get_by_role("status").first).to_contain_text("est en instruction")
+    check(page, "en instruction sans JavaScript")
+
+    page.get_by_role("button", name="Accorder").click()
+    expect(page.get_by_text("Choisissez l'échelon accordé : 1, 2 ou 3.")).to_be_visible()
+    check(page, "accorder sans échelon, sans JavaScript")
+    page.locator("label[for=echelon-2]").click()
+    page.get_by_role("button", name="Accorder").click()
+    expect(page.get_by_text("Accordée à l'échelon 2")).to_be_visible()
+    check(page, "accordée sans JavaScript")
+    (mail,) = smtp_server.received(NO_JS_COURRIEL)
+    assert "La bourse de collège est accordée, à l'échelon 2." in mail["body"]
