@@ -345,7 +345,8 @@ def test_manual_path_keeps_the_file(sophie, web):
 
 def test_manual_request_is_flagged(sophie, web):
     to_manual(sophie)
-    manual(sophie, data=pdf_bytes())
+    notice = pdf_bytes()  # made once: a PDF holds the second it was made in
+    manual(sophie, data=notice)
     sophie.post("/bourse/demande/foyer")
     sophie.post("/bourse/demande/estimation")
     sophie.post("/bourse/demande/banque", data=BANK)
@@ -354,7 +355,7 @@ def test_manual_request_is_flagged(sophie, web):
     sent = bourse_requests.find(web.extensions["store"], numero)
     assert sent["pieces_a_verifier"] and sent["fiscal"]["source"] == "manuel"
     (piece,) = sent["fiscal"]["pieces"]
-    assert web.extensions["files"].read(piece["cle"]) == pdf_bytes()
+    assert web.extensions["files"].read(piece["cle"]) == notice
     assert sent["fiscal"]["rfr"] == 12000 and sent["estimation"]["echelon"] == 2
 
 
