@@ -15,6 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from e2e.signing import submit_sign_in
 from outside.storage import Store
 from records.accounts import create_account, find_responsables
 from rules.passwords import hash_password
@@ -60,7 +61,5 @@ def create_parent(server, nom: str, prenom: str, telephone: str, password: str =
 def sign_in(page, identifiant: str, password: str = PASSWORD) -> None:
     """Through the login page, to « Mes services »."""
     page.goto("/connexion")
-    page.locator("#identifiant").fill(identifiant)
-    page.locator("#mot_de_passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_sign_in(page, identifiant, password)
     expect(page).to_have_url(re.compile("/mes-services$"))

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from e2e import staff
 from e2e.browsers import DESKTOP, assert_accessible, assert_accessible_without_js
 from e2e.conftest import open_page
+from e2e.signing import submit_sign_in
 from rules.roster import HEADER
 
 PASSWORD = "Bureau-Rentree-2026!"
@@ -42,9 +43,7 @@ def roster_file(tmp_path, name: str = "eleves.csv", lines=ROSTER) -> str:
 
 
 def sign_in(page, identifiant: str, password: str = PASSWORD) -> None:
-    page.locator("#identifiant").fill(identifiant)
-    page.locator("#mot_de_passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_sign_in(page, identifiant, password)
 
 
 def test_back_office_on_a_desktop(desktop, app_server, tmp_path):

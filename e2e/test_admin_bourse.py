@@ -29,6 +29,7 @@ from playwright.sync_api import expect
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.parents import add_roster_lines, create_parent
+from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 from outside.files import FolderFileStore
 from outside.storage import Store
@@ -119,9 +120,7 @@ def test_a_secretary_grants_a_request_on_a_phone(phone, app_server, smtp_server)
     page, check = phone, assert_accessible
 
     page.goto("/admin/connexion")
-    page.locator("#identifiant").fill(STAFF)
-    page.locator("#mot_de_passe").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_sign_in(page, STAFF, STAFF_PASSWORD)
     expect(page).to_have_title("Espace établissement — Téléservices")
     check(page, "accueil")
 
@@ -213,9 +212,7 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     page, check = desktop, assert_accessible
 
     page.goto("/admin/connexion")
-    page.locator("#identifiant").fill(MANUAL_STAFF)
-    page.locator("#mot_de_passe").fill(MANUAL_STAFF_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_sign_in(page, MANUAL_STAFF, MANUAL_STAFF_PASSWORD)
     expect(page).to_have_title("Espace établissement — Téléservices")
     check(page, "accueil")
 
@@ -305,9 +302,7 @@ def test_a_secretary_grants_a_request_without_javascript(phone_without_js, app_s
     page, check = phone_without_js, assert_accessible_without_js
 
     page.goto("/admin/connexion")
-    page.locator("#identifiant").fill(NO_JS_STAFF)
-    page.locator("#mot_de_passe").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_sign_in(page, NO_JS_STAFF, STAFF_PASSWORD)
     page.goto("/admin/bourses")
     page.get_by_label("Nom, prénom ou numéro").fill("lilou")
     page.get_by_role("button", name="Rechercher").click()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
+from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 
 PALMISTES = "0973123Z"
@@ -33,9 +34,7 @@ def palmistes_secretary(server, identifiant: str) -> None:
 
 def open_family(desktop, staff: str, search: str, name: str) -> None:
     desktop.goto("/admin/connexion")
-    desktop.locator("#identifiant").fill(staff)
-    desktop.locator("#mot_de_passe").fill(STAFF_PASSWORD)
-    desktop.get_by_role("button", name="Se connecter").click()
+    submit_sign_in(desktop, staff, STAFF_PASSWORD)
     expect(desktop).to_have_url(re.compile("/admin$"))
     desktop.goto("/admin/responsables")
     desktop.get_by_label("Nom ou prénom").fill(search)
@@ -56,12 +55,6 @@ def activation_link(page, server_url: str, to: str) -> str:
 
 
 # The parent's side ---------------------------------------------------------------------------
-
-
-def sign_in(page, identifiant: str, password: str) -> None:
-    page.locator("#identifiant").fill(identifiant)
-    page.locator("#mot_de_passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
 
 
 def fill_date(page, child: str, day: str, month: str, year: str) -> None:
@@ -85,11 +78,11 @@ def test_letter_by_post_then_first_login_on_a_phone(desktop, phone, app_server):
 
     page, check = phone, assert_accessible
     page.goto("/connexion")
-    sign_in(page, identifiant, temporary.lower())
+    submit_sign_in(page, identifiant, temporary.lower())
     expect(page.get_by_role("alert")).to_contain_text("Identifiant ou mot de passe incorrect.")
     check(page, "mot de passe provisoire erroné")
 
-    sign_in(page, identifiant, temporary)
+    submit_sign_in(page, identifiant, temporary)
     expect(page).to_have_url(re.compile("/activation/mot-de-passe$"))
     expect(page).to_have_title("Étape 1 sur 4 — Votre nouveau mot de passe — Téléservices")
     expect(page.get_by_role("heading", level=1)).to_have_text("Activation du compte")
@@ -165,10 +158,10 @@ def test_letter_by_post_then_first_login_on_a_phone(desktop, phone, app_server):
     # The letter's password no longer opens anything; the new one does.
     page.goto("/mes-services")
     page.get_by_role("button", name="Se déconnecter").click()
-    sign_in(page, identifiant, temporary)
+    submit_sign_in(page, identifiant, temporary)
     expect(page.get_by_role("alert")).to_contain_text("Identifiant ou mot de passe incorrect.")
     check(page, "mot de passe provisoire après l'activation")
-    sign_in(page, identifiant, PASSWORD)
+    submit_sign_in(page, identifiant, PASSWORD)
     expect(page).to_have_title("Mes services — Téléservices")
 
 
@@ -189,7 +182,7 @@ def test_letter_by_email_then_first_login_without_javascript(
 
     page, check = phone_without_js, assert_accessible_without_js
     page.goto("/connexion")
-    sign_in(page, identifiant, temporary)
+    submit_sign_in(page, identifiant, temporary)
     expect(page).to_have_url(re.compile("/activation/mot-de-passe$"))
     check(page, "étape 1 sans JavaScript")
 
