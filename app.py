@@ -13,7 +13,7 @@ from outside.files import FolderFileStore
 from outside.franceconnect import FranceConnectClient
 from outside.mail import MailOutbox, mail_sender
 from outside.sms import SmsOutbox
-from outside.storage import Store
+from outside.storage import open_store
 from outside.tax import SandboxTaxData
 from rules.clock import Clock
 
@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
         print(message, file=sys.stderr)
         raise settings.StartRefused(message) from None
 
-    store = Store(app.config["DATABASE"])
+    store = open_store(app.config["DATABASE"], app.config["DATABASE_POOL_SIZE"])
     clock = Clock(app.config["TODAY"])
     outboxes = {"sms": SmsOutbox(store, clock), "mail": MailOutbox(store, clock)}
     app.extensions.update(

@@ -7,12 +7,17 @@ import secrets
 from datetime import date
 from pathlib import Path
 
+from outside.storage import is_url
+
 ROOT = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 DEFAULTS = {
     "SECRET_KEY": None,
+    # A TinyDB file (one school), or a PostgreSQL URL (postgresql://…) beyond one school.
     "DATABASE": str(ROOT / "data" / "teleservices.json"),
+    # PostgreSQL connections each process keeps open: one per thread answering at once.
+    "DATABASE_POOL_SIZE": 10,
     "DEV_PAGES": False,
     "TODAY": None,
     "MAIL_SERVER": None,
@@ -57,9 +62,8 @@ def check(config: dict) -> None:
     config["SECRET_KEY"] = _check_secret_key(config)
     config["DATABASE"] = _check_database(config.get("DATABASE"))
     config["MAIL_PORT"] = _check_mail(config.get("MAIL_SERVER"), config.get("MAIL_PORT"))
-    config["UPLOAD_FOLDER"] = str(
-        config.get("UPLOAD_FOLDER") or Path(config["DATABASE"]).parent / "pieces"
-    )
+    config["DATABASE_POOL_SIZE"] = _check_pool_size(config.get("DATABASE_POOL_SIZE"))
+    config["UPLOAD_FOLDER"] = str(config.get("UPLOAD_FOLDER") or _default_upload_folder(config))
 
 
 def _check_flag(name: str, value) -> bool:
@@ -102,9 +106,20 @@ def _check_secret_key(config: dict) -> str:
     return str(key)
 
 
+def _default_upload_folder(config: dict) -> Path:
+    if is_url(config["DATABASE"]):
+        return ROOT / "data" / "pieces"
+    return Path(config["DATABASE"]).parent / "pieces"
+
+
 def _check_database(value) -> str:
     if not value:
-        raise ConfigError("DATABASE doit donner le chemin du fichier de la base.")
+        raise ConfigError(
+            "DATABASE doit donner le chemin du fichier de la base ou l'URL PostgreSQL "
+            "(postgresql://…)."
+        )
+    if is_url(value):
+        return str(value)
     path = Path(value)
     if path.is_dir():
         raise ConfigError(f"DATABASE désigne un dossier, pas un fichier : {path}")
@@ -112,6 +127,18 @@ def _check_database(value) -> str:
     if not folder.is_dir():
         raise ConfigError(f"Le dossier de DATABASE n'existe pas : {folder}")
     return str(path)
+
+
+def _check_pool_size(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or str(value).strip() != str(number):
+        raise ConfigError(
+            f"DATABASE_POOL_SIZE doit être un nombre entier de connexions (reçu : {value!r})."
+        )
+    return number
 
 
 def _check_mail(server, port) -> int | None:

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from commands.bourse import bourse
+from commands.db import db
 from commands.demo import demo
 from commands.roster import roster
 from commands.staff import staff
@@ -13,3 +14,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(staff)
     app.cli.add_command(bourse)
+    app.cli.add_command(db)

@@ -1,25 +1,53 @@
 import pytest
 
 from app import create_app
+from outside.storage import open_store
+from tests import backends
 from tests.fake_clock import FakeClock, install
 
 TEST_SETTINGS = {"TESTING": True, "TODAY": "2026-09-14"}
 
 
-@pytest.fixture
-def app(tmp_path):
-    return create_app(
-        {"TESTING": True, "DATABASE": str(tmp_path / "db.json"), "TODAY": "2026-09-14"}
-    )
+@pytest.fixture(scope="session")
+def postgresql_url(worker_id):
+    """This worker's PostgreSQL database, when the suite runs on PostgreSQL."""
+    if not backends.on_postgresql():
+        yield None
+        return
+    if not backends.postgresql_answers():
+        backends.skip_or_fail(f"PostgreSQL ne répond pas à {backends.ADMIN_URL}")
+    url = backends.worker_database(worker_id)
+    yield url
+    backends.drop(url)
 
 
 @pytest.fixture
-def make_app(tmp_path):
-    """Another app for settings a test changes (`make_app(DEV_PAGES=True)`), on its own
-    temporary database."""
+def database(postgresql_url, tmp_path):
+    """The DATABASE setting of this test: an emptied PostgreSQL database, or a new TinyDB file."""
+    if postgresql_url:
+        backends.empty(postgresql_url)
+        return postgresql_url
+    return str(tmp_path / "db.json")
+
+
+@pytest.fixture
+def new_store(database):
+    """A store on the test's database, outside any app."""
+    return open_store(database)
+
+
+@pytest.fixture
+def app(database):
+    return create_app({**TEST_SETTINGS, "DATABASE": database})
+
+
+@pytest.fixture
+def make_app(database):
+    """Another app for settings a test changes (`make_app(DEV_PAGES=True)`), on the test's
+    database."""
 
     def make(**settings):
-        return create_app({**TEST_SETTINGS, "DATABASE": str(tmp_path / "db.json"), **settings})
+        return create_app({**TEST_SETTINGS, "DATABASE": database, **settings})
 
     return make
 

@@ -20,11 +20,14 @@ from views import (
     security,
     services,
     simulator,
+    unit,
 )
 from views.rendering import htmx, of
 
 
 def register(app: Flask) -> None:
+    # First: its after_request function saves the unit of work once every other one has run.
+    unit.register(app)
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     app.config.setdefault(
         "COMPRESS_MIMETYPES",

@@ -1,9 +1,10 @@
 """Error pages in French, for every HTTP error and any unexpected failure: never a raw traceback."""
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from outside.storage import StorageError
 from views.rendering import render_page, wants_fragment
 
 MESSAGES = {
@@ -16,6 +17,11 @@ MESSAGES = {
         "Vous avez fait trop de tentatives. Réessayez dans quelques minutes.",
     ),
     500: ("Erreur inattendue", "Désolé, le service rencontre un problème. Réessayez plus tard."),
+    503: (
+        "Service momentanément indisponible",
+        "Le service est très sollicité en ce moment. Réessayez dans quelques instants : "
+        "rien de ce que vous avez saisi avant cette page n'est perdu.",
+    ),
 }
 CSRF_MESSAGE = (
     "Votre session a expiré ou le formulaire n'est plus valide. Revenez à la page précédente, "
@@ -52,6 +58,15 @@ def handle_http_error(error: HTTPException):
     return response
 
 
+def storage_unavailable(error: StorageError | None = None):
+    """The database did not answer in time (locked, connections used up): the request's work
+    was rolled back, the parent may try again."""
+    if error is not None:
+        current_app.logger.error("Storage unavailable: %s", error)
+    return error_page(503)
+
+
 def register(app: Flask) -> None:
     # Flask logs an unexpected exception, then hands this handler an InternalServerError.
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(StorageError, storage_unavailable)

@@ -12,12 +12,9 @@ from flask import current_app, redirect, session, url_for
 
 from records import journeys
 from views.rendering import render_page, wants_fragment
+from views.unit import tx
 
 COMPONENTS = ("form", "stepper", "password")
-
-
-def store():
-    return current_app.extensions["store"]
 
 
 def now():
@@ -51,16 +48,16 @@ class Journey:
     # State ---------------------------------------------------------------------------------
 
     def start(self, state: dict) -> None:
-        session[self.blueprint] = journeys.start(store(), self.kind, state, now(), self.lifetime)
+        session[self.blueprint] = journeys.start(tx(), self.kind, state, now(), self.lifetime)
 
     def load(self) -> dict | None:
-        return journeys.load(store(), session.get(self.blueprint), kind=self.kind, now=now())
+        return journeys.load(tx(), session.get(self.blueprint), kind=self.kind, now=now())
 
     def save(self, state: dict) -> None:
-        journeys.save(store(), session[self.blueprint], state)
+        journeys.save(tx(), session[self.blueprint], state)
 
     def finish(self) -> None:
-        journeys.finish(store(), session.pop(self.blueprint))
+        journeys.finish(tx(), session.pop(self.blueprint))
 
     def journey_id(self) -> str:
         return session[self.blueprint]

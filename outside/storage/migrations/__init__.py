@@ -1,0 +1,118 @@
+"""Versions of the records' shape, applied in order by `flask --app app db upgrade`.
+
+Each migration has a number, the SQL that changes PostgreSQL's tables and indexes (a file beside
+this one), and what changes the documents themselves on both engines (fields renamed or derived,
+counters set from the records). PostgreSQL keeps the numbers applied in `schema_migrations`,
+TinyDB in its table `migrations`. A new TinyDB file needs none: it starts at the latest version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from outside.storage.schema import EXPIRES
+from outside.storage.tx import Tx
+
+FOLDER = Path(__file__).resolve().parent
+MIGRATIONS_TABLE = "migrations"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    sql_file: str
+    documents: Callable[[Tx], None] | None = None
+
+    @property
+    def sql(self) -> str:
+        return (FOLDER / self.sql_file).read_text(encoding="utf-8")
+
+
+def _v1_documents(tx: Tx) -> None:
+    """Files written before the records layer had keys: the derived fields lookups use, and
+    the counters that number identifiers and requests."""
+    for name in ("comptes", "personnels"):
+        for doc in list(tx.scan(name)):
+            tx.update(name, doc["id"], {"identifiant_key": doc["identifiant"].casefold()})
+    for doc in list(tx.scan("parcours")):
+        ends = doc.get("started_timestamp", 0) + doc.get("lifetime_seconds", 3600)
+        tx.update("parcours", doc["id"], {EXPIRES: ends})
+    for doc in list(tx.scan("sms_envoyes")):
+        ends = datetime.fromisoformat(doc["sent_at"]) + timedelta(hours=24)
+        tx.update("sms_envoyes", doc["id"], {EXPIRES: ends.timestamp()})
+    highest: dict[str, int] = {}
+    for doc in tx.scan("identifiants_utilises"):
+        base, number = re.fullmatch(r"(.*?)(\d+)", doc["identifiant"]).groups()
+        highest[f"identifiant:{base}"] = max(highest.get(f"identifiant:{base}", 0), int(number))
+    for doc in tx.scan("demandes_bourse"):
+        prefix, number = doc["numero"].rsplit("-", 1)
+        highest[f"demande:{prefix}"] = max(highest.get(f"demande:{prefix}", 0), int(number))
+    for counter, value in highest.items():
+        tx.insert("compteurs", {"name": counter, "value": value})
+
+
+MIGRATIONS = (Migration(1, "0001_tables.sql", _v1_documents),)
+LATEST = MIGRATIONS[-1].version
+
+
+def applied_postgresql(connection) -> list[int]:
+    found = connection.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if not found[0]:
+        return []
+    return [row[0] for row in connection.execute("SELECT version FROM schema_migrations")]
+
+
+def upgrade(store) -> list[int]:
+    """Apply the migrations not applied yet, each in its own transaction; the numbers applied."""
+    if store.engine == "postgresql":
+        return _upgrade_postgresql(store)
+    return _upgrade_tinydb(store)
+
+
+def _upgrade_postgresql(store) -> list[int]:
+    from outside.storage.postgres import PgTx
+
+    done = []
+    with store.administering() as connection:
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        connection.commit()
+        for migration in MIGRATIONS:
+            with connection.transaction():
+                # One upgrade at a time, even started on two machines at once.
+                connection.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended('migrations', 0))"
+                )
+                if migration.version in applied_postgresql(connection):
+                    continue
+                connection.execute(migration.sql)
+                if migration.documents:
+                    migration.documents(PgTx(connection, writable=True))
+                connection.execute(
+                    "INSERT INTO schema_migrations (version) VALUES (%s)", (migration.version,)
+                )
+                done.append(migration.version)
+    return done
+
+
+def _upgrade_tinydb(store) -> list[int]:
+    done = []
+    for migration in MIGRATIONS:
+        with store.writing(migrating=True) as tx:
+            if tx.find_one(MIGRATIONS_TABLE, version=migration.version):
+                continue
+            if migration.documents:
+                migration.documents(tx)
+            tx.insert(MIGRATIONS_TABLE, {"version": migration.version})
+            done.append(migration.version)
+    return done
+
+
+def tinydb_versions(data: dict) -> set[int]:
+    return {doc["version"] for doc in data.get(MIGRATIONS_TABLE, {}).values()}

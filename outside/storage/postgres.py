@@ -1,0 +1,253 @@
+"""The engine beyond one school: PostgreSQL through psycopg 3 and a pool of connections per
+process, chosen by `DATABASE=postgresql://…`.
+
+Each table of outside/storage/schema.py is `(id bigint identity, doc jsonb)`, with an expression
+index per declared key (created by the migrations). A write transaction runs at READ COMMITTED;
+a rule's read-check-write takes `tx.lock(name)`, a transaction-scoped advisory lock, so it is
+serial for one phone, one journey or one account and free for all others. A read transaction is
+a REPEATABLE READ snapshot, read only.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from outside.storage.schema import EXPIRES, Table, as_key, table
+from outside.storage.tx import Duplicate, StorageError, Store, Tx, expiring, stored
+
+_pools: dict[tuple[int, str], ConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool_for(url: str, max_size: int) -> ConnectionPool:
+    """One pool per process and database: made after a fork (gunicorn workers), never shared
+    with the parent."""
+    key = (os.getpid(), url)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            pool = ConnectionPool(
+                url, min_size=1, max_size=max_size, timeout=10, open=True, name="teleservices"
+            )
+            _pools[key] = pool
+        return pool
+
+
+def close_pools() -> None:
+    with _pools_lock:
+        for key in [key for key in _pools if key[0] == os.getpid()]:
+            _pools.pop(key).close()
+
+
+def _field(name: str) -> sql.Composable:
+    return sql.SQL("(doc->>{})").format(sql.Literal(name))
+
+
+def _doc(row) -> dict:
+    doc_id, doc = row
+    return {**doc, "id": doc_id}
+
+
+class PgTx(Tx):
+    def __init__(self, connection: psycopg.Connection, writable: bool):
+        self.connection = connection
+        self.writable = writable
+
+    def _run(self, query, params=()) -> psycopg.Cursor:
+        try:
+            return self.connection.execute(query, params)
+        except psycopg.errors.UniqueViolation as error:
+            raise Duplicate(str(error.diag.message_detail or error)) from error
+
+    # Reading -----------------------------------------------------------------------------
+
+    def get(self, table_name: str, doc_id: int) -> dict | None:
+        query = sql.SQL("SELECT id, doc FROM {} WHERE id = %s").format(
+            sql.Identifier(table(table_name).name)
+        )
+        row = self._run(query, (int(doc_id),)).fetchone()
+        return _doc(row) if row else None
+
+    def _find(self, spec: Table, key: tuple[str, ...], equal: dict) -> list[dict]:
+        conditions, params = [], []
+        for name in key:
+            value = equal[name]
+            if name in spec.many:
+                conditions.append(sql.SQL("doc->{} @> %s").format(sql.Literal(name)))
+                params.append(Jsonb([value]))
+            elif value is None:
+                conditions.append(sql.SQL("{} IS NULL").format(_field(name)))
+            else:
+                conditions.append(sql.SQL("{} = %s").format(_field(name)))
+                params.append(as_key(value))
+        query = sql.SQL("SELECT id, doc FROM {} WHERE {} ORDER BY id").format(
+            sql.Identifier(spec.name), sql.SQL(" AND ").join(conditions)
+        )
+        return [_doc(row) for row in self._run(query, params)]
+
+    def latest(self, table_name: str, limit: int) -> list[dict]:
+        query = sql.SQL("SELECT id, doc FROM {} ORDER BY id DESC LIMIT %s").format(
+            sql.Identifier(table(table_name).name)
+        )
+        return [_doc(row) for row in self._run(query, (limit,))]
+
+    def scan(self, table_name: str) -> Iterator[dict]:
+        query = sql.SQL("SELECT id, doc FROM {} ORDER BY id").format(
+            sql.Identifier(table(table_name).name)
+        )
+        with self.connection.cursor(name=f"scan_{table_name}") as cursor:
+            cursor.execute(query)
+            for row in cursor:
+                yield _doc(row)
+
+    # Writing ------------------------------------------------------------------------------
+
+    def insert_many(self, table_name: str, docs: list[dict]) -> list[int]:
+        self._writing()
+        spec = table(table_name)
+        query = sql.SQL("INSERT INTO {} (doc) VALUES (%s) RETURNING id").format(
+            sql.Identifier(spec.name)
+        )
+        ids = []
+        with self._guarded(spec), self.connection.cursor() as cursor:
+            try:
+                cursor.executemany(query, [(Jsonb(stored(doc)),) for doc in docs], returning=True)
+            except psycopg.errors.UniqueViolation as error:
+                raise Duplicate(str(error.diag.message_detail or error)) from error
+            while True:
+                ids.append(cursor.fetchone()[0])
+                if not cursor.nextset():
+                    break
+        return ids
+
+    def restore(self, table_name: str, docs: list[dict]) -> None:
+        """Insert documents with the ids they had elsewhere (`flask db copy`)."""
+        self._writing()
+        spec = table(table_name)
+        name = sql.Identifier(spec.name)
+        query = sql.SQL("INSERT INTO {} (id, doc) OVERRIDING SYSTEM VALUE VALUES (%s, %s)")
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                query.format(name), [(doc["id"], Jsonb(stored(doc))) for doc in docs]
+            )
+        self._run(
+            sql.SQL(
+                "SELECT setval(pg_get_serial_sequence({}, 'id'), "
+                "GREATEST((SELECT max(id) FROM {}), 1))"
+            ).format(sql.Literal(spec.name), name)
+        )
+
+    def update(self, table_name: str, doc_id: int, changes: dict) -> None:
+        self._writing()
+        spec = table(table_name)
+        query = sql.SQL("UPDATE {} SET doc = doc || %s WHERE id = %s").format(
+            sql.Identifier(spec.name)
+        )
+        with self._guarded(spec):
+            if self._run(query, (Jsonb(stored(changes)), int(doc_id))).rowcount != 1:
+                raise StorageError(f"{spec.name} : aucun document n° {doc_id}")
+
+    def delete(self, table_name: str, doc_id: int) -> None:
+        self._writing()
+        query = sql.SQL("DELETE FROM {} WHERE id = %s").format(
+            sql.Identifier(table(table_name).name)
+        )
+        self._run(query, (int(doc_id),))
+
+    def next_number(self, counter: str) -> int:
+        self._writing()
+        query = """
+            INSERT INTO compteurs (doc) VALUES (jsonb_build_object('name', %s::text, 'value', 1))
+            ON CONFLICT ((doc->>'name')) DO UPDATE SET doc = jsonb_set(
+                compteurs.doc, '{value}', to_jsonb((compteurs.doc->>'value')::bigint + 1))
+            RETURNING (doc->>'value')::bigint
+        """
+        return self._run(query, (counter,)).fetchone()[0]
+
+    def lock(self, name: str) -> None:
+        self._writing()
+        self._run("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
+
+    def purge_expired(self, table_name: str, now_ts: float) -> int:
+        self._writing()
+        spec = table(table_name)
+        expiring(spec)
+        query = sql.SQL("DELETE FROM {} WHERE (doc->>{})::float8 < %s").format(
+            sql.Identifier(spec.name), sql.Literal(EXPIRES)
+        )
+        return self._run(query, (now_ts,)).rowcount
+
+    @contextmanager
+    def _guarded(self, spec: Table):
+        """A savepoint around a write that may break a unique key: the transaction stays
+        usable after a Duplicate, as it does on TinyDB."""
+        if not spec.unique:
+            yield
+            return
+        try:
+            with self.connection.transaction():
+                yield
+        except psycopg.errors.UniqueViolation as error:
+            raise Duplicate(str(error.diag.message_detail or error)) from error
+
+
+class PostgresStore(Store):
+    engine = "postgresql"
+
+    def __init__(self, url: str, pool_size: int = 10):
+        super().__init__()
+        self.url = url
+        self.pool_size = pool_size
+        self._checked = False
+
+    @contextmanager
+    def _read(self) -> Iterator[PgTx]:
+        with self._connection() as connection:
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield PgTx(connection, writable=False)
+
+    @contextmanager
+    def _write(self) -> Iterator[PgTx]:
+        with self._connection() as connection:
+            yield PgTx(connection, writable=True)
+
+    @contextmanager
+    def _connection(self, check: bool = True) -> Iterator[psycopg.Connection]:
+        try:
+            pool = pool_for(self.url, self.pool_size)
+            with pool.connection() as connection:
+                if check and not self._checked:
+                    self._check_schema(connection)
+                yield connection
+        except PoolTimeout as error:
+            raise StorageError("la base PostgreSQL ne répond pas (connexions épuisées)") from error
+        except psycopg.OperationalError as error:
+            raise StorageError(f"la base PostgreSQL est injoignable : {error}") from error
+
+    def _check_schema(self, connection: psycopg.Connection) -> None:
+        from outside.storage.migrations import LATEST, applied_postgresql
+
+        if max(applied_postgresql(connection), default=0) != LATEST:
+            connection.rollback()
+            raise StorageError(
+                "la base PostgreSQL n'est pas à jour : lancez « flask --app app db upgrade »"
+            )
+        connection.rollback()
+        self._checked = True
+
+    @contextmanager
+    def administering(self) -> Iterator[psycopg.Connection]:
+        """A connection for the migrations, before the schema is there."""
+        with self._connection(check=False) as connection:
+            yield connection
+
+    def close(self) -> None:
+        close_pools()

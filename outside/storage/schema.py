@@ -1,0 +1,103 @@
+"""The tables of the records and the keys each is looked up by.
+
+A lookup names the fields of one declared key (`tx.find("eleves", ine=…)`); any other lookup is a
+programming error (UndeclaredKey), so no request ever scans a whole table. Both engines build the
+same indexes from these declarations: in memory for TinyDB, as expression indexes in PostgreSQL
+(the migrations create them; a test checks they match).
+
+Values are compared as text (`5` and `"5"` are one key), None as "no value"; a `many` key is a
+list field, found by any one of its elements (an account by any of its responsables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class UndeclaredKey(LookupError):
+    """A lookup by fields no key of the table declares."""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    unique: tuple[tuple[str, ...], ...] = ()
+    keys: tuple[tuple[str, ...], ...] = ()
+    many: tuple[str, ...] = ()  # list fields, looked up by one element
+    # Records that end: their "expires_ts" (seconds since the epoch) lets `purge_expired` drop
+    # them without reading the others.
+    expires: bool = False
+
+    def key(self, fields) -> tuple[str, ...]:
+        """The declared key made of exactly these fields (in its declared order)."""
+        wanted = set(fields)
+        for key in (*self.unique, *self.keys, *((name,) for name in self.many)):
+            if set(key) == wanted:
+                return key
+        raise UndeclaredKey(f"{self.name} : aucune clé déclarée sur {sorted(wanted)}")
+
+    def is_unique(self, key: tuple[str, ...]) -> bool:
+        return key in self.unique
+
+    @property
+    def all_keys(self) -> tuple[tuple[str, ...], ...]:
+        return (*self.unique, *self.keys)
+
+
+EXPIRES = "expires_ts"
+
+TABLES: dict[str, Table] = {
+    table.name: table
+    for table in (
+        # The rosters (records/roster.py).
+        Table("etablissements", unique=(("uai",),)),
+        Table("eleves", unique=(("ine",),), keys=(("uai",),)),
+        Table("responsables", keys=(("telephone",), ("uai",))),
+        # Accounts, identifiers, staff, journal.
+        Table(
+            "comptes",
+            unique=(("identifiant_key",), ("franceconnect_sub",)),
+            many=("responsables",),
+        ),
+        Table("identifiants_utilises", unique=(("identifiant",),)),
+        Table("personnels", unique=(("identifiant_key",),)),
+        Table("journal", keys=(("uai",),)),
+        Table("signalements", keys=(("uai",),)),
+        # Journeys, SMS quota, blocks, keys, sessions.
+        Table("parcours", unique=(("journey_id",),), expires=True),
+        Table("sms_envoyes", keys=(("digest",),), expires=True),
+        Table("blocages", unique=(("key",),)),
+        Table("cles", unique=(("name",),)),
+        Table("compteurs", unique=(("name",),)),
+        Table("migrations", unique=(("version",),)),
+        Table(
+            "sessions", unique=(("digest",),), keys=(("account_id",), ("staff_id",)), expires=True
+        ),
+        # Online services and scholarship requests.
+        Table("teleservices", unique=(("uai", "service"),), keys=(("uai",),)),
+        Table(
+            "demandes_bourse",
+            unique=(("numero",),),
+            keys=(("ine", "annee"), ("uai", "annee"), ("account_id",), ("jeton",)),
+        ),
+        # What would have left the service (development pages), newest first by id.
+        Table("sms_outbox"),
+        Table("mail_outbox"),
+    )
+}
+
+
+def table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise UndeclaredKey(f"table inconnue : {name}") from None
+
+
+def as_key(value) -> str | None:
+    """How a value is compared in a key, the same on both engines."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,160 @@
+"""A unit of work: what `records/` reads and writes through, on either engine.
+
+Documents are plain dicts; those read carry their table's "id". Lookups name a declared key
+(outside/storage/schema.py). A read transaction refuses writes; a write transaction is saved
+whole when its block ends without error, and not at all otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from outside.storage.schema import EXPIRES, Table, table
+
+
+class StorageError(Exception):
+    """The database cannot be used (locked too long, unreadable, not migrated…)."""
+
+
+class Duplicate(StorageError):
+    """A write would give two records one value of a unique key."""
+
+
+class ReadOnly(StorageError):
+    """A write inside a read transaction: a programming error."""
+
+
+class Tx(ABC):
+    writable: bool
+
+    # Reading -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def get(self, table_name: str, doc_id: int) -> dict | None:
+        """The document with this id, or None."""
+
+    def find(self, table_name: str, **equal) -> list[dict]:
+        """The documents whose declared key has these values, by id."""
+        spec = table(table_name)
+        return self._find(spec, spec.key(equal), equal)
+
+    def find_one(self, table_name: str, **equal) -> dict | None:
+        found = self.find(table_name, **equal)
+        return found[0] if found else None
+
+    def find_any(self, table_name: str, field: str, values: Iterable) -> list[dict]:
+        """The documents whose one-field key `field` has any of these values, by id."""
+        spec = table(table_name)
+        key = spec.key([field])
+        seen: dict[int, dict] = {}
+        for value in dict.fromkeys(values):
+            for doc in self._find(spec, key, {field: value}):
+                seen.setdefault(doc["id"], doc)
+        return [seen[number] for number in sorted(seen)]
+
+    @abstractmethod
+    def _find(self, spec: Table, key: tuple[str, ...], equal: dict) -> list[dict]: ...
+
+    @abstractmethod
+    def latest(self, table_name: str, limit: int) -> list[dict]:
+        """The last `limit` documents written to the table, newest first (outboxes)."""
+
+    @abstractmethod
+    def scan(self, table_name: str) -> Iterator[dict]:
+        """Every document: for commands (copy, purge of files), never on a request path."""
+
+    # Writing ------------------------------------------------------------------------------
+
+    def insert(self, table_name: str, doc: dict) -> int:
+        return self.insert_many(table_name, [doc])[0]
+
+    @abstractmethod
+    def insert_many(self, table_name: str, docs: list[dict]) -> list[int]: ...
+
+    @abstractmethod
+    def restore(self, table_name: str, docs: list[dict]) -> None:
+        """Insert documents with the ids they had in another store (`flask db copy`)."""
+
+    @abstractmethod
+    def update(self, table_name: str, doc_id: int, changes: dict) -> None:
+        """Replace these top-level fields of the document (others kept)."""
+
+    @abstractmethod
+    def delete(self, table_name: str, doc_id: int) -> None: ...
+
+    @abstractmethod
+    def next_number(self, counter: str) -> int:
+        """1, then 2, 3…: never the same number twice for one counter, in any process."""
+
+    @abstractmethod
+    def lock(self, name: str) -> None:
+        """Serialise this rule's read-check-write with every other transaction taking the same
+        name until this one ends (a phone's SMS quota, a journey's code tries)."""
+
+    @abstractmethod
+    def purge_expired(self, table_name: str, now_ts: float) -> int:
+        """Delete the table's records whose "expires_ts" is past; returns how many."""
+
+    def _writing(self) -> None:
+        if not self.writable:
+            raise ReadOnly("écriture dans une transaction de lecture")
+
+
+def stored(doc: dict) -> dict:
+    """The document as kept: its id lives outside it."""
+    return {name: value for name, value in doc.items() if name != "id"}
+
+
+def expiring(spec: Table) -> None:
+    if not spec.expires:
+        raise StorageError(f"{spec.name} : pas de champ {EXPIRES} déclaré")
+
+
+class Store(ABC):
+    """An engine's store. A transaction asked for while another is open in the same thread
+    joins it (its writes are saved with it): a request's unit of work holds everything done
+    while answering, whoever asks for the store on the way."""
+
+    engine: str
+
+    def __init__(self):
+        self._local = threading.local()
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        active = getattr(self._local, "tx", None)
+        if active is not None:
+            yield active
+            return
+        with self._read() as tx, self._active(tx):
+            yield tx
+
+    @contextmanager
+    def writing(self, **options) -> Iterator[Tx]:
+        active = getattr(self._local, "tx", None)
+        if active is not None:
+            active._writing()
+            yield active
+            return
+        with self._write(**options) as tx, self._active(tx):
+            yield tx
+
+    @contextmanager
+    def _active(self, tx: Tx) -> Iterator[None]:
+        self._local.tx = tx
+        try:
+            yield
+        finally:
+            self._local.tx = None
+
+    @abstractmethod
+    def _read(self): ...
+
+    @abstractmethod
+    def _write(self, **options): ...
+
+    def close(self) -> None:  # noqa: B027 - TinyDB holds nothing between transactions
+        """Let go of what the engine holds between transactions."""

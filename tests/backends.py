@@ -1,0 +1,71 @@
+"""Which engine the tests run on: TinyDB by default, PostgreSQL with TEST_BACKEND=postgresql
+(`make test` runs the suite once on each). On PostgreSQL each pytest-xdist worker has a database
+of its own, migrated once, emptied before every test."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import psycopg
+import pytest
+
+from outside.storage import open_store
+from outside.storage.migrations import upgrade
+from outside.storage.postgres import close_pools
+from outside.storage.schema import TABLES
+
+BACKEND = os.environ.get("TEST_BACKEND", "tinydb")
+ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def on_postgresql() -> bool:
+    return BACKEND == "postgresql"
+
+
+def postgresql_answers() -> bool:
+    try:
+        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def skip_or_fail(reason: str) -> None:
+    """A missing service skips locally and fails in CI, which must run everything."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI doit tout exécuter)")
+    pytest.skip(reason)
+
+
+def worker_database(worker: str) -> str:
+    """A migrated database of this worker's own; its URL."""
+    name = f"teleservices_test_{worker}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    store = open_store(url)
+    upgrade(store)
+    return url
+
+
+def empty(url: str) -> None:
+    names = ", ".join(f'"{name}"' for name in TABLES)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"TRUNCATE {names} RESTART IDENTITY")
+
+
+def drop(url: str) -> None:
+    close_pools()
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_text(store) -> str:
+    """Everything the store holds, as text: to check that a secret is never kept in clear."""
+    with store.reading() as tx:
+        return json.dumps(
+            {name: list(tx.scan(name)) for name in TABLES}, ensure_ascii=False, default=str
+        )
