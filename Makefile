@@ -11,7 +11,13 @@ DSFR_FILES := \( -name '*.min.css' ! -name '*.legacy.*' ! -name '*.print.*' ! -n
 FONT_UNICODES := U+0000-00FF,U+0100-017F,U+0180-024F,U+02C6,U+02DA,U+02DC,U+2000-206F,U+20AC,U+2122,U+2212,U+FEFF,U+FFFD
 # Where Playwright cannot download its own browser, the system's Chromium is used (see e2e/conftest.py).
 E2E_WORKERS ?= 2
+UNIT_WORKERS ?= auto
 export FLASK_APP := app
+# The suites run on TinyDB, then on PostgreSQL when it answers (CI requires it: CI=true).
+POSTGRESQL_ANSWERS = $(BIN)/python -c "from tests.backends import postgresql_answers as a; raise SystemExit(not a())"
+ON_POSTGRESQL = if $(POSTGRESQL_ANSWERS); then TEST_BACKEND=postgresql $(1); \
+	else echo "PostgreSQL ne répond pas (TEST_DATABASE_URL) : la série sur PostgreSQL est sautée."; \
+	test -z "$$CI"; fi
 
 .PHONY: setup run test unit e2e measure lint clean
 
@@ -45,16 +51,19 @@ static/vendor/.copied: node_modules/.package-lock.json $(VENV)/.installed
 run: export FLASK_DEV_PAGES = true
 run: export FLASK_SESSION_COOKIE_SECURE = false
 run: setup
+	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
 	$(BIN)/python -m sandboxes.franceconnect --port 5001 --app-url http://127.0.0.1:5000 & \
 	trap "kill $$!" EXIT INT TERM; \
 	$(BIN)/flask run --port 5000
 
 unit: setup
-	$(BIN)/pytest tests -q
+	$(BIN)/pytest tests -q -n $(UNIT_WORKERS)
+	@$(call ON_POSTGRESQL,$(BIN)/pytest tests -q -n $(UNIT_WORKERS))
 
 e2e: setup
 	$(BIN)/pytest e2e -q -n $(E2E_WORKERS)
+	@$(call ON_POSTGRESQL,$(BIN)/pytest e2e -q -n $(E2E_WORKERS))
 
 test: unit e2e
 

@@ -3,6 +3,7 @@ import pytest
 from e2e.browsers import DESKTOP, PHONE, launch_options
 from e2e.mailbox import start_smtp_server
 from e2e.servers import free_port, start_app_and_sandbox
+from tests import backends
 
 
 @pytest.fixture(scope="session")
@@ -21,11 +22,25 @@ def smtp_server():
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory, smtp_server):
+def database(tmp_path_factory, worker_id):
+    """This worker's database: a TinyDB file, or with TEST_BACKEND=postgresql a PostgreSQL
+    database of its own."""
+    if not backends.on_postgresql():
+        yield str(tmp_path_factory.mktemp("database") / "db.json")
+        return
+    if not backends.postgresql_answers():
+        backends.skip_or_fail(f"PostgreSQL ne répond pas à {backends.ADMIN_URL}")
+    url = backends.worker_database(f"e2e_{worker_id}")
+    yield url
+    backends.drop(url)
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, smtp_server, database):
     """The service and the FranceConnect sandbox, two real servers on two origins."""
     folder = tmp_path_factory.mktemp("servers")
     mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server.port)}
-    app, sandbox = start_app_and_sandbox(folder, **mail)
+    app, sandbox = start_app_and_sandbox(folder, DATABASE=database, **mail)
     app.flask("demo", "seed")
     yield app, sandbox
     app.stop()

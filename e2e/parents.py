@@ -2,7 +2,7 @@
 
 Each test that needs a signed-in parent adds its own family to the server's roster (the command
 a school uses), so no two tests share a child; the account is written straight into the server's
-database (the service's own storage, which locks the file across processes), as an earlier
+database (the service's own storage, in one transaction), as an earlier
 activation would have left it, and the parent signs in through the login page.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from e2e.signing import submit_sign_in
-from outside.storage import Store
+from outside.storage import open_store
 from records.accounts import create_account, find_responsables
 from rules.passwords import hash_password
 from rules.phones import parse_mobile
@@ -41,20 +41,21 @@ def add_roster_lines(server, lines: list[str]) -> None:
 def create_parent(server, nom: str, prenom: str, telephone: str, password: str = PASSWORD) -> str:
     """An active account (auto-inscription) for the responsable(s) with this name and mobile;
     returns its identifiant."""
-    store = Store(server.env["FLASK_DATABASE"])
     e164 = parse_mobile(telephone)
-    responsables = find_responsables(store, e164, nom, prenom)
-    assert responsables, f"pas de responsable {prenom} {nom} ({telephone}) dans la liste"
-    account = create_account(
-        store,
-        [responsable["id"] for responsable in responsables],
-        prenom,
-        nom,
-        e164,
-        hash_password(password),
-        "auto-inscription",
-        datetime.now(UTC),
-    )
+    password_hash = hash_password(password)
+    with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
+        responsables = find_responsables(tx, e164, nom, prenom)
+        assert responsables, f"pas de responsable {prenom} {nom} ({telephone}) dans la liste"
+        account = create_account(
+            tx,
+            [responsable["id"] for responsable in responsables],
+            prenom,
+            nom,
+            e164,
+            password_hash,
+            "auto-inscription",
+            datetime.now(UTC),
+        )
     return account["identifiant"]
 
 

@@ -68,6 +68,7 @@ def app_environment(folder: Path, **settings: str) -> dict:
     env = {
         **os.environ,
         "FLASK_DATABASE": str(folder / "db.json"),
+        "FLASK_UPLOAD_FOLDER": str(folder / "pieces"),
         "FLASK_SECRET_KEY": secrets.token_hex(32),
         "FLASK_DEV_PAGES": "true",
         "FLASK_SESSION_COOKIE_SECURE": "false",
@@ -75,6 +76,17 @@ def app_environment(folder: Path, **settings: str) -> dict:
     }
     env.update({f"FLASK_{name}": value for name, value in settings.items()})
     return env
+
+
+def migrate(env: dict) -> None:
+    """The database's tables and indexes, before any server uses it."""
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
 
 
 def start(command: list[str], env: dict, log: Path, url: str, ready_path: str) -> Server:
@@ -91,7 +103,8 @@ def start_app(folder: Path, port: int | None = None, **settings: str) -> Server:
     options = ["--workers", "2", "--threads", "4", "--access-logfile", "-"]
     command = [sys.executable, "-m", *gunicorn, *options, "app:create_app()"]
     env = app_environment(folder, **settings)
-    return start(command, env, folder / "app.log", f"http://127.0.0.1:{port}", "/connexion")
+    migrate(env)
+    return start(command, env, folder / f"app-{port}.log", f"http://127.0.0.1:{port}", "/connexion")
 
 
 def start_franceconnect_sandbox(folder: Path, port: int, app_url: str) -> Server:

@@ -32,7 +32,7 @@ from e2e.parents import add_roster_lines, create_parent
 from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 from outside.files import FolderFileStore
-from outside.storage import Store
+from outside.storage import open_store
 from records.accounts import children_of, find_by_identifiant
 from records.bourse_requests import submit
 from rules.bourse import estimate
@@ -80,9 +80,10 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
     add_roster_lines(server, [family])
     nom, prenom, _, telephone = family.split(";")[9:13]
     identifiant = create_parent(server, nom, prenom, telephone)
-    store = Store(server.env["FLASK_DATABASE"])
-    account = find_by_identifiant(store, identifiant)
-    (child,) = children_of(store, account["responsables"])
+    store = open_store(server.env["FLASK_DATABASE"])
+    with store.reading() as tx:
+        account = find_by_identifiant(tx, identifiant)
+        (child,) = children_of(tx, account["responsables"])
     data = {
         "coordonnees": {
             "courriel": courriel,
@@ -102,7 +103,8 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
             "bic": "",
         },
     }
-    return submit(store, account, child, data, "e2e-admin-bourse", SENT_AT)["numero"]
+    with store.writing() as tx:
+        return submit(tx, account, child, data, "e2e-admin-bourse", SENT_AT)["numero"]
 
 
 def notice_pdf() -> bytes:
@@ -189,9 +191,9 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     desktop, app_server, smtp_server
 ):
     # The manual path: the family typed its tax data and joined its notice, kept where the
-    # server keeps uploads (its default UPLOAD_FOLDER, `pieces/` beside the database).
+    # server keeps uploads (its UPLOAD_FOLDER).
     pdf = notice_pdf()
-    folder = Path(app_server.env["FLASK_DATABASE"]).parent / "pieces"
+    folder = Path(app_server.env["FLASK_UPLOAD_FOLDER"])
     key = FolderFileStore(folder).save(pdf)
     fiscal = {
         "source": "manuel",
