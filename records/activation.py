@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from tinydb import Query
-
-from outside.storage import Store
-from records.accounts import ACCOUNTS, find_by_id
+from outside.storage import Tx
+from outside.storage.tx import stored
+from records.accounts import ACCOUNTS
 from records.roster import RESPONSABLES
 from rules.activation_links import new_nonce
 from rules.clock import in_paris
@@ -45,111 +44,111 @@ class LinkCheck:
     account: dict | None = None
 
 
-def forget_pending(store: Store, account_id: int) -> None:
+def _lock_account(tx: Tx, account_id: int) -> dict | None:
+    """The account, read once no other transaction can change its activation before this one
+    ends: a link confirmed at the same moment as a new mail or a new first login sees the
+    other's result."""
+    tx.lock(f"compte:{account_id}")
+    return tx.get(ACCOUNTS, account_id)
+
+
+def forget_pending(tx: Tx, account_id: int) -> None:
     """A new first login starts the steps again: any link sent before no longer works."""
-    with store.transaction() as db:
-        table = db.table(ACCOUNTS)
-        if table.get(doc_id=account_id) is not None:
-            table.update({PENDING: None}, doc_ids=[account_id])
+    if _lock_account(tx, account_id) is not None:
+        tx.update(ACCOUNTS, account_id, {PENDING: None})
 
 
 def detach_children(
-    store: Store, responsable_ids: list[int], ines: list[str], now: datetime
+    tx: Tx, responsable_ids: list[int], ines: list[str], now: datetime
 ) -> list[dict]:
     """Take these children away from these responsable records and report each to its school
     (§4: « Je ne suis pas le représentant légal de cet élève »). Returns the reports written."""
     moment = in_paris(now).isoformat()
     leaving = set(ines)
     reports = []
-    with store.transaction() as db:
-        table = db.table(RESPONSABLES)
-        for number in sorted(set(responsable_ids)):
-            doc = table.get(doc_id=number)
-            if doc is None:
-                continue
-            detached = [ine for ine in doc.get("eleves", []) if ine in leaving]
-            if not detached:
-                continue
-            changes = {
-                "eleves": [ine for ine in doc["eleves"] if ine not in leaving],
-                "eleves_detaches": sorted(set(doc.get("eleves_detaches", [])) | set(detached)),
-            }
-            table.update(changes, doc_ids=[number])
-            for ine in detached:
-                report = {"uai": doc["uai"], "responsable_id": number, "ine": ine, "at": moment}
-                db.table(REPORTS).insert(report)
-                reports.append(report)
+    for number in sorted(set(responsable_ids)):
+        # The record's children are read and written back whole: two browsers detaching at
+        # once must not each undo the other's change.
+        tx.lock(f"responsable:{number}")
+        doc = tx.get(RESPONSABLES, number)
+        if doc is None:
+            continue
+        detached = [ine for ine in doc.get("eleves", []) if ine in leaving]
+        if not detached:
+            continue
+        changes = {
+            "eleves": [ine for ine in doc["eleves"] if ine not in leaving],
+            "eleves_detaches": sorted(set(doc.get("eleves_detaches", [])) | set(detached)),
+        }
+        tx.update(RESPONSABLES, number, changes)
+        for ine in detached:
+            report = {"uai": doc["uai"], "responsable_id": number, "ine": ine, "at": moment}
+            tx.insert(REPORTS, report)
+            reports.append(report)
     return reports
 
 
-def reports_of(store: Store, uai: str) -> list[dict]:
+def reports_of(tx: Tx, uai: str) -> list[dict]:
     """The school's reports, newest first."""
-    with store.reading() as db:
-        found = [dict(doc) for doc in db.table(REPORTS).search(Query().uai == uai)]
+    # As written: the storage's id means nothing to the school.
+    found = [stored(doc) for doc in tx.find(REPORTS, uai=uai)]
     return sorted(found, key=lambda report: report["at"], reverse=True)
 
 
-def known_email(store: Store, responsable_ids: list[int]) -> str | None:
+def known_email(tx: Tx, responsable_ids: list[int]) -> str | None:
     """The address the school has for this person, offered at the e-mail step (the parent
     confirms it or types another)."""
-    with store.reading() as db:
-        table = db.table(RESPONSABLES)
-        found = [table.get(doc_id=number) for number in sorted(set(responsable_ids))]
+    found = [tx.get(RESPONSABLES, number) for number in sorted(set(responsable_ids))]
     return next((doc["email"] for doc in found if doc and doc.get("email")), None)
 
 
 def await_confirmation(
-    store: Store, account_id: int, email: str, password_hash: str, now: datetime
+    tx: Tx, account_id: int, email: str, password_hash: str, now: datetime
 ) -> str | None:
     """Keep the new password and the address until the link comes back; returns the nonce the
     link must carry, or None when the account no longer waits for its first login. Each call
     makes a new nonce: only the link sent last works."""
     nonce = new_nonce()
-    with store.transaction() as db:
-        table = db.table(ACCOUNTS)
-        doc = table.get(doc_id=account_id)
-        if doc is None or doc["state"] != WAITING:
-            return None
-        pending = {
-            "nonce": nonce,
-            "email": email,
-            "password_hash": password_hash,
-            "requested_at": in_paris(now).isoformat(),
-        }
-        table.update({PENDING: pending}, doc_ids=[account_id])
+    doc = _lock_account(tx, account_id)
+    if doc is None or doc["state"] != WAITING:
+        return None
+    pending = {
+        "nonce": nonce,
+        "email": email,
+        "password_hash": password_hash,
+        "requested_at": in_paris(now).isoformat(),
+    }
+    tx.update(ACCOUNTS, account_id, {PENDING: pending})
     return nonce
 
 
-def check_link(store: Store, account_id: int, email: str, nonce: str) -> LinkCheck:
+def check_link(tx: Tx, account_id: int, email: str, nonce: str) -> LinkCheck:
     """What a link with this content would do now, without doing it."""
-    account = find_by_id(store, account_id)
+    account = tx.get(ACCOUNTS, account_id)
     return LinkCheck(_verdict(account, email, nonce), account)
 
 
-def confirm(store: Store, account_id: int, email: str, nonce: str, now: datetime) -> LinkCheck:
+def confirm(tx: Tx, account_id: int, email: str, nonce: str, now: datetime) -> LinkCheck:
     """Activate the account with the password and address waiting for this link: state
     "actif", the address confirmed, the temporary password gone (it no longer signs in)."""
     moment = in_paris(now).isoformat()
-    with store.transaction() as db:
-        table = db.table(ACCOUNTS)
-        doc = table.get(doc_id=account_id)
-        account = {**doc, "id": doc.doc_id} if doc is not None else None
-        outcome = _verdict(account, email, nonce)
-        if outcome is not LinkOutcome.VALID:
-            return LinkCheck(outcome, account)
-        changes = {
-            "state": "actif",
-            "password_hash": doc[PENDING]["password_hash"],
-            "email": email,
-            "email_confirmed": True,
-            "activated_at": moment,
-            "temporary_password_hash": None,
-            "temporary_password_expires": None,
-            PENDING: None,
-            "failures": 0,
-            "locked_until": None,
-        }
-        table.update(changes, doc_ids=[account_id])
+    account = _lock_account(tx, account_id)
+    outcome = _verdict(account, email, nonce)
+    if outcome is not LinkOutcome.VALID:
+        return LinkCheck(outcome, account)
+    changes = {
+        "state": "actif",
+        "password_hash": account[PENDING]["password_hash"],
+        "email": email,
+        "email_confirmed": True,
+        "activated_at": moment,
+        "temporary_password_hash": None,
+        "temporary_password_expires": None,
+        PENDING: None,
+        "failures": 0,
+        "locked_until": None,
+    }
+    tx.update(ACCOUNTS, account_id, changes)
     return LinkCheck(LinkOutcome.VALID, {**account, **changes})
 
 

@@ -18,10 +18,10 @@ from enum import Enum
 
 from argon2 import PasswordHasher
 
-from outside.storage import Store
+from outside.storage import Tx
 from records import accounts
 from records.accounts import ACCOUNTS, SignInOutcome
-from records.roster import RESPONSABLES, all_eleves, all_etablissements
+from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
 from rules.clock import in_paris
 from rules.identifiers import base_identifier
 from rules.lockout import LOCK_DURATION, MAX_FAILURES
@@ -95,7 +95,7 @@ class Notified(list):
 
 
 def notify(
-    store: Store,
+    tx: Tx,
     responsable_ids: list[int],
     staff_identifiant: str,
     how: str,
@@ -110,63 +110,67 @@ def notify(
     get no letter: they are in the result's `skipped`, nothing is raised. `how` other than
     "courriel" or "courrier" raises ValueError.
 
-    The passwords are hashed before the transaction (argon2 takes a fifth of a second each and
-    the transaction holds the lock of the whole database); the accounts are read again inside it.
+    The passwords are hashed between the plan and the writes (argon2 takes a fifth of a second
+    each); the accounts are then locked and read again, so one activated or blocked meanwhile
+    gets no letter.
     """
     if how not in HOWS:
         raise ValueError(f"mode de notification inconnu : {how}")
     moment = in_paris(now)
     letter_date = moment.date()
     valid_until = expires_on(letter_date)
-    planned, skipped = _plan(store, list(dict.fromkeys(responsable_ids)), how, uai)
+    planned, skipped = _plan(tx, list(dict.fromkeys(responsable_ids)), how, uai)
     passwords = {number: new_temporary_password() for number in planned}
     hashes = {number: hash_password(passwords[number], hasher) for number in planned}
+    _lock_people(tx, planned.values())
     identifiants: dict[int, tuple[str, int]] = {}
     given: dict[int, int] = {}  # account id → the first of its responsables in this call
-    with store.transaction() as db:
-        table = db.table(ACCOUNTS)
-        for number, (responsable, person) in planned.items():
-            account = accounts._account_of(db, person)
-            refusal = _refusal(account)
-            if refusal:
-                # Activated or blocked while the passwords were being hashed.
-                skipped.append(_skip(number, responsable, refusal))
-                continue
-            if account is not None and account["id"] in given:
-                # Two records of one person (two schools) share the account, so its password.
-                first = given[account["id"]]
-                passwords[number], identifiants[number] = passwords[first], identifiants[first]
-                continue
-            if account is None:
-                account = accounts._new_account(
-                    db,
-                    person,
-                    responsable["prenom"],
-                    responsable["nom"],
-                    responsable["telephone"],
-                    password_hash=None,
-                    method="notification",
-                    moment=moment.isoformat(),
-                    state="notifié",
-                )
-            changes = {
-                "state": "notifié",
-                "method": "notification",
-                "responsables": sorted(set(account["responsables"]) | set(person)),
-                "temporary_password_hash": hashes[number],
-                "temporary_password_expires": valid_until.isoformat(),
-                "notified_at": moment.isoformat(),
-                "notified_by": staff_identifiant,
-                "notified_how": how,
-                # A new password: the tries made at the old one no longer count.
-                "failures": 0,
-                "locked_until": None,
-            }
-            table.update(changes, doc_ids=[account["id"]])
-            identifiants[number] = (account["identifiant"], account["id"])
-            given[account["id"]] = number
-    schools = {school["uai"]: school["nom"] for school in all_etablissements(store)}
-    eleves = {eleve["ine"]: eleve for eleve in all_eleves(store)}
+    for number, (responsable, person) in planned.items():
+        account = accounts.account_of(tx, person)
+        refusal = _refusal(account)
+        if refusal:
+            # Activated or blocked while the passwords were being hashed.
+            skipped.append(_skip(number, responsable, refusal))
+            continue
+        if account is not None and account["id"] in given:
+            # Two records of one person (two schools) share the account, so its password.
+            first = given[account["id"]]
+            passwords[number], identifiants[number] = passwords[first], identifiants[first]
+            continue
+        if account is None:
+            account = accounts._new_account(
+                tx,
+                person,
+                responsable["prenom"],
+                responsable["nom"],
+                responsable["telephone"],
+                password_hash=None,
+                method="notification",
+                moment=moment.isoformat(),
+                state="notifié",
+            )
+        changes = {
+            "state": "notifié",
+            "method": "notification",
+            "responsables": sorted(set(account["responsables"]) | set(person)),
+            "temporary_password_hash": hashes[number],
+            "temporary_password_expires": valid_until.isoformat(),
+            "notified_at": moment.isoformat(),
+            "notified_by": staff_identifiant,
+            "notified_how": how,
+            # A new password: the tries made at the old one no longer count.
+            "failures": 0,
+            "locked_until": None,
+        }
+        tx.update(ACCOUNTS, account["id"], changes)
+        identifiants[number] = (account["identifiant"], account["id"])
+        given[account["id"]] = number
+    written = {
+        number: responsable
+        for number, (responsable, _) in planned.items()
+        if number in identifiants
+    }
+    schools, eleves = _schools_and_children(tx, list(written.values()))
     letters = [
         Letter(
             etablissement=School(nom=schools.get(responsable["uai"], ""), uai=responsable["uai"]),
@@ -184,41 +188,60 @@ def notify(
             responsable_id=number,
             account_id=identifiants[number][1],
         )
-        for number, (responsable, _) in planned.items()
-        if number in identifiants
+        for number, responsable in written.items()
     ]
     return Notified(letters, skipped)
 
 
 def _plan(
-    store: Store, responsable_ids: list[int], how: str, uai: str | None
+    tx: Tx, responsable_ids: list[int], how: str, uai: str | None
 ) -> tuple[dict[int, tuple[dict, list[int]]], list[Skipped]]:
     """The responsables to notify, each with the ids of every record of the same person (same
     phone and name, in any school), and those to skip."""
     planned: dict[int, tuple[dict, list[int]]] = {}
     skipped: list[Skipped] = []
-    with store.reading() as db:
-        table = db.table(RESPONSABLES)
-        for number in responsable_ids:
-            responsable = table.get(doc_id=number)
-            if responsable is None:
-                skipped.append(Skipped(number, "", UNKNOWN))
-                continue
-            same = accounts._find_responsables(
-                db, responsable["telephone"], responsable["nom"], responsable["prenom"]
-            )
-            person = sorted({number, *(record["id"] for record in same)})
-            refusal = (
-                (OTHER_SCHOOL if uai is not None and responsable["uai"] != uai else None)
-                or (NO_EMAIL if how == "courriel" and not responsable.get("email") else None)
-                or _refusal(accounts._account_of(db, person))
-                or _identifier_refusal(responsable)
-            )
-            if refusal:
-                skipped.append(_skip(number, responsable, refusal))
-            else:
-                planned[number] = (dict(responsable), person)
+    for number in responsable_ids:
+        responsable = tx.get(RESPONSABLES, number)
+        if responsable is None:
+            skipped.append(Skipped(number, "", UNKNOWN))
+            continue
+        same = accounts.find_responsables(
+            tx, responsable["telephone"], responsable["nom"], responsable["prenom"]
+        )
+        person = sorted({number, *(record["id"] for record in same)})
+        refusal = (
+            (OTHER_SCHOOL if uai is not None and responsable["uai"] != uai else None)
+            or (NO_EMAIL if how == "courriel" and not responsable.get("email") else None)
+            or _refusal(accounts.account_of(tx, person))
+            or _identifier_refusal(responsable)
+        )
+        if refusal:
+            skipped.append(_skip(number, responsable, refusal))
+        else:
+            planned[number] = (responsable, person)
     return planned, skipped
+
+
+def _lock_people(tx: Tx, planned) -> None:
+    """Hold these people and their accounts until this transaction ends. Their responsable
+    records first, as a registration does: nobody else can give them an account meanwhile. Then
+    the accounts they already have: a sign-in, an activation or another letter waits for them.
+    Each kind in one order, so two transactions at once wait, never deadlock."""
+    people = [person for _, person in planned]
+    accounts.lock_responsables(tx, [number for person in people for number in person])
+    found = {account["id"] for person in people if (account := accounts.account_of(tx, person))}
+    for number in sorted(found):
+        tx.lock(f"compte:{number}")
+
+
+def _schools_and_children(
+    tx: Tx, responsables: list[dict]
+) -> tuple[dict[str, str], dict[str, dict]]:
+    """The names of these responsables' schools by UAI, and their children by INE."""
+    uais = [responsable["uai"] for responsable in responsables]
+    schools = {school["uai"]: school["nom"] for school in tx.find_any(ETABLISSEMENTS, "uai", uais)}
+    ines = [ine for responsable in responsables for ine in responsable.get("eleves", [])]
+    return schools, {eleve["ine"]: eleve for eleve in tx.find_any(ELEVES, "ine", ines)}
 
 
 def _refusal(account: dict | None) -> str | None:
@@ -284,7 +307,7 @@ _FROM_SIGN_IN = {
 
 
 def check_temporary(
-    store: Store,
+    tx: Tx,
     identifiant: str,
     password: str,
     now: datetime,
@@ -299,7 +322,7 @@ def check_temporary(
     without a password check: the normal sign-in then spends one, as for any identifiant.
     """
     now = in_paris(now)
-    account = accounts.find_by_identifiant(store, identifiant)
+    account = accounts.find_by_identifiant(tx, identifiant)
     if (
         account is None
         or account["state"] != "notifié"
@@ -307,7 +330,7 @@ def check_temporary(
     ):
         return TemporaryCheck(TemporaryOutcome.NOT_TEMPORARY)
     result = accounts.check_counted(
-        store,
+        tx,
         accounts.ACCOUNTS,
         account,
         "temporary_password_hash",

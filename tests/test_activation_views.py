@@ -11,16 +11,17 @@ import json
 import re
 import secrets
 from functools import partial
-from pathlib import Path
 
 import pytest
 
+from outside.storage.tx import stored
 from records import accounts, activation, journeys, notifications
 from records.roster import RESPONSABLES
 from rules import activation_links, birthdates, emails, passwords
 from rules.lockout import FAILED
 from rules.temporary_passwords import EXPIRED_MESSAGE
 from tests import markup
+from tests.backends import database_text
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
 from views import activation as activation_views
@@ -61,14 +62,21 @@ def fresh_rate_limits():
 
 
 def sophie_responsables(db) -> list[int]:
-    found = accounts.find_responsables(db, SOPHIE_PHONE, "Lefèvre-D'Almeida", "Sophie")
+    with db.reading() as tx:
+        found = accounts.find_responsables(tx, SOPHIE_PHONE, "Lefèvre-D'Almeida", "Sophie")
     return sorted(responsable["id"] for responsable in found)
 
 
+def notify(db, clock) -> notifications.Notified:
+    """The school's letter for Sophie, as its back office sends it."""
+    with db.writing() as tx:
+        return notifications.notify(
+            tx, sophie_responsables(db), "secretariat.concorde", "courrier", clock.now()
+        )
+
+
 def notify_sophie(db, clock) -> notifications.Letter:
-    (letter,) = notifications.notify(
-        db, sophie_responsables(db), "secretariat.concorde", "courrier", clock.now()
-    )
+    (letter,) = notify(db, clock)
     assert letter.identifiant == SOPHIE_ID
     return letter
 
@@ -79,7 +87,18 @@ def letter(db, clock) -> notifications.Letter:
 
 
 def account(db) -> dict:
-    return accounts.find_by_identifiant(db, SOPHIE_ID)
+    with db.reading() as tx:
+        return accounts.find_by_identifiant(tx, SOPHIE_ID)
+
+
+def journey_state(db, client) -> dict | None:
+    with db.reading() as tx:
+        return journeys.load(tx, journey_id(client))
+
+
+def every(db, table: str) -> list[dict]:
+    with db.reading() as tx:
+        return list(tx.scan(table))
 
 
 # Walking the steps --------------------------------------------------------------------------
@@ -168,7 +187,7 @@ def test_temporary_password_starts_the_activation_with_a_new_session(parent, db,
     # Not signed in yet: the link does that.
     assert signed_in_as(parent) is None
     assert redirects_to(parent.get("/mes-services"), "/connexion")
-    state = journeys.load(db, journey_id(parent))
+    state = journey_state(db, parent)
     assert state["kind"] == "notification" and state["step"] == "mot_de_passe"
     assert state["compte"] == account(db)["id"]
     assert letter.temporary_password not in json.dumps(state)
@@ -278,7 +297,7 @@ def test_weak_password(parent, db, letter, rule, password):
     assert set(classes.values()) == {"fr-message fr-message--valid"}
     (field,) = elements(html, "input", name="mot_de_passe")
     assert field["aria-invalid"] == "true" and "value" not in field
-    assert journeys.load(db, journey_id(parent))["password_hash"] is None
+    assert journey_state(db, parent)["password_hash"] is None
 
 
 def test_the_temporary_password_itself_is_too_weak(parent, letter):
@@ -329,9 +348,9 @@ def test_rules_as_the_parent_types(parent, letter):
 
 def test_password_is_kept_hashed_until_the_link(parent, db, letter):
     to_children(parent, letter)
-    state = journeys.load(db, journey_id(parent))
+    state = journey_state(db, parent)
     assert passwords.verify_password(state["password_hash"], PASSWORD)
-    assert PASSWORD not in Path(db.path).read_text(encoding="utf-8")
+    assert PASSWORD not in database_text(db)
     assert account(db)["password_hash"] is None
     assert account(db)["state"] == "notifié"
 
@@ -411,20 +430,20 @@ def test_detaching_a_child(parent, web, db, clock, letter):
     assert redirects_to(response, "/activation/courriel")
 
     (number,) = sophie_responsables(db)
-    with db.reading() as tinydb:
-        responsable = tinydb.table(RESPONSABLES).get(doc_id=number)
-        reports = tinydb.table(activation.REPORTS).all()
+    with db.reading() as tx:
+        responsable = tx.get(RESPONSABLES, number)
+        reports = [stored(report) for report in tx.scan(activation.REPORTS)]
+        assert activation.reports_of(tx, CONCORDE) == reports
+        assert activation.reports_of(tx, "0973123Z") == []
+        # Léa's father keeps her.
+        julien = accounts.find_responsables(tx, "+33781452290", "Lefèvre-D'Almeida", "Julien")
+        children = accounts.children_of(tx, [julien[0]["id"]])
     assert responsable["eleves"] == [HUGO]
     assert responsable["eleves_detaches"] == [LEA]
-    assert [dict(report) for report in reports] == [
+    assert reports == [
         {"uai": CONCORDE, "responsable_id": number, "ine": LEA, "at": clock.now().isoformat()}
     ]
-    assert activation.reports_of(db, CONCORDE) == [dict(reports[0])]
-    assert activation.reports_of(db, "0973123Z") == []
-
-    # Léa's father keeps her.
-    julien = accounts.find_responsables(db, "+33781452290", "Lefèvre-D'Almeida", "Julien")
-    assert [child["ine"] for child in accounts.children_of(db, [julien[0]["id"]])] == [HUGO, LEA]
+    assert [child["ine"] for child in children] == [HUGO, LEA]
 
     activate(parent, to_waiting_from_email(parent, web))
     services = parent.get("/mes-services").text
@@ -444,8 +463,7 @@ def test_detached_child_with_a_wrong_date_for_the_other(parent, db, letter):
     # The box stays ticked, and nothing is detached before the dates are right.
     (box,) = elements(response.text, "input", name=f"detache-{LEA}")
     assert "checked" in box
-    with db.reading() as tinydb:
-        assert tinydb.table(activation.REPORTS).all() == []
+    assert every(db, activation.REPORTS) == []
 
 
 def test_detaching_every_child_ends_the_activation(parent, web, db, letter):
@@ -458,8 +476,7 @@ def test_detaching_every_child_ends_the_activation(parent, web, db, letter):
     assert login_alert(page.text) == activation_views.ALL_DETACHED
     assert journey_id(parent) is None
     assert account(db)["state"] == "notifié"
-    with db.reading() as tinydb:
-        assert len(tinydb.table(activation.REPORTS)) == 2
+    assert len(every(db, activation.REPORTS)) == 2
     # The letter no longer leads anywhere.
     response = sign_in(parent, letter.temporary_password)
     assert response.status_code == 422
@@ -632,8 +649,7 @@ def test_link_activates_and_signs_in(parent, web, db, letter):
         activation_views.ACTIVATED.format(identifiant=SOPHIE_ID)
     )
     assert texts(services.text, "h3") == ["Hugo Lefèvre-D'Almeida", "Léa Lefèvre-D'Almeida"]
-    with db.reading() as tinydb:
-        assert tinydb.table(journeys.JOURNEYS).all() == []
+    assert every(db, journeys.JOURNEYS) == []
 
 
 def test_link_opened_in_another_browser(parent, web, db, letter):
@@ -737,8 +753,8 @@ def test_a_new_letter_supersedes_the_link(parent, web, db, clock, letter):
 
 def test_blocked_account_is_not_activated(parent, web, db, letter):
     link = to_waiting(parent, web, letter)
-    with db.transaction() as tinydb:
-        tinydb.table(accounts.ACCOUNTS).update({"state": "bloqué"}, doc_ids=[account(db)["id"]])
+    with db.writing() as tx:
+        tx.update(accounts.ACCOUNTS, account(db)["id"], {"state": "bloqué"})
     response = parent.post(link)
     assert response.status_code == 403
     assert activation_views.NOT_AVAILABLE in plain(response.text)
@@ -759,9 +775,7 @@ def test_temporary_password_no_longer_works_after_activation(parent, web, db, le
 
 def test_school_cannot_notify_an_active_account(parent, web, db, clock, letter):
     activate(parent, to_waiting(parent, web, letter))
-    result = notifications.notify(
-        db, sophie_responsables(db), "secretariat.concorde", "courrier", clock.now()
-    )
+    result = notify(db, clock)
     assert list(result) == [] and len(result.skipped) == 1
 
 
@@ -953,7 +967,7 @@ def test_link_needs_the_right_token(guarded, guarded_letter):
         assert response.status_code == 400
         assert CSRF_MESSAGE in plain(response.text)
     store = guarded.extensions["store"]
-    assert accounts.find_by_identifiant(store, SOPHIE_ID)["state"] == "notifié"
+    assert account(store)["state"] == "notifié"
     response = elsewhere.post(link, data={"csrf_token": csrf_token(page.text)})
     assert redirects_to(response, "/mes-services")
-    assert accounts.find_by_identifiant(store, SOPHIE_ID)["state"] == "actif"
+    assert account(store)["state"] == "actif"

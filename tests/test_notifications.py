@@ -3,22 +3,16 @@ and a temporary password, stored hashed, valid 3 months; the first login checks 
 sign-in's lock."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
 
 from commands.demo import DEMO_ROSTER
-from outside.storage import Store
 from records import accounts, notifications
-from records.accounts import (
-    ACCOUNTS,
-    USED_IDENTIFIERS,
-    SignInOutcome,
-    create_account,
-    find_by_identifiant,
-    sign_in,
-)
+from records.accounts import ACCOUNTS, USED_IDENTIFIERS, SignInOutcome, find_by_identifiant
 from records.notifications import (
     ALREADY_ACTIVE,
     BLOCKED,
@@ -31,13 +25,13 @@ from records.notifications import (
     Skipped,
     TemporaryCheck,
     TemporaryOutcome,
-    check_temporary,
-    notify,
 )
 from records.roster import RESPONSABLES, import_roster
 from rules.clock import PARIS
 from rules.passwords import verify_password
 from rules.roster import parse_roster_bytes
+from tests import backends
+from tests.backends import database_text
 
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 # A cheap argon2 cost for these tests: verifying reads the cost from the hash.
@@ -46,20 +40,33 @@ CONCORDE, PALMISTES = "0691234A", "0973123Z"
 
 
 @pytest.fixture
-def demo(tmp_path) -> Store:
-    store = Store(tmp_path / "db.json")
-    import_roster(store, parse_roster_bytes(DEMO_ROSTER.read_bytes(), NOW.date()).rows)
-    return store
+def demo(new_store):
+    with new_store.writing() as tx:
+        import_roster(tx, parse_roster_bytes(DEMO_ROSTER.read_bytes(), NOW.date()).rows)
+    return new_store
 
 
-def rid(store: Store, prenom: str, uai: str = CONCORDE) -> int:
+def in_one_transaction(function):
+    """`function(tx, …)` called with a store instead, in a write transaction of its own, as a
+    view's POST calls it."""
+
+    def call(store, *args, **kwargs):
+        with store.writing() as tx:
+            return function(tx, *args, **kwargs)
+
+    return call
+
+
+notify = in_one_transaction(notifications.notify)
+check_temporary = in_one_transaction(notifications.check_temporary)
+create_account = in_one_transaction(accounts.create_account)
+sign_in = in_one_transaction(accounts.sign_in)
+
+
+def rid(store, prenom: str, uai: str = CONCORDE) -> int:
     """The doc id of the demo responsable with this first name in this school."""
-    with store.reading() as db:
-        found = [
-            doc.doc_id
-            for doc in db.table(RESPONSABLES).all()
-            if doc["prenom"] == prenom and doc["uai"] == uai
-        ]
+    with store.reading() as tx:
+        found = [doc["id"] for doc in tx.find(RESPONSABLES, uai=uai) if doc["prenom"] == prenom]
     assert len(found) == 1
     return found[0]
 
@@ -69,7 +76,13 @@ def send(store, ids, how="courrier", now=NOW, **options):
 
 
 def account(store, identifiant):
-    return find_by_identifiant(store, identifiant)
+    with store.reading() as tx:
+        return find_by_identifiant(tx, identifiant)
+
+
+def every(store, table: str) -> list[dict]:
+    with store.reading() as tx:
+        return list(tx.scan(table))
 
 
 # -- Notifying -----------------------------------------------------------------------------------
@@ -98,7 +111,7 @@ def test_a_letter_holds_everything_it_shows(demo):
     assert letter.temporary_password not in repr(letter)
 
 
-def test_the_account_is_created_notified_with_only_the_hash(demo, tmp_path):
+def test_the_account_is_created_notified_with_only_the_hash(demo):
     [letter] = send(demo, [rid(demo, "Sophie")], how="courriel")
     saved = account(demo, "s.lefevredalmeida1")
     assert saved["id"] == letter.account_id
@@ -115,10 +128,9 @@ def test_the_account_is_created_notified_with_only_the_hash(demo, tmp_path):
         "+33612345678",
     )
     # The identifiant is reserved as self-registration reserves it: never given twice.
-    with demo.reading() as db:
-        used = [doc["identifiant"] for doc in db.table(USED_IDENTIFIERS).all()]
+    used = [doc["identifiant"] for doc in every(demo, USED_IDENTIFIERS)]
     assert used == ["s.lefevredalmeida1"]
-    assert letter.temporary_password not in (tmp_path / "db.json").read_text()
+    assert letter.temporary_password not in database_text(demo)
 
 
 def test_the_default_cost_is_the_passwords(demo):
@@ -139,8 +151,8 @@ def test_each_letter_gets_its_own_password_and_identifiant(demo):
 
 
 def test_an_identifiant_already_used_is_not_given_again(demo):
-    with demo.transaction() as db:
-        db.table(USED_IDENTIFIERS).insert({"identifiant": "k.benali1", "reserved_at": "x"})
+    with demo.writing() as tx:
+        tx.insert(USED_IDENTIFIERS, {"identifiant": "k.benali1", "reserved_at": "x"})
     [letter] = send(demo, [rid(demo, "Karim")])
     assert letter.identifiant == "k.benali2"
 
@@ -156,8 +168,7 @@ def test_one_person_in_two_schools_gets_one_account(demo):
     assert second.identifiant == "f.dasilva1" and second.account_id == first.account_id
     assert second.etablissement == School(nom="Collège des Palmistes", uai=PALMISTES)
     assert second.children == (Child("Emma", "Da Silva", "3eB"),)
-    with demo.reading() as db:
-        assert len(db.table(ACCOUNTS)) == 1
+    assert len(every(demo, ACCOUNTS)) == 1
 
 
 def test_both_records_of_one_person_at_once_share_one_password(demo):
@@ -202,9 +213,9 @@ def test_an_active_account_gets_no_letter(demo):
 
 def test_an_account_blocked_by_the_school_gets_no_letter(demo):
     sophie = rid(demo, "Sophie")
-    send(demo, [sophie])
-    with demo.transaction() as db:
-        db.table(ACCOUNTS).update({"state": "bloqué"}, doc_ids=[1])
+    [first] = send(demo, [sophie])
+    with demo.writing() as tx:
+        tx.update(ACCOUNTS, first.account_id, {"state": "bloqué"})
     letters = send(demo, [sophie])
     assert letters == [] and letters.skipped[0].reason == BLOCKED
 
@@ -246,17 +257,49 @@ def test_a_time_without_zone_is_refused(demo):
 
 def test_an_account_activated_while_the_passwords_are_hashed_is_skipped(demo, monkeypatch):
     sophie = rid(demo, "Sophie")
-    send(demo, [sophie])
+    [first] = send(demo, [sophie])
     real = notifications.hash_password
 
     def hash_while_activated(password, hasher):
-        with demo.transaction() as db:
-            db.table(ACCOUNTS).update({"state": "actif"}, doc_ids=[1])
+        # Joins the transaction notifying: what another request would have committed by then.
+        with demo.writing() as tx:
+            tx.update(ACCOUNTS, first.account_id, {"state": "actif"})
         return real(password, hasher)
 
     monkeypatch.setattr(notifications, "hash_password", hash_while_activated)
     letters = send(demo, [sophie])
     assert letters == [] and letters.skipped[0].reason == ALREADY_ACTIVE
+
+
+@pytest.mark.skipif(
+    not backends.on_postgresql(),
+    reason="TinyDB's write transaction holds the file lock: two never run at once",
+)
+def test_two_schools_notifying_one_person_at_once_give_one_account(demo, monkeypatch):
+    concorde, palmistes = rid(demo, "François"), rid(demo, "François", PALMISTES)
+    both_planned = threading.Barrier(2, timeout=10)
+    real = notifications.hash_password
+
+    def hash_once_both_planned(password, hasher):
+        # Each school has seen that François has no account yet.
+        both_planned.wait()
+        return real(password, hasher)
+
+    monkeypatch.setattr(notifications, "hash_password", hash_once_both_planned)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(send, demo, [concorde], uai=CONCORDE)
+        second = pool.submit(send, demo, [palmistes], uai=PALMISTES)
+        [one], [other] = first.result(), second.result()
+    assert one.account_id == other.account_id and one.identifiant == "f.dasilva1"
+    [saved] = every(demo, ACCOUNTS)
+    assert saved["responsables"] == sorted([concorde, palmistes])
+    # The school that wrote last holds the password that works.
+    works = [
+        letter
+        for letter in (one, other)
+        if check_temporary(demo, "f.dasilva1", letter.temporary_password, NOW).ok
+    ]
+    assert len(works) == 1
 
 
 # -- The first login -----------------------------------------------------------------------------
@@ -327,10 +370,11 @@ def test_other_identifiants_go_to_the_normal_sign_in_without_a_check(demo, lette
 
 
 def test_after_activation_the_temporary_password_no_longer_works(demo, letter):
-    with demo.transaction() as db:
-        db.table(ACCOUNTS).update(
+    with demo.writing() as tx:
+        tx.update(
+            ACCOUNTS,
+            letter.account_id,
             {"state": "actif", "temporary_password_hash": None, "password_hash": None},
-            doc_ids=[letter.account_id],
         )
     result = check_temporary(demo, "s.lefevredalmeida1", letter.temporary_password, NOW)
     assert result.outcome is TemporaryOutcome.NOT_TEMPORARY
@@ -357,8 +401,8 @@ def test_a_letter_sent_again_during_the_check_fails_the_old_password(demo, lette
     assert result.outcome is TemporaryOutcome.FAILED
 
 
-def test_the_database_never_holds_a_temporary_password_in_clear(demo, letter, tmp_path):
+def test_the_database_never_holds_a_temporary_password_in_clear(demo, letter):
     check_temporary(demo, "s.lefevredalmeida1", letter.temporary_password, NOW)
-    text = (tmp_path / "db.json").read_text()
+    text = database_text(demo)
     assert letter.temporary_password not in text
     assert json.loads(text)[ACCOUNTS]

@@ -18,8 +18,9 @@ from rules import activation_links, emails, sms_codes
 from rules.passwords import hash_password
 from views import verification
 from views.auth import sign_in_session
-from views.journey import Journey, now, store
+from views.journey import Journey, now
 from views.rendering import leave_to, render_page
+from views.unit import tx, writes
 
 bp = Blueprint("activation", __name__, url_prefix="/activation")
 JOURNEY = Journey(
@@ -106,10 +107,10 @@ class EmailForm(FlaskForm):
 def begin(account: dict) -> str | None:
     """Start the activation of an account whose temporary password was just typed right at the
     login form (views.login); or say, in French, why it cannot be activated."""
-    if not accounts.children_of(store(), account["responsables"]):
+    if not accounts.children_of(tx(), account["responsables"]):
         return NO_CHILD
     # A new first login starts the steps again: a link sent before must not work any more.
-    activation.forget_pending(store(), account["id"])
+    activation.forget_pending(tx(), account["id"])
     # A new session, as at any sign-in: nothing from before carries over.
     session.clear()
     JOURNEY.start(
@@ -120,7 +121,7 @@ def begin(account: dict) -> str | None:
             "identifiant": account["identifiant"],
             "prenom": account["prenom"],
             "nom": account["nom"],
-            "email": activation.known_email(store(), account["responsables"]),
+            "email": activation.known_email(tx(), account["responsables"]),
             "password_hash": None,
             "mails_sent": 0,
             "mail": None,
@@ -139,7 +140,7 @@ def no_longer_waiting(state: dict):
     """None while the account waits for its activation; else the journey ends (the link was
     followed in another browser, or the school blocked the account) and the login page says
     why."""
-    account = accounts.find_by_id(store(), state["compte"])
+    account = accounts.find_by_id(tx(), state["compte"])
     if account and account["state"] == activation.WAITING:
         return None
     JOURNEY.finish()
@@ -198,8 +199,8 @@ def children_confirmed(state: dict):
         return ended
     detached = state.pop("detaches", [])
     if detached:
-        activation.detach_children(store(), state["responsables"], detached, now())
-    if not accounts.children_of(store(), state["responsables"]):
+        activation.detach_children(tx(), state["responsables"], detached, now())
+    if not accounts.children_of(tx(), state["responsables"]):
         JOURNEY.finish()
         flash(ALL_DETACHED, "error")
         return leave_to(url_for("login.show"))
@@ -220,6 +221,7 @@ def email_page(state: dict, status: int = 200, form: EmailForm | None = None, **
 
 
 @bp.get("/courriel")
+@writes  # the guard ends the journey of an account activated or blocked meanwhile
 def courriel():
     state, elsewhere = guard("courriel")
     return elsewhere or email_page(state)
@@ -252,7 +254,7 @@ def send_link(state: dict, email: str) -> str | None:
     """Send a new activation link to `email` (the one sent before stops working); a French
     failure, or None once sent."""
     nonce = activation.await_confirmation(
-        store(), state["compte"], email, state["password_hash"], now()
+        tx(), state["compte"], email, state["password_hash"], now()
     )
     if nonce is None:
         return NOT_AVAILABLE
@@ -296,6 +298,7 @@ def waiting_page(state: dict, status: int = 200, **context):
 
 
 @bp.get("/courriel/envoye")
+@writes  # the guard ends the journey of an account activated or blocked meanwhile
 def courriel_envoye():
     state, elsewhere = guard("courriel_envoye")
     return elsewhere or waiting_page(state)
@@ -326,7 +329,7 @@ def change_email():
     if elsewhere:
         return elsewhere
     # The address may be someone else's: the link sent there must not activate anything.
-    activation.forget_pending(store(), state["compte"])
+    activation.forget_pending(tx(), state["compte"])
     state["step"] = "courriel"
     JOURNEY.save(state)
     return JOURNEY.go_to("courriel")
@@ -373,7 +376,7 @@ def lien(token: str):
     content, refusal = read_link(token)
     if refusal:
         return refusal
-    check = activation.check_link(store(), *content)
+    check = activation.check_link(tx(), *content)
     if check.outcome is not LinkOutcome.VALID:
         return refused_link(check.outcome)
     return link_page(
@@ -390,11 +393,11 @@ def confirm_lien(token: str):
     content, refusal = read_link(token)
     if refusal:
         return refusal
-    result = activation.confirm(store(), *content, now())
+    result = activation.confirm(tx(), *content, now())
     if result.outcome is not LinkOutcome.VALID:
         return refused_link(result.outcome)
     if session.get(JOURNEY.blueprint):
-        journeys.finish(store(), session[JOURNEY.blueprint])
+        journeys.finish(tx(), session[JOURNEY.blueprint])
     sign_in_session(result.account["id"])
     flash(ACTIVATED.format(identifiant=result.account["identifiant"]), "notice")
     return redirect(url_for("services.home"), code=303)

@@ -17,7 +17,8 @@ from records.accounts import STATES
 from records.notifications import notify
 from rules.phones import mask_mobile
 from views.admin import admin_page, bp, paginate, record, staff_required
-from views.journey import now, store
+from views.journey import now
+from views.unit import tx
 
 PER_PAGE = 20
 NONE_SELECTED = "Sélectionnez au moins un responsable."
@@ -32,7 +33,7 @@ def masked(telephone: str) -> str:
 @bp.get("/responsables")
 @staff_required
 def responsables(staff):
-    found = school.families(store(), staff["uai"])
+    found = school.families(tx(), staff["uai"])
     text = request.args.get("q", "").strip()
     classe = request.args.get("classe", "")
     state = request.args.get("etat", "")
@@ -54,7 +55,7 @@ def responsables(staff):
 
 
 def family_or_404(staff: dict, responsable_id: int) -> school.Family:
-    found = school.family(store(), staff["uai"], responsable_id)
+    found = school.family(tx(), staff["uai"], responsable_id)
     if found is None:
         abort(404)
     return found
@@ -73,7 +74,7 @@ def responsable(staff, responsable_id: int):
         locked_until=found.locked_until(now()),
         reports=[
             report
-            for report in school.reports(store(), staff["uai"])
+            for report in school.reports(tx(), staff["uai"])
             if report["responsable_id"] == responsable_id
         ],
     )
@@ -83,7 +84,7 @@ def responsable(staff, responsable_id: int):
 @staff_required
 def unblock(staff, responsable_id: int):
     found = family_or_404(staff, responsable_id)
-    account = school.unblock(store(), staff["uai"], responsable_id)
+    account = school.unblock(tx(), staff["uai"], responsable_id)
     if account is None:
         abort(404)
     record(staff, "deblocage", f"Compte {account['identifiant']} de {found.name} débloqué.")
@@ -106,7 +107,7 @@ def notifier(staff):
         flash(NONE_SELECTED, "error")
         return redirect(back, code=303)
     letters = notify(
-        store(), [one.id for one in chosen], staff["identifiant"], how, now(), staff["uai"]
+        tx(), [one.id for one in chosen], staff["identifiant"], how, now(), staff["uai"]
     )
     if letters.skipped:
         flash(skipped_text(letters.skipped), "error")
@@ -139,7 +140,7 @@ def selected(staff: dict) -> list[school.Family]:
         ids = sorted({int(value) for value in request.form.getlist("ids")})
     except ValueError:
         abort(404)
-    families = {one.id: one for one in school.families(store(), staff["uai"])}
+    families = {one.id: one for one in school.families(tx(), staff["uai"])}
     if any(number not in families for number in ids):
         abort(404)
     return [families[number] for number in ids]
