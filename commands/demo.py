@@ -43,17 +43,17 @@ def open_demo_campaign():
     """The demo school's bourse campaign, open today: from 1 September to the third Thursday of
     October, or, once that day is past, to the end of the school year, so a newcomer can always
     try the request. Unchanged when the campaign is already open today."""
-    store = current_app.extensions["store"]
     clock = current_app.extensions["clock"]
     today = clock.today()
-    current = service_of(store, DEMO_SCHOOL, BOURSE, today)
-    if current.open:
-        return current.start, current.end
-    year = school_year_of(today)
-    start, end = default_campaign(year)
-    if today > end:
-        end = school_year_bounds(year)[1]
-    saved = save_service(
-        store, DEMO_SCHOOL, BOURSE, OUVERT, current.message, start, end, clock.now()
-    )
+    with current_app.extensions["store"].writing() as tx:
+        current = service_of(tx, DEMO_SCHOOL, BOURSE, today)
+        if current.open:
+            return current.start, current.end
+        year = school_year_of(today)
+        start, end = default_campaign(year)
+        if today > end:
+            end = school_year_bounds(year)[1]
+        saved = save_service(
+            tx, DEMO_SCHOOL, BOURSE, OUVERT, current.message, start, end, clock.now()
+        )
     return saved.start, saved.end

@@ -55,7 +55,9 @@ def import_command(file: str, dry_run: bool, valid_only: bool) -> None:
             else:
                 valid = _of_the_lines(len(report.rows), "valide")
                 click.echo(f"Avec --valid-only, l'import {valid} donnerait :")
-            echo_summary(preview_import(current_app.extensions["store"], report.rows))
+            with current_app.extensions["store"].reading() as tx:
+                summary = preview_import(tx, report.rows)
+            echo_summary(summary)
         click.get_current_context().exit(0 if report.ok else 1)
 
     if file_unusable:
@@ -88,7 +90,8 @@ def read_file(file: str | Path) -> bytes:
 
 def save(report: RosterReport) -> ImportSummary:
     try:
-        return import_roster(current_app.extensions["store"], report.rows)
+        with current_app.extensions["store"].writing() as tx:
+            return import_roster(tx, report.rows)
     except StorageError as error:
         raise CommandError(f"Rien n'a été importé : {error}.") from None
 

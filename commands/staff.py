@@ -53,22 +53,24 @@ def create_command(identifiant: str, uai: str, role: str, password_stdin: bool) 
     if unmet:
         rules = " ; ".join(RULE_TEXTS[key] for key in unmet)
         raise CommandError(f"Mot de passe refusé, règles non respectées : {rules}.")
-    store, clock = current_app.extensions["store"], current_app.extensions["clock"]
-    try:
-        created = create_staff(store, identifiant, password, uai, role, clock.now())
-    except StaffExists as error:
-        raise CommandError(f"Un compte du personnel {error.identifiant} existe déjà.") from None
-    except ValueError as error:
-        raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
-    school = school_name(store, created["uai"])
-    description = f"{created['identifiant']} ({ROLE_NAMES[role]}, {school}, {created['uai']})"
-    audit.record(
-        store,
-        {"identifiant": COMMAND_LINE, "uai": created["uai"]},
-        "compte-personnel",
-        f"Compte du personnel {description} créé.",
-        clock.now(),
-    )
+    clock = current_app.extensions["clock"]
+    # The account and its journal entry: one transaction, saved together or not at all.
+    with current_app.extensions["store"].writing() as tx:
+        try:
+            created = create_staff(tx, identifiant, password, uai, role, clock.now())
+        except StaffExists as error:
+            raise CommandError(f"Un compte du personnel {error.identifiant} existe déjà.") from None
+        except ValueError as error:
+            raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+        school = school_name(tx, created["uai"])
+        description = f"{created['identifiant']} ({ROLE_NAMES[role]}, {school}, {created['uai']})"
+        audit.record(
+            tx,
+            {"identifiant": COMMAND_LINE, "uai": created["uai"]},
+            "compte-personnel",
+            f"Compte du personnel {description} créé.",
+            clock.now(),
+        )
     click.echo(f"Compte du personnel créé : {description}.")
 
 

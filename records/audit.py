@@ -1,13 +1,14 @@
 """The journal of what the school's staff did ("journal", journeys §4): who, what, when, for the
-head of school. Details are French sentences for people; they never hold a password."""
+head of school. Details are French sentences for people; they never hold a password.
+
+An entry is written in the transaction of the change it tells: both are saved, or neither."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from tinydb import Query
-
-from outside.storage import Store
+from outside.storage import Tx
+from outside.storage.tx import stored
 from rules.clock import in_paris
 
 JOURNAL = "journal"
@@ -25,7 +26,7 @@ ACTIONS = {
 }
 
 
-def record(store: Store, staff: dict, action: str, detail: str, now: datetime) -> None:
+def record(tx: Tx, staff: dict, action: str, detail: str, now: datetime) -> None:
     """Add one entry; `staff` needs only its "identifiant" and "uai"."""
     if action not in ACTIONS:
         raise ValueError(f"action inconnue : {action}")
@@ -36,18 +37,15 @@ def record(store: Store, staff: dict, action: str, detail: str, now: datetime) -
         "action": action,
         "detail": detail,
     }
-    with store.transaction() as db:
-        db.table(JOURNAL).insert(entry)
+    tx.insert(JOURNAL, entry)
 
 
-def entries(store: Store, uai: str) -> list[dict]:
+def entries(tx: Tx, uai: str) -> list[dict]:
     """The school's entries, newest first (entries of one moment: the last written first)."""
-    with store.reading() as db:
-        found = db.table(JOURNAL).search(Query().uai == uai)
-    newest_first = sorted(found, key=_moment, reverse=True)
-    return [dict(doc) for doc in newest_first]
+    newest_first = sorted(tx.find(JOURNAL, uai=uai), key=_moment, reverse=True)
+    return [stored(doc) for doc in newest_first]
 
 
-def _moment(doc) -> tuple:
+def _moment(doc: dict) -> tuple:
     # Compared as moments, not as text: offsets differ across the change to summer time.
-    return datetime.fromisoformat(doc["at"]), doc.doc_id
+    return datetime.fromisoformat(doc["at"]), doc["id"]

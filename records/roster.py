@@ -4,6 +4,9 @@ The import is an upsert, so a school can send the same file again, or a correcte
 creating duplicates: an établissement is found by its UAI, an élève by its INE, a responsable by
 UAI + nom + prénom (compared as in `rules.names`) + phone (journeys §0). It never deletes: a file
 may cover only part of the school, so a record or a link missing from it is kept.
+
+The records already there are read by the file's schools and keys, never table by table, and the
+new ones are written in one batch per table: an import costs the same per line at any size.
 """
 
 from __future__ import annotations
@@ -11,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tinydb import TinyDB
-
-from outside.storage import Store
+from outside.storage import Tx
 from rules.roster import RosterRow, responsable_key
 
 ETABLISSEMENTS = "etablissements"
@@ -37,60 +38,75 @@ class ImportSummary:
 
 
 @dataclass
-class _Change:
-    table: str
-    doc_id: int | None  # None: a new record
-    fields: dict
+class _Plan:
+    summary: ImportSummary = field(default_factory=ImportSummary)
+    new: dict[str, list[dict]] = field(default_factory=dict)  # table → records to insert
+    changed: list[tuple[str, int, dict]] = field(default_factory=list)  # table, id, fields
 
 
-def import_roster(store: Store, rows: Iterable[RosterRow]) -> ImportSummary:
-    """Save the rows in one transaction: all of them, or nothing if anything fails."""
-    with store.transaction() as db:
-        changes, summary = _plan(db, list(rows))
-        for change in changes:
-            table = db.table(change.table)
-            if change.doc_id is None:
-                table.insert(change.fields)
-            else:
-                table.update(change.fields, doc_ids=[change.doc_id])
-    return summary
+def import_roster(tx: Tx, rows: Iterable[RosterRow]) -> ImportSummary:
+    """Save the rows in the caller's transaction: all of them, or nothing if anything fails."""
+    rows = list(rows)
+    for uai in sorted({row.etablissement.uai for row in rows}):
+        # Two imports of one school at once would both create its new responsables (no unique
+        # key says two of them are one person): the second waits, then finds the first's.
+        tx.lock(f"roster:{uai}")
+    plan = _plan(tx, rows)
+    for table, docs in plan.new.items():
+        if docs:
+            tx.insert_many(table, docs)
+    for table, doc_id, fields in plan.changed:
+        tx.update(table, doc_id, fields)
+    return plan.summary
 
 
-def preview_import(store: Store, rows: Iterable[RosterRow]) -> ImportSummary:
+def preview_import(tx: Tx, rows: Iterable[RosterRow]) -> ImportSummary:
     """What `import_roster` would do, without writing anything (the command's --dry-run)."""
-    with store.reading() as db:
-        return _plan(db, list(rows))[1]
+    return _plan(tx, list(rows)).summary
 
 
-def all_etablissements(store: Store) -> list[dict]:
-    with store.reading() as db:
-        return [dict(doc) for doc in db.table(ETABLISSEMENTS).all()]
+# Keyed reads of the roster, for the other records -----------------------------------------------
 
 
-def all_eleves(store: Store) -> list[dict]:
-    with store.reading() as db:
-        return [dict(doc) for doc in db.table(ELEVES).all()]
+def school_names(tx: Tx, uais: Iterable[str]) -> dict[str, str]:
+    """The name of each known school of `uais`, by UAI."""
+    return {doc["uai"]: doc["nom"] for doc in tx.find_any(ETABLISSEMENTS, "uai", uais)}
 
 
-def all_responsables(store: Store) -> list[dict]:
-    with store.reading() as db:
-        return [dict(doc) for doc in db.table(RESPONSABLES).all()]
+def eleves_by_ine(tx: Tx, ines: Iterable[str]) -> dict[str, dict]:
+    """The known élèves of `ines` (with their "id"), by INE."""
+    return {doc["ine"]: doc for doc in tx.find_any(ELEVES, "ine", ines)}
 
 
-def _plan(db: TinyDB, rows: list[RosterRow]) -> tuple[list[_Change], ImportSummary]:
-    summary = ImportSummary()
-    changes = []
+def eleves_of(tx: Tx, uai: str) -> list[dict]:
+    """The school's élèves (with their "id"), by id."""
+    return tx.find(ELEVES, uai=uai)
+
+
+def responsables_of(tx: Tx, uai: str) -> list[dict]:
+    """The school's responsables (with their "id"), by id."""
+    return tx.find(RESPONSABLES, uai=uai)
+
+
+# The plan of an import -------------------------------------------------------------------------
+
+
+def _plan(tx: Tx, rows: list[RosterRow]) -> _Plan:
+    plan = _Plan()
+    uais = sorted({row.etablissement.uai for row in rows})
+    eleves = _eleves(rows)
     wanted = [
-        (ETABLISSEMENTS, _etablissements(rows), _index(db, ETABLISSEMENTS, _uai_of)),
-        (ELEVES, _eleves(rows), _index(db, ELEVES, _ine_of)),
-        (RESPONSABLES, _responsables(rows), _index(db, RESPONSABLES, _responsable_key_of)),
+        (ETABLISSEMENTS, _etablissements(rows), _known_etablissements(tx, uais)),
+        (ELEVES, eleves, _known_eleves(tx, uais, list(eleves))),
+        (RESPONSABLES, _responsables(rows), _known_responsables(tx, uais)),
     ]
     for table, records, existing in wanted:
-        counts = getattr(summary, table)
+        counts = getattr(plan.summary, table)
+        new = plan.new.setdefault(table, [])
         for key, fields in records.items():
             found = existing.get(key)
             if found is None:
-                changes.append(_Change(table, None, fields))
+                new.append(fields)
                 counts.created += 1
                 continue
             merged = _merge(table, found, fields)
@@ -99,9 +115,27 @@ def _plan(db: TinyDB, rows: list[RosterRow]) -> tuple[list[_Change], ImportSumma
             if all(found.get(name) == value for name, value in merged.items()):
                 counts.unchanged += 1
             else:
-                changes.append(_Change(table, found.doc_id, merged))
+                plan.changed.append((table, found["id"], merged))
                 counts.updated += 1
-    return changes, summary
+    return plan
+
+
+def _known_etablissements(tx: Tx, uais: list[str]) -> dict[str, dict]:
+    return {doc["uai"]: doc for doc in tx.find_any(ETABLISSEMENTS, "uai", uais)}
+
+
+def _known_eleves(tx: Tx, uais: list[str], ines: list[str]) -> dict[str, dict]:
+    """The élèves of the file already known: those of its schools in one read per school, then,
+    by INE, those known at another school (a pupil who changed schools keeps one record)."""
+    known = {doc["ine"]: doc for doc in tx.find_any(ELEVES, "uai", uais)}
+    elsewhere = [ine for ine in ines if ine not in known]
+    known.update(eleves_by_ine(tx, elsewhere))
+    return known
+
+
+def _known_responsables(tx: Tx, uais: list[str]) -> dict[tuple, dict]:
+    # The UAI is part of a responsable's key: the file's schools hold every one it can match.
+    return {_responsable_key_of(doc): doc for doc in tx.find_any(RESPONSABLES, "uai", uais)}
 
 
 def _merge(table: str, found: dict, fields: dict) -> dict:
@@ -167,20 +201,10 @@ def _responsables(rows: list[RosterRow]) -> dict[tuple, dict]:
             },
         )
         if row.eleve.ine not in record["eleves"]:
-            record["eleves"] = sorted([*record["eleves"], row.eleve.ine])
+            record["eleves"].append(row.eleve.ine)
+    for record in records.values():
+        record["eleves"].sort()
     return records
-
-
-def _index(db: TinyDB, table: str, key_of) -> dict:
-    return {key_of(doc): doc for doc in db.table(table).all()}
-
-
-def _uai_of(doc: dict) -> str:
-    return doc["uai"]
-
-
-def _ine_of(doc: dict) -> str:
-    return doc["ine"]
 
 
 def _responsable_key_of(doc: dict) -> tuple:

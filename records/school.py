@@ -12,12 +12,16 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from tinydb import Query, TinyDB
-
-from outside.storage import Store
+from outside.storage import Tx
 from records.accounts import ACCOUNTS
 from records.activation import reports_of
-from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
+from records.roster import (
+    ETABLISSEMENTS,
+    RESPONSABLES,
+    eleves_by_ine,
+    eleves_of,
+    responsables_of,
+)
 from rules.lockout import locked_until
 from rules.names import normalize_name
 
@@ -69,21 +73,28 @@ def class_order(classe: str) -> tuple:
     return (-level, classe)
 
 
-def school_name(store: Store, uai: str) -> str:
-    with store.reading() as db:
-        found = db.table(ETABLISSEMENTS).get(Query().uai == uai)
+def school_name(tx: Tx, uai: str) -> str:
+    found = tx.find_one(ETABLISSEMENTS, uai=uai)
     return found["nom"] if found else uai
 
 
-def families(store: Store, uai: str) -> list[Family]:
+def families(tx: Tx, uai: str) -> list[Family]:
     """Every responsable of the school, by name."""
-    with store.reading() as db:
-        return _families(db, uai)
+    return _families(tx, uai)
 
 
-def family(store: Store, uai: str, responsable_id: int) -> Family | None:
+def family(tx: Tx, uai: str, responsable_id: int) -> Family | None:
     """One responsable of the school; None if unknown or of another school."""
-    return next((found for found in families(store, uai) if found.id == responsable_id), None)
+    responsable = tx.get(RESPONSABLES, responsable_id)
+    if responsable is None or responsable["uai"] != uai:
+        return None
+    eleves = {
+        ine: eleve
+        for ine, eleve in eleves_by_ine(tx, responsable.get("eleves", [])).items()
+        if eleve["uai"] == uai
+    }
+    accounts = _accounts_by_responsable(tx, [responsable["id"]])
+    return _family(responsable, eleves, accounts)
 
 
 def search(found: list[Family], text: str = "", classe: str = "", state: str = "") -> list:
@@ -111,40 +122,46 @@ def statistics(found: list[Family]) -> tuple[list[tuple[str, Counter]], Counter]
     return list(per_class.items()), Counter(one.state for one in found)
 
 
-def reports(store: Store, uai: str) -> list[dict]:
+def reports(tx: Tx, uai: str) -> list[dict]:
     """The children parents said, at their first login, were not theirs (newest first), each
     with its "eleve" and its "responsable" records when the school still has them."""
-    found = reports_of(store, uai)
-    with store.reading() as db:
-        eleves = {doc["ine"]: dict(doc) for doc in db.table(ELEVES).search(Query().uai == uai)}
-        responsables = db.table(RESPONSABLES)
-        return [
-            {
-                **report,
-                "eleve": eleves.get(report["ine"]),
-                "responsable": responsables.get(doc_id=report["responsable_id"]),
-            }
-            for report in found
-        ]
+    found = reports_of(tx, uai)
+    eleves = {
+        ine: eleve
+        for ine, eleve in eleves_by_ine(tx, [report["ine"] for report in found]).items()
+        if eleve["uai"] == uai
+    }
+    return [
+        {
+            **report,
+            "eleve": eleves.get(report["ine"]),
+            "responsable": tx.get(RESPONSABLES, report["responsable_id"]),
+        }
+        for report in found
+    ]
 
 
-def unblock(store: Store, uai: str, responsable_id: int) -> dict | None:
-    """Clear the lock after wrong passwords and lift a block, in one transaction. Returns the
-    account as it was, or None when the responsable is not the school's or has no account.
+def unblock(tx: Tx, uai: str, responsable_id: int) -> dict | None:
+    """Clear the lock after wrong passwords and lift a block. Returns the account as it was,
+    or None when the responsable is not the school's or has no account.
 
     A blocked account goes back to the state it had reached: active if it was ever activated,
     else notified if it holds a temporary password, else not activated."""
-    with store.transaction() as db:
-        responsable = db.table(RESPONSABLES).get(doc_id=responsable_id)
-        if responsable is None or responsable["uai"] != uai:
-            return None
-        account = _account(db, responsable_id)
-        if account is None:
-            return None
-        changes = {"failures": 0, "locked_until": None}
-        if account["state"] == "bloqué":
-            changes["state"] = _state_before_block(account)
-        db.table(ACCOUNTS).update(changes, doc_ids=[account["id"]])
+    responsable = tx.get(RESPONSABLES, responsable_id)
+    if responsable is None or responsable["uai"] != uai:
+        return None
+    account = _account(tx, responsable_id)
+    if account is None:
+        return None
+    # The counters a sign-in is changing now are read again once it is done.
+    tx.lock(f"compte:{account['id']}")
+    account = tx.get(ACCOUNTS, account["id"])
+    if account is None:
+        return None
+    changes = {"failures": 0, "locked_until": None}
+    if account["state"] == "bloqué":
+        changes["state"] = _state_before_block(account)
+    tx.update(ACCOUNTS, account["id"], changes)
     return account
 
 
@@ -154,17 +171,11 @@ def _state_before_block(account: dict) -> str:
     return "notifié" if account.get("temporary_password_hash") else NO_ACCOUNT
 
 
-def _families(db: TinyDB, uai: str) -> list[Family]:
-    eleves = {doc["ine"]: dict(doc) for doc in db.table(ELEVES).search(Query().uai == uai)}
-    accounts = {}
-    for doc in db.table(ACCOUNTS).all():
-        for number in doc.get("responsables", []):
-            accounts[number] = {**doc, "id": doc.doc_id}
-    found = []
-    for doc in db.table(RESPONSABLES).search(Query().uai == uai):
-        children = [eleves[ine] for ine in doc.get("eleves", []) if ine in eleves]
-        children.sort(key=lambda child: normalize_name(child["prenom"]))
-        found.append(Family({**doc, "id": doc.doc_id}, children, accounts.get(doc.doc_id)))
+def _families(tx: Tx, uai: str) -> list[Family]:
+    eleves = {doc["ine"]: doc for doc in eleves_of(tx, uai)}
+    responsables = responsables_of(tx, uai)
+    accounts = _accounts_by_responsable(tx, [doc["id"] for doc in responsables])
+    found = [_family(doc, eleves, accounts) for doc in responsables]
     return sorted(
         found,
         key=lambda one: (
@@ -175,6 +186,23 @@ def _families(db: TinyDB, uai: str) -> list[Family]:
     )
 
 
-def _account(db: TinyDB, responsable_id: int) -> dict | None:
-    found = db.table(ACCOUNTS).get(Query().responsables.any([responsable_id]))
-    return {**found, "id": found.doc_id} if found else None
+def _family(responsable: dict, eleves: dict[str, dict], accounts: dict[int, dict]) -> Family:
+    """A responsable with its children among `eleves` (by INE) and its account in `accounts`
+    (by responsable id)."""
+    children = [eleves[ine] for ine in responsable.get("eleves", []) if ine in eleves]
+    children.sort(key=lambda child: normalize_name(child["prenom"]))
+    return Family(responsable, children, accounts.get(responsable["id"]))
+
+
+def _accounts_by_responsable(tx: Tx, responsable_ids: list[int]) -> dict[int, dict]:
+    """The account of each of these responsables that has one. An account holds every record
+    of its parent (one per school), so some found hold other responsables too."""
+    found = {}
+    for doc in tx.find_any(ACCOUNTS, "responsables", responsable_ids):
+        for number in doc.get("responsables", []):
+            found[number] = doc
+    return found
+
+
+def _account(tx: Tx, responsable_id: int) -> dict | None:
+    return tx.find_one(ACCOUNTS, responsables=responsable_id)

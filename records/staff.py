@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from tinydb import Query, TinyDB
-
-from outside.storage import Store
+from outside.storage import Duplicate, Tx
 from records.accounts import SignIn, check_counted, unknown_identifiant
 from records.roster import ETABLISSEMENTS
 from rules.clock import in_paris
@@ -36,7 +34,7 @@ class StaffExists(Exception):
 
 
 def create_staff(
-    store: Store, identifiant: str, password: str, uai: str, role: str, now: datetime
+    tx: Tx, identifiant: str, password: str, uai: str, role: str, now: datetime
 ) -> dict:
     """A new staff account; ValueError (in French) for a bad identifiant, role or unknown UAI."""
     identifiant = (identifiant or "").strip()
@@ -48,50 +46,48 @@ def create_staff(
         )
     if role not in ROLES:
         raise ValueError(f"rôle « {role} » inconnu : direction ou secretariat")
-    # argon2 takes a fifth of a second: not while holding the lock of the whole database.
-    password_hash = hash_password(password)
-    moment = in_paris(now).isoformat()
-    with store.transaction() as db:
-        if not db.table(ETABLISSEMENTS).contains(Query().uai == uai):
-            raise ValueError(f"établissement {uai} inconnu : importez d'abord sa liste d'élèves")
-        if _by_identifiant(db, identifiant) is not None:
-            raise StaffExists(identifiant)
-        staff = {
-            "identifiant": identifiant,
-            "password_hash": password_hash,
-            "uai": uai,
-            "role": role,
-            "failures": 0,
-            "locked_until": None,
-            "created_at": moment,
-        }
-        number = db.table(STAFF).insert(staff)
+    if tx.find_one(ETABLISSEMENTS, uai=uai) is None:
+        raise ValueError(f"établissement {uai} inconnu : importez d'abord sa liste d'élèves")
+    if _by_identifiant(tx, identifiant) is not None:
+        raise StaffExists(identifiant)
+    staff = {
+        "identifiant": identifiant,
+        # How it is found: the identifiant is unique whatever its case.
+        "identifiant_key": identifiant.casefold(),
+        "password_hash": hash_password(password),
+        "uai": uai,
+        "role": role,
+        "failures": 0,
+        "locked_until": None,
+        "created_at": in_paris(now).isoformat(),
+    }
+    try:
+        number = tx.insert(STAFF, staff)
+    except Duplicate:
+        # Created by another transaction since the check above.
+        raise StaffExists(identifiant) from None
     return {**staff, "id": number}
 
 
-def find_staff_by_id(store: Store, staff_id: int) -> dict | None:
-    with store.reading() as db:
-        found = db.table(STAFF).get(doc_id=staff_id)
-    return {**found, "id": found.doc_id} if found else None
+def find_staff_by_id(tx: Tx, staff_id: int) -> dict | None:
+    return tx.get(STAFF, staff_id)
 
 
-def find_staff_by_identifiant(store: Store, identifiant: str) -> dict | None:
-    with store.reading() as db:
-        return _by_identifiant(db, identifiant)
+def find_staff_by_identifiant(tx: Tx, identifiant: str) -> dict | None:
+    return _by_identifiant(tx, identifiant)
 
 
-def sign_in_staff(store: Store, identifiant: str, password: str, now: datetime) -> SignIn:
+def sign_in_staff(tx: Tx, identifiant: str, password: str, now: datetime) -> SignIn:
     """As `records.accounts.sign_in`: OK with the staff account in `account`, LOCKED with the
     end of the lock, or FAILED; 5 failures lock the account for 15 minutes."""
-    staff = find_staff_by_identifiant(store, identifiant)
+    staff = find_staff_by_identifiant(tx, identifiant)
     if staff is None:
         return unknown_identifiant(password)
-    return check_counted(store, STAFF, staff, "password_hash", password, now)
+    return check_counted(tx, STAFF, staff, "password_hash", password, now)
 
 
-def _by_identifiant(db: TinyDB, identifiant: str) -> dict | None:
+def _by_identifiant(tx: Tx, identifiant: str) -> dict | None:
     typed = (identifiant or "").strip().casefold()
     if not typed:
         return None
-    found = db.table(STAFF).get(Query().identifiant.test(lambda held: held.casefold() == typed))
-    return {**found, "id": found.doc_id} if found else None
+    return tx.find_one(STAFF, identifiant_key=typed)

@@ -14,9 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tinydb import Query
-
-from outside.storage import Store
+from outside.storage import Tx
 from records import audit
 from rules.campaign import default_campaign, school_year_bounds, school_year_label, school_year_of
 from rules.clock import in_paris
@@ -61,17 +59,15 @@ class ServiceErrors(ValueError):
         self.errors = errors
 
 
-def services_of(store: Store, uai: str, today: date) -> list[Service]:
+def services_of(tx: Tx, uai: str, today: date) -> list[Service]:
     """The school's services, fiche first, with their state on `today`."""
-    with store.reading() as db:
-        rows = {
-            doc["service"]: dict(doc) for doc in db.table(TELESERVICES).search(Query().uai == uai)
-        }
+    rows = {doc["service"]: doc for doc in tx.find(TELESERVICES, uai=uai)}
     return [_effective(name, rows.get(name), today) for name in LABELS]
 
 
-def service_of(store: Store, uai: str, service: str, today: date) -> Service:
-    return next(one for one in services_of(store, uai, today) if one.service == service)
+def service_of(tx: Tx, uai: str, service: str, today: date) -> Service:
+    row = tx.find_one(TELESERVICES, uai=uai, service=service)
+    return _effective(service, row, today)
 
 
 def _effective(service: str, row: dict | None, today: date) -> Service:
@@ -135,7 +131,7 @@ def check(
 
 
 def save_service(
-    store: Store,
+    tx: Tx,
     uai: str,
     service: str,
     state: str,
@@ -161,13 +157,18 @@ def save_service(
         "fin": end.isoformat() if periodic else None,
         "modifie_le": in_paris(now).isoformat(),
     }
-    with store.transaction() as db:
-        db.table(TELESERVICES).upsert(row, (Query().uai == uai) & (Query().service == service))
-    return service_of(store, uai, service, today)
+    # Two first changes at once would both insert the row: the second waits, then updates it.
+    tx.lock(f"teleservice:{uai}:{service}")
+    found = tx.find_one(TELESERVICES, uai=uai, service=service)
+    if found is None:
+        tx.insert(TELESERVICES, row)
+    else:
+        tx.update(TELESERVICES, found["id"], row)
+    return service_of(tx, uai, service, today)
 
 
 def set_service(
-    store: Store,
+    tx: Tx,
     uai: str,
     service: str,
     state: str,
@@ -177,11 +178,12 @@ def set_service(
     staff: dict,
     now: datetime,
 ) -> Service:
-    """A staff member's change to a service of their own school, written to the journal."""
+    """A staff member's change to a service of their own school, written to the journal in the
+    same transaction: the change and its entry are saved together, or neither."""
     if staff["uai"] != uai:
         raise PermissionError("un personnel ne modifie que les services de son établissement")
-    saved = save_service(store, uai, service, state, message, start, end, now)
-    audit.record(store, staff, "teleservice", describe(saved), now)
+    saved = save_service(tx, uai, service, state, message, start, end, now)
+    audit.record(tx, staff, "teleservice", describe(saved), now)
     return saved
 
 

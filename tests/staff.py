@@ -9,7 +9,8 @@ CONCORDE = "0691234A"
 
 def signed_in_staff(web, db, clock, identifiant: str, uai: str = CONCORDE):
     """A test client signed in as a new secretariat account of `uai`."""
-    create_staff(db, identifiant, PASSWORD, uai, "secretariat", clock.now())
+    with db.writing() as tx:
+        create_staff(tx, identifiant, PASSWORD, uai, "secretariat", clock.now())
     client = web.test_client()
     answer = client.post(
         "/admin/connexion", data={"identifiant": identifiant, "mot_de_passe": PASSWORD}

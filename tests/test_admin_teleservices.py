@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from records import audit
+from records import audit, teleservices
 from records.staff import create_staff
-from records.teleservices import BOURSE, FICHE, service_of, services_of
+from records.teleservices import BOURSE, FICHE
 from tests.markup import alert, elements, error_messages, plain, redirects_to
 from tests.staff import PASSWORD, signed_in_staff
 from views import login
@@ -33,9 +33,19 @@ def office(web, db, clock):
 
 
 def changes(db, uai: str = CONCORDE) -> list[tuple[str, str]]:
-    return [
-        (e["staff"], e["detail"]) for e in audit.entries(db, uai) if e["action"] == "teleservice"
-    ]
+    with db.reading() as tx:
+        found = audit.entries(tx, uai)
+    return [(e["staff"], e["detail"]) for e in found if e["action"] == "teleservice"]
+
+
+def services_of(db, uai: str, today: date):
+    with db.reading() as tx:
+        return teleservices.services_of(tx, uai, today)
+
+
+def service_of(db, uai: str, service: str, today: date):
+    with db.reading() as tx:
+        return teleservices.service_of(tx, uai, service, today)
 
 
 def bourse_form(**values) -> dict:
@@ -170,7 +180,10 @@ def test_another_schools_services_are_untouched(web, db, clock, office):
 
 
 def test_the_change_needs_the_csrf_token(guarded, db, clock):
-    staff = create_staff(db, "secretariat.concorde", PASSWORD, CONCORDE, "secretariat", clock.now())
+    with db.writing() as tx:
+        staff = create_staff(
+            tx, "secretariat.concorde", PASSWORD, CONCORDE, "secretariat", clock.now()
+        )
     client = guarded.test_client()
     with client.session_transaction() as session:
         session["personnel"] = staff["id"]
@@ -178,3 +191,16 @@ def test_the_change_needs_the_csrf_token(guarded, db, clock):
     answer = client.post("/admin/teleservices/fiche", data={"etat": "fermé", "message": ""})
     assert answer.status_code == 400
     assert service_of(db, CONCORDE, FICHE, TODAY).state == "ouvert"
+
+
+def test_a_change_whose_journal_entry_fails_is_not_saved(office, db, monkeypatch):
+    def failing(tx, staff, action, detail, now):
+        raise RuntimeError("journal illisible")
+
+    monkeypatch.setattr(audit, "record", failing)
+    with pytest.raises(RuntimeError):  # TESTING: the error reaches the test, not a 500 page
+        office.post("/admin/teleservices/fiche", data={"etat": "fermé", "message": "Fermée"})
+    monkeypatch.undo()
+    fiche = service_of(db, CONCORDE, FICHE, TODAY)
+    assert (fiche.state, fiche.message) == ("ouvert", "")
+    assert changes(db) == []

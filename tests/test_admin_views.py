@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from records import accounts, activation, audit, school
-from records.roster import all_eleves, import_roster
+from records.roster import import_roster
 from records.staff import create_staff
 from rules import roster_upload
 from rules.passwords import verify_password
@@ -39,7 +39,8 @@ def fresh_rate_limits():
 
 
 def add_staff(db, clock, identifiant: str, role: str = "secretariat", uai: str = CONCORDE):
-    return create_staff(db, identifiant, PASSWORD, uai, role, clock.now())
+    with db.writing() as tx:
+        return create_staff(tx, identifiant, PASSWORD, uai, role, clock.now())
 
 
 @pytest.fixture
@@ -72,31 +73,44 @@ def direction(web, db, clock):
 
 
 def journal(db, uai: str = CONCORDE) -> list[tuple[str, str, str]]:
-    return [(e["staff"], e["action"], e["detail"]) for e in audit.entries(db, uai)]
+    with db.reading() as tx:
+        return [(e["staff"], e["action"], e["detail"]) for e in audit.entries(tx, uai)]
+
+
+def record(db, staff: dict, action: str, detail: str, now) -> None:
+    with db.writing() as tx:
+        audit.record(tx, staff, action, detail, now)
 
 
 def responsable_id(db, prenom: str, uai: str = CONCORDE) -> int:
-    with db.reading() as tinydb:
-        found = tinydb.table("responsables").get(
-            lambda doc: doc["prenom"] == prenom and doc["uai"] == uai
-        )
-    return found.doc_id
+    with db.reading() as tx:
+        (found,) = [doc for doc in tx.find("responsables", uai=uai) if doc["prenom"] == prenom]
+    return found["id"]
 
 
 def account_of(db, prenom: str, uai: str = CONCORDE) -> dict | None:
-    return accounts.account_of(db, [responsable_id(db, prenom, uai)])
+    number = responsable_id(db, prenom, uai)
+    with db.reading() as tx:
+        return accounts.account_of(tx, [number])
 
 
 def activate(db, clock, prenom: str, nom: str, telephone: str) -> dict:
-    ids = [one["id"] for one in accounts.find_responsables(db, telephone, nom, prenom)]
-    return accounts.create_account(
-        db, ids, prenom, nom, telephone, None, "auto-inscription", clock.now()
-    )
+    with db.writing() as tx:
+        ids = [one["id"] for one in accounts.find_responsables(tx, telephone, nom, prenom)]
+        return accounts.create_account(
+            tx, ids, prenom, nom, telephone, None, "auto-inscription", clock.now()
+        )
 
 
 def change_account(db, account: dict, **changes) -> None:
-    with db.transaction() as tinydb:
-        tinydb.table(accounts.ACCOUNTS).update(changes, doc_ids=[account["id"]])
+    with db.writing() as tx:
+        tx.update(accounts.ACCOUNTS, account["id"], changes)
+
+
+def eleves(db) -> list[dict]:
+    """Every élève kept, whatever its school."""
+    with db.reading() as tx:
+        return list(tx.scan("eleves"))
 
 
 # Staff sign-in -----------------------------------------------------------------------------
@@ -263,7 +277,7 @@ def test_journal_is_for_the_direction_only(office, direction, db, clock):
     assert "/admin/journal" not in [link["href"] for link in elements(refused.text, "a")]
 
     palmistes = {"identifiant": "s.palmistes", "uai": PALMISTES}
-    audit.record(db, palmistes, "import", "Ailleurs.", clock.now())
+    record(db, palmistes, "import", "Ailleurs.", clock.now())
     page = direction.get("/admin/journal")
     assert page.status_code == 200
     text = plain(page.text)
@@ -276,7 +290,7 @@ def test_journal_is_for_the_direction_only(office, direction, db, clock):
 def test_journal_pages(direction, db, clock):
     for number in range(60):
         staff = {"identifiant": "d", "uai": CONCORDE}
-        audit.record(db, staff, "import", f"Import {number}.", clock.now())
+        record(db, staff, "import", f"Import {number}.", clock.now())
     first = plain(direction.get("/admin/journal").text)
     assert "Actions, page 1 sur 2" in first
     assert "Import 59." in first and "Import 10." in first and "Import 9." not in first
@@ -322,10 +336,10 @@ def test_import_page(office):
 
 
 def test_preview_lists_bad_lines_and_imports_nothing(office, db):
-    before = len(all_eleves(db))
+    before = len(eleves(db))
     response = upload(office, csv_file(line(), LANDLINE, NEW_PUPIL, OTHER_SCHOOL))
     assert redirects_to(response, "/admin/import/apercu")
-    assert len(all_eleves(db)) == before
+    assert len(eleves(db)) == before
 
     page = office.get("/admin/import/apercu")
     assert page.status_code == 200
@@ -343,7 +357,7 @@ def test_confirm_imports_the_valid_lines_of_the_school(office, db):
     upload(office, csv_file(line(), LANDLINE, NEW_PUPIL, OTHER_SCHOOL))
     response = office.post("/admin/import/confirmer")
     assert redirects_to(response, "/admin/import")
-    ines = {eleve["ine"] for eleve in all_eleves(db)}
+    ines = {eleve["ine"] for eleve in eleves(db)}
     assert "0691599999Z" in ines and "0971599999Z" not in ines
     done = (
         "Import de eleves.csv terminé : 2 ligne(s) importée(s), 2 ligne(s) en erreur "
@@ -363,8 +377,15 @@ def test_confirm_imports_the_valid_lines_of_the_school(office, db):
 
 def test_the_file_waits_one_hour(office, clock):
     upload(office, csv_file(line()))
-    clock.advance(minutes=61)
+    # Active meanwhile: it is the file that is too old, not the session (30 idle minutes).
+    for _ in range(2):
+        clock.advance(minutes=29)
+        assert office.get("/admin/import").status_code == 200
+    clock.advance(minutes=3)
     assert redirects_to(office.post("/admin/import/confirmer"), "/admin/import")
+    assert markup.alert(office.get("/admin/import").text, "import-alerte").startswith(
+        "Aucun fichier en attente d'import"
+    )
 
 
 def test_only_other_schools_lines(office):
@@ -442,7 +463,8 @@ def test_list_of_the_schools_responsables(office, db, clock):
     page = office.get("/admin/responsables")
     assert page.status_code == 200
     # The school's families as the records give them (tests/test_staff.py), in that order.
-    families = school.families(db, CONCORDE)
+    with db.reading() as tx:
+        families = school.families(tx, CONCORDE)
     assert names(page.text) == [one.name for one in families]
     assert len(families) == 6
     text = plain(page.text)
@@ -504,7 +526,8 @@ def add_families(db, count: int) -> None:
     ]
     report = parse_roster_bytes(csv_file(*lines), TODAY)
     assert report.ok, report.errors
-    import_roster(db, report.rows)
+    with db.writing() as tx:
+        import_roster(tx, report.rows)
 
 
 def test_pages_of_20(office, db):
@@ -588,8 +611,9 @@ def test_nothing_to_unblock_without_an_account(office, db):
 
 def test_children_reported_at_the_first_login(office, db, clock):
     sophie, josiane = responsable_id(db, "Sophie"), responsable_id(db, "Josiane", PALMISTES)
-    activation.detach_children(db, [sophie], ["0691500123K"], clock.now())  # Léa
-    activation.detach_children(db, [josiane], ["0971500246T"], clock.now())  # another school
+    with db.writing() as tx:
+        activation.detach_children(tx, [sophie], ["0691500123K"], clock.now())  # Léa
+        activation.detach_children(tx, [josiane], ["0971500246T"], clock.now())  # another school
     home = plain(office.get("/admin").text)
     assert (
         "Léa Lefèvre-D'Almeida (6eA), signalé par Mme Sophie Lefèvre-D'Almeida le 14/09/2026 "

@@ -1,5 +1,8 @@
-from records.roster import all_eleves, all_etablissements, all_responsables
+import json
+
+from outside.storage.tx import stored
 from rules.roster import HEADER
+from tests import backends
 
 GOOD_LINES = [
     "0691234A;Collège Concorde;0691500123K;Lefèvre-D'Almeida;Léa;14/03/2015;6e;6eA;Mme;"
@@ -11,6 +14,27 @@ LANDLINE_LINE = (
     "0691234A;Collège Concorde;0691400789M;Benali;Inès;21/06/2014;5e;5eB;M.;"
     "Benali;Karim;père;04 78 12 34 56;"
 )
+
+
+def saved(store, table: str) -> list[dict]:
+    """Every record of the table as kept (without its id), by id."""
+    with store.reading() as tx:
+        return [stored(doc) for doc in tx.scan(table)]
+
+
+def nothing_written(store) -> bool:
+    """No file made on TinyDB; no record in any table on PostgreSQL."""
+    if backends.on_postgresql():
+        return all(docs == [] for docs in json.loads(backends.database_text(store)).values())
+    return not store.path.exists()
+
+
+def snapshot(store):
+    """Everything the store holds; on TinyDB, the file's very bytes."""
+    text = backends.database_text(store)
+    if backends.on_postgresql():
+        return text
+    return text, store.path.read_bytes()
 
 
 def write(tmp_path, *lines, name="eleves.csv"):
@@ -28,7 +52,7 @@ def test_import_prints_the_summary(runner, store, tmp_path):
         "  Élèves : 2 créés, 0 mis à jour, 0 inchangé\n"
         "  Responsables : 1 créé, 0 mis à jour, 0 inchangé\n"
     )
-    assert sorted(e["prenom"] for e in all_eleves(store)) == ["Hugo", "Léa"]
+    assert sorted(e["prenom"] for e in saved(store, "eleves")) == ["Hugo", "Léa"]
 
 
 def test_import_twice_reports_unchanged(runner, store, tmp_path):
@@ -37,7 +61,7 @@ def test_import_twice_reports_unchanged(runner, store, tmp_path):
     result = runner.invoke(args=["roster", "import", path])
     assert result.exit_code == 0
     assert "  Élèves : 0 créé, 0 mis à jour, 2 inchangés\n" in result.output
-    assert len(all_eleves(store)) == 2
+    assert len(saved(store, "eleves")) == 2
 
 
 def test_dry_run_writes_nothing(runner, store, tmp_path):
@@ -50,8 +74,8 @@ def test_dry_run_writes_nothing(runner, store, tmp_path):
         "  Élèves : 2 créés, 0 mis à jour, 0 inchangé\n"
         "  Responsables : 1 créé, 0 mis à jour, 0 inchangé\n"
     )
-    assert not store.path.exists()
-    assert all_eleves(store) == []
+    assert nothing_written(store)
+    assert saved(store, "eleves") == []
 
 
 def test_dry_run_with_bad_lines_lists_them_and_exits_1(runner, store, tmp_path):
@@ -62,7 +86,7 @@ def test_dry_run_with_bad_lines_lists_them_and_exits_1(runner, store, tmp_path):
     assert "1 ligne en erreur sur 3." in result.output
     assert "Avec --valid-only, l'import des 2 lignes valides donnerait :" in result.output
     assert "  Élèves : 2 créés, 0 mis à jour, 0 inchangé" in result.output
-    assert not store.path.exists()
+    assert nothing_written(store)
 
 
 def test_bad_lines_import_nothing(runner, store, tmp_path):
@@ -78,8 +102,8 @@ def test_bad_lines_import_nothing(runner, store, tmp_path):
         "--valid-only pour importer seulement les 2 lignes valides.\n"
     ) in result.output
     assert "Traceback" not in result.output
-    assert all_eleves(store) == []
-    assert all_etablissements(store) == []
+    assert saved(store, "eleves") == []
+    assert saved(store, "etablissements") == []
 
 
 def test_valid_only_imports_the_valid_lines(runner, store, tmp_path):
@@ -89,8 +113,8 @@ def test_valid_only_imports_the_valid_lines(runner, store, tmp_path):
     assert "Ligne 3 : Téléphone « 04 78 12 34 56 » refusé" in result.output
     assert "Lignes en erreur ignorées (--valid-only) : 3.\n" in result.output
     assert "Import terminé : 2 lignes importées.\n" in result.output
-    assert sorted(e["ine"] for e in all_eleves(store)) == ["0691300456L", "0691500123K"]
-    assert [r["prenom"] for r in all_responsables(store)] == ["Sophie"]
+    assert sorted(e["ine"] for e in saved(store, "eleves")) == ["0691300456L", "0691500123K"]
+    assert [r["prenom"] for r in saved(store, "responsables")] == ["Sophie"]
 
 
 def test_wrong_header_imports_nothing_even_with_valid_only(runner, store, tmp_path):
@@ -100,7 +124,7 @@ def test_wrong_header_imports_nothing_even_with_valid_only(runner, store, tmp_pa
     assert result.exit_code == 1
     assert "Ligne 1 : En-tête inattendu : la colonne 1 devrait s'appeler « uai »" in result.output
     assert "Erreur : Rien n'a été importé.\n" in result.output
-    assert all_eleves(store) == []
+    assert saved(store, "eleves") == []
 
 
 def test_non_utf8_file(runner, store, tmp_path):
@@ -110,7 +134,7 @@ def test_non_utf8_file(runner, store, tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith("Le fichier n'est pas encodé en UTF-8")
     assert "Traceback" not in result.output
-    assert all_eleves(store) == []
+    assert saved(store, "eleves") == []
 
 
 def test_missing_file(runner, tmp_path):
@@ -136,13 +160,13 @@ def test_demo_seed_twice_is_idempotent(runner, store):
         "  Responsables : 11 créés, 0 mis à jour, 0 inchangé\n"
         "Campagne de bourse du Collège Concorde ouverte du 01/09/2026 au 15/10/2026.\n"
     )
-    saved = store.path.read_bytes()
+    before = snapshot(store)
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert "  Responsables : 0 créé, 0 mis à jour, 11 inchangés\n" in second.output
-    assert store.path.read_bytes() == saved
-    assert len(all_eleves(store)) == 11
-    assert {s["nom"] for s in all_etablissements(store)} == {
+    assert snapshot(store) == before
+    assert len(saved(store, "eleves")) == 11
+    assert {s["nom"] for s in saved(store, "etablissements")} == {
         "Collège Concorde",
         "Collège des Palmistes",
     }

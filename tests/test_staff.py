@@ -7,16 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from records import audit, school
-from records.accounts import ACCOUNTS, SignInOutcome, create_account, find_responsables
-from records.staff import (
-    STAFF,
-    StaffExists,
-    create_staff,
-    find_staff_by_id,
-    find_staff_by_identifiant,
-    sign_in_staff,
-)
+from records import accounts, audit, school, staff
+from records.accounts import ACCOUNTS, SignInOutcome
+from records.staff import STAFF, StaffExists
 from rules.clock import PARIS
 
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
@@ -27,6 +20,64 @@ CONCORDE, PALMISTES = "0691234A", "0973123Z"
 @pytest.fixture
 def demo(seeded, store):
     return store
+
+
+# Each call in a transaction of its own, as a request or a command makes it.
+
+
+def create_staff(store, *args):
+    with store.writing() as tx:
+        return staff.create_staff(tx, *args)
+
+
+def find_staff_by_id(store, staff_id):
+    with store.reading() as tx:
+        return staff.find_staff_by_id(tx, staff_id)
+
+
+def find_staff_by_identifiant(store, identifiant):
+    with store.reading() as tx:
+        return staff.find_staff_by_identifiant(tx, identifiant)
+
+
+def sign_in_staff(store, *args):
+    with store.writing() as tx:
+        return staff.sign_in_staff(tx, *args)
+
+
+def record(store, *args):
+    with store.writing() as tx:
+        audit.record(tx, *args)
+
+
+def entries(store, uai):
+    with store.reading() as tx:
+        return audit.entries(tx, uai)
+
+
+def families(store, uai):
+    with store.reading() as tx:
+        return school.families(tx, uai)
+
+
+def family(store, uai, responsable_id):
+    with store.reading() as tx:
+        return school.family(tx, uai, responsable_id)
+
+
+def unblock(store, uai, responsable_id):
+    with store.writing() as tx:
+        return school.unblock(tx, uai, responsable_id)
+
+
+def change_account(store, account_id, changes):
+    with store.writing() as tx:
+        tx.update(ACCOUNTS, account_id, changes)
+
+
+def no_staff(store) -> bool:
+    with store.reading() as tx:
+        return list(tx.scan(STAFF)) == []
 
 
 @pytest.fixture
@@ -54,6 +105,17 @@ def test_identifiant_is_unique_whatever_its_case(demo, secretariat):
         create_staff(demo, "Secretariat.Concorde", PASSWORD, PALMISTES, "direction", NOW)
 
 
+def test_an_identifiant_is_kept_as_typed_and_found_by_its_key(demo):
+    created = create_staff(demo, "Direction.Concorde", PASSWORD, CONCORDE, "direction", NOW)
+    assert (created["identifiant"], created["identifiant_key"]) == (
+        "Direction.Concorde",
+        "direction.concorde",
+    )
+    with demo.reading() as tx:
+        assert tx.find_one(STAFF, identifiant_key="direction.concorde") == created
+    assert find_staff_by_identifiant(demo, "DIRECTION.concorde") == created
+
+
 @pytest.mark.parametrize(
     ("identifiant", "uai", "role", "message"),
     [
@@ -67,8 +129,7 @@ def test_identifiant_is_unique_whatever_its_case(demo, secretariat):
 def test_refused_staff_accounts(demo, identifiant, uai, role, message):
     with pytest.raises(ValueError, match=message):
         create_staff(demo, identifiant, PASSWORD, uai, role, NOW)
-    with demo.reading() as db:
-        assert db.table(STAFF).all() == []
+    assert no_staff(demo)
 
 
 def test_uai_is_read_in_capitals(demo):
@@ -128,12 +189,12 @@ def test_naive_time_is_refused(demo, secretariat):
 
 def test_journal_newest_first_per_school(demo, secretariat):
     palmistes = {"identifiant": "secretariat.palmistes", "uai": PALMISTES}
-    audit.record(demo, secretariat, "connexion", "Première.", NOW)
-    audit.record(demo, palmistes, "connexion", "Ailleurs.", NOW + timedelta(minutes=1))
-    audit.record(demo, secretariat, "import", "Deuxième.", NOW + timedelta(minutes=2))
+    record(demo, secretariat, "connexion", "Première.", NOW)
+    record(demo, palmistes, "connexion", "Ailleurs.", NOW + timedelta(minutes=1))
+    record(demo, secretariat, "import", "Deuxième.", NOW + timedelta(minutes=2))
     # Same moment: the last written comes first.
-    audit.record(demo, secretariat, "deconnexion", "Troisième.", NOW + timedelta(minutes=2))
-    found = audit.entries(demo, CONCORDE)
+    record(demo, secretariat, "deconnexion", "Troisième.", NOW + timedelta(minutes=2))
+    found = entries(demo, CONCORDE)
     assert [entry["detail"] for entry in found] == ["Troisième.", "Deuxième.", "Première."]
     assert found[-1] == {
         "at": "2026-09-14T10:00:00+02:00",
@@ -142,34 +203,37 @@ def test_journal_newest_first_per_school(demo, secretariat):
         "action": "connexion",
         "detail": "Première.",
     }
-    assert [entry["detail"] for entry in audit.entries(demo, PALMISTES)] == ["Ailleurs."]
+    assert [entry["detail"] for entry in entries(demo, PALMISTES)] == ["Ailleurs."]
 
 
 def test_journal_sorts_moments_across_the_change_of_time(demo, secretariat):
     # 02:30 summer time comes before 02:10 winter time, on the night of 25 October 2026.
     summer = datetime.fromisoformat("2026-10-25T02:30:00+02:00")
     winter = datetime.fromisoformat("2026-10-25T02:10:00+01:00")
-    audit.record(demo, secretariat, "connexion", "Été.", summer)
-    audit.record(demo, secretariat, "connexion", "Hiver.", winter)
-    assert [entry["detail"] for entry in audit.entries(demo, CONCORDE)] == ["Hiver.", "Été."]
+    record(demo, secretariat, "connexion", "Été.", summer)
+    record(demo, secretariat, "connexion", "Hiver.", winter)
+    assert [entry["detail"] for entry in entries(demo, CONCORDE)] == ["Hiver.", "Été."]
 
 
 def test_journal_knows_its_actions(demo, secretariat):
     with pytest.raises(ValueError):
-        audit.record(demo, secretariat, "suppression", "Inconnue.", NOW)
+        record(demo, secretariat, "suppression", "Inconnue.", NOW)
 
 
 # What a school sees of its families --------------------------------------------------------
 
 
 def activate(store, nom: str, prenom: str, telephone: str) -> dict:
-    found = find_responsables(store, telephone, nom, prenom)
-    ids = [responsable["id"] for responsable in found]
-    return create_account(store, ids, prenom, nom, telephone, None, "auto-inscription", NOW)
+    with store.writing() as tx:
+        found = accounts.find_responsables(tx, telephone, nom, prenom)
+        ids = [responsable["id"] for responsable in found]
+        return accounts.create_account(
+            tx, ids, prenom, nom, telephone, None, "auto-inscription", NOW
+        )
 
 
 def test_families_of_one_school_only(demo):
-    found = school.families(demo, CONCORDE)
+    found = families(demo, CONCORDE)
     assert [one.name for one in found] == [
         "M. Karim Benali",
         "M. François Da Silva",
@@ -182,9 +246,9 @@ def test_families_of_one_school_only(demo):
     # His daughter Emma is at the Palmistes: not shown to the Concorde.
     assert [child["prenom"] for child in francois.children] == ["Lucas"]
     assert {one.state for one in found} == {"non activé"}
-    assert school.family(demo, PALMISTES, francois.id) is None
-    assert school.family(demo, CONCORDE, francois.id) == francois
-    assert school.family(demo, CONCORDE, 999) is None
+    assert family(demo, PALMISTES, francois.id) is None
+    assert family(demo, CONCORDE, francois.id) == francois
+    assert family(demo, CONCORDE, 999) is None
 
 
 @pytest.mark.parametrize(
@@ -200,13 +264,13 @@ def test_families_of_one_school_only(demo):
     ],
 )
 def test_search_by_name(demo, text, names):
-    found = school.search(school.families(demo, CONCORDE), text)
+    found = school.search(families(demo, CONCORDE), text)
     assert [one.responsable["prenom"] for one in found] == names
 
 
 def test_filters_and_statistics(demo):
     activate(demo, "Lefèvre-D'Almeida", "Sophie", "+33612345678")
-    found = school.families(demo, CONCORDE)
+    found = families(demo, CONCORDE)
     assert school.classes(found) == ["6eA", "5eA", "5eB", "4eA", "4eB", "3eA"]
     assert [one.responsable["prenom"] for one in school.search(found, classe="4eB")] == [
         "Julien",
@@ -224,16 +288,15 @@ def test_filters_and_statistics(demo):
 
 def test_unblock_clears_the_lock_and_the_block(demo):
     account = activate(demo, "Benali", "Karim", "+33623456789")
-    with demo.transaction() as db:
-        changes = {"state": "bloqué", "failures": 3, "locked_until": "2026-09-14T10:15:00+02:00"}
-        db.table(ACCOUNTS).update(changes, doc_ids=[account["id"]])
-    karim = school.search(school.families(demo, CONCORDE), "benali")[0]
+    changes = {"state": "bloqué", "failures": 3, "locked_until": "2026-09-14T10:15:00+02:00"}
+    change_account(demo, account["id"], changes)
+    karim = school.search(families(demo, CONCORDE), "benali")[0]
     assert karim.state == "bloqué"
     assert karim.locked_until(NOW) is not None
 
-    assert school.unblock(demo, PALMISTES, karim.id) is None  # not that school's
-    assert school.unblock(demo, CONCORDE, karim.id)["identifiant"] == "k.benali1"
-    karim = school.family(demo, CONCORDE, karim.id)
+    assert unblock(demo, PALMISTES, karim.id) is None  # not that school's
+    assert unblock(demo, CONCORDE, karim.id)["identifiant"] == "k.benali1"
+    karim = family(demo, CONCORDE, karim.id)
     assert karim.state == "actif"
     assert karim.locked_until(NOW) is None
     assert karim.account["failures"] == 0
@@ -245,17 +308,15 @@ def test_unblock_clears_the_lock_and_the_block(demo):
 )
 def test_unblock_goes_back_to_the_state_reached(demo, account, state):
     created = activate(demo, "Benali", "Karim", "+33623456789")
-    with demo.transaction() as db:
-        changes = {"state": "bloqué", "activated_at": None, **account}
-        db.table(ACCOUNTS).update(changes, doc_ids=[created["id"]])
-    karim = school.search(school.families(demo, CONCORDE), "benali")[0]
-    school.unblock(demo, CONCORDE, karim.id)
-    assert school.family(demo, CONCORDE, karim.id).state == state
+    change_account(demo, created["id"], {"state": "bloqué", "activated_at": None, **account})
+    karim = school.search(families(demo, CONCORDE), "benali")[0]
+    unblock(demo, CONCORDE, karim.id)
+    assert family(demo, CONCORDE, karim.id).state == state
 
 
 def test_nothing_to_unblock_without_an_account(demo):
-    karim = school.search(school.families(demo, CONCORDE), "benali")[0]
-    assert school.unblock(demo, CONCORDE, karim.id) is None
+    karim = school.search(families(demo, CONCORDE), "benali")[0]
+    assert unblock(demo, CONCORDE, karim.id) is None
 
 
 # `flask --app app staff create` ------------------------------------------------------------
@@ -275,7 +336,7 @@ def test_create_with_password_from_stdin(runner, demo):
         "Compte du personnel créé : direction.concorde (direction, Collège Concorde, 0691234A).\n"
     )
     assert sign_in_staff(demo, "direction.concorde", PASSWORD, NOW).ok
-    (entry,) = audit.entries(demo, CONCORDE)
+    (entry,) = entries(demo, CONCORDE)
     assert entry["staff"] == "ligne de commande"
     assert entry["action"] == "compte-personnel"
     assert entry["detail"] == (
@@ -333,8 +394,7 @@ def test_refusals_in_french(runner, demo, args, password, message):
     assert result.exit_code == 1
     assert f"Erreur : {message}" in result.output
     assert "Traceback" not in result.output
-    with demo.reading() as db:
-        assert db.table(STAFF).all() == []
+    assert no_staff(demo)
 
 
 def test_existing_identifiant(runner, demo, secretariat):

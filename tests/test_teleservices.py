@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from records import audit
+from records import audit, teleservices
 from records.teleservices import (
     BOURSE,
     FERME,
@@ -17,16 +17,43 @@ from records.teleservices import (
     OUVERT,
     OVER,
     ServiceErrors,
-    save_service,
-    service_of,
-    services_of,
-    set_service,
 )
 from rules.clock import PARIS
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 STAFF = {"identifiant": "secretariat.concorde", "uai": CONCORDE}
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
+
+
+def services_of(store, uai, today):
+    with store.reading() as tx:
+        return teleservices.services_of(tx, uai, today)
+
+
+def service_of(store, uai, service, today):
+    with store.reading() as tx:
+        return teleservices.service_of(tx, uai, service, today)
+
+
+def set_service(store, *args, **kwargs):
+    with store.writing() as tx:
+        return teleservices.set_service(tx, *args, **kwargs)
+
+
+def save_service(store, *args, **kwargs):
+    with store.writing() as tx:
+        return teleservices.save_service(tx, *args, **kwargs)
+
+
+def journal(store, uai):
+    with store.reading() as tx:
+        return audit.entries(tx, uai)
+
+
+def rows_of(store) -> list[dict]:
+    """Every row of the table "teleservices"."""
+    with store.reading() as tx:
+        return list(tx.scan("teleservices"))
 
 
 def by_name(services):
@@ -117,8 +144,7 @@ def test_another_school_is_untouched(store):
 def test_one_row_per_school_and_service(store):
     open_campaign(store, message="Premier")
     open_campaign(store, message="Second")
-    with store.reading() as db:
-        rows = db.table("teleservices").all()
+    rows = rows_of(store)
     assert [(row["uai"], row["service"], row["message"]) for row in rows] == [
         (CONCORDE, BOURSE, "Second")
     ]
@@ -126,7 +152,7 @@ def test_one_row_per_school_and_service(store):
 
 def test_the_change_goes_to_the_journal(store):
     open_campaign(store, message="Bienvenue")
-    (entry,) = audit.entries(store, CONCORDE)
+    (entry,) = journal(store, CONCORDE)
     assert (entry["staff"], entry["action"], entry["detail"]) == (
         "secretariat.concorde",
         "teleservice",
@@ -136,7 +162,7 @@ def test_the_change_goes_to_the_journal(store):
 
 def test_save_service_writes_no_journal(store):
     save_service(store, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
-    assert audit.entries(store, CONCORDE) == []
+    assert journal(store, CONCORDE) == []
     assert service_of(store, CONCORDE, BOURSE, date(2026, 9, 14)).open
 
 
@@ -178,9 +204,52 @@ def test_state_and_message(store):
 
 def test_nothing_written_when_wrong(store):
     errors_of(store, end=None)
-    assert audit.entries(store, CONCORDE) == []
-    with store.reading() as db:
-        assert db.table("teleservices").all() == []
+    assert journal(store, CONCORDE) == []
+    assert rows_of(store) == []
+
+
+def test_the_change_and_its_journal_entry_are_one_transaction(store, monkeypatch):
+    open_campaign(store, message="Avant")
+    seen = []
+
+    def failing(tx, staff, action, detail, now):
+        # The change is already written, in this same transaction, when its entry fails.
+        seen.append(teleservices.service_of(tx, CONCORDE, BOURSE, date(2026, 9, 14)).message)
+        raise RuntimeError("journal illisible")
+
+    monkeypatch.setattr(audit, "record", failing)
+    with pytest.raises(RuntimeError, match="journal illisible"), store.writing() as tx:
+        teleservices.set_service(
+            tx, CONCORDE, BOURSE, FERME, "Après", date(2026, 9, 1), date(2026, 10, 15), STAFF, NOW
+        )
+    monkeypatch.undo()
+    assert seen == ["Après"]
+    # Neither the change nor an entry is saved: the school's services and journal as before.
+    bourse = service_of(store, CONCORDE, BOURSE, date(2026, 9, 14))
+    assert (bourse.state, bourse.message, bourse.open) == (OUVERT, "Avant", True)
+    assert [entry["detail"] for entry in journal(store, CONCORDE)] == [
+        "Bourse de collège : ouvert du 01/09/2026 au 15/10/2026, avec un message d'accueil."
+    ]
+
+
+def test_the_journal_entry_fails_with_the_change_it_tells(store, monkeypatch):
+    """The journal's own write fails (not the call): the service's change goes with it."""
+    with store.reading() as tx:
+        engine_tx = type(tx)
+    insert_many = engine_tx.insert_many
+
+    def refuse_the_journal(tx, table_name, docs):
+        if table_name == "journal":
+            raise RuntimeError("disque plein")
+        return insert_many(tx, table_name, docs)
+
+    monkeypatch.setattr(engine_tx, "insert_many", refuse_the_journal)
+    with pytest.raises(RuntimeError):
+        open_campaign(store, message="Bienvenue")
+    monkeypatch.undo()
+    assert rows_of(store) == []
+    assert journal(store, CONCORDE) == []
+    assert not service_of(store, CONCORDE, BOURSE, date(2026, 9, 14)).open
 
 
 def test_only_the_staffs_own_school(store):
@@ -211,4 +280,4 @@ def test_demo_seed_opens_the_concorde_campaign(make_app, today, end):
     bourse = service_of(store, CONCORDE, BOURSE, date.fromisoformat(today))
     assert (bourse.open, bourse.start, bourse.end) == (True, date(2026, 9, 1), end)
     assert not service_of(store, PALMISTES, BOURSE, date.fromisoformat(today)).open
-    assert audit.entries(store, CONCORDE) == []
+    assert journal(store, CONCORDE) == []

@@ -20,9 +20,10 @@ from records.accounts import STATES, SignInOutcome
 from records.staff import ROLE_NAMES, find_staff_by_id, sign_in_staff
 from rules import lockout
 from rules.clock import hour_text, in_paris
-from views.journey import now, store
+from views.journey import now
 from views.login import SIGNED_OUT, LoginForm, limiter, login_rate_limit
 from views.rendering import leave_to, render_page
+from views.unit import tx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -75,7 +76,7 @@ def french_date(iso: str | None) -> str:
 
 def current_staff() -> dict | None:
     staff_id = session.get("personnel")
-    return find_staff_by_id(store(), staff_id) if staff_id is not None else None
+    return find_staff_by_id(tx(), staff_id) if staff_id is not None else None
 
 
 def staff_required(view):
@@ -113,7 +114,7 @@ def admin_page(
         status=status,
         components=components,
         staff=staff,
-        school_name=school.school_name(store(), staff["uai"]) if staff else None,
+        school_name=school.school_name(tx(), staff["uai"]) if staff else None,
         role_name=ROLE_NAMES.get(staff["role"]) if staff else None,
         menu=[item for item in MENU if staff and (staff["role"] == "direction" or not item[2])],
         current=SECTIONS.get(request.endpoint, request.endpoint),
@@ -124,7 +125,7 @@ def admin_page(
 
 
 def record(staff: dict, action: str, detail: str) -> None:
-    audit.record(store(), staff, action, detail, now())
+    audit.record(tx(), staff, action, detail, now())
 
 
 def locked_message(until: datetime) -> str:
@@ -163,7 +164,7 @@ def submit_connexion():
     form = LoginForm()
     if not form.validate_on_submit():
         return sign_in_page(form, 422)
-    result = sign_in_staff(store(), form.identifiant.data, form.mot_de_passe.data, now())
+    result = sign_in_staff(tx(), form.identifiant.data, form.mot_de_passe.data, now())
     form.mot_de_passe.data = None
     if result.outcome is SignInOutcome.LOCKED:
         return sign_in_page(form, 422, failure=locked_message(result.until))
@@ -192,7 +193,7 @@ def deconnexion():
 @bp.get("")
 @staff_required
 def home(staff):
-    found = school.families(store(), staff["uai"])
+    found = school.families(tx(), staff["uai"])
     locked = sum(1 for one in found if one.locked_until(now()))
     return admin_page(
         "accueil",
@@ -203,14 +204,14 @@ def home(staff):
         states=STATES,
         total=len(found),
         locked=locked,
-        reports=school.reports(store(), staff["uai"]),
+        reports=school.reports(tx(), staff["uai"]),
     )
 
 
 @bp.get("/statistiques")
 @staff_required
 def statistics(staff):
-    per_class, total = school.statistics(school.families(store(), staff["uai"]))
+    per_class, total = school.statistics(school.families(tx(), staff["uai"]))
     return admin_page(
         "statistiques",
         "main",
@@ -227,7 +228,7 @@ def statistics(staff):
 def journal(staff):
     if staff["role"] != "direction":
         return admin_page("refus", "main", "Accès réservé à la direction", staff, 403)
-    page = paginate(audit.entries(store(), staff["uai"]), JOURNAL_PER_PAGE)
+    page = paginate(audit.entries(tx(), staff["uai"]), JOURNAL_PER_PAGE)
     return admin_page(
         "journal", "main", "Journal des actions", staff, page=page, actions=audit.ACTIONS
     )

@@ -8,9 +8,8 @@ Between the preview and the confirmation, the file waits on the server as a jour
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, request, session, url_for
+from flask import abort, flash, request, session, url_for
 
-from outside.storage import StorageError
 from records import journeys
 from records.roster import ImportSummary, import_roster, preview_import
 from rules.roster import COLUMNS
@@ -23,8 +22,9 @@ from rules.roster_upload import (
 )
 from views.admin import admin_page, bp, current_staff, record, staff_required
 from views.errors import handle_http_error
-from views.journey import now, store
+from views.journey import now
 from views.rendering import leave_to
+from views.unit import tx
 
 KIND = "import-liste"
 EXPIRED = (
@@ -67,7 +67,7 @@ def upload(staff):
     if problems:
         return import_page(staff, 422, errors=problems)
     state = {"fichier": sent.filename or "fichier.csv", "contenu": data.decode("utf-8-sig")}
-    session[KIND] = journeys.start(store(), KIND, state, now())
+    session[KIND] = journeys.start(tx(), KIND, state, now())
     return leave_to(url_for("admin.preview"))
 
 
@@ -86,7 +86,7 @@ bp.register_error_handler(413, too_large)
 def pending(staff: dict):
     """The waiting file's name and report. Without one (none sent, or expired), the request
     ends here: back to the import page, which says why."""
-    state = journeys.load(store(), session.get(KIND), kind=KIND, now=now())
+    state = journeys.load(tx(), session.get(KIND), kind=KIND, now=now())
     if state is None:
         flash(EXPIRED, "error")
         abort(leave_to(url_for("admin.import_form")))
@@ -105,7 +105,7 @@ def preview(staff):
         staff,
         name=name,
         report=report,
-        summary=preview_import(store(), report.rows),
+        summary=preview_import(tx(), report.rows),
         nothing_valid=NOTHING_VALID,
     )
 
@@ -117,13 +117,10 @@ def confirm(staff):
     if not report.rows:
         flash(NOTHING_VALID, "error")
         return leave_to(url_for("admin.import_form"))
-    try:
-        summary = import_roster(store(), report.rows)
-    except StorageError as error:
-        current_app.logger.error("import refusé par la base : %s", error)
-        flash("Rien n'a été importé : la base est momentanément indisponible. Réessayez.", "error")
-        return leave_to(url_for("admin.preview"))
-    journeys.finish(store(), session.pop(KIND))
+    # A StorageError here reaches views/errors.py: its 503 page rolls the whole request back,
+    # so no part of the file is saved and the file still waits for another try.
+    summary = import_roster(tx(), report.rows)
+    journeys.finish(tx(), session.pop(KIND))
     done = done_text(name, report, summary)
     record(staff, "import", done)
     flash(done, "notice")

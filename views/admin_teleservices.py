@@ -19,8 +19,9 @@ from records.teleservices import (
     set_service,
 )
 from views.admin import admin_page, bp, staff_required
-from views.journey import now, store
+from views.journey import now
 from views.rendering import leave_to
+from views.unit import tx
 
 UNREADABLE = {
     "debut": "Date d'ouverture illisible : indiquez-la au format JJ/MM/AAAA.",
@@ -45,7 +46,7 @@ def read_day(text: str) -> date | None:
 
 def teleservices_page(staff: dict, status: int = 200, typed: dict | None = None, **context):
     """The page; `typed` holds the form of the service just refused: its values and errors."""
-    services = services_of(store(), staff["uai"], now().date())
+    services = services_of(tx(), staff["uai"], now().date())
     forms = {
         one.service: {
             "etat": one.state,
@@ -105,7 +106,7 @@ def change_teleservice(staff, service: str):
     if not errors:
         try:
             set_service(
-                store(),
+                tx(),
                 staff["uai"],
                 service,
                 typed["etat"],
