@@ -3,7 +3,7 @@ amounts of the bourse de collège, as JSON, from the same scale as the simulator
 
 `flask --app app bourse purge-pieces`: delete the uploaded notices no request holds (a request
 abandoned half-way, a file replaced before sending or by a correction), once older than a day,
-so never one of a request still being filled in (a journey lasts an hour). To run daily.
+so never one of a request still being filled in (its journey lasts four hours). To run daily.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def estimate_command(annee: str | None, rfr: str | None, enfants: str | None) ->
 def purge_pieces_command() -> None:
     """Supprime les pièces jointes qu'aucune demande ne garde (plus d'un jour)."""
     files = current_app.extensions["files"]
-    kept = kept_pieces(current_app.extensions["store"])
+    with current_app.extensions["store"].reading() as tx:
+        kept = kept_pieces(tx)
     orphans = [key for key in files.keys_older_than(ORPHAN_AGE) if key not in kept]
     for key in orphans:
         files.delete(key)

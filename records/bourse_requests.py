@@ -3,12 +3,16 @@
 
 One active request per pupil and school year: a withdrawn one stays for the record, and a new
 one may then be made. Each request has a number per school and school year
-("0691234A-2026-00001"), taken in the transaction that inserts it, so two requests sent at once,
-in any processes, never share one. A request is submitted with a token (the journey's id): the
-same token again returns the same request unchanged, so a double click or a reloaded page never
-makes a second one. The family may correct or withdraw its request while the campaign is open
-and no decision is taken; the school's staff take it from « déposée » to « en instruction », then
-« accordée » (with an échelon) or « refusée » (with a reason), each step in the journal.
+("0691234A-2026-00001"), from the counter "demande:<uai>-<year>" taken in the transaction that
+inserts it, so two requests sent at once, in any processes, never share one. A request is
+submitted with a token (the journey's id): the same token again returns the same request
+unchanged, so a double click or a reloaded page never makes a second one; the pupil's lock
+("eleve:<ine>") makes two sendings at once one request. The family may correct or withdraw its
+request while the campaign is open and no decision is taken; the school's staff take it from
+« déposée » to « en instruction », then « accordée » (with an échelon) or « refusée » (with a
+reason), each step in the journal, written with it. Every change of a request is made under its
+lock ("demande:<numero>"), so a correction, a decision and a receipt's claim arriving together
+never write over each other.
 """
 
 from __future__ import annotations
@@ -16,9 +20,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from tinydb import Query, TinyDB
-
-from outside.storage import Store
+from outside.storage import Tx
 from records import audit
 from records.accounts import children_of
 from records.teleservices import BOURSE, service_of
@@ -88,7 +90,7 @@ class BadTransition(ValueError):
 # -- The family ----------------------------------------------------------------------------------
 
 
-def submit(store: Store, account: dict, child: dict, data: dict, token: str, now: datetime) -> dict:
+def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: datetime) -> dict:
     """Record the request of `account` for `child` (an entry of `records.accounts.children_of`),
     with the parent's `data` ("coordonnees", "fiscal", "estimation", "banque").
 
@@ -97,149 +99,138 @@ def submit(store: Store, account: dict, child: dict, data: dict, token: str, now
     account's.
     """
     _check_data(data)
-    if child["ine"] not in {one["ine"] for one in children_of(store, account["responsables"])}:
+    if child["ine"] not in {one["ine"] for one in children_of(tx, account["responsables"])}:
         raise LookupError(f"l'élève {child['ine']} n'est pas un enfant du compte {account['id']}")
     moment = in_paris(now)
     year = school_year_of(moment.date())
     annee = school_year_label(year)
-    with store.transaction() as db:
-        table = db.table(REQUESTS)
-        same_token = table.get((Query().ine == child["ine"]) & (Query().jeton == token))
-        if same_token is not None:
-            return _with_id(same_token)
-        existing = _active(db, child["ine"], annee)
-        if existing is not None:
-            raise AlreadyRequested(existing)
-        # Checked last: a double click after the campaign's last minute still gets its answer.
-        _check_open(store, child["uai"], moment)
-        row = {
-            "numero": _next_numero(db, child["uai"], year),
-            "annee": annee,
-            "uai": child["uai"],
-            "ine": child["ine"],
-            "account_id": account["id"],
-            "eleve": {
-                key: child[key]
-                for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
-            },
-            "responsable": {"prenom": account["prenom"], "nom": account["nom"]},
-            **_data(data),
-            "etat": DEPOSEE,
-            "echelon_accorde": None,
-            "motif_refus": None,
-            "deposee_le": moment.isoformat(),
-            "modifiee_le": None,
-            "decidee_le": None,
-            "jeton": token,
-            "jetons_correction": [],
-            "historique": [_entry(DEPOSEE, moment, FAMILY, "Demande déposée en ligne.")],
-        }
-        number = table.insert(row)
+    # Two sendings at once for one pupil (a double click reaching two processes, two tabs):
+    # the second waits here, then finds the first's request by its token or as the active one.
+    tx.lock(f"eleve:{child['ine']}")
+    same_token = _by_token(tx, child["ine"], token)
+    if same_token is not None:
+        return same_token
+    existing = _active(tx, child["ine"], annee)
+    if existing is not None:
+        raise AlreadyRequested(existing)
+    # Checked last: a double click after the campaign's last minute still gets its answer.
+    _check_open(tx, child["uai"], moment)
+    row = {
+        "numero": _next_numero(tx, child["uai"], year),
+        "annee": annee,
+        "uai": child["uai"],
+        "ine": child["ine"],
+        "account_id": account["id"],
+        "eleve": {
+            key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
+        },
+        "responsable": {"prenom": account["prenom"], "nom": account["nom"]},
+        **_data(data),
+        "etat": DEPOSEE,
+        "echelon_accorde": None,
+        "motif_refus": None,
+        "deposee_le": moment.isoformat(),
+        "modifiee_le": None,
+        "decidee_le": None,
+        "jeton": token,
+        "jetons_correction": [],
+        "historique": [_entry(DEPOSEE, moment, FAMILY, "Demande déposée en ligne.")],
+    }
+    number = tx.insert(REQUESTS, row)
     return {**copy.deepcopy(row), "id": number}
 
 
-def correct(
-    store: Store, numero: str, account_id: int, data: dict, token: str, now: datetime
-) -> dict:
+def correct(tx: Tx, numero: str, account_id: int, data: dict, token: str, now: datetime) -> dict:
     """Replace the parent's data of their request. The same `token` again returns the request
     unchanged. Raises LookupError (not theirs), NotChangeable (decided or withdrawn) or
     CampaignClosed."""
     _check_data(data)
     moment = in_paris(now)
-    with store.transaction() as db:
-        request = _own(db, numero, account_id)
-        if token == request["jeton"] or token in request["jetons_correction"]:
-            return request
-        _check_changeable(store, request, moment)
-        changes = {
-            **_data(data),
-            "modifiee_le": moment.isoformat(),
-            "jetons_correction": [*request["jetons_correction"], token],
-            "historique": [
-                *request["historique"],
-                _entry(request["etat"], moment, FAMILY, "Demande corrigée par la famille."),
-            ],
-        }
-        db.table(REQUESTS).update(changes, doc_ids=[request["id"]])
+    request = _own(tx, numero, account_id)
+    if token == request["jeton"] or token in request["jetons_correction"]:
+        return request
+    _check_changeable(tx, request, moment)
+    changes = {
+        **_data(data),
+        "modifiee_le": moment.isoformat(),
+        "jetons_correction": [*request["jetons_correction"], token],
+        "historique": [
+            *request["historique"],
+            _entry(request["etat"], moment, FAMILY, "Demande corrigée par la famille."),
+        ],
+    }
+    tx.update(REQUESTS, request["id"], changes)
     return {**request, **copy.deepcopy(changes)}
 
 
-def withdraw(store: Store, numero: str, account_id: int, now: datetime) -> dict:
+def withdraw(tx: Tx, numero: str, account_id: int, now: datetime) -> dict:
     """The family withdraws its request: it stays, « retirée », and a new one may be made.
     Raises LookupError, NotChangeable or CampaignClosed, as `correct` does."""
     moment = in_paris(now)
-    with store.transaction() as db:
-        request = _own(db, numero, account_id)
-        _check_changeable(store, request, moment)
-        changes = {
-            "etat": RETIREE,
-            "modifiee_le": moment.isoformat(),
-            "historique": [
-                *request["historique"],
-                _entry(RETIREE, moment, FAMILY, "Demande retirée par la famille."),
-            ],
-        }
-        db.table(REQUESTS).update(changes, doc_ids=[request["id"]])
+    request = _own(tx, numero, account_id)
+    _check_changeable(tx, request, moment)
+    changes = {
+        "etat": RETIREE,
+        "modifiee_le": moment.isoformat(),
+        "historique": [
+            *request["historique"],
+            _entry(RETIREE, moment, FAMILY, "Demande retirée par la famille."),
+        ],
+    }
+    tx.update(REQUESTS, request["id"], changes)
     return {**request, **changes}
 
 
-def claim_receipt(store: Store, numero: str, token: str) -> bool:
+def claim_receipt(tx: Tx, numero: str, token: str) -> bool:
     """True the first time only for this request and token: the receipt of one sending is
     mailed once, even when two clicks on « Envoyer » arrive at the same moment."""
-    with store.transaction() as db:
-        request = _find(db, numero)
-        if request is None:
-            raise LookupError(f"aucune demande n° {numero}")
-        mailed = request.get("accuses_envoyes", [])
-        if token in mailed:
-            return False
-        db.table(REQUESTS).update({"accuses_envoyes": [*mailed, token]}, doc_ids=[request["id"]])
+    request = _locked(tx, numero)
+    if request is None:
+        raise LookupError(f"aucune demande n° {numero}")
+    mailed = request.get("accuses_envoyes", [])
+    if token in mailed:
+        return False
+    tx.update(REQUESTS, request["id"], {"accuses_envoyes": [*mailed, token]})
     return True
 
 
-def kept_pieces(store: Store) -> set[str]:
+def kept_pieces(tx: Tx) -> set[str]:
     """The keys of every file a request holds (any state, any year: a withdrawn or refused
-    request stays on record with its documents)."""
-    with store.reading() as db:
-        return {
-            piece["cle"]
-            for request in db.table(REQUESTS).all()
-            for piece in request["fiscal"].get("pieces", [])
-            if piece
-        }
+    request stays on record with its documents). Reads every request: for the purge command
+    only, never on a request path."""
+    return {
+        piece["cle"]
+        for request in tx.scan(REQUESTS)
+        for piece in request["fiscal"].get("pieces", [])
+        if piece
+    }
 
 
-def find(store: Store, numero: str) -> dict | None:
-    with store.reading() as db:
-        return _find(db, numero)
+def find(tx: Tx, numero: str) -> dict | None:
+    return tx.find_one(REQUESTS, numero=numero)
 
 
-def of_account(store: Store, account_id: int) -> list[dict]:
+def of_account(tx: Tx, account_id: int) -> list[dict]:
     """The account's requests, newest first."""
-    with store.reading() as db:
-        found = db.table(REQUESTS).search(Query().account_id == account_id)
-    newest_first = sorted(found, key=_moment, reverse=True)
-    return [_with_id(doc) for doc in newest_first]
+    return sorted(tx.find(REQUESTS, account_id=account_id), key=_moment, reverse=True)
 
 
-def active_for_child(store: Store, ine: str, annee: str) -> dict | None:
+def active_for_child(tx: Tx, ine: str, annee: str) -> dict | None:
     """The pupil's request of that school year ("2026-2027") not withdrawn, if any."""
-    with store.reading() as db:
-        return _active(db, ine, annee)
+    return _active(tx, ine, annee)
 
 
 # -- The school's staff --------------------------------------------------------------------------
 
 
-def of_school(store: Store, uai: str, annee: str) -> list[dict]:
+def of_school(tx: Tx, uai: str, annee: str) -> list[dict]:
     """The school's requests of that school year, by number (so in the order they came)."""
-    with store.reading() as db:
-        found = db.table(REQUESTS).search((Query().uai == uai) & (Query().annee == annee))
-    return sorted((_with_id(doc) for doc in found), key=lambda request: request["numero"])
+    found = tx.find(REQUESTS, uai=uai, annee=annee)
+    return sorted(found, key=lambda request: request["numero"])
 
 
 def set_state(
-    store: Store,
+    tx: Tx,
     numero: str,
     staff: dict,
     new_state: str,
@@ -249,36 +240,36 @@ def set_state(
 ) -> dict:
     """A staff member of the request's school moves it on: « déposée » → « en instruction » →
     « accordée » (`echelon` 1, 2 or 3) or « refusée » (`motif`, 500 characters at most).
-    Raises LookupError for another school's request, BadTransition otherwise."""
+    Raises LookupError for another school's request, BadTransition otherwise. The change and
+    its journal entry are written together."""
     moment = in_paris(now)
     motif = (motif or "").strip()
-    with store.transaction() as db:
-        request = _find(db, numero)
-        if request is None or request["uai"] != staff["uai"]:
-            raise LookupError(f"aucune demande {numero} dans l'établissement {staff['uai']}")
-        if new_state not in TRANSITIONS.get(request["etat"], ()):
-            raise BadTransition(
-                f"Une demande « {request['etat']} » ne peut pas passer à « {new_state} »."
-            )
-        changes = {"etat": new_state}
-        if new_state == ACCORDEE:
-            _check_echelon(echelon)
-            changes.update(echelon_accorde=echelon, motif_refus=None)
-            detail = f"Bourse accordée, échelon {echelon}."
-        elif new_state == REFUSEE:
-            _check_motif(motif)
-            changes.update(echelon_accorde=None, motif_refus=motif)
-            detail = f"Demande refusée : {motif}"
-        else:
-            detail = "Demande mise en instruction."
-        if new_state in DECIDED:
-            changes["decidee_le"] = moment.isoformat()
-        changes["historique"] = [
-            *request["historique"],
-            _entry(new_state, moment, staff["identifiant"], detail),
-        ]
-        db.table(REQUESTS).update(changes, doc_ids=[request["id"]])
-    audit.record(store, staff, "bourse", f"Demande n° {numero} ({_pupil(request)}) : {detail}", now)
+    request = _locked(tx, numero)
+    if request is None or request["uai"] != staff["uai"]:
+        raise LookupError(f"aucune demande {numero} dans l'établissement {staff['uai']}")
+    if new_state not in TRANSITIONS.get(request["etat"], ()):
+        raise BadTransition(
+            f"Une demande « {request['etat']} » ne peut pas passer à « {new_state} »."
+        )
+    changes = {"etat": new_state}
+    if new_state == ACCORDEE:
+        _check_echelon(echelon)
+        changes.update(echelon_accorde=echelon, motif_refus=None)
+        detail = f"Bourse accordée, échelon {echelon}."
+    elif new_state == REFUSEE:
+        _check_motif(motif)
+        changes.update(echelon_accorde=None, motif_refus=motif)
+        detail = f"Demande refusée : {motif}"
+    else:
+        detail = "Demande mise en instruction."
+    if new_state in DECIDED:
+        changes["decidee_le"] = moment.isoformat()
+    changes["historique"] = [
+        *request["historique"],
+        _entry(new_state, moment, staff["identifiant"], detail),
+    ]
+    tx.update(REQUESTS, request["id"], changes)
+    audit.record(tx, staff, "bourse", f"Demande n° {numero} ({_pupil(request)}) : {detail}", now)
     return {**request, **changes}
 
 
@@ -312,18 +303,18 @@ def _check_data(data: dict) -> None:
         raise ValueError(f"source des données fiscales inconnue : {data['fiscal'].get('source')}")
 
 
-def _check_open(store: Store, uai: str, moment: datetime) -> None:
-    if not service_of(store, uai, BOURSE, moment.date()).open:
+def _check_open(tx: Tx, uai: str, moment: datetime) -> None:
+    if not service_of(tx, uai, BOURSE, moment.date()).open:
         raise CampaignClosed()
 
 
-def _check_changeable(store: Store, request: dict, moment: datetime) -> None:
+def _check_changeable(tx: Tx, request: dict, moment: datetime) -> None:
     if request["etat"] in (*DECIDED, RETIREE):
         raise NotChangeable(request)
     # A request of an earlier school year is closed even when this year's campaign is open.
     if request["annee"] != school_year_label(school_year_of(moment.date())):
         raise CampaignClosed()
-    _check_open(store, request["uai"], moment)
+    _check_open(tx, request["uai"], moment)
 
 
 def _check_echelon(echelon) -> None:
@@ -342,17 +333,12 @@ def _check_motif(motif: str) -> None:
         )
 
 
-# -- In a transaction ----------------------------------------------------------------------------
+# -- Lookups and helpers ---------------------------------------------------------------------------
 
 
-def _next_numero(db: TinyDB, uai: str, year: int) -> str:
-    """The next number of the school and school year, read in the inserting transaction."""
-    prefix = f"{uai}-{year}-"
-    taken = [
-        int(doc["numero"].removeprefix(prefix))
-        for doc in db.table(REQUESTS).search(Query().numero.test(lambda n: n.startswith(prefix)))
-    ]
-    return f"{prefix}{max(taken, default=0) + 1:05d}"
+def _next_numero(tx: Tx, uai: str, year: int) -> str:
+    """The next number of the school and school year, taken in the inserting transaction."""
+    return f"{uai}-{year}-{tx.next_number(f'demande:{uai}-{year}'):05d}"
 
 
 def _data(data: dict) -> dict:
@@ -361,23 +347,28 @@ def _data(data: dict) -> dict:
     return {**parts, "pieces_a_verifier": data["fiscal"]["source"] == "manuel"}
 
 
-def _own(db: TinyDB, numero: str, account_id: int) -> dict:
-    request = _find(db, numero)
+def _own(tx: Tx, numero: str, account_id: int) -> dict:
+    request = _locked(tx, numero)
     if request is None or request["account_id"] != account_id:
         raise LookupError(f"aucune demande {numero} pour le compte {account_id}")
     return request
 
 
-def _find(db: TinyDB, numero: str) -> dict | None:
-    found = db.table(REQUESTS).get(Query().numero == numero)
-    return _with_id(found) if found else None
+def _locked(tx: Tx, numero: str) -> dict | None:
+    """The request, read once no other transaction may change it until this one ends: the
+    family's correction, a staff decision and a receipt's claim never overwrite each other."""
+    tx.lock(f"demande:{numero}")
+    return tx.find_one(REQUESTS, numero=numero)
 
 
-def _active(db: TinyDB, ine: str, annee: str) -> dict | None:
-    found = db.table(REQUESTS).get(
-        (Query().ine == ine) & (Query().annee == annee) & (Query().etat != RETIREE)
-    )
-    return _with_id(found) if found else None
+def _by_token(tx: Tx, ine: str, token: str) -> dict | None:
+    """The pupil's request sent with this token (the journey's id), if any."""
+    return next((found for found in tx.find(REQUESTS, jeton=token) if found["ine"] == ine), None)
+
+
+def _active(tx: Tx, ine: str, annee: str) -> dict | None:
+    found = tx.find(REQUESTS, ine=ine, annee=annee)
+    return next((request for request in found if request["etat"] != RETIREE), None)
 
 
 def _entry(etat: str, moment: datetime, par: str, detail: str) -> dict:
@@ -388,10 +379,6 @@ def _pupil(request: dict) -> str:
     return f"{request['eleve']['prenom']} {request['eleve']['nom']}"
 
 
-def _moment(doc) -> tuple:
+def _moment(request: dict) -> tuple:
     # Compared as moments, not as text: offsets differ across the change to summer time.
-    return datetime.fromisoformat(doc["deposee_le"]), doc.doc_id
-
-
-def _with_id(doc) -> dict:
-    return {**copy.deepcopy(dict(doc)), "id": doc.doc_id}
+    return datetime.fromisoformat(request["deposee_le"]), request["id"]

@@ -15,9 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tinydb import TinyDB
-
-from outside.storage import Store
+from outside.storage import Tx
 from records.accounts import ACCOUNTS
 from records.roster import RESPONSABLES
 from rules.addresses import Address
@@ -49,58 +47,58 @@ class Contact:
         )
 
 
-def contact_of(store: Store, account: dict) -> Contact:
+def contact_of(tx: Tx, account: dict) -> Contact:
     """The account's contact details as saved now (the `account` given may be older)."""
-    with store.reading() as db:
-        return _contact(db, _account(db, account["id"]))
+    return _contact(tx, _account(tx, account["id"]))
 
 
 def save_contact(
-    store: Store, account_id: int, courriel: str, adresse: Address, now: datetime
+    tx: Tx, account_id: int, courriel: str, adresse: Address, now: datetime
 ) -> Contact:
     """Declare the e-mail and the postal address (already checked); the phone is kept."""
-    return _declare(store, account_id, now, courriel=courriel, adresse=adresse.as_dict())
+    return _declare(tx, account_id, now, courriel=courriel, adresse=adresse.as_dict())
 
 
-def change_phone(store: Store, account_id: int, telephone_e164: str, now: datetime) -> Contact:
+def change_phone(tx: Tx, account_id: int, telephone_e164: str, now: datetime) -> Contact:
     """Declare the mobile phone, once the parent proved it is theirs with a code sent there."""
-    return _declare(store, account_id, now, telephone=telephone_e164)
+    return _declare(tx, account_id, now, telephone=telephone_e164)
 
 
-def _declare(store: Store, account_id: int, now: datetime, **details) -> Contact:
-    with store.transaction() as db:
-        account = _account(db, account_id)
-        declared = {**account.get(KEY, {}), **details, "modifiees_le": in_paris(now).isoformat()}
-        db.table(ACCOUNTS).update({KEY: declared}, doc_ids=[account_id])
-        return _contact(db, {**account, KEY: declared})
+def _declare(tx: Tx, account_id: int, now: datetime, **details) -> Contact:
+    # The details are merged into what the account holds: read under the account's lock, so
+    # the fiche and a request's first step saving at once keep each other's details.
+    tx.lock(f"compte:{account_id}")
+    account = _account(tx, account_id)
+    declared = {**account.get(KEY, {}), **details, "modifiees_le": in_paris(now).isoformat()}
+    tx.update(ACCOUNTS, account_id, {KEY: declared})
+    return _contact(tx, {**account, KEY: declared})
 
 
-def _account(db: TinyDB, account_id: int) -> dict:
-    found = db.table(ACCOUNTS).get(doc_id=account_id)
+def _account(tx: Tx, account_id: int) -> dict:
+    found = tx.get(ACCOUNTS, account_id)
     if found is None:
         raise LookupError(f"aucun compte n° {account_id}")
-    return {**found, "id": found.doc_id}
+    return found
 
 
-def _contact(db: TinyDB, account: dict) -> Contact:
+def _contact(tx: Tx, account: dict) -> Contact:
     declared = account.get(KEY) or {}
     return Contact.from_dict(
         {
-            "courriel": declared.get("courriel") or _known_email(db, account),
+            "courriel": declared.get("courriel") or _known_email(tx, account),
             "telephone": declared.get("telephone") or account.get("telephone"),
             "adresse": declared.get("adresse"),
         }
     )
 
 
-def _known_email(db: TinyDB, account: dict) -> str:
+def _known_email(tx: Tx, account: dict) -> str:
     """The account's own e-mail, else the first one on its roster records (lowest id first, so
     the answer does not change from one page to the next)."""
     if account.get("email"):
         return account["email"]
-    table = db.table(RESPONSABLES)
     for number in sorted(account.get("responsables", [])):
-        doc = table.get(doc_id=number)
+        doc = tx.get(RESPONSABLES, number)
         if doc and doc.get("email"):
             return doc["email"]
     return ""

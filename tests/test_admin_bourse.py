@@ -43,14 +43,14 @@ def office(web, db, clock):
     return signed_in_staff(web, db, clock, "secretariat.concorde")
 
 
-def account_for(db, clock, child: str) -> dict:
+def account_for(tx, clock, child: str) -> dict:
     prenom, nom, telephone = FAMILIES[child]
-    ids = [one["id"] for one in find_responsables(db, parse_mobile(telephone), nom, prenom)]
-    existing = account_of(db, ids)
+    ids = [one["id"] for one in find_responsables(tx, parse_mobile(telephone), nom, prenom)]
+    existing = account_of(tx, ids)
     if existing:
         return existing
     return create_account(
-        db, ids, prenom, nom, parse_mobile(telephone), None, "auto-inscription", clock.now()
+        tx, ids, prenom, nom, parse_mobile(telephone), None, "auto-inscription", clock.now()
     )
 
 
@@ -58,8 +58,13 @@ def submitted(
     db, clock, child: str, rfr: int = 9000, enfants: int = 2, pieces: tuple = (), **coordonnees
 ):
     """`child`'s request, sent by its parent through the records' own function."""
-    account = account_for(db, clock, child)
-    (pupil,) = [one for one in children_of(db, account["responsables"]) if one["prenom"] == child]
+    with db.writing() as tx:
+        return submit_in(tx, clock, child, rfr, enfants, pieces, coordonnees)
+
+
+def submit_in(tx, clock, child: str, rfr: int, enfants: int, pieces: tuple, coordonnees: dict):
+    account = account_for(tx, clock, child)
+    (pupil,) = [one for one in children_of(tx, account["responsables"]) if one["prenom"] == child]
     data = {
         "coordonnees": {
             "courriel": f"{account['prenom'].lower()}@example.org",
@@ -87,7 +92,7 @@ def submitted(
         "estimation": estimate("2026-2027", rfr, enfants).as_dict(),
         "banque": {"titulaire": f"{account['prenom']} {account['nom']}", "iban": IBAN, "bic": ""},
     }
-    return bourse_requests.submit(db, account, pupil, data, f"jeton-{child}", clock.now())
+    return bourse_requests.submit(tx, account, pupil, data, f"jeton-{child}", clock.now())
 
 
 def uploaded(web, data: bytes = PDF, name: str = "avis 2026.pdf") -> dict:
@@ -99,7 +104,14 @@ def moved(db, clock, numero: str, *steps):
     """The request taken through these states straight in the records."""
     staff = {"identifiant": "secretariat.concorde", "uai": CONCORDE}
     for state, options in steps:
-        bourse_requests.set_state(db, numero, staff, state, clock.now(), **options)
+        with db.writing() as tx:
+            bourse_requests.set_state(tx, numero, staff, state, clock.now(), **options)
+
+
+def read(db, fn, *args):
+    """`fn(tx, …)` in a read transaction of its own."""
+    with db.reading() as tx:
+        return fn(tx, *args)
 
 
 def numbers(html: str) -> list[str]:
@@ -128,7 +140,7 @@ def test_the_pages_need_a_staff_session(web, db, clock):
         client.post(f"/admin/bourses/{numero}/etat", data={"etat": "en instruction"}),
         "/admin/connexion",
     )
-    assert bourse_requests.find(db, numero)["etat"] == "déposée"
+    assert read(db, bourse_requests.find, numero)["etat"] == "déposée"
 
 
 def test_the_menu_has_the_entry(office):
@@ -200,7 +212,7 @@ def test_filters(office, web, db, clock, query, found):
     moved(db, clock, lea["numero"], ("en instruction", {}))
     by_number = {
         one["numero"]: one["eleve"]["prenom"]
-        for one in bourse_requests.of_school(db, CONCORDE, "2026-2027")
+        for one in read(db, bourse_requests.of_school, CONCORDE, "2026-2027")
     }
     page = office.get("/admin/bourses", query_string=query)
     assert [by_number[numero] for numero in numbers(page.text)] == found
@@ -274,7 +286,7 @@ def test_another_schools_request_is_not_found(web, db, clock, office):
     assert palmistes.get(f"/admin/bourses/{numero}/pieces/1").status_code == 404
     answer = palmistes.post(f"/admin/bourses/{numero}/etat", data={"etat": "en instruction"})
     assert answer.status_code == 404
-    assert bourse_requests.find(db, numero)["etat"] == "déposée"
+    assert read(db, bourse_requests.find, numero)["etat"] == "déposée"
     assert office.get("/admin/bourses/0691234A-2026-09999").status_code == 404
 
 
@@ -286,7 +298,7 @@ def decide(office, numero: str, **form):
 
 
 def bourse_entries(db) -> list[str]:
-    return [e["detail"] for e in audit.entries(db, CONCORDE) if e["action"] == "bourse"]
+    return [e["detail"] for e in read(db, audit.entries, CONCORDE) if e["action"] == "bourse"]
 
 
 def mails(web) -> list[dict]:
@@ -297,7 +309,7 @@ def test_into_examination(office, web, db, clock):
     numero = submitted(db, clock, "Inès")["numero"]
     answer = decide(office, numero, etat="en instruction")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
-    assert bourse_requests.find(db, numero)["etat"] == "en instruction"
+    assert read(db, bourse_requests.find, numero)["etat"] == "en instruction"
     page = office.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte-statut") == f"La demande n° {numero} est en instruction."
     assert bourse_entries(db) == [
@@ -315,7 +327,7 @@ def test_grant_tells_the_family(office, web, db, clock):
     moved(db, clock, numero, ("en instruction", {}))
     answer = decide(office, numero, etat="accordée", echelon="3")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
-    found = bourse_requests.find(db, numero)
+    found = read(db, bourse_requests.find, numero)
     assert (found["etat"], found["echelon_accorde"]) == ("accordée", 3)
     (mail,) = mails(web)
     assert mail["to"] == "famille.benali@example.net"
@@ -340,7 +352,7 @@ def test_refusal_tells_the_family_why(office, web, db, clock):
     reason = "Revenus au-dessus du plafond pour 2 enfants à charge."
     answer = decide(office, numero, etat="refusée", motif=f"  {reason} ")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
-    found = bourse_requests.find(db, numero)
+    found = read(db, bourse_requests.find, numero)
     assert (found["etat"], found["motif_refus"]) == ("refusée", reason)
     (mail,) = mails(web)
     assert mail["to"] == "aminata@example.org"
@@ -359,7 +371,7 @@ def test_a_failed_email_is_said(office, web, db, clock, monkeypatch):
 
     monkeypatch.setattr(web.extensions["mail"], "send", refuse)
     decide(office, numero, etat="accordée", echelon="2")
-    assert bourse_requests.find(db, numero)["etat"] == "accordée"
+    assert read(db, bourse_requests.find, numero)["etat"] == "accordée"
     page = office.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte") == (
         "Le courriel à la famille (karim@example.org) n'a pas pu être envoyé : "
@@ -381,7 +393,7 @@ def test_grant_without_echelon(office, web, db, clock):
         )
         assert "fr-fieldset--error" in elements(answer.text, "fieldset", id="echelon")[0]["class"]
         assert "autofocus" in elements(answer.text, "input", id="echelon-1")[0]
-    assert bourse_requests.find(db, numero)["etat"] == "en instruction"
+    assert read(db, bourse_requests.find, numero)["etat"] == "en instruction"
     assert mails(web) == []
 
 
@@ -401,7 +413,7 @@ def test_refusal_without_a_good_reason(office, web, db, clock, motif, error):
     assert error_messages(answer.text, "motif") == [error]
     (field,) = elements(answer.text, "textarea", id="motif")
     assert field["aria-invalid"] == "true" and "autofocus" in field
-    assert bourse_requests.find(db, numero)["etat"] == "en instruction"
+    assert read(db, bourse_requests.find, numero)["etat"] == "en instruction"
     assert mails(web) == []
 
 
@@ -436,12 +448,12 @@ def test_a_reason_of_500_characters_is_enough(office, db, clock):
 def test_bad_transitions(office, web, db, clock, steps, form):
     numero = submitted(db, clock, "Inès")["numero"]
     moved(db, clock, numero, *steps)
-    before = bourse_requests.find(db, numero)
+    before = read(db, bourse_requests.find, numero)
     answer = decide(office, numero, **form)
     assert answer.status_code == 422
     message = alert(answer.text, "bourse-alerte")
     assert message.startswith(f"Une demande « {before['etat']} » ne peut pas passer à")
-    assert bourse_requests.find(db, numero) == before
+    assert read(db, bourse_requests.find, numero) == before
     assert mails(web) == []
 
 
@@ -514,7 +526,7 @@ def test_export_the_list(office, web, db, clock):
         "saisie manuelle"
     )
     assert second["Responsable"] == "Sophie Lefèvre-D'Almeida"
-    (entry,) = [e for e in audit.entries(db, CONCORDE) if e["action"] == "export-bourse"]
+    (entry,) = [e for e in read(db, audit.entries, CONCORDE) if e["action"] == "export-bourse"]
     assert entry["detail"] == "2 demande(s) de 2026-2027."
 
 

@@ -96,14 +96,17 @@ def aged(files, data: bytes, days: float) -> str:
     return key
 
 
-def test_purge_deletes_only_old_files_no_request_holds(app, runner, store):
-    files = app.extensions["files"]
+def test_purge_deletes_only_old_files_no_request_holds(make_app, tmp_path):
+    # A folder of the test's own: on PostgreSQL the default one is shared (data/pieces).
+    app = make_app(UPLOAD_FOLDER=str(tmp_path / "pieces"))
+    files, store, runner = app.extensions["files"], app.extensions["store"], app.test_cli_runner()
     held = aged(files, b"avis de la demande", days=30)
     orphan = aged(files, b"avis abandonne", days=2)
     in_progress = aged(files, b"avis en cours", days=0)
-    with store.transaction() as db:
-        db.table("demandes_bourse").insert(
-            {"numero": "0691234A-2026-00001", "fiscal": {"pieces": [{"cle": held}, None]}}
+    with store.writing() as tx:
+        tx.insert(
+            "demandes_bourse",
+            {"numero": "0691234A-2026-00001", "fiscal": {"pieces": [{"cle": held}, None]}},
         )
     result = runner.invoke(args=["bourse", "purge-pieces"])
     assert result.exit_code == 0

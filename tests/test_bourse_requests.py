@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from commands.demo import DEMO_ROSTER
-from outside.storage import Store
+from outside.storage import is_url, open_store
+from outside.storage.tiny import TinyStore
 from records import audit, bourse_requests
 from records.accounts import children_of, create_account, find_by_id, find_responsables
 from records.bourse_requests import (
@@ -66,32 +69,45 @@ PARENTS = {
 PARENT_OF = {LEA: "sophie", HUGO: "sophie", INES: "karim", MOUSSA: "aminata", LUCAS: "francois"}
 
 
-def make_store(path) -> Store:
+def written(store, fn, *args, **kwargs):
+    """`fn(tx, …)` in a write transaction of its own, as one request would call it."""
+    with store.writing() as tx:
+        return fn(tx, *args, **kwargs)
+
+
+def read(store, fn, *args, **kwargs):
+    """`fn(tx, …)` in a read transaction of its own."""
+    with store.reading() as tx:
+        return fn(tx, *args, **kwargs)
+
+
+def make_store(store):
     """The demo roster, an account for each parent above, and Concorde's campaign open (1
     September to 15 October 2026); the Palmistes' stays closed."""
-    store = Store(path)
     report = parse_roster_bytes(DEMO_ROSTER.read_bytes(), date(2026, 9, 14))
-    import_roster(store, report.rows)
-    for telephone, nom, prenom in PARENTS.values():
-        found = find_responsables(store, telephone, nom, prenom)
-        ids = [record["id"] for record in found]
-        create_account(store, ids, prenom, nom, telephone, None, "franceconnect", NOW, prenom)
-    save_service(store, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+    with store.writing() as tx:
+        import_roster(tx, report.rows)
+        for telephone, nom, prenom in PARENTS.values():
+            found = find_responsables(tx, telephone, nom, prenom)
+            ids = [record["id"] for record in found]
+            create_account(tx, ids, prenom, nom, telephone, None, "franceconnect", NOW, prenom)
+        save_service(tx, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
     return store
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return make_store(tmp_path / "db.json")
+def store(new_store):
+    return make_store(new_store)
 
 
-def account_of(store: Store, name: str) -> dict:
+def account_of(store, name: str) -> dict:
     """The account made for that parent (they were created in PARENTS' order)."""
-    return find_by_id(store, list(PARENTS).index(name) + 1)
+    return read(store, find_by_id, list(PARENTS).index(name) + 1)
 
 
-def child(store: Store, account: dict, ine: str) -> dict:
-    return next(one for one in children_of(store, account["responsables"]) if one["ine"] == ine)
+def child(store, account: dict, ine: str) -> dict:
+    children = read(store, children_of, account["responsables"])
+    return next(one for one in children if one["ine"] == ine)
 
 
 def data(source="dgfip", rfr=12_000, enfants=2, iban="FR7630006000011234567890189") -> dict:
@@ -125,16 +141,27 @@ def data(source="dgfip", rfr=12_000, enfants=2, iban="FR763000600001123456789018
     }
 
 
-def send(store: Store, ine: str, token: str | None = None, now=NOW, **changes) -> dict:
+def send(store, ine: str, token: str | None = None, now=NOW, **changes) -> dict:
     account = account_of(store, PARENT_OF.get(ine, "francois"))
-    return submit(
-        store, account, child(store, account, ine), data(**changes), token or f"j-{ine}", now
-    )
+    pupil = child(store, account, ine)
+    return written(store, submit, account, pupil, data(**changes), token or f"j-{ine}", now)
 
 
-def rows(store: Store) -> list[dict]:
-    with store.reading() as db:
-        return db.table(REQUESTS).all()
+def at_once(count: int, action) -> list:
+    """`action()` in `count` threads released together (requests arriving at one moment)."""
+    start = threading.Barrier(count)
+
+    def run(_):
+        start.wait()
+        return action()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def rows(store) -> list[dict]:
+    with store.reading() as tx:
+        return list(tx.scan(REQUESTS))
 
 
 # -- Submitting ----------------------------------------------------------------------------------
@@ -142,7 +169,7 @@ def rows(store: Store) -> list[dict]:
 
 def test_a_submitted_request_holds_the_contract_row(store):
     sophie = account_of(store, "sophie")
-    made = submit(store, sophie, child(store, sophie, LEA), data(), "jeton-1", NOW)
+    made = written(store, submit, sophie, child(store, sophie, LEA), data(), "jeton-1", NOW)
     assert made["numero"] == "0691234A-2026-00001"
     assert (made["annee"], made["uai"], made["ine"]) == ("2026-2027", CONCORDE, LEA)
     assert made["account_id"] == sophie["id"]
@@ -169,7 +196,7 @@ def test_a_submitted_request_holds_the_contract_row(store):
             "detail": "Demande déposée en ligne.",
         }
     ]
-    assert find(store, made["numero"]) == made
+    assert read(store, find, made["numero"]) == made
     assert len(rows(store)) == 1
 
 
@@ -178,10 +205,10 @@ def test_typed_tax_data_flag_the_documents_to_check(store):
 
 
 def test_the_files_requests_hold(store):
-    assert bourse_requests.kept_pieces(store) == set()
+    assert read(store, bourse_requests.kept_pieces) == set()
     send(store, LEA, source="manuel")
     send(store, INES)
-    assert bourse_requests.kept_pieces(store) == {"clé-1"}
+    assert read(store, bourse_requests.kept_pieces) == {"clé-1"}
 
 
 def test_numbers_follow_each_other_per_school(store):
@@ -192,11 +219,17 @@ def test_numbers_follow_each_other_per_school(store):
 def test_a_new_school_year_starts_numbering_again(store, tmp_path):
     send(store, LEA)
     next_year = datetime(2027, 9, 6, 9, 0, tzinfo=PARIS)
-    save_service(
-        store, CONCORDE, BOURSE, OUVERT, "", date(2027, 9, 1), date(2027, 10, 21), next_year
-    )
+    dates = (date(2027, 9, 1), date(2027, 10, 21))
+    written(store, save_service, CONCORDE, BOURSE, OUVERT, "", *dates, next_year)
     made = send(store, LEA, token="année-suivante", now=next_year)
     assert (made["numero"], made["annee"]) == ("0691234A-2027-00001", "2027-2028")
+
+
+def test_numbers_go_on_from_the_schools_counter(store):
+    # A file written before the counters: the migration set the counter to the highest number.
+    with store.writing() as tx:
+        tx.insert("compteurs", {"name": "demande:0691234A-2026", "value": 41})
+    assert send(store, LEA)["numero"] == "0691234A-2026-00042"
 
 
 def test_the_same_token_twice_returns_the_request_unchanged(store):
@@ -208,16 +241,27 @@ def test_the_same_token_twice_returns_the_request_unchanged(store):
 
 def test_the_receipt_of_one_sending_is_claimed_once(store):
     first = send(store, LEA, token="clic")
-    assert bourse_requests.claim_receipt(store, first["numero"], "clic") is True
-    assert bourse_requests.claim_receipt(store, first["numero"], "clic") is False
-    assert bourse_requests.claim_receipt(store, first["numero"], "correction") is True
+    assert written(store, bourse_requests.claim_receipt, first["numero"], "clic") is True
+    assert written(store, bourse_requests.claim_receipt, first["numero"], "clic") is False
+    assert written(store, bourse_requests.claim_receipt, first["numero"], "correction") is True
     with pytest.raises(LookupError):
-        bourse_requests.claim_receipt(store, "0691234A-2026-99999", "clic")
+        written(store, bourse_requests.claim_receipt, "0691234A-2026-99999", "clic")
+
+
+def test_two_clicks_at_once_claim_the_receipt_once(store):
+    first = send(store, LEA, token="clic")
+    claims = at_once(
+        8, lambda: written(store, bourse_requests.claim_receipt, first["numero"], "clic")
+    )
+    assert sorted(claims) == [False] * 7 + [True]
+    assert read(store, find, first["numero"])["accuses_envoyes"] == ["clic"]
 
 
 def test_the_same_token_after_a_correction_returns_the_corrected_request(store):
     first = send(store, LEA, token="clic")
-    corrected = correct(store, first["numero"], first["account_id"], data(rfr=20_000), "c1", NOW)
+    corrected = written(
+        store, correct, first["numero"], first["account_id"], data(rfr=20_000), "c1", NOW
+    )
     again = send(store, LEA, token="clic")
     assert again == corrected
     assert again["fiscal"]["rfr"] == 20_000
@@ -236,7 +280,7 @@ def test_another_token_for_the_same_child_is_refused(store):
 def test_a_sibling_gets_their_own_request(store):
     lea, hugo = send(store, LEA), send(store, HUGO)
     assert lea["numero"] != hugo["numero"]
-    assert [request["numero"] for request in of_account(store, lea["account_id"])] == [
+    assert [request["numero"] for request in read(store, of_account, lea["account_id"])] == [
         hugo["numero"],
         lea["numero"],
     ]
@@ -246,7 +290,7 @@ def test_a_request_cannot_be_made_when_the_campaign_is_closed(store):
     francois = account_of(store, "francois")
     emma = child(store, francois, EMMA)
     with pytest.raises(CampaignClosed) as raised:
-        submit(store, francois, emma, data(), "j", NOW)
+        written(store, submit, francois, emma, data(), "j", NOW)
     assert "secrétariat" in str(raised.value)
     after = datetime(2026, 10, 16, 8, 0, tzinfo=PARIS)
     with pytest.raises(CampaignClosed):
@@ -272,7 +316,7 @@ def test_the_day_of_the_campaign_is_the_day_in_paris(store):
 def test_a_child_of_another_account_is_refused(store):
     karim, sophie = account_of(store, "karim"), account_of(store, "sophie")
     with pytest.raises(LookupError):
-        submit(store, karim, child(store, sophie, LEA), data(), "j", NOW)
+        written(store, submit, karim, child(store, sophie, LEA), data(), "j", NOW)
     assert rows(store) == []
 
 
@@ -280,33 +324,40 @@ def test_incomplete_data_is_a_programming_error(store):
     sophie = account_of(store, "sophie")
     partial = {key: value for key, value in data().items() if key != "banque"}
     with pytest.raises(ValueError, match="banque"):
-        submit(store, sophie, child(store, sophie, LEA), partial, "j", NOW)
+        written(store, submit, sophie, child(store, sophie, LEA), partial, "j", NOW)
     assert rows(store) == []
 
 
 def test_the_active_request_of_a_child(store):
-    assert active_for_child(store, LEA, "2026-2027") is None
+    assert read(store, active_for_child, LEA, "2026-2027") is None
     made = send(store, LEA)
-    assert active_for_child(store, LEA, "2026-2027") == made
-    assert active_for_child(store, LEA, "2025-2026") is None
-    assert active_for_child(store, HUGO, "2026-2027") is None
+    assert read(store, active_for_child, LEA, "2026-2027") == made
+    assert read(store, active_for_child, LEA, "2025-2026") is None
+    assert read(store, active_for_child, HUGO, "2026-2027") is None
 
 
 # -- Numbers across processes ----------------------------------------------------------------------
 
 
-def submit_in_process(path: str, ine: str, token: str, start) -> None:
+def worker_store(database: str):
+    """The test's database as another server process opens it (waiting long for TinyDB's file
+    lock: seven processes write at once)."""
+    return open_store(database) if is_url(database) else TinyStore(database, lock_timeout=60)
+
+
+def submit_in_process(database: str, ine: str, token: str, start) -> None:
     start.wait()
-    store = Store(path, lock_timeout=60)
-    account = account_of(store, PARENT_OF[ine])
-    # Whichever of a pupil's journeys comes first wins; the others are told it exists.
-    with contextlib.suppress(AlreadyRequested):
-        submit(store, account, child(store, account, ine), data(), token, NOW)
+    store = worker_store(database)
+    try:
+        # Whichever of a pupil's journeys comes first wins; the others are told it exists.
+        with contextlib.suppress(AlreadyRequested):
+            send(store, ine, token)
+    finally:
+        store.close()
 
 
-def test_processes_submitting_at_once_never_share_a_number(tmp_path):
-    path = str(tmp_path / "db.json")
-    store = make_store(path)
+def test_processes_submitting_at_once_never_share_a_number(database, new_store):
+    store = make_store(new_store)
     work = [
         (LEA, "léa"),
         (LEA, "léa"),  # a double click reaching two server processes
@@ -318,7 +369,9 @@ def test_processes_submitting_at_once_never_share_a_number(tmp_path):
     ]
     context = multiprocessing.get_context("spawn")
     start = context.Event()
-    workers = [context.Process(target=submit_in_process, args=(path, *one, start)) for one in work]
+    workers = [
+        context.Process(target=submit_in_process, args=(database, *one, start)) for one in work
+    ]
     for process in workers:
         process.start()
     start.set()
@@ -340,7 +393,9 @@ def test_a_correction_replaces_the_data_and_is_in_the_history(store):
     first = send(store, LEA)
     later = NOW + timedelta(days=2)
     changed = data(source="manuel", rfr=30_000, enfants=3, iban="DE89370400440532013000")
-    corrected = correct(store, first["numero"], first["account_id"], changed, "corr", later)
+    corrected = written(
+        store, correct, first["numero"], first["account_id"], changed, "corr", later
+    )
     for key, value in changed.items():
         assert corrected[key] == value
     assert corrected["pieces_a_verifier"] is True
@@ -352,14 +407,16 @@ def test_a_correction_replaces_the_data_and_is_in_the_history(store):
         "par": "famille",
         "detail": "Demande corrigée par la famille.",
     }
-    assert find(store, first["numero"]) == corrected
+    assert read(store, find, first["numero"]) == corrected
 
 
 def test_the_same_correction_twice_changes_nothing_more(store):
     first = send(store, LEA)
-    once = correct(store, first["numero"], first["account_id"], data(rfr=20_000), "corr", NOW)
-    twice = correct(store, first["numero"], first["account_id"], data(rfr=1), "corr", NOW)
-    assert twice == once == find(store, first["numero"])
+    once = written(
+        store, correct, first["numero"], first["account_id"], data(rfr=20_000), "corr", NOW
+    )
+    twice = written(store, correct, first["numero"], first["account_id"], data(rfr=1), "corr", NOW)
+    assert twice == once == read(store, find, first["numero"])
     assert len(once["historique"]) == 2
 
 
@@ -367,18 +424,18 @@ def test_only_the_owner_corrects_or_withdraws(store):
     first = send(store, LEA)
     karim = account_of(store, "karim")
     with pytest.raises(LookupError):
-        correct(store, first["numero"], karim["id"], data(), "x", NOW)
+        written(store, correct, first["numero"], karim["id"], data(), "x", NOW)
     with pytest.raises(LookupError):
-        withdraw(store, first["numero"], karim["id"], NOW)
+        written(store, withdraw, first["numero"], karim["id"], NOW)
     with pytest.raises(LookupError):
-        withdraw(store, "0691234A-2026-99999", first["account_id"], NOW)
-    assert find(store, first["numero"]) == first
+        written(store, withdraw, "0691234A-2026-99999", first["account_id"], NOW)
+    assert read(store, find, first["numero"]) == first
 
 
 def test_a_request_under_study_can_still_be_corrected(store):
     first = send(store, LEA)
-    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    corrected = correct(store, first["numero"], first["account_id"], data(rfr=5), "c", NOW)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    corrected = written(store, correct, first["numero"], first["account_id"], data(rfr=5), "c", NOW)
     assert (corrected["etat"], corrected["fiscal"]["rfr"]) == (EN_INSTRUCTION, 5)
 
 
@@ -387,44 +444,44 @@ def test_a_request_under_study_can_still_be_corrected(store):
 )
 def test_a_decided_request_cannot_be_changed(store, decision):
     first = send(store, LEA)
-    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     state, echelon, motif = decision
-    decided = set_state(store, first["numero"], SECRETARIAT, state, NOW, echelon, motif)
+    decided = written(store, set_state, first["numero"], SECRETARIAT, state, NOW, echelon, motif)
     with pytest.raises(NotChangeable) as raised:
-        correct(store, first["numero"], first["account_id"], data(), "c", NOW)
+        written(store, correct, first["numero"], first["account_id"], data(), "c", NOW)
     assert f"« {state} »" in str(raised.value)
     with pytest.raises(NotChangeable):
-        withdraw(store, first["numero"], first["account_id"], NOW)
-    assert find(store, first["numero"]) == decided
+        written(store, withdraw, first["numero"], first["account_id"], NOW)
+    assert read(store, find, first["numero"]) == decided
 
 
 def test_nothing_changes_once_the_campaign_is_over(store):
     first = send(store, LEA)
     over = datetime(2026, 10, 16, 9, 0, tzinfo=PARIS)
     with pytest.raises(CampaignClosed):
-        correct(store, first["numero"], first["account_id"], data(), "c", over)
+        written(store, correct, first["numero"], first["account_id"], data(), "c", over)
     with pytest.raises(CampaignClosed):
-        withdraw(store, first["numero"], first["account_id"], over)
-    save_service(store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+        written(store, withdraw, first["numero"], first["account_id"], over)
+    dates = (date(2026, 9, 1), date(2026, 10, 15))
+    written(store, save_service, CONCORDE, BOURSE, FERME, "", *dates, NOW)
     with pytest.raises(CampaignClosed):
-        withdraw(store, first["numero"], first["account_id"], NOW)
-    assert find(store, first["numero"]) == first
+        written(store, withdraw, first["numero"], first["account_id"], NOW)
+    assert read(store, find, first["numero"]) == first
 
 
 def test_last_years_request_stays_closed_in_the_new_campaign(store):
     first = send(store, LEA)
     next_year = datetime(2027, 9, 6, 9, 0, tzinfo=PARIS)
-    save_service(
-        store, CONCORDE, BOURSE, OUVERT, "", date(2027, 9, 1), date(2027, 10, 21), next_year
-    )
+    dates = (date(2027, 9, 1), date(2027, 10, 21))
+    written(store, save_service, CONCORDE, BOURSE, OUVERT, "", *dates, next_year)
     with pytest.raises(CampaignClosed):
-        correct(store, first["numero"], first["account_id"], data(), "c", next_year)
+        written(store, correct, first["numero"], first["account_id"], data(), "c", next_year)
 
 
 def test_a_withdrawn_request_stays_and_a_new_one_can_be_made(store):
     first = send(store, LEA, token="premier")
     later = NOW + timedelta(hours=1)
-    withdrawn = withdraw(store, first["numero"], first["account_id"], later)
+    withdrawn = written(store, withdraw, first["numero"], first["account_id"], later)
     assert (withdrawn["etat"], withdrawn["modifiee_le"]) == (RETIREE, later.isoformat())
     assert withdrawn["historique"][-1] == {
         "etat": RETIREE,
@@ -432,19 +489,19 @@ def test_a_withdrawn_request_stays_and_a_new_one_can_be_made(store):
         "par": "famille",
         "detail": "Demande retirée par la famille.",
     }
-    assert find(store, first["numero"]) == withdrawn
-    assert active_for_child(store, LEA, "2026-2027") is None
+    assert read(store, find, first["numero"]) == withdrawn
+    assert read(store, active_for_child, LEA, "2026-2027") is None
     with pytest.raises(NotChangeable):
-        withdraw(store, first["numero"], first["account_id"], later)
+        written(store, withdraw, first["numero"], first["account_id"], later)
     with pytest.raises(NotChangeable):
-        correct(store, first["numero"], first["account_id"], data(), "c", later)
+        written(store, correct, first["numero"], first["account_id"], data(), "c", later)
 
     # The first journey's token still answers with the first request, never a new one.
     assert send(store, LEA, token="premier") == withdrawn
     second = send(store, LEA, token="second")
     assert second["numero"] == "0691234A-2026-00002"
-    assert active_for_child(store, LEA, "2026-2027") == second
-    assert [r["numero"] for r in of_account(store, first["account_id"])] == [
+    assert read(store, active_for_child, LEA, "2026-2027") == second
+    assert [r["numero"] for r in read(store, of_account, first["account_id"])] == [
         second["numero"],
         first["numero"],
     ]
@@ -455,24 +512,24 @@ def test_a_withdrawn_request_stays_and_a_new_one_can_be_made(store):
 
 def test_the_schools_requests_of_a_year_by_number(store):
     made = [send(store, ine) for ine in (MOUSSA, LEA, INES)]
-    assert of_school(store, CONCORDE, "2026-2027") == made
-    assert of_school(store, CONCORDE, "2025-2026") == []
-    assert of_school(store, PALMISTES, "2026-2027") == []
+    assert read(store, of_school, CONCORDE, "2026-2027") == made
+    assert read(store, of_school, CONCORDE, "2025-2026") == []
+    assert read(store, of_school, PALMISTES, "2026-2027") == []
 
 
 def test_a_request_is_studied_then_granted_with_its_echelon(store):
     first = send(store, LEA)
-    studied = set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    studied = written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     assert (studied["etat"], studied["decidee_le"]) == (EN_INSTRUCTION, None)
     later = NOW + timedelta(days=20)
-    granted = set_state(store, first["numero"], SECRETARIAT, ACCORDEE, later, echelon=3)
+    granted = written(store, set_state, first["numero"], SECRETARIAT, ACCORDEE, later, echelon=3)
     assert (granted["etat"], granted["echelon_accorde"]) == (ACCORDEE, 3)
     assert granted["decidee_le"] == later.isoformat()
     assert [entry["etat"] for entry in granted["historique"]] == [DEPOSEE, EN_INSTRUCTION, ACCORDEE]
     assert granted["historique"][-1]["par"] == "secretariat.concorde"
     assert granted["historique"][-1]["detail"] == "Bourse accordée, échelon 3."
-    assert find(store, first["numero"]) == granted
-    journal = audit.entries(store, CONCORDE)
+    assert read(store, find, first["numero"]) == granted
+    journal = read(store, audit.entries, CONCORDE)
     assert [entry["action"] for entry in journal] == ["bourse", "bourse"]
     assert journal[0]["detail"] == (
         "Demande n° 0691234A-2026-00001 (Léa Lefèvre-D'Almeida) : Bourse accordée, échelon 3."
@@ -480,29 +537,63 @@ def test_a_request_is_studied_then_granted_with_its_echelon(store):
     assert journal[1]["staff"] == "secretariat.concorde"
 
 
+def test_a_state_change_is_kept_only_with_its_journal_entry(store, monkeypatch):
+    first = send(store, LEA)
+
+    def journal_unavailable(*args):
+        raise OSError("journal indisponible")
+
+    monkeypatch.setattr(audit, "record", journal_unavailable)
+    with pytest.raises(OSError):
+        written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    assert read(store, find, first["numero"]) == first
+
+
+def test_two_staff_members_deciding_at_once_make_one_change(store):
+    first = send(store, LEA)
+
+    def study():
+        try:
+            return written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+        except BadTransition:
+            return None
+
+    changed = [one for one in at_once(8, study) if one is not None]
+    assert len(changed) == 1
+    assert [entry["etat"] for entry in read(store, find, first["numero"])["historique"]] == [
+        DEPOSEE,
+        EN_INSTRUCTION,
+    ]
+    assert len(read(store, audit.entries, CONCORDE)) == 1
+
+
 def test_a_refusal_needs_its_reason(store):
     first = send(store, LEA)
-    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     for motif in ("", "   ", "x" * 501):
         with pytest.raises(BadTransition) as raised:
-            set_state(store, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=motif)
+            written(store, set_state, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=motif)
         assert raised.value.field == "motif"
-    assert find(store, first["numero"])["etat"] == EN_INSTRUCTION
-    refused = set_state(store, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=" Hors barème ")
+    assert read(store, find, first["numero"])["etat"] == EN_INSTRUCTION
+    refused = written(
+        store, set_state, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=" Hors barème "
+    )
     assert (refused["etat"], refused["motif_refus"]) == (REFUSEE, "Hors barème")
     assert refused["echelon_accorde"] is None
-    assert audit.entries(store, CONCORDE)[0]["detail"].endswith("Demande refusée : Hors barème")
+    assert read(store, audit.entries, CONCORDE)[0]["detail"].endswith(
+        "Demande refusée : Hors barème"
+    )
 
 
 @pytest.mark.parametrize("echelon", [None, 0, 4, True, "2"])
 def test_a_grant_needs_an_echelon_from_1_to_3(store, echelon):
     first = send(store, LEA)
-    set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     with pytest.raises(BadTransition) as raised:
-        set_state(store, first["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=echelon)
+        written(store, set_state, first["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=echelon)
     assert raised.value.field == "echelon"
     assert "1, 2 ou 3" in str(raised.value)
-    assert find(store, first["numero"])["etat"] == EN_INSTRUCTION
+    assert read(store, find, first["numero"])["etat"] == EN_INSTRUCTION
 
 
 @pytest.mark.parametrize(
@@ -522,29 +613,29 @@ def test_a_grant_needs_an_echelon_from_1_to_3(store, echelon):
 def test_other_state_changes_are_refused(store, path, target):
     first = send(store, LEA)
     for state in path:
-        set_state(store, first["numero"], SECRETARIAT, state, NOW, 1, "motif")
-    before = find(store, first["numero"])
+        written(store, set_state, first["numero"], SECRETARIAT, state, NOW, 1, "motif")
+    before = read(store, find, first["numero"])
     with pytest.raises(BadTransition) as raised:
-        set_state(store, first["numero"], SECRETARIAT, target, NOW, 1, "motif")
+        written(store, set_state, first["numero"], SECRETARIAT, target, NOW, 1, "motif")
     assert raised.value.field is None
-    assert find(store, first["numero"]) == before
+    assert read(store, find, first["numero"]) == before
 
 
 def test_a_withdrawn_request_is_not_studied(store):
     first = send(store, LEA)
-    withdraw(store, first["numero"], first["account_id"], NOW)
+    written(store, withdraw, first["numero"], first["account_id"], NOW)
     with pytest.raises(BadTransition):
-        set_state(store, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+        written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
 
 
 def test_staff_of_another_school_cannot_touch_a_request(store):
     first = send(store, LEA)
     with pytest.raises(LookupError):
-        set_state(store, first["numero"], PALMISTES_STAFF, EN_INSTRUCTION, NOW)
+        written(store, set_state, first["numero"], PALMISTES_STAFF, EN_INSTRUCTION, NOW)
     with pytest.raises(LookupError):
-        set_state(store, "0691234A-2026-00042", SECRETARIAT, EN_INSTRUCTION, NOW)
-    assert find(store, first["numero"]) == first
-    assert [entry["action"] for entry in audit.entries(store, PALMISTES)] == []
+        written(store, set_state, "0691234A-2026-00042", SECRETARIAT, EN_INSTRUCTION, NOW)
+    assert read(store, find, first["numero"]) == first
+    assert [entry["action"] for entry in read(store, audit.entries, PALMISTES)] == []
 
 
 # -- Counts --------------------------------------------------------------------------------------
@@ -555,13 +646,13 @@ def test_counts_by_state_and_echelon(store):
     send(store, HUGO, rfr=0)
     ines = send(store, INES, rfr=10_000_000)  # estimate: no scholarship
     moussa = send(store, MOUSSA, rfr=0)
-    set_state(store, lea["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    set_state(store, lea["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=1)
-    set_state(store, ines["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    set_state(store, ines["numero"], SECRETARIAT, REFUSEE, NOW, motif="Hors barème")
-    withdraw(store, moussa["numero"], moussa["account_id"], NOW)
+    written(store, set_state, lea["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, lea["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=1)
+    written(store, set_state, ines["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, ines["numero"], SECRETARIAT, REFUSEE, NOW, motif="Hors barème")
+    written(store, withdraw, moussa["numero"], moussa["account_id"], NOW)
 
-    assert counts(of_school(store, CONCORDE, "2026-2027")) == {
+    assert counts(read(store, of_school, CONCORDE, "2026-2027")) == {
         "etats": {DEPOSEE: 1, EN_INSTRUCTION: 0, ACCORDEE: 1, REFUSEE: 1, RETIREE: 1},
         "echelons": {0: 1, 1: 1, 2: 0, 3: 2},
     }

@@ -3,6 +3,8 @@ back detail by detail on what the service knows, never written to the school's r
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -17,11 +19,22 @@ NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 LILAS = Address("12 rue des Lilas", "", "69001", "Lyon")
 
 
+def read(store, fn, *args):
+    with store.reading() as tx:
+        return fn(tx, *args)
+
+
+def written(store, fn, *args):
+    with store.writing() as tx:
+        return fn(tx, *args)
+
+
 def account_for(db, nom: str, prenom: str, telephone: str) -> dict:
-    found = accounts.find_responsables(db, telephone, nom, prenom)
-    return accounts.create_account(
-        db, [one["id"] for one in found], prenom, nom, telephone, None, "auto-inscription", NOW
-    )
+    with db.writing() as tx:
+        found = accounts.find_responsables(tx, telephone, nom, prenom)
+        return accounts.create_account(
+            tx, [one["id"] for one in found], prenom, nom, telephone, None, "auto-inscription", NOW
+        )
 
 
 @pytest.fixture
@@ -36,36 +49,34 @@ def karim(db):
 
 
 def roster(db) -> list[dict]:
-    with db.reading() as read:
-        return read.table(RESPONSABLES).all()
+    with db.reading() as tx:
+        return list(tx.scan(RESPONSABLES))
 
 
 def test_defaults_from_the_roster_and_the_account(db, sophie):
-    assert contact_of(db, sophie) == Contact(
+    assert read(db, contact_of, sophie) == Contact(
         "sophie.lefevre-dalmeida@example.org", "+33612345678", None
     )
 
 
 def test_the_accounts_own_email_comes_first(db, sophie):
-    with db.transaction() as write:
-        write.table(accounts.ACCOUNTS).update(
-            {"email": "sophie@exemple.fr"}, doc_ids=[sophie["id"]]
-        )
+    with db.writing() as tx:
+        tx.update(accounts.ACCOUNTS, sophie["id"], {"email": "sophie@exemple.fr"})
     # The account as read before the change is enough: the details are read again.
-    assert contact_of(db, sophie).courriel == "sophie@exemple.fr"
+    assert read(db, contact_of, sophie).courriel == "sophie@exemple.fr"
 
 
 def test_no_email_known(db, karim):
-    assert contact_of(db, karim) == Contact("", "+33623456789", None)
+    assert read(db, contact_of, karim) == Contact("", "+33623456789", None)
 
 
 def test_saving_the_email_and_address(db, karim):
     before = roster(db)
-    saved = save_contact(db, karim["id"], "karim@exemple.fr", LILAS, NOW)
+    saved = written(db, save_contact, karim["id"], "karim@exemple.fr", LILAS, NOW)
     assert saved == Contact("karim@exemple.fr", "+33623456789", LILAS)
-    assert contact_of(db, karim) == saved
+    assert read(db, contact_of, karim) == saved
     assert roster(db) == before
-    stored = accounts.find_by_id(db, karim["id"])["coordonnees"]
+    stored = read(db, accounts.find_by_id, karim["id"])["coordonnees"]
     assert stored == {
         "courriel": "karim@exemple.fr",
         "adresse": LILAS.as_dict(),
@@ -74,26 +85,42 @@ def test_saving_the_email_and_address(db, karim):
 
 
 def test_changing_the_phone_keeps_the_rest(db, karim):
-    save_contact(db, karim["id"], "karim@exemple.fr", LILAS, NOW)
-    changed = change_phone(db, karim["id"], "+33670000101", NOW)
+    written(db, save_contact, karim["id"], "karim@exemple.fr", LILAS, NOW)
+    changed = written(db, change_phone, karim["id"], "+33670000101", NOW)
     assert changed == Contact("karim@exemple.fr", "+33670000101", LILAS)
-    assert contact_of(db, karim) == changed
+    assert read(db, contact_of, karim) == changed
     # The account's own phone (the one it was made with) is not the declared one.
-    assert accounts.find_by_id(db, karim["id"])["telephone"] == "+33623456789"
+    assert read(db, accounts.find_by_id, karim["id"])["telephone"] == "+33623456789"
+
+
+def test_the_address_and_the_phone_saved_at_once_are_both_kept(db, karim):
+    # The fiche's phone change and a request's first step, sent at the same moment: each reads
+    # the account's details under its lock, so neither writes over the other.
+    start = threading.Barrier(2)
+
+    def declare(fn, *args):
+        start.wait()
+        return written(db, fn, karim["id"], *args, NOW)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        phone = pool.submit(declare, change_phone, "+33670000101")
+        address = pool.submit(declare, save_contact, "karim@exemple.fr", LILAS)
+        phone.result(), address.result()
+    assert read(db, contact_of, karim) == Contact("karim@exemple.fr", "+33670000101", LILAS)
 
 
 def test_a_phone_alone_leaves_the_email_to_follow_the_defaults(db, sophie):
-    change_phone(db, sophie["id"], "+33670000101", NOW)
-    assert contact_of(db, sophie) == Contact(
+    written(db, change_phone, sophie["id"], "+33670000101", NOW)
+    assert read(db, contact_of, sophie) == Contact(
         "sophie.lefevre-dalmeida@example.org", "+33670000101", None
     )
 
 
 def test_saving_for_no_account(db):
     with pytest.raises(LookupError):
-        save_contact(db, 999, "karim@exemple.fr", LILAS, NOW)
+        written(db, save_contact, 999, "karim@exemple.fr", LILAS, NOW)
     with pytest.raises(LookupError):
-        change_phone(db, 999, "+33670000101", NOW)
+        written(db, change_phone, 999, "+33670000101", NOW)
 
 
 def test_dict_round_trip():

@@ -6,6 +6,8 @@ Concorde (Rhône) and Emma at the Collège des Palmistes (Guyane)."""
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pytest
@@ -48,7 +50,8 @@ def account_id(client) -> int:
 
 
 def contact(web, client) -> Contact:
-    return contact_of(web.extensions["store"], {"id": account_id(client)})
+    with web.extensions["store"].reading() as tx:
+        return contact_of(tx, {"id": account_id(client)})
 
 
 def sms(web) -> list[dict]:
@@ -59,6 +62,16 @@ def last_code(web, to: str = NEW_PHONE) -> str:
     message = sms(web)[0]
     assert message["to"] == to
     return SMS_CODE.search(message["body"]).group(1)
+
+
+def same_session(web, client):
+    """Another client with a copy of `client`'s session: requests of one browser sent at once."""
+    with client.session_transaction() as session:
+        kept = dict(session)
+    other = web.test_client()
+    with other.session_transaction() as session:
+        session.update(kept)
+    return other
 
 
 def another_code(code: str) -> str:
@@ -141,7 +154,8 @@ def test_the_page_shows_the_child_and_the_parents_details(francois):
 
 
 def test_a_closed_fiche_says_so_and_takes_nothing(francois, web):
-    save_service(web.extensions["store"], "0691234A", FICHE, FERME, "", None, None, NOW)
+    with web.extensions["store"].writing() as tx:
+        save_service(tx, "0691234A", FICHE, FERME, "", None, None, NOW)
     page = francois.get(f"/fiche/{LUCAS}")
     assert page.status_code == 200
     assert "n'est pas ouverte en ce moment au Collège Concorde" in markup.plain(page.text)
@@ -272,7 +286,8 @@ def test_the_pending_change_is_kept_on_the_server(francois, web):
         cookie = repr(dict(session))
         journey_id = session[fiche.PENDING]
     assert code not in cookie and "70000101" not in cookie and "hash" not in cookie
-    state = journeys.load(web.extensions["store"], journey_id, kind=fiche.KIND)
+    with web.extensions["store"].reading() as tx:
+        state = journeys.load(tx, journey_id, kind=fiche.KIND)
     assert state["telephone"] == NEW_PHONE
     assert set(state["code"]) == {"hash", "salt", "sent_at", "wrong_tries", "used"}
 
@@ -329,6 +344,40 @@ def test_wrong_codes_then_exhausted(francois, web):
     assert contact(web, francois).telephone == FRANCOIS_PHONE
 
 
+def test_guesses_sent_at_once_count_three_tries_at_most(francois, web):
+    """16 wrong codes sent together, as a script would: checked one after another, so the
+    first three are counted and the others only told the code is dead."""
+    ask_code(francois)
+    code = last_code(web)
+    clients = [same_session(web, francois) for _ in range(16)]
+    start = threading.Barrier(len(clients))
+
+    def guess(client):
+        start.wait()
+        answer = type_code(client, another_code(code))
+        assert answer.status_code == 422
+        return markup.error_messages(answer.text, "code")
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        told = [message for messages in pool.map(guess, clients) for message in messages]
+    exhausted = sms_codes.check_message(sms_codes.CodeCheck.EXHAUSTED)
+    assert sorted(told) == sorted(
+        [
+            "Le code saisi est incorrect. Il vous reste 2 essais.",
+            sms_codes.check_message(sms_codes.CodeCheck.WRONG, 1),
+            *[exhausted] * 14,
+        ]
+    )
+    with francois.session_transaction() as session:
+        journey_id = session[fiche.PENDING]
+    with web.extensions["store"].reading() as tx:
+        state = journeys.load(tx, journey_id, kind=fiche.KIND)
+    assert state["code"]["wrong_tries"] == 3
+    # Even the right code is refused now.
+    assert type_code(francois, code).status_code == 422
+    assert contact(web, francois).telephone == FRANCOIS_PHONE
+
+
 def test_expired_code(francois, web, clock):
     ask_code(francois)
     clock.advance(minutes=10, seconds=1)
@@ -372,6 +421,24 @@ def test_a_new_code_after_a_minute_and_three_at_most(francois, web, clock):
     assert phone_alert(response.text) == fiche.TOO_MANY_CODES
     assert len(sms(web)) == 3
     # The last code sent is the one that counts.
+    assert markup.redirects_to(type_code(francois, last_code(web)), f"/fiche/{LUCAS}")
+
+
+def test_new_codes_asked_at_once_send_one_sms(francois, web, clock):
+    ask_code(francois)
+    clock.advance(seconds=61)
+    clients = [same_session(web, francois) for _ in range(8)]
+    start = threading.Barrier(len(clients))
+
+    def resend(client):
+        start.wait()
+        return client.post(f"/fiche/{LUCAS}/telephone/nouveau-code").status_code
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        statuses = list(pool.map(resend, clients))
+    assert sorted(statuses) == [303] + [422] * 7
+    assert len(sms(web)) == 2
+    # The code sent last is the one that counts.
     assert markup.redirects_to(type_code(francois, last_code(web)), f"/fiche/{LUCAS}")
 
 

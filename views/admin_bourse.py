@@ -31,8 +31,9 @@ from rules.bourse import load_scale, school_year_on
 from rules.names import normalize_name
 from rules.uploads import KINDS
 from views.admin import admin_page, bp, paginate, staff_required
-from views.journey import now, store
+from views.journey import now
 from views.rendering import leave_to
+from views.unit import tx, writes
 
 PER_PAGE = 20
 ECHELONS = ("0", "1", "2", "3")
@@ -99,7 +100,7 @@ def school_year() -> str:
 def filtered(staff: dict) -> tuple[str, list[dict], list[dict], Filters]:
     """The school year, its requests, those the filters keep, and the filters."""
     annee = school_year()
-    found = bourse_requests.of_school(store(), staff["uai"], annee)
+    found = bourse_requests.of_school(tx(), staff["uai"], annee)
     filters = Filters(request.args)
     return annee, found, [one for one in found if filters.keep(one)], filters
 
@@ -126,11 +127,12 @@ def bourses(staff):
 
 
 @bp.get("/bourses/export.csv")
+@writes
 @staff_required
 def export_bourses(staff):
     annee, _, kept, _ = filtered(staff)
     # The file holds personal and bank data: who took it, and how many requests, is journaled.
-    audit.record(store(), staff, "export-bourse", f"{len(kept)} demande(s) de {annee}.", now())
+    audit.record(tx(), staff, "export-bourse", f"{len(kept)} demande(s) de {annee}.", now())
     response = Response(requests_csv(kept), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="demandes-bourse-{staff["uai"]}-{annee}.csv"'
@@ -144,7 +146,7 @@ def export_bourses(staff):
 
 
 def request_or_404(staff: dict, numero: str) -> dict:
-    found = bourse_requests.find(store(), numero)
+    found = bourse_requests.find(tx(), numero)
     if found is None or found["uai"] != staff["uai"]:
         abort(404)
     return found
@@ -196,7 +198,7 @@ def change_bourse(staff, numero: str):
     }
     try:
         changed = bourse_requests.set_state(
-            store(),
+            tx(),
             numero,
             staff,
             typed["etat"],

@@ -61,10 +61,11 @@ from rules.uploads import MAX_BYTES, UploadError, check_upload
 from views.auth import account_required
 from views.contact import ContactForm, phone_display
 from views.errors import handle_http_error
-from views.journey import Journey, now, store
+from views.journey import Journey, now
 from views.rendering import flashed, leave_to, render_page
 from views.services import COLLEGE, closed_message
 from views.simulator import whole_number
+from views.unit import tx, writes
 
 bp = Blueprint("bourse", __name__, url_prefix="/bourse")
 COMPONENTS = ("form", "stepper", "request")
@@ -123,7 +124,7 @@ def child_of(account: dict, ine: str) -> dict | None:
     return next(
         (
             child
-            for child in children_of(store(), account["responsables"])
+            for child in children_of(tx(), account["responsables"])
             if child["ine"] == ine and child["niveau"] in COLLEGE
         ),
         None,
@@ -131,11 +132,11 @@ def child_of(account: dict, ine: str) -> dict | None:
 
 
 def campaign_of(child: dict):
-    return service_of(store(), child["uai"], BOURSE, today())
+    return service_of(tx(), child["uai"], BOURSE, today())
 
 
 def own_request(account: dict, numero: str) -> dict:
-    found = bourse_requests.find(store(), numero)
+    found = bourse_requests.find(tx(), numero)
     if found is None or found["account_id"] != account["id"]:
         abort(404)
     return found
@@ -148,7 +149,7 @@ def own_request(account: dict, numero: str) -> dict:
 @account_required
 def eleve(account, ine):
     child = child_of(account, ine) or abort(404)
-    existing = bourse_requests.active_for_child(store(), ine, school_year())
+    existing = bourse_requests.active_for_child(tx(), ine, school_year())
     if existing:
         return redirect(url_for(".demande", numero=existing["numero"]), code=303)
     return intro_page(child)
@@ -158,7 +159,7 @@ def eleve(account, ine):
 @account_required
 def commencer(account, ine):
     child = child_of(account, ine) or abort(404)
-    existing = bourse_requests.active_for_child(store(), ine, school_year())
+    existing = bourse_requests.active_for_child(tx(), ine, school_year())
     if existing:
         return leave_to(url_for(".demande", numero=existing["numero"]))
     if not campaign_of(child).open:
@@ -252,7 +253,7 @@ def coordonnees(account, state, child):
 def current_contact(account: dict, state: dict) -> Contact:
     if state.get("coordonnees"):
         return Contact.from_dict(state["coordonnees"])
-    return contact_of(store(), account)
+    return contact_of(tx(), account)
 
 
 def coordonnees_page(contact: Contact, state, child, form, status=200):
@@ -267,7 +268,7 @@ def submit_coordonnees(account, state, child):
     typed = form.read()
     if typed is None:
         return coordonnees_page(current_contact(account, state), state, child, form, 422)
-    contact = save_contact(store(), account["id"], *typed, now())
+    contact = save_contact(tx(), account["id"], *typed, now())
     state["coordonnees"] = contact.as_dict()
     return advance(state, after(state, "coordonnees"))
 
@@ -645,6 +646,7 @@ class SummaryForm(FlaskForm):
 
 
 @bp.get("/demande/recapitulatif")
+@writes
 @at_step("recapitulatif")
 def recapitulatif(account, state, child):
     state["revu"] = True
@@ -682,11 +684,9 @@ def submit_recapitulatif(account, state, child):
     token = JOURNEY.journey_id()
     try:
         if state.get("numero"):
-            sent = bourse_requests.correct(
-                store(), state["numero"], account["id"], data, token, now()
-            )
+            sent = bourse_requests.correct(tx(), state["numero"], account["id"], data, token, now())
         else:
-            sent = bourse_requests.submit(store(), account, child, data, token, now())
+            sent = bourse_requests.submit(tx(), account, child, data, token, now())
     except bourse_requests.CampaignClosed:
         return message_page(child, closed_message(campaign_of(child)), 409)
     except bourse_requests.AlreadyRequested as refusal:
@@ -695,7 +695,7 @@ def submit_recapitulatif(account, state, child):
         return message_page(child, str(refusal), 409, existing={"numero": state["numero"]})
     state["envoyee"] = sent["numero"]
     JOURNEY.save(state)
-    if bourse_requests.claim_receipt(store(), sent["numero"], token):
+    if bourse_requests.claim_receipt(tx(), sent["numero"], token):
         send_receipt(sent, corrected=bool(state.get("numero")))
     return leave_to(url_for(".demande", numero=sent["numero"]))
 
@@ -741,7 +741,7 @@ def send_receipt(sent: dict, corrected: bool) -> None:
 
 
 def changeable(sent: dict) -> bool:
-    service = service_of(store(), sent["uai"], BOURSE, today())
+    service = service_of(tx(), sent["uai"], BOURSE, today())
     return (
         service.open
         and sent["annee"] == school_year()
@@ -752,17 +752,17 @@ def changeable(sent: dict) -> bool:
 def siblings(account: dict, sent: dict) -> list[dict]:
     """The account's other collège children in the same school with no active request this
     year, while the campaign is open."""
-    if not service_of(store(), sent["uai"], BOURSE, today()).open:
+    if not service_of(tx(), sent["uai"], BOURSE, today()).open:
         return []
     if sent["annee"] != school_year():
         return []
     return [
         child
-        for child in children_of(store(), account["responsables"])
+        for child in children_of(tx(), account["responsables"])
         if child["uai"] == sent["uai"]
         and child["ine"] != sent["ine"]
         and child["niveau"] in COLLEGE
-        and bourse_requests.active_for_child(store(), child["ine"], sent["annee"]) is None
+        and bourse_requests.active_for_child(tx(), child["ine"], sent["annee"]) is None
     ]
 
 
@@ -854,7 +854,7 @@ def retrait(account, numero):
 def retirer(account, numero):
     own_request(account, numero)
     try:
-        bourse_requests.withdraw(store(), numero, account["id"], now())
+        bourse_requests.withdraw(tx(), numero, account["id"], now())
     except (bourse_requests.NotChangeable, bourse_requests.CampaignClosed) as refusal:
         flash(str(refusal), "error")
     else:

@@ -17,6 +17,9 @@ Decided:
   between two, 5 SMS a day per number). The pending change (the new number, the code's hash)
   is a server-side journey (`records.journeys`, kind "fiche-telephone"); the session holds only
   its id. It belongs to the account, not to one child: it shows on every child's fiche.
+- A code's tries and a new code are counted in the request's write transaction, which holds the
+  journey's lock from the moment `journeys.load` reads it until the answer is saved: guesses sent
+  at once are checked one after another, so no more than 3 wrong ones are ever counted.
 - The new number is read with the region of the child's school (« 0694… » is a Guyane mobile
   on a Palmistes fiche), and must be a French mobile other than the one already kept.
 """
@@ -48,8 +51,9 @@ from records.teleservices import FICHE, service_of
 from rules import phones, sms_codes
 from views.auth import account_required
 from views.contact import ContactForm, phone_display
-from views.journey import now, store
+from views.journey import now
 from views.rendering import leave_to, of, render_page, wants_fragment
+from views.unit import tx
 from views.verification import NEW_CODE_SENT, CodeForm, send_code
 
 bp = Blueprint("fiche", __name__, url_prefix="/fiche")
@@ -87,11 +91,7 @@ def fiche_view(view):
     @account_required
     def guarded(account, ine):
         child = next(
-            (
-                child
-                for child in children_of(store(), account["responsables"])
-                if child["ine"] == ine
-            ),
+            (child for child in children_of(tx(), account["responsables"]) if child["ine"] == ine),
             None,
         )
         if child is None:
@@ -105,19 +105,19 @@ def fiche_view(view):
 
 def fiche_open(child: dict) -> bool:
     today = current_app.extensions["clock"].today()
-    return service_of(store(), child["uai"], FICHE, today).open
+    return service_of(tx(), child["uai"], FICHE, today).open
 
 
 def pending_change(account: dict) -> dict | None:
     """The account's phone change waiting for its code, if any (and not expired)."""
-    state = journeys.load(store(), session.get(PENDING), kind=KIND, now=now())
+    state = journeys.load(tx(), session.get(PENDING), kind=KIND, now=now())
     return state if state and state["account_id"] == account["id"] else None
 
 
 def fiche_page(account: dict, child: dict, status: int = 200, block: str = "main", **context):
     """The page, or for htmx the section `block`, with the details as saved now. `context` may
     bring a form as typed, and each section's `*_failure` / `*_notice`."""
-    contact = contact_of(store(), account)
+    contact = contact_of(tx(), account)
     context.setdefault("contact_form", ContactForm.filled(contact))
     context.setdefault("phone_form", PhoneForm(formdata=None))
     context.setdefault("code_form", CodeForm(formdata=None))
@@ -173,7 +173,7 @@ def save_details(account, child):
     if read is None:
         return failed(account, child, CONTACT, contact_form=form)
     courriel, adresse = read
-    save_contact(store(), account["id"], courriel, adresse, now())
+    save_contact(tx(), account["id"], courriel, adresse, now())
     return succeeded(account, child, CONTACT, CONTACT_SAVED)
 
 
@@ -191,7 +191,7 @@ def send_phone_code(account, child):
     except phones.PhoneError as error:
         form.telephone.errors.append(error.message)
         return failed(account, child, PHONE, phone_form=form)
-    if number == contact_of(store(), account).telephone:
+    if number == contact_of(tx(), account).telephone:
         form.telephone.errors.append(SAME_NUMBER)
         return failed(account, child, PHONE, phone_form=form)
     state = {"account_id": account["id"], "telephone": number, "code": None, "codes_sent": 0}
@@ -199,7 +199,7 @@ def send_phone_code(account, child):
     if refusal:
         return failed(account, child, PHONE, refusal, phone_form=form)
     drop_pending()
-    session[PENDING] = journeys.start(store(), KIND, state, now())
+    session[PENDING] = journeys.start(tx(), KIND, state, now())
     return succeeded(account, child, PHONE, CODE_SENT.format(number=phone_display(number)))
 
 
@@ -213,14 +213,14 @@ def check_phone_code(account, child):
     if not form.validate_on_submit():
         return failed(account, child, PHONE, code_form=form)
     result = sms_codes.check(state["code"], form.code.data, now())
-    journeys.save(store(), session[PENDING], state)
+    journeys.save(tx(), session[PENDING], state)
     if result is not sms_codes.CodeCheck.OK:
         form.code.errors.append(
             sms_codes.check_message(result, sms_codes.tries_left(state["code"]))
         )
         form.code.data = ""
         return failed(account, child, PHONE, code_form=form)
-    change_phone(store(), account["id"], state["telephone"], now())
+    change_phone(tx(), account["id"], state["telephone"], now())
     drop_pending()
     return succeeded(
         account, child, PHONE, PHONE_SAVED.format(number=phone_display(state["telephone"]))
@@ -239,7 +239,7 @@ def resend_phone_code(account, child):
     if not resend.allowed:
         return failed(account, child, PHONE, sms_codes.resend_message(resend))
     refusal = send_code(state, sms_codes.NEW_NUMBER)
-    journeys.save(store(), session[PENDING], state)
+    journeys.save(tx(), session[PENDING], state)
     if refusal:
         return failed(account, child, PHONE, refusal)
     return succeeded(account, child, PHONE, NEW_CODE_SENT)
@@ -255,4 +255,4 @@ def cancel_phone_change(account, child):
 def drop_pending() -> None:
     journey_id = session.pop(PENDING, None)
     if journey_id:
-        journeys.finish(store(), journey_id)
+        journeys.finish(tx(), journey_id)
