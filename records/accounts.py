@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache
 
-from tinydb import Query, TinyDB
-
-from outside.storage import Store
+from outside.storage import Tx
 from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
 from rules.clock import in_paris
-from rules.identifiers import base_identifier, first_free
+from rules.identifiers import base_identifier
 from rules.lockout import (
     LOCK_DURATION,
     MAX_FAILURES,
@@ -34,6 +32,9 @@ USED_IDENTIFIERS = "identifiants_utilises"
 
 STATES = ("actif", "notifié", "non activé", "bloqué")
 METHODS = ("auto-inscription", "franceconnect", "notification")
+
+# The lock a password check takes on the account it counts against, per table.
+_SIGN_IN_LOCKS = {ACCOUNTS: "compte", "personnels": "personnel"}
 
 
 class AccountExists(Exception):
@@ -66,28 +67,22 @@ class SignIn:
 # -- Responsables and their children -------------------------------------------------------------
 
 
-def find_responsables(store: Store, telephone_e164: str, nom: str, prenom: str) -> list[dict]:
+def find_responsables(tx: Tx, telephone_e164: str, nom: str, prenom: str) -> list[dict]:
     """Every responsable record, in every school, with this phone and this name (§2.1)."""
-    with store.reading() as db:
-        return _find_responsables(db, telephone_e164, nom, prenom)
-
-
-def _find_responsables(db: TinyDB, telephone_e164: str, nom: str, prenom: str) -> list[dict]:
     wanted = (normalize_name(nom), normalize_name(prenom))
-    found = db.table(RESPONSABLES).search(Query().telephone == telephone_e164)
     return [
-        _with_id(doc)
-        for doc in found
+        doc
+        for doc in tx.find(RESPONSABLES, telephone=telephone_e164)
         if (normalize_name(doc["nom"]), normalize_name(doc["prenom"])) == wanted
     ]
 
 
-def children_of(store: Store, responsable_ids: list[int]) -> list[dict]:
+def children_of(tx: Tx, responsable_ids: list[int]) -> list[dict]:
     """The distinct élèves of these responsables, by school then first name."""
-    with store.reading() as db:
-        ines = {ine for doc in _responsables(db, responsable_ids) for ine in doc.get("eleves", [])}
-        schools = {doc["uai"]: doc["nom"] for doc in db.table(ETABLISSEMENTS).all()}
-        eleves = db.table(ELEVES).search(Query().ine.one_of(sorted(ines)))
+    ines = {ine for doc in _responsables(tx, responsable_ids) for ine in doc.get("eleves", [])}
+    eleves = tx.find_any(ELEVES, "ine", sorted(ines))
+    uais = sorted({eleve["uai"] for eleve in eleves})
+    schools = {doc["uai"]: doc["nom"] for doc in tx.find_any(ETABLISSEMENTS, "uai", uais)}
     children = [
         {
             "prenom": eleve["prenom"],
@@ -113,39 +108,33 @@ def _school_then_first_name(child: dict) -> tuple:
     )
 
 
-def _responsables(db: TinyDB, responsable_ids: list[int]) -> list[dict]:
-    table = db.table(RESPONSABLES)
-    return [doc for number in set(responsable_ids) if (doc := table.get(doc_id=number))]
+def _responsables(tx: Tx, responsable_ids: list[int]) -> list[dict]:
+    return [doc for number in sorted(set(responsable_ids)) if (doc := tx.get(RESPONSABLES, number))]
 
 
 # -- Accounts ------------------------------------------------------------------------------------
 
 
-def account_of(store: Store, responsable_ids: list[int]) -> dict | None:
+def account_of(tx: Tx, responsable_ids: list[int]) -> dict | None:
     """The account holding any of these responsables."""
-    with store.reading() as db:
-        return _account_of(db, responsable_ids)
+    return _account_of(tx, responsable_ids)
 
 
-def find_by_id(store: Store, account_id: int) -> dict | None:
+def find_by_id(tx: Tx, account_id: int) -> dict | None:
     """The account with this doc id (the one a signed-in session keeps)."""
-    with store.reading() as db:
-        found = db.table(ACCOUNTS).get(doc_id=account_id)
-    return _with_id(found) if found else None
+    return tx.get(ACCOUNTS, account_id)
 
 
-def find_by_identifiant(store: Store, identifiant: str) -> dict | None:
+def find_by_identifiant(tx: Tx, identifiant: str) -> dict | None:
     """The account with this identifiant, however it was typed ("  M.Durand1 ")."""
     typed = (identifiant or "").strip().casefold()
     if not typed:
         return None
-    with store.reading() as db:
-        found = db.table(ACCOUNTS).get(Query().identifiant.test(lambda x: x.casefold() == typed))
-    return _with_id(found) if found else None
+    return tx.find_one(ACCOUNTS, identifiant_key=typed)
 
 
 def create_account(
-    store: Store,
+    tx: Tx,
     responsable_ids: list[int],
     prenom: str,
     nom: str,
@@ -157,38 +146,46 @@ def create_account(
 ) -> dict:
     """An active account for these responsables, with a new identifiant (§0).
 
-    Everything is read and written in one transaction, so two registrations at once, in any
-    processes, can neither both take one identifiant nor both give an account to one person.
+    The responsables are locked before their account is looked for, and the identifiant's
+    number is taken under a lock of its own, so two registrations at once, in any processes,
+    can neither both take one identifiant nor both give an account to one person.
     """
     if method not in METHODS:
         raise ValueError(f"méthode d'activation inconnue : {method}")
     if not responsable_ids:
         raise ValueError("un compte appartient à au moins un responsable")
     moment = in_paris(now).isoformat()
-    with store.transaction() as db:
-        if len(_responsables(db, responsable_ids)) != len(set(responsable_ids)):
-            raise ValueError(f"responsable inconnu parmi {sorted(set(responsable_ids))}")
-        existing = _account_of(db, responsable_ids)
-        if existing is None and franceconnect_sub:
-            found = db.table(ACCOUNTS).get(Query().franceconnect_sub == franceconnect_sub)
-            existing = _with_id(found) if found else None
-        if existing is not None:
-            raise AccountExists(existing)
-        return _new_account(
-            db,
-            responsable_ids,
-            prenom,
-            nom,
-            telephone,
-            password_hash,
-            method,
-            moment,
-            franceconnect_sub,
-        )
+    lock_responsables(tx, responsable_ids)
+    if len(_responsables(tx, responsable_ids)) != len(set(responsable_ids)):
+        raise ValueError(f"responsable inconnu parmi {sorted(set(responsable_ids))}")
+    existing = _account_of(tx, responsable_ids)
+    if existing is None and franceconnect_sub:
+        existing = find_by_franceconnect_sub(tx, franceconnect_sub)
+    if existing is not None:
+        raise AccountExists(existing)
+    return _new_account(
+        tx,
+        responsable_ids,
+        prenom,
+        nom,
+        telephone,
+        password_hash,
+        method,
+        moment,
+        franceconnect_sub,
+    )
+
+
+def lock_responsables(tx: Tx, responsable_ids: list[int]) -> None:
+    """Serialise what decides whether these responsables get an account (looking for theirs,
+    then making one) with every other transaction doing the same for any of them."""
+    # In one order, so two transactions locking overlapping sets never wait for each other.
+    for number in sorted(set(responsable_ids)):
+        tx.lock(f"responsable:{number}")
 
 
 def _new_account(
-    db: TinyDB,
+    tx: Tx,
     responsable_ids: list[int],
     prenom: str,
     nom: str,
@@ -201,9 +198,11 @@ def _new_account(
 ) -> dict:
     """Insert an account with a newly reserved identifiant, in the caller's transaction: active,
     or "notifié" when a school distributes it (records.notifications), activated later."""
-    identifiant = _reserve_identifier(db, prenom, nom, moment)
+    identifiant = _reserve_identifier(tx, prenom, nom, moment)
     account = {
         "identifiant": identifiant,
+        # How a typed identifiant finds the account, by key ("  S.Durand1 " is "s.durand1").
+        "identifiant_key": identifiant.casefold(),
         "password_hash": password_hash,
         "state": state,
         "method": method,
@@ -220,19 +219,19 @@ def _new_account(
         "activated_at": moment if state == "actif" else None,
         "created_at": moment,
     }
-    number = db.table(ACCOUNTS).insert(account)
+    number = tx.insert(ACCOUNTS, account)
     return {**account, "id": number}
 
 
-def find_by_franceconnect_sub(store: Store, sub: str) -> dict | None:
+def find_by_franceconnect_sub(tx: Tx, sub: str) -> dict | None:
     """The account this FranceConnect identity was linked to at its first connection."""
-    with store.reading() as db:
-        found = db.table(ACCOUNTS).get(Query().franceconnect_sub == sub)
-    return _with_id(found) if found else None
+    if not sub:
+        return None
+    return tx.find_one(ACCOUNTS, franceconnect_sub=sub)
 
 
 def activate_with_franceconnect(
-    store: Store,
+    tx: Tx,
     responsable_ids: list[int],
     prenom: str,
     nom: str,
@@ -244,53 +243,52 @@ def activate_with_franceconnect(
     account if the parent has one (it becomes active if it was not), else a new one with no
     ÉduConnect password. A `sub` already linked elsewhere raises AccountExists."""
     moment = in_paris(now).isoformat()
-    with store.transaction() as db:
-        table = db.table(ACCOUNTS)
-        other = table.get(Query().franceconnect_sub == sub)
-        existing = _account_of(db, responsable_ids)
-        if other is not None and (existing is None or other.doc_id != existing["id"]):
-            raise AccountExists(_with_id(other))
-        if existing is not None and existing.get("franceconnect_sub") not in (None, sub):
-            # Already linked to another FranceConnect identity: never switched silently.
-            raise AccountExists(existing)
-        if existing is not None:
-            changes = {"franceconnect_sub": sub}
-            if existing["state"] != "actif":
-                changes.update(state="actif", method="franceconnect", activated_at=moment)
-            table.update(changes, doc_ids=[existing["id"]])
-            return {**existing, **changes}
+    lock_responsables(tx, responsable_ids)
+    other = find_by_franceconnect_sub(tx, sub)
+    existing = _account_of(tx, responsable_ids)
+    if other is not None and (existing is None or other["id"] != existing["id"]):
+        raise AccountExists(other)
+    if existing is not None and existing.get("franceconnect_sub") not in (None, sub):
+        # Already linked to another FranceConnect identity: never switched silently.
+        raise AccountExists(existing)
+    if existing is not None:
+        changes = {"franceconnect_sub": sub}
+        if existing["state"] != "actif":
+            changes.update(state="actif", method="franceconnect", activated_at=moment)
+        tx.update(ACCOUNTS, existing["id"], changes)
+        return {**existing, **changes}
     return create_account(
-        store, responsable_ids, prenom, nom, telephone, None, "franceconnect", now, sub
+        tx, responsable_ids, prenom, nom, telephone, None, "franceconnect", now, sub
     )
 
 
-def _account_of(db: TinyDB, responsable_ids: list[int]) -> dict | None:
-    wanted = set(responsable_ids)
-    found = db.table(ACCOUNTS).get(
-        Query().responsables.test(lambda held: bool(wanted.intersection(held)))
-    )
-    return _with_id(found) if found else None
+def _account_of(tx: Tx, responsable_ids: list[int]) -> dict | None:
+    found = tx.find_any(ACCOUNTS, "responsables", sorted(set(responsable_ids)))
+    return found[0] if found else None
 
 
-def _reserve_identifier(db: TinyDB, prenom: str, nom: str, moment: str) -> str:
-    used = db.table(USED_IDENTIFIERS)
-    # The accounts' identifiants too, in case one was ever written without being recorded.
-    taken = {doc["identifiant"] for doc in used.all()}
-    taken |= {doc["identifiant"] for doc in db.table(ACCOUNTS).all()}
-    identifiant = first_free(base_identifier(prenom, nom), taken)
-    used.insert({"identifiant": identifiant, "reserved_at": moment})
+def _reserve_identifier(tx: Tx, prenom: str, nom: str, moment: str) -> str:
+    """The base's next number never given (§0), recorded as used for ever."""
+    base = base_identifier(prenom, nom)
+    tx.lock(f"identifiant:{base}")
+    while True:
+        identifiant = f"{base}{tx.next_number(f'identifiant:{base}')}"
+        # The accounts' identifiants too, in case one was ever written without being recorded
+        # (or given before the counter existed).
+        taken = tx.find_one(USED_IDENTIFIERS, identifiant=identifiant) or tx.find_one(
+            ACCOUNTS, identifiant_key=identifiant.casefold()
+        )
+        if taken is None:
+            break
+    tx.insert(USED_IDENTIFIERS, {"identifiant": identifiant, "reserved_at": moment})
     return identifiant
-
-
-def _with_id(doc) -> dict:
-    return {**doc, "id": doc.doc_id}
 
 
 # -- Signing in ----------------------------------------------------------------------------------
 
 
 def sign_in(
-    store: Store,
+    tx: Tx,
     identifiant: str,
     password: str,
     now: datetime,
@@ -299,16 +297,17 @@ def sign_in(
 ) -> SignIn:
     """Check an identifiant and password (§1), counting failures towards the lock.
 
-    The password is verified before the transaction: argon2 takes a fifth of a second, and the
-    transaction holds the lock of the whole database. The failure count is then read again and
-    written inside one transaction, so tries made at the same time are all counted.
+    The password is verified before the account is locked: argon2 takes a fifth of a second,
+    and tries at the other accounts need not wait for it. The failure count is then read again
+    under the account's lock and written in the same transaction, so tries made at the same
+    time are all counted.
     """
     now = in_paris(now)
-    account = find_by_identifiant(store, identifiant)
+    account = find_by_identifiant(tx, identifiant)
     if account is None or not account.get("password_hash"):
         return unknown_identifiant(password)
     return check_counted(
-        store, ACCOUNTS, account, "password_hash", password, now, max_failures, lock_duration
+        tx, ACCOUNTS, account, "password_hash", password, now, max_failures, lock_duration
     )
 
 
@@ -319,7 +318,7 @@ def unknown_identifiant(password: str) -> SignIn:
 
 
 def check_counted(
-    store: Store,
+    tx: Tx,
     table_name: str,
     account: dict,
     hash_field: str,
@@ -336,25 +335,23 @@ def check_counted(
     if until is not None:
         return SignIn(SignInOutcome.LOCKED, until=until)
     right = verify_password(account[hash_field], password)
-    with store.transaction() as db:
-        table = db.table(table_name)
-        current = table.get(doc_id=account["id"])
-        if current is None or current.get(hash_field) != account[hash_field]:
-            # Deleted or given a new password while this one was being checked.
-            return SignIn(SignInOutcome.FAILED)
-        current = _with_id(current)
-        until = locked_until(current, now)
-        if until is not None:
-            return SignIn(SignInOutcome.LOCKED, until=until)
-        if current.get("state") == "bloqué":
-            # Blocked by the school: refused without counting, as an unknown identifiant is.
-            return SignIn(SignInOutcome.FAILED)
-        if right:
-            record_success(current)
-        else:
-            record_failure(current, now, max_failures, lock_duration)
-        changes = {"failures": current["failures"], "locked_until": current["locked_until"]}
-        table.update(changes, doc_ids=[current["id"]])
+    tx.lock(f"{_SIGN_IN_LOCKS[table_name]}:{account['id']}")
+    current = tx.get(table_name, account["id"])
+    if current is None or current.get(hash_field) != account[hash_field]:
+        # Deleted or given a new password while this one was being checked.
+        return SignIn(SignInOutcome.FAILED)
+    until = locked_until(current, now)
+    if until is not None:
+        return SignIn(SignInOutcome.LOCKED, until=until)
+    if current.get("state") == "bloqué":
+        # Blocked by the school: refused without counting, as an unknown identifiant is.
+        return SignIn(SignInOutcome.FAILED)
+    if right:
+        record_success(current)
+    else:
+        record_failure(current, now, max_failures, lock_duration)
+    changes = {"failures": current["failures"], "locked_until": current["locked_until"]}
+    tx.update(table_name, current["id"], changes)
     if right:
         return SignIn(SignInOutcome.OK, account=current)
     until = locked_until(current, now)

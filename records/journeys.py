@@ -6,6 +6,11 @@
   keyed digest.
 - "blocages": journeys and sets of responsables blocked after wrong birth dates, with the count
   of failed submissions that leads there.
+
+Each rule's read-check-write runs in the caller's transaction after a lock on what it counts
+(`parcours:<id>`, `sms:<digest>`, `blocage:<key>`), so requests of several processes at once
+count every try, every SMS and every wrong date. Records past their end carry an "expires_ts"
+and are dropped by `flask db purge`, never by scanning in a request.
 """
 
 from __future__ import annotations
@@ -16,9 +21,8 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
-from tinydb import Query, TinyDB
-
-from outside.storage import Store
+from outside.storage import Duplicate, Tx
+from outside.storage.schema import EXPIRES
 from rules.birthdates import BLOCK_DURATION, MAX_FAILED_SUBMISSIONS
 from rules.clock import in_paris
 
@@ -35,36 +39,41 @@ class UnknownJourney(LookupError):
     """The journey is finished, expired or was never started."""
 
 
+def _expires_ts(now: datetime, lifetime: timedelta) -> float:
+    """When a record may be purged: past its end on the service's clock (which may be set to
+    another day, setting TODAY) and on the real one, so the purge never drops one that counts."""
+    return max((now + lifetime).timestamp(), time.time() + lifetime.total_seconds())
+
+
 # -- Journeys ------------------------------------------------------------------------------------
 
 
 def start(
-    store: Store, kind: str, data: dict, now: datetime, lifetime: timedelta = JOURNEY_LIFETIME
+    tx: Tx, kind: str, data: dict, now: datetime, lifetime: timedelta = JOURNEY_LIFETIME
 ) -> str:
     """A new journey of this kind starting with `data`, usable for `lifetime`; returns its id
     (unguessable)."""
+    now = in_paris(now)
     journey_id = secrets.token_urlsafe(32)
-    with store.transaction() as db:
-        table = db.table(JOURNEYS)
-        # Journeys left half-way are dropped here, so the table does not grow for ever.
-        table.remove(lambda doc: _expired(doc, _lifetime(doc)))
-        table.insert(
-            {
-                "journey_id": journey_id,
-                "kind": kind,
-                "state": _without_kind(data),
-                "lifetime_seconds": lifetime.total_seconds(),
-                "started_at": in_paris(now).isoformat(),
-                # For `load` called without a time: the real clock, as the service's clock
-                # may be set to another day (setting TODAY).
-                "started_timestamp": time.time(),
-            }
-        )
+    tx.insert(
+        JOURNEYS,
+        {
+            "journey_id": journey_id,
+            "kind": kind,
+            "state": _without_kind(data),
+            "lifetime_seconds": lifetime.total_seconds(),
+            "started_at": now.isoformat(),
+            # For `load` called without a time: the real clock, as the service's clock may be
+            # set to another day (setting TODAY).
+            "started_timestamp": time.time(),
+            EXPIRES: _expires_ts(now, lifetime),
+        },
+    )
     return journey_id
 
 
 def load(
-    store: Store,
+    tx: Tx,
     journey_id: str | None,
     kind: str | None = None,
     now: datetime | None = None,
@@ -74,13 +83,18 @@ def load(
     default the lifetime it was started with), or of another kind.
 
     Its age is measured from the `now` given to `start` when `now` is given here too (the
-    service's clock), else on the real clock."""
+    service's clock), else on the real clock.
+
+    In a write transaction the journey is locked first: what a request reads of it (the code's
+    tries, the codes sent) is what the one before it saved, so requests of one journey at once
+    are answered one after the other."""
     if now is not None:
         now = in_paris(now)
-    if not journey_id:
+    if not journey_id or not isinstance(journey_id, str):
         return None
-    with store.reading() as db:
-        doc = db.table(JOURNEYS).get(Query().journey_id == journey_id)
+    if tx.writable:
+        tx.lock(f"parcours:{journey_id}")
+    doc = _journey(tx, journey_id)
     if doc is None or (kind is not None and doc["kind"] != kind):
         return None
     if _expired(doc, max_age or _lifetime(doc), now):
@@ -88,19 +102,22 @@ def load(
     return {**doc["state"], "kind": doc["kind"]}
 
 
-def save(store: Store, journey_id: str, state: dict) -> None:
+def save(tx: Tx, journey_id: str, state: dict) -> None:
     """Replace the journey's state (its kind never changes)."""
-    with store.transaction() as db:
-        updated = db.table(JOURNEYS).update(
-            {"state": _without_kind(state)}, Query().journey_id == journey_id
-        )
-    if not updated:
+    doc = _journey(tx, journey_id)
+    if doc is None:
         raise UnknownJourney(journey_id)
+    tx.update(JOURNEYS, doc["id"], {"state": _without_kind(state)})
 
 
-def finish(store: Store, journey_id: str) -> None:
-    with store.transaction() as db:
-        db.table(JOURNEYS).remove(Query().journey_id == journey_id)
+def finish(tx: Tx, journey_id: str) -> None:
+    doc = _journey(tx, journey_id)
+    if doc is not None:
+        tx.delete(JOURNEYS, doc["id"])
+
+
+def _journey(tx: Tx, journey_id: str) -> dict | None:
+    return tx.find_one(JOURNEYS, journey_id=journey_id)
 
 
 def _without_kind(state: dict) -> dict:
@@ -120,46 +137,62 @@ def _expired(doc: dict, max_age: timedelta, now: datetime | None = None) -> bool
 # -- SMS sent per number -------------------------------------------------------------------------
 
 
-def sms_sent_today(
-    store: Store, telephone: str, now: datetime, window: timedelta = SMS_WINDOW
-) -> int:
-    """How many SMS this number (E.164) received in the `window` before now."""
+def sms_sent_today(tx: Tx, telephone: str, now: datetime, window: timedelta = SMS_WINDOW) -> int:
+    """How many SMS this number (E.164) received in the `window` before now.
+
+    In a write transaction the number's count is locked until the transaction ends: a caller
+    that sends when the count allows it, and records the SMS (`record_sms`) in the same
+    transaction, is the only one deciding for this number meanwhile."""
     since = in_paris(now) - window
-    with store.reading() as db:
-        key = db.table(KEYS).get(Query().name == SMS_SENT)
-        if key is None:
-            return 0
-        digest = _phone_digest(bytes.fromhex(key["value"]), telephone)
-        return db.table(SMS_SENT).count(
-            (Query().digest == digest) & Query().sent_at.test(lambda at: _after(at, since))
-        )
+    digest = _sms_digest(tx, telephone)
+    if digest is None:
+        return 0
+    return sum(1 for doc in tx.find(SMS_SENT, digest=digest) if _after(doc["sent_at"], since))
 
 
-def record_sms(store: Store, telephone: str, now: datetime, window: timedelta = SMS_WINDOW) -> None:
-    """Count an SMS sent to this number, dropping those too old to count any more."""
+def record_sms(tx: Tx, telephone: str, now: datetime, window: timedelta = SMS_WINDOW) -> None:
+    """Count an SMS sent to this number, dropping its own ones too old to count any more."""
     now = in_paris(now)
-    with store.transaction() as db:
-        table = db.table(SMS_SENT)
-        table.remove(Query().sent_at.test(lambda at: not _after(at, now - window)))
-        digest = _phone_digest(_key(db, SMS_SENT), telephone)
-        table.insert({"digest": digest, "sent_at": now.isoformat()})
+    digest = _sms_digest(tx, telephone)
+    for doc in tx.find(SMS_SENT, digest=digest):
+        if not _after(doc["sent_at"], now - window):
+            tx.delete(SMS_SENT, doc["id"])
+    tx.insert(
+        SMS_SENT,
+        {"digest": digest, "sent_at": now.isoformat(), EXPIRES: _expires_ts(now, window)},
+    )
+
+
+def _sms_digest(tx: Tx, telephone: str) -> str | None:
+    """The number's digest, its count locked in a write transaction; None in a read one when
+    no SMS was ever counted (no key yet)."""
+    if not tx.writable:
+        found = tx.find_one(KEYS, name=SMS_SENT)
+        return _phone_digest(bytes.fromhex(found["value"]), telephone) if found else None
+    digest = _phone_digest(_key(tx, SMS_SENT), telephone)
+    tx.lock(f"sms:{digest}")
+    return digest
 
 
 def _phone_digest(key: bytes, telephone: str) -> str:
     # The quota needs only to tell numbers apart, not to read them back. The key is random per
     # database, so digests cannot be looked up in a table computed once for every mobile number;
-    # it lives in the same file, so this is data minimisation, not protection from a thief of
-    # the file (who would find the numbers on the roster anyway).
+    # it lives in the same database, so this is data minimisation, not protection from a thief
+    # of the database (who would find the numbers on the roster anyway).
     return hmac.new(key, telephone.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _key(db: TinyDB, name: str) -> bytes:
+def _key(tx: Tx, name: str) -> bytes:
     """A random key made once per database, the first time it is needed."""
-    keys = db.table(KEYS)
-    found = keys.get(Query().name == name)
+    found = tx.find_one(KEYS, name=name)
     if found is None:
-        found = {"name": name, "value": secrets.token_hex(32)}
-        keys.insert(found)
+        try:
+            value = secrets.token_hex(32)
+            tx.insert(KEYS, {"name": name, "value": value})
+            return bytes.fromhex(value)
+        except Duplicate:
+            # Made by another transaction at the same moment: theirs is the key.
+            found = tx.find_one(KEYS, name=name)
     return bytes.fromhex(found["value"])
 
 
@@ -179,17 +212,22 @@ def responsables_key(responsable_ids: list[int]) -> str:
     return "responsables:" + ",".join(str(number) for number in sorted(set(responsable_ids)))
 
 
-def block(store: Store, key: str, until: datetime) -> None:
+def block(tx: Tx, key: str, until: datetime) -> None:
     """Block the key until then; a block already running longer is kept as it is."""
-    with store.transaction() as db:
-        _block(db, key, in_paris(until))
+    until = in_paris(until)
+    _lock_blocks(tx, [key])
+    _block(tx, key, until)
 
 
-def blocked_until(store: Store, key: str, now: datetime) -> datetime | None:
-    """The end of the key's block, or None if it is not blocked now."""
+def blocked_until(tx: Tx, key: str, now: datetime) -> datetime | None:
+    """The end of the key's block, or None if it is not blocked now.
+
+    In a write transaction the key is locked first, so a check followed by a count
+    (`record_failed_submission`) in the same transaction sees every count made before it."""
     now = in_paris(now)
-    with store.reading() as db:
-        doc = db.table(BLOCKS).get(Query().key == key)
+    if tx.writable:
+        _lock_blocks(tx, [key])
+    doc = tx.find_one(BLOCKS, key=key)
     if doc is None or not doc.get("until"):
         return None
     until = in_paris(datetime.fromisoformat(doc["until"]))
@@ -197,7 +235,7 @@ def blocked_until(store: Store, key: str, now: datetime) -> datetime | None:
 
 
 def record_failed_submission(
-    store: Store,
+    tx: Tx,
     keys: list[str],
     now: datetime,
     max_failed: int = MAX_FAILED_SUBMISSIONS,
@@ -208,31 +246,47 @@ def record_failed_submission(
     block, or None. Counting per responsables too means starting a new journey does not give
     three new tries."""
     until = in_paris(now) + duration
-    with store.transaction() as db:
-        table = db.table(BLOCKS)
-        counts = []
-        for key in keys:
-            doc = table.get(Query().key == key) or {}
-            counts.append(doc.get("failures", 0) + 1)
-            table.upsert({"key": key, "failures": counts[-1]}, Query().key == key)
-        if max(counts, default=0) < max_failed:
-            return None
-        for key in keys:
-            # A block starts a new count: after it, three more tries.
-            table.update({"failures": 0}, Query().key == key)
-            _block(db, key, until)
+    _lock_blocks(tx, keys)
+    counts = []
+    for key in keys:
+        doc = tx.find_one(BLOCKS, key=key) or {}
+        counts.append(doc.get("failures", 0) + 1)
+        _put_block(tx, key, {"failures": counts[-1]})
+    if max(counts, default=0) < max_failed:
+        return None
+    for key in keys:
+        # A block starts a new count: after it, three more tries.
+        _put_block(tx, key, {"failures": 0})
+        _block(tx, key, until)
     return until
 
 
-def clear_failed_submissions(store: Store, keys: list[str]) -> None:
+def clear_failed_submissions(tx: Tx, keys: list[str]) -> None:
     """Right dates at last: the wrong ones before no longer count."""
-    with store.transaction() as db:
-        db.table(BLOCKS).update({"failures": 0}, Query().key.one_of(keys))
+    _lock_blocks(tx, keys)
+    for key in keys:
+        doc = tx.find_one(BLOCKS, key=key)
+        if doc is not None and doc.get("failures"):
+            tx.update(BLOCKS, doc["id"], {"failures": 0})
 
 
-def _block(db: TinyDB, key: str, until: datetime) -> None:
-    table = db.table(BLOCKS)
-    doc = table.get(Query().key == key)
+def _lock_blocks(tx: Tx, keys: list[str]) -> None:
+    # Always in one order, so two transactions locking two keys each never wait for each other.
+    for key in sorted(set(keys)):
+        tx.lock(f"blocage:{key}")
+
+
+def _block(tx: Tx, key: str, until: datetime) -> None:
+    doc = tx.find_one(BLOCKS, key=key)
     if doc and doc.get("until") and datetime.fromisoformat(doc["until"]) >= until:
         return
-    table.upsert({"key": key, "until": until.isoformat()}, Query().key == key)
+    _put_block(tx, key, {"until": until.isoformat()})
+
+
+def _put_block(tx: Tx, key: str, changes: dict) -> None:
+    """Change the key's record, made if it has none (the caller holds the key's lock)."""
+    doc = tx.find_one(BLOCKS, key=key)
+    if doc is None:
+        tx.insert(BLOCKS, {"key": key, **changes})
+    else:
+        tx.update(BLOCKS, doc["id"], changes)

@@ -13,18 +13,19 @@ PASSWORD = "Rentree-2026!Ok"
 def signed_in_parent(app, nom: str, prenom: str, telephone: str):
     """A test client signed in as this parent (an account made directly); the account is kept
     on the client as `client.account`."""
-    db = app.extensions["store"]
-    found = accounts.find_responsables(db, telephone, nom, prenom)
-    account = accounts.create_account(
-        db,
-        [one["id"] for one in found],
-        prenom,
-        nom,
-        telephone,
-        hash_password(PASSWORD),
-        "auto-inscription",
-        NOW,
-    )
+    password_hash = hash_password(PASSWORD)
+    with app.extensions["store"].writing() as tx:
+        found = accounts.find_responsables(tx, telephone, nom, prenom)
+        account = accounts.create_account(
+            tx,
+            [one["id"] for one in found],
+            prenom,
+            nom,
+            telephone,
+            password_hash,
+            "auto-inscription",
+            NOW,
+        )
     client = app.test_client()
     with client.session_transaction() as session:
         session["compte"] = account["id"]

@@ -3,13 +3,15 @@ children, one account per person with an identifiant never reused, and signing i
 
 import json
 import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
 
 from commands.demo import DEMO_ROSTER
-from outside.storage import Store
+from outside.storage import open_store
+from outside.storage.tx import Store, stored
 from records import accounts
 from records.accounts import (
     AccountExists,
@@ -27,6 +29,7 @@ from records.roster import RESPONSABLES, import_roster
 from rules.clock import PARIS
 from rules.passwords import hash_password
 from rules.roster import parse_roster_bytes
+from tests.backends import database_text
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 PASSWORD = "Vacances-Ete2026!"
@@ -36,20 +39,32 @@ FAST_HASH = hash_password(PASSWORD, hasher=FAST)
 
 
 @pytest.fixture
-def demo(tmp_path) -> Store:
-    store = Store(tmp_path / "db.json")
+def demo(new_store) -> Store:
     report = parse_roster_bytes(DEMO_ROSTER.read_bytes(), date(2026, 9, 14))
     assert report.errors == []
-    import_roster(store, report.rows)
-    return store
+    with new_store.writing() as tx:
+        import_roster(tx, report.rows)
+    return new_store
 
 
 def ids(records: list[dict]) -> list[int]:
     return [record["id"] for record in records]
 
 
+def reading(store: Store, function, *arguments, **options):
+    """A record function's answer, read in a transaction of its own."""
+    with store.reading() as tx:
+        return function(tx, *arguments, **options)
+
+
+def writing(store: Store, function, *arguments, **options):
+    """A record function's answer, in a write transaction of its own (saved unless it raises)."""
+    with store.writing() as tx:
+        return function(tx, *arguments, **options)
+
+
 def sophie(store: Store) -> list[dict]:
-    return find_responsables(store, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
+    return reading(store, find_responsables, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
 
 
 def register(store: Store, responsables: list[dict], password_hash=FAST_HASH, **changes) -> dict:
@@ -63,14 +78,23 @@ def register(store: Store, responsables: list[dict], password_hash=FAST_HASH, **
         "now": NOW,
         **changes,
     }
-    return create_account(store, ids(responsables), **arguments)
+    return writing(store, create_account, ids(responsables), **arguments)
+
+
+def try_password(store: Store, identifiant: str, password: str, now: datetime, **limits):
+    """One sign-in, as a request makes it: in a transaction of its own."""
+    return writing(store, sign_in, identifiant, password, now, **limits)
+
+
+def by_identifiant(store: Store, identifiant: str) -> dict | None:
+    return reading(store, find_by_identifiant, identifiant)
 
 
 # -- Finding responsables and children -----------------------------------------------------------
 
 
 def test_a_responsable_is_found_by_phone_and_name_typed_loosely(demo):
-    found = find_responsables(demo, "+33612345678", "LEFEVRE DALMEIDA", " sophie ")
+    found = reading(demo, find_responsables, "+33612345678", "LEFEVRE DALMEIDA", " sophie ")
     assert len(found) == 1
     assert found[0]["prenom"] == "Sophie" and found[0]["uai"] == "0691234A"
     assert isinstance(found[0]["id"], int)
@@ -87,17 +111,17 @@ def test_a_responsable_is_found_by_phone_and_name_typed_loosely(demo):
     ],
 )
 def test_no_match_without_the_same_phone_and_the_whole_name(demo, telephone, nom, prenom):
-    assert find_responsables(demo, telephone, nom, prenom) == []
+    assert reading(demo, find_responsables, telephone, nom, prenom) == []
 
 
 def test_a_parent_in_two_schools_is_found_in_both(demo):
-    found = find_responsables(demo, "+33645127833", "da silva", "francois")
+    found = reading(demo, find_responsables, "+33645127833", "da silva", "francois")
     assert sorted(record["uai"] for record in found) == ["0691234A", "0973123Z"]
 
 
 def test_children_across_two_schools(demo):
-    francois = find_responsables(demo, "+33645127833", "Da Silva", "François")
-    assert children_of(demo, ids(francois)) == [
+    francois = reading(demo, find_responsables, "+33645127833", "Da Silva", "François")
+    assert reading(demo, children_of, ids(francois)) == [
         {
             "prenom": "Lucas",
             "nom": "Da Silva",
@@ -122,11 +146,12 @@ def test_children_across_two_schools(demo):
 
 
 def test_children_are_distinct_and_sorted_by_first_name_within_a_school(demo):
-    julien = find_responsables(demo, "+33781452290", "Lefèvre-D'Almeida", "Julien")
+    julien = reading(demo, find_responsables, "+33781452290", "Lefèvre-D'Almeida", "Julien")
     both_parents = ids(sophie(demo)) + ids(julien)
-    assert [child["prenom"] for child in children_of(demo, both_parents)] == ["Hugo", "Léa"]
-    assert children_of(demo, []) == []
-    assert children_of(demo, [9999]) == []
+    with demo.reading() as tx:
+        assert [child["prenom"] for child in children_of(tx, both_parents)] == ["Hugo", "Léa"]
+        assert children_of(tx, []) == []
+        assert children_of(tx, [9999]) == []
 
 
 # -- Creating accounts ---------------------------------------------------------------------------
@@ -139,6 +164,7 @@ def test_an_account_is_created_active_with_a_new_identifiant(demo):
     assert account == {
         "id": account["id"],
         "identifiant": "s.lefevredalmeida1",
+        "identifiant_key": "s.lefevredalmeida1",
         "password_hash": FAST_HASH,
         "state": "actif",
         "method": "auto-inscription",
@@ -154,25 +180,27 @@ def test_an_account_is_created_active_with_a_new_identifiant(demo):
         "activated_at": "2026-09-14T18:05:00+02:00",
         "created_at": "2026-09-14T18:05:00+02:00",
     }
-    assert account_of(demo, ids(responsables)) == account
-    assert find_by_identifiant(demo, "s.lefevredalmeida1") == account
+    with demo.reading() as tx:
+        assert account_of(tx, ids(responsables)) == account
+        assert find_by_identifiant(tx, "s.lefevredalmeida1") == account
 
 
 def test_account_of_finds_the_account_by_any_of_its_responsables(demo):
-    francois = find_responsables(demo, "+33645127833", "Da Silva", "François")
+    francois = reading(demo, find_responsables, "+33645127833", "Da Silva", "François")
     account = register(
         demo, francois, method="franceconnect", password_hash=None, franceconnect_sub="sub-francois"
     )
     assert account["identifiant"] == "f.dasilva1"
     assert account["franceconnect_sub"] == "sub-francois"
-    assert account_of(demo, [francois[1]["id"]])["id"] == account["id"]
-    assert account_of(demo, [francois[0]["id"], 9999])["id"] == account["id"]
-    assert account_of(demo, ids(sophie(demo))) is None
-    assert account_of(demo, []) is None
+    with demo.reading() as tx:
+        assert account_of(tx, [francois[1]["id"]])["id"] == account["id"]
+        assert account_of(tx, [francois[0]["id"], 9999])["id"] == account["id"]
+        assert account_of(tx, ids(sophie(demo))) is None
+        assert account_of(tx, []) is None
 
 
 def test_one_account_per_person(demo):
-    francois = find_responsables(demo, "+33645127833", "Da Silva", "François")
+    francois = reading(demo, find_responsables, "+33645127833", "Da Silva", "François")
     first = register(demo, francois[:1])
     with pytest.raises(AccountExists) as caught:
         register(demo, francois)  # one of the two already has an account
@@ -183,20 +211,20 @@ def test_one_account_per_person(demo):
 
 def test_a_franceconnect_identity_is_linked_to_one_account_only(demo):
     register(demo, sophie(demo), franceconnect_sub="sub-1", method="franceconnect")
-    julien = find_responsables(demo, "+33781452290", "Lefèvre-D'Almeida", "Julien")
+    julien = reading(demo, find_responsables, "+33781452290", "Lefèvre-D'Almeida", "Julien")
     with pytest.raises(AccountExists):
         register(demo, julien, franceconnect_sub="sub-1", method="franceconnect")
 
 
 def test_same_base_gets_the_next_number(demo):
-    with demo.transaction() as db:
-        table = db.table(RESPONSABLES)
-        other = table.insert(
+    with demo.writing() as tx:
+        other = tx.insert(
+            RESPONSABLES,
             {
-                **table.get(doc_id=sophie(demo)[0]["id"]),
+                **stored(tx.get(RESPONSABLES, sophie(demo)[0]["id"])),
                 "telephone": "+33600000001",
                 "prenom": "Sarah",
-            }
+            },
         )
     register(demo, sophie(demo))
     sarah = register(
@@ -208,62 +236,76 @@ def test_same_base_gets_the_next_number(demo):
 
 def test_an_identifiant_is_never_given_again_even_after_the_account_is_deleted(demo):
     first = register(demo, sophie(demo))
-    with demo.transaction() as db:
-        db.table(accounts.ACCOUNTS).remove(doc_ids=[first["id"]])
+    with demo.writing() as tx:
+        tx.delete(accounts.ACCOUNTS, first["id"])
     again = register(demo, sophie(demo))
     assert again["identifiant"] == "s.lefevredalmeida2"
-    with demo.reading() as db:
-        used = [doc["identifiant"] for doc in db.table(accounts.USED_IDENTIFIERS).all()]
+    with demo.reading() as tx:
+        used = [doc["identifiant"] for doc in tx.scan(accounts.USED_IDENTIFIERS)]
     assert used == ["s.lefevredalmeida1", "s.lefevredalmeida2"]
 
 
-def test_bad_requests_write_nothing(demo, tmp_path):
-    before = (tmp_path / "db.json").read_text()
+def test_an_identifiant_given_before_the_counter_is_not_given_again(demo):
+    # A database whose counter is behind what was given (written by hand, or by an old version).
+    with demo.writing() as tx:
+        tx.insert(accounts.USED_IDENTIFIERS, {"identifiant": "s.lefevredalmeida1"})
+    assert register(demo, sophie(demo))["identifiant"] == "s.lefevredalmeida2"
+
+
+def test_bad_requests_write_nothing(demo):
+    before = database_text(demo)
+    jean = ("Jean", "Durand", "+33600000000", None, "franceconnect", NOW)
     with pytest.raises(ValueError):
         register(demo, sophie(demo), method="courrier")
     with pytest.raises(ValueError):
-        create_account(demo, [9999], "Jean", "Durand", "+33600000000", None, "franceconnect", NOW)
+        writing(demo, create_account, [9999], *jean)
     with pytest.raises(ValueError):
-        create_account(demo, [], "Jean", "Durand", "+33600000000", None, "franceconnect", NOW)
+        writing(demo, create_account, [], *jean)
     with pytest.raises(ValueError):
         register(demo, sophie(demo), now=datetime(2026, 9, 14, 18, 5))
-    assert (tmp_path / "db.json").read_text() == before
+    assert database_text(demo) == before
 
 
-def create_durand(path: str, responsable_id: int, start) -> None:
+def create_durand(location: str, responsable_id: int, start) -> None:
     start.wait()
-    create_account(
-        Store(path, lock_timeout=60),
-        [responsable_id],
-        "Marc",
-        "Durand",
-        f"+3360000000{responsable_id}",
-        None,
-        "franceconnect",
-        NOW,
-    )
+    with open_store(location).writing() as tx:
+        create_account(
+            tx,
+            [responsable_id],
+            "Marc",
+            "Durand",
+            f"+336{responsable_id:08d}",
+            None,
+            "franceconnect",
+            NOW,
+        )
 
 
-def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(tmp_path):
-    path = str(tmp_path / "db.json")
-    store = Store(path)
-    with store.transaction() as db:
-        table = db.table(RESPONSABLES)
-        durands = [
-            table.insert(
+def durands(store: Store, count: int) -> list[int]:
+    """`count` responsables named Marc Durand, each with a phone of his own."""
+    with store.writing() as tx:
+        return tx.insert_many(
+            RESPONSABLES,
+            [
                 {
                     "uai": "0691234A",
                     "nom": "Durand",
                     "prenom": "Marc",
-                    "telephone": f"+3360000000{n}",
+                    "telephone": f"+336{n + 1:08d}",
                     "eleves": [],
                 }
-            )
-            for n in range(4)
-        ]
+                for n in range(count)
+            ],
+        )
+
+
+def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(
+    database, new_store
+):
+    made = durands(new_store, 4)
     context = multiprocessing.get_context("spawn")
     start = context.Event()
-    workers = [context.Process(target=create_durand, args=(path, n, start)) for n in durands]
+    workers = [context.Process(target=create_durand, args=(database, n, start)) for n in made]
     for process in workers:
         process.start()
     start.set()
@@ -271,15 +313,56 @@ def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(
         process.join(timeout=120)
         assert process.exitcode == 0
 
-    with store.reading() as db:
-        made = db.table(accounts.ACCOUNTS).all()
-    assert sorted(account["identifiant"] for account in made) == [
+    with new_store.reading() as tx:
+        created = list(tx.scan(accounts.ACCOUNTS))
+    assert sorted(account["identifiant"] for account in created) == [
         "m.durand1",
         "m.durand2",
         "m.durand3",
         "m.durand4",
     ]
-    assert sorted(account["responsables"][0] for account in made) == durands
+    assert sorted(account["responsables"][0] for account in created) == made
+
+
+def test_twenty_registrations_of_one_name_at_once_get_twenty_identifiants(new_store):
+    made = durands(new_store, 20)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        given = list(
+            pool.map(
+                lambda number: writing(
+                    new_store,
+                    create_account,
+                    [number],
+                    "Marc",
+                    "Durand",
+                    f"+336{number:08d}",
+                    None,
+                    "franceconnect",
+                    NOW,
+                )["identifiant"],
+                made,
+            )
+        )
+    assert sorted(given) == sorted(f"m.durand{n}" for n in range(1, 21))
+    with new_store.reading() as tx:
+        used = [doc["identifiant"] for doc in tx.scan(accounts.USED_IDENTIFIERS)]
+    assert sorted(used) == sorted(given)
+
+
+def test_one_person_registering_twice_at_once_gets_one_account(demo):
+    def attempt(_):
+        try:
+            return register(demo, sophie(demo))["id"]
+        except AccountExists as error:
+            return ("existe", error.account["id"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(attempt, range(8)))
+    created = [answer for answer in answers if not isinstance(answer, tuple)]
+    assert len(created) == 1
+    assert all(answer == ("existe", created[0]) for answer in answers if answer != created[0])
+    with demo.reading() as tx:
+        assert [doc["id"] for doc in tx.scan(accounts.ACCOUNTS)] == created
 
 
 # -- Finding and signing in ----------------------------------------------------------------------
@@ -287,36 +370,39 @@ def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(
 
 def test_an_account_is_found_by_its_id(demo):
     account = register(demo, sophie(demo))
-    assert find_by_id(demo, account["id"]) == account
-    assert find_by_id(demo, account["id"] + 1) is None
+    with demo.reading() as tx:
+        assert find_by_id(tx, account["id"]) == account
+        assert find_by_id(tx, account["id"] + 1) is None
 
 
 def test_an_identifiant_is_found_however_typed(demo):
     account = register(demo, sophie(demo))
-    assert find_by_identifiant(demo, "  S.LefevreDalmeida1 ")["id"] == account["id"]
-    assert find_by_identifiant(demo, "s.lefevredalmeida2") is None
-    assert find_by_identifiant(demo, "s.lefevredalmeida") is None
-    assert find_by_identifiant(demo, "") is None
+    assert by_identifiant(demo, "  S.LefevreDalmeida1 ")["id"] == account["id"]
+    assert by_identifiant(demo, "s.lefevredalmeida2") is None
+    assert by_identifiant(demo, "s.lefevredalmeida") is None
+    assert by_identifiant(demo, "") is None
 
 
 def test_the_right_password_signs_in(demo):
     account = register(demo, sophie(demo), password_hash=hash_password(PASSWORD))
-    result = sign_in(demo, " S.LEFEVREDALMEIDA1", PASSWORD, NOW)
+    result = try_password(demo, " S.LEFEVREDALMEIDA1", PASSWORD, NOW)
     assert result.outcome is SignInOutcome.OK and result.ok
     assert result.account["id"] == account["id"]
 
 
 def test_a_wrong_password_fails(demo):
     register(demo, sophie(demo))
-    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD + "x", NOW) == SignIn(SignInOutcome.FAILED)
-    assert find_by_identifiant(demo, "s.lefevredalmeida1")["failures"] == 1
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD + "x", NOW) == SignIn(
+        SignInOutcome.FAILED
+    )
+    assert by_identifiant(demo, "s.lefevredalmeida1")["failures"] == 1
 
 
 def test_an_unknown_identifiant_spends_one_password_check(demo, monkeypatch):
     checked = []
     real = accounts.verify_password
     monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h) or real(h, p))
-    assert sign_in(demo, "personne1", PASSWORD, NOW) == SignIn(SignInOutcome.FAILED)
+    assert try_password(demo, "personne1", PASSWORD, NOW) == SignIn(SignInOutcome.FAILED)
     assert len(checked) == 1 and checked[0].startswith("$argon2id$")
     # The stand-in hash costs what a real one does.
     assert "m=65536,t=3" in checked[0]
@@ -324,7 +410,7 @@ def test_an_unknown_identifiant_spends_one_password_check(demo, monkeypatch):
 
 def test_signing_in_refuses_a_time_without_zone(demo):
     with pytest.raises(ValueError):
-        sign_in(demo, "personne1", PASSWORD, datetime(2026, 9, 14, 18, 5))
+        try_password(demo, "personne1", PASSWORD, datetime(2026, 9, 14, 18, 5))
 
 
 def test_an_account_without_a_password_cannot_sign_in_with_one(demo):
@@ -335,58 +421,78 @@ def test_an_account_without_a_password_cannot_sign_in_with_one(demo):
         method="franceconnect",
         franceconnect_sub="sub-sophie",
     )
-    assert sign_in(demo, "s.lefevredalmeida1", "", NOW).outcome is SignInOutcome.FAILED
+    assert try_password(demo, "s.lefevredalmeida1", "", NOW).outcome is SignInOutcome.FAILED
 
 
 def test_an_account_blocked_by_the_school_cannot_sign_in(demo):
     account = register(demo, sophie(demo))
-    with demo.transaction() as db:
-        db.table(accounts.ACCOUNTS).update({"state": "bloqué"}, doc_ids=[account["id"]])
-    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, NOW).outcome is SignInOutcome.FAILED
+    with demo.writing() as tx:
+        tx.update(accounts.ACCOUNTS, account["id"], {"state": "bloqué"})
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, NOW).outcome is SignInOutcome.FAILED
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(demo):
     register(demo, sophie(demo))
     for _ in range(4):
-        assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW).outcome is SignInOutcome.FAILED
-    fifth = sign_in(demo, "s.lefevredalmeida1", "faux", NOW)
+        assert try_password(demo, "s.lefevredalmeida1", "faux", NOW).outcome is (
+            SignInOutcome.FAILED
+        )
+    fifth = try_password(demo, "s.lefevredalmeida1", "faux", NOW)
     assert fifth == SignIn(SignInOutcome.LOCKED, until=NOW + timedelta(minutes=15))
 
     # Even the right password is refused during the lock, and no try counts.
     during = NOW + timedelta(minutes=14, seconds=59)
-    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, during).outcome is SignInOutcome.LOCKED
-    assert sign_in(demo, "s.lefevredalmeida1", "faux", during).outcome is SignInOutcome.LOCKED
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, during).outcome is (
+        SignInOutcome.LOCKED
+    )
+    assert try_password(demo, "s.lefevredalmeida1", "faux", during).outcome is SignInOutcome.LOCKED
 
     after = NOW + timedelta(minutes=15)
-    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, after).ok
-    assert find_by_identifiant(demo, "s.lefevredalmeida1")["locked_until"] is None
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, after).ok
+    assert by_identifiant(demo, "s.lefevredalmeida1")["locked_until"] is None
 
 
 def test_a_success_resets_the_failures(demo):
     register(demo, sophie(demo))
     for _ in range(4):
-        sign_in(demo, "s.lefevredalmeida1", "faux", NOW)
-    assert sign_in(demo, "s.lefevredalmeida1", PASSWORD, NOW).ok
-    assert find_by_identifiant(demo, "s.lefevredalmeida1")["failures"] == 0
+        try_password(demo, "s.lefevredalmeida1", "faux", NOW)
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, NOW).ok
+    assert by_identifiant(demo, "s.lefevredalmeida1")["failures"] == 0
     for _ in range(4):
-        assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW).outcome is SignInOutcome.FAILED
+        assert try_password(demo, "s.lefevredalmeida1", "faux", NOW).outcome is (
+            SignInOutcome.FAILED
+        )
 
 
 def test_the_lock_limits_are_parameters(demo):
     register(demo, sophie(demo))
     limits = {"max_failures": 2, "lock_duration": timedelta(minutes=1)}
-    assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW, **limits).outcome is (
+    assert try_password(demo, "s.lefevredalmeida1", "faux", NOW, **limits).outcome is (
         SignInOutcome.FAILED
     )
-    assert sign_in(demo, "s.lefevredalmeida1", "faux", NOW, **limits) == SignIn(
+    assert try_password(demo, "s.lefevredalmeida1", "faux", NOW, **limits) == SignIn(
         SignInOutcome.LOCKED, until=NOW + timedelta(minutes=1)
     )
 
 
-def test_the_database_never_holds_a_password_in_clear(demo, tmp_path):
+def test_wrong_passwords_at_once_are_all_counted(demo):
     register(demo, sophie(demo))
-    sign_in(demo, "s.lefevredalmeida1", PASSWORD, NOW)
-    sign_in(demo, "s.lefevredalmeida1", "Autre-Essai-2026!", NOW)
-    text = (tmp_path / "db.json").read_text()
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(
+            pool.map(lambda _: try_password(demo, "s.lefevredalmeida1", "faux", NOW), range(12))
+        )
+    # The fifth counted locks the account; the tries after it are refused without counting.
+    assert [result.outcome for result in outcomes].count(SignInOutcome.FAILED) == 4
+    assert (
+        by_identifiant(demo, "s.lefevredalmeida1")["locked_until"]
+        == (NOW + timedelta(minutes=15)).isoformat()
+    )
+
+
+def test_the_database_never_holds_a_password_in_clear(demo):
+    register(demo, sophie(demo))
+    try_password(demo, "s.lefevredalmeida1", PASSWORD, NOW)
+    try_password(demo, "s.lefevredalmeida1", "Autre-Essai-2026!", NOW)
+    text = database_text(demo)
     assert PASSWORD not in text and "Autre-Essai-2026!" not in text
     assert json.loads(text)["comptes"]

@@ -63,16 +63,17 @@ def sophie(sub="a" * 64 + "v1"):
 
 def link_sophie_to_franceconnect(store) -> dict:
     """Sophie's account, activated with FranceConnect under the sub of `sophie()`."""
-    family = accounts.find_responsables(store, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
-    return accounts.activate_with_franceconnect(
-        store,
-        [r["id"] for r in family],
-        "Sophie",
-        "Lefèvre-D'Almeida",
-        "+33612345678",
-        sophie().sub,
-        Clock().now(),
-    )
+    with store.writing() as tx:
+        family = accounts.find_responsables(tx, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
+        return accounts.activate_with_franceconnect(
+            tx,
+            [r["id"] for r in family],
+            "Sophie",
+            "Lefèvre-D'Almeida",
+            "+33612345678",
+            sophie().sub,
+            Clock().now(),
+        )
 
 
 def start_login(client):
@@ -164,27 +165,31 @@ def test_a_linked_sub_signs_in_straight_away(client, fc, store):
 
 
 def test_linking_an_existing_account_keeps_it(store, fc):
-    family = accounts.find_responsables(store, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
+    with store.reading() as tx:
+        family = accounts.find_responsables(tx, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
     ids = [r["id"] for r in family]
-    existing = accounts.create_account(
-        store,
-        ids,
-        "Sophie",
-        "Lefèvre-D'Almeida",
-        "+33612345678",
-        "hash",
-        "auto-inscription",
-        Clock().now(),
-    )
-    linked = accounts.activate_with_franceconnect(
-        store, ids, "Sophie", "Lefèvre-D'Almeida", "+33612345678", sophie().sub, Clock().now()
-    )
+    with store.writing() as tx:
+        existing = accounts.create_account(
+            tx,
+            ids,
+            "Sophie",
+            "Lefèvre-D'Almeida",
+            "+33612345678",
+            "hash",
+            "auto-inscription",
+            Clock().now(),
+        )
+    with store.writing() as tx:
+        linked = accounts.activate_with_franceconnect(
+            tx, ids, "Sophie", "Lefèvre-D'Almeida", "+33612345678", sophie().sub, Clock().now()
+        )
     assert linked["id"] == existing["id"] and linked["identifiant"] == existing["identifiant"]
     assert linked["method"] == "auto-inscription"
-    assert accounts.find_by_franceconnect_sub(store, sophie().sub)["id"] == existing["id"]
-    with pytest.raises(accounts.AccountExists):
+    with store.reading() as tx:
+        assert accounts.find_by_franceconnect_sub(tx, sophie().sub)["id"] == existing["id"]
+    with pytest.raises(accounts.AccountExists), store.writing() as tx:
         accounts.activate_with_franceconnect(
-            store, ids, "Sophie", "X", "+33612345678", "b" * 64 + "v1", Clock().now()
+            tx, ids, "Sophie", "X", "+33612345678", "b" * 64 + "v1", Clock().now()
         )
 
 
@@ -240,8 +245,8 @@ def test_messages_are_french(fc):
 
 def test_an_account_blocked_by_the_school_is_not_signed_in(client, fc, store):
     account = link_sophie_to_franceconnect(store)
-    with store.transaction() as db:
-        db.table(accounts.ACCOUNTS).update({"state": "bloqué"}, doc_ids=[account["id"]])
+    with store.writing() as tx:
+        tx.update(accounts.ACCOUNTS, account["id"], {"state": "bloqué"})
     start_login(client)
     fc.answer = sophie()
     response = client.get("/franceconnect/callback?code=x&state=" + "s" * 64)

@@ -1,11 +1,15 @@
 """Server-side journey state, SMS sent per number, and blocks after wrong birth dates."""
 
 import json
+import multiprocessing
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 
-from outside.storage import Store
+from outside.storage import open_store
+from outside.storage.tx import Store
 from records import journeys
 from records.journeys import (
     UnknownJourney,
@@ -23,181 +27,315 @@ from records.journeys import (
     start,
 )
 from rules.clock import PARIS
+from tests.backends import database_text
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 SOPHIE = "+33612345678"
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(tmp_path / "db.json")
+def store(new_store) -> Store:
+    return new_store
 
 
 def later(**delta) -> datetime:
     return NOW + timedelta(**delta)
 
 
+def reading(store: Store, function, *arguments, **options):
+    """A record function's answer, read in a transaction of its own."""
+    with store.reading() as tx:
+        return function(tx, *arguments, **options)
+
+
+def writing(store: Store, function, *arguments, **options):
+    """A record function's answer, in a write transaction of its own (as a request makes it)."""
+    with store.writing() as tx:
+        return function(tx, *arguments, **options)
+
+
 # -- Journeys ------------------------------------------------------------------------------------
 
 
 def test_a_journey_keeps_its_state_under_a_random_id(store):
-    first = start(store, "auto-inscription", {"telephone": SOPHIE, "responsables": [1]}, NOW)
-    second = start(store, "auto-inscription", {}, NOW)
+    first = writing(
+        store, start, "auto-inscription", {"telephone": SOPHIE, "responsables": [1]}, NOW
+    )
+    second = writing(store, start, "auto-inscription", {}, NOW)
     assert first != second
     assert len(first) >= 43 and all(c.isalnum() or c in "-_" for c in first)
-    assert load(store, first) == {
-        "telephone": SOPHIE,
-        "responsables": [1],
-        "kind": "auto-inscription",
-    }
-    assert load(store, second) == {"kind": "auto-inscription"}
+    with store.reading() as tx:
+        assert load(tx, first) == {
+            "telephone": SOPHIE,
+            "responsables": [1],
+            "kind": "auto-inscription",
+        }
+        assert load(tx, second) == {"kind": "auto-inscription"}
+    # A write transaction reads it too (after locking it).
+    assert writing(store, load, second) == {"kind": "auto-inscription"}
 
 
 def test_an_unknown_or_missing_id_has_no_journey(store):
-    start(store, "auto-inscription", {}, NOW)
-    assert load(store, "inconnu") is None
-    assert load(store, None) is None
-    assert load(store, "") is None
+    writing(store, start, "auto-inscription", {}, NOW)
+    for tx_of in (store.reading, store.writing):
+        with tx_of() as tx:
+            assert load(tx, "inconnu") is None
+            assert load(tx, None) is None
+            assert load(tx, "") is None
+            # What a forged session may hold instead of an id.
+            assert load(tx, 12) is None
+            assert load(tx, ["a"]) is None
 
 
 def test_a_journey_of_another_kind_is_not_loaded_when_a_kind_is_asked(store):
-    journey = start(store, "franceconnect", {}, NOW)
-    assert load(store, journey, kind="auto-inscription") is None
-    assert load(store, journey, kind="franceconnect") == {"kind": "franceconnect"}
+    journey = writing(store, start, "franceconnect", {}, NOW)
+    with store.reading() as tx:
+        assert load(tx, journey, kind="auto-inscription") is None
+        assert load(tx, journey, kind="franceconnect") == {"kind": "franceconnect"}
 
 
 def test_save_replaces_the_state_but_never_the_kind(store):
-    journey = start(store, "auto-inscription", {"step": 1, "old": True}, NOW)
-    save(store, journey, {"step": 2, "kind": "franceconnect"})
-    assert load(store, journey) == {"step": 2, "kind": "auto-inscription"}
+    journey = writing(store, start, "auto-inscription", {"step": 1, "old": True}, NOW)
+    writing(store, save, journey, {"step": 2, "kind": "franceconnect"})
+    assert reading(store, load, journey) == {"step": 2, "kind": "auto-inscription"}
 
 
 def test_saving_a_journey_that_does_not_exist_says_so(store):
     with pytest.raises(UnknownJourney):
-        save(store, "inconnu", {"step": 2})
+        writing(store, save, "inconnu", {"step": 2})
 
 
 def test_a_finished_journey_is_gone(store):
-    journey = start(store, "auto-inscription", {}, NOW)
-    finish(store, journey)
-    assert load(store, journey) is None
-    finish(store, journey)  # twice is harmless
+    journey = writing(store, start, "auto-inscription", {}, NOW)
+    writing(store, finish, journey)
+    assert reading(store, load, journey) is None
+    writing(store, finish, journey)  # twice is harmless
 
 
 def test_a_journey_lasts_one_hour_on_the_services_clock(store):
-    journey = start(store, "auto-inscription", {}, NOW)
-    assert load(store, journey, now=later(minutes=59)) is not None
-    assert load(store, journey, now=later(hours=1)) is not None
-    assert load(store, journey, now=later(hours=1, seconds=1)) is None
-    assert load(store, journey, now=later(minutes=10), max_age=timedelta(minutes=5)) is None
+    journey = writing(store, start, "auto-inscription", {}, NOW)
+    with store.reading() as tx:
+        assert load(tx, journey, now=later(minutes=59)) is not None
+        assert load(tx, journey, now=later(hours=1)) is not None
+        assert load(tx, journey, now=later(hours=1, seconds=1)) is None
+        assert load(tx, journey, now=later(minutes=10), max_age=timedelta(minutes=5)) is None
 
 
 def age(store: Store, journey: str, seconds: float) -> None:
     """Make the journey started `seconds` ago on the real clock."""
-    with store.transaction() as db:
-        table = db.table(journeys.JOURNEYS)
-        doc = table.get(lambda d: d["journey_id"] == journey)
-        table.update(
-            {"started_timestamp": doc["started_timestamp"] - seconds}, doc_ids=[doc.doc_id]
+    with store.writing() as tx:
+        doc = tx.find_one(journeys.JOURNEYS, journey_id=journey)
+        tx.update(
+            journeys.JOURNEYS,
+            doc["id"],
+            {
+                "started_timestamp": doc["started_timestamp"] - seconds,
+                "expires_ts": doc["expires_ts"] - seconds,
+            },
         )
 
 
 def test_a_journey_lasts_one_hour_on_the_real_clock_when_no_time_is_given(store):
     # The service's clock may be set to another day: the journey must still be usable.
-    journey = start(store, "auto-inscription", {}, datetime(2020, 1, 1, tzinfo=PARIS))
-    assert load(store, journey) is not None
+    journey = writing(store, start, "auto-inscription", {}, datetime(2020, 1, 1, tzinfo=PARIS))
+    assert reading(store, load, journey) is not None
     age(store, journey, 59 * 60)
-    assert load(store, journey) is not None
+    assert reading(store, load, journey) is not None
     age(store, journey, 2 * 60)
-    assert load(store, journey) is None
+    assert reading(store, load, journey) is None
 
 
 def test_a_journey_may_be_started_for_longer(store):
-    journey = start(store, "bourse", {}, NOW, lifetime=timedelta(hours=4))
-    assert load(store, journey, now=later(hours=3, minutes=59)) is not None
-    assert load(store, journey, now=later(hours=4, seconds=1)) is None
+    journey = writing(store, start, "bourse", {}, NOW, lifetime=timedelta(hours=4))
+    with store.reading() as tx:
+        assert load(tx, journey, now=later(hours=3, minutes=59)) is not None
+        assert load(tx, journey, now=later(hours=4, seconds=1)) is None
     age(store, journey, 2 * 3600)
-    start(store, "auto-inscription", {}, NOW)  # drops only the journeys past their own lifetime
-    assert load(store, journey) is not None
+    assert reading(store, load, journey) is not None
     age(store, journey, 2 * 3600 + 1)
-    start(store, "auto-inscription", {}, NOW)
-    with store.reading() as db:
-        kept = [doc["journey_id"] for doc in db.table(journeys.JOURNEYS).all()]
-    assert journey not in kept and len(kept) == 2
+    assert reading(store, load, journey) is None
 
 
-def test_starting_a_journey_drops_the_expired_ones(store):
-    old = start(store, "auto-inscription", {}, NOW)
+def purge(store: Store, table: str, now_ts: float | None = None) -> int:
+    """What `flask db purge` does to a table."""
+    with store.writing() as tx:
+        return tx.purge_expired(table, time.time() if now_ts is None else now_ts)
+
+
+def test_a_journey_ends_on_both_clocks_for_the_purge(store):
+    # On the real clock when the service's clock is behind (setting TODAY)…
+    past = writing(store, start, "auto-inscription", {}, datetime(2020, 1, 1, tzinfo=PARIS))
+    # …and on the service's clock when it is ahead.
+    ahead = writing(store, start, "auto-inscription", {}, datetime(2100, 1, 1, tzinfo=PARIS))
+    with store.reading() as tx:
+        ends = {
+            journey: tx.find_one(journeys.JOURNEYS, journey_id=journey)["expires_ts"]
+            for journey in (past, ahead)
+        }
+    assert time.time() + 3599 < ends[past] <= time.time() + 3600
+    assert ends[ahead] == datetime(2100, 1, 1, 1, tzinfo=PARIS).timestamp()
+
+
+def test_starting_a_journey_drops_nothing_the_purge_drops_the_expired_ones(store):
+    now = datetime.now(PARIS)  # the purge reads the real clock
+    old = writing(store, start, "auto-inscription", {}, now)
+    longer = writing(store, start, "bourse", {}, now, lifetime=timedelta(hours=4))
     age(store, old, 3601)
-    start(store, "auto-inscription", {}, NOW)
-    with store.reading() as db:
-        assert len(db.table(journeys.JOURNEYS)) == 1
+    age(store, longer, 3601)
+    fresh = writing(store, start, "auto-inscription", {}, now)
+    with store.reading() as tx:
+        assert len(list(tx.scan(journeys.JOURNEYS))) == 3
+    assert purge(store, journeys.JOURNEYS) == 1
+    with store.reading() as tx:
+        kept = [doc["journey_id"] for doc in tx.scan(journeys.JOURNEYS)]
+    assert kept == [longer, fresh]
+
+
+def guess(store: Store, journey: str) -> bool:
+    """A wrong code, as the code step checks it: read the tries under the journey's lock,
+    count one, save; True if it was counted."""
+    with store.writing() as tx:
+        state = load(tx, journey)
+        if state["tries"] >= 3:
+            return False
+        # Time for every other guess to read the same count, were the journey not locked.
+        time.sleep(0.01)
+        save(tx, journey, {**state, "tries": state["tries"] + 1})
+        return True
+
+
+def test_guesses_of_one_journey_at_once_are_counted_one_by_one(store):
+    journey = writing(store, start, "auto-inscription", {"tries": 0}, NOW)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        counted = list(pool.map(lambda _: guess(store, journey), range(16)))
+    assert counted.count(True) == 3
+    assert reading(store, load, journey)["tries"] == 3
+
+
+def guess_in_process(location: str, journey: str, start_event, counted) -> None:
+    start_event.wait()
+    if guess(open_store(location), journey):
+        with counted.get_lock():
+            counted.value += 1
+
+
+def test_guesses_from_several_processes_are_counted_one_by_one(store, database):
+    journey = writing(store, start, "auto-inscription", {"tries": 0}, NOW)
+    context = multiprocessing.get_context("spawn")
+    start_event, counted = context.Event(), context.Value("i", 0)
+    workers = [
+        context.Process(target=guess_in_process, args=(database, journey, start_event, counted))
+        for _ in range(6)
+    ]
+    for process in workers:
+        process.start()
+    start_event.set()
+    for process in workers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    assert counted.value == 3
+    assert reading(store, load, journey)["tries"] == 3
 
 
 # -- SMS sent per number -------------------------------------------------------------------------
 
 
 def test_sms_are_counted_per_number(store):
-    assert sms_sent_today(store, SOPHIE, NOW) == 0
+    assert reading(store, sms_sent_today, SOPHIE, NOW) == 0
+    assert writing(store, sms_sent_today, SOPHIE, NOW) == 0
     for minute in range(5):
-        record_sms(store, SOPHIE, later(minutes=minute))
-    record_sms(store, "+33781452290", NOW)
-    assert sms_sent_today(store, SOPHIE, later(minutes=5)) == 5
-    assert sms_sent_today(store, "+33781452290", later(minutes=5)) == 1
-    assert sms_sent_today(store, "+33600000000", later(minutes=5)) == 0
+        writing(store, record_sms, SOPHIE, later(minutes=minute))
+    writing(store, record_sms, "+33781452290", NOW)
+    for tx_of in (store.reading, store.writing):
+        with tx_of() as tx:
+            assert sms_sent_today(tx, SOPHIE, later(minutes=5)) == 5
+            assert sms_sent_today(tx, "+33781452290", later(minutes=5)) == 1
+            assert sms_sent_today(tx, "+33600000000", later(minutes=5)) == 0
 
 
 def test_only_the_last_24_hours_count(store):
-    record_sms(store, SOPHIE, NOW)
-    record_sms(store, SOPHIE, later(hours=2))
-    assert sms_sent_today(store, SOPHIE, later(hours=23, minutes=59)) == 2
-    assert sms_sent_today(store, SOPHIE, later(hours=24)) == 1
-    assert sms_sent_today(store, SOPHIE, later(hours=26)) == 0
-    assert sms_sent_today(store, SOPHIE, later(hours=3), window=timedelta(hours=2)) == 1
+    writing(store, record_sms, SOPHIE, NOW)
+    writing(store, record_sms, SOPHIE, later(hours=2))
+    with store.reading() as tx:
+        assert sms_sent_today(tx, SOPHIE, later(hours=23, minutes=59)) == 2
+        assert sms_sent_today(tx, SOPHIE, later(hours=24)) == 1
+        assert sms_sent_today(tx, SOPHIE, later(hours=26)) == 0
+        assert sms_sent_today(tx, SOPHIE, later(hours=3), window=timedelta(hours=2)) == 1
 
 
-def test_old_entries_are_dropped_when_writing(store):
-    record_sms(store, SOPHIE, NOW)
-    record_sms(store, SOPHIE, later(hours=1))
-    record_sms(store, SOPHIE, later(hours=24, minutes=30))
-    with store.reading() as db:
-        assert len(db.table(journeys.SMS_SENT)) == 2
+def test_old_entries_of_the_number_are_dropped_when_writing(store):
+    writing(store, record_sms, SOPHIE, NOW)
+    writing(store, record_sms, "+33781452290", NOW)
+    writing(store, record_sms, SOPHIE, later(hours=1))
+    writing(store, record_sms, SOPHIE, later(hours=24, minutes=30))
+    with store.reading() as tx:
+        assert len(list(tx.scan(journeys.SMS_SENT))) == 3
 
 
-def test_the_phone_number_is_not_kept_in_clear(store, tmp_path):
-    record_sms(store, SOPHIE, NOW)
-    text = (tmp_path / "db.json").read_text()
+def test_the_purge_drops_the_sms_that_no_longer_count(store):
+    now = datetime.now(PARIS)  # the purge reads the real clock
+    writing(store, record_sms, SOPHIE, now)
+    writing(store, record_sms, "+33781452290", now + timedelta(hours=1))
+    a_day_later = now + timedelta(hours=24, minutes=30)
+    assert purge(store, journeys.SMS_SENT, a_day_later.timestamp()) == 1
+    with store.reading() as tx:
+        assert sms_sent_today(tx, "+33781452290", a_day_later) == 1
+
+
+def test_the_phone_number_is_not_kept_in_clear(store):
+    writing(store, record_sms, SOPHIE, NOW)
+    text = database_text(store)
     assert "612345678" not in text
-    entry = next(iter(json.loads(text)["sms_envoyes"].values()))
-    assert set(entry) == {"digest", "sent_at"} and len(entry["digest"]) == 64
+    (entry,) = json.loads(text)["sms_envoyes"]
+    assert set(entry) == {"id", "digest", "sent_at", "expires_ts"} and len(entry["digest"]) == 64
 
 
-def test_the_digest_is_keyed_per_database(tmp_path):
+def test_the_digest_is_keyed_per_database(store, tmp_path):
+    # Another database beside the test's: a TinyDB file (on either backend, the key is made
+    # by the records, not the engine).
     digests = []
-    for name in ("a.json", "b.json"):
-        other = Store(tmp_path / name)
-        record_sms(other, SOPHIE, NOW)
-        with other.reading() as db:
-            digests.append(db.table(journeys.SMS_SENT).all()[0]["digest"])
+    for other in (store, open_store(str(tmp_path / "other.json"))):
+        writing(other, record_sms, SOPHIE, NOW)
+        with other.reading() as tx:
+            digests.append(next(tx.scan(journeys.SMS_SENT))["digest"])
     assert digests[0] != digests[1]
+
+
+def test_sms_asked_for_at_once_stay_within_the_quota(store):
+    def send_if_allowed(_):
+        with store.writing() as tx:
+            if sms_sent_today(tx, SOPHIE, NOW) >= 5:
+                return False
+            time.sleep(0.01)  # the SMS being sent, while others ask
+            record_sms(tx, SOPHIE, NOW)
+            return True
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        sent = list(pool.map(send_if_allowed, range(20)))
+    assert sent.count(True) == 5
+    assert reading(store, sms_sent_today, SOPHIE, NOW) == 5
+    with store.reading() as tx:
+        assert len(list(tx.scan(journeys.KEYS))) == 1
 
 
 # -- Blocks after wrong birth dates --------------------------------------------------------------
 
 
 def test_a_block_lasts_until_its_end(store):
-    block(store, "parcours:abc", later(minutes=30))
-    assert blocked_until(store, "parcours:abc", later(minutes=29)) == later(minutes=30)
-    assert blocked_until(store, "parcours:abc", later(minutes=30)) is None
-    assert blocked_until(store, "parcours:autre", NOW) is None
+    writing(store, block, "parcours:abc", later(minutes=30))
+    with store.reading() as tx:
+        assert blocked_until(tx, "parcours:abc", later(minutes=29)) == later(minutes=30)
+        assert blocked_until(tx, "parcours:abc", later(minutes=30)) is None
+        assert blocked_until(tx, "parcours:autre", NOW) is None
+    assert writing(store, blocked_until, "parcours:abc", NOW) == later(minutes=30)
 
 
 def test_a_shorter_block_does_not_shorten_a_running_one(store):
-    block(store, "k", later(minutes=30))
-    block(store, "k", later(minutes=10))
-    assert blocked_until(store, "k", later(minutes=20)) == later(minutes=30)
-    block(store, "k", later(minutes=40))
-    assert blocked_until(store, "k", later(minutes=35)) == later(minutes=40)
+    writing(store, block, "k", later(minutes=30))
+    writing(store, block, "k", later(minutes=10))
+    assert reading(store, blocked_until, "k", later(minutes=20)) == later(minutes=30)
+    writing(store, block, "k", later(minutes=40))
+    assert reading(store, blocked_until, "k", later(minutes=35)) == later(minutes=40)
 
 
 def test_the_key_of_a_set_of_responsables_ignores_order_and_repeats():
@@ -208,54 +346,76 @@ def test_the_key_of_a_set_of_responsables_ignores_order_and_repeats():
 
 def test_the_third_failed_submission_blocks_the_journey_and_the_responsables(store):
     keys = [journey_key("abc"), responsables_key([3, 7])]
-    assert record_failed_submission(store, keys, NOW) is None
-    assert record_failed_submission(store, keys, NOW) is None
-    assert blocked_until(store, keys[0], NOW) is None
-    assert record_failed_submission(store, keys, NOW) == later(minutes=30)
-    for key in keys:
-        assert blocked_until(store, key, later(minutes=29)) == later(minutes=30)
-        assert blocked_until(store, key, later(minutes=30)) is None
+    assert writing(store, record_failed_submission, keys, NOW) is None
+    assert writing(store, record_failed_submission, keys, NOW) is None
+    assert reading(store, blocked_until, keys[0], NOW) is None
+    assert writing(store, record_failed_submission, keys, NOW) == later(minutes=30)
+    with store.reading() as tx:
+        for key in keys:
+            assert blocked_until(tx, key, later(minutes=29)) == later(minutes=30)
+            assert blocked_until(tx, key, later(minutes=30)) is None
 
 
 def test_a_new_journey_does_not_give_new_tries_for_the_same_responsables(store):
     responsables = responsables_key([3, 7])
-    record_failed_submission(store, [journey_key("first"), responsables], NOW)
-    record_failed_submission(store, [journey_key("first"), responsables], NOW)
-    until = record_failed_submission(store, [journey_key("second"), responsables], NOW)
+    writing(store, record_failed_submission, [journey_key("first"), responsables], NOW)
+    writing(store, record_failed_submission, [journey_key("first"), responsables], NOW)
+    until = writing(store, record_failed_submission, [journey_key("second"), responsables], NOW)
     assert until == later(minutes=30)
-    assert blocked_until(store, journey_key("second"), NOW) == until
-    assert blocked_until(store, responsables, NOW) == until
+    with store.reading() as tx:
+        assert blocked_until(tx, journey_key("second"), NOW) == until
+        assert blocked_until(tx, responsables, NOW) == until
 
 
 def test_after_a_block_three_new_tries_and_right_dates_clear_the_count(store):
     keys = [journey_key("abc")]
     for _ in range(3):
-        record_failed_submission(store, keys, NOW)
+        writing(store, record_failed_submission, keys, NOW)
     after = later(minutes=30)
-    assert record_failed_submission(store, keys, after) is None
-    assert record_failed_submission(store, keys, after) is None
-    clear_failed_submissions(store, keys)
-    assert record_failed_submission(store, keys, after) is None
-    assert record_failed_submission(store, keys, after) is None
-    assert record_failed_submission(store, keys, after) == after + timedelta(minutes=30)
+    assert writing(store, record_failed_submission, keys, after) is None
+    assert writing(store, record_failed_submission, keys, after) is None
+    writing(store, clear_failed_submissions, keys)
+    assert writing(store, record_failed_submission, keys, after) is None
+    assert writing(store, record_failed_submission, keys, after) is None
+    assert writing(store, record_failed_submission, keys, after) == after + timedelta(minutes=30)
 
 
 def test_the_block_limits_are_parameters(store):
     keys = ["k"]
-    until = record_failed_submission(store, keys, NOW, max_failed=1, duration=timedelta(minutes=5))
+    until = writing(
+        store, record_failed_submission, keys, NOW, max_failed=1, duration=timedelta(minutes=5)
+    )
     assert until == later(minutes=5)
+
+
+def test_wrong_dates_submitted_at_once_block_after_the_third(store):
+    def submit(number):
+        # Journeys of their own, one set of responsables: as the children step checks, then
+        # counts, in one transaction.
+        keys = [journey_key(f"j{number % 4}"), responsables_key([3, 7])]
+        with store.writing() as tx:
+            if any(blocked_until(tx, key, NOW) for key in sorted(keys)):
+                return "refused"
+            return record_failed_submission(tx, keys, NOW) or "counted"
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(submit, range(40)))
+    assert answers.count("counted") == 2
+    assert answers.count(later(minutes=30)) == 1
+    assert answers.count("refused") == 37
+    assert reading(store, blocked_until, responsables_key([3, 7]), NOW) == later(minutes=30)
 
 
 def test_times_without_a_zone_are_refused(store):
     naive = datetime(2026, 9, 14, 18, 5)
     for call in (
-        lambda: start(store, "auto-inscription", {}, naive),
-        lambda: load(store, "inconnu", now=naive),
-        lambda: sms_sent_today(store, SOPHIE, naive),
-        lambda: record_sms(store, SOPHIE, naive),
-        lambda: block(store, "k", naive),
-        lambda: blocked_until(store, "k", naive),
-        lambda: record_failed_submission(store, ["k"], naive),
+        lambda tx: start(tx, "auto-inscription", {}, naive),
+        lambda tx: load(tx, "inconnu", now=naive),
+        lambda tx: sms_sent_today(tx, SOPHIE, naive),
+        lambda tx: record_sms(tx, SOPHIE, naive),
+        lambda tx: block(tx, "k", naive),
+        lambda tx: blocked_until(tx, "k", naive),
+        lambda tx: record_failed_submission(tx, ["k"], naive),
     ):
-        with pytest.raises(ValueError):
-            call()
+        with pytest.raises(ValueError), store.writing() as tx:
+            call(tx)

@@ -8,7 +8,6 @@ import json
 import re
 import secrets
 from functools import partial
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +15,7 @@ from records import accounts, journeys
 from rules import birthdates, passwords, phones, sms_codes
 from rules.passwords import hash_password
 from tests import markup
+from tests.backends import database_text
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
 from views import registration, verification
@@ -109,22 +109,30 @@ def choose(client, password: str, confirmation: str | None = None):
 
 
 def sophie_responsables(db) -> list[int]:
-    found = accounts.find_responsables(db, SOPHIE_PHONE, SOPHIE["nom"], SOPHIE["prenom"])
+    with db.reading() as tx:
+        found = accounts.find_responsables(tx, SOPHIE_PHONE, SOPHIE["nom"], SOPHIE["prenom"])
     return sorted(responsable["id"] for responsable in found)
+
+
+def sophie_account(db) -> dict | None:
+    with db.reading() as tx:
+        return accounts.account_of(tx, sophie_responsables(db))
 
 
 def create_sophie_account(db, clock) -> dict:
     """Sophie's account with PASSWORD, as if she had registered already."""
-    return accounts.create_account(
-        db,
-        sophie_responsables(db),
-        "Sophie",
-        "Lefèvre-D'Almeida",
-        SOPHIE_PHONE,
-        hash_password(PASSWORD),
-        "auto-inscription",
-        clock.now(),
-    )
+    password_hash = hash_password(PASSWORD)
+    with db.writing() as tx:
+        return accounts.create_account(
+            tx,
+            sophie_responsables(db),
+            "Sophie",
+            "Lefèvre-D'Almeida",
+            SOPHIE_PHONE,
+            password_hash,
+            "auto-inscription",
+            clock.now(),
+        )
 
 
 # Step 1: Vos informations -------------------------------------------------------------------
@@ -317,8 +325,8 @@ def test_code_page_and_sms(parent, web):
 
 def test_code_is_kept_hashed(parent, web, db):
     code = to_code(parent, web)
-    with db.reading() as tinydb:
-        (journey,) = tinydb.table(journeys.JOURNEYS).all()
+    with db.reading() as tx:
+        (journey,) = tx.scan(journeys.JOURNEYS)
     assert code not in json.dumps(journey)
     assert journey["state"]["code"]["hash"]
 
@@ -464,7 +472,7 @@ def test_no_step_without_a_journey(parent, web, db, method, url):
     response = open_step(parent, method, url)
     assert redirects_to(response, "/inscription")
     assert sms(web) == []
-    assert accounts.account_of(db, sophie_responsables(db)) is None
+    assert sophie_account(db) is None
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -481,7 +489,7 @@ def test_no_step_before_the_code(parent, web, db, method, url):
     to_code(parent, web)
     response = open_step(parent, method, url)
     assert redirects_to(response, "/inscription/code")
-    assert accounts.account_of(db, sophie_responsables(db)) is None
+    assert sophie_account(db) is None
     assert redirects_to(parent.get("/inscription/compte-active"), "/connexion")
 
 
@@ -490,7 +498,7 @@ def test_no_password_before_the_birth_dates(parent, web, db, method, url):
     to_children(parent, web)
     response = open_step(parent, method, url)
     assert redirects_to(response, "/inscription/enfants")
-    assert accounts.account_of(db, sophie_responsables(db)) is None
+    assert sophie_account(db) is None
 
 
 def test_code_step_cannot_be_replayed(parent, web):
@@ -517,8 +525,8 @@ def test_finished_journey_cannot_be_replayed(parent, web, db):
     for method, url in LATER_STEPS:
         response = open_step(parent, method, url)
         assert redirects_to(response, "/inscription")
-    with db.reading() as tinydb:
-        assert len(tinydb.table(accounts.ACCOUNTS)) == 1
+    with db.reading() as tx:
+        assert len(list(tx.scan(accounts.ACCOUNTS))) == 1
 
 
 @pytest.mark.parametrize(
@@ -533,7 +541,7 @@ def test_forged_journey_id(parent, web, db, forged):
     for method, url in LATER_STEPS:
         response = open_step(parent, method, url)
         assert redirects_to(response, "/inscription"), (method, url, response.status_code)
-    assert accounts.account_of(db, sophie_responsables(db)) is None
+    assert sophie_account(db) is None
 
 
 def test_journey_belongs_to_its_client(parent, web, db):
@@ -545,7 +553,7 @@ def test_journey_belongs_to_its_client(parent, web, db):
     # The other client's own journey does not reach this one's step either.
     to_code(other, web)
     assert redirects_to(choose(other, PASSWORD), "/inscription/code")
-    assert accounts.account_of(db, sophie_responsables(db)) is None
+    assert sophie_account(db) is None
     assert parent.get("/inscription/mot-de-passe").status_code == 200
 
 
@@ -750,7 +758,7 @@ def test_each_password_rule(parent, web, db, rule, password):
     (field,) = elements(html, "input", name="mot_de_passe")
     assert field["aria-invalid"] == "true"
     assert "value" not in field  # a password is never sent back
-    assert accounts.account_of(db, sophie_responsables(db)) is None
+    assert sophie_account(db) is None
 
 
 def test_missing_password(parent, web):
@@ -770,7 +778,7 @@ def test_confirmation_must_match(parent, web, db):
     assert error_messages(response.text, "confirmation") == [passwords.MISMATCH]
     assert passwords.MISMATCH == "Les deux mots de passe ne sont pas identiques."
     assert error_messages(response.text, "mot_de_passe") == []
-    assert accounts.account_of(db, sophie_responsables(db)) is None
+    assert sophie_account(db) is None
 
 
 def test_rules_endpoint_answers_the_rules_only(parent, web):
@@ -816,13 +824,14 @@ def test_account_created(parent, web, db):
     response = choose(parent, PASSWORD)
     assert redirects_to(response, "/inscription/compte-active")
 
-    account = accounts.find_by_identifiant(db, SOPHIE_ID)
+    with db.reading() as tx:
+        account = accounts.find_by_identifiant(tx, SOPHIE_ID)
     assert account is not None
     assert account["state"] == "actif" and account["method"] == "auto-inscription"
     assert account["responsables"] == sophie_responsables(db)
     assert account["password_hash"].startswith("$argon2id$")
     assert passwords.verify_password(account["password_hash"], PASSWORD)
-    assert PASSWORD not in Path(db.path).read_text(encoding="utf-8")
+    assert PASSWORD not in database_text(db)
     assert PASSWORD not in json.dumps(account)
 
     assert sms(web)[0] == {
@@ -835,7 +844,8 @@ def test_account_created(parent, web, db):
     with parent.session_transaction() as session:
         assert "inscription" not in session
         assert session["compte"] == account["id"]
-    assert journeys.load(db, old_journey) is None
+    with db.reading() as tx:
+        assert journeys.load(tx, old_journey) is None
 
     page = parent.get("/inscription/compte-active")
     assert page.status_code == 200

@@ -11,7 +11,8 @@ from datetime import date
 
 import pytest
 
-from records.teleservices import BOURSE, FERME, FICHE, OUVERT, save_service
+from records import teleservices
+from records.teleservices import BOURSE, FERME, FICHE, OUVERT
 from tests.markup import elements, plain, texts
 from tests.parents import NOW, signed_in_parent
 
@@ -45,6 +46,11 @@ def at(make_app, seeded):
         return make_app(TODAY=today)
 
     return make
+
+
+def save_service(store, *arguments) -> None:
+    with store.writing() as tx:
+        teleservices.save_service(tx, *arguments)
 
 
 def da_silva(app):
@@ -132,8 +138,10 @@ def test_only_collège_pupils_see_the_scholarship(at):
     # lycée) sees the fiche alone.
     app = at("2026-09-14")
     store = app.extensions["store"]
-    with store.transaction() as db:
-        db.table("eleves").update({"niveau": "2nde"}, lambda doc: doc["prenom"] == "Lucas")
+    with store.writing() as tx:
+        lucas = tx.find_one("eleves", ine="0691400654P")
+        assert lucas["prenom"] == "Lucas"
+        tx.update("eleves", lucas["id"], {"niveau": "2nde"})
     francois = da_silva(app)
     assert cards(francois)["Lucas Da Silva"] == [FICHE_LINK]
     save_service(store, CONCORDE, FICHE, FERME, "", None, None, NOW)

@@ -37,18 +37,20 @@ def fresh_rate_limits():
 
 
 def create(db, clock, nom: str, prenom: str, telephone: str, password: str = PASSWORD) -> dict:
-    found = accounts.find_responsables(db, telephone, nom, prenom)
-    assert found, (nom, prenom)
-    return accounts.create_account(
-        db,
-        [responsable["id"] for responsable in found],
-        prenom,
-        nom,
-        telephone,
-        hash_password(password),
-        "auto-inscription",
-        clock.now(),
-    )
+    password_hash = hash_password(password)
+    with db.writing() as tx:
+        found = accounts.find_responsables(tx, telephone, nom, prenom)
+        assert found, (nom, prenom)
+        return accounts.create_account(
+            tx,
+            [responsable["id"] for responsable in found],
+            prenom,
+            nom,
+            telephone,
+            password_hash,
+            "auto-inscription",
+            clock.now(),
+        )
 
 
 @pytest.fixture
@@ -247,8 +249,8 @@ def test_services_need_a_signed_in_parent(parent):
 
 def test_session_of_a_deleted_account(parent, db, sophie):
     sign_in(parent)
-    with db.transaction() as tinydb:
-        tinydb.table(accounts.ACCOUNTS).remove(doc_ids=[sophie["id"]])
+    with db.writing() as tx:
+        tx.delete(accounts.ACCOUNTS, sophie["id"])
     assert redirects_to(parent.get("/mes-services"), "/connexion")
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, redirect, session, url_for
+from flask import redirect, session, url_for
 
 from records.accounts import find_by_id
+from views.unit import tx
 
 
 def sign_in_session(account_id: int) -> None:
@@ -19,7 +20,7 @@ def current_account() -> dict | None:
     account_id = session.get("compte")
     if account_id is None:
         return None
-    return find_by_id(current_app.extensions["store"], account_id)
+    return find_by_id(tx(), account_id)
 
 
 def account_required(view):

@@ -15,8 +15,9 @@ from outside.franceconnect import FranceConnectError
 from records import accounts, journeys
 from views import verification
 from views.auth import sign_in_session
-from views.journey import Journey, now, store
+from views.journey import Journey, now
 from views.rendering import leave_to
+from views.unit import tx, writes
 
 bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
 first = Blueprint("premiere_connexion", __name__, url_prefix="/franceconnect/premiere-connexion")
@@ -87,6 +88,7 @@ def login():
 
 
 @bp.get("/callback")
+@writes  # a first connection starts its journey here
 def callback():
     # Popped first: a callback can be used once, so a replayed one finds no state.
     state = session.pop("franceconnect_state", None)
@@ -99,7 +101,7 @@ def callback():
         current_app.logger.warning("FranceConnect callback: %s", error)
         return back_to_login(FAILURES[error.kind])
 
-    account = accounts.find_by_franceconnect_sub(store(), identity.sub)
+    account = accounts.find_by_franceconnect_sub(tx(), identity.sub)
     if account and account["state"] == "bloqué":
         return back_to_login(BLOCKED_BY_SCHOOL)
     if account:
@@ -169,14 +171,14 @@ def submit_telephone():
     refusal = verification.begin(JOURNEY, family, **identity)
     if refusal:
         return JOURNEY.page("telephone", 422, failure=refusal, **page)
-    journeys.finish(store(), telephone_step)
+    journeys.finish(tx(), telephone_step)
     return JOURNEY.go_to("code")
 
 
 def children_confirmed(state: dict):
     try:
         account = accounts.activate_with_franceconnect(
-            store(),
+            tx(),
             state["responsables"],
             state["prenom"],
             state["nom"],

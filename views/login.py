@@ -16,6 +16,7 @@ from views import activation
 from views.auth import current_account, sign_in_session
 from views.franceconnect import logout_redirect
 from views.rendering import flashed, leave_to, render_page
+from views.unit import tx
 
 bp = Blueprint("login", __name__)
 # Per IP address, on top of the lock of each account (5 failures): enough for the parents of a
@@ -71,11 +72,11 @@ def sign_in():
     form = LoginForm()
     if not form.validate_on_submit():
         return login_page(form, status=422)
-    store, clock = current_app.extensions["store"], current_app.extensions["clock"]
+    clock = current_app.extensions["clock"]
     identifiant, password = form.identifiant.data, form.mot_de_passe.data
     form.mot_de_passe.data = None
     # An account distributed by letter signs in first with its temporary password (§4).
-    first = notifications.check_temporary(store, identifiant, password, clock.now())
+    first = notifications.check_temporary(tx(), identifiant, password, clock.now())
     if first.ok:
         refusal = activation.begin(first.account)
         if refusal:
@@ -85,7 +86,7 @@ def sign_in():
         return login_page(form, status=422, failure=EXPIRED_MESSAGE)
     result = first
     if first.outcome is TemporaryOutcome.NOT_TEMPORARY:
-        result = accounts.sign_in(store, identifiant, password, clock.now())
+        result = accounts.sign_in(tx(), identifiant, password, clock.now())
     if result.outcome in (accounts.SignInOutcome.LOCKED, TemporaryOutcome.LOCKED):
         return login_page(form, status=422, failure=lockout.locked_message(result.until))
     if not result.ok:

@@ -9,10 +9,11 @@ from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from records import accounts
-from rules import identifiers, passwords
+from rules import identifiers
 from views import verification
 from views.auth import account_required, sign_in_session
-from views.journey import Journey, now, store
+from views.journey import Journey, now
+from views.unit import tx
 
 bp = Blueprint("inscription", __name__, url_prefix="/inscription")
 JOURNEY = Journey(
@@ -55,7 +56,7 @@ def submit_identite():
     family, failure = verification.find_family(form, [form.nom.data], [form.prenom.data])
     if not family:
         return JOURNEY.page("identite", 422, form=form, failure=failure)
-    existing = accounts.account_of(store(), [responsable["id"] for responsable in family])
+    existing = accounts.account_of(tx(), [responsable["id"] for responsable in family])
     if existing and existing["state"] == "actif":
         return JOURNEY.page("identite", 422, form=form, failure=ALREADY_ACTIVE, show_forgotten=True)
     refusal = verification.begin(JOURNEY, family)
@@ -82,15 +83,15 @@ def personal(state: dict) -> tuple[str, list[str]]:
     return planned, [state["nom"], state["prenom"]]
 
 
-def password_chosen(state: dict, password: str):
+def password_chosen(state: dict, password_hash: str):
     try:
         account = accounts.create_account(
-            store(),
+            tx(),
             state["responsables"],
             state["prenom"],
             state["nom"],
             state["telephone"],
-            passwords.hash_password(password),
+            password_hash,
             JOURNEY.kind,
             now(),
         )
@@ -108,7 +109,7 @@ def password_chosen(state: dict, password: str):
 
 
 password_page = verification.add_password_step(
-    bp, JOURNEY, personal, password_chosen, "Créer mon compte"
+    bp, JOURNEY, personal, password_chosen, "Créer mon compte", hashed=True
 )
 
 

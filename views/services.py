@@ -17,6 +17,7 @@ from records.teleservices import BOURSE, FICHE, NOT_YET, OVER, Service, services
 from rules.bourse import school_year_on
 from views.auth import account_required
 from views.rendering import flashed, render_page
+from views.unit import tx
 
 bp = Blueprint("services", __name__)
 
@@ -84,12 +85,11 @@ def day(value: date) -> str:
 @bp.get("/mes-services")
 @account_required
 def home(account):
-    store = current_app.extensions["store"]
     today = current_app.extensions["clock"].today()
-    children = children_of(store, account["responsables"])
+    children = children_of(tx(), account["responsables"])
     annee = school_year_on(today)
     schools = {
-        uai: {one.service: one for one in services_of(store, uai, today)}
+        uai: {one.service: one for one in services_of(tx(), uai, today)}
         for uai in {child["uai"] for child in children}
     }
     failure, notice = flashed()
@@ -105,7 +105,7 @@ def home(account):
                 offers(
                     schools[child["uai"]],
                     child,
-                    bourse_requests.active_for_child(store, child["ine"], annee),
+                    bourse_requests.active_for_child(tx(), child["ine"], annee),
                 ),
             )
             for child in children

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, current_app, redirect, request, session
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from records import accounts, journeys
 from rules import birthdates, passwords, phones, sms_codes
-from views.journey import Journey, now, store
+from views.journey import Journey, now
 from views.rendering import render_page, wants_fragment
+from views.unit import tx
 
 NO_MATCH = (
     "Nous ne trouvons pas de responsable d'élève avec ces informations. Vérifiez votre saisie. "
@@ -44,7 +45,7 @@ def find_family(form, noms: list[str], prenoms: list[str]) -> tuple[list[dict], 
     for number in numbers:
         for nom in noms:
             for prenom in prenoms:
-                for responsable in accounts.find_responsables(store(), number, nom, prenom):
+                for responsable in accounts.find_responsables(tx(), number, nom, prenom):
                     found[responsable["id"]] = responsable
     return list(found.values()), (None if found else NO_MATCH)
 
@@ -70,13 +71,16 @@ def begin(journey: Journey, responsables: list[dict], **extra) -> str | None:
 
 
 def send_code(state: dict, purpose: str = sms_codes.ACTIVATION) -> str | None:
-    sent_today = journeys.sms_sent_today(store(), state["telephone"], now())
+    """Send a new code unless the number had its SMS of the day. The count is read under the
+    number's lock and the SMS recorded (and put in the outbox) in the request's transaction:
+    parallel requests for one number send no more than the quota."""
+    sent_today = journeys.sms_sent_today(tx(), state["telephone"], now())
     if sms_codes.daily_limit_reached(sent_today, current_app.config["SMS_PER_NUMBER_PER_DAY"]):
         return sms_codes.DAILY_LIMIT_REACHED
     code = sms_codes.new_code()
     state["code"] = sms_codes.issue(code, now())
     state["codes_sent"] += 1
-    journeys.record_sms(store(), state["telephone"], now())
+    journeys.record_sms(tx(), state["telephone"], now())
     current_app.extensions["sms"].send(state["telephone"], sms_codes.sms_text(code, purpose))
     return None
 
@@ -163,7 +167,7 @@ def add_children_step(
     def children_page(
         state: dict, status: int = 200, typed=None, errors=None, detached=(), **context
     ):
-        children = accounts.children_of(store(), state["responsables"])
+        children = accounts.children_of(tx(), state["responsables"])
         return journey.page(
             "enfants",
             status,
@@ -183,13 +187,15 @@ def add_children_step(
         state, elsewhere = journey.guard("enfants")
         if elsewhere:
             return elsewhere
-        blocks = [journeys.blocked_until(store(), key, now()) for key in block_keys(state)]
+        # Each key locked as it is read (records/journeys.py): the count below sees every
+        # wrong date submitted before this one.
+        blocks = [journeys.blocked_until(tx(), key, now()) for key in sorted(block_keys(state))]
         if any(blocks):
             until = max(until for until in blocks if until)
             return children_page(state, 422, failure=birthdates.blocked_message(until))
 
         typed, errors, mismatch, detached = {}, {}, False, []
-        for child in accounts.children_of(store(), state["responsables"]):
+        for child in accounts.children_of(tx(), state["responsables"]):
             ine = child["ine"]
             parts = [request.form.get(f"{part}-{ine}", "").strip() for part in DATE_PARTS]
             typed[ine] = parts
@@ -206,10 +212,10 @@ def add_children_step(
             # A missing or unreadable date is a typo, not a wrong guess: it costs no try.
             return children_page(state, 422, typed, errors, detached)
         if errors:
-            until = journeys.record_failed_submission(store(), block_keys(state), now())
+            until = journeys.record_failed_submission(tx(), block_keys(state), now())
             failure = birthdates.blocked_message(until) if until else None
             return children_page(state, 422, typed, errors, detached, failure=failure)
-        journeys.clear_failed_submissions(store(), block_keys(state))
+        journeys.clear_failed_submissions(tx(), block_keys(state))
         if detachable:
             state["detaches"] = detached
         return after_children(state)
@@ -236,13 +242,16 @@ def add_password_step(
     after_password: Callable[[dict, str], object],
     submit_label: str,
     intro: Callable[[dict], str | None] = lambda state: None,
+    hashed: bool = False,
 ) -> Callable:
     """A new password with the rules of §2.4, shown met or not as the parent types (htmx posts
     the field to `…/mot-de-passe/regles`; the submit checks them again).
 
-    `personal(state)` gives the identifiant and the names the password must not contain;
-    `after_password(state, password)` answers once the password meets every rule and is
-    confirmed. Returns the function drawing the step, for a failure found after the check."""
+    `personal(state)` gives the identifiant and the names the password must not contain (from
+    the state alone); `after_password(state, password)` answers once the password meets every
+    rule and is confirmed; with `hashed`, it is given the password's argon2 hash instead, made
+    before the request's transaction. Returns the function drawing the step, for a failure
+    found after the check."""
 
     def rule_states(state: dict, password: str) -> list[tuple[str, str, bool]]:
         identifiant, names = personal(state)
@@ -287,12 +296,31 @@ def add_password_step(
             errors=[],
         )
 
+    def acceptable(state: dict | None, form: PasswordForm) -> bool:
+        return (
+            state is not None
+            and state["step"] == "mot_de_passe"
+            and all(met for _, _, met in rule_states(state, form.mot_de_passe.data))
+            and form.confirmation.data == form.mot_de_passe.data
+        )
+
+    def hash_ahead(form: PasswordForm) -> str | None:
+        """The password's hash, made before the request's transaction when a snapshot of the
+        journey shows it will be accepted: argon2 takes a fifth of a second or more, and a
+        write transaction on TinyDB holds the file's lock (every other request waits)."""
+        with current_app.extensions["store"].reading() as snapshot:
+            journey_id = session.get(journey.blueprint)
+            state = journeys.load(snapshot, journey_id, kind=journey.kind, now=now())
+        return passwords.hash_password(form.mot_de_passe.data) if acceptable(state, form) else None
+
     def submit_mot_de_passe():
+        form = PasswordForm()
+        valid = form.validate_on_submit()
+        early_hash = hash_ahead(form) if hashed and valid else None
         state, elsewhere = journey.guard("mot_de_passe")
         if elsewhere:
             return elsewhere
-        form = PasswordForm()
-        if not form.validate_on_submit():
+        if not valid:
             return password_page(state, 422, form)
         if not all(met for _, _, met in rule_states(state, form.mot_de_passe.data)):
             form.mot_de_passe.errors.append(RULES_NOT_MET)
@@ -300,6 +328,9 @@ def add_password_step(
         if form.confirmation.data != form.mot_de_passe.data:
             form.confirmation.errors.append(passwords.MISMATCH)
             return password_page(state, 422, form)
+        if hashed:
+            password_hash = early_hash or passwords.hash_password(form.mot_de_passe.data)
+            return after_password(state, password_hash)
         return after_password(state, form.mot_de_passe.data)
 
     bp.add_url_rule("/mot-de-passe", "mot_de_passe", mot_de_passe, methods=["GET"])
