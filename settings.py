@@ -27,6 +27,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
     "PERMANENT_SESSION_LIFETIME": 30 * 60,
+    # A session ends 30 idle minutes after its last request, and at most 12 hours after it began.
+    "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,
     "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "LOGIN_RATE_LIMIT": "30 per minute; 300 per hour",
@@ -63,6 +65,9 @@ def check(config: dict) -> None:
     config["DATABASE"] = _check_database(config.get("DATABASE"))
     config["MAIL_PORT"] = _check_mail(config.get("MAIL_SERVER"), config.get("MAIL_PORT"))
     config["DATABASE_POOL_SIZE"] = _check_pool_size(config.get("DATABASE_POOL_SIZE"))
+    config["SESSION_ABSOLUTE_LIFETIME"] = _check_seconds(
+        "SESSION_ABSOLUTE_LIFETIME", config.get("SESSION_ABSOLUTE_LIFETIME")
+    )
     config["UPLOAD_FOLDER"] = str(config.get("UPLOAD_FOLDER") or _default_upload_folder(config))
 
 
@@ -138,6 +143,16 @@ def _check_pool_size(value) -> int:
         raise ConfigError(
             f"DATABASE_POOL_SIZE doit être un nombre entier de connexions (reçu : {value!r})."
         )
+    return number
+
+
+def _check_seconds(name: str, value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or str(value).strip() != str(number):
+        raise ConfigError(f"{name} doit être un nombre entier de secondes (reçu : {value!r}).")
     return number
 
 

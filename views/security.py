@@ -1,9 +1,10 @@
-"""Security headers on every answer (see web-conventions.md)."""
+"""Security headers on every answer (see web-conventions.md); the server-side sessions."""
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, current_app, request
+
+from views import sessions
 
 
 def content_security_policy(franceconnect_issuer: str) -> str:
@@ -37,28 +38,10 @@ def add_security_headers(response):
     return response
 
 
-def expire_when_idle(response):
-    # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request (the cookie
-    # is renewed on each one); only sessions that hold something, so static files set no cookie.
-    if session and not session.permanent:
-        session.permanent = True
-    return response
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """Static files are cached by everyone for a year: their answers never carry the session
-    cookie (a shared cache would hand it to others) nor `Vary: Cookie` (the cookie changes on
-    every request, so browsers would download them again each time)."""
-
-    def save_session(self, app, session, response):
-        if request.blueprint != "assets":
-            super().save_session(app, session, response)
-
-
 def register(app: Flask) -> None:
     app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(
         app.config["FRANCECONNECT_ISSUER"]
     )
-    app.session_interface = SessionInterface()
-    app.after_request(expire_when_idle)
+    # Sessions held server-side; static files never carry them (views/sessions.py).
+    sessions.register(app)
     app.after_request(add_security_headers)

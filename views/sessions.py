@@ -1,0 +1,274 @@
+"""Sessions held server-side (records/sessions.py): the cookie carries only a random id, signed.
+
+- The id (256 random bits) names a record holding what the session remembers; the records keep
+  only its sha256. A cookie that is unknown, ended or badly signed opens a new, empty session.
+- A session begun again (`session.clear()` at sign-in and sign-out) or whose account or staff
+  member changes gets a new id and its old record ends: an id known before signing in is worth
+  nothing after it (no fixation), and a cookie copied before « Se déconnecter » opens nothing.
+- The server ends a session 30 idle minutes after its last request (PERMANENT_SESSION_LIFETIME)
+  and 12 hours after it began (SESSION_ABSOLUTE_LIFETIME), on the service's clock; it records
+  the last request at most once a minute, so pages that only read the session write nothing.
+- Static files are cached by everyone for a year: their answers never read the session, never
+  carry its cookie (a shared cache would hand it to others) nor `Vary: Cookie`.
+
+The session is read and written in short transactions of their own, around the request's unit
+of work (views/unit.py), which is saved before the session is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from collections.abc import Callable
+
+from flask import Flask, Request, Response, current_app, request, session
+from flask.sessions import SecureCookieSession, SessionInterface
+from itsdangerous import BadSignature, Signer
+from werkzeug.exceptions import HTTPException
+
+from outside.storage import ReadOnly, StorageError, Tx
+from records import sessions
+from records.sessions import Lifetimes, digest_of, identity
+
+# The last request of a session is written at most this often (seconds).
+TOUCH_EVERY = 60
+STATIC_BLUEPRINT = "assets"
+
+
+class ServerSession(SecureCookieSession):
+    def __init__(
+        self,
+        initial: dict | None = None,
+        session_id: str | None = None,
+        row: dict | None = None,
+        had_cookie: bool = False,
+    ):
+        super().__init__(initial)
+        self.session_id = session_id  # None until the session is first written
+        self.row = row  # its record as read, then as written
+        self.had_cookie = had_cookie
+        self.begun_again = False
+        # The records could not be read: the session is neither used nor written.
+        self.unavailable: StorageError | None = None
+
+    def clear(self) -> None:
+        # The views clear the session to begin a new one (sign-in, sign-out): a new id for it.
+        self.begun_again = True
+        super().clear()
+
+
+class ServerSessionInterface(SessionInterface):
+    session_class = ServerSession
+    salt = "server-session"
+
+    # Opening -------------------------------------------------------------------------------
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession | None:
+        if not app.secret_key:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        if _for_static_file(app, request):
+            return self.session_class(had_cookie=True)
+        try:
+            session_id = self._signer(app).unsign(value).decode()
+        except (BadSignature, UnicodeDecodeError):
+            return self.session_class(had_cookie=True)
+        try:
+            with app.extensions["store"].reading() as tx:
+                row = sessions.load(tx, digest_of(session_id), _now_ts(app))
+        except StorageError as error:
+            found = self.session_class(had_cookie=True)
+            found.unavailable = error
+            return found
+        if row is None:
+            return self.session_class(had_cookie=True)
+        return self.session_class(row["data"], session_id, row, had_cookie=True)
+
+    # Saving --------------------------------------------------------------------------------
+
+    def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if request.blueprint == STATIC_BLUEPRINT or session.unavailable:
+            return
+        if session.accessed:
+            response.vary.add("Cookie")
+        now_ts = _now_ts(app)
+        if not session:
+            self._end(app, session, response)
+            return
+        data = _plain(session)
+        written = True
+        if self._begins(session, data):
+            row = self._begin(app, session, data, now_ts)
+        elif session.modified:
+            row = _write(lambda tx: sessions.save(tx, _digest(session), data, now_ts, _lives(app)))
+        elif now_ts - session.row["last_seen_ts"] >= TOUCH_EVERY:
+            row = self._touch(app, session, now_ts)
+            written = row is not session.row
+        else:
+            row, written = session.row, False
+        if row is None:
+            # Ended meanwhile (signed out elsewhere, every session revoked): never written back.
+            self._forget(app, response)
+            return
+        session.row = row
+        if written or app.config["SESSION_REFRESH_EACH_REQUEST"]:
+            self._set_cookie(app, response, session.session_id, row, now_ts)
+
+    def _begins(self, session: ServerSession, data: dict) -> bool:
+        """Whether the session needs a new id: new, begun again, or another person's."""
+        if session.session_id is None or session.begun_again:
+            return True
+        return identity(data) != identity(session.row["data"])
+
+    def _begin(self, app: Flask, session: ServerSession, data: dict, now_ts: float) -> dict:
+        new_id = secrets.token_urlsafe(32)
+        old_id = session.session_id
+
+        def begin(tx: Tx) -> dict:
+            if old_id is not None:
+                sessions.delete(tx, digest_of(old_id))
+            return sessions.create(tx, digest_of(new_id), data, now_ts, _lives(app))
+
+        row = _write(begin)
+        session.session_id, session.begun_again = new_id, False
+        return row
+
+    def _touch(self, app: Flask, session: ServerSession, now_ts: float) -> dict | None:
+        """The last request recorded; if the records are busy, the session stays as it was
+        (it only ends a minute earlier) rather than the page failing."""
+        try:
+            return _write(lambda tx: sessions.touch(tx, _digest(session), now_ts, _lives(app)))
+        except StorageError:
+            app.logger.warning("Session last seen not recorded", exc_info=True)
+            return session.row
+
+    def _end(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if session.session_id is not None:
+            _write(lambda tx: sessions.delete(tx, _digest(session)))
+            session.session_id = session.row = None
+        if session.had_cookie:
+            self._forget(app, response)
+
+    # The cookie ----------------------------------------------------------------------------
+
+    def _signer(self, app: Flask) -> Signer:
+        # Keys being retired (SECRET_KEY_FALLBACKS) still open the sessions they signed.
+        keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key]
+        return Signer(keys, salt=self.salt, key_derivation="hmac", digest_method=hashlib.sha256)
+
+    def _set_cookie(
+        self, app: Flask, response: Response, session_id: str, row: dict, now_ts: float
+    ) -> None:
+        # Max-Age, not a date: the service's clock may be set to another day (setting TODAY),
+        # the browser's is not.
+        response.set_cookie(
+            self.get_cookie_name(app),
+            self._signer(app).sign(session_id).decode(),
+            max_age=max(0, round(row["ends_ts"] - now_ts)),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+        response.vary.add("Cookie")
+
+    def _forget(self, app: Flask, response: Response) -> None:
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+        response.vary.add("Cookie")
+
+
+def current_digest() -> str | None:
+    """The digest of this request's session, for `records.sessions.end_all(keep_digest=…)` when
+    the device asking stays signed in; None before the session is first written."""
+    session_id = getattr(session, "session_id", None)
+    return digest_of(session_id) if session_id else None
+
+
+def _refuse_when_unavailable() -> None:
+    """A session the records could not give is not taken for an empty one (a parent would look
+    signed out): the request ends on the page « Service momentanément indisponible »."""
+    if getattr(session, "unavailable", None):
+        raise session.unavailable
+
+
+def register(app: Flask) -> None:
+    app.session_interface = ServerSessionInterface()
+    app.before_request(_refuse_when_unavailable)
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def _now_ts(app: Flask) -> float:
+    return app.extensions["clock"].now().timestamp()
+
+
+def _lives(app: Flask) -> Lifetimes:
+    return Lifetimes(
+        idle=app.permanent_session_lifetime.total_seconds(),
+        absolute=float(app.config["SESSION_ABSOLUTE_LIFETIME"]),
+    )
+
+
+def _digest(session: ServerSession) -> str:
+    return digest_of(session.session_id)
+
+
+def _plain(session: ServerSession) -> dict:
+    """What the record keeps: JSON as both engines give it back (a flash's tuple as a list)."""
+    return json.loads(json.dumps(dict(session)))
+
+
+def _for_static_file(app: Flask, request: Request) -> bool:
+    """Whether the request is for a static file: known before Flask matches its URL, which it
+    does after opening the session."""
+    try:
+        endpoint, _ = app.create_url_adapter(request).match()
+    except HTTPException:
+        return False
+    return endpoint.rpartition(".")[0] == STATIC_BLUEPRINT
+
+
+def _write(work: Callable[[Tx], dict | None]) -> dict | None:
+    """`work` in a write transaction: the request's unit of work if it is still open and
+    writes (the session is then saved with it), else one of its own."""
+    store = current_app.extensions["store"]
+    try:
+        with store.writing() as tx:
+            return work(tx)
+    except ReadOnly:
+        # A read-only unit of work is still open in this thread, and a thread's transactions
+        # join it: the session is written from another thread, in a transaction of its own.
+        return _in_other_thread(store, work)
+
+
+def _in_other_thread(store, work: Callable[[Tx], dict | None]) -> dict | None:
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            with store.writing() as tx:
+                outcome["value"] = work(tx)
+        except BaseException as error:  # handed back to the request's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="session-write")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
