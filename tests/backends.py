@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 
 import psycopg
 import pytest
@@ -39,8 +40,9 @@ def skip_or_fail(reason: str) -> None:
 
 
 def worker_database(worker: str) -> str:
-    """A migrated database of this worker's own; its URL."""
-    name = f"teleservices_test_{worker}"
+    """A migrated database of this worker's own (a suffix of its own too, so two runs on one
+    machine never drop each other's); its URL."""
+    name = f"teleservices_test_{worker}_{secrets.token_hex(3)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
