@@ -19,8 +19,10 @@ from views.rendering import flashed, leave_to, render_page
 
 bp = Blueprint("login", __name__)
 # Per IP address, on top of the lock of each account (5 failures): enough for the parents of a
-# school sharing one connection, not for guessing passwords across accounts.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+# school sharing one connection, not for guessing passwords across accounts. The storage comes
+# from the RATELIMIT_STORAGE_URI setting (read by init_app), so that gunicorn's processes share
+# one count in Redis; the address is the client's behind TRUSTED_PROXIES proxies (app.py).
+limiter = Limiter(key_func=get_remote_address)
 
 LOGIN_COMPONENTS = ("form", "password", "connect")
 SIGNED_OUT = "Vous êtes déconnecté."
