@@ -67,8 +67,13 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# One budget per address for the parents' and the staff's sign-in (views/admin.py): guessing
+# passwords on both forms must not get twice the attempts.
+sign_in_limit = limiter.shared_limit(login_rate_limit, scope="connexion", methods=["POST"])
+
+
 @bp.post("/connexion")
-@limiter.limit(login_rate_limit, methods=["POST"])
+@sign_in_limit
 def sign_in():
     form = LoginForm()
     if not form.validate_on_submit():
