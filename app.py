@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commands
 import settings
@@ -49,4 +50,15 @@ def create_app(config: dict | None = None) -> Flask:
     )
     views.register(app)
     commands.register(app)
+    trust_proxies(app, app.config["TRUSTED_PROXIES"])
     return app
+
+
+def trust_proxies(app: Flask, count: int) -> None:
+    """Behind `count` proxies, read the client's address, scheme, host and port from their
+    X-Forwarded-* headers: the per-IP sign-in limit, HSTS and FranceConnect's https redirect_uri
+    depend on them. Never by default: without a proxy, anyone could send those headers."""
+    if count > 0:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+        )

@@ -3,6 +3,7 @@ once at start so a bad value stops the service with a clear message instead of a
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,11 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "LOGIN_RATE_LIMIT": "30 per minute; 300 per hour",
+    # Where Flask-Limiter counts: memory:// is per process; several processes or machines share
+    # their counts only in Redis (redis://127.0.0.1:6379/0).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # How many proxies in front of the service set X-Forwarded-*; 0 ignores those headers.
+    "TRUSTED_PROXIES": 0,
     "SMS_PER_NUMBER_PER_DAY": 5,
     # The FranceConnect sandbox of `make run` by default; see the README for the real platforms.
     "FRANCECONNECT_ISSUER": "http://127.0.0.1:5001/api/v2",
@@ -68,6 +74,8 @@ def check(config: dict) -> None:
     config["SESSION_ABSOLUTE_LIFETIME"] = _check_seconds(
         "SESSION_ABSOLUTE_LIFETIME", config.get("SESSION_ABSOLUTE_LIFETIME")
     )
+    config["RATELIMIT_STORAGE_URI"] = _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
+    config["TRUSTED_PROXIES"] = _check_trusted_proxies(config.get("TRUSTED_PROXIES"))
     config["UPLOAD_FOLDER"] = str(config.get("UPLOAD_FOLDER") or _default_upload_folder(config))
 
 
@@ -166,3 +174,33 @@ def _check_mail(server, port) -> int | None:
     if not 0 < number < 65536:
         raise ConfigError(f"MAIL_PORT doit être compris entre 1 et 65535 (reçu : {number}).")
     return number
+
+
+# The storages our dependencies serve (the redis package); any other would fail at the first
+# sign-in, or at start with a traceback.
+RATE_LIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
+
+
+def _check_rate_limit_storage(value) -> str:
+    uri = "memory://" if value in (None, "") else str(value)
+    scheme, separator, _ = uri.partition("://")
+    if not separator or scheme not in RATE_LIMIT_SCHEMES:
+        schemes = ", ".join(f"{name}://" for name in RATE_LIMIT_SCHEMES)
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI doit commencer par l'un de {schemes} (reçu : {value!r})."
+        )
+    return uri
+
+
+def _check_trusted_proxies(value) -> int:
+    # Too high a number would let a client choose its own address by sending X-Forwarded-For.
+    if value in (None, ""):
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value.strip()):
+        return int(value)
+    raise ConfigError(
+        "TRUSTED_PROXIES doit être le nombre de proxys devant le service, un entier positif "
+        f"ou nul (reçu : {value!r})."
+    )

@@ -4,6 +4,7 @@ session and what the parent reads. The protocol itself is tested against signed 
 
 import html
 import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -25,7 +26,9 @@ class StubClient:
 
     def authorization_url(self, redirect_uri, state, nonce):
         self.calls.append(("authorize", redirect_uri, state, nonce))
-        return f"https://fc.example/authorize?state={state}"
+        return "https://fc.example/authorize?" + urlencode(
+            {"state": state, "redirect_uri": redirect_uri}
+        )
 
     def identity_from_callback(self, query, expected_state, nonce, redirect_uri):
         self.calls.append(("callback", dict(query), expected_state, nonce))
@@ -88,6 +91,27 @@ def test_login_stores_state_and_nonce_and_leaves_for_franceconnect(client, fc):
         assert session["franceconnect_state"] == "s" * 64
         assert session["franceconnect_nonce"] == "n" * 64
     assert fc.calls[0][1] == "http://localhost/franceconnect/callback"
+
+
+def redirect_uri_of(response) -> str:
+    assert response.status_code == 303
+    (uri,) = parse_qs(urlsplit(response.location).query)["redirect_uri"]
+    return uri
+
+
+FORWARDED_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "teleservices.example.fr"}
+
+
+def test_behind_a_trusted_proxy_franceconnect_returns_over_https(make_app):
+    app = make_app(TRUSTED_PROXIES=1, WTF_CSRF_ENABLED=False)
+    app.extensions["franceconnect"] = StubClient()
+    response = app.test_client().post("/franceconnect/login", headers=FORWARDED_HTTPS)
+    assert redirect_uri_of(response) == "https://teleservices.example.fr/franceconnect/callback"
+
+
+def test_forwarded_headers_do_not_change_the_redirect_uri_by_default(client, fc):
+    response = client.post("/franceconnect/login", headers=FORWARDED_HTTPS)
+    assert redirect_uri_of(response) == "http://localhost/franceconnect/callback"
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,20 @@ def test_hsts_over_https(client):
     assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
 
 
+def test_hsts_behind_a_trusted_proxy_over_https(make_app):
+    client = make_app(TRUSTED_PROXIES=1).test_client()
+    response = client.get("/connexion", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+    # The proxy reached over plain HTTP.
+    assert "Strict-Transport-Security" not in client.get("/connexion").headers
+
+
+def test_forwarded_headers_are_ignored_without_trusted_proxies(client):
+    # Anyone could send them to a service that listens without a proxy.
+    response = client.get("/connexion", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
+
+
 # The session cookie -----------------------------------------------------------------------
 
 

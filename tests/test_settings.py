@@ -9,9 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from limits.storage import MemoryStorage, RedisStorage
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import settings
 from app import create_app
+from views import login
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "3f9a1c0e7b2d4a6f8e1c3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d0f2a"
@@ -125,6 +128,37 @@ def test_dev_pages_must_be_true_or_false(monkeypatch, database, value):
     assert "DEV_PAGES doit valoir true ou false" in message
 
 
+@pytest.mark.parametrize(
+    "uri", ["memcached://127.0.0.1:11211", "127.0.0.1:6379", "mongodb://db/limits", "redis"]
+)
+def test_rate_limit_storage_must_be_memory_or_redis(database, uri):
+    config = {"DATABASE": database, "SECRET_KEY": GOOD_KEY, "RATELIMIT_STORAGE_URI": uri}
+    assert refusal(config) == (
+        "Configuration invalide : RATELIMIT_STORAGE_URI doit commencer par l'un de memory://, "
+        f"redis://, rediss://, redis+unix:// (reçu : {uri!r})."
+    )
+
+
+def test_rate_limit_storage_from_the_environment_is_checked(monkeypatch, database):
+    monkeypatch.setenv("FLASK_RATELIMIT_STORAGE_URI", "memcached://127.0.0.1:11211")
+    assert "RATELIMIT_STORAGE_URI" in refusal({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+
+
+@pytest.mark.parametrize("count", [-1, "-1", 1.5, "deux", True, " "])
+def test_trusted_proxies_must_be_a_count(database, count):
+    config = {"DATABASE": database, "SECRET_KEY": GOOD_KEY, "TRUSTED_PROXIES": count}
+    assert refusal(config) == (
+        "Configuration invalide : TRUSTED_PROXIES doit être le nombre de proxys devant le "
+        f"service, un entier positif ou nul (reçu : {count!r})."
+    )
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "true"])
+def test_trusted_proxies_from_the_environment_is_checked(monkeypatch, database, value):
+    monkeypatch.setenv("FLASK_TRUSTED_PROXIES", value)
+    assert "TRUSTED_PROXIES" in refusal({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+
+
 # Starts -------------------------------------------------------------------------------------
 
 
@@ -171,6 +205,14 @@ def test_mail_port_defaults_to_25_with_a_server(database):
     assert create_app(config).config["MAIL_PORT"] == 25
 
 
+def test_counts_stay_in_the_process_and_proxies_are_not_trusted_by_default(database):
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert isinstance(login.limiter.storage, MemoryStorage)
+    assert app.config["TRUSTED_PROXIES"] == 0
+    assert not isinstance(app.wsgi_app, ProxyFix)
+
+
 # The environment --------------------------------------------------------------------------
 
 
@@ -188,6 +230,19 @@ def test_environment_overrides_the_defaults(monkeypatch, tmp_path):
     assert app.config["DEV_PAGES"] is True
     assert app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY
     assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("mail.example.org", 2525)
+
+
+def test_redis_storage_and_proxies_from_the_environment(monkeypatch, database):
+    # Redis is not reached at start, only at the first counted request.
+    monkeypatch.setenv("FLASK_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("FLASK_TRUSTED_PROXIES", "2")
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert isinstance(login.limiter.storage, RedisStorage)
+    assert app.config["TRUSTED_PROXIES"] == 2
+    assert isinstance(app.wsgi_app, ProxyFix)
+    assert (app.wsgi_app.x_for, app.wsgi_app.x_proto) == (2, 2)
+    assert (app.wsgi_app.x_host, app.wsgi_app.x_port, app.wsgi_app.x_prefix) == (2, 2, 0)
 
 
 def test_environment_key_is_used(monkeypatch, database):

@@ -21,7 +21,7 @@ from records.staff import ROLE_NAMES, find_staff_by_id, sign_in_staff
 from rules import lockout
 from rules.clock import hour_text, in_paris
 from views.journey import now
-from views.login import SIGNED_OUT, LoginForm, limiter, login_rate_limit
+from views.login import SIGNED_OUT, LoginForm, sign_in_limit
 from views.rendering import leave_to, render_page
 from views.unit import tx
 
@@ -159,7 +159,7 @@ def connexion():
 
 
 @bp.post("/connexion")
-@limiter.limit(login_rate_limit, methods=["POST"])
+@sign_in_limit
 def submit_connexion():
     form = LoginForm()
     if not form.validate_on_submit():

@@ -20,8 +20,10 @@ from views.unit import tx
 
 bp = Blueprint("login", __name__)
 # Per IP address, on top of the lock of each account (5 failures): enough for the parents of a
-# school sharing one connection, not for guessing passwords across accounts.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://")
+# school sharing one connection, not for guessing passwords across accounts. The storage comes
+# from the RATELIMIT_STORAGE_URI setting (read by init_app), so that gunicorn's processes share
+# one count in Redis; the address is the client's behind TRUSTED_PROXIES proxies (app.py).
+limiter = Limiter(key_func=get_remote_address)
 
 LOGIN_COMPONENTS = ("form", "password", "connect")
 SIGNED_OUT = "Vous êtes déconnecté."
@@ -66,8 +68,13 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# One budget per address for the parents' and the staff's sign-in (views/admin.py): guessing
+# passwords on both forms must not get twice the attempts.
+sign_in_limit = limiter.shared_limit(login_rate_limit, scope="connexion", methods=["POST"])
+
+
 @bp.post("/connexion")
-@limiter.limit(login_rate_limit, methods=["POST"])
+@sign_in_limit
 def sign_in():
     form = LoginForm()
     if not form.validate_on_submit():
