@@ -19,7 +19,7 @@ ON_POSTGRESQL = if $(POSTGRESQL_ANSWERS); then TEST_BACKEND=postgresql $(1); \
 	else echo "PostgreSQL ne répond pas (TEST_DATABASE_URL) : la série sur PostgreSQL est sautée."; \
 	test -z "$$CI"; fi
 
-.PHONY: setup run test unit e2e measure lint clean
+.PHONY: setup run test unit e2e measure bench lint clean
 
 setup: $(VENV)/.installed static/vendor/.copied
 
@@ -69,6 +69,10 @@ test: unit e2e
 
 measure: setup
 	$(BIN)/python -m e2e.measure
+
+# Latency and throughput with 1,000 to 1,000,000 seeded families (bench/results.md); needs wrk.
+bench: setup
+	$(BIN)/python -m bench
 
 lint: setup
 	$(BIN)/ruff check .
