@@ -36,6 +36,8 @@ DEFAULTS = {
     # Where Flask-Limiter counts: memory:// is per process; several processes or machines share
     # their counts only in Redis (redis://127.0.0.1:6379/0).
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Redis down: each process counts on its own meanwhile, rather than refusing every sign-in.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # How many proxies in front of the service set X-Forwarded-*; 0 ignores those headers.
     "TRUSTED_PROXIES": 0,
     "SMS_PER_NUMBER_PER_DAY": 5,
