@@ -37,17 +37,23 @@ def new_store(database):
 
 
 @pytest.fixture
-def app(database):
-    return create_app({**TEST_SETTINGS, "DATABASE": database})
+def storage(database, tmp_path):
+    """Where the test's app keeps its records and the files parents upload."""
+    return {"DATABASE": database, "UPLOAD_FOLDER": str(tmp_path / "pieces")}
 
 
 @pytest.fixture
-def make_app(database):
+def app(storage):
+    return create_app({**TEST_SETTINGS, **storage})
+
+
+@pytest.fixture
+def make_app(storage):
     """Another app for settings a test changes (`make_app(DEV_PAGES=True)`), on the test's
     database."""
 
     def make(**settings):
-        return create_app({**TEST_SETTINGS, "DATABASE": database, **settings})
+        return create_app({**TEST_SETTINGS, **storage, **settings})
 
     return make
 
