@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from outside.outbox import Outbox
-from outside.storage import Store
+from outside.storage.tx import Store
 from rules.clock import Clock
 from rules.uploads import size_text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from outside.outbox import Outbox
-from outside.storage import Store
+from outside.storage.tx import Store
 from rules.clock import Clock
 
 

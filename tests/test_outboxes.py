@@ -1,5 +1,5 @@
 """SMS and mail: kept in outboxes (shown on the development pages), mail sent over SMTP when a
-server is set. A real SMTP server (aiosmtpd) receives the mail."""
+server is set. A real SMTP server (aiosmtpd) receives the mail. On both engines (TEST_BACKEND)."""
 
 import socket
 from datetime import date, datetime, timedelta
@@ -9,6 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from outside.mail import Attachment, MailOutbox
+from outside.outbox import SHOWN
+from outside.storage import ReadOnly
+from outside.storage.tx import Tx
 from tests.markup import elements, texts
 
 SENDER = "ne-pas-repondre@teleservices.localhost"
@@ -62,6 +65,45 @@ def test_outboxes_keep_to_their_own_table(app):
     app.extensions["mail"].send(PARENT, SUBJECT, "un courriel")
     assert [m["body"] for m in app.extensions["outboxes"]["sms"].newest_first()] == ["un SMS"]
     assert [m["body"] for m in app.extensions["outboxes"]["mail"].newest_first()] == ["un courriel"]
+
+
+def test_newest_first_reads_the_last_messages_by_id_without_a_scan(app, monkeypatch):
+    outbox = app.extensions["outboxes"]["sms"]
+    with app.extensions["store"].writing() as tx:
+        tx.insert_many(
+            "sms_outbox", [{"to": "+33612345678", "body": f"n° {n}"} for n in range(250)]
+        )
+
+    def no_scan(self, table_name):
+        raise AssertionError(f"scan de {table_name}")
+
+    monkeypatch.setattr(Tx, "scan", no_scan)
+    shown = outbox.newest_first()
+    assert len(shown) == SHOWN == 200
+    assert [m["body"] for m in shown[:2]] == ["n° 249", "n° 248"]
+    assert shown[-1]["body"] == "n° 50"
+    assert [m["body"] for m in outbox.newest_first(3)] == ["n° 249", "n° 248", "n° 247"]
+
+
+def test_a_message_joins_the_transaction_open_in_the_thread(app):
+    """Kept with the work that sent it, or not at all: a request rolled back sent nothing."""
+    store, sms = app.extensions["store"], app.extensions["sms"]
+    with store.writing():
+        sms.send("+33612345678", "gardé")
+    with pytest.raises(RuntimeError), store.writing():
+        sms.send("+33612345678", "annulé")
+        assert [m["body"] for m in app.extensions["outboxes"]["sms"].newest_first()] == [
+            "annulé",
+            "gardé",
+        ]
+        raise RuntimeError("la requête échoue")
+    assert [m["body"] for m in app.extensions["outboxes"]["sms"].newest_first()] == ["gardé"]
+
+
+def test_a_message_sent_inside_a_read_transaction_is_refused(app):
+    with pytest.raises(ReadOnly), app.extensions["store"].reading():
+        app.extensions["sms"].send("+33612345678", "depuis une lecture")
+    assert app.extensions["outboxes"]["sms"].newest_first() == []
 
 
 # The development pages --------------------------------------------------------------------
@@ -124,6 +166,19 @@ def test_sms_page_lists_newest_first(dev_app):
     assert cells[1:3] == ["+33698765432", "second SMS"]
     assert cells[4:6] == ["+33612345678", "premier SMS"]
     assert cells[0].startswith("2026-09-14T")
+
+
+def test_pages_show_the_last_200_messages(dev_app):
+    with dev_app.extensions["store"].writing() as tx:
+        tx.insert_many(
+            "mail_outbox",
+            [{"to": PARENT, "subject": f"n° {n}", "body": "", "sent_at": ""} for n in range(201)],
+        )
+    client = dev_app.test_client()
+    messages = client.get("/dev/mail.json").get_json()
+    assert len(messages) == 200
+    assert (messages[0]["subject"], messages[-1]["subject"]) == ("n° 200", "n° 1")
+    assert texts(client.get("/dev/mail").text, "caption") == ["200 messages"]
 
 
 def test_mail_page_shows_the_subject(dev_app):

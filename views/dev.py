@@ -1,9 +1,10 @@
-"""Development pages: what the SMS and mail outboxes hold, newest first. Served only when the
-DEV_PAGES setting is on (404 otherwise), never in production."""
+"""Development pages: what the SMS and mail outboxes hold, newest first (the last 200). Served
+only when the DEV_PAGES setting is on (404 otherwise), never in production."""
 
 from flask import Blueprint, abort, current_app, jsonify
 
 from views.rendering import render_page
+from views.unit import tx
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
@@ -20,6 +21,7 @@ def only_in_development():
 
 
 def messages(kind: str) -> list[dict]:
+    tx()  # the request's snapshot, which the outbox's read joins
     return current_app.extensions["outboxes"][kind].newest_first()
 
 

@@ -10,6 +10,7 @@ a REPEATABLE READ snapshot, read only.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -51,6 +52,21 @@ def _field(name: str) -> sql.Composable:
     return sql.SQL("(doc->>{})").format(sql.Literal(name))
 
 
+def _json_forms(value) -> list:
+    """The JSON values whose text is this value's key text: "5" and 5, "true" and true."""
+    text = as_key(value)
+    if text is None:
+        return [None]
+    forms = [text]
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return forms
+    if isinstance(parsed, bool | int | float) and as_key(parsed) == text:
+        forms.append(parsed)
+    return forms
+
+
 def _doc(row) -> dict:
     doc_id, doc = row
     return {**doc, "id": doc_id}
@@ -81,8 +97,14 @@ class PgTx(Tx):
         for name in key:
             value = equal[name]
             if name in spec.many:
-                conditions.append(sql.SQL("doc->{} @> %s").format(sql.Literal(name)))
-                params.append(Jsonb([value]))
+                # Compared as text like every key: the element may be kept as a string or as a
+                # number (or boolean); each form is a containment the GIN index answers.
+                forms = _json_forms(value)
+                contains = sql.SQL("doc->{} @> %s").format(sql.Literal(name))
+                conditions.append(
+                    sql.SQL("({})").format(sql.SQL(" OR ").join([contains] * len(forms)))
+                )
+                params.extend(Jsonb([form]) for form in forms)
             elif value is None:
                 conditions.append(sql.SQL("{} IS NULL").format(_field(name)))
             else:
@@ -112,6 +134,8 @@ class PgTx(Tx):
 
     def insert_many(self, table_name: str, docs: list[dict]) -> list[int]:
         self._writing()
+        if not docs:
+            return []
         spec = table(table_name)
         query = sql.SQL("INSERT INTO {} (doc) VALUES (%s) RETURNING id").format(
             sql.Identifier(spec.name)
@@ -131,6 +155,8 @@ class PgTx(Tx):
     def restore(self, table_name: str, docs: list[dict]) -> None:
         """Insert documents with the ids they had elsewhere (`flask db copy`)."""
         self._writing()
+        if not docs:
+            return  # the identity left as it is: a table copied empty numbers from 1
         spec = table(table_name)
         name = sql.Identifier(spec.name)
         query = sql.SQL("INSERT INTO {} (id, doc) OVERRIDING SYSTEM VALUE VALUES (%s, %s)")
@@ -216,7 +242,10 @@ class PostgresStore(Store):
 
     @contextmanager
     def _write(self) -> Iterator[PgTx]:
-        with self._connection() as connection:
+        # An explicit transaction: the savepoints of `_guarded` nest in it. Without it, a first
+        # write guarded by a savepoint would BEGIN and COMMIT a transaction of its own, kept
+        # even if the block raised afterwards.
+        with self._connection() as connection, connection.transaction():
             yield PgTx(connection, writable=True)
 
     @contextmanager

@@ -132,11 +132,18 @@ class TinyTx(Tx):
         self._writing()
         spec = table(table_name)
         ids = []
-        for doc in docs:
-            number = self._next_ids.get(spec.name) or self.version.next_id(spec.name)
-            self._next_ids[spec.name] = number + 1
-            self._put(spec, number, _copy(stored(doc)))
-            ids.append(number)
+        try:
+            for doc in docs:
+                number = self._next_ids.get(spec.name) or self.version.next_id(spec.name)
+                self._next_ids[spec.name] = number + 1
+                self._put(spec, number, _copy(stored(doc)))
+                ids.append(number)
+        except Duplicate:
+            # All or nothing, as one INSERT is on PostgreSQL: the transaction goes on without
+            # the documents of the batch already kept.
+            for number in ids:
+                self._forget(spec, number)
+            raise
         return ids
 
     def restore(self, table_name: str, docs: list[dict]) -> None:
@@ -146,7 +153,9 @@ class TinyTx(Tx):
             self._put(spec, int(doc["id"]), _copy(stored(doc)))
         if docs:
             highest = max(int(doc["id"]) for doc in docs)
-            self._next_ids[spec.name] = max(self._next_ids.get(spec.name, 0), highest + 1)
+            # Past the ids restored and past those the table already has (restored into a gap).
+            following = self._next_ids.get(spec.name) or self.version.next_id(spec.name)
+            self._next_ids[spec.name] = max(following, highest + 1)
 
     def update(self, table_name: str, doc_id: int, changes: dict) -> None:
         self._writing()
@@ -200,6 +209,14 @@ class TinyTx(Tx):
                 for values in _key_values(doc, key, spec):
                     index.setdefault(values, set()).add(doc_id)
         self.changes.setdefault(spec.name, {})[doc_id] = doc
+
+    def _forget(self, spec: Table, doc_id: int) -> None:
+        """Drop the change of a document this transaction inserted (the file never had it)."""
+        doc = self.changes[spec.name].pop(doc_id)
+        for key in (*spec.all_keys, *((name,) for name in spec.many)):
+            index = self._own_index.get((spec.name, key), {})
+            for values in _key_values(doc, key, spec):
+                index.get(values, set()).discard(doc_id)
 
     def _check_unique(self, spec: Table, doc_id: int, doc: dict) -> None:
         for key in spec.unique:

@@ -78,17 +78,16 @@ def _upgrade_postgresql(store) -> list[int]:
 
     done = []
     with store.administering() as connection:
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        connection.commit()
+        with connection.transaction():
+            # Under the lock too: two CREATE TABLE IF NOT EXISTS at once clash on the catalog.
+            _one_upgrade_at_a_time(connection)
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
         for migration in MIGRATIONS:
             with connection.transaction():
-                # One upgrade at a time, even started on two machines at once.
-                connection.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended('migrations', 0))"
-                )
+                _one_upgrade_at_a_time(connection)
                 if migration.version in applied_postgresql(connection):
                     continue
                 connection.execute(migration.sql)
@@ -99,6 +98,11 @@ def _upgrade_postgresql(store) -> list[int]:
                 )
                 done.append(migration.version)
     return done
+
+
+def _one_upgrade_at_a_time(connection) -> None:
+    """Until the transaction ends, even for upgrades started on two machines at once."""
+    connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('migrations', 0))")
 
 
 def _upgrade_tinydb(store) -> list[int]:

@@ -1,0 +1,249 @@
+"""The PostgreSQL schema the migrations build matches outside/storage/schema.py: an index per
+declared key, used by the engine's lookups; an upgrade applies each migration once; the service
+refuses a database not migrated.
+
+These tests need PostgreSQL, whatever TEST_BACKEND says: each makes a database of its own and
+drops it. Where PostgreSQL does not answer they are skipped (and fail in CI)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from app import create_app
+from outside.storage import StorageError, open_store, postgres
+from outside.storage.migrations import LATEST, MIGRATIONS, upgrade
+from outside.storage.postgres import PgTx
+from outside.storage.schema import EXPIRES, TABLES
+from tests import backends
+from tests.conftest import TEST_SETTINGS
+from tests.markup import texts
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database of this test only (no tables); its URL. Dropped after."""
+    if not backends.postgresql_answers():
+        backends.skip_or_fail(f"PostgreSQL ne répond pas à {backends.ADMIN_URL}")
+    name = f"teleservices_scratch_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(backends.ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = backends.ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        close_pool(url)
+        with psycopg.connect(backends.ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def close_pool(url: str) -> None:
+    """Close this process's pool of connections to that database, if one was opened."""
+    pool = postgres._pools.pop((os.getpid(), url), None)
+    if pool is not None:
+        pool.close()
+
+
+@pytest.fixture
+def empty_database():
+    with scratch_database() as url:
+        yield url
+
+
+@pytest.fixture
+def migrated(empty_database):
+    upgrade(open_store(empty_database))
+    return empty_database
+
+
+@pytest.fixture(scope="module")
+def schema():
+    """A migrated database the tests only read, shared by this module's tests."""
+    with scratch_database() as url:
+        upgrade(open_store(url))
+        yield url
+
+
+def indexes(url: str, table_name: str) -> dict[str, tuple[bool, str, str]]:
+    """The table's indexes: name → (unique, access method, definition)."""
+    query = """
+        SELECT i.relname, x.indisunique, am.amname, pg_get_indexdef(x.indexrelid)
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        JOIN pg_class t ON t.oid = x.indrelid
+        JOIN pg_am am ON am.oid = i.relam
+        WHERE t.relname = %s AND t.relnamespace = 'public'::regnamespace
+    """
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(query, (table_name,)).fetchall()
+    return {name: (unique, method, definition) for name, unique, method, definition in rows}
+
+
+def expected_indexes(name: str) -> dict[str, tuple[bool, str, list[str]]]:
+    """What schema.py declares for a table: name → (unique, method, expressions in order)."""
+    spec = TABLES[name]
+    wanted = {f"{name}_pkey": (True, "btree", [])}
+    for key in spec.all_keys:
+        expressions = [f"(doc ->> '{field}'::text)" for field in key]
+        wanted[f"{name}__{'__'.join(key)}"] = (spec.is_unique(key), "btree", expressions)
+    for field in spec.many:
+        expression = f"((doc -> '{field}'::text)) jsonb_path_ops"
+        wanted[f"{name}__{field}"] = (False, "gin", [expression])
+    if spec.expires:
+        expression = f"((doc ->> '{EXPIRES}'::text))::double precision"
+        wanted[f"{name}__{EXPIRES}"] = (False, "btree", [expression])
+    return wanted
+
+
+# The schema -------------------------------------------------------------------------------------
+
+
+def test_every_table_and_declared_key_has_its_index_and_no_other(schema):
+    with psycopg.connect(schema) as connection:
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )
+        }
+    assert tables == {*TABLES, "schema_migrations"}
+    for name in TABLES:
+        found = indexes(schema, name)
+        wanted = expected_indexes(name)
+        assert set(found) == set(wanted), name
+        for index, (unique, method, expressions) in wanted.items():
+            assert found[index][:2] == (unique, method), index
+            definition = found[index][2]
+            positions = [definition.find(expression) for expression in expressions]
+            assert -1 not in positions, (index, definition)
+            assert positions == sorted(positions), (index, definition)
+
+
+def lookups(name: str) -> Iterator[dict]:
+    spec = TABLES[name]
+    for key in spec.all_keys:
+        yield {field: "0691234A" for field in key}
+    for field in spec.many:
+        yield {field: 5}
+
+
+@pytest.mark.parametrize(
+    "name", [name for name in TABLES if TABLES[name].all_keys or TABLES[name].many]
+)
+def test_the_engine_s_lookups_use_the_indexes(schema, name, monkeypatch):
+    """Each query the engine makes for a declared key is one its index answers (EXPLAIN with
+    sequential scans off: a query no index matches would still scan)."""
+    queries = []
+    run = PgTx._run
+
+    def recording(self, query, params=()):
+        queries.append((query, params))
+        return run(self, query, params)
+
+    monkeypatch.setattr(PgTx, "_run", recording)
+    store = open_store(schema)
+    with pytest.raises(RuntimeError), store.writing() as tx:
+        for equal in lookups(name):
+            tx.find(name, **equal)
+            if len(equal) == 1:
+                tx.find_any(name, *equal, [*equal.values(), "0697777B", None])
+        if TABLES[name].expires:
+            tx.purge_expired(name, 1.0)
+        raise RuntimeError("rolled back: the database stays as the module's other tests see it")
+    with psycopg.connect(schema) as connection:
+        connection.execute("SET enable_seqscan = off")
+        for query, params in queries:
+            plan = "\n".join(
+                row[0] for row in connection.execute(sql.SQL("EXPLAIN ") + query, params)
+            )
+            assert "Seq Scan" not in plan, plan
+            assert re.search(rf"Index Scan (using|on) {name}__", plan), plan
+
+
+# Upgrades ---------------------------------------------------------------------------------------
+
+
+def test_an_upgrade_applies_each_migration_once(empty_database):
+    store = open_store(empty_database)
+    assert upgrade(store) == [migration.version for migration in MIGRATIONS]
+    assert upgrade(store) == []
+    with psycopg.connect(empty_database) as connection:
+        versions = [row[0] for row in connection.execute("SELECT version FROM schema_migrations")]
+        indexes_before = connection.execute("SELECT count(*) FROM pg_indexes").fetchone()
+    assert versions == [LATEST]
+    upgrade(store)
+    with psycopg.connect(empty_database) as connection:
+        assert connection.execute("SELECT count(*) FROM pg_indexes").fetchone() == indexes_before
+    with store.writing() as tx:
+        assert tx.next_number("demande:0691234A-2026") == 1
+
+
+def upgrade_from_another_process(url: str, queue, start) -> None:
+    store = open_store(url)
+    start.wait(timeout=120)  # every process ready: the upgrades start at the same moment
+    try:
+        queue.put(upgrade(store))
+    except Exception as error:
+        queue.put(repr(error))
+    store.close()
+
+
+def test_upgrades_started_at_once_apply_each_migration_once(empty_database):
+    """Two machines of one service upgrading on deployment: one applies, the others wait."""
+    context = multiprocessing.get_context("spawn")
+    queue, start = context.Queue(), context.Barrier(4)
+    workers = [
+        context.Process(target=upgrade_from_another_process, args=(empty_database, queue, start))
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert sorted(results, key=repr) == [[LATEST], [], [], []], results
+
+
+def test_a_database_not_migrated_is_refused_with_the_command_to_run(empty_database):
+    store = open_store(empty_database)
+    for opening in (store.reading, store.writing):
+        with pytest.raises(StorageError, match="n'est pas à jour") as refused, opening():
+            pass
+        assert "flask --app app db upgrade" in str(refused.value)
+    upgrade(store)
+    with store.reading() as tx:
+        assert tx.latest("journal", 1) == []
+
+
+def test_a_database_behind_the_latest_migration_is_refused(migrated):
+    with psycopg.connect(migrated) as connection:
+        connection.execute("DELETE FROM schema_migrations")
+    with pytest.raises(StorageError, match="n'est pas à jour"), open_store(migrated).reading():
+        pass
+
+
+def test_the_service_on_a_database_not_migrated_answers_503_in_french(empty_database, caplog):
+    app = create_app({**TEST_SETTINGS, "DATABASE": empty_database, "DEV_PAGES": True})
+    response = app.test_client().get("/dev/sms")
+    assert response.status_code == 503
+    assert texts(response.text, "h1") == ["Service momentanément indisponible"]
+    assert "n'est pas à jour" in caplog.text
+
+    result = app.test_cli_runner().invoke(args=["db", "purge"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, StorageError)
+    assert "lancez « flask --app app db upgrade »" in str(result.exception)
+
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Migrations appliquées : {LATEST}.\n"
+    assert app.test_client().get("/dev/sms").status_code == 200
