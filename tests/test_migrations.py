@@ -95,7 +95,7 @@ def expected_indexes(name: str) -> dict[str, tuple[bool, str, list[str]]]:
         expressions = [f"(doc ->> '{field}'::text)" for field in key]
         wanted[f"{name}__{'__'.join(key)}"] = (spec.is_unique(key), "btree", expressions)
     for field in spec.many:
-        expression = f"((doc -> '{field}'::text)) jsonb_path_ops"
+        expression = f"teleservices_elements((doc -> '{field}'::text))"
         wanted[f"{name}__{field}"] = (False, "gin", [expression])
     if spec.expires:
         expression = f"((doc ->> '{EXPIRES}'::text))::double precision"

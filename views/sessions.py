@@ -93,6 +93,10 @@ class ServerSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         if request.blueprint == STATIC_BLUEPRINT or session.unavailable:
             return
+        if response.status_code >= 500:
+            # A failed request changes nothing, its session no more than its records (and the
+            # database may be what failed).
+            return
         if session.accessed:
             response.vary.add("Cookie")
         now_ts = _now_ts(app)

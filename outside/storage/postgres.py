@@ -10,7 +10,6 @@ a REPEATABLE READ snapshot, read only.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator
@@ -52,19 +51,15 @@ def _field(name: str) -> sql.Composable:
     return sql.SQL("(doc->>{})").format(sql.Literal(name))
 
 
-def _json_forms(value) -> list:
-    """The JSON values whose text is this value's key text: "5" and 5, "true" and true."""
-    text = as_key(value)
-    if text is None:
-        return [None]
-    forms = [text]
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return forms
-    if isinstance(parsed, bool | int | float) and as_key(parsed) == text:
-        forms.append(parsed)
-    return forms
+def _elements(name: str) -> sql.Composable:
+    """A list field's elements as text, as its index holds them (migration 1)."""
+    return sql.SQL("teleservices_elements(doc->{})").format(sql.Literal(name))
+
+
+def _by_id(cursor) -> list[dict]:
+    """Sorted here, not by ORDER BY id: for a lookup of many values the planner would walk the
+    primary key over the whole table rather than use the key's index."""
+    return sorted((_doc(row) for row in cursor), key=lambda doc: doc["id"])
 
 
 def _doc(row) -> dict:
@@ -97,23 +92,45 @@ class PgTx(Tx):
         for name in key:
             value = equal[name]
             if name in spec.many:
-                # Compared as text like every key: the element may be kept as a string or as a
-                # number (or boolean); each form is a containment the GIN index answers.
-                forms = _json_forms(value)
-                contains = sql.SQL("doc->{} @> %s").format(sql.Literal(name))
-                conditions.append(
-                    sql.SQL("({})").format(sql.SQL(" OR ").join([contains] * len(forms)))
-                )
-                params.extend(Jsonb([form]) for form in forms)
+                conditions.append(sql.SQL("{} @> %s::text[]").format(_elements(name)))
+                params.append([as_key(value)])
             elif value is None:
                 conditions.append(sql.SQL("{} IS NULL").format(_field(name)))
             else:
                 conditions.append(sql.SQL("{} = %s").format(_field(name)))
                 params.append(as_key(value))
-        query = sql.SQL("SELECT id, doc FROM {} WHERE {} ORDER BY id").format(
+        query = sql.SQL("SELECT id, doc FROM {} WHERE {}").format(
             sql.Identifier(spec.name), sql.SQL(" AND ").join(conditions)
         )
-        return [_doc(row) for row in self._run(query, params)]
+        return _by_id(self._run(query, params))
+
+    def find_any(self, table_name: str, field: str, values) -> list[dict]:
+        spec = table(table_name)
+        spec.key([field])
+        if field in spec.many:
+            return self._find_any_element(spec, field, values)
+        # One query for all the values (a roster's pupils), not one per value.
+        wanted = list(dict.fromkeys(values))
+        texts = [as_key(value) for value in wanted if value is not None]
+        condition = sql.SQL("{} = ANY(%s)").format(_field(field))
+        if None in wanted:  # None is "no value", as in find()
+            condition = sql.SQL("({} OR {} IS NULL)").format(condition, _field(field))
+        query = sql.SQL("SELECT id, doc FROM {} WHERE {}").format(
+            sql.Identifier(spec.name), condition
+        )
+        return _by_id(self._run(query, (texts,)))
+
+    def _find_any_element(self, spec: Table, field: str, values) -> list[dict]:
+        """Documents whose list field holds any of the values (a school's 600 responsables →
+        their accounts): one index lookup per value, in one query. Asked for all the values at
+        once (`&&`), the planner guesses most rows match and reads the whole table."""
+        texts = [as_key(value) for value in dict.fromkeys(values) if value is not None]
+        query = sql.SQL(
+            "SELECT DISTINCT ON (found.id) found.id, found.doc "
+            "FROM unnest(%s::text[]) AS wanted(value) CROSS JOIN LATERAL "
+            "(SELECT id, doc FROM {} WHERE {} @> ARRAY[wanted.value]) AS found"
+        ).format(sql.Identifier(spec.name), _elements(field))
+        return _by_id(self._run(query, (texts,)))
 
     def latest(self, table_name: str, limit: int) -> list[dict]:
         query = sql.SQL("SELECT id, doc FROM {} ORDER BY id DESC LIMIT %s").format(
