@@ -198,8 +198,8 @@ def test_a_lock_held_too_long_is_reported_clearly(tmp_path):
     with holder.writing() as tx:
         tx.insert("journal", {"n": 1})
         started = time.monotonic()
-        with pytest.raises(StorageError, match="verrouillée"), waiter.writing():
-            pass
+        with pytest.raises(StorageError, match="verrouillée"), waiter.writing() as waiting:
+            waiting.insert("journal", {"n": 2})
         assert 0.2 <= time.monotonic() - started < 5
         # Reading needs no lock.
         with waiter.reading() as read:
