@@ -120,7 +120,7 @@ def measure_size(backend: str, size: int, hashed: str) -> Run:
         measure_service(run, server.url, size)
     finally:
         server.stop()
-        run.log = str(next(folder.glob("app-*.log"), ""))
+        run.log = str(folder / "app.log")
         run.problems += log_exceptions(run.log)
         clean_up(backend, seeded)
     return run

@@ -104,7 +104,7 @@ def start_app(folder: Path, port: int | None = None, **settings: str) -> Server:
     command = [sys.executable, "-m", *gunicorn, *options, "app:create_app()"]
     env = app_environment(folder, **settings)
     migrate(env)
-    return start(command, env, folder / f"app-{port}.log", f"http://127.0.0.1:{port}", "/connexion")
+    return start(command, env, folder / "app.log", f"http://127.0.0.1:{port}", "/connexion")
 
 
 def start_franceconnect_sandbox(folder: Path, port: int, app_url: str) -> Server:

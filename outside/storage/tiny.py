@@ -2,10 +2,11 @@
 
 Each process keeps the parsed file and the key indexes built from it, and uses them while the
 file is unchanged (its inode, size and modification time, which every write makes new): a read
-costs no parsing and no lock. A write transaction holds the file lock, reads the file again only
-if another process changed it, keeps its changes aside, and at the end writes the new content to
-a temporary file, fsyncs it and puts it in place with one `os.replace`: a crash never leaves half
-a file, and nothing of a transaction that raised is written.
+costs no parsing and no lock. A write transaction takes the file lock at its first `lock()` or
+write and holds it to its end, reads the file again then only if another process changed it,
+keeps its changes aside, and at the end writes the new content to a temporary file, fsyncs it and
+puts it in place with one `os.replace`: a crash never leaves half a file, and nothing of a
+transaction that raised is written.
 
 TinyDB's own API rebuilds a whole table on every insert (quadratic for a roster import) and
 scans it on every query, so the engine reads and writes the documents itself; the file stays one
@@ -79,14 +80,26 @@ class _Version:
 
 
 class TinyTx(Tx):
-    def __init__(self, version: _Version, writable: bool):
+    def __init__(self, version: _Version, writable: bool, take_lock=None):
         self.version = version
         self.writable = writable
+        # A write transaction reads the file as it was when it began, and takes the file lock
+        # only at its first `lock()` or write, reading the file again then if it changed: slow
+        # work before (argon2, a letter's passwords) keeps no other request waiting. As on
+        # PostgreSQL, a rule's read-check-write calls `tx.lock(name)` before its read.
+        self._take_lock = take_lock
+        self.holding = False
         # What this transaction changed: table → {id: document, or None once deleted}, with an
         # index of its own documents, so lookups inside a long import stay cheap.
         self.changes: dict[str, dict[int, dict | None]] = {}
         self._own_index: dict[tuple[str, tuple[str, ...]], dict[tuple, set[int]]] = {}
         self._next_ids: dict[str, int] = {}
+
+    def _writing(self) -> None:
+        super()._writing()
+        if not self.holding:
+            self.holding = True
+            self._take_lock(self)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -181,7 +194,7 @@ class TinyTx(Tx):
         return found["value"] + 1
 
     def lock(self, name: str) -> None:
-        # The whole write transaction holds the file lock: nothing else to take.
+        # The file lock serialises every writer: one lock stands for all names.
         self._writing()
 
     def purge_expired(self, table_name: str, now_ts: float) -> int:
@@ -258,22 +271,36 @@ class TinyStore(Store):
     @contextmanager
     def _write(self, migrating: bool = False) -> Iterator[TinyTx]:
         """Read-modify-write: nothing is saved if the block raises."""
+        version = self._current()
+        tx = TinyTx(
+            version if migrating else self._migrated(version),
+            writable=True,
+            take_lock=lambda tx: self._take_lock(tx, migrating),
+        )
         try:
-            with self._lock:
-                version = self._current()
-                tx = TinyTx(version if migrating else self._migrated(version), writable=True)
-                if not version.data and not migrating:
-                    # A new file starts at the latest version: nothing to migrate in it.
-                    for migration in MIGRATIONS:
-                        tx.insert(MIGRATIONS_TABLE, {"version": migration.version})
-                yield tx
-                if tx.changes:
-                    data = tx.merged()
-                    self._version = _Version(self._replace(data, tx.version.signature), data)
+            yield tx
+            if tx.changes:
+                data = tx.merged()
+                self._version = _Version(self._replace(data, tx.version.signature), data)
+        finally:
+            if tx.holding:
+                self._lock.release()
+
+    def _take_lock(self, tx: TinyTx, migrating: bool) -> None:
+        """The file lock, and the file as it is now (another process may have written)."""
+        try:
+            self._lock.acquire()
         except Timeout as error:
+            tx.holding = False
             raise StorageError(
                 f"la base {self.path} est verrouillée depuis trop longtemps"
             ) from error
+        version = self._current()
+        tx.version = version if migrating else self._migrated(version)
+        if not version.data and not migrating:
+            # A new file starts at the latest version: nothing to migrate in it.
+            for migration in MIGRATIONS:
+                tx.insert(MIGRATIONS_TABLE, {"version": migration.version})
 
     def _migrated(self, version: _Version) -> _Version:
         if version.data and LATEST not in tinydb_versions(version.data):

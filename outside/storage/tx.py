@@ -23,7 +23,7 @@ class Duplicate(StorageError):
     """A write would give two records one value of a unique key."""
 
 
-class ReadOnly(StorageError):
+class ReadOnly(RuntimeError):
     """A write inside a read transaction: a programming error."""
 
 

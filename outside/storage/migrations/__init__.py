@@ -109,6 +109,7 @@ def _upgrade_tinydb(store) -> list[int]:
     done = []
     for migration in MIGRATIONS:
         with store.writing(migrating=True) as tx:
+            tx.lock("migrations")  # one upgrade at a time, the file read as it is now
             if tx.find_one(MIGRATIONS_TABLE, version=migration.version):
                 continue
             if migration.documents:
