@@ -4,6 +4,9 @@ TEST_BACKEND chooses (a TinyDB file by default, PostgreSQL with TEST_BACKEND=pos
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -561,3 +564,38 @@ def test_a_lock_serialises_a_read_check_write_across_processes(new_store, databa
     assert sum(spawn(add_under_lock, database, 8, 25)) == 200
     with new_store.reading() as tx:
         assert tx.find_one("cles", name="total")["value"] == 200
+
+
+# A writer killed in the middle of its transaction -----------------------------------------------
+
+KILLED_WRITER = """
+import sys, time
+from outside.storage import open_store
+store = open_store(sys.argv[1])
+with store.writing() as tx:
+    tx.lock("killed")
+    tx.insert("journal", {"uai": "0691234A", "detail": "jamais enregistré"})
+    print("ready", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_writer_killed_mid_transaction_loses_nothing_committed(new_store, database):
+    """Killed with SIGKILL holding its transaction (and its lock): what was committed before
+    stays, its own writes are gone, and the next writer is not kept waiting."""
+    with new_store.writing() as tx:
+        tx.insert("journal", {"uai": "0691234A", "detail": "enregistré"})
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, database], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    with new_store.writing() as tx:
+        tx.lock("killed")
+        tx.insert("journal", {"uai": "0691234A", "detail": "après"})
+    with new_store.reading() as tx:
+        details = [doc["detail"] for doc in tx.find("journal", uai="0691234A")]
+    assert details == ["enregistré", "après"]
