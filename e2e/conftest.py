@@ -25,14 +25,7 @@ def smtp_server():
 def database(tmp_path_factory, worker_id):
     """This worker's database: a TinyDB file, or with TEST_BACKEND=postgresql a PostgreSQL
     database of its own."""
-    if not backends.on_postgresql():
-        yield str(tmp_path_factory.mktemp("database") / "db.json")
-        return
-    if not backends.postgresql_answers():
-        backends.skip_or_fail(f"PostgreSQL ne répond pas à {backends.ADMIN_URL}")
-    url = backends.worker_database(f"e2e_{worker_id}")
-    yield url
-    backends.drop(url)
+    yield from backends.server_database(tmp_path_factory.mktemp("database"), f"e2e_{worker_id}")
 
 
 @pytest.fixture(scope="session")

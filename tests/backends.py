@@ -71,3 +71,29 @@ def database_text(store) -> str:
         return json.dumps(
             {name: list(tx.scan(name)) for name in TABLES}, ensure_ascii=False, default=str
         )
+
+
+def reading(store, function, *arguments, **options):
+    """A record function's answer, read in a transaction of its own."""
+    with store.reading() as tx:
+        return function(tx, *arguments, **options)
+
+
+def writing(store, function, *arguments, **options):
+    """A record function's answer, in a write transaction of its own (as a request makes it:
+    saved unless it raises)."""
+    with store.writing() as tx:
+        return function(tx, *arguments, **options)
+
+
+def server_database(folder, name: str):
+    """A database for real servers (e2e, races), as a generator for a fixture: a TinyDB file in
+    `folder`, or a PostgreSQL database of its own, dropped afterwards."""
+    if not on_postgresql():
+        yield str(folder / "db.json")
+        return
+    if not postgresql_answers():
+        skip_or_fail(f"PostgreSQL ne répond pas à {ADMIN_URL}")
+    url = worker_database(name)
+    yield url
+    drop(url)

@@ -29,7 +29,7 @@ from records.roster import RESPONSABLES, import_roster
 from rules.clock import PARIS
 from rules.passwords import hash_password
 from rules.roster import parse_roster_bytes
-from tests.backends import database_text
+from tests.backends import database_text, reading, writing
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 PASSWORD = "Vacances-Ete2026!"
@@ -51,16 +51,6 @@ def ids(records: list[dict]) -> list[int]:
     return [record["id"] for record in records]
 
 
-def reading(store: Store, function, *arguments, **options):
-    """A record function's answer, read in a transaction of its own."""
-    with store.reading() as tx:
-        return function(tx, *arguments, **options)
-
-
-def writing(store: Store, function, *arguments, **options):
-    """A record function's answer, in a write transaction of its own (saved unless it raises)."""
-    with store.writing() as tx:
-        return function(tx, *arguments, **options)
 
 
 def sophie(store: Store) -> list[dict]:

@@ -27,7 +27,7 @@ from records.journeys import (
     start,
 )
 from rules.clock import PARIS
-from tests.backends import database_text
+from tests.backends import database_text, reading, writing
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 SOPHIE = "+33612345678"
@@ -42,16 +42,6 @@ def later(**delta) -> datetime:
     return NOW + timedelta(**delta)
 
 
-def reading(store: Store, function, *arguments, **options):
-    """A record function's answer, read in a transaction of its own."""
-    with store.reading() as tx:
-        return function(tx, *arguments, **options)
-
-
-def writing(store: Store, function, *arguments, **options):
-    """A record function's answer, in a write transaction of its own (as a request makes it)."""
-    with store.writing() as tx:
-        return function(tx, *arguments, **options)
 
 
 # -- Journeys ------------------------------------------------------------------------------------

@@ -33,14 +33,7 @@ def family(number: int, nom: str = "Rivière", prenom: str = "Paul") -> tuple[st
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory, worker_id):
-    if not backends.on_postgresql():
-        yield str(tmp_path_factory.mktemp("races") / "db.json")
-        return
-    if not backends.postgresql_answers():
-        backends.skip_or_fail(f"PostgreSQL ne répond pas à {backends.ADMIN_URL}")
-    url = backends.worker_database(f"races_{worker_id}")
-    yield url
-    backends.drop(url)
+    yield from backends.server_database(tmp_path_factory.mktemp("races"), f"races_{worker_id}")
 
 
 @pytest.fixture(scope="module")
