@@ -226,11 +226,6 @@ def test_an_sms_sent_by_a_request_is_kept_with_its_unit(app, client, store):
     assert journal(store) == ["code envoyé"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views/unit.py: a unit first asked for inside a block of store.writing() joins "
-    "that block's transaction and keeps it once the block has ended; later writes are lost",
-)
 def test_a_unit_first_asked_for_inside_a_store_block_still_saves_later_writes(client, store):
     assert client.post("/essai/unite-ouverte-dans-un-bloc").status_code == 200
     assert journal(store) == ["écrit après le bloc"]

@@ -2,21 +2,22 @@
 
 A GET reads one consistent snapshot; a POST (or a GET view marked `@writes`) has one write
 transaction, so every read-check-write of a rule it applies (a code's tries, a quota, a number)
-is serial with every other request's. The unit is opened when first asked for and saved after
-the answer is built, also when the answer is a 422 (a wrong code stays counted); it is rolled
-back when the view raised or the answer is a server error.
+is serial with every other request's. The unit is opened before the view runs, so whatever asks
+the store for a transaction on the way (an outbox keeping an SMS) joins it, and saved after the
+answer is built, also when the answer is a 422 (a wrong code stays counted); it is rolled back
+when the view raised or the answer is a server error. Static files have none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import wraps
 
 from flask import Flask, current_app, g, got_request_exception, request
 
 from outside.storage import StorageError, Tx
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+STATIC_BLUEPRINT = "assets"
 
 
 class Rollback(Exception):
@@ -41,18 +42,20 @@ def tx() -> Tx:
 
 
 def writes(view):
-    """Marks a GET view that changes records (a callback starting a journey)."""
-
-    @wraps(view)
-    def marked(*args, **kwargs):
-        g._writes = True
-        return view(*args, **kwargs)
-
-    return marked
+    """Marks a GET view that changes records (a callback starting a journey); placed under the
+    route's decorator."""
+    view.writes_records = True
+    return view
 
 
 def _writes() -> bool:
-    return request.method not in SAFE_METHODS or g.get("_writes", False)
+    view = current_app.view_functions.get(request.endpoint)
+    return request.method not in SAFE_METHODS or getattr(view, "writes_records", False)
+
+
+def _open() -> None:
+    if request.blueprint != STATIC_BLUEPRINT:
+        tx()
 
 
 def _save(response):
@@ -85,6 +88,7 @@ def _abandon(error):
 
 def register(app: Flask) -> None:
     # Registered first, so it runs after every other after_request function.
+    app.before_request(_open)
     app.after_request(_save)
     app.teardown_request(_abandon)
     got_request_exception.connect(_mark_failed, app)
