@@ -469,3 +469,14 @@ def test_a_view_knows_its_own_digest_to_keep_it(web, db, sophie):
         assert sessions.end_all(tx, account_id=sophie.account["id"], keep_digest=kept) == 1
     assert sophie.get(SERVICES).status_code == 200
     assert redirects_to(laptop.get(SERVICES), "/connexion")
+
+
+def test_a_request_with_a_replaced_cookie_leaves_the_browser_s_cookie_alone(web, sophie):
+    """A request sent with the cookie a sign-in (answered a moment before) replaced must not
+    delete, in the browser, the cookie that sign-in just set: only a session the request ends
+    loses its cookie."""
+    replaced = cookie(sophie)
+    assert redirects_to(sophie.post("/deconnexion"), "/connexion")
+    late = with_cookie(web, replaced).get("/mes-services")
+    assert redirects_to(late, "/connexion")
+    assert set_cookies(late) == []

@@ -43,12 +43,10 @@ class ServerSession(SecureCookieSession):
         initial: dict | None = None,
         session_id: str | None = None,
         row: dict | None = None,
-        had_cookie: bool = False,
     ):
         super().__init__(initial)
         self.session_id = session_id  # None until the session is first written
         self.row = row  # its record as read, then as written
-        self.had_cookie = had_cookie
         self.begun_again = False
         # The records could not be read: the session is neither used nor written.
         self.unavailable: StorageError | None = None
@@ -72,21 +70,21 @@ class ServerSessionInterface(SessionInterface):
         if not value:
             return self.session_class()
         if _for_static_file(app, request):
-            return self.session_class(had_cookie=True)
+            return self.session_class()
         try:
             session_id = self._signer(app).unsign(value).decode()
         except (BadSignature, UnicodeDecodeError):
-            return self.session_class(had_cookie=True)
+            return self.session_class()
         try:
             with app.extensions["store"].reading() as tx:
                 row = sessions.load(tx, digest_of(session_id), _now_ts(app))
         except StorageError as error:
-            found = self.session_class(had_cookie=True)
+            found = self.session_class()
             found.unavailable = error
             return found
         if row is None:
-            return self.session_class(had_cookie=True)
-        return self.session_class(row["data"], session_id, row, had_cookie=True)
+            return self.session_class()
+        return self.session_class(row["data"], session_id, row)
 
     # Saving --------------------------------------------------------------------------------
 
@@ -151,10 +149,12 @@ class ServerSessionInterface(SessionInterface):
             return session.row
 
     def _end(self, app: Flask, session: ServerSession, response: Response) -> None:
+        # Only a session this request ends loses its cookie. A cookie the server does not know
+        # (ended, or replaced by a sign-in answered a moment ago) is left alone: deleting it
+        # could delete, in the browser, the new cookie of a request answered just before.
         if session.session_id is not None:
             _write(lambda tx: sessions.delete(tx, _digest(session)))
             session.session_id = session.row = None
-        if session.had_cookie:
             self._forget(app, response)
 
     # The cookie ----------------------------------------------------------------------------
