@@ -78,6 +78,7 @@ def load(
     kind: str | None = None,
     now: datetime | None = None,
     max_age: timedelta | None = None,
+    peek: bool = False,
 ) -> dict | None:
     """The journey's state with its "kind", or None if unknown, older than `max_age` (by
     default the lifetime it was started with), or of another kind.
@@ -87,12 +88,13 @@ def load(
 
     In a write transaction the journey is locked first: what a request reads of it (the code's
     tries, the codes sent) is what the one before it saved, so requests of one journey at once
-    are answered one after the other."""
+    are answered one after the other. `peek` reads without the lock: a look ahead that decides
+    nothing (whether to hash a password before the lock is taken)."""
     if now is not None:
         now = in_paris(now)
     if not journey_id or not isinstance(journey_id, str):
         return None
-    if tx.writable:
+    if tx.writable and not peek:
         tx.lock(f"parcours:{journey_id}")
     doc = _journey(tx, journey_id)
     if doc is None or (kind is not None and doc["kind"] != kind):

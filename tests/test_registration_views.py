@@ -812,6 +812,19 @@ def test_rules_endpoint_answers_the_rules_only(parent, web):
     assert set(rule_classes(html).values()) == {"fr-message fr-message--info"}
 
 
+def test_rules_typed_as_the_account_is_created_change_nothing_on_the_page(parent, web):
+    """The rules of a keystroke sent while « Créer mon compte » was being answered arrive
+    once the journey is over: htmx swaps nothing (204), so the account page stays."""
+    to_password(parent, web)
+    assert parent.post(
+        "/inscription/mot-de-passe", data={"mot_de_passe": PASSWORD, "confirmation": PASSWORD}
+    ).status_code in (200, 303)
+    late = parent.post(
+        "/inscription/mot-de-passe/regles", data={"mot_de_passe": PASSWORD}, headers=HTMX
+    )
+    assert (late.status_code, late.text) == (204, "")
+
+
 def test_rules_endpoint_without_htmx_does_not_break(parent, web):
     to_password(parent, web)
     response = parent.post("/inscription/mot-de-passe/regles", data={"mot_de_passe": "abc"})

@@ -280,7 +280,9 @@ def add_password_step(
         """The rules, met or not, as the parent types (htmx only)."""
         state, elsewhere = journey.guard("mot_de_passe")
         if elsewhere:
-            return elsewhere
+            # Typed while the step was being sent: the journey has moved on, and the answer
+            # of the step (already shown) must not be replaced by another page.
+            return ("", 204) if wants_fragment() else elsewhere
         if not wants_fragment():
             # Only the rules block can be drawn here: a whole page needs the step's form.
             return redirect(journey.url("mot_de_passe"), code=303)
@@ -305,12 +307,11 @@ def add_password_step(
         )
 
     def hash_ahead(form: PasswordForm) -> str | None:
-        """The password's hash, made before the request's transaction when a snapshot of the
-        journey shows it will be accepted: argon2 takes a fifth of a second or more, and a
-        write transaction on TinyDB holds the file's lock (every other request waits)."""
-        with current_app.extensions["store"].reading() as snapshot:
-            journey_id = session.get(journey.blueprint)
-            state = journeys.load(snapshot, journey_id, kind=journey.kind, now=now())
+        """The password's hash, made before the journey's lock is taken when a look at the
+        journey shows it will be accepted: argon2 takes a fifth of a second or more, and on
+        TinyDB that lock is the file's (every other request would wait)."""
+        journey_id = session.get(journey.blueprint)
+        state = journeys.load(tx(), journey_id, kind=journey.kind, now=now(), peek=True)
         return passwords.hash_password(form.mot_de_passe.data) if acceptable(state, form) else None
 
     def submit_mot_de_passe():
