@@ -26,7 +26,8 @@ from bench import drive, scenarios
 from bench.families import BENCH_UAI, Family, password_hash
 from bench.report import Run, terminal_table, write_results
 from bench.seed import ADMIN_URL, Seeded, drop_database, seed_postgresql, seed_tinydb
-from e2e.servers import ROOT, free_port, start, start_app
+from bench.server import start_service
+from e2e.servers import ROOT, free_port, start
 
 RUNS = ROOT / "bench" / "runs"
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
@@ -110,18 +111,20 @@ def measure_size(backend: str, size: int, hashed: str) -> Run:
     settings = dict(SETTINGS)
     if backend == "postgresql":
         settings["DATABASE"] = seeded.database
+    run.log = str(folder / "app.log")
     try:
-        server = start_app(folder, **settings)
-    except (RuntimeError, subprocess.CalledProcessError) as error:
+        server, run.startup_seconds = start_service(folder, **settings)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
         run.problems.append(f"the service did not start: {_first_line(error)}")
+        run.problems += log_exceptions(run.log)
         clean_up(backend, seeded)
         return run
+    print(f"   first answer {run.startup_seconds:.1f} s after start", flush=True)
     try:
         measure_service(run, server.url, size)
     finally:
         server.stop()
-        run.log = str(folder / "app.log")
-        run.problems += log_exceptions(run.log)
+        run.problems += error_answers(run.log) + log_exceptions(run.log)
         clean_up(backend, seeded)
     return run
 
@@ -194,6 +197,21 @@ def measure(run: Run, name: str, how: Callable[[], drive.Measurement]) -> None:
 def _first_line(error: BaseException) -> str:
     text = str(error) or type(error).__name__
     return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
+
+
+ACCESS_LINE = re.compile(r'"(GET|POST) ([^ ?"]+)[^"]*" (\d{3}) ')
+
+
+def error_answers(log: str) -> list[str]:
+    """The service's answers of 400 and above, from its access log, by request and status."""
+    if not log or not Path(log).exists():
+        return []
+    found: dict[str, int] = {}
+    for method, path, status in ACCESS_LINE.findall(Path(log).read_text(errors="replace")):
+        if int(status) >= 400:
+            key = f"{method} {path} → {status}"
+            found[key] = found.get(key, 0) + 1
+    return [f"answered `{key}` × {count}" for key, count in sorted(found.items())]
 
 
 def log_exceptions(log: str) -> list[str]:
