@@ -173,26 +173,23 @@ class ServerSessionInterface(SessionInterface):
             self.get_cookie_name(app),
             self._signer(app).sign(session_id).decode(),
             max_age=max(0, round(row["ends_ts"] - now_ts)),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
+            **self._cookie_attributes(app),
         )
         response.vary.add("Cookie")
 
     def _forget(self, app: Flask, response: Response) -> None:
-        response.delete_cookie(
-            self.get_cookie_name(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
-        )
+        response.delete_cookie(self.get_cookie_name(app), **self._cookie_attributes(app))
         response.vary.add("Cookie")
+
+    def _cookie_attributes(self, app: Flask) -> dict:
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
 
 
 def current_digest() -> str | None:
