@@ -247,9 +247,9 @@ def machine(postgresql_version: str | None) -> list[str]:
         f"- Machine: {os.cpu_count()} cores ({_cpu_model()}), {_memory_gb()} GB of memory, "
         f"{platform.system()} {platform.release()}; Python {platform.python_version()}",
         f"- PostgreSQL: {postgresql_version or 'not measured'} (same machine, default settings)",
-        "- Service: gunicorn, 2 workers × 4 threads (`e2e.servers.start_app`), DEV_PAGES on, "
-        "TODAY 2026-09-14, LOGIN_RATE_LIMIT 100000 per minute; wrk, the driver, the service and "
-        "PostgreSQL share the machine's cores",
+        "- Service: gunicorn, 2 workers × 4 threads (bench/server.py, as `e2e.servers.start_app`), "
+        "DEV_PAGES on, TODAY 2026-09-14, LOGIN_RATE_LIMIT 100000 per minute; wrk, the driver, "
+        "the service and PostgreSQL share the machine's cores",
         f"- Pages: {_wrk_version()}, `-t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{WRK_SECONDS}s "
         "--timeout 30s` after a 1 s warm-up",
         f"- Forms: the driver (bench/drive.py), {DRIVER_THREADS} threads, one client each, at most "
