@@ -28,6 +28,7 @@ def signed_in_parent(app, nom: str, prenom: str, telephone: str):
         )
     client = app.test_client()
     with client.session_transaction() as session:
+        session.clear()  # as signing in does (views/login.py)
         session["compte"] = account["id"]
     client.account = account
     return client

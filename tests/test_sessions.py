@@ -17,7 +17,7 @@ from records.sessions import Lifetimes, digest_of
 from settings import StartRefused
 from tests.backends import database_text
 from tests.fake_clock import install
-from tests.markup import elements, redirects_to
+from tests.markup import csrf_token, elements, redirects_to
 from tests.parents import PASSWORD, signed_in_parent
 from tests.staff import PASSWORD as STAFF_PASSWORD
 from tests.staff import signed_in_staff
@@ -285,11 +285,56 @@ def test_a_wrong_absolute_lifetime_stops_the_start(make_app, value):
 # A new id at every sign-in -------------------------------------------------------------------
 
 
+def test_a_visitor_reading_the_login_page_writes_nothing_and_signs_in(guarded, monkeypatch):
+    store = guarded.extensions["store"]
+    signed_in_parent(guarded, *SOPHIE)
+    writes = _counted(store, monkeypatch, "_write")
+    visitor = guarded.test_client()
+    page = visitor.get("/connexion")
+    again = visitor.get("/connexion")
+    assert writes == []
+    assert len(_all_rows(store)) == 1  # Sophie's only
+    # The browser holds an id, and the token of its form is the same on every page.
+    assert cookie(visitor) is not None
+    assert csrf_token(page.text) == csrf_token(again.text)
+    answer = visitor.post(
+        "/connexion",
+        data={
+            "identifiant": SOPHIE_ID,
+            "mot_de_passe": PASSWORD,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert redirects_to(answer, SERVICES)
+    assert writes  # the sign-in is the first record of this browser's session
+
+
+def test_a_visitor_s_csrf_token_is_bound_to_its_cookie(guarded):
+    first, second = guarded.test_client(), guarded.test_client()
+    token = csrf_token(first.get("/connexion").text)
+    second.get("/connexion")
+    answer = second.post(
+        "/connexion", data={"identifiant": SOPHIE_ID, "mot_de_passe": "x", "csrf_token": token}
+    )
+    assert answer.status_code == 400
+    assert "session a expiré" in answer.text
+
+
+def test_a_page_without_a_form_sets_no_cookie(guarded):
+    answer = guarded.test_client().get("/")
+    assert set_cookies(answer) == []
+
+
+def test_a_post_writes_its_session_in_its_own_unit_of_work(web, db, sophie, writes):
+    sophie.post("/deconnexion")
+    assert writes == ["_write"]  # one transaction: the sign-out and the session's end
+
+
 def test_signing_in_gives_a_new_id_and_ends_the_one_before(web, db, sophie):
     client = web.test_client()
     client.get("/connexion")
     before = cookie(client)
-    assert len(_all_rows(db)) == 2  # Sophie's, and this browser's (its CSRF token)
+    assert len(_all_rows(db)) == 1  # Sophie's: showing the login page writes no record
 
     answer = client.post("/connexion", data={"identifiant": SOPHIE_ID, "mot_de_passe": PASSWORD})
     assert redirects_to(answer, SERVICES)
@@ -391,8 +436,8 @@ def test_the_session_joins_a_write_unit_still_open(web, db):
         with client.session_transaction() as session:
             session["marque"] = "dans la transaction"
         # Saved with the transaction it joined, seen inside it.
-        assert [row["data"] for row in tx.find("sessions", account_id=None)] == [
-            {"marque": "dans la transaction"}
+        assert [row["data"]["marque"] for row in tx.find("sessions", account_id=None)] == [
+            "dans la transaction"
         ]
     with client.session_transaction() as session:
         assert session["marque"] == "dans la transaction"

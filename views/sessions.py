@@ -8,22 +8,28 @@
 - The server ends a session 30 idle minutes after its last request (PERMANENT_SESSION_LIFETIME)
   and 12 hours after it began (SESSION_ABSOLUTE_LIFETIME), on the service's clock; it records
   the last request at most once a minute, so pages that only read the session write nothing.
+- A visitor who only reads pages is given an id but no record: the session then remembers
+  nothing but its CSRF token, which is derived from the id (an HMAC under SECRET_KEY) rather than
+  stored. Its record is written when it first remembers something else (a sign-in, a journey,
+  a message), under a new id. Showing the login page writes nothing.
 - Static files are cached by everyone for a year: their answers never read the session, never
   carry its cookie (a shared cache would hand it to others) nor `Vary: Cookie`.
 
-The session is read and written in short transactions of their own, around the request's unit
-of work (views/unit.py), which is saved before the session is.
+The session is read in a short transaction before the request's unit of work (views/unit.py),
+and written within it when the request writes (one write, the session kept or lost with the
+records), else in a short transaction of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import threading
 from collections.abc import Callable
 
-from flask import Flask, Request, Response, current_app, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SessionInterface
 from itsdangerous import BadSignature, Signer
 from werkzeug.exceptions import HTTPException
@@ -50,6 +56,12 @@ class ServerSession(SecureCookieSession):
         self.begun_again = False
         # The records could not be read: the session is neither used nor written.
         self.unavailable: StorageError | None = None
+        # A visitor's session with no record: its id, what it holds until it needs one (its
+        # derived CSRF token), and whether the browser already has its cookie.
+        self.unstored_id: str | None = None
+        self.unstored_data: dict | None = None
+        self.cookie_known = False
+        self.saved = False  # saved with the request's unit of work; Flask's later call is a no-op
 
     def clear(self) -> None:
         # The views clear the session to begin a new one (sign-in, sign-out): a new id for it.
@@ -66,15 +78,15 @@ class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession | None:
         if not app.secret_key:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return self.session_class()
         if _for_static_file(app, request):
             return self.session_class()
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self._unstored(app, secrets.token_urlsafe(32), cookie_known=False)
         try:
             session_id = self._signer(app).unsign(value).decode()
         except (BadSignature, UnicodeDecodeError):
-            return self.session_class()
+            return self._unstored(app, secrets.token_urlsafe(32), cookie_known=False)
         try:
             with app.extensions["store"].reading() as tx:
                 row = sessions.load(tx, digest_of(session_id), _now_ts(app))
@@ -83,14 +95,23 @@ class ServerSessionInterface(SessionInterface):
             found.unavailable = error
             return found
         if row is None:
-            return self.session_class()
+            # Never stored (a visitor's), or ended: nothing but a CSRF token for this id.
+            return self._unstored(app, session_id, cookie_known=True)
         return self.session_class(row["data"], session_id, row)
+
+    def _unstored(self, app: Flask, session_id: str, cookie_known: bool) -> ServerSession:
+        data = {_csrf_field(app): _csrf_secret(app, session_id)}
+        found = self.session_class(data)
+        found.unstored_id, found.unstored_data = session_id, data
+        found.cookie_known = cookie_known
+        return found
 
     # Saving --------------------------------------------------------------------------------
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
-        if request.blueprint == STATIC_BLUEPRINT or session.unavailable:
+        if request.blueprint == STATIC_BLUEPRINT or session.unavailable or session.saved:
             return
+        session.saved = True
         if response.status_code >= 500:
             # A failed request changes nothing, its session no more than its records (and the
             # database may be what failed).
@@ -102,6 +123,9 @@ class ServerSessionInterface(SessionInterface):
             self._end(app, session, response)
             return
         data = _plain(session)
+        if self._still_unstored(session, data):
+            self._hand_unstored_cookie(app, session, response, now_ts)
+            return
         written = True
         if self._begins(session, data):
             row = self._begin(app, session, data, now_ts)
@@ -119,6 +143,25 @@ class ServerSessionInterface(SessionInterface):
         session.row = row
         if written or app.config["SESSION_REFRESH_EACH_REQUEST"]:
             self._set_cookie(app, response, session.session_id, row, now_ts)
+
+    def _still_unstored(self, session: ServerSession, data: dict) -> bool:
+        return (
+            session.unstored_id is not None
+            and not session.begun_again
+            and data == session.unstored_data
+        )
+
+    def _hand_unstored_cookie(
+        self, app: Flask, session: ServerSession, response: Response, now_ts: float
+    ) -> None:
+        """The cookie of a session with no record, when this page holds a CSRF token (Flask-WTF
+        keeps the token it made in `g`): for as long as an idle session lives, from now."""
+        if _csrf_field(app) not in g:
+            return
+        if session.cookie_known and not app.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return
+        lifetime = {"ends_ts": now_ts + app.permanent_session_lifetime.total_seconds()}
+        self._set_cookie(app, response, session.unstored_id, lifetime, now_ts)
 
     def _begins(self, session: ServerSession, data: dict) -> bool:
         """Whether the session needs a new id: new, begun again, or another person's."""
@@ -206,9 +249,27 @@ def _refuse_when_unavailable() -> None:
         raise session.unavailable
 
 
+def _save_with_the_unit(response: Response) -> Response:
+    """Saves the session before the request's unit of work is (views/unit.py runs after every
+    other after_request function), so a request that writes writes its session in the same
+    transaction: one write, and the session kept or lost with the records."""
+    app = current_app._get_current_object()
+    if app.session_interface.is_null_session(session):
+        return response
+    try:
+        app.session_interface.save_session(app, session._get_current_object(), response)
+    except StorageError:
+        app.logger.exception("Session not saved")
+        from views.errors import storage_unavailable
+
+        return storage_unavailable()
+    return response
+
+
 def register(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
     app.before_request(_refuse_when_unavailable)
+    app.after_request(_save_with_the_unit)
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -223,6 +284,17 @@ def _lives(app: Flask) -> Lifetimes:
         idle=app.permanent_session_lifetime.total_seconds(),
         absolute=float(app.config["SESSION_ABSOLUTE_LIFETIME"]),
     )
+
+
+def _csrf_field(app: Flask) -> str:
+    return app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+
+def _csrf_secret(app: Flask, session_id: str) -> str:
+    """The CSRF token of a session with no record: bound to its id, never stored, unknown to
+    whoever lacks SECRET_KEY (pages show it, signed but readable, in their forms)."""
+    key = app.secret_key.encode() if isinstance(app.secret_key, str) else app.secret_key
+    return hmac.new(key, b"csrf-token:" + session_id.encode(), hashlib.sha256).hexdigest()
 
 
 def _digest(session: ServerSession) -> str:
