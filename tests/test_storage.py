@@ -270,6 +270,38 @@ def test_a_parsed_file_is_reused_while_it_is_unchanged(tmp_path, parses):
     assert parses == [other, store, store, other]
 
 
+def test_indexes_kept_across_writes_find_what_a_fresh_parse_finds(tmp_path):
+    """The process that writes updates the indexes it had built instead of rebuilding them:
+    lookups then find exactly what they find in the file read afresh."""
+    path = tmp_path / "db.json"
+    store = TinyStore(path)
+    with store.writing() as tx:
+        tx.insert_many("comptes", [{"responsables": [n, n + 1], "n": n} for n in range(1, 7)])
+        tx.insert_many("sessions", [{"digest": f"d{n}", "account_id": n % 3} for n in range(9)])
+
+    def lookups(tx) -> list:
+        return [
+            *(sorted(doc["id"] for doc in tx.find("comptes", responsables=n)) for n in range(9)),
+            *(sorted(doc["id"] for doc in tx.find("sessions", account_id=n)) for n in range(4)),
+            *(tx.find_one("sessions", digest=f"d{n}") for n in range(10)),
+        ]
+
+    with store.reading() as tx:
+        lookups(tx)  # builds the indexes in this process
+    with store.writing() as tx:
+        tx.update("comptes", 2, {"responsables": [8]})  # a list key changed
+        tx.delete("comptes", 3)
+        tx.insert("comptes", {"responsables": [2, 8]})
+        tx.update("sessions", 1, {"account_id": 3})  # a key moved
+        tx.update("sessions", 2, {"digest": "d9"})
+        tx.delete("sessions", 4)
+    with store.reading() as tx:
+        kept = lookups(tx)
+    with TinyStore(path).reading() as tx:
+        assert kept == lookups(tx)
+    assert kept[2] == [1, 7] and kept[8] == [2, 7]  # accounts of responsables 2 and 8
+
+
 def test_threads_arriving_together_share_one_parse(tmp_path, parses):
     path = tmp_path / "db.json"
     with TinyStore(path).writing() as tx:

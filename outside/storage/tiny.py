@@ -15,7 +15,6 @@ TinyDB can open.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
@@ -24,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from filelock import FileLock, Timeout
 
 from outside.storage.migrations import LATEST, MIGRATIONS, MIGRATIONS_TABLE, tinydb_versions
@@ -72,6 +72,37 @@ class _Version:
                     found.setdefault(values, []).append(int(doc_id))
             self._indexes[(spec.name, key)] = found
         return found
+
+    def after(self, signature: Signature, data: dict, changes: dict) -> _Version:
+        """The version a transaction's `changes` (TinyTx.changes) make of this one, as `data`:
+        the indexes already built are carried over, updated where a table changed, so the
+        process that wrote rebuilds none of them."""
+        following = _Version(signature, data)
+        for (name, key), index in list(self._indexes.items()):  # other threads may add some
+            changed = changes.get(name)
+            if changed:
+                index = self._updated_index(table(name), key, index, changed)
+            following._indexes[(name, key)] = index
+        following._next_ids = {
+            name: number for name, number in self._next_ids.items() if not changes.get(name)
+        }
+        return following
+
+    def _updated_index(
+        self, spec: Table, key: tuple[str, ...], index: dict, changed: dict[int, dict | None]
+    ) -> dict[tuple, list[int]]:
+        updated = dict(index)  # the lists changed are replaced, never changed in place
+        for doc_id, doc in changed.items():
+            before = self.docs(spec.name).get(str(doc_id))
+            for values in _key_values(before, key, spec) if before is not None else ():
+                remaining = [number for number in updated.get(values, ()) if number != doc_id]
+                if remaining:
+                    updated[values] = remaining
+                else:
+                    updated.pop(values, None)
+            for values in _key_values(doc, key, spec) if doc is not None else ():
+                updated[values] = sorted({*updated.get(values, ()), doc_id})
+        return updated
 
     def next_id(self, name: str) -> int:
         if name not in self._next_ids:
@@ -281,7 +312,8 @@ class TinyStore(Store):
             yield tx
             if tx.changes:
                 data = tx.merged()
-                self._version = _Version(self._replace(data, tx.version.signature), data)
+                signature = self._replace(data, tx.version.signature)
+                self._version = tx.version.after(signature, data, tx.changes)
         finally:
             if tx.holding:
                 self._lock.release()
@@ -332,7 +364,7 @@ class TinyStore(Store):
 
     def _load(self) -> _Version:
         try:
-            with open(self.path, encoding="utf-8") as file:
+            with open(self.path, "rb") as file:
                 # The signature of what is read, not of what the path shows a moment later.
                 stat = os.fstat(file.fileno())
                 text = file.read()
@@ -341,8 +373,8 @@ class TinyStore(Store):
         except OSError as error:
             raise StorageError(f"impossible de lire {self.path} : {error.strerror}") from error
         try:
-            data = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as error:
+            data = orjson.loads(text) if text.strip() else {}
+        except orjson.JSONDecodeError as error:
             raise StorageError(f"{self.path} n'est pas un fichier JSON valide") from error
         return _Version((stat.st_ino, stat.st_size, stat.st_mtime_ns), data)
 
@@ -350,8 +382,8 @@ class TinyStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(data, file, ensure_ascii=False, separators=(",", ":"))
+            with os.fdopen(fd, "wb") as file:
+                file.write(orjson.dumps(data))
                 file.flush()
                 os.fsync(file.fileno())
             # A modification time never seen before: two writes in one tick of the file
