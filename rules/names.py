@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Typed or not, with a straight or a typographic apostrophe, these never tell two people apart.
 _IGNORED = {" ", "-", "\u2010", "'", "\u2019", "\u02bc"}
@@ -12,6 +13,9 @@ _IGNORED = {" ", "-", "\u2010", "'", "\u2019", "\u02bc"}
 _LIGATURES = {"œ": "oe", "æ": "ae"}
 
 
+# A school's list sorts and searches every family's names on each page, and names repeat: the
+# keys are kept (a few MB at most per process).
+@lru_cache(maxsize=50_000)
 def normalize_name(text: str) -> str:
     """The matching key of a name: lower-case, no accents, no spaces, hyphens or apostrophes."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
