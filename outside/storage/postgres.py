@@ -15,9 +15,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import orjson
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Jsonb, set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from outside.storage.schema import EXPIRES, Table, as_key, table
@@ -44,9 +45,15 @@ def pool_for(url: str, max_size: int) -> ConnectionPool:
                 open=True,
                 name="teleservices",
                 kwargs={"options": "-c jit=off"},
+                configure=_configure,
             )
             _pools[key] = pool
         return pool
+
+
+def _configure(connection: psycopg.Connection) -> None:
+    # A back-office page reads a school's 1,500 documents: orjson parses them 3 times faster.
+    set_json_loads(orjson.loads, connection)
 
 
 def close_pools() -> None:
