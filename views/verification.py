@@ -74,11 +74,13 @@ def send_code(state: dict, purpose: str = sms_codes.ACTIVATION) -> str | None:
     """Send a new code unless the number had its SMS of the day. The count is read under the
     number's lock and the SMS recorded (and put in the outbox) in the request's transaction:
     parallel requests for one number send no more than the quota."""
+    code = sms_codes.new_code()
+    # Hashed (scrypt, 50 ms) before the lock is taken: on TinyDB the lock is the whole file's.
+    issued = sms_codes.issue(code, now())
     sent_today = journeys.sms_sent_today(tx(), state["telephone"], now())
     if sms_codes.daily_limit_reached(sent_today, current_app.config["SMS_PER_NUMBER_PER_DAY"]):
         return sms_codes.DAILY_LIMIT_REACHED
-    code = sms_codes.new_code()
-    state["code"] = sms_codes.issue(code, now())
+    state["code"] = issued
     state["codes_sent"] += 1
     journeys.record_sms(tx(), state["telephone"], now())
     current_app.extensions["sms"].send(state["telephone"], sms_codes.sms_text(code, purpose))
