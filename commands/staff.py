@@ -1,6 +1,8 @@
 """`flask --app app staff create IDENTIFIANT --uai UAI`: a school staff member's account for the
-back office (/admin). The password is typed twice at a hidden prompt, or read from the standard
-input with --password-stdin (for scripts: never on the command line, where `ps` would show it).
+back office (/admin); `flask --app app staff password IDENTIFIANT`: a new password for it (a
+forgotten one, or one another person may know), which ends every session it had open. The
+password is typed twice at a hidden prompt, or read from the standard input with
+--password-stdin (for scripts: never on the command line, where `ps` would show it).
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ from flask.cli import AppGroup
 from commands.roster import CommandError
 from records import audit
 from records.school import school_name
-from records.staff import ROLE_NAMES, ROLES, StaffExists, create_staff
+from records.staff import ROLE_NAMES, ROLES, StaffExists, create_staff, set_password
 from rules.passwords import MISMATCH, RULE_TEXTS, unmet_rules
 
 staff = AppGroup("staff", help="Comptes du personnel des établissements (espace /admin).")
 
 # Who the journal names for an account created on the server rather than by a staff member.
 COMMAND_LINE = "ligne de commande"
+
+
+password_stdin_option = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Lit le mot de passe sur l'entrée standard au lieu de le demander.",
+)
 
 
 @staff.command("create")
@@ -32,11 +41,7 @@ COMMAND_LINE = "ligne de commande"
     show_default=True,
     help="direction ou secretariat ; la direction voit aussi le journal des actions.",
 )
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Lit le mot de passe sur l'entrée standard au lieu de le demander.",
-)
+@password_stdin_option
 def create_command(identifiant: str, uai: str, role: str, password_stdin: bool) -> None:
     """Crée le compte IDENTIFIANT du personnel de l'établissement UAI.
 
@@ -48,11 +53,7 @@ def create_command(identifiant: str, uai: str, role: str, password_stdin: bool) 
         raise CommandError("Indiquez l'établissement avec --uai, par exemple --uai 0691234A.")
     if role not in ROLES:
         raise CommandError(f"Rôle « {role} » inconnu : indiquez direction ou secretariat.")
-    password = read_password(password_stdin)
-    unmet = unmet_rules(password, identifiant, [])
-    if unmet:
-        rules = " ; ".join(RULE_TEXTS[key] for key in unmet)
-        raise CommandError(f"Mot de passe refusé, règles non respectées : {rules}.")
+    password = acceptable_password(identifiant, password_stdin)
     clock = current_app.extensions["clock"]
     # The account and its journal entry: one transaction, saved together or not at all.
     with current_app.extensions["store"].writing() as tx:
@@ -72,6 +73,40 @@ def create_command(identifiant: str, uai: str, role: str, password_stdin: bool) 
             clock.now(),
         )
     click.echo(f"Compte du personnel créé : {description}.")
+
+
+@staff.command("password")
+@click.argument("identifiant")
+@password_stdin_option
+def password_command(identifiant: str, password_stdin: bool) -> None:
+    """Donne un nouveau mot de passe au compte du personnel IDENTIFIANT et ferme toutes ses
+    sessions ouvertes (un mot de passe oublié, ou qu'un autre a pu voir)."""
+    password = acceptable_password(identifiant, password_stdin)
+    clock = current_app.extensions["clock"]
+    with current_app.extensions["store"].writing() as tx:
+        changed = set_password(tx, identifiant, password)
+        if changed is None:
+            raise CommandError(f"Aucun compte du personnel {identifiant.strip()}.")
+        member, ended = changed
+        audit.record(
+            tx,
+            {"identifiant": COMMAND_LINE, "uai": member["uai"]},
+            "mot-de-passe-personnel",
+            f"Mot de passe de {member['identifiant']} changé ; sessions fermées : {ended}.",
+            clock.now(),
+        )
+    click.echo(
+        f"Mot de passe de {member['identifiant']} changé ; sessions ouvertes fermées : {ended}."
+    )
+
+
+def acceptable_password(identifiant: str, from_stdin: bool) -> str:
+    password = read_password(from_stdin)
+    unmet = unmet_rules(password, identifiant, [])
+    if unmet:
+        rules = " ; ".join(RULE_TEXTS[key] for key in unmet)
+        raise CommandError(f"Mot de passe refusé, règles non respectées : {rules}.")
+    return password
 
 
 def read_password(from_stdin: bool) -> str:

@@ -15,6 +15,7 @@ JOURNAL = "journal"
 
 ACTIONS = {
     "compte-personnel": "Création d'un compte personnel",
+    "mot-de-passe-personnel": "Nouveau mot de passe d'un compte personnel",
     "connexion": "Connexion",
     "deconnexion": "Déconnexion",
     "import": "Import de la liste des élèves",

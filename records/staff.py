@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from outside.storage import Duplicate, Tx
+from records import sessions
 from records.accounts import SignIn, check_counted, unknown_identifiant
 from records.roster import ETABLISSEMENTS
 from rules.clock import in_paris
@@ -84,6 +85,20 @@ def sign_in_staff(tx: Tx, identifiant: str, password: str, now: datetime) -> Sig
     if staff is None:
         return unknown_identifiant(password)
     return check_counted(tx, STAFF, staff, "password_hash", password, now)
+
+
+def set_password(tx: Tx, identifiant: str, password: str) -> tuple[dict, int] | None:
+    """Give the staff member a new password: a lock after wrong ones is lifted and every
+    session signed in with the old one ends. Returns the staff member and how many sessions
+    ended, or None when the identifiant is unknown."""
+    found = _by_identifiant(tx, identifiant)
+    if found is None:
+        return None
+    password_hash = hash_password(password)  # before the lock: argon2 takes a fifth of a second
+    tx.lock(f"personnel:{found['id']}")
+    changes = {"password_hash": password_hash, "failures": 0, "locked_until": None}
+    tx.update(STAFF, found["id"], changes)
+    return {**found, **changes}, sessions.end_all(tx, staff_id=found["id"])
 
 
 def _by_identifiant(tx: Tx, identifiant: str) -> dict | None:

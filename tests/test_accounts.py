@@ -51,8 +51,6 @@ def ids(records: list[dict]) -> list[int]:
     return [record["id"] for record in records]
 
 
-
-
 def sophie(store: Store) -> list[dict]:
     return reading(store, find_responsables, "+33612345678", "Lefèvre-D'Almeida", "Sophie")
 

@@ -42,8 +42,6 @@ def later(**delta) -> datetime:
     return NOW + timedelta(**delta)
 
 
-
-
 # -- Journeys ------------------------------------------------------------------------------------
 
 

@@ -193,6 +193,20 @@ def test_a_staff_cookie_copied_before_sign_out_is_refused_after_it(web, db, cloc
     assert [row for row in _all_rows(db) if row["staff_id"] is not None] == []
 
 
+def test_a_staff_cookie_copied_before_a_new_password_is_refused_after_it(web, db, clock):
+    staff = signed_in_staff(web, db, clock, "secretariat.concorde")
+    other = with_cookie(web, cookie(staff))
+    assert other.get("/admin").status_code == 200
+
+    result = web.test_cli_runner().invoke(
+        args=["staff", "password", "secretariat.concorde", "--password-stdin"],
+        input="Nouveau-Bureau-2026?\n",
+    )
+    assert result.output.endswith("sessions ouvertes fermées : 1.\n")
+    assert redirects_to(other.get("/admin"), "/admin/connexion")
+    assert redirects_to(staff.get("/admin"), "/admin/connexion")
+
+
 def _all_rows(store) -> list[dict]:
     with store.reading() as tx:
         return list(tx.scan("sessions"))

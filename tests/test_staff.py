@@ -403,3 +403,46 @@ def test_existing_identifiant(runner, demo, secretariat):
     )
     assert result.exit_code == 1
     assert result.output == "Erreur : Un compte du personnel Secretariat.Concorde existe déjà.\n"
+
+
+# `flask --app app staff password` ----------------------------------------------------------
+
+NEW_PASSWORD = "Nouveau-Bureau-2026?"
+
+
+def set_password(runner, identifiant: str, input: str):
+    return runner.invoke(args=["staff", "password", identifiant, "--password-stdin"], input=input)
+
+
+def test_a_new_password_replaces_the_old_and_lifts_a_lock(runner, demo, secretariat):
+    for _ in range(5):
+        sign_in_staff(demo, "secretariat.concorde", "Mauvais-2026!mdp", NOW)
+    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, NOW).outcome is (
+        SignInOutcome.LOCKED
+    )
+    result = set_password(runner, "Secretariat.Concorde", NEW_PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Mot de passe de secretariat.concorde changé ; sessions ouvertes fermées : 0.\n"
+    )
+    assert not sign_in_staff(demo, "secretariat.concorde", PASSWORD, NOW).ok
+    assert sign_in_staff(demo, "secretariat.concorde", NEW_PASSWORD, NOW).ok
+    (entry,) = [one for one in entries(demo, CONCORDE) if one["action"] != "connexion"]
+    assert entry["action"] == "mot-de-passe-personnel"
+    assert entry["staff"] == "ligne de commande"
+
+
+@pytest.mark.parametrize(
+    ("identifiant", "password", "message"),
+    [
+        ("inconnu.concorde", NEW_PASSWORD, "Aucun compte du personnel inconnu.concorde."),
+        ("secretariat.concorde", "court", "Mot de passe refusé, règles non respectées : 12 "),
+    ],
+)
+def test_a_new_password_refused_in_french(
+    runner, demo, secretariat, identifiant, password, message
+):
+    result = set_password(runner, identifiant, password + "\n")
+    assert result.exit_code == 1
+    assert f"Erreur : {message}" in result.output
+    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, NOW).ok
