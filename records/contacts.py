@@ -7,7 +7,8 @@ never changed by the parent: the school's file stays what the school sent.
 
 Each detail the parent has not declared yet falls back, one by one, on what the service already
 knows: the e-mail confirmed on the account, else one on the parent's roster records; the mobile
-the account was made with. There is no postal address until the parent gives one.
+the account was made with. There is no postal address until the parent gives one. An e-mail
+declared empty stays empty (the parent chose to be told by SMS): it never falls back.
 """
 
 from __future__ import annotations
@@ -85,7 +86,9 @@ def _contact(tx: Tx, account: dict) -> Contact:
     declared = account.get(KEY) or {}
     return Contact.from_dict(
         {
-            "courriel": declared.get("courriel") or _known_email(tx, account),
+            "courriel": (
+                declared["courriel"] if "courriel" in declared else _known_email(tx, account)
+            ),
             "telephone": declared.get("telephone") or account.get("telephone"),
             "adresse": declared.get("adresse"),
         }

@@ -30,6 +30,13 @@ class EmailError(ValueError):
         self.message = message
 
 
+def normalize_optional(typed: str | None) -> str:
+    """As `normalize`, where an address may be left out: "" when nothing was typed."""
+    if not (typed or "").strip():
+        return ""
+    return normalize(typed)
+
+
 def normalize(typed: str | None) -> str:
     """The address as it will be used: spaces around dropped, the domain in lower case (the part
     before "@" is kept as typed: only its own server may read capitals there)."""

@@ -197,10 +197,23 @@ def test_saving_the_details_with_htmx(francois, web):
     assert contact(web, francois).adresse.commune == "Lyon"
 
 
+def test_the_details_are_saved_without_an_email_and_it_stays_empty(francois, web):
+    """Issue 15: the e-mail is optional. François's roster has one; he clears it: it stays
+    cleared (he chose SMS), it does not come back from the roster."""
+    page = francois.get(f"/fiche/{LUCAS}")
+    assert "Adresse électronique (facultatif)" in markup.plain(page.text)
+    assert "sans adresse, vous les recevez par SMS" in markup.plain(page.text)
+    response = francois.post(f"/fiche/{LUCAS}/coordonnees", data={**ADDRESS, "courriel": "  "})
+    assert markup.redirects_to(response, f"/fiche/{LUCAS}")
+    assert contact(web, francois) == Contact(
+        "", FRANCOIS_PHONE, Address("12 rue des Lilas", "", "69001", "Lyon")
+    )
+    assert value_of(francois.get(f"/fiche/{LUCAS}").text, "courriel") == ""
+
+
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [
-        ("courriel", "", "Indiquez votre adresse électronique."),
         ("courriel", "francois.exemple.fr", "L'adresse électronique doit contenir un « @ »."),
         ("courriel", "francois@exemple", "Cette adresse électronique n'est pas valide."),
         ("adresse_ligne1", " ", "Indiquez le numéro et le nom de la voie."),

@@ -25,7 +25,8 @@ ADDRESS_FIELDS = {
 class ContactForm(FlaskForm):
     # No WTForms validators: `read` checks every field with the rules, so that all the wrong
     # fields are shown at once, each with its own message.
-    courriel = StringField("Adresse électronique")
+    # Optional (issue 15): a family with only a mobile is told everything by SMS.
+    courriel = StringField("Adresse électronique (facultatif)")
     adresse_ligne1 = StringField("Numéro et voie")
     adresse_ligne2 = StringField("Complément d'adresse (facultatif)")
     code_postal = StringField("Code postal")
@@ -42,13 +43,13 @@ class ContactForm(FlaskForm):
         )
 
     def read(self) -> tuple[str, addresses.Address] | None:
-        """(e-mail, address) as they will be kept, or None with the errors on the fields (and
-        on `form.errors`, as for a failed CSRF check)."""
+        """(e-mail, address) as they will be kept, the e-mail "" when none was typed; or None
+        with the errors on the fields (and on `form.errors`, as for a failed CSRF check)."""
         if not self.validate():
             return None
         courriel = adresse = None
         try:
-            courriel = emails.normalize(self.courriel.data)
+            courriel = emails.normalize_optional(self.courriel.data)
         except emails.EmailError as error:
             self.courriel.errors.append(error.message)
         try:
