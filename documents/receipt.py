@@ -100,7 +100,7 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
             "Responsable",
             [
                 ("Nom", f"{parent['prenom']} {parent['nom']}"),
-                ("Adresse électronique", contact.get("courriel", "")),
+                ("Adresse électronique", contact.get("courriel") or "non renseignée"),
                 ("Téléphone", phone_text(contact.get("telephone", ""))),
                 ("Adresse", ", ".join(line for line in address_lines if line)),
             ],
@@ -178,6 +178,29 @@ def receipt_email(request: dict, url: str) -> tuple[str, str]:
     lines += ["", "L'accusé d'enregistrement est joint à ce courriel (PDF)."]
     lines += ["", f"Suivre, corriger ou retirer votre demande : {url}"]
     lines += ["", child["etablissement_nom"]]
+    return subject, "\n".join(lines) + "\n"
+
+
+def withdrawal_email(request: dict, url: str) -> tuple[str, str]:
+    """(subject, body) telling the family its request is withdrawn, as it asked: a request
+    withdrawn by someone else would not go unnoticed."""
+    child = request["eleve"]
+    school = child["etablissement_nom"]
+    subject = (
+        f"{SUBTITLE} n° {request['numero']} : demande retirée – {child['prenom']} {child['nom']}"
+    )
+    lines = [
+        f"Bonjour {request['responsable']['prenom']} {request['responsable']['nom']},",
+        "",
+        f"Votre demande de bourse de collège n° {request['numero']} pour {child['prenom']} "
+        f"{child['nom']} a été retirée le {moment_text(request['modifiee_le'])}, à votre demande.",
+        "Tant que la campagne est ouverte, vous pouvez en faire une nouvelle.",
+        "",
+        f"Si vous n'avez pas retiré cette demande, prévenez le secrétariat du {school}.",
+        f"Suivre vos demandes : {url}",
+        "",
+        school,
+    ]
     return subject, "\n".join(lines) + "\n"
 
 

@@ -160,7 +160,7 @@ def test_a_secretary_grants_a_request_on_a_phone(phone, app_server, smtp_server)
     expect(page.get_by_label("Échelon 3 : 525 € par an")).to_be_checked()
     page.get_by_role("button", name="Accorder").click()
     expect(page.get_by_role("status").first).to_contain_text(
-        f"La famille est prévenue par courriel ({COURRIEL})."
+        f"La famille est prévenue par courriel à {COURRIEL} et par SMS au 06 •• •• •• 01."
     )
     expect(page.get_by_text("Accordée à l'échelon 3 : 525 € pour l'année")).to_be_visible()
     check(page, "accordée")
@@ -275,7 +275,7 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     page.get_by_role("button", name="Refuser").click()
     expect(page.get_by_role("status").first).to_contain_text(f"La demande n° {numero} est refusée.")
     expect(page.get_by_role("status").first).to_contain_text(
-        f"La famille est prévenue par courriel ({MANUAL_COURRIEL})."
+        f"La famille est prévenue par courriel à {MANUAL_COURRIEL} et par SMS au 06 •• •• •• 02."
     )
     expect(page.get_by_text(f"« {MOTIF} »")).to_be_visible()
     expect(page.get_by_role("button", name="Refuser")).to_have_count(0)

@@ -171,7 +171,8 @@ def test_tax_data_to_the_receipt_then_a_sibling(phone, app_server, smtp_server):
     check(page, "étape 6, sans la déclaration sur l'honneur")
     numero = send(page, check, "accusé")
     expect(page.get_by_role("status")).to_contain_text(
-        "L'accusé d'enregistrement vous a été envoyé à olivia.perso@example.net"
+        "L'accusé d'enregistrement vous a été envoyé par courriel à olivia.perso@example.net et "
+        "par SMS au 06 •• •• •• 01."
     )
 
     text = pdf_text(page, numero)

@@ -194,6 +194,21 @@ def claim_receipt(tx: Tx, numero: str, token: str) -> bool:
     return True
 
 
+# What a notice to the family was about, and how it went (channel: "courriel" or "sms").
+RECEIPT, CORRECTION, WITHDRAWAL, DECISION = "accuse", "correction", "retrait", "decision"
+
+
+def record_notices(tx: Tx, numero: str, event: str, sent: list[dict], now: datetime) -> None:
+    """Keep on the request how the family was told of `event`: each of `sent` is {"channel",
+    "to", "sent": bool}. The back office shows them."""
+    request = _locked(tx, numero)
+    if request is None:
+        raise LookupError(f"aucune demande n° {numero}")
+    moment = in_paris(now).isoformat()
+    added = [{"event": event, "at": moment, **one} for one in sent]
+    tx.update(REQUESTS, request["id"], {"notices": [*request.get("notices", []), *added]})
+
+
 def kept_pieces(tx: Tx) -> set[str]:
     """The keys of every file a request holds (any state, any year: a withdrawn or refused
     request stays on record with its documents). Reads every request: for the purge command

@@ -42,6 +42,13 @@ def texts(html: str, tag: str) -> list[str]:
     return [plain(text) for text in inner]
 
 
+def table_rows(html: str, container_id: str) -> list[list[str]]:
+    """The cells of each row of the table body inside the element `container_id`."""
+    start = html.index(f'id="{container_id}"')
+    body = re.search(r"<tbody>(.*?)</tbody>", html[start:], flags=re.S).group(1)
+    return [texts(row, "td") for row in re.findall(r"<tr\b[^>]*>(.*?)</tr>", body, flags=re.S)]
+
+
 def alert(html: str, alert_id: str) -> str:
     """The message of the alert (or status) region `alert_id`, "" when it is empty."""
     if re.search(rf'<div id="{alert_id}"[^>]*>\s*</div>', html):

@@ -14,7 +14,7 @@ from records import audit, bourse_requests
 from records.accounts import account_of, children_of, create_account, find_responsables
 from rules.bourse import estimate
 from rules.phones import parse_mobile
-from tests.markup import alert, elements, error_messages, plain, redirects_to, texts
+from tests.markup import alert, elements, error_messages, plain, redirects_to, table_rows, texts
 from tests.staff import signed_in_staff
 from views import admin_bourse, login
 
@@ -305,6 +305,10 @@ def mails(web) -> list[dict]:
     return web.extensions["outboxes"]["mail"].newest_first()
 
 
+def sms(web) -> list[dict]:
+    return web.extensions["outboxes"]["sms"].newest_first()
+
+
 def test_into_examination(office, web, db, clock):
     numero = submitted(db, clock, "Inès")["numero"]
     answer = decide(office, numero, etat="en instruction")
@@ -336,9 +340,17 @@ def test_grant_tells_the_family(office, web, db, clock):
     assert "525 €, versé en trois fois 175 €" in mail["body"]
     page = office.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte-statut") == (
-        f"La bourse est accordée (demande n° {numero}). "
-        "La famille est prévenue par courriel (famille.benali@example.net)."
+        f"La bourse est accordée (demande n° {numero}). La famille est prévenue par courriel "
+        "à famille.benali@example.net et par SMS au 06 •• •• •• 89."
     )
+    (text,) = sms(web)
+    assert text["to"] == "+33623456789"
+    assert f"accordée (demande {numero}) : échelon 3, 525 € pour l'année" in text["body"]
+    notices = table_rows(page, "messages-famille")
+    assert [row[1:] for row in notices] == [
+        ["Décision", "Courriel", "famille.benali@example.net", "envoyé"],
+        ["Décision", "SMS", "06 •• •• •• 89", "envoyé"],
+    ]
     assert "Accordée à l'échelon 3 : 525 € pour l'année, 175 € par trimestre" in plain(page)
     assert texts(page, "button") == ["Se déconnecter"]
     assert bourse_entries(db)[0] == (
@@ -366,7 +378,7 @@ def test_a_failed_email_is_said(office, web, db, clock, monkeypatch):
     numero = submitted(db, clock, "Inès")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
 
-    def refuse(to, subject, body):
+    def refuse(to, subject, body, attachments=()):
         raise OSError("connexion refusée")
 
     monkeypatch.setattr(web.extensions["mail"], "send", refuse)
@@ -374,9 +386,40 @@ def test_a_failed_email_is_said(office, web, db, clock, monkeypatch):
     assert read(db, bourse_requests.find, numero)["etat"] == "accordée"
     page = office.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte") == (
-        "Le courriel à la famille (karim@example.org) n'a pas pu être envoyé : "
-        "prévenez-la autrement."
+        "Le courriel à karim@example.org n'a pas pu partir : prévenez la famille autrement."
     )
+    assert [row[1:] for row in table_rows(page, "messages-famille")] == [
+        ["Décision", "Courriel", "karim@example.org", "échec : à prévenir autrement"],
+        ["Décision", "SMS", "06 •• •• •• 89", "envoyé"],
+    ]
+
+
+def test_a_family_with_only_a_mobile_is_told_by_sms(office, web, db, clock):
+    numero = submitted(db, clock, "Inès", courriel="")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert "La famille reçoit la décision par SMS, au 06 •• •• •• 89." in plain(page)
+    assert "Adresse électronique : non renseignée" in plain(page)
+    decide(office, numero, etat="refusée", motif="Revenus au-dessus du plafond.")
+    assert mails(web) == []
+    (text,) = sms(web)
+    assert "Motif : Revenus au-dessus du plafond. Détail : http://localhost/bourse/" in text["body"]
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert alert(page, "bourse-alerte-statut").endswith(
+        "La famille est prévenue par SMS au 06 •• •• •• 89."
+    )
+
+
+def test_a_family_with_no_way_to_be_told_is_said(office, web, db, clock):
+    numero = submitted(db, clock, "Inès", courriel="", telephone="")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    decide(office, numero, etat="accordée", echelon="3")
+    assert mails(web) == [] and sms(web) == []
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert "La famille n'a donné ni adresse électronique ni téléphone portable" in alert(
+        page, "bourse-alerte"
+    )
+    assert table_rows(page, "messages-famille") == [["Aucun message envoyé à la famille."]]
 
 
 def test_grant_without_echelon(office, web, db, clock):

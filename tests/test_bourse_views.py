@@ -27,6 +27,7 @@ from tests.markup import alert, elements, error_messages, plain, redirects_to
 from tests.parents import signed_in_parent
 
 HTMX = {"HX-Request": "true"}
+KARIM, INES = ("Benali", "Karim", "+33623456789"), "0691400789M"
 LEA, HUGO, LUCAS, EMMA = "0691500123K", "0691300456L", "0691400654P", "0971200135S"
 SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")
 FRANCOIS = ("Da Silva", "François", "+33645127833")
@@ -68,14 +69,14 @@ def situation(**fields):
     return {**BENALI_2026, "consentement": "y", "renouvellement": "accepte", **fields}
 
 
-def to_situation(client, ine=LEA):
+def to_situation(client, ine=LEA, address=ADDRESS):
     assert client.post(f"/bourse/eleves/{ine}").status_code == 303
-    answer = client.post("/bourse/demande/coordonnees", data=ADDRESS)
+    answer = client.post("/bourse/demande/coordonnees", data=address)
     assert redirects_to(answer, "/bourse/demande/situation-fiscale"), answer.text
 
 
-def to_summary(client, ine=LEA, fiscal=None):
-    to_situation(client, ine)
+def to_summary(client, ine=LEA, fiscal=None, address=ADDRESS):
+    to_situation(client, ine, address)
     answer = client.post("/bourse/demande/situation-fiscale", data=fiscal or situation())
     assert redirects_to(answer, "/bourse/demande/foyer"), answer.text
     assert redirects_to(client.post("/bourse/demande/foyer"), "/bourse/demande/estimation")
@@ -105,6 +106,10 @@ def read(app, fn, *args):
 
 def mails(web) -> list[dict]:
     return web.extensions["outboxes"]["mail"].newest_first()
+
+
+def sms(web) -> list[dict]:
+    return web.extensions["outboxes"]["sms"].newest_first()
 
 
 # The child's page ------------------------------------------------------------------------------
@@ -469,13 +474,47 @@ def test_sending_records_mails_and_shows_the_receipt(sophie, web):
     assert numero.startswith("0691234A-2026-")
     assert f"Demande de bourse n° {numero}" in text
     assert "déposée" in text and "14 septembre 2026" in text
-    assert "L'accusé d'enregistrement vous a été envoyé à sophie.perso@example.net" in text
+    assert (
+        "L'accusé d'enregistrement vous a été envoyé par courriel à sophie.perso@example.net "
+        "et par SMS au 06 •• •• •• 78." in text
+    )
     assert "FR76 **** " in text  # masked on the receipt
     (mail,) = mails(web)
     assert mail["to"] == "sophie.perso@example.net"
     assert f"http://localhost/bourse/demandes/{numero}" in mail["body"]
     (attached,) = mail["pieces_jointes"]
     assert attached.startswith(f"accuse-{numero}.pdf (") and attached.endswith(" Ko)")
+    # Families with both get both.
+    (text,) = [one for one in sms(web) if numero in one["body"]]
+    assert text["to"] == "+33612345678"
+    assert f"http://localhost/bourse/demandes/{numero}" in text["body"]
+    notices = read(web, bourse_requests.find, numero)["notices"]
+    assert [(one["event"], one["channel"], one["sent"]) for one in notices] == [
+        ("accuse", "courriel", True),
+        ("accuse", "sms", True),
+    ]
+
+
+def test_a_family_with_only_a_mobile_applies_and_gets_its_receipt_by_sms(web):
+    """Issue 15: Karim Benali has a mobile and no e-mail; he leaves it out and applies."""
+    karim = signed_in_parent(web, *KARIM)
+    assert karim.post(f"/bourse/eleves/{INES}").status_code == 303
+    step = plain(karim.get("/bourse/demande/coordonnees").text)
+    assert "Adresse électronique (facultatif)" in step
+    to_summary(karim, INES, address={**ADDRESS, "courriel": ""})
+    assert "Adresse électronique non renseignée" in plain(
+        karim.get("/bourse/demande/recapitulatif").text
+    )
+    answer = send(karim)
+    numero = answer.headers["Location"].rsplit("/", 1)[1]
+    text = plain(karim.get(answer.headers["Location"]).text)
+    assert "L'accusé d'enregistrement vous a été envoyé par SMS au 06 •• •• •• 89." in text
+    assert mails(web) == []  # never an e-mail to an empty address
+    (receipt,) = [one for one in sms(web) if numero in one["body"]]
+    assert receipt["to"] == "+33623456789"
+    assert receipt["body"].startswith("Téléservices : Karim, votre demande de bourse de collège")
+    assert f"http://localhost/bourse/demandes/{numero}" in receipt["body"]
+    assert karim.get(f"/bourse/demandes/{numero}/accuse.pdf").status_code == 200
 
 
 def test_no_tax_number_or_iban_in_the_logs(sophie, web, monkeypatch, caplog):
@@ -505,12 +544,13 @@ def test_no_tax_number_or_iban_in_the_logs(sophie, web, monkeypatch, caplog):
     answer = send(sophie)
     assert answer.status_code == 303
     page = plain(sophie.get(answer.headers["Location"]).text)
-    assert "l'accusé d'enregistrement n'a pas pu vous être envoyé par courriel" in page
+    assert "Le courriel à sophie.perso@example.net n'a pas pu partir." in page
+    assert "Téléchargez l'accusé d'enregistrement ci-dessous." in page
     assert [
         record.getMessage()
         for record in caplog.records
-        if record.levelno == logging.WARNING and "Accusé de bourse" in record.getMessage()
-    ] == ["Accusé de bourse non envoyé : SMTPException"]
+        if record.levelno == logging.WARNING and "non envoyé" in record.getMessage()
+    ] == ["Courriel « accuse » non envoyé : SMTPException"]
 
     secrets = [
         *BENALI_2026.values(),
@@ -685,6 +725,15 @@ def test_withdrawal(sophie, web):
     assert read(web, bourse_requests.find, sent["numero"])["etat"] == "retirée"
     text = plain(sophie.get(answer.headers["Location"]).text)
     assert "Votre demande est retirée" in text
+    assert (
+        "Une confirmation vous a été envoyée par courriel à sophie.perso@example.net et par SMS "
+        "au 06 •• •• •• 78." in text
+    )
+    (mail,) = [one for one in mails(web) if "demande retirée" in one["subject"]]
+    assert "a été retirée le 14 septembre 2026" in mail["body"]
+    assert "Si vous n'avez pas retiré cette demande" in mail["body"]
+    (confirmation,) = [one for one in sms(web) if "retirée" in one["body"]]
+    assert confirmation["to"] == "+33612345678"
     assert "Corriger la demande" not in text
     # A new request can be made.
     assert sophie.get(f"/bourse/eleves/{LEA}").status_code == 200

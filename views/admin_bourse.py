@@ -6,18 +6,18 @@ is "not found", the same as one that does not exist."""
 
 from __future__ import annotations
 
-import smtplib
 from io import BytesIO
 
 from flask import Response, abort, current_app, flash, request, send_file, url_for
 
-from documents.decision import decision_email, granted_amounts
+from documents.decision import granted_amounts
 from documents.requests_csv import requests_csv
 from outside.files import UnknownFile
 from records import audit, bourse_requests
 from records.bourse_requests import (
     ACCORDEE,
     DECIDED,
+    DECISION,
     DEPOSEE,
     EN_INSTRUCTION,
     MOTIF_MAX,
@@ -31,6 +31,7 @@ from rules.bourse import load_scale, school_year_on
 from rules.names import normalize_name
 from rules.uploads import KINDS
 from views.admin import admin_page, bp, paginate, staff_required
+from views.family_notices import EVENT_NAMES, how_told, not_sent, tell_family
 from views.journey import now
 from views.rendering import leave_to
 from views.unit import tx, writes
@@ -173,6 +174,7 @@ def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None
         sources=SOURCES,
         request_badges=BADGES,
         motif_max=MOTIF_MAX,
+        notice_events=EVENT_NAMES,
         **context,
     )
 
@@ -214,24 +216,25 @@ def change_bourse(staff, numero: str):
         return request_page(staff, found, 422, failure=str(refused))
     flash(DONE[changed["etat"]].format(numero=numero), "notice")
     if changed["etat"] in DECIDED:
-        tell_family(changed)
+        say_how_told(tell_family(changed, DECISION))
     return leave_to(url_for("admin.bourse", numero=numero))
 
 
-def tell_family(decided: dict) -> None:
-    """E-mail the decision to the address the family gave with its request."""
-    to = decided["coordonnees"]["courriel"]
-    subject, body = decision_email(decided)
-    try:
-        current_app.extensions["mail"].send(to, subject, body)
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.error("courriel de décision non envoyé : %s", error)
+def say_how_told(told: list[dict]) -> None:
+    how, failed = how_told(told), not_sent(told)
+    if failed:
         flash(
-            f"Le courriel à la famille ({to}) n'a pas pu être envoyé : prévenez-la autrement.",
+            f"{failed[:1].upper()}{failed[1:]} n'a pas pu partir : prévenez la famille autrement.",
             "error",
         )
-        return
-    flash(f"La famille est prévenue par courriel ({to}).", "notice")
+    if how:
+        flash(f"La famille est prévenue {how}.", "notice")
+    if not told:
+        flash(
+            "La famille n'a donné ni adresse électronique ni téléphone portable : prévenez-la "
+            "autrement.",
+            "error",
+        )
 
 
 @bp.get("/bourses/<numero>/pieces/<int:index>")

@@ -38,7 +38,6 @@ request, or a child who is not in collège, is a 404.
 
 from __future__ import annotations
 
-import smtplib
 from datetime import timedelta
 from functools import wraps
 
@@ -48,11 +47,11 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired
 
-from documents.receipt import moment_text, receipt_email, receipt_pdf
-from outside.mail import Attachment
+from documents.receipt import moment_text, receipt_pdf
 from outside.tax import TaxUnavailable, TaxUnknown
 from records import bourse_requests
 from records.accounts import children_of
+from records.bourse_requests import CORRECTION, RECEIPT, WITHDRAWAL
 from records.contacts import Contact, contact_of, save_contact
 from records.teleservices import BOURSE, service_of
 from rules import bank, tax_numbers
@@ -61,6 +60,7 @@ from rules.uploads import MAX_BYTES, UploadError, check_upload
 from views.auth import account_required
 from views.contact import ContactForm, phone_display
 from views.errors import handle_http_error
+from views.family_notices import how_told, not_sent, tell_family
 from views.journey import Journey, now
 from views.rendering import flashed, leave_to, render_page
 from views.services import COLLEGE, closed_message
@@ -716,25 +716,18 @@ def message_page(child: dict, text: str, status: int, existing: dict | None = No
 
 
 def send_receipt(sent: dict, corrected: bool) -> None:
-    """E-mail the receipt, and say so (or that it failed) on the request's page."""
-    courriel = sent["coordonnees"]["courriel"]
-    done = "corrigée" if corrected else "envoyée"
-    url = url_for(".demande", numero=sent["numero"], _external=True)
-    try:
-        receipt = Attachment(f"accuse-{sent['numero']}.pdf", "application/pdf", receipt_pdf(sent))
-        current_app.extensions["mail"].send(courriel, *receipt_email(sent, url), [receipt])
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        current_app.logger.warning("Accusé de bourse non envoyé : %s", type(error).__name__)
-        flash(
-            f"Votre demande est {done}, mais l'accusé d'enregistrement n'a pas pu vous être "
-            "envoyé par courriel : téléchargez-le ci-dessous.",
-            "error",
-        )
-        return
-    flash(
-        f"Votre demande est {done}. L'accusé d'enregistrement vous a été envoyé à {courriel}.",
-        "info",
-    )
+    """Send the receipt (by e-mail, by SMS), and say how (or what failed) on the request's
+    page, where the PDF is too."""
+    told = tell_family(sent, CORRECTION if corrected else RECEIPT)
+    how, failed = how_told(told), not_sent(told)
+    said = [f"Votre demande est {'corrigée' if corrected else 'envoyée'}."]
+    if how:
+        said.append(f"L'accusé d'enregistrement vous a été envoyé {how}.")
+    if failed:
+        said.append(f"{failed[:1].upper()}{failed[1:]} n'a pas pu partir.")
+    if failed or not how:
+        said.append("Téléchargez l'accusé d'enregistrement ci-dessous.")
+    flash(" ".join(said), "error" if failed else "info")
 
 
 # The request sent: receipt, PDF, correction, withdrawal, siblings ------------------------------
@@ -854,11 +847,13 @@ def retrait(account, numero):
 def retirer(account, numero):
     own_request(account, numero)
     try:
-        bourse_requests.withdraw(tx(), numero, account["id"], now())
+        withdrawn = bourse_requests.withdraw(tx(), numero, account["id"], now())
     except (bourse_requests.NotChangeable, bourse_requests.CampaignClosed) as refusal:
         flash(str(refusal), "error")
     else:
-        flash("Votre demande est retirée. Vous pouvez en faire une nouvelle.", "info")
+        how = how_told(tell_family(withdrawn, WITHDRAWAL))
+        confirmed = f" Une confirmation vous a été envoyée {how}." if how else ""
+        flash(f"Votre demande est retirée. Vous pouvez en faire une nouvelle.{confirmed}", "info")
     return leave_to(url_for(".demande", numero=numero))
 
 

@@ -1,0 +1,107 @@
+"""Telling a family what became of its scholarship request (journeys §7, issue 15): its receipt,
+a correction, a withdrawal, the decision. By e-mail when the family gave an address, by SMS to
+its mobile, by both when it has both: a family with only a phone is told as well as any other,
+and no e-mail ever goes to an empty address. How each notice went is kept on the request, and
+the back office shows it.
+
+The SMS are kept by the SMS sender within the request's unit of work (the local outbox is a
+table: a request rolled back sends nothing). An e-mail that cannot leave is recorded as not
+sent, and the person acting is told to use the other way or the PDF.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from flask import current_app, url_for
+
+from documents.decision import decision_email
+from documents.receipt import receipt_email, receipt_pdf, withdrawal_email
+from documents.sms import decision_sms, receipt_sms, withdrawal_sms
+from outside.mail import Attachment
+from records import bourse_requests
+from records.bourse_requests import CORRECTION, DECISION, RECEIPT, WITHDRAWAL
+from rules.phones import mask_mobile
+from views.journey import now
+from views.unit import tx
+
+EMAIL, SMS = "courriel", "sms"
+EVENT_NAMES = {
+    RECEIPT: "Accusé d'enregistrement",
+    CORRECTION: "Accusé de la correction",
+    WITHDRAWAL: "Confirmation du retrait",
+    DECISION: "Décision",
+}
+SMS_TEXTS = {
+    RECEIPT: receipt_sms,
+    CORRECTION: receipt_sms,
+    WITHDRAWAL: withdrawal_sms,
+    DECISION: decision_sms,
+}
+
+
+def tell_family(request: dict, event: str) -> list[dict]:
+    """Send the family the notice of `event` by every way it can be reached; returns what was
+    sent, each {"channel", "to", "sent"} (empty when the family gave neither)."""
+    url = url_for("bourse.demande", numero=request["numero"], _external=True)
+    contact = request["coordonnees"]
+    told = []
+    if contact.get("courriel"):
+        sent = _mail(contact["courriel"], request, event, url)
+        told.append({"channel": EMAIL, "to": contact["courriel"], "sent": sent})
+    if contact.get("telephone"):
+        sent = _sms(contact["telephone"], SMS_TEXTS[event](request, url))
+        told.append({"channel": SMS, "to": contact["telephone"], "sent": sent})
+    bourse_requests.record_notices(tx(), request["numero"], event, told, now())
+    return told
+
+
+def how_told(told: list[dict]) -> str:
+    """ "par courriel à nom@exemple.fr et par SMS au 06 •• •• •• 78", of the notices sent."""
+    ways = [
+        f"par courriel à {one['to']}" if one["channel"] == EMAIL else f"par SMS au {masked(one)}"
+        for one in told
+        if one["sent"]
+    ]
+    return " et ".join(ways)
+
+
+def not_sent(told: list[dict]) -> str:
+    """ "le courriel à nom@exemple.fr", of the notices that could not leave."""
+    ways = [
+        f"le courriel à {one['to']}" if one["channel"] == EMAIL else f"le SMS au {masked(one)}"
+        for one in told
+        if not one["sent"]
+    ]
+    return " et ".join(ways)
+
+
+def masked(notice: dict) -> str:
+    return mask_mobile(notice["to"]) if notice["channel"] == SMS else notice["to"]
+
+
+def _mail(to: str, request: dict, event: str, url: str) -> bool:
+    attachments = []
+    if event in (RECEIPT, CORRECTION):
+        subject, body = receipt_email(request, url)
+        pdf = receipt_pdf(request)
+        attachments = [Attachment(f"accuse-{request['numero']}.pdf", "application/pdf", pdf)]
+    elif event == WITHDRAWAL:
+        subject, body = withdrawal_email(request, url)
+    else:
+        subject, body = decision_email(request)
+    try:
+        current_app.extensions["mail"].send(to, subject, body, attachments)
+    except (OSError, smtplib.SMTPException, UnicodeError) as error:
+        current_app.logger.warning("Courriel « %s » non envoyé : %s", event, type(error).__name__)
+        return False
+    return True
+
+
+def _sms(to: str, text: str) -> bool:
+    try:
+        current_app.extensions["sms"].send(to, text)
+    except OSError as error:  # an operator's connector that cannot reach its gateway
+        current_app.logger.warning("SMS non envoyé : %s", type(error).__name__)
+        return False
+    return True
