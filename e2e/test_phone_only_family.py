@@ -6,6 +6,7 @@ JavaScript, once without. Each test has a family of its own, with no e-mail on t
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
@@ -14,6 +15,7 @@ from e2e.parents import add_roster_lines, create_parent, sign_in
 from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 from e2e.test_bourse_request import BENALI_2026, IBAN, fill_bank, fill_situation, send, title
+from rules.phones import mask_mobile, parse_mobile
 
 CONCORDE = "0691234A;Collège Concorde"
 STAFF_PASSWORD = "Direction-Bourses-2026!"
@@ -96,49 +98,31 @@ def grant(page, check, server, numero: str, staff: str, e164: str, masked: str) 
     assert f"la bourse de collège est accordée (demande {numero}) : échelon 3" in decision
 
 
-def test_a_phone_only_family_applies_and_is_told_by_sms(phone, app_server):
-    add_roster_lines(
-        app_server, [roster_line("0691600501A", "Adam", "Haddad", "Bilal", "06 70 00 05 01")]
-    )
-    identifiant = create_parent(app_server, "Haddad", "Bilal", "06 70 00 05 01")
-    page, check = phone, assert_accessible
-    sign_in(page, identifiant)
-    numero = walk(
-        page,
-        check,
-        app_server,
-        "0691600501A",
-        "Adam",
-        "06 70 00 05 01",
-        "+33670000501",
-        "06 •• •• •• 01",
-    )
-    grant(page, check, app_server, numero, "e2e.sms.direction", "+33670000501", "06 •• •• •• 01")
-
-
-def test_a_phone_only_family_without_javascript(phone_without_js, app_server):
-    add_roster_lines(
-        app_server, [roster_line("0691600502B", "Lina", "Mansouri", "Samir", "06 70 00 05 02")]
-    )
-    identifiant = create_parent(app_server, "Mansouri", "Samir", "06 70 00 05 02")
-    page, check = phone_without_js, assert_accessible_without_js
-    sign_in(page, identifiant)
-    numero = walk(
-        page,
-        check,
-        app_server,
-        "0691600502B",
-        "Lina",
-        "06 70 00 05 02",
-        "+33670000502",
-        "06 •• •• •• 02",
-    )
-    grant(
-        page,
-        check,
-        app_server,
-        numero,
-        "e2e.sms.direction.sansjs",
-        "+33670000502",
-        "06 •• •• •• 02",
-    )
+@pytest.mark.parametrize(
+    ("browser_page", "family", "staff"),
+    [
+        pytest.param(
+            "phone",
+            ("0691600501A", "Adam", "Haddad", "Bilal", "06 70 00 05 01"),
+            "e2e.sms.direction",
+            id="javascript",
+        ),
+        pytest.param(
+            "phone_without_js",
+            ("0691600502B", "Lina", "Mansouri", "Samir", "06 70 00 05 02"),
+            "e2e.sms.direction.sansjs",
+            id="sans-javascript",
+        ),
+    ],
+)
+def test_a_phone_only_family_applies_and_is_told_by_sms(
+    request, app_server, browser_page, family, staff
+):
+    ine, eleve, nom, prenom, telephone = family
+    page = request.getfixturevalue(browser_page)
+    check = assert_accessible if browser_page == "phone" else assert_accessible_without_js
+    e164 = parse_mobile(telephone)
+    add_roster_lines(app_server, [roster_line(ine, eleve, nom, prenom, telephone)])
+    sign_in(page, create_parent(app_server, nom, prenom, telephone))
+    numero = walk(page, check, app_server, ine, eleve, telephone, e164, mask_mobile(e164))
+    grant(page, check, app_server, numero, staff, e164, mask_mobile(e164))
