@@ -232,19 +232,28 @@ def test_logout_goes_through_franceconnect_and_checks_the_state(client, fc, stor
     assert id_token == "raw.id.token"
     assert re.fullmatch(r"[0-9a-zs]{64}", state)
     assert back == "http://localhost/franceconnect/logout-callback"
+    # Signed out here at once, before FranceConnect calls back (or if it never does).
+    assert client.get("/mes-services").status_code == 303
+    done = client.get(f"/franceconnect/logout-callback?state={state}")
+    assert done.location == "/connexion"
+    assert "Vous êtes déconnecté." in client.get("/connexion").text
+    assert client.get("/mes-services").status_code == 303
 
-    # A forged or stale callback does not sign anyone out.
+    # A forged or stale callback signs no one out.
+    signed_in_with_franceconnect(client, fc, store)
     forged = client.get("/franceconnect/logout-callback?state=" + "x" * 64)
     assert forged.location == "/mes-services"
     page = html.unescape(client.get("/mes-services").text)
     assert "La déconnexion n'a pas pu être confirmée" in page
 
-    client.post("/deconnexion")
-    _, _, state, _ = fc.calls[-1]
-    done = client.get(f"/franceconnect/logout-callback?state={state}")
-    assert done.location == "/connexion"
-    assert "Vous êtes déconnecté." in client.get("/connexion").text
-    assert client.get("/mes-services").status_code == 303
+
+def test_a_cookie_copied_before_a_franceconnect_logout_is_refused_at_once(app, client, fc, store):
+    signed_in_with_franceconnect(client, fc, store)
+    copied = app.test_client()
+    copied.set_cookie("session", client.get_cookie("session").value)
+    assert copied.get("/mes-services").status_code == 200
+    client.post("/deconnexion")  # the parent closes the tab on FranceConnect's page
+    assert copied.get("/mes-services").status_code == 303
 
 
 def test_franceconnect_unreachable_at_login(client, fc):

@@ -202,7 +202,9 @@ JOURNEY.views.update(telephone=telephone)
 
 def logout_redirect():
     """Where /deconnexion sends a parent who came with FranceConnect: FranceConnect's
-    session/end, which comes back to our logout callback; None otherwise."""
+    session/end, which comes back to our logout callback; None otherwise. Our own session ends
+    here and now: a parent who closes the tab on FranceConnect's page is signed out all the
+    same (a shared computer)."""
     id_token = session.get("franceconnect_id_token")
     if not id_token:
         return None
@@ -214,6 +216,7 @@ def logout_redirect():
     except FranceConnectError as error:
         current_app.logger.warning("FranceConnect logout: %s", error)
         return None
+    session.clear()
     session["franceconnect_logout_state"] = state
     return redirect(url, code=303)
 
