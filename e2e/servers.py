@@ -92,8 +92,13 @@ def migrate(env: dict) -> None:
 def start(command: list[str], env: dict, log: Path, url: str, ready_path: str) -> Server:
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-    wait_until_up(url + ready_path, process, log)
-    return Server(url=url, env=env, process=process)
+    server = Server(url=url, env=env, process=process)
+    try:
+        wait_until_up(url + ready_path, process, log)
+    except BaseException:
+        server.stop()  # a server that never answered is not left running behind the tests
+        raise
+    return server
 
 
 def start_app(folder: Path, port: int | None = None, **settings: str) -> Server:
