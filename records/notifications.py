@@ -23,7 +23,6 @@ from records import accounts
 from records.accounts import ACCOUNTS, SignInOutcome
 from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
 from rules.clock import in_paris
-from rules.identifiers import base_identifier
 from rules.lockout import LOCK_DURATION, MAX_FAILURES
 from rules.names import normalize_name
 from rules.passwords import HASHER, hash_password
@@ -37,7 +36,6 @@ OTHER_SCHOOL = "Responsable d'un autre établissement."
 ALREADY_ACTIVE = "Compte déjà activé : pas de nouveaux identifiants."
 BLOCKED = "Compte bloqué par l'établissement : débloquez-le avant de le notifier."
 NO_EMAIL = "Aucune adresse électronique connue : choisissez le courrier."
-NO_LATIN_LETTER = "Nom sans lettre latine : l'identifiant ne peut pas être formé."
 
 
 @dataclass(frozen=True)
@@ -213,7 +211,6 @@ def _plan(
             (OTHER_SCHOOL if uai is not None and responsable["uai"] != uai else None)
             or (NO_EMAIL if how == "courriel" and not responsable.get("email") else None)
             or _refusal(accounts.account_of(tx, person))
-            or _identifier_refusal(responsable)
         )
         if refusal:
             skipped.append(_skip(number, responsable, refusal))
@@ -251,14 +248,6 @@ def _refusal(account: dict | None) -> str | None:
         return ALREADY_ACTIVE
     if account["state"] == "bloqué":
         return BLOCKED
-    return None
-
-
-def _identifier_refusal(responsable: dict) -> str | None:
-    try:
-        base_identifier(responsable["prenom"], responsable["nom"])
-    except ValueError:
-        return NO_LATIN_LETTER
     return None
 
 

@@ -12,9 +12,11 @@ from functools import partial
 import pytest
 
 from records import accounts, journeys
+from records.roster import import_roster
 from rules import birthdates, passwords, phones, sms_codes
 from rules.passwords import hash_password
-from tests import markup
+from rules.roster import HEADER, parse_roster_bytes
+from tests import markup, roster_lines
 from tests.backends import database_text
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
@@ -876,6 +878,36 @@ def test_account_created(parent, web, db):
         "Collège Concorde — classe de 4eB",
         "Collège Concorde — classe de 6eA",
     ]
+
+
+WEI = {"nom": "Wang", "prenom": "伟", "telephone": "06 55 44 33 22"}
+HAO = "0691599999Z"
+
+
+def add_wei(db) -> None:
+    """A father whose prénom has no Latin letter, on the roster with his son Hao."""
+    wei = roster_lines.line(
+        ine=HAO, eleve_nom="Wang", eleve_prenom="Hao", eleve_date_naissance="05/06/2014",
+        resp_civilite="M.", resp_nom=WEI["nom"], resp_prenom=WEI["prenom"], resp_lien="père",
+        resp_telephone_portable=WEI["telephone"], resp_email="",
+    )  # fmt: skip
+    report = parse_roster_bytes(f"{HEADER}\n{wei}\n".encode(), roster_lines.TODAY)
+    assert report.ok, report.errors
+    with db.writing() as tx:
+        import_roster(tx, report.rows)
+
+
+def test_a_first_name_without_latin_letters_gets_an_identifiant(parent, web, db):
+    add_wei(db)
+    to_children(parent, web, "+33655443322", **WEI)
+    response = parent.post("/inscription/enfants", data=date_fields(HAO, "5", "6", "2014"))
+    assert redirects_to(response, "/inscription/mot-de-passe")
+    assert parent.get("/inscription/mot-de-passe").status_code == 200
+    assert redirects_to(choose(parent, PASSWORD), "/inscription/compte-active")
+    # « 伟 » transliterated is « Wei ».
+    assert sms(web)[0]["body"].startswith("ÉduConnect : votre identifiant est w.wang1.")
+    page = parent.get("/inscription/compte-active")
+    assert 'id="identifiant-cree">w.wang1</p>' in page.text
 
 
 def test_no_second_account(parent, web, db):
