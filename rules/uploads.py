@@ -1,7 +1,7 @@
 """The documents a parent uploads with a scholarship request (journeys §7: the tax notice, when
-its data cannot be retrieved): PDF, JPEG or PNG, 5 Mo at most, and the content must be what the
-name and the browser say. The type kept is the one found in the bytes, never the declared one,
-since the staff will open the file.
+its data cannot be retrieved): PDF, JPEG or PNG, 5 Mo at most (and 50 million pixels for an
+image), and the content must be what the name and the browser say. The type kept is the one
+found in the bytes, never the declared one, since the staff will open the file.
 
 Every refusal is an `UploadError` whose message is French, for the parent.
 """
@@ -16,6 +16,8 @@ from PIL import Image
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 MAX_BYTES = 5 * 1024 * 1024
+# A 48-megapixel phone photo (8,000 × 6,000) fits; checking one takes up to 150 Mo for a moment.
+MAX_PIXELS = 50_000_000
 KINDS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 EXTENSIONS = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
@@ -100,30 +102,48 @@ def _content_type(data: bytes) -> str | None:
 
 def _check_whole(kind: str, name: str, data: bytes) -> None:
     """A cut or damaged file is refused while the parent can still send it again."""
-    damaged = UploadError(
+    if kind == PDF:
+        if PDF_END not in data[-PDF_TAIL:]:
+            raise _damaged(name)
+        return
+    _check_pixels(kind, name, data)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()  # the structure and checksums (PNG's CRCs)
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # every pixel: a cut JPEG passes verify() but not this
+    except (OSError, SyntaxError, ValueError):
+        raise _damaged(name) from None
+
+
+def _check_pixels(kind: str, name: str, data: bytes) -> None:
+    """The picture's size read from its header, before any pixel is decoded: a few hundred Ko
+    of one colour can say 9,400 × 9,400 pixels, and take seconds and hundreds of Mo to check."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own limit, above ours, refuses the largest when the header is read.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+                found, (width, height) = PILLOW_FORMATS.get(image.format), image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(name) from None
+    except (OSError, SyntaxError, ValueError):
+        raise _damaged(name) from None
+    if found != kind:
+        raise _damaged(name)
+    if width * height > MAX_PIXELS:
+        raise _too_many_pixels(name)
+
+
+def _damaged(name: str) -> UploadError:
+    return UploadError(
         f"Le fichier « {name} » est incomplet ou abîmé : enregistrez-le de nouveau, puis "
         "envoyez-le."
     )
-    if kind == PDF:
-        if PDF_END not in data[-PDF_TAIL:]:
-            raise damaged
-        return
-    try:
-        # A picture of billions of pixels in a few Mo is an attack: Pillow's warning, an error.
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()  # the structure and checksums (PNG's CRCs)
-            with Image.open(io.BytesIO(data)) as image:
-                found = PILLOW_FORMATS.get(image.format)
-                image.load()  # every pixel: a cut JPEG passes verify() but not this
-    except (
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ):
-        raise damaged from None
-    if found != kind:
-        raise damaged
+
+
+def _too_many_pixels(name: str) -> UploadError:
+    return UploadError(
+        f"L'image « {name} » compte trop de pixels : {MAX_PIXELS // 1_000_000} millions au plus "
+        "(une photo de téléphone convient). Réduisez sa définition, puis envoyez-la de nouveau."
+    )

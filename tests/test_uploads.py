@@ -8,9 +8,9 @@ import io
 
 import pytest
 from fpdf import FPDF
-from PIL import Image
+from PIL import Image, ImageFile
 
-from rules.uploads import KINDS, MAX_BYTES, UploadError, check_upload, size_text
+from rules.uploads import KINDS, MAX_BYTES, MAX_PIXELS, UploadError, check_upload, size_text
 
 
 def pdf_bytes() -> bytes:
@@ -146,11 +146,44 @@ def test_a_truncated_or_damaged_file_is_refused(filename, declared, data):
     )
 
 
-def test_a_picture_of_too_many_pixels_is_refused():
-    # A few kilobytes of PNG that would take gigabytes once decoded.
+def png_of(size) -> bytes:
+    """A one-colour PNG: a few kilobytes, however many pixels it says it has."""
     out = io.BytesIO()
-    Image.new("1", (12_000, 12_000)).save(out, format="PNG")
-    assert "abîmé" in refusal("bombe.png", "image/png", out.getvalue())
+    Image.new("1", size).save(out, format="PNG")
+    return out.getvalue()
+
+
+def too_many_pixels(filename: str) -> str:
+    return (
+        f"L'image « {filename} » compte trop de pixels : 50 millions au plus (une photo de "
+        "téléphone convient). Réduisez sa définition, puis envoyez-la de nouveau."
+    )
+
+
+@pytest.mark.parametrize("size", [(9_400, 9_400), (12_000, 12_000), (20_000, 20_000)])
+def test_a_picture_of_too_many_pixels_is_refused_before_it_is_decoded(size, monkeypatch):
+    # 88, 144 and 400 megapixels in a few hundred kilobytes: gigabytes once decoded.
+    data = png_of(size)
+    assert len(data) < 400 * 1024
+
+    def decoded(image, *args):
+        raise AssertionError("the picture was decoded before its size was checked")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decoded)
+    monkeypatch.setattr(ImageFile.ImageFile, "verify", decoded)
+    assert refusal("bombe.png", "image/png", data) == too_many_pixels("bombe.png")
+
+
+def test_the_pixel_limit():
+    assert MAX_PIXELS == 50_000_000
+    assert check_upload("juste.png", "image/png", png_of((10_000, 5_000))) == "image/png"
+    assert refusal("trop.png", "image/png", png_of((10_000, 5_001))) == too_many_pixels("trop.png")
+
+
+def test_a_phone_photo_of_48_megapixels_is_accepted():
+    out = io.BytesIO()
+    Image.new("L", (8_000, 6_000), 128).save(out, format="JPEG")
+    assert check_upload("photo.jpg", "image/jpeg", out.getvalue()) == "image/jpeg"
 
 
 def test_a_long_name_is_shortened_in_the_message():
