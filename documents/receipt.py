@@ -30,6 +30,10 @@ TO_CHECK = (
     "Pièces à vérifier : les revenus ont été saisis par la famille ; l'établissement vérifiera "
     "l'avis d'imposition joint avant de décider."
 )
+OTHER_NOTICE = (
+    "Pièces à vérifier : le demandeur n'est pas parmi les déclarants de l'avis d'impôt "
+    "indiqué ; l'établissement vérifiera la situation du foyer avant de décider."
+)
 KEEP = (
     "Conservez cet accusé : il prouve l'enregistrement de votre demande. Rappelez son numéro "
     "pour toute question au secrétariat de l'établissement."
@@ -144,7 +148,7 @@ def _notes(request: dict) -> list[str]:
     statement."""
     notes = [ESTIMATE_NOTE]
     if request["pieces_a_verifier"]:
-        notes.append(TO_CHECK)
+        notes.append(TO_CHECK if request["fiscal"]["source"] == "manuel" else OTHER_NOTICE)
     notes += [f"Déclaration sur l'honneur : « {SWORN} »", KEEP]
     return notes
 
@@ -253,7 +257,7 @@ def receipt_pdf(request: dict) -> bytes:
 
     pdf.ln(2)
     for note in _notes(request):
-        pdf.set_font("Sans", "B" if note == TO_CHECK else "", 9.5)
+        pdf.set_font("Sans", "B" if note in (TO_CHECK, OTHER_NOTICE) else "", 9.5)
         pdf.multi_cell(width, 5, note, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
     return bytes(pdf.output())

@@ -45,6 +45,12 @@ DATA_KEYS = ("coordonnees", "fiscal", "estimation", "banque")
 SOURCES = ("dgfip", "manuel")
 FAMILY = "famille"  # who made a change in the history, when not a staff member
 ECHELONS = (1, 2, 3)
+# Why a request's documents are to be checked before deciding (« pièces à vérifier »).
+TYPED_BY_FAMILY = "les données fiscales ont été saisies par la famille"
+OTHER_DECLARANTS = (
+    "déclarants différents du demandeur : le responsable qui fait la demande n'est pas parmi "
+    "les déclarants de l'avis d'impôt"
+)
 MOTIF_MAX = 500
 
 
@@ -357,9 +363,21 @@ def _next_numero(tx: Tx, uai: str, year: int) -> str:
 
 
 def _data(data: dict) -> dict:
-    """The parent's part of a row; the documents to check when the tax data was typed in."""
+    """The parent's part of a row, with why the school must check its documents, if it must."""
     parts = {key: copy.deepcopy(data[key]) for key in DATA_KEYS}
-    return {**parts, "pieces_a_verifier": data["fiscal"]["source"] == "manuel"}
+    reasons = _to_check(data["fiscal"])
+    return {**parts, "pieces_a_verifier": bool(reasons), "motifs_a_verifier": reasons}
+
+
+def _to_check(fiscal: dict) -> list[str]:
+    """The tax data typed in by the family, or a notice the parent is not a declarant of (the
+    views compare the names: `rules.declarants`)."""
+    reasons = []
+    if fiscal["source"] == "manuel":
+        reasons.append(TYPED_BY_FAMILY)
+    if fiscal.get("declarants_differents"):
+        reasons.append(OTHER_DECLARANTS)
+    return reasons
 
 
 def _own(tx: Tx, numero: str, account_id: int) -> dict:

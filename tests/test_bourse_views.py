@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import smtplib
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -30,10 +31,14 @@ HTMX = {"HX-Request": "true"}
 KARIM, INES = ("Benali", "Karim", "+33623456789"), "0691400789M"
 LEA, HUGO, LUCAS, EMMA = "0691500123K", "0691300456L", "0691400654P", "0971200135S"
 SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")
+JULIEN = ("Lefèvre-D'Almeida", "Julien", "+33781452290")
 FRANCOIS = ("Da Silva", "François", "+33645127833")
 BENALI_2026 = {"numero_fiscal": "2080012799074", "reference_avis": "2669B02B23101"}
 BENALI_2025 = {"numero_fiscal": "2080012799074", "reference_avis": "2569B02A21701"}
 RUDY_2026 = {"numero_fiscal": "2083100297110", "reference_avis": "2697K07B33606"}
+# The Lefèvre-D'Almeidas' one notice (married), found by either spouse's numéro fiscal.
+SOPHIE_2026 = {"numero_fiscal": "1084051269028", "reference_avis": "2669L01B20700"}
+JULIEN_2026 = {"numero_fiscal": "1082090375352", "reference_avis": "2669L01B20700"}
 UNKNOWN = {"numero_fiscal": "1234567890066", "reference_avis": "2669B02B23101"}
 DOWN = {"numero_fiscal": "3999999999331", "reference_avis": "2669B02B23101"}
 ADDRESS = {
@@ -267,6 +272,109 @@ def test_a_notice_without_child_gives_no_estimate(sophie):
     page = sophie.get("/bourse/demande/foyer")
     assert "aucun enfant à charge" in alert(page.text, "parcours-alerte")
     assert sophie.post("/bourse/demande/foyer").status_code == 422
+
+
+# Step 2: the notice's declarants (issue 13, item 7) ---------------------------------------------
+
+
+def foyer_warning(page) -> str:
+    """The foyer step's notice that the parent is none of the notice's declarants, "" if none."""
+    found = re.search(
+        r'<div class="fr-alert fr-alert--warning[^"]*"[^>]*>(.*?)</div>', page.text, re.S
+    )
+    return plain(found.group(1)) if found else ""
+
+
+def sent_from_the_foyer(client) -> dict:
+    """Confirm the foyer, the estimate and the bank details, send; the request recorded."""
+    assert redirects_to(client.post("/bourse/demande/foyer"), "/bourse/demande/estimation")
+    client.post("/bourse/demande/estimation")
+    client.post("/bourse/demande/banque", data=BANK)
+    answer = send(client)
+    assert answer.status_code == 303
+    numero = answer.headers["Location"].rsplit("/", 1)[1]
+    return read(client.application, bourse_requests.find, numero)
+
+
+def test_another_households_notice_is_said_and_flagged(sophie, web):
+    # Sophie gives Karim Benali's notice: retrieved, but she is none of its declarants.
+    to_situation(sophie)
+    answer = sophie.post("/bourse/demande/situation-fiscale", data=situation())
+    assert redirects_to(answer, "/bourse/demande/foyer")
+    page = sophie.get("/bourse/demande/foyer")
+    warning = foyer_warning(page)
+    assert warning.startswith("Cet avis d'impôt n'est pas à votre nom")
+    assert "Sophie Lefèvre-D'Almeida" in warning
+    assert "vous pouvez continuer : l'établissement vérifiera votre situation" in warning
+    assert "corrigez le numéro fiscal et la référence de l'avis" in warning
+    # A notice, not an error: no alert, and she may go on…
+    assert alert(page.text, "parcours-alerte") == ""
+    assert elements(page.text, "input", name="etape", value="situation")
+    # … and the request is for the school to check.
+    sent = sent_from_the_foyer(sophie)
+    assert sent["fiscal"]["source"] == "dgfip" and sent["fiscal"]["declarants_differents"]
+    assert sent["pieces_a_verifier"] is True
+    assert sent["motifs_a_verifier"] == [bourse_requests.OTHER_DECLARANTS]
+    page = plain(sophie.get(f"/bourse/demandes/{sent['numero']}").text)
+    assert "vous n'êtes pas parmi les déclarants de l'avis : à vérifier par l'établissement" in (
+        page
+    )
+    assert "l'établissement vérifiera votre situation avant de décider" in page
+    assert "Vous avez saisi vos revenus vous-même" not in page
+    receipt = sophie.get(f"/bourse/demandes/{sent['numero']}/accuse.pdf").data
+    text = " ".join(
+        " ".join(one.extract_text() for one in PdfReader(io.BytesIO(receipt)).pages).split()
+    )
+    assert "le demandeur n'est pas parmi les déclarants de l'avis d'impôt indiqué" in text
+    assert "saisis par la famille" not in text
+
+
+def test_the_applicants_own_notice_is_not_flagged(web):
+    karim = signed_in_parent(web, *KARIM)
+    to_situation(karim, INES)
+    karim.post("/bourse/demande/situation-fiscale", data=situation())
+    assert foyer_warning(karim.get("/bourse/demande/foyer")) == ""
+    sent = sent_from_the_foyer(karim)
+    assert sent["fiscal"]["declarants_differents"] is False
+    assert sent["pieces_a_verifier"] is False and sent["motifs_a_verifier"] == []
+
+
+@pytest.mark.parametrize("parent", [SOPHIE, JULIEN])
+def test_either_spouse_on_a_married_couples_notice(web, parent):
+    client = signed_in_parent(web, *parent)
+    numbers = SOPHIE_2026 if parent == SOPHIE else JULIEN_2026
+    to_situation(client)
+    client.post("/bourse/demande/situation-fiscale", data=situation(**numbers))
+    page = client.get("/bourse/demande/foyer")
+    assert "SOPHIE MARIE LEFÈVRE-D'ALMEIDA" in plain(page.text)  # the notice is theirs
+    assert foyer_warning(page) == ""
+
+
+def test_the_applicant_on_the_second_notice(sophie):
+    to_situation(sophie)
+    fields = situation(numero_fiscal_2=SOPHIE_2026["numero_fiscal"])
+    fields["reference_avis_2"] = SOPHIE_2026["reference_avis"]
+    sophie.post("/bourse/demande/situation-fiscale", data=fields)
+    assert foyer_warning(sophie.get("/bourse/demande/foyer")) == ""
+
+
+def test_correcting_the_numbers_lifts_the_flag(sophie):
+    to_situation(sophie)
+    sophie.post("/bourse/demande/situation-fiscale", data=situation())
+    assert foyer_warning(sophie.get("/bourse/demande/foyer"))
+    answer = sophie.post("/bourse/demande/retour", data={"etape": "situation"})
+    assert redirects_to(answer, "/bourse/demande/situation-fiscale")
+    sophie.post("/bourse/demande/situation-fiscale", data=situation(**SOPHIE_2026))
+    assert foyer_warning(sophie.get("/bourse/demande/foyer")) == ""
+
+
+def test_a_manual_entry_is_checked_for_what_it_is(sophie, web):
+    """Typed by the family: no notice to compare, the reason is the typing alone."""
+    to_manual(sophie)
+    manual(sophie, data=pdf_bytes())
+    assert foyer_warning(sophie.get("/bourse/demande/foyer")) == ""
+    sent = sent_from_the_foyer(sophie)
+    assert sent["motifs_a_verifier"] == [bourse_requests.TYPED_BY_FAMILY]
 
 
 # Step 2, manual entry ------------------------------------------------------------------------

@@ -17,7 +17,10 @@ request record will keep it ("coordonnees", "fiscal", "estimation", "banque"):
    Manual entry (shown as step 2): RFR, dependent children, the notice(s) uploaded; a file that
    passed its checks is kept even when another field is wrong, so it is not sent twice.
 3. Votre foyer — what was retrieved or typed; a notice with no dependent child cannot lead to
-   an estimate (the pupil counts), so the page says so and offers to change the situation.
+   an estimate (the pupil counts), so the page says so and offers to change the situation. A
+   retrieved notice the parent is no declarant of (`rules.declarants`: any valid numbers give a
+   notice, another household's too) is said there as a warning, not an error: the parent may
+   correct the numbers or go on, and the request is then to be checked by the school.
 4. Estimation — the scale of the school year (`rules.bourse.estimate`), computed when the foyer
    is confirmed.
 5. Coordonnées bancaires — holder (the parent's name offered), IBAN, optional BIC.
@@ -56,6 +59,7 @@ from records.contacts import Contact, contact_of, save_contact
 from records.teleservices import BOURSE, service_of
 from rules import bank, tax_numbers
 from rules.bourse import BourseError, estimate, school_year_on
+from rules.declarants import among_declarants
 from rules.uploads import MAX_BYTES, UploadError, check_upload
 from views.auth import account_required
 from views.contact import ContactForm, phone_display
@@ -379,8 +383,21 @@ def submit_situation(account, state, child):
         "consentement_dgfip": True,
         "renouvellement": form.renouvellement.data,
         "pieces": [],
+        "declarants_differents": not applicant_declared(account, found),
     }
     return advance(state, "foyer")
+
+
+def applicant_declared(account: dict, notices: list) -> bool:
+    """Whether the parent is a declarant of one of the notices: any valid numbers retrieve a
+    notice, another household's too."""
+    declarants = [
+        declarant
+        for avis in notices
+        for declarant in (avis.declarant1, avis.declarant2)
+        if declarant is not None
+    ]
+    return among_declarants(account["nom"], account["prenom"], declarants)
 
 
 def retrieve(form: SituationForm, index: int, numero: str, reference: str):
@@ -559,12 +576,14 @@ def estimate_of(state: dict) -> tuple[dict | None, str | None]:
 @bp.get("/demande/foyer")
 @at_step("foyer")
 def foyer(account, state, child):
-    return foyer_page(state, child)
+    return foyer_page(account, state, child)
 
 
-def foyer_page(state, child, status=200):
+def foyer_page(account, state, child, status=200):
     _, problem = estimate_of(state)
-    return page("foyer", state, child, status, fiscal=state["fiscal"], failure=problem)
+    applicant = f"{account['prenom']} {account['nom']}"
+    fiscal = state["fiscal"]
+    return page("foyer", state, child, status, fiscal=fiscal, applicant=applicant, failure=problem)
 
 
 @bp.post("/demande/foyer")
@@ -572,7 +591,7 @@ def foyer_page(state, child, status=200):
 def submit_foyer(account, state, child):
     found, problem = estimate_of(state)
     if problem:
-        return foyer_page(state, child, 422)
+        return foyer_page(account, state, child, 422)
     state["estimation"] = found
     return advance(state, "estimation")
 
