@@ -3,6 +3,7 @@ once at start so a bad value stops the service with a clear message instead of a
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from datetime import date
@@ -11,10 +12,18 @@ from pathlib import Path
 from outside.storage import is_url
 
 ROOT = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-not-secret"
+# Shorter keys are refused: 32 random characters cannot be guessed.
+MIN_SECRET_KEY_LENGTH = 32
+KEY_ADVICE = (
+    f"donnez au moins {MIN_SECRET_KEY_LENGTH} caractères aléatoires, par exemple "
+    "FLASK_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')."
+)
 
 DEFAULTS = {
     "SECRET_KEY": None,
+    # Under DEV_PAGES without SECRET_KEY: this checkout's own random key, made at its first start
+    # and kept out of git (Flask's instance folder is ignored).
+    "DEV_SECRET_KEY_FILE": str(ROOT / "instance" / "dev-secret-key"),
     # A TinyDB file (one school), or a PostgreSQL URL (postgresql://…) beyond one school.
     "DATABASE": str(ROOT / "data" / "teleservices.json"),
     # PostgreSQL connections each process keeps open: one per thread answering at once.
@@ -111,14 +120,50 @@ def _check_secret_key(config: dict) -> str:
     if config.get("TESTING") and not key:
         return secrets.token_hex(32)
     if config.get("DEV_PAGES") and not key:
-        return DEV_SECRET_KEY
-    if not key or key == DEV_SECRET_KEY or len(str(key)) < 32:
-        raise ConfigError(
-            "SECRET_KEY manquante ou trop faible : donnez au moins 32 caractères aléatoires, "
-            "par exemple FLASK_SECRET_KEY=$(python3 -c 'import secrets; "
-            "print(secrets.token_hex(32))')."
-        )
+        return _development_key(Path(config["DEV_SECRET_KEY_FILE"]))
+    if not key or len(str(key)) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY manquante ou trop faible : {KEY_ADVICE}")
     return str(key)
+
+
+def _development_key(path: Path) -> str:
+    """This checkout's key, made at its first start: a key written in the repository would let
+    anyone forge a session cookie, a staff member's included, on a development server."""
+    if not path.exists():
+        _create_key_file(path)
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        key = ""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"La clé de développement {path} est illisible ou trop courte : supprimez ce "
+            "fichier, une nouvelle clé sera créée au prochain démarrage."
+        )
+    return key
+
+
+def _create_key_file(path: Path) -> None:
+    """Written aside, then linked in place: two processes starting at once (the reloader, the
+    workers) never read half a key, and the first one's key is the one both keep."""
+    aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Readable by its owner only: anyone else on the machine could forge sessions with it.
+        descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"La clé de développement ne peut pas être créée dans {path} ({error.strerror}) : "
+            f"choisissez un autre DEV_SECRET_KEY_FILE, ou donnez SECRET_KEY : {KEY_ADVICE}"
+        ) from None
 
 
 def _default_upload_folder(config: dict) -> Path:

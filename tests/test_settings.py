@@ -18,6 +18,8 @@ from views import login
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "3f9a1c0e7b2d4a6f8e1c3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d0f2a"
+# The development key the repository once held: anyone could forge a session with it.
+PUBLISHED_KEY = "dev-only-not-secret"
 
 
 @pytest.fixture(autouse=True)
@@ -60,14 +62,41 @@ def test_a_short_secret_key_is_refused(database):
     assert "SECRET_KEY" in message
 
 
-def test_the_development_key_is_refused_in_production(database):
-    message = refusal({"DATABASE": database, "SECRET_KEY": settings.DEV_SECRET_KEY})
-    assert "SECRET_KEY" in message
+@pytest.mark.parametrize("dev_pages", [False, True])
+def test_the_published_development_key_is_refused(database, dev_pages):
+    message = refusal({"DATABASE": database, "SECRET_KEY": PUBLISHED_KEY, "DEV_PAGES": dev_pages})
+    assert "SECRET_KEY manquante ou trop faible" in message
 
 
-def test_the_development_key_is_refused_from_the_environment(monkeypatch, database):
-    monkeypatch.setenv("FLASK_SECRET_KEY", settings.DEV_SECRET_KEY)
+def test_the_published_development_key_is_refused_from_the_environment(monkeypatch, database):
+    monkeypatch.setenv("FLASK_SECRET_KEY", PUBLISHED_KEY)
     assert "SECRET_KEY" in refusal({"DATABASE": database})
+
+
+def test_the_published_development_key_is_gone():
+    assert PUBLISHED_KEY not in Path(settings.__file__).read_text(encoding="utf-8")
+
+
+def test_an_unwritable_development_key_is_refused(database, tmp_path):
+    blocker = tmp_path / "un-fichier"
+    blocker.write_text("")
+    config = {"DATABASE": database, "DEV_PAGES": True, "DEV_SECRET_KEY_FILE": blocker / "cle"}
+    message = refusal(config)
+    assert f"La clé de développement ne peut pas être créée dans {blocker / 'cle'}" in message
+    assert "FLASK_SECRET_KEY=" in message
+
+
+@pytest.mark.parametrize("content", ["", "abc\n", PUBLISHED_KEY, b"\xff" * 64, "a folder"])
+def test_a_damaged_development_key_is_refused(database, tmp_path, content):
+    key_file = tmp_path / "dev-secret-key"
+    if content == "a folder":
+        key_file.mkdir()
+    else:
+        key_file.write_bytes(content if isinstance(content, bytes) else content.encode())
+    config = {"DATABASE": database, "DEV_PAGES": True, "DEV_SECRET_KEY_FILE": str(key_file)}
+    message = refusal(config)
+    assert f"La clé de développement {key_file} est illisible ou trop courte" in message
+    assert "supprimez ce fichier" in message
 
 
 @pytest.mark.parametrize("today", ["14/09/2026", "2026-02-30", "demain"])
@@ -162,10 +191,35 @@ def test_trusted_proxies_from_the_environment_is_checked(monkeypatch, database, 
 # Starts -------------------------------------------------------------------------------------
 
 
-def test_development_starts_without_a_key_on_the_development_key(database):
-    app = create_app({"DATABASE": database, "DEV_PAGES": True})
-    assert app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY
+def development_key(database, checkout: Path) -> str:
+    """The key `make run` starts with, without SECRET_KEY, in this checkout."""
+    key_file = checkout / "instance" / "dev-secret-key"
+    app = create_app({"DATABASE": database, "DEV_PAGES": True, "DEV_SECRET_KEY_FILE": key_file})
     assert app.config["DEV_PAGES"] is True
+    return app.config["SECRET_KEY"]
+
+
+def test_each_checkout_makes_its_own_development_key(database, tmp_path):
+    first, second = (development_key(database, tmp_path / name) for name in ("a", "b"))
+    assert first != second
+    for key in (first, second):
+        assert len(key) == 64 and int(key, 16) >= 0
+
+
+def test_a_checkout_keeps_its_development_key_from_one_start_to_the_next(database, tmp_path):
+    key = development_key(database, tmp_path)
+    assert development_key(database, tmp_path) == key
+    key_file = tmp_path / "instance" / "dev-secret-key"
+    assert key_file.read_text().strip() == key
+    # Only its owner can read it: another account on the machine could forge sessions.
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_development_key_file_is_kept_out_of_git():
+    key_file = Path(settings.DEFAULTS["DEV_SECRET_KEY_FILE"])
+    assert key_file.is_relative_to(ROOT)
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(key_file)], cwd=ROOT)
+    assert ignored.returncode == 0
 
 
 def test_production_starts_with_a_real_key(database):
@@ -180,7 +234,7 @@ def test_tests_start_without_a_key_on_a_random_one(database):
     first = create_app({"DATABASE": database, "TESTING": True})
     second = create_app({"DATABASE": database, "TESTING": True})
     assert len(first.config["SECRET_KEY"]) == 64
-    assert first.config["SECRET_KEY"] not in (second.config["SECRET_KEY"], settings.DEV_SECRET_KEY)
+    assert first.config["SECRET_KEY"] != second.config["SECRET_KEY"]
 
 
 def test_today_sets_the_clock(database):
@@ -223,12 +277,13 @@ def test_environment_overrides_the_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("FLASK_DEV_PAGES", "true")
     monkeypatch.setenv("FLASK_MAIL_SERVER", "mail.example.org")
     monkeypatch.setenv("FLASK_MAIL_PORT", "2525")
+    monkeypatch.setenv("FLASK_DEV_SECRET_KEY_FILE", str(tmp_path / "dev-secret-key"))
     app = create_app()
     assert app.config["DATABASE"] == str(database)
     assert app.extensions["store"].path == database
     assert app.extensions["clock"].today() == date(2027, 1, 5)
     assert app.config["DEV_PAGES"] is True
-    assert app.config["SECRET_KEY"] == settings.DEV_SECRET_KEY
+    assert app.config["SECRET_KEY"] == (tmp_path / "dev-secret-key").read_text().strip()
     assert (app.config["MAIL_SERVER"], app.config["MAIL_PORT"]) == ("mail.example.org", 2525)
 
 
