@@ -9,10 +9,12 @@ submitted with a token (the journey's id): the same token again returns the same
 unchanged, so a double click or a reloaded page never makes a second one; the pupil's lock
 ("eleve:<ine>") makes two sendings at once one request. The family may correct or withdraw its
 request while the campaign is open and no decision is taken; the school's staff take it from
-« déposée » to « en instruction », then « accordée » (with an échelon) or « refusée » (with a
-reason), each step in the journal, written with it. Every change of a request is made under its
-lock ("demande:<numero>"), so a correction, a decision and a receipt's claim arriving together
-never write over each other.
+« déposée » to « en instruction »; the secretariat may then propose a decision (an échelon, or a
+reason to refuse), and only the school head (a "direction" account) takes it: « accordée » (with
+an échelon) or « refusée » (with a reason). Each step is in the journal, written with it, and a
+decision names who proposed it. Every change of a request is made under its lock
+("demande:<numero>"), so a correction, a proposal, a decision and a receipt's claim arriving
+together never write over each other.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import datetime
 from outside.storage import Tx
 from records import audit
 from records.accounts import children_of
+from records.staff import DIRECTION
 from records.teleservices import BOURSE, service_of
 from rules.campaign import school_year_label, school_year_of
 from rules.clock import in_paris
@@ -82,6 +85,16 @@ class NotChangeable(Exception):
             "être modifiée ni retirée."
         )
         self.request = request
+
+
+class DecisionReserved(PermissionError):
+    """A staff member who is not the school head tried to grant or refuse."""
+
+    def __init__(self):
+        super().__init__(
+            "Seule la direction de l'établissement peut accorder ou refuser une bourse. "
+            "Vous pouvez proposer une décision : la direction la verra sur cette page."
+        )
 
 
 class BadTransition(ValueError):
@@ -260,38 +273,109 @@ def set_state(
     motif: str = "",
 ) -> dict:
     """A staff member of the request's school moves it on: « déposée » → « en instruction » →
-    « accordée » (`echelon` 1, 2 or 3) or « refusée » (`motif`, 500 characters at most).
-    Raises LookupError for another school's request, BadTransition otherwise. The change and
-    its journal entry are written together."""
+    « accordée » (`echelon` 1, 2 or 3) or « refusée » (`motif`, 500 characters at most), these
+    two by the direction only. Raises LookupError for another school's request,
+    DecisionReserved, or BadTransition. The change and its journal entry are written
+    together; a decision's entry names who proposed it, if anyone did."""
     moment = in_paris(now)
     motif = (motif or "").strip()
+    request = _of_school(tx, numero, staff)
+    if new_state in DECIDED and staff.get("role") != DIRECTION:
+        raise DecisionReserved()
+    _check_transition(request, new_state)
+    changes = {"etat": new_state}
+    if new_state == ACCORDEE:
+        _check_echelon(echelon, "accordé")
+        changes.update(echelon_accorde=echelon, motif_refus=None)
+    elif new_state == REFUSEE:
+        _check_motif(motif)
+        changes.update(echelon_accorde=None, motif_refus=motif)
+    detail = _decision_text(new_state, echelon, motif)
+    if new_state in DECIDED:
+        changes["decidee_le"] = moment.isoformat()
+        proposal = request.get("proposition")
+        if proposal:
+            detail = f"Proposition de {proposal['par']} : {_proposal_text(proposal)} {detail}"
+    return _changed(
+        tx, request, staff, changes, _entry(new_state, moment, staff["identifiant"], detail), now
+    )
+
+
+def propose(
+    tx: Tx,
+    numero: str,
+    staff: dict,
+    decision: str,
+    now: datetime,
+    echelon: int | None = None,
+    motif: str = "",
+) -> dict:
+    """A staff member proposes to grant the request « en instruction » (`echelon` 1, 2 or 3) or
+    to refuse it (`motif`), for the direction to decide; a new proposal replaces the last. The
+    state stays; the proposal, its history line and its journal entry are written together.
+    Raises LookupError for another school's request, BadTransition otherwise."""
+    moment = in_paris(now)
+    motif = (motif or "").strip()
+    request = _of_school(tx, numero, staff)
+    if decision not in DECIDED:
+        raise BadTransition("Proposez d'accorder la bourse ou de refuser la demande.")
+    if request["etat"] != EN_INSTRUCTION:
+        raise BadTransition(
+            f"Une demande « {request['etat']} » ne peut pas recevoir de proposition : seule "
+            "une demande en instruction peut être accordée ou refusée."
+        )
+    if decision == ACCORDEE:
+        _check_echelon(echelon, "proposé")
+    else:
+        _check_motif(motif)
+    proposal = {
+        "etat": decision,
+        "echelon": echelon if decision == ACCORDEE else None,
+        "motif": motif if decision == REFUSEE else None,
+        "par": staff["identifiant"],
+        "le": moment.isoformat(),
+    }
+    detail = f"Proposition : {_proposal_text(proposal)}"
+    entry = _entry(EN_INSTRUCTION, moment, staff["identifiant"], detail)
+    return _changed(tx, request, staff, {"proposition": proposal}, entry, now)
+
+
+def _of_school(tx: Tx, numero: str, staff: dict) -> dict:
+    """The request, locked, if it is of the staff member's school."""
     request = _locked(tx, numero)
     if request is None or request["uai"] != staff["uai"]:
         raise LookupError(f"aucune demande {numero} dans l'établissement {staff['uai']}")
+    return request
+
+
+def _check_transition(request: dict, new_state: str) -> None:
     if new_state not in TRANSITIONS.get(request["etat"], ()):
         raise BadTransition(
             f"Une demande « {request['etat']} » ne peut pas passer à « {new_state} »."
         )
-    changes = {"etat": new_state}
-    if new_state == ACCORDEE:
-        _check_echelon(echelon)
-        changes.update(echelon_accorde=echelon, motif_refus=None)
-        detail = f"Bourse accordée, échelon {echelon}."
-    elif new_state == REFUSEE:
-        _check_motif(motif)
-        changes.update(echelon_accorde=None, motif_refus=motif)
-        detail = f"Demande refusée : {motif}"
-    else:
-        detail = "Demande mise en instruction."
-    if new_state in DECIDED:
-        changes["decidee_le"] = moment.isoformat()
-    changes["historique"] = [
-        *request["historique"],
-        _entry(new_state, moment, staff["identifiant"], detail),
-    ]
+
+
+def _changed(tx: Tx, request: dict, staff: dict, changes: dict, entry: dict, now: datetime) -> dict:
+    """Write the staff's change with its history line and its journal entry."""
+    changes = {**changes, "historique": [*request["historique"], entry]}
     tx.update(REQUESTS, request["id"], changes)
-    audit.record(tx, staff, "bourse", f"Demande n° {numero} ({_pupil(request)}) : {detail}", now)
+    detail = f"Demande n° {request['numero']} ({_pupil(request)}) : {entry['detail']}"
+    audit.record(tx, staff, "bourse", detail, now)
     return {**request, **changes}
+
+
+def _decision_text(state: str, echelon: int | None, motif: str) -> str:
+    if state == ACCORDEE:
+        return f"Bourse accordée, échelon {echelon}."
+    if state == REFUSEE:
+        return f"Demande refusée : {motif}"
+    return "Demande mise en instruction."
+
+
+def _proposal_text(proposal: dict) -> str:
+    if proposal["etat"] == ACCORDEE:
+        return f"accorder la bourse, échelon {proposal['echelon']}."
+    return f"refuser la demande, motif « {proposal['motif']} »."
 
 
 def counts(requests: list[dict]) -> dict:
@@ -338,9 +422,11 @@ def _check_changeable(tx: Tx, request: dict, moment: datetime) -> None:
     _check_open(tx, request["uai"], moment)
 
 
-def _check_echelon(echelon) -> None:
+def _check_echelon(echelon, granted_or_proposed: str) -> None:
     if isinstance(echelon, bool) or echelon not in ECHELONS:
-        raise BadTransition("Choisissez l'échelon accordé : 1, 2 ou 3.", field="echelon")
+        raise BadTransition(
+            f"Choisissez l'échelon {granted_or_proposed} : 1, 2 ou 3.", field="echelon"
+        )
 
 
 def _check_motif(motif: str) -> None:

@@ -19,7 +19,8 @@ from rules.clock import in_paris
 from rules.passwords import hash_password
 
 STAFF = "personnels"
-ROLES = ("direction", "secretariat")
+DIRECTION, SECRETARIAT = "direction", "secretariat"
+ROLES = (DIRECTION, SECRETARIAT)
 ROLE_NAMES = {"direction": "direction", "secretariat": "secrétariat"}
 
 # Letters, digits and the separators people put in logins; no spaces, so it can be typed as is.

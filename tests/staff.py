@@ -7,10 +7,12 @@ PASSWORD = "Bureau-Rentree-2026!"
 CONCORDE = "0691234A"
 
 
-def signed_in_staff(web, db, clock, identifiant: str, uai: str = CONCORDE):
-    """A test client signed in as a new secretariat account of `uai`."""
+def signed_in_staff(
+    web, db, clock, identifiant: str, uai: str = CONCORDE, role: str = "secretariat"
+):
+    """A test client signed in as a new account of `uai` (the secretariat's, unless `role`)."""
     with db.writing() as tx:
-        create_staff(tx, identifiant, PASSWORD, uai, "secretariat", clock.now())
+        create_staff(tx, identifiant, PASSWORD, uai, role, clock.now())
     client = web.test_client()
     answer = client.post(
         "/admin/connexion", data={"identifiant": identifiant, "mot_de_passe": PASSWORD}

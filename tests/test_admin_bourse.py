@@ -40,7 +40,14 @@ def fresh_rate_limits():
 
 @pytest.fixture
 def office(web, db, clock):
+    """The Concorde's secretariat: it instructs and proposes."""
     return signed_in_staff(web, db, clock, "secretariat.concorde")
+
+
+@pytest.fixture
+def head(web, db, clock):
+    """The Concorde's direction: it grants or refuses."""
+    return signed_in_staff(web, db, clock, "direction.concorde", role="direction")
 
 
 def account_for(tx, clock, child: str) -> dict:
@@ -101,8 +108,8 @@ def uploaded(web, data: bytes = PDF, name: str = "avis 2026.pdf") -> dict:
 
 
 def moved(db, clock, numero: str, *steps):
-    """The request taken through these states straight in the records."""
-    staff = {"identifiant": "secretariat.concorde", "uai": CONCORDE}
+    """The request taken through these states straight in the records, by the direction."""
+    staff = {"identifiant": "direction.concorde", "uai": CONCORDE, "role": "direction"}
     for state, options in steps:
         with db.writing() as tx:
             bourse_requests.set_state(tx, numero, staff, state, clock.now(), **options)
@@ -320,16 +327,21 @@ def test_into_examination(office, web, db, clock):
         f"Demande n° {numero} (Inès Benali) : Demande mise en instruction."
     ]
     assert mails(web) == []
-    # Now the decision forms, the estimate's échelon chosen beforehand.
-    assert {"Accorder", "Refuser"} <= set(texts(page, "button"))
-    (checked,) = [one for one in elements(page, "input", name="echelon") if "checked" in one]
-    assert checked["value"] == "2"
+    # Now the secretariat's proposal forms, the estimate's échelon chosen beforehand.
+    assert {"Proposer d'accorder", "Proposer de refuser"} <= set(texts(page, "button"))
+    assert not {"Accorder", "Refuser"} & set(texts(page, "button"))
+    assert checked_echelon(page) == "2"
 
 
-def test_grant_tells_the_family(office, web, db, clock):
+def checked_echelon(page: str) -> str | None:
+    checked = [one["value"] for one in elements(page, "input", name="echelon") if "checked" in one]
+    return checked[0] if checked else None
+
+
+def test_grant_tells_the_family(head, web, db, clock):
     numero = submitted(db, clock, "Inès", courriel="famille.benali@example.net")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
-    answer = decide(office, numero, etat="accordée", echelon="3")
+    answer = decide(head, numero, etat="accordée", echelon="3")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
     found = read(db, bourse_requests.find, numero)
     assert (found["etat"], found["echelon_accorde"]) == ("accordée", 3)
@@ -338,7 +350,7 @@ def test_grant_tells_the_family(office, web, db, clock):
     assert mail["subject"] == f"Demande de bourse de collège n° {numero} : bourse accordée"
     assert "accordée, à l'échelon 3" in mail["body"]
     assert "525 €, versé en trois fois 175 €" in mail["body"]
-    page = office.get(f"/admin/bourses/{numero}").text
+    page = head.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte-statut") == (
         f"La bourse est accordée (demande n° {numero}). La famille est prévenue par courriel "
         "à famille.benali@example.net et par SMS au 06 •• •• •• 89."
@@ -358,11 +370,11 @@ def test_grant_tells_the_family(office, web, db, clock):
     )
 
 
-def test_refusal_tells_the_family_why(office, web, db, clock):
+def test_refusal_tells_the_family_why(head, web, db, clock):
     numero = submitted(db, clock, "Moussa", rfr=90000)["numero"]
     moved(db, clock, numero, ("en instruction", {}))
     reason = "Revenus au-dessus du plafond pour 2 enfants à charge."
-    answer = decide(office, numero, etat="refusée", motif=f"  {reason} ")
+    answer = decide(head, numero, etat="refusée", motif=f"  {reason} ")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
     found = read(db, bourse_requests.find, numero)
     assert (found["etat"], found["motif_refus"]) == ("refusée", reason)
@@ -370,11 +382,11 @@ def test_refusal_tells_the_family_why(office, web, db, clock):
     assert mail["to"] == "aminata@example.org"
     assert mail["subject"].endswith(": demande refusée")
     assert reason in mail["body"]
-    page = office.get(f"/admin/bourses/{numero}").text
+    page = head.get(f"/admin/bourses/{numero}").text
     assert f"Refusée le 14/09/2026 à 10 h 00 : « {reason} »" in plain(page)
 
 
-def test_a_failed_email_is_said(office, web, db, clock, monkeypatch):
+def test_a_failed_email_is_said(head, web, db, clock, monkeypatch):
     numero = submitted(db, clock, "Inès")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
 
@@ -382,9 +394,9 @@ def test_a_failed_email_is_said(office, web, db, clock, monkeypatch):
         raise OSError("connexion refusée")
 
     monkeypatch.setattr(web.extensions["mail"], "send", refuse)
-    decide(office, numero, etat="accordée", echelon="2")
+    decide(head, numero, etat="accordée", echelon="2")
     assert read(db, bourse_requests.find, numero)["etat"] == "accordée"
-    page = office.get(f"/admin/bourses/{numero}").text
+    page = head.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte") == (
         "Le courriel à karim@example.org n'a pas pu partir : prévenez la famille autrement."
     )
@@ -394,39 +406,39 @@ def test_a_failed_email_is_said(office, web, db, clock, monkeypatch):
     ]
 
 
-def test_a_family_with_only_a_mobile_is_told_by_sms(office, web, db, clock):
+def test_a_family_with_only_a_mobile_is_told_by_sms(head, web, db, clock):
     numero = submitted(db, clock, "Inès", courriel="")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
-    page = office.get(f"/admin/bourses/{numero}").text
+    page = head.get(f"/admin/bourses/{numero}").text
     assert "La famille reçoit la décision par SMS, au 06 •• •• •• 89." in plain(page)
     assert "Adresse électronique : non renseignée" in plain(page)
-    decide(office, numero, etat="refusée", motif="Revenus au-dessus du plafond.")
+    decide(head, numero, etat="refusée", motif="Revenus au-dessus du plafond.")
     assert mails(web) == []
     (text,) = sms(web)
     assert "Motif : Revenus au-dessus du plafond. Détail : http://localhost/bourse/" in text["body"]
-    page = office.get(f"/admin/bourses/{numero}").text
+    page = head.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte-statut").endswith(
         "La famille est prévenue par SMS au 06 •• •• •• 89."
     )
 
 
-def test_a_family_with_no_way_to_be_told_is_said(office, web, db, clock):
+def test_a_family_with_no_way_to_be_told_is_said(head, web, db, clock):
     numero = submitted(db, clock, "Inès", courriel="", telephone="")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
-    decide(office, numero, etat="accordée", echelon="3")
+    decide(head, numero, etat="accordée", echelon="3")
     assert mails(web) == [] and sms(web) == []
-    page = office.get(f"/admin/bourses/{numero}").text
+    page = head.get(f"/admin/bourses/{numero}").text
     assert "La famille n'a donné ni adresse électronique ni téléphone portable" in alert(
         page, "bourse-alerte"
     )
     assert table_rows(page, "messages-famille") == [["Aucun message envoyé à la famille."]]
 
 
-def test_grant_without_echelon(office, web, db, clock):
+def test_grant_without_echelon(head, web, db, clock):
     numero = submitted(db, clock, "Inès")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
     for echelon in ("", "0", "4", "deux"):
-        answer = decide(office, numero, etat="accordée", echelon=echelon)
+        answer = decide(head, numero, etat="accordée", echelon=echelon)
         assert answer.status_code == 422
         assert error_messages(answer.text, "echelon") == [
             "Choisissez l'échelon accordé : 1, 2 ou 3."
@@ -448,10 +460,10 @@ def test_grant_without_echelon(office, web, db, clock):
         ("x" * 501, "Le motif du refus ne doit pas dépasser 500 caractères (il en compte 501)."),
     ],
 )
-def test_refusal_without_a_good_reason(office, web, db, clock, motif, error):
+def test_refusal_without_a_good_reason(head, web, db, clock, motif, error):
     numero = submitted(db, clock, "Inès")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
-    answer = decide(office, numero, etat="refusée", motif=motif)
+    answer = decide(head, numero, etat="refusée", motif=motif)
     assert answer.status_code == 422
     assert error_messages(answer.text, "motif") == [error]
     (field,) = elements(answer.text, "textarea", id="motif")
@@ -460,11 +472,11 @@ def test_refusal_without_a_good_reason(office, web, db, clock, motif, error):
     assert mails(web) == []
 
 
-def test_a_reason_of_500_characters_is_enough(office, db, clock):
+def test_a_reason_of_500_characters_is_enough(head, db, clock):
     numero = submitted(db, clock, "Inès")["numero"]
     moved(db, clock, numero, ("en instruction", {}))
     assert redirects_to(
-        decide(office, numero, etat="refusée", motif="x" * 500), f"/admin/bourses/{numero}"
+        decide(head, numero, etat="refusée", motif="x" * 500), f"/admin/bourses/{numero}"
     )
 
 
@@ -488,11 +500,11 @@ def test_a_reason_of_500_characters_is_enough(office, db, clock):
         ((), {}),
     ],
 )
-def test_bad_transitions(office, web, db, clock, steps, form):
+def test_bad_transitions(head, web, db, clock, steps, form):
     numero = submitted(db, clock, "Inès")["numero"]
     moved(db, clock, numero, *steps)
     before = read(db, bourse_requests.find, numero)
-    answer = decide(office, numero, **form)
+    answer = decide(head, numero, **form)
     assert answer.status_code == 422
     message = alert(answer.text, "bourse-alerte")
     assert message.startswith(f"Une demande « {before['etat']} » ne peut pas passer à")
@@ -506,6 +518,249 @@ def test_a_decided_request_has_no_form(office, db, clock):
     page = office.get(f"/admin/bourses/{numero}").text
     assert not elements(page, "form", id="accorder") and not elements(page, "form", id="refuser")
     assert "Passer en instruction" not in plain(page)
+
+
+# The secretariat proposes, the direction decides ----------------------------------------
+
+
+RESERVED = (
+    "Seule la direction de l'établissement peut accorder ou refuser une bourse. "
+    "Vous pouvez proposer une décision : la direction la verra sur cette page."
+)
+
+
+def propose(client, numero: str, **form):
+    return client.post(f"/admin/bourses/{numero}/proposition", data=form)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"etat": "accordée", "echelon": "3"},
+        {"etat": "refusée", "motif": "Revenus au-dessus du plafond."},
+        {"etat": "accordée"},
+    ],
+)
+def test_the_secretariat_cannot_grant_or_refuse(office, web, db, clock, form):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    before = read(db, bourse_requests.find, numero)
+    answer = decide(office, numero, **form)
+    assert answer.status_code == 403
+    assert alert(answer.text, "bourse-alerte") == RESERVED
+    # It is offered the proposal instead, with what it typed.
+    assert elements(answer.text, "form", id="proposer-accorder")
+    assert not elements(answer.text, "form", id="accorder")
+    if "motif" in form:
+        assert texts(answer.text, "textarea") == [form["motif"]]
+    assert read(db, bourse_requests.find, numero) == before
+    assert bourse_entries(db) == [
+        f"Demande n° {numero} (Inès Benali) : Demande mise en instruction."
+    ]
+    assert mails(web) == [] and sms(web) == []
+
+
+def test_the_secretariat_cannot_decide_even_before_the_examination(office, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    assert decide(office, numero, etat="accordée", echelon="2").status_code == 403
+    assert read(db, bourse_requests.find, numero)["etat"] == "déposée"
+
+
+def test_the_secretariat_is_told_the_decision_is_the_directions(office, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert "puis proposez une décision à la direction" in plain(page)
+    moved(db, clock, numero, ("en instruction", {}))
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert "Proposer une décision" in texts(page, "h2")
+    assert "La décision appartient à la direction de l'établissement" in plain(page)
+    assert not elements(page, "form", id="accorder") and not elements(page, "form", id="refuser")
+    (grant,) = elements(page, "form", id="proposer-accorder")
+    assert grant["action"] == f"/admin/bourses/{numero}/proposition"
+    assert elements(page, "form", id="proposer-refuser")
+    assert "Aucune proposition" not in plain(page) and not elements(page, "div", id="proposition")
+
+
+def test_a_proposal_is_recorded_and_shown_to_both(office, head, web, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    answer = propose(office, numero, etat="accordée", echelon="3")
+    assert redirects_to(answer, f"/admin/bourses/{numero}")
+    found = read(db, bourse_requests.find, numero)
+    assert found["etat"] == "en instruction"
+    assert (found["proposition"]["etat"], found["proposition"]["echelon"]) == ("accordée", 3)
+    # The family hears of decisions only.
+    assert mails(web) == [] and sms(web) == []
+    assert "notices" not in found
+    proposal = (
+        "Proposition enregistrée par secretariat.concorde le 14/09/2026 à 10 h 00 : accorder "
+        "la bourse à l'échelon 3 (525 € par an)."
+    )
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert alert(page, "bourse-alerte-statut") == (
+        f"La proposition est enregistrée (demande n° {numero}) : la direction de "
+        "l'établissement décidera."
+    )
+    assert proposal in plain(page)
+    assert elements(page, "div", id="proposition")
+    # The secretariat may change its mind: its form holds its proposal.
+    assert checked_echelon(page) == "3"
+    assert proposal in plain(head.get(f"/admin/bourses/{numero}").text)
+    assert bourse_entries(db)[0] == (
+        f"Demande n° {numero} (Inès Benali) : Proposition : accorder la bourse, échelon 3."
+    )
+
+
+def test_the_decision_form_holds_the_proposal(office, head, db, clock):
+    ines = submitted(db, clock, "Inès")["numero"]  # échelon 2 estimated
+    lea = submitted(db, clock, "Léa")["numero"]
+    moved(db, clock, ines, ("en instruction", {}))
+    moved(db, clock, lea, ("en instruction", {}))
+    propose(office, ines, etat="accordée", echelon="3")
+    reason = "Revenus au-dessus du plafond."
+    propose(office, lea, etat="refusée", motif=reason)
+    page = head.get(f"/admin/bourses/{ines}").text
+    assert elements(page, "form", id="accorder") and not elements(
+        page, "form", id="proposer-accorder"
+    )
+    assert checked_echelon(page) == "3"
+    assert texts(page, "textarea") == [""]
+    page = head.get(f"/admin/bourses/{lea}").text
+    assert texts(page, "textarea") == [reason]
+    assert "refuser la demande, pour le motif « Revenus au-dessus du plafond. »" in plain(page)
+
+
+def test_the_direction_decides_and_both_are_named(office, head, web, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    assert redirects_to(decide(office, numero, etat="en instruction"), f"/admin/bourses/{numero}")
+    propose(office, numero, etat="refusée", motif="Dossier incomplet.")
+    answer = decide(head, numero, etat="accordée", echelon="2")
+    assert redirects_to(answer, f"/admin/bourses/{numero}")
+    found = read(db, bourse_requests.find, numero)
+    assert (found["etat"], found["echelon_accorde"]) == ("accordée", 2)
+    (mail,) = mails(web)
+    assert "accordée, à l'échelon 2" in mail["body"]
+    detail = (
+        "Proposition de secretariat.concorde : refuser la demande, motif « Dossier incomplet. ». "
+        "Bourse accordée, échelon 2."
+    )
+    journal = [
+        (e["staff"], e["detail"])
+        for e in read(db, audit.entries, CONCORDE)
+        if e["action"] == "bourse"
+    ]
+    assert journal == [
+        ("direction.concorde", f"Demande n° {numero} (Inès Benali) : {detail}"),
+        (
+            "secretariat.concorde",
+            f"Demande n° {numero} (Inès Benali) : Proposition : refuser la demande, motif « "
+            "Dossier incomplet. ».",
+        ),
+        (
+            "secretariat.concorde",
+            f"Demande n° {numero} (Inès Benali) : Demande mise en instruction.",
+        ),
+    ]
+    page = office.get(f"/admin/bourses/{numero}").text
+    assert [row[1:] for row in table_rows(page, "historique")] == [
+        ["déposée", "famille", "Demande déposée en ligne."],
+        ["en instruction", "secretariat.concorde", "Demande mise en instruction."],
+        [
+            "en instruction",
+            "secretariat.concorde",
+            "Proposition : refuser la demande, motif « Dossier incomplet. ».",
+        ],
+        ["accordée", "direction.concorde", detail],
+    ]
+    # Decided: the proposal stays on the page, its form is gone.
+    assert "Proposition enregistrée par secretariat.concorde" in plain(page)
+    assert not elements(page, "form", id="proposer-refuser")
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "error"),
+    [
+        ({"etat": "accordée"}, "echelon", "Choisissez l'échelon proposé : 1, 2 ou 3."),
+        (
+            {"etat": "accordée", "echelon": "4"},
+            "echelon",
+            "Choisissez l'échelon proposé : 1, 2 ou 3.",
+        ),
+        (
+            {"etat": "refusée", "motif": "  "},
+            "motif",
+            "Indiquez le motif du refus : la famille le recevra.",
+        ),
+        (
+            {"etat": "refusée", "motif": "x" * 501},
+            "motif",
+            "Le motif du refus ne doit pas dépasser 500 caractères (il en compte 501).",
+        ),
+    ],
+)
+def test_a_bad_proposal(office, web, db, clock, form, field, error):
+    numero = submitted(db, clock, "Moussa", rfr=90000)["numero"]  # no échelon estimated
+    moved(db, clock, numero, ("en instruction", {}))
+    before = read(db, bourse_requests.find, numero)
+    answer = propose(office, numero, **form)
+    assert answer.status_code == 422
+    assert error_messages(answer.text, field) == [error]
+    assert alert(answer.text, "bourse-alerte") == (
+        "La proposition n'a pas été enregistrée : corrigez l'erreur signalée."
+    )
+    if field == "motif":
+        (typed,) = elements(answer.text, "textarea", id="motif")
+        assert typed["aria-invalid"] == "true" and "autofocus" in typed
+        assert texts(answer.text, "textarea") == [form["motif"].strip()]
+    else:
+        assert "autofocus" in elements(answer.text, "input", id="echelon-1")[0]
+    assert elements(answer.text, "form", id="proposer-accorder")
+    assert read(db, bourse_requests.find, numero) == before
+    assert mails(web) == []
+
+
+@pytest.mark.parametrize(
+    ("steps", "form"),
+    [
+        ((), {"etat": "accordée", "echelon": "2"}),
+        (
+            (("en instruction", {}), ("refusée", {"motif": "Non."})),
+            {"etat": "accordée", "echelon": "1"},
+        ),
+    ],
+)
+def test_a_proposal_only_under_study(office, db, clock, steps, form):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, *steps)
+    before = read(db, bourse_requests.find, numero)
+    answer = propose(office, numero, **form)
+    assert answer.status_code == 422
+    assert alert(answer.text, "bourse-alerte").startswith(
+        f"Une demande « {before['etat']} » ne peut pas recevoir de proposition"
+    )
+    assert read(db, bourse_requests.find, numero) == before
+
+
+def test_a_proposal_is_to_grant_or_to_refuse(office, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    for form in ({"etat": "en instruction"}, {"etat": "retirée"}, {}):
+        answer = propose(office, numero, **form)
+        assert answer.status_code == 422
+        assert alert(answer.text, "bourse-alerte") == (
+            "Proposez d'accorder la bourse ou de refuser la demande."
+        )
+    assert "proposition" not in read(db, bourse_requests.find, numero)
+
+
+def test_a_proposal_needs_a_staff_session_of_the_school(web, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    moved(db, clock, numero, ("en instruction", {}))
+    form = {"etat": "accordée", "echelon": "2"}
+    assert redirects_to(propose(web.test_client(), numero, **form), "/admin/connexion")
+    palmistes = signed_in_staff(web, db, clock, "secretariat.palmistes", PALMISTES)
+    assert propose(palmistes, numero, **form).status_code == 404
+    assert "proposition" not in read(db, bourse_requests.find, numero)
 
 
 # Documents -------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from records.bourse_requests import (
     AlreadyRequested,
     BadTransition,
     CampaignClosed,
+    DecisionReserved,
     NotChangeable,
     active_for_child,
     correct,
@@ -37,6 +38,7 @@ from records.bourse_requests import (
     find,
     of_account,
     of_school,
+    propose,
     set_state,
     submit,
     withdraw,
@@ -49,8 +51,9 @@ from rules.roster import parse_roster_bytes
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
-SECRETARIAT = {"identifiant": "secretariat.concorde", "uai": CONCORDE}
-PALMISTES_STAFF = {"identifiant": "secretariat.palmistes", "uai": PALMISTES}
+SECRETARIAT = {"identifiant": "secretariat.concorde", "uai": CONCORDE, "role": "secretariat"}
+DIRECTION = {"identifiant": "direction.concorde", "uai": CONCORDE, "role": "direction"}
+PALMISTES_STAFF = {"identifiant": "secretariat.palmistes", "uai": PALMISTES, "role": "secretariat"}
 LEA, HUGO, INES, MOUSSA, LUCAS, EMMA = (
     "0691500123K",
     "0691300456L",
@@ -446,7 +449,7 @@ def test_a_decided_request_cannot_be_changed(store, decision):
     first = send(store, LEA)
     written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     state, echelon, motif = decision
-    decided = written(store, set_state, first["numero"], SECRETARIAT, state, NOW, echelon, motif)
+    decided = written(store, set_state, first["numero"], DIRECTION, state, NOW, echelon, motif)
     with pytest.raises(NotChangeable) as raised:
         written(store, correct, first["numero"], first["account_id"], data(), "c", NOW)
     assert f"« {state} »" in str(raised.value)
@@ -522,11 +525,11 @@ def test_a_request_is_studied_then_granted_with_its_echelon(store):
     studied = written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     assert (studied["etat"], studied["decidee_le"]) == (EN_INSTRUCTION, None)
     later = NOW + timedelta(days=20)
-    granted = written(store, set_state, first["numero"], SECRETARIAT, ACCORDEE, later, echelon=3)
+    granted = written(store, set_state, first["numero"], DIRECTION, ACCORDEE, later, echelon=3)
     assert (granted["etat"], granted["echelon_accorde"]) == (ACCORDEE, 3)
     assert granted["decidee_le"] == later.isoformat()
     assert [entry["etat"] for entry in granted["historique"]] == [DEPOSEE, EN_INSTRUCTION, ACCORDEE]
-    assert granted["historique"][-1]["par"] == "secretariat.concorde"
+    assert granted["historique"][-1]["par"] == "direction.concorde"
     assert granted["historique"][-1]["detail"] == "Bourse accordée, échelon 3."
     assert read(store, find, first["numero"]) == granted
     journal = read(store, audit.entries, CONCORDE)
@@ -534,7 +537,151 @@ def test_a_request_is_studied_then_granted_with_its_echelon(store):
     assert journal[0]["detail"] == (
         "Demande n° 0691234A-2026-00001 (Léa Lefèvre-D'Almeida) : Bourse accordée, échelon 3."
     )
-    assert journal[1]["staff"] == "secretariat.concorde"
+    assert [entry["staff"] for entry in journal] == ["direction.concorde", "secretariat.concorde"]
+
+
+@pytest.mark.parametrize(
+    "decision", [(ACCORDEE, 2, ""), (REFUSEE, None, "Ressources trop élevées")]
+)
+def test_only_the_direction_grants_or_refuses(store, decision):
+    first = send(store, LEA)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    before = read(store, find, first["numero"])
+    state, echelon, motif = decision
+    for staff in (SECRETARIAT, {**DIRECTION, "role": None}, {**DIRECTION, "role": "Direction"}):
+        with pytest.raises(DecisionReserved) as raised:
+            written(store, set_state, first["numero"], staff, state, NOW, echelon, motif)
+        assert "Seule la direction de l'établissement" in str(raised.value)
+    # Even where the change could not be made anyway: the role is the first answer.
+    with pytest.raises(DecisionReserved):
+        written(store, set_state, send(store, HUGO)["numero"], SECRETARIAT, state, NOW, 1, "x")
+    assert read(store, find, first["numero"]) == before
+    assert len(read(store, audit.entries, CONCORDE)) == 1
+
+
+def proposed(store, numero: str, decision: str, echelon=None, motif="", now=NOW) -> dict:
+    return written(store, propose, numero, SECRETARIAT, decision, now, echelon, motif)
+
+
+def test_the_secretariat_proposes_a_grant(store):
+    first = send(store, LEA)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    later = NOW + timedelta(hours=2)
+    changed = proposed(store, first["numero"], ACCORDEE, echelon=2, now=later)
+    assert changed["etat"] == EN_INSTRUCTION and changed["decidee_le"] is None
+    assert changed["proposition"] == {
+        "etat": ACCORDEE,
+        "echelon": 2,
+        "motif": None,
+        "par": "secretariat.concorde",
+        "le": later.isoformat(),
+    }
+    assert changed["historique"][-1] == {
+        "etat": EN_INSTRUCTION,
+        "le": later.isoformat(),
+        "par": "secretariat.concorde",
+        "detail": "Proposition : accorder la bourse, échelon 2.",
+    }
+    assert read(store, find, first["numero"]) == changed
+    (entry, _) = read(store, audit.entries, CONCORDE)
+    assert (entry["staff"], entry["action"]) == ("secretariat.concorde", "bourse")
+    assert entry["detail"] == (
+        "Demande n° 0691234A-2026-00001 (Léa Lefèvre-D'Almeida) : "
+        "Proposition : accorder la bourse, échelon 2."
+    )
+
+
+def test_a_new_proposal_replaces_the_last(store):
+    first = send(store, LEA)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    proposed(store, first["numero"], ACCORDEE, echelon=2)
+    changed = proposed(store, first["numero"], REFUSEE, motif=" Hors barème ")
+    assert (changed["proposition"]["etat"], changed["proposition"]["echelon"]) == (REFUSEE, None)
+    assert changed["proposition"]["motif"] == "Hors barème"
+    assert changed["historique"][-1]["detail"] == (
+        "Proposition : refuser la demande, motif « Hors barème »."
+    )
+    assert len(changed["historique"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("decision", "echelon", "motif", "field"),
+    [
+        (ACCORDEE, None, "", "echelon"),
+        (ACCORDEE, 4, "", "echelon"),
+        (REFUSEE, None, "  ", "motif"),
+        (REFUSEE, None, "x" * 501, "motif"),
+    ],
+)
+def test_a_proposal_needs_its_echelon_or_its_reason(store, decision, echelon, motif, field):
+    first = send(store, LEA)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    before = read(store, find, first["numero"])
+    with pytest.raises(BadTransition) as raised:
+        proposed(store, first["numero"], decision, echelon, motif)
+    assert raised.value.field == field
+    assert "proposé" in str(raised.value) or "motif du refus" in str(raised.value)
+    assert read(store, find, first["numero"]) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "decision"),
+    [((), ACCORDEE), ((EN_INSTRUCTION,), EN_INSTRUCTION), ((EN_INSTRUCTION, REFUSEE), ACCORDEE)],
+)
+def test_a_proposal_is_made_only_under_study(store, path, decision):
+    first = send(store, LEA)
+    for state in path:
+        written(store, set_state, first["numero"], DIRECTION, state, NOW, 1, "motif")
+    before = read(store, find, first["numero"])
+    with pytest.raises(BadTransition) as raised:
+        proposed(store, first["numero"], decision, 1, "motif")
+    assert raised.value.field is None
+    assert read(store, find, first["numero"]) == before
+    with pytest.raises(LookupError):
+        written(store, propose, first["numero"], PALMISTES_STAFF, ACCORDEE, NOW, 1)
+
+
+def test_the_decision_names_who_proposed_and_who_decided(store):
+    first = send(store, LEA)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    proposed(store, first["numero"], ACCORDEE, echelon=2)
+    granted = written(store, set_state, first["numero"], DIRECTION, ACCORDEE, NOW, echelon=3)
+    assert granted["historique"][-1]["par"] == "direction.concorde"
+    assert granted["historique"][-1]["detail"] == (
+        "Proposition de secretariat.concorde : accorder la bourse, échelon 2. "
+        "Bourse accordée, échelon 3."
+    )
+    # The proposal stays on the request, for the record.
+    assert granted["proposition"]["par"] == "secretariat.concorde"
+    entry = read(store, audit.entries, CONCORDE)[0]
+    assert entry["staff"] == "direction.concorde"
+    assert entry["detail"].endswith(
+        "(Léa Lefèvre-D'Almeida) : Proposition de secretariat.concorde : accorder la bourse, "
+        "échelon 2. Bourse accordée, échelon 3."
+    )
+
+
+def test_a_proposal_and_a_decision_at_once_make_no_lost_change(store):
+    first = send(store, LEA)
+    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+
+    def refuse():
+        return written(store, set_state, first["numero"], DIRECTION, REFUSEE, NOW, None, "Non")
+
+    def propose_a_grant():
+        return proposed(store, first["numero"], ACCORDEE, echelon=1)
+
+    turns = iter([refuse, propose_a_grant] * 3)
+
+    def act():
+        with contextlib.suppress(BadTransition):
+            return next(turns)()
+
+    at_once(6, act)
+    found = read(store, find, first["numero"])
+    assert found["etat"] == REFUSEE
+    # Every change written is in the history: none overwrote another.
+    assert len(found["historique"]) == 1 + len(read(store, audit.entries, CONCORDE))
 
 
 def test_a_state_change_is_kept_only_with_its_journal_entry(store, monkeypatch):
@@ -572,11 +719,11 @@ def test_a_refusal_needs_its_reason(store):
     written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     for motif in ("", "   ", "x" * 501):
         with pytest.raises(BadTransition) as raised:
-            written(store, set_state, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=motif)
+            written(store, set_state, first["numero"], DIRECTION, REFUSEE, NOW, motif=motif)
         assert raised.value.field == "motif"
     assert read(store, find, first["numero"])["etat"] == EN_INSTRUCTION
     refused = written(
-        store, set_state, first["numero"], SECRETARIAT, REFUSEE, NOW, motif=" Hors barème "
+        store, set_state, first["numero"], DIRECTION, REFUSEE, NOW, motif=" Hors barème "
     )
     assert (refused["etat"], refused["motif_refus"]) == (REFUSEE, "Hors barème")
     assert refused["echelon_accorde"] is None
@@ -590,7 +737,7 @@ def test_a_grant_needs_an_echelon_from_1_to_3(store, echelon):
     first = send(store, LEA)
     written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
     with pytest.raises(BadTransition) as raised:
-        written(store, set_state, first["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=echelon)
+        written(store, set_state, first["numero"], DIRECTION, ACCORDEE, NOW, echelon=echelon)
     assert raised.value.field == "echelon"
     assert "1, 2 ou 3" in str(raised.value)
     assert read(store, find, first["numero"])["etat"] == EN_INSTRUCTION
@@ -613,10 +760,10 @@ def test_a_grant_needs_an_echelon_from_1_to_3(store, echelon):
 def test_other_state_changes_are_refused(store, path, target):
     first = send(store, LEA)
     for state in path:
-        written(store, set_state, first["numero"], SECRETARIAT, state, NOW, 1, "motif")
+        written(store, set_state, first["numero"], DIRECTION, state, NOW, 1, "motif")
     before = read(store, find, first["numero"])
     with pytest.raises(BadTransition) as raised:
-        written(store, set_state, first["numero"], SECRETARIAT, target, NOW, 1, "motif")
+        written(store, set_state, first["numero"], DIRECTION, target, NOW, 1, "motif")
     assert raised.value.field is None
     assert read(store, find, first["numero"]) == before
 
@@ -647,9 +794,9 @@ def test_counts_by_state_and_echelon(store):
     ines = send(store, INES, rfr=10_000_000)  # estimate: no scholarship
     moussa = send(store, MOUSSA, rfr=0)
     written(store, set_state, lea["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    written(store, set_state, lea["numero"], SECRETARIAT, ACCORDEE, NOW, echelon=1)
+    written(store, set_state, lea["numero"], DIRECTION, ACCORDEE, NOW, echelon=1)
     written(store, set_state, ines["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    written(store, set_state, ines["numero"], SECRETARIAT, REFUSEE, NOW, motif="Hors barème")
+    written(store, set_state, ines["numero"], DIRECTION, REFUSEE, NOW, motif="Hors barème")
     written(store, withdraw, moussa["numero"], moussa["account_id"], NOW)
 
     assert counts(read(store, of_school, CONCORDE, "2026-2027")) == {

@@ -53,6 +53,7 @@ SECTIONS = {
     "admin.preview": "admin.import_form",
     "admin.bourse": "admin.bourses",
     "admin.change_bourse": "admin.bourses",
+    "admin.propose_bourse": "admin.bourses",
 }
 STATE_BADGES = {"actif": "success", "notifié": "info", "non activé": "new", "bloqué": "error"}
 

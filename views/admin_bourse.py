@@ -1,8 +1,10 @@
 """The scholarship requests in the back office (journeys §7): the current school year's requests
 of the staff member's school with their filters, counts and CSV export; one request's page with
-its documents and the school head's decision (déposée → en instruction → accordée with an
-échelon, or refusée with a reason), the family being told by e-mail. A request of another school
-is "not found", the same as one that does not exist."""
+its documents, the secretariat's proposal and the school head's decision (déposée → en
+instruction → accordée with an échelon, or refusée with a reason), the family being told of the
+decision only. Only a "direction" account sees the decision's forms and may post one (403
+otherwise); the others see the proposal's. A request of another school is "not found", the same
+as one that does not exist."""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ from records.bourse_requests import (
     RETIREE,
     STATES,
     BadTransition,
+    DecisionReserved,
 )
+from records.staff import DIRECTION
 from rules.bank import mask_iban
 from rules.bourse import load_scale, school_year_on
 from rules.names import normalize_name
@@ -39,6 +43,11 @@ from views.unit import tx, writes
 PER_PAGE = 20
 ECHELONS = ("0", "1", "2", "3")
 FAILED = "La décision n'a pas été enregistrée : corrigez l'erreur signalée."
+PROPOSAL_FAILED = "La proposition n'a pas été enregistrée : corrigez l'erreur signalée."
+PROPOSED = (
+    "La proposition est enregistrée (demande n° {numero}) : la direction de l'établissement "
+    "décidera."
+)
 BADGES = {
     DEPOSEE: "new",
     EN_INSTRUCTION: "info",
@@ -154,10 +163,12 @@ def request_or_404(staff: dict, numero: str) -> dict:
 
 
 def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None = None, **context):
-    """The request's page; `typed` holds the decision just refused: its values and errors."""
-    typed = typed or {"etat": "", "echelon": "", "motif": "", "errors": {}}
-    if not typed["echelon"] and found["estimation"]["echelon"] >= 1:
-        typed = {**typed, "echelon": str(found["estimation"]["echelon"])}
+    """The request's page; `typed` holds the decision or proposal just refused: its values and
+    errors. Otherwise its forms hold the proposal, if any."""
+    proposal = found.get("proposition") or {}
+    typed = typed or {"etat": "", "echelon": "", "motif": proposal.get("motif") or "", "errors": {}}
+    if not typed["echelon"]:
+        typed = {**typed, "echelon": suggested_echelon(found, proposal)}
     granted = granted_amounts(found) if found["etat"] == ACCORDEE else None
     return admin_page(
         "bourse",
@@ -167,6 +178,8 @@ def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None
         status,
         ("form", "back-office", "radio"),
         demande=found,
+        proposal=proposal,
+        deciding=staff["role"] == DIRECTION,
         typed=typed,
         granted=granted,
         amounts=load_scale(found["annee"]).montants_annuels,
@@ -179,6 +192,12 @@ def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None
     )
 
 
+def suggested_echelon(found: dict, proposal: dict) -> str:
+    """The échelon chosen beforehand: the one proposed, else the estimate's (none for 0)."""
+    echelon = proposal.get("echelon") or found["estimation"]["echelon"]
+    return str(echelon) if echelon else ""
+
+
 @bp.get("/bourses/<numero>")
 @staff_required
 def bourse(staff, numero: str):
@@ -189,15 +208,29 @@ def read_echelon(text: str) -> int | None:
     return int(text) if text in ("1", "2", "3") else None
 
 
-@bp.post("/bourses/<numero>/etat")
-@staff_required
-def change_bourse(staff, numero: str):
-    found = request_or_404(staff, numero)
-    typed = {
+def typed_decision() -> dict:
+    """The decision or proposal form as posted."""
+    return {
         "etat": request.form.get("etat", ""),
         "echelon": request.form.get("echelon", ""),
         "motif": request.form.get("motif", "").strip(),
     }
+
+
+def refused_page(staff: dict, found: dict, refused: BadTransition, typed: dict, failed: str):
+    """422: the message on the field it is about (an échelon or a reason missing), or alone."""
+    if refused.field:
+        return request_page(
+            staff, found, 422, {**typed, "errors": {refused.field: str(refused)}}, failure=failed
+        )
+    return request_page(staff, found, 422, failure=str(refused))
+
+
+@bp.post("/bourses/<numero>/etat")
+@staff_required
+def change_bourse(staff, numero: str):
+    found = request_or_404(staff, numero)
+    typed = typed_decision()
     try:
         changed = bourse_requests.set_state(
             tx(),
@@ -208,15 +241,36 @@ def change_bourse(staff, numero: str):
             echelon=read_echelon(typed["echelon"]),
             motif=typed["motif"],
         )
+    except DecisionReserved as reserved:
+        # What it meant to decide stays in the proposal's form it now sees.
+        return request_page(staff, found, 403, {**typed, "errors": {}}, failure=str(reserved))
     except BadTransition as refused:
-        # A decision without its échelon or its reason: the message goes on that field.
-        if refused.field:
-            typed["errors"] = {refused.field: str(refused)}
-            return request_page(staff, found, 422, typed, failure=FAILED)
-        return request_page(staff, found, 422, failure=str(refused))
+        return refused_page(staff, found, refused, typed, FAILED)
     flash(DONE[changed["etat"]].format(numero=numero), "notice")
     if changed["etat"] in DECIDED:
         say_how_told(tell_family(changed, DECISION))
+    return leave_to(url_for("admin.bourse", numero=numero))
+
+
+@bp.post("/bourses/<numero>/proposition")
+@staff_required
+def propose_bourse(staff, numero: str):
+    """The secretariat's proposal: the family is told nothing, the direction decides."""
+    found = request_or_404(staff, numero)
+    typed = typed_decision()
+    try:
+        bourse_requests.propose(
+            tx(),
+            numero,
+            staff,
+            typed["etat"],
+            now(),
+            echelon=read_echelon(typed["echelon"]),
+            motif=typed["motif"],
+        )
+    except BadTransition as refused:
+        return refused_page(staff, found, refused, typed, PROPOSAL_FAILED)
+    flash(PROPOSED.format(numero=numero), "notice")
     return leave_to(url_for("admin.bourse", numero=numero))
 
 
