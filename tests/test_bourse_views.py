@@ -3,7 +3,11 @@ Lefèvre-D'Almeida (Léa 6eA and Hugo 4eB, Collège Concorde, whose campaign the
 from 1 September to 15 October 2026), François Da Silva (Lucas at the Concorde, Emma at the
 Collège des Palmistes, which has no campaign). The tax data come from the sandbox's households:
 Benali's 2026 notice (RFR 3300, one child: échelon 3), Benali's 2025 notice (another year),
-numéro 1234567890066 (unknown), 3999999999331 (service down), Rudy Céleste's (no child).
+numéro 1234567890066 (unknown), 3999999999331 (service down), Rudy Céleste's (no child). In
+Sophie's hands Benali's notice is another household's: the steps go on as before, and the request
+is flagged for the school to check (issue 13, item 7); the Lefèvre-D'Almeidas' own notice gives
+no scholarship, so most tests keep Benali's for its échelon 3. Julien Lefèvre-D'Almeida, Léa's
+father, is the other parent of item 8.
 
 Every bad input of issue 6 is here: an invalid numéro fiscal or IBAN, an RFR that is not a
 number, a too-large or fake PDF, another parent's child or request, a second request for the
@@ -24,7 +28,7 @@ from pypdf import PdfReader
 
 from records import bourse_requests, journeys
 from records.contacts import contact_of
-from tests.markup import alert, elements, error_messages, plain, redirects_to
+from tests.markup import alert, elements, error_messages, plain, redirects_to, texts
 from tests.parents import signed_in_parent
 
 HTMX = {"HX-Request": "true"}
@@ -879,6 +883,70 @@ def test_sibling_request_reuses_the_household(sophie, web):
     assert answer.status_code == 404
 
 
+# The other parent (issue 13, item 8) ------------------------------------------------------------
+
+
+@pytest.fixture
+def julien(web):
+    return signed_in_parent(web, *JULIEN)
+
+
+def test_the_other_parent_is_told_a_request_exists(sophie, julien):
+    sent = sent_request(sophie)
+    page = julien.get(f"/bourse/eleves/{LEA}")
+    assert page.status_code == 200
+    (title,) = texts(page.text, "title")
+    assert title == "Une demande de bourse existe déjà pour Léa Lefèvre-D'Almeida — Téléservices"
+    text = plain(page.text)
+    assert f"Numéro de la demande {sent['numero']}" in text and "État déposée" in text
+    assert "Une seule demande est possible par élève et par année scolaire" in text
+    assert "le responsable qui l'a envoyée peut la corriger en ligne" in text
+    assert "contactez le secrétariat de l'établissement (Collège Concorde)" in text
+    # Who made it, and what it holds, are not shown.
+    for private in ("Sophie", "sophie.perso", "Bellecour", "FR76", "3 300"):
+        assert private not in text
+    assert not elements(page.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+    assert not elements(page.text, "form", action=f"/bourse/eleves/{LEA}")
+    # Starting one anyway (a page left open, a replayed form) answers the same, as a conflict.
+    answer = julien.post(f"/bourse/eleves/{LEA}")
+    assert answer.status_code == 409
+    assert f"Numéro de la demande {sent['numero']}" in plain(answer.text)
+    answer = julien.post(f"/bourse/eleves/{LEA}", headers=HTMX)
+    assert answer.status_code == 409 and "<html" not in answer.text
+    # The request itself stays its maker's.
+    assert julien.get(f"/bourse/demandes/{sent['numero']}").status_code == 404
+
+
+def test_the_other_parent_after_the_campaign(sophie, julien, clock):
+    sent = sent_request(sophie)
+    clock.advance(days=40)
+    julien = signed_in_again(julien.application, julien)
+    text = plain(julien.get(f"/bourse/eleves/{LEA}").text)
+    assert f"Numéro de la demande {sent['numero']}" in text
+    assert "Elle ne peut plus être corrigée en ligne" in text
+    assert "peut la corriger" not in text
+
+
+def test_the_other_parent_may_apply_once_the_request_is_withdrawn(sophie, julien):
+    sent = sent_request(sophie)
+    sophie.post(f"/bourse/demandes/{sent['numero']}/retrait")
+    page = julien.get(f"/bourse/eleves/{LEA}")
+    assert "Commencer la demande" in plain(page.text)
+    assert redirects_to(julien.post(f"/bourse/eleves/{LEA}"), "/bourse/demande/coordonnees")
+
+
+def test_the_other_parent_sending_second_is_told_too(sophie, julien):
+    """Both parents on the journey at once: the second to send learns of the first's request,
+    with no link to a page that is not theirs."""
+    to_summary(julien)
+    sent = sent_request(sophie)
+    answer = send(julien)
+    assert answer.status_code == 409
+    text = plain(answer.text)
+    assert f"Numéro de la demande {sent['numero']}" in text and "Sophie" not in text
+    assert not elements(answer.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+
+
 # htmx ------------------------------------------------------------------------------------------
 
 
@@ -894,6 +962,17 @@ def test_htmx_steps_answer_fragments(sophie):
 
 
 # « Mes services » ------------------------------------------------------------------------------
+
+
+def test_services_tell_the_other_parent(sophie, julien):
+    sent = sent_request(sophie)
+    page = julien.get("/mes-services")
+    text = plain(page.text)
+    assert f"Demande de bourse n° {sent['numero']} : déposée, faite par un autre responsable" in (
+        text
+    )
+    assert elements(page.text, "a", href=f"/bourse/eleves/{LEA}")
+    assert not elements(page.text, "a", href=f"/bourse/demandes/{sent['numero']}")
 
 
 def test_services_link_to_the_request(sophie):

@@ -11,8 +11,10 @@ from datetime import date
 
 import pytest
 
-from records import teleservices
+from records import bourse_requests, teleservices
+from records.accounts import children_of
 from records.teleservices import BOURSE, FERME, FICHE, OUVERT
+from rules.bourse import estimate
 from tests.markup import elements, plain, texts
 from tests.parents import NOW, signed_in_parent
 
@@ -164,3 +166,44 @@ def test_links_to_the_fiche_and_the_request(at):
     ]
     # Lucas (Concorde): his fiche and the request; Emma (Palmistes, no campaign): her fiche.
     assert hrefs == ["/fiche/0691400654P", "/bourse/eleves/0691400654P", "/fiche/0971200135S"]
+
+
+def applied(app, client, ine: str) -> str:
+    """The number of the request this signed-in parent makes for this child (as the journey
+    records it)."""
+    fiscal = {"source": "dgfip", "avis": [], "rfr": 3300, "enfants_a_charge": 1, "pieces": []}
+    data = {
+        "coordonnees": {"courriel": "", "telephone": client.account["telephone"], "adresse": None},
+        "fiscal": fiscal,
+        "estimation": estimate("2026-2027", 3300, 1).as_dict(),
+        "banque": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": "FR76", "bic": ""},
+    }
+    with app.extensions["store"].writing() as tx:
+        (child,) = [
+            one for one in children_of(tx, client.account["responsables"]) if one["ine"] == ine
+        ]
+        return bourse_requests.submit(tx, client.account, child, data, "jeton", NOW)["numero"]
+
+
+def test_a_request_of_the_other_parent(at):
+    """Issue 13, item 8: Julien sees the state of the request Sophie made for Léa, and a link
+    to Léa's page (which says what he may do), not to the request, which is Sophie's."""
+    app = at("2026-09-14")
+    sophie = signed_in_parent(app, "Lefèvre-D'Almeida", "Sophie", "+33612345678")
+    julien = signed_in_parent(app, "Lefèvre-D'Almeida", "Julien", "+33781452290")
+    numero = applied(app, sophie, "0691500123K")
+    assert cards(sophie)["Léa Lefèvre-D'Almeida"] == [
+        FICHE_LINK,
+        f"Demande de bourse n° {numero} : déposée. Voir la demande",
+    ]
+    assert cards(julien) == {
+        "Hugo Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],
+        "Léa Lefèvre-D'Almeida": [
+            FICHE_LINK,
+            f"Demande de bourse n° {numero} : déposée, faite par un autre responsable. "
+            "En savoir plus",
+        ],
+    }
+    page = julien.get("/mes-services").text
+    assert elements(page, "a", href="/bourse/eleves/0691500123K")
+    assert not elements(page, "a", href=f"/bourse/demandes/{numero}")

@@ -36,7 +36,9 @@ closed meanwhile leaves the journey as it was.
 Correction starts the journey from the request (on the summary) and sends with `correct`; a
 sibling's request (same collège, no active request this year) starts from the household's
 coordonnées, tax situation and bank details, on the summary too. Another parent's child or
-request, or a child who is not in collège, is a 404.
+request, or a child who is not in collège, is a 404. The child's page, when another of the
+child's responsables has applied this year, says so (number and state, not who made it nor what
+it holds) and what this parent may do: 200, or 409 to a POST that would start a second request.
 """
 
 from __future__ import annotations
@@ -154,8 +156,10 @@ def own_request(account: dict, numero: str) -> dict:
 def eleve(account, ine):
     child = child_of(account, ine) or abort(404)
     existing = bourse_requests.active_for_child(tx(), ine, school_year())
-    if existing:
+    if existing and existing["account_id"] == account["id"]:
         return redirect(url_for(".demande", numero=existing["numero"]), code=303)
+    if existing:
+        return another_responsables_page(child, existing)
     return intro_page(child)
 
 
@@ -164,8 +168,10 @@ def eleve(account, ine):
 def commencer(account, ine):
     child = child_of(account, ine) or abort(404)
     existing = bourse_requests.active_for_child(tx(), ine, school_year())
-    if existing:
+    if existing and existing["account_id"] == account["id"]:
         return leave_to(url_for(".demande", numero=existing["numero"]))
+    if existing:
+        return another_responsables_page(child, existing, 409)
     if not campaign_of(child).open:
         return intro_page(child)
     JOURNEY.start({"step": "coordonnees", "account_id": account["id"], "ine": ine})
@@ -187,6 +193,25 @@ def intro_page(child: dict):
         service=service,
         closed=None if service.open else closed_message(service),
         ongoing_url=JOURNEY.url(ongoing["step"]) if ongoing else None,
+    )
+
+
+def another_responsables_page(child: dict, existing: dict, status: int = 200):
+    """The child's request of this school year made by another of the child's responsables:
+    its number and state, and what this parent may do (200; 409 to a POST that would start a
+    second request). Who made it, and what it holds, stay that responsable's."""
+    return render_page(
+        "bourse/autre_responsable.html",
+        "parcours",
+        title=f"Une demande de bourse existe déjà pour {child['prenom']} {child['nom']}",
+        status=status,
+        components=COMPONENTS,
+        heading=JOURNEY.heading,
+        child=child,
+        annee=school_year(),
+        numero=existing["numero"],
+        etat=existing["etat"],
+        changeable=changeable(existing),
     )
 
 
@@ -709,6 +734,8 @@ def submit_recapitulatif(account, state, child):
     except bourse_requests.CampaignClosed:
         return message_page(child, closed_message(campaign_of(child)), 409)
     except bourse_requests.AlreadyRequested as refusal:
+        if refusal.existing["account_id"] != account["id"]:
+            return another_responsables_page(child, refusal.existing, 409)
         return message_page(child, str(refusal), 409, existing=refusal.existing)
     except bourse_requests.NotChangeable as refusal:
         return message_page(child, str(refusal), 409, existing={"numero": state["numero"]})

@@ -2,7 +2,9 @@
 for that child's school (journeys §6): the fiche de renseignements, and the bourse de collège
 during its campaign for collège pupils (outside it, when it opens or that it closed, and how to
 ask for the paper form). A child's request of this school year is shown with its state and a
-link, whatever the campaign's phase: the decision comes after the campaign."""
+link, whatever the campaign's phase: the decision comes after the campaign. A request made by the
+child's other responsable is shown too, with its state, linking to the child's page that says
+what this parent may do (the request's own page is its maker's)."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ class Offer:
     link: str = ""
 
 
-def offers(services: dict, child: dict, request: dict | None) -> list[Offer]:
+def offers(services: dict, child: dict, request: dict | None, account: dict) -> list[Offer]:
     found = []
     fiche = services[FICHE]
     if fiche.open:
@@ -45,10 +47,19 @@ def offers(services: dict, child: dict, request: dict | None) -> list[Offer]:
     if child["niveau"] not in COLLEGE:
         return found
     bourse = services[BOURSE]
-    if request:
+    if request and request["account_id"] == account["id"]:
         href = url_for("bourse.demande", numero=request["numero"])
         text = f"Demande de bourse n° {request['numero']} : {request['etat']}."
         found.append(Offer(text, "", href, "Voir la demande"))
+    elif request:
+        # The child's other responsable applied: its page is theirs, the child's page says
+        # what this parent may do.
+        href = url_for("bourse.eleve", ine=child["ine"])
+        text = (
+            f"Demande de bourse n° {request['numero']} : {request['etat']}, faite par un autre "
+            "responsable."
+        )
+        found.append(Offer(text, "", href, "En savoir plus"))
     elif bourse.open:
         text = f"Demande de bourse : ouverte jusqu'au {day(bourse.end)}."
         href = url_for("bourse.eleve", ine=child["ine"])
@@ -106,6 +117,7 @@ def home(account):
                     schools[child["uai"]],
                     child,
                     bourse_requests.active_for_child(tx(), child["ine"], annee),
+                    account,
                 ),
             )
             for child in children
