@@ -19,6 +19,7 @@ from views import login
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 TODAY = date(2026, 9, 14)
 SAVED = "/admin/teleservices#service-{}"
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture(autouse=True)
@@ -157,6 +158,19 @@ def test_bad_changes_answer_422(office, db, form, field, error):
         assert elements(answer.text, "input", id="bourse-debut")[0]["value"] == "31/02/2026"
     bourse = service_of(db, CONCORDE, BOURSE, TODAY)
     assert (bourse.start, bourse.end, bourse.open) == (date(2026, 9, 1), date(2026, 10, 15), True)
+    assert changes(db) == []
+
+
+def test_a_refused_change_answers_htmx_with_the_page(office, db):
+    # The page has no fragment: an htmx request gets it whole, as a browser would.
+    answer = office.post(
+        "/admin/teleservices/bourse", data=bourse_form(fin="2026-08-01"), headers=HTMX
+    )
+    assert answer.status_code == 422
+    assert answer.text.startswith("<!doctype html>")
+    assert alert(answer.text, "teleservices-alerte") == (
+        "Les modifications n'ont pas été enregistrées : corrigez les erreurs signalées."
+    )
     assert changes(db) == []
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from functools import partial
+from urllib.parse import urlencode
 
 import pytest
 from pypdf import PdfReader
@@ -20,9 +21,11 @@ from rules.passwords import verify_password
 from rules.roster import HEADER, parse_roster_bytes
 from tests import markup
 from tests.fake_clock import install
+from tests.htmx_client import assert_same_page, htmx_headers, swapped
 from tests.markup import csrf_token, elements, plain, redirects_to, texts
 from tests.roster_lines import TODAY, line
-from views import login
+from tests.test_admin_bourse import submitted
+from views import admin, admin_bourse, admin_responsables, login
 
 HTMX = {"HX-Request": "true"}
 PASSWORD = "Bureau-Rentree-2026!"
@@ -740,3 +743,126 @@ def test_a_failed_email_is_said(office, web, db, monkeypatch):
         "nouveau, ou choisissez le courrier."
     )
     assert [entry for entry in journal(db) if entry[1] == "notification"] == []
+
+
+# htmx on every page, and the addresses of the pages of a list -------------------------------
+
+
+def first_responsable_id(db) -> int:
+    with db.reading() as tx:
+        return min(doc["id"] for doc in tx.find("responsables", uai=CONCORDE))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin",
+        "/admin/statistiques",
+        "/admin/journal",
+        "/admin/teleservices",
+        "/admin/responsables/{responsable}",
+        "/admin/bourses/{bourse}",
+    ],
+)
+def test_a_page_without_a_fragment_answers_htmx_whole(direction, db, clock, url):
+    url = url.format(
+        responsable=first_responsable_id(db), bourse=submitted(db, clock, "Inès")["numero"]
+    )
+    answer = direction.get(url, headers=HTMX)
+    assert answer.status_code == 200
+    assert_same_page(answer.text, direction.get(url).text)
+    assert "HX-Request" in answer.headers["Vary"]
+
+
+def test_a_refused_decision_answers_htmx_whole(direction, db, clock):
+    numero = submitted(db, clock, "Inès")["numero"]
+    answer = direction.post(f"/admin/bourses/{numero}/etat", data={"etat": "?"}, headers=HTMX)
+    assert answer.status_code == 422
+    assert texts(answer.text, "h1") == [f"Demande de bourse n° {numero}"]
+
+
+def pagination_links(html: str) -> list[dict]:
+    return [link for link in elements(html, "a", class_="fr-pagination__link") if "href" in link]
+
+
+@pytest.fixture
+def long_lists(db, clock, monkeypatch):
+    """Every list of the back office on more than one page: a line a page."""
+    for module, name in (
+        (admin_responsables, "PER_PAGE"),
+        (admin_bourse, "PER_PAGE"),
+        (admin, "JOURNAL_PER_PAGE"),
+    ):
+        monkeypatch.setattr(module, name, 1)
+    for child in ("Inès", "Léa", "Hugo"):
+        submitted(db, clock, child)
+    for number in range(2):
+        record(
+            db, {"identifiant": "d", "uai": CONCORDE}, "import", f"Import {number}.", clock.now()
+        )
+
+
+@pytest.mark.parametrize("htmx", [{}, HTMX], ids=["page", "fragment"])
+@pytest.mark.parametrize("url", ["/admin/responsables", "/admin/bourses", "/admin/journal"])
+@pytest.mark.parametrize("query", ["_method=POST", "_external=1", "_external=1&_scheme=ftp"])
+def test_page_links_keep_only_the_lists_filters(direction, long_lists, url, query, htmx):
+    answer = direction.get(f"{url}?{query}&page=2", headers=htmx)
+    assert answer.status_code == 200
+    links = [link["href"] for link in pagination_links(answer.text)]
+    assert f"{url}?page=1" in links
+    assert all(link.startswith(f"{url}?") for link in links), links
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("/admin/responsables?q=a&etat=non+activé&page=2&x=1",
+         "/admin/responsables?q=a&etat=non+activ%C3%A9&page=1"),
+        ("/admin/responsables?q=&classe=&etat=inconnu&page=2",
+         "/admin/responsables?page=3"),
+        ("/admin/bourses?q=e&etat=déposée&pieces=non&echelon=&page=1",
+         "/admin/bourses?q=e&etat=d%C3%A9pos%C3%A9e&page=2"),
+    ],
+)  # fmt: skip
+def test_page_links_keep_the_filters(direction, long_lists, url, link):
+    links = [found["href"] for found in pagination_links(direction.get(url).text)]
+    assert link in links
+
+
+def htmx_elements(html: str) -> list[dict]:
+    """The links and forms of the page that htmx sends, by GET."""
+    return [found for found in elements(html) if found.get("hx-get")]
+
+
+def form_address(html: str, form: dict) -> str:
+    """The address a GET form asks for with the values the page shows in it."""
+    start = html.index(f'hx-get="{form["hx-get"]}"')
+    inside = html[start : html.index("</form>", start)]
+    values = [
+        (field["name"], field.get("value", ""))
+        for field in elements(inside, "input")
+        if field.get("type") not in ("checkbox", "radio") or "checked" in field
+    ]
+    for name, chosen in re.findall(
+        r'<select[^>]*name="([^"]+)".*?(?:<option value="([^"]*)" selected>|</select>)',
+        inside,
+        flags=re.S,
+    ):
+        values.append((name, chosen))
+    return form["hx-get"] + "?" + urlencode([pair for pair in values if pair[0]])
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/responsables?q=lefevre&page=2", "/admin/bourses?etat=déposée&page=2"],
+)
+def test_htmx_swaps_leave_the_page_as_a_reload_would(direction, long_lists, url):
+    page = direction.get(url).text
+    sources = htmx_elements(page)
+    assert len(sources) >= 5  # the search form and the links to the pages
+    for source in sources:
+        address = source["href"] if source["tag"] == "a" else form_address(page, source)
+        fragment = direction.get(address, headers=htmx_headers(url, source))
+        assert fragment.status_code == 200
+        assert "<html" not in fragment.text
+        assert_same_page(swapped(page, source, fragment.text), direction.get(address).text)

@@ -239,22 +239,25 @@ def journal(staff):
 
 
 class Page:
-    """One page of a list: its `items`, its `number` (from 1) and the `count` of pages."""
+    """One page of a list: its `items`, its `number` (from 1) and the `count` of pages; the
+    list's `filters` (name: value) go into the addresses of the other pages."""
 
-    def __init__(self, items: list, per_page: int, number: int):
+    def __init__(self, items: list, per_page: int, number: int, filters: dict[str, str]):
         self.count = max(1, -(-len(items) // per_page))
         self.number = min(max(1, number), self.count)
         start = (self.number - 1) * per_page
         self.items = items[start : start + per_page]
         self.total = len(items)
+        self.filters = {name: value for name, value in filters.items() if value}
 
     def url(self, number: int) -> str:
-        """This list's address (its search and filters kept) at page `number`."""
-        return url_for(request.endpoint, **{**request.args.to_dict(), "page": number})
+        """This list's address at page `number`, with the filters the view read: never the
+        raw query, whose `_external` or `_method` `url_for` would obey."""
+        return url_for(request.endpoint, **self.filters, page=number)
 
 
-def paginate(items: list, per_page: int) -> Page:
-    return Page(items, per_page, request.args.get("page", 1, type=int))
+def paginate(items: list, per_page: int, filters: dict[str, str] | None = None) -> Page:
+    return Page(items, per_page, request.args.get("page", 1, type=int), filters or {})
 
 
 # The import and the responsables pages join this blueprint.

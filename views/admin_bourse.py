@@ -97,7 +97,7 @@ class Filters:
         )
 
     def args(self) -> dict:
-        """The filters given, for an address (the CSV export of the same list)."""
+        """The filters given, for an address (the CSV export, the other pages of the list)."""
         given = {"q": self.q, "etat": self.etat, "echelon": self.echelon}
         given = {name: value for name, value in given.items() if value}
         return {**given, "pieces": "oui"} if self.pieces else given
@@ -124,7 +124,7 @@ def bourses(staff):
         "resultats",
         "Demandes de bourse",
         staff,
-        page=paginate(kept, PER_PAGE),
+        page=paginate(kept, PER_PAGE, filters.args()),
         annee=annee,
         counts=bourse_requests.counts(found),
         total=len(found),

@@ -45,7 +45,7 @@ def responsables(staff):
         "resultats",
         "Responsables",
         staff,
-        page=paginate(matching, PER_PAGE),
+        page=paginate(matching, PER_PAGE, {"q": text, "classe": classe, "etat": state}),
         q=text,
         classe=classe,
         etat=state,

@@ -1,9 +1,17 @@
 """A page and its fragments live in one template: a plain request gets the page, an htmx request
-gets only the named block (with its <title>, which htmx moves into the document head)."""
+gets only the named block (with its <title>, which htmx moves into the document head), or the
+whole page when the template has no such block of its own."""
 
 from __future__ import annotations
 
-from flask import Response, get_flashed_messages, make_response, redirect, render_template
+from flask import (
+    Response,
+    current_app,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+)
 from flask_htmx import HTMX
 from jinja2_fragments.flask import render_block
 from markupsafe import escape
@@ -57,6 +65,12 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
 
 
+def has_block(template: str, block: str) -> bool:
+    """Whether `template` itself declares `block`: a block it only inherits (a back-office
+    page's `main`, its layout's) cannot be rendered alone."""
+    return block in current_app.jinja_env.get_template(template).blocks
+
+
 def render_page(
     template: str,
     block: str,
@@ -66,8 +80,10 @@ def render_page(
     components: tuple[str, ...] = (),
     **context,
 ):
-    """Render `template` whole, or only `block` for htmx; both from the same context."""
-    if wants_fragment():
+    """Render `template` whole, or only `block` for htmx; both from the same context. Any
+    request may say it comes from htmx: a page with no fragment of that name answers whole,
+    which is what a browser would show."""
+    if wants_fragment() and has_block(template, block):
         body = f"<title>{escape(title)} — Téléservices</title>" + render_block(
             template, block, title=title, **context
         )

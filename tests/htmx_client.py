@@ -1,0 +1,131 @@
+"""htmx as a browser runs it, for the view tests: the headers htmx sends with a request, and the
+page after htmx swaps an answer into it (the target replaced, the out-of-band elements put in
+their places, the title moved to the head). A test compares that page with a fresh render of the
+same address: a fragment that leaves the page other than a reload would is a bug (the idea of
+les-emplois' `update_page_with_htmx`).
+
+Only what the service's templates use: targets by id or `this`, `outerHTML` swaps, and
+out-of-band elements at the top of the answer (`true`, `outerHTML` or `innerHTML`)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+TITLE = re.compile(r"<title>(.*?)</title>", flags=re.S)
+
+
+def htmx_headers(page_url: str, element: dict) -> dict:
+    """The headers htmx 2 sends for a request made by `element` (its attributes, as
+    tests.markup.elements gives them) of the page at `page_url`."""
+    headers = {"HX-Request": "true", "HX-Current-URL": urljoin("http://localhost", page_url)}
+    target = element.get("hx-target", "")
+    if target.startswith("#"):
+        headers["HX-Target"] = target[1:]
+    elif target == "this" and element.get("id"):
+        headers["HX-Target"] = element["id"]
+    if element.get("id"):
+        headers["HX-Trigger"] = element["id"]
+    return headers
+
+
+class _Spans(HTMLParser):
+    """Where each element with an id starts and ends in the text, its start tag included."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.text = text
+        self.open: list[tuple[str, str | None, int, int]] = []
+        self.spans: dict[str, tuple[int, int, int, int]] = {}
+        self.top_level: list[tuple[dict, int, int]] = []
+        self.feed(text)
+        self.close()
+
+    def position(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        start = self.position()
+        inner = start + len(self.get_starttag_text())
+        attributes = {name: value or "" for name, value in attrs}
+        if tag in VOID:
+            self._closed(attributes, start, inner, inner, inner)
+        else:
+            self.open.append((tag, attributes, start, inner))
+
+    def handle_endtag(self, tag):
+        start = self.position()
+        end = self.text.index(">", start) + 1
+        while self.open:
+            name, attributes, outer_start, inner = self.open.pop()
+            self._closed(attributes, outer_start, inner, start, end)
+            if name == tag:
+                break
+
+    def _closed(self, attributes: dict, start: int, inner: int, inner_end: int, end: int) -> None:
+        if "id" in attributes:
+            assert attributes["id"] not in self.spans, f"id {attributes['id']} en double"
+            self.spans[attributes["id"]] = (start, inner, inner_end, end)
+        if not self.open:
+            self.top_level.append((attributes, start, end))
+
+
+def _span(page: str, element_id: str) -> tuple[int, int, int, int]:
+    spans = _Spans(page).spans
+    assert element_id in spans, f"pas d'élément {element_id} dans la page"
+    return spans[element_id]
+
+
+def _replace(page: str, element_id: str, new: str, inner: bool = False) -> str:
+    start, inner_start, inner_end, end = _span(page, element_id)
+    if inner:
+        return page[:inner_start] + new + page[inner_end:]
+    return page[:start] + new + page[end:]
+
+
+def swapped(page: str, element: dict, answer: str) -> str:
+    """`page` once htmx has swapped `answer`, the answer to a request of `element` (its
+    attributes), into it."""
+    title = TITLE.search(answer)
+    if title:
+        page = TITLE.sub(lambda _: title.group(0), page, count=1)
+        answer = answer[: title.start()] + answer[title.end() :]
+    kept = []
+    for attributes, start, end in _Spans(answer).top_level:
+        how = attributes.get("hx-swap-oob")
+        if how is None:
+            kept.append(answer[start:end])
+            continue
+        outer = answer[start:end]
+        if how in ("true", "outerHTML"):
+            page = _replace(page, attributes["id"], outer)
+        else:
+            assert how == "innerHTML", how
+            _, inner_start, inner_end, _ = _span(answer, attributes["id"])
+            page = _replace(page, attributes["id"], answer[inner_start:inner_end], inner=True)
+    assert element.get("hx-swap") == "outerHTML", element
+    target = element["hx-target"]
+    target_id = element["id"] if target == "this" else target.removeprefix("#")
+    return _replace(page, target_id, "\n".join(kept))
+
+
+def assert_same_page(one: str, other: str) -> None:
+    """The two pages are the same markup, whitespace between and inside tags aside."""
+    one_lines, other_lines = _normalized(one), _normalized(other)
+    difference = "\n".join(difflib.unified_diff(one_lines, other_lines, lineterm="", n=2))
+    assert one_lines == other_lines, f"pages différentes :\n{difference}"
+
+
+# A CSRF token holds the moment it was made: two renders of a page differ by it alone.
+CSRF_TOKEN = re.compile(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]+"')
+
+
+def _normalized(html: str) -> list[str]:
+    """One tag or one text a line, spaces collapsed, CSRF tokens left out."""
+    collapsed = re.sub(r"\s+", " ", CSRF_TOKEN.sub(r'\1"', html))
+    return [line for line in re.sub(r"\s*(<[^>]*>)\s*", r"\n\1\n", collapsed).split("\n") if line]
