@@ -2,18 +2,23 @@
 axe after every step and error state. Each test has a family of its own whose request is already
 sent (written through the records' own function, so the tests stay about the staff).
 
+Only the school head (a "direction" account) grants or refuses; the secretariat instructs and
+proposes.
+
 At the phone viewport, a secretary of the Collège Concorde finds a request with a filter, opens
-it, puts it « en instruction », tries to grant it without an échelon, grants échelon 3; the
-family's e-mail reaches the real SMTP server with the échelon and the amounts; the CSV export
-holds the decision.
+it, puts it « en instruction », tries to propose a grant without an échelon, proposes échelon 3;
+a decision forged from her page is refused (403). The head then opens the request, finds the
+proposal and échelon 3 already chosen, and grants it; the family's e-mail reaches the real SMTP
+server with the échelon and the amounts; the CSV export holds the decision.
 
 At the desktop viewport, another secretary finds a request whose tax data the family typed in
 (with its notice as a PDF) through the « Pièces à vérifier » filter, downloads the notice (the
-very bytes, under a name the service gives), puts the request « en instruction », tries to refuse
-it without a reason, refuses it with one; the family's e-mail reaches the real SMTP server with
-the refusal and its reason.
+very bytes, under a name the service gives), puts the request « en instruction », tries to
+propose a refusal without a reason, proposes it with one. The head finds the reason already
+written, tries to refuse with the reason erased, refuses with it; the family's e-mail reaches the
+real SMTP server with the refusal and its reason.
 
-With JavaScript off, a third secretary filters, passes a request « en instruction », meets the
+With JavaScript off, the head filters, passes a request « en instruction », meets the
 missing-échelon error and grants échelon 2; the family is e-mailed."""
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from rules.clock import PARIS
 
 STAFF = "e2e.bourse.secretariat"
 STAFF_PASSWORD = "Bureau-Bourses-2026!"
+HEAD = "e2e.bourse.direction"
+HEAD_PASSWORD = "Direction-Bourses-2026!"
 COURRIEL = "odile.fontaine@example.net"
 FAMILY = (
     "0691234A;Collège Concorde;0691600301A;Fontaine;Maëlle;12/03/2014;5e;5eC;Mme;Fontaine;"
@@ -60,6 +67,7 @@ FISCAL = {
 
 MANUAL_STAFF = "e2e.bourse.secretariat.pieces"
 MANUAL_STAFF_PASSWORD = "Pieces-A-Verifier-2026!"
+MANUAL_HEAD = "e2e.bourse.direction.pieces"
 MANUAL_COURRIEL = "julien.garnier@example.net"
 MANUAL_FAMILY = (
     "0691234A;Collège Concorde;0691600302B;Garnier;Théo;21/06/2013;4e;4eB;M.;Garnier;"
@@ -107,6 +115,14 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
         return submit(tx, account, child, data, "e2e-admin-bourse", SENT_AT)["numero"]
 
 
+def sign_in_as(page, identifiant: str, password: str) -> None:
+    """Another staff member on the same device: the last one's session forgotten."""
+    page.context.clear_cookies()
+    page.goto("/admin/connexion")
+    submit_sign_in(page, identifiant, password)
+    expect(page).to_have_title("Espace établissement — Téléservices")
+
+
 def notice_pdf() -> bytes:
     """A small real PDF: the tax notice a family joins on the manual path."""
     document = FPDF()
@@ -116,9 +132,10 @@ def notice_pdf() -> bytes:
     return bytes(document.output())
 
 
-def test_a_secretary_grants_a_request_on_a_phone(phone, app_server, smtp_server):
+def test_a_secretary_proposes_and_the_head_grants_on_a_phone(phone, app_server, smtp_server):
     numero = submitted_request(app_server, FAMILY, COURRIEL, FISCAL)
     create_staff(app_server, STAFF, STAFF_PASSWORD)
+    create_staff(app_server, HEAD, HEAD_PASSWORD, role="direction")
     page, check = phone, assert_accessible
 
     page.goto("/admin/connexion")
@@ -148,21 +165,53 @@ def test_a_secretary_grants_a_request_on_a_phone(phone, app_server, smtp_server)
     expect(page.get_by_role("status").first).to_contain_text(
         f"La demande n° {numero} est en instruction."
     )
+    # The secretariat proposes; the decision's buttons are the direction's.
+    expect(page.get_by_role("button", name="Accorder", exact=True)).to_have_count(0)
     check(page, "en instruction")
 
-    page.get_by_role("button", name="Accorder").click()
-    expect(page.get_by_text("Choisissez l'échelon accordé : 1, 2 ou 3.")).to_be_visible()
+    page.get_by_role("button", name="Proposer d'accorder").click()
+    expect(page.get_by_text("Choisissez l'échelon proposé : 1, 2 ou 3.")).to_be_visible()
     expect(page.get_by_label("Échelon 1 : 120 € par an")).to_be_focused()
-    check(page, "accorder sans échelon")
+    check(page, "proposer sans échelon")
 
     # DSFR draws the radio on its label, which takes the click.
     page.locator("label[for=echelon-3]").click()
+    page.get_by_role("button", name="Proposer d'accorder").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"La proposition est enregistrée (demande n° {numero})"
+    )
+    proposal = page.locator("#proposition")
+    expect(proposal).to_contain_text(f"Proposition enregistrée par {STAFF}")
+    expect(proposal).to_contain_text("accorder la bourse à l'échelon 3 (525 € par an)")
+    check(page, "proposition enregistrée")
+
+    # A decision forged from her page (the proposal's form sent to the decision's address).
+    page.evaluate(
+        """() => {
+            const form = document.getElementById("proposer-accorder");
+            form.action = form.action.replace(/proposition$/, "etat");
+            form.submit();
+        }"""
+    )
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "Seule la direction de l'établissement peut accorder ou refuser une bourse."
+    )
+    expect(page.get_by_role("button", name="Accorder", exact=True)).to_have_count(0)
+    check(page, "décision refusée au secrétariat")
+    assert smtp_server.received(COURRIEL) == []
+
+    sign_in_as(page, HEAD, HEAD_PASSWORD)
+    page.goto(f"/admin/bourses/{numero}")
+    expect(page.locator("#proposition")).to_contain_text(f"Proposition enregistrée par {STAFF}")
     expect(page.get_by_label("Échelon 3 : 525 € par an")).to_be_checked()
-    page.get_by_role("button", name="Accorder").click()
+    check(page, "demande à décider")
+
+    page.get_by_role("button", name="Accorder", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text(
         f"La famille est prévenue par courriel à {COURRIEL} et par SMS au 06 •• •• •• 01."
     )
     expect(page.get_by_text("Accordée à l'échelon 3 : 525 € pour l'année")).to_be_visible()
+    expect(page.get_by_role("table", name="Historique de la demande")).to_contain_text(HEAD)
     check(page, "accordée")
 
     (mail,) = smtp_server.received(COURRIEL)
@@ -187,7 +236,7 @@ def test_a_secretary_grants_a_request_on_a_phone(phone, app_server, smtp_server)
     check(page, "export")
 
 
-def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
+def test_the_head_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     desktop, app_server, smtp_server
 ):
     # The manual path: the family typed its tax data and joined its notice, kept where the
@@ -211,6 +260,7 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     }
     numero = submitted_request(app_server, MANUAL_FAMILY, MANUAL_COURRIEL, fiscal)
     create_staff(app_server, MANUAL_STAFF, MANUAL_STAFF_PASSWORD)
+    create_staff(app_server, MANUAL_HEAD, HEAD_PASSWORD, role="direction")
     page, check = desktop, assert_accessible
 
     page.goto("/admin/connexion")
@@ -259,8 +309,32 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     )
     check(page, "en instruction")
 
+    motif = page.get_by_label("Motif du refus proposé")
+    page.get_by_role("button", name="Proposer de refuser").click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "La proposition n'a pas été enregistrée : corrigez l'erreur signalée."
+    )
+    expect(motif).to_have_accessible_description(
+        re.compile("Indiquez le motif du refus : la famille le recevra.")
+    )
+    expect(motif).to_have_attribute("aria-invalid", "true")
+    expect(motif).to_be_focused()
+    check(page, "proposer un refus sans motif")
+
+    motif.fill(MOTIF)
+    page.get_by_role("button", name="Proposer de refuser").click()
+    expect(page.locator("#proposition")).to_contain_text(f"pour le motif « {MOTIF} »")
+    check(page, "refus proposé")
+    assert smtp_server.received(MANUAL_COURRIEL) == []
+
+    sign_in_as(page, MANUAL_HEAD, HEAD_PASSWORD)
+    page.goto(f"/admin/bourses/{numero}")
     motif = page.get_by_label("Motif du refus")
-    page.get_by_role("button", name="Refuser").click()
+    expect(motif).to_have_value(MOTIF)
+    check(page, "refus à décider")
+
+    motif.fill("")
+    page.get_by_role("button", name="Refuser", exact=True).click()
     expect(page.get_by_role("alert").first).to_contain_text(
         "La décision n'a pas été enregistrée : corrigez l'erreur signalée."
     )
@@ -272,13 +346,14 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     check(page, "refuser sans motif")
 
     motif.fill(MOTIF)
-    page.get_by_role("button", name="Refuser").click()
+    page.get_by_role("button", name="Refuser", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text(f"La demande n° {numero} est refusée.")
     expect(page.get_by_role("status").first).to_contain_text(
         f"La famille est prévenue par courriel à {MANUAL_COURRIEL} et par SMS au 06 •• •• •• 02."
     )
-    expect(page.get_by_text(f"« {MOTIF} »")).to_be_visible()
-    expect(page.get_by_role("button", name="Refuser")).to_have_count(0)
+    refused = page.get_by_role("listitem").filter(has_text=f"« {MOTIF} »")
+    expect(refused).to_contain_text("Refusée le")
+    expect(page.get_by_role("button", name="Refuser", exact=True)).to_have_count(0)
     check(page, "refusée")
 
     (mail,) = smtp_server.received(MANUAL_COURRIEL)
@@ -288,7 +363,7 @@ def test_a_secretary_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     assert "Théo Garnier (4eB, Collège Concorde)" in mail["body"]
 
 
-NO_JS_STAFF = "e2e.bourse.secretariat.sansjs"
+NO_JS_HEAD = "e2e.bourse.direction.sansjs"
 NO_JS_FAMILY = (
     "0691234A;Collège Concorde;0691600303C;Roux;Lilou;09/09/2012;3e;3eD;Mme;Roux;"
     "Nathalie;mère;06 70 00 03 03;nathalie.roux@example.org"
@@ -296,15 +371,15 @@ NO_JS_FAMILY = (
 NO_JS_COURRIEL = "nathalie.roux@example.net"
 
 
-def test_a_secretary_grants_a_request_without_javascript(phone_without_js, app_server, smtp_server):
+def test_the_head_grants_a_request_without_javascript(phone_without_js, app_server, smtp_server):
     """The back office's forms are plain forms: without JavaScript each answer is a new page,
     the error state included."""
     numero = submitted_request(app_server, NO_JS_FAMILY, NO_JS_COURRIEL, FISCAL)
-    create_staff(app_server, NO_JS_STAFF, STAFF_PASSWORD)
+    create_staff(app_server, NO_JS_HEAD, HEAD_PASSWORD, role="direction")
     page, check = phone_without_js, assert_accessible_without_js
 
     page.goto("/admin/connexion")
-    submit_sign_in(page, NO_JS_STAFF, STAFF_PASSWORD)
+    submit_sign_in(page, NO_JS_HEAD, HEAD_PASSWORD)
     page.goto("/admin/bourses")
     page.get_by_label("Nom, prénom ou numéro").fill("lilou")
     page.get_by_role("button", name="Rechercher").click()
