@@ -310,7 +310,7 @@ def test_another_households_notice_is_said_and_flagged(sophie, web):
     assert warning.startswith("Cet avis d'impôt n'est pas à votre nom")
     assert "Sophie Lefèvre-D'Almeida" in warning
     assert "vous pouvez continuer : l'établissement vérifiera votre situation" in warning
-    assert "corrigez le numéro fiscal et la référence de l'avis" in warning
+    assert "revenez à l'étape précédente pour corriger le numéro fiscal et la référence" in warning
     # A notice, not an error: no alert, and she may go on…
     assert alert(page.text, "parcours-alerte") == ""
     assert elements(page.text, "input", name="etape", value="situation")
