@@ -62,14 +62,31 @@ def account_for(tx, clock, child: str) -> dict:
 
 
 def submitted(
-    db, clock, child: str, rfr: int = 9000, enfants: int = 2, pieces: tuple = (), **coordonnees
+    db,
+    clock,
+    child: str,
+    rfr: int = 9000,
+    enfants: int = 2,
+    pieces: tuple = (),
+    other_declarants: bool = False,
+    **coordonnees,
 ):
-    """`child`'s request, sent by its parent through the records' own function."""
+    """`child`'s request, sent by its parent through the records' own function; with
+    `other_declarants`, on a notice the parent is not a declarant of."""
     with db.writing() as tx:
-        return submit_in(tx, clock, child, rfr, enfants, pieces, coordonnees)
+        return submit_in(tx, clock, child, rfr, enfants, pieces, coordonnees, other_declarants)
 
 
-def submit_in(tx, clock, child: str, rfr: int, enfants: int, pieces: tuple, coordonnees: dict):
+def submit_in(
+    tx,
+    clock,
+    child: str,
+    rfr: int,
+    enfants: int,
+    pieces: tuple,
+    coordonnees: dict,
+    other_declarants: bool = False,
+):
     account = account_for(tx, clock, child)
     (pupil,) = [one for one in children_of(tx, account["responsables"]) if one["prenom"] == child]
     data = {
@@ -95,6 +112,7 @@ def submit_in(tx, clock, child: str, rfr: int, enfants: int, pieces: tuple, coor
             "consentement_dgfip": not pieces,
             "renouvellement": "accepte",
             "pieces": list(pieces),
+            "declarants_differents": other_declarants,
         },
         "estimation": estimate("2026-2027", rfr, enfants).as_dict(),
         "banque": {"titulaire": f"{account['prenom']} {account['nom']}", "iban": IBAN, "bic": ""},
@@ -258,6 +276,16 @@ def test_pages_of_results(office, db, clock, monkeypatch):
 
 
 # One request -----------------------------------------------------------------------------
+
+
+def test_a_notice_of_another_household_is_shown_as_the_reason_to_check(office, web, db, clock):
+    numero = submitted(db, clock, "Inès", other_declarants=True)["numero"]
+    text = plain(office.get(f"/admin/bourses/{numero}").text)
+    assert (
+        "Pièces à vérifier : déclarants différents du demandeur : le responsable qui fait la "
+        "demande n'est pas parmi les déclarants de l'avis d'impôt." in text
+    )
+    assert "saisies par la famille" not in text
 
 
 def test_the_requests_page(office, web, db, clock):
