@@ -89,6 +89,14 @@ def size_text(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
+def limits_text() -> str:
+    """What the upload fields' hint says of the limits, from the limits themselves."""
+    return (
+        f"Formats PDF, JPEG ou PNG ; taille maximale : {MAX_BYTES // 2**20} Mo ; une photo de "
+        f"{MAX_PIXELS // 1_000_000} millions de pixels au plus (celle d'un téléphone convient)."
+    )
+
+
 def _content_type(data: bytes) -> str | None:
     """The type the first bytes say (their "magic number")."""
     if data.startswith(PDF_START):

@@ -10,7 +10,15 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageFile
 
-from rules.uploads import KINDS, MAX_BYTES, MAX_PIXELS, UploadError, check_upload, size_text
+from rules.uploads import (
+    KINDS,
+    MAX_BYTES,
+    MAX_PIXELS,
+    UploadError,
+    check_upload,
+    limits_text,
+    size_text,
+)
 
 
 def pdf_bytes() -> bytes:
@@ -204,3 +212,9 @@ def test_a_long_name_is_shortened_in_the_message():
 )
 def test_sizes_as_french_writes_them(size, text):
     assert size_text(size) == text
+
+
+def test_the_hint_says_the_limits_the_check_applies():
+    text = limits_text()
+    assert f"taille maximale : {MAX_BYTES // 2**20} Mo ;" in text
+    assert f"une photo de {MAX_PIXELS // 1_000_000} millions de pixels au plus" in text

@@ -4,7 +4,7 @@ from flask import Flask
 from flask_compress import Compress
 from flask_wtf import CSRFProtect
 
-from rules.uploads import size_text
+from rules.uploads import limits_text, size_text
 from views import (
     activation,
     admin,
@@ -47,6 +47,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["asset_url"] = assets.asset_url
     app.jinja_env.filters["of"] = of
     app.jinja_env.filters["file_size"] = size_text
+    app.jinja_env.globals["upload_limits"] = limits_text()
     security.register(app)
     errors.register(app)
     for blueprint in (
