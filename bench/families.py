@@ -157,7 +157,7 @@ class Family:
             "nom": self.nom,
             "telephone": self.telephone,
             "failures": 0,
-            "locked_until": None,
+            "clients": {},
             "activated_at": MOMENT,
             "created_at": MOMENT,
         }
@@ -251,6 +251,6 @@ def _staff(hashed: str) -> dict:
         "uai": BENCH_UAI,
         "role": "direction",
         "failures": 0,
-        "locked_until": None,
+        "clients": {},
         "created_at": MOMENT,
     }

@@ -9,7 +9,7 @@ holds the doc ids of all those responsable records. Every identifiant ever given
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from functools import cache
 
@@ -17,13 +17,7 @@ from outside.storage import Tx
 from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
 from rules.clock import in_paris
 from rules.identifiers import base_identifier
-from rules.lockout import (
-    LOCK_DURATION,
-    MAX_FAILURES,
-    locked_until,
-    record_failure,
-    record_success,
-)
+from rules.lockout import LIMITS, Limits, cleared, record_failure, record_success, wait_until
 from rules.names import normalize_name
 from rules.passwords import hash_password, verify_password
 
@@ -47,17 +41,16 @@ class AccountExists(Exception):
 
 class SignInOutcome(Enum):
     OK = "ok"
-    LOCKED = "locked"
+    # A wrong password, an unknown identifiant, or a client kept waiting: one answer for all.
     FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """OK with the `account`, LOCKED with the end of the lock (`until`), or FAILED."""
+    """OK with the `account`, or FAILED."""
 
     outcome: SignInOutcome
     account: dict | None = None
-    until: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -214,8 +207,7 @@ def _new_account(
         "prenom": prenom,
         "nom": nom,
         "telephone": telephone,
-        "failures": 0,
-        "locked_until": None,
+        **cleared(),
         "activated_at": moment if state == "actif" else None,
         "created_at": moment,
     }
@@ -292,23 +284,16 @@ def sign_in(
     identifiant: str,
     password: str,
     now: datetime,
-    max_failures: int = MAX_FAILURES,
-    lock_duration: timedelta = LOCK_DURATION,
+    client: str,
+    limits: Limits = LIMITS,
 ) -> SignIn:
-    """Check an identifiant and password (§1), counting failures towards the lock.
-
-    The password is verified before the account is locked: argon2 takes a fifth of a second,
-    and tries at the other accounts need not wait for it. The failure count is then read again
-    under the account's lock and written in the same transaction, so tries made at the same
-    time are all counted.
-    """
+    """Check an identifiant and password (§1) typed from `client` (rules.lockout.client_digest),
+    counting the failure towards that client's waits."""
     now = in_paris(now)
     account = find_by_identifiant(tx, identifiant)
     if account is None or not account.get("password_hash"):
         return unknown_identifiant(password)
-    return check_counted(
-        tx, ACCOUNTS, account, "password_hash", password, now, max_failures, lock_duration
-    )
+    return check_counted(tx, ACCOUNTS, account, "password_hash", password, now, client, limits)
 
 
 def unknown_identifiant(password: str) -> SignIn:
@@ -324,39 +309,38 @@ def check_counted(
     hash_field: str,
     password: str,
     now: datetime,
-    max_failures: int = MAX_FAILURES,
-    lock_duration: timedelta = LOCK_DURATION,
+    client: str,
+    limits: Limits = LIMITS,
 ) -> SignIn:
     """Check the password against the hash in `hash_field` of an account of `table_name`
     (parents' "comptes" with their password or their temporary one, staff's "personnels"),
-    counting the failure or the success towards the lock (rules/lockout.py)."""
+    counting the failure or the success of `client` (rules/lockout.py).
+
+    The password is read even when the client must wait, so that its answer comes as late as
+    any other and says nothing more (FAILED). It is read before the account is locked: argon2
+    takes a fifth of a second, and tries at the other accounts need not wait for it. The counts
+    are then read again under the account's lock and written in the same transaction, so tries
+    made at the same time are all counted.
+    """
     now = in_paris(now)
-    until = locked_until(account, now)
-    if until is not None:
-        return SignIn(SignInOutcome.LOCKED, until=until)
     right = verify_password(account[hash_field], password)
     tx.lock(f"{_SIGN_IN_LOCKS[table_name]}:{account['id']}")
     current = tx.get(table_name, account["id"])
     if current is None or current.get(hash_field) != account[hash_field]:
         # Deleted or given a new password while this one was being checked.
         return SignIn(SignInOutcome.FAILED)
-    until = locked_until(current, now)
-    if until is not None:
-        return SignIn(SignInOutcome.LOCKED, until=until)
-    if current.get("state") == "bloqué":
-        # Blocked by the school: refused without counting, as an unknown identifiant is.
+    if current.get("state") == "bloqué" or wait_until(current, client, now) is not None:
+        # Blocked by the school, or this client waits after its failures: refused whatever the
+        # password, without counting, as an unknown identifiant is.
         return SignIn(SignInOutcome.FAILED)
     if right:
-        record_success(current)
+        record_success(current, client, now, limits)
     else:
-        record_failure(current, now, max_failures, lock_duration)
-    changes = {"failures": current["failures"], "locked_until": current["locked_until"]}
+        record_failure(current, client, now, limits)
+    changes = {"failures": current["failures"], "clients": current["clients"]}
     tx.update(table_name, current["id"], changes)
     if right:
         return SignIn(SignInOutcome.OK, account=current)
-    until = locked_until(current, now)
-    if until is not None:
-        return SignIn(SignInOutcome.LOCKED, until=until)
     return SignIn(SignInOutcome.FAILED)
 
 

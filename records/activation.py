@@ -25,6 +25,7 @@ from records.accounts import ACCOUNTS
 from records.roster import RESPONSABLES
 from rules.activation_links import new_nonce
 from rules.clock import in_paris
+from rules.lockout import cleared
 
 REPORTS = "signalements"
 PENDING = "pending_activation"
@@ -145,8 +146,7 @@ def confirm(tx: Tx, account_id: int, email: str, nonce: str, now: datetime) -> L
         "temporary_password_hash": None,
         "temporary_password_expires": None,
         PENDING: None,
-        "failures": 0,
-        "locked_until": None,
+        **cleared(),
     }
     tx.update(ACCOUNTS, account_id, changes)
     return LinkCheck(LinkOutcome.VALID, {**account, **changes})

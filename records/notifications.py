@@ -13,7 +13,7 @@ again replaces the temporary password: the earlier letter no longer works.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum
 
 from argon2 import PasswordHasher
@@ -23,7 +23,7 @@ from records import accounts
 from records.accounts import ACCOUNTS, SignInOutcome
 from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
 from rules.clock import in_paris
-from rules.lockout import LOCK_DURATION, MAX_FAILURES
+from rules.lockout import LIMITS, Limits, cleared
 from rules.names import normalize_name
 from rules.passwords import HASHER, hash_password
 from rules.temporary_passwords import expires_on, is_expired, new_temporary_password
@@ -157,8 +157,7 @@ def notify(
             "notified_by": staff_identifiant,
             "notified_how": how,
             # A new password: the tries made at the old one no longer count.
-            "failures": 0,
-            "locked_until": None,
+            **cleared(),
         }
         tx.update(ACCOUNTS, account["id"], changes)
         identifiants[number] = (account["identifiant"], account["id"])
@@ -269,19 +268,17 @@ class TemporaryOutcome(Enum):
     OK = "ok"
     EXPIRED = "expired"
     NOT_TEMPORARY = "not_temporary"
-    LOCKED = "locked"
     FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class TemporaryCheck:
     """OK with the `account`; EXPIRED (the right password, too late); NOT_TEMPORARY (no account
-    waiting for its first login has this identifiant: the normal sign-in applies); LOCKED with
-    the end of the lock (`until`); FAILED (a wrong password, counted towards the lock)."""
+    waiting for its first login has this identifiant: the normal sign-in applies); FAILED (a
+    wrong password, counted towards the client's waits, or a client kept waiting)."""
 
     outcome: TemporaryOutcome
     account: dict | None = None
-    until: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -290,7 +287,6 @@ class TemporaryCheck:
 
 _FROM_SIGN_IN = {
     SignInOutcome.OK: TemporaryOutcome.OK,
-    SignInOutcome.LOCKED: TemporaryOutcome.LOCKED,
     SignInOutcome.FAILED: TemporaryOutcome.FAILED,
 }
 
@@ -300,15 +296,15 @@ def check_temporary(
     identifiant: str,
     password: str,
     now: datetime,
-    max_failures: int = MAX_FAILURES,
-    lock_duration: timedelta = LOCK_DURATION,
+    client: str,
+    limits: Limits = LIMITS,
 ) -> TemporaryCheck:
     """Check a temporary password typed in the login form (§1, §4).
 
-    Failures count towards the same lock as the normal sign-in's (the account's "failures" and
-    "locked_until"). Expiry is told only to whoever types the right password, so it says
-    nothing about an account to someone guessing. An account not "notifié" returns at once,
-    without a password check: the normal sign-in then spends one, as for any identifiant.
+    Failures count towards the same waits as the normal sign-in's (rules/lockout.py). Expiry
+    is told only to whoever types the right password, so it says nothing about an account to
+    someone guessing. An account not "notifié" returns at once, without a password check: the
+    normal sign-in then spends one, as for any identifiant.
     """
     now = in_paris(now)
     account = accounts.find_by_identifiant(tx, identifiant)
@@ -325,11 +321,11 @@ def check_temporary(
         "temporary_password_hash",
         password,
         now,
-        max_failures,
-        lock_duration,
+        client,
+        limits,
     )
     if result.ok and is_expired(
         date.fromisoformat(account["temporary_password_expires"]), now.date()
     ):
         return TemporaryCheck(TemporaryOutcome.EXPIRED)
-    return TemporaryCheck(_FROM_SIGN_IN[result.outcome], account=result.account, until=result.until)
+    return TemporaryCheck(_FROM_SIGN_IN[result.outcome], account=result.account)

@@ -22,7 +22,7 @@ from records.roster import (
     eleves_of,
     responsables_of,
 )
-from rules.lockout import locked_until
+from rules.lockout import cleared, waiting_until
 from rules.names import normalize_name
 
 NO_ACCOUNT = "non activé"
@@ -52,8 +52,9 @@ class Family:
         return sorted({child["classe"] for child in self.children}, key=class_order)
 
     def locked_until(self, now: datetime) -> datetime | None:
-        """The end of the lock after wrong passwords, if the account is locked now."""
-        return locked_until(self.account, now) if self.account else None
+        """The end of the last wait after wrong passwords, if a client of the account waits
+        now (the others may sign in)."""
+        return waiting_until(self.account, now) if self.account else None
 
     def matches(self, text: str) -> bool:
         """Whether `text` is part of the name of the responsable or of one of its children,
@@ -142,8 +143,8 @@ def reports(tx: Tx, uai: str) -> list[dict]:
 
 
 def unblock(tx: Tx, uai: str, responsable_id: int) -> dict | None:
-    """Clear the lock after wrong passwords and lift a block. Returns the account as it was,
-    or None when the responsable is not the school's or has no account.
+    """Clear the waits after wrong passwords, for every client, and lift a block. Returns the
+    account as it was, or None when the responsable is not the school's or has no account.
 
     A blocked account goes back to the state it had reached: active if it was ever activated,
     else notified if it holds a temporary password, else not activated."""
@@ -158,7 +159,7 @@ def unblock(tx: Tx, uai: str, responsable_id: int) -> dict | None:
     account = tx.get(ACCOUNTS, account["id"])
     if account is None:
         return None
-    changes = {"failures": 0, "locked_until": None}
+    changes = cleared()
     if account["state"] == "bloqué":
         changes["state"] = _state_before_block(account)
     tx.update(ACCOUNTS, account["id"], changes)

@@ -16,6 +16,7 @@ from records import sessions
 from records.accounts import SignIn, check_counted, unknown_identifiant
 from records.roster import ETABLISSEMENTS
 from rules.clock import in_paris
+from rules.lockout import cleared
 from rules.passwords import hash_password
 
 STAFF = "personnels"
@@ -59,8 +60,7 @@ def create_staff(
         "password_hash": hash_password(password),
         "uai": uai,
         "role": role,
-        "failures": 0,
-        "locked_until": None,
+        **cleared(),
         "created_at": in_paris(now).isoformat(),
     }
     try:
@@ -79,17 +79,17 @@ def find_staff_by_identifiant(tx: Tx, identifiant: str) -> dict | None:
     return _by_identifiant(tx, identifiant)
 
 
-def sign_in_staff(tx: Tx, identifiant: str, password: str, now: datetime) -> SignIn:
-    """As `records.accounts.sign_in`: OK with the staff account in `account`, LOCKED with the
-    end of the lock, or FAILED; 5 failures lock the account for 15 minutes."""
+def sign_in_staff(tx: Tx, identifiant: str, password: str, now: datetime, client: str) -> SignIn:
+    """As `records.accounts.sign_in`: OK with the staff account in `account`, or FAILED; wrong
+    passwords make the client that types them wait, as the parents' do (rules/lockout.py)."""
     staff = find_staff_by_identifiant(tx, identifiant)
     if staff is None:
         return unknown_identifiant(password)
-    return check_counted(tx, STAFF, staff, "password_hash", password, now)
+    return check_counted(tx, STAFF, staff, "password_hash", password, now, client)
 
 
 def set_password(tx: Tx, identifiant: str, password: str) -> tuple[dict, int] | None:
-    """Give the staff member a new password: a lock after wrong ones is lifted and every
+    """Give the staff member a new password: the waits after wrong ones end and every
     session signed in with the old one ends. Returns the staff member and how many sessions
     ended, or None when the identifiant is unknown."""
     found = _by_identifiant(tx, identifiant)
@@ -97,7 +97,7 @@ def set_password(tx: Tx, identifiant: str, password: str) -> tuple[dict, int] | 
         return None
     password_hash = hash_password(password)  # before the lock: argon2 takes a fifth of a second
     tx.lock(f"personnel:{found['id']}")
-    changes = {"password_hash": password_hash, "failures": 0, "locked_until": None}
+    changes = {"password_hash": password_hash, **cleared()}
     tx.update(STAFF, found["id"], changes)
     return {**found, **changes}, sessions.end_all(tx, staff_id=found["id"])
 

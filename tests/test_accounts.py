@@ -27,11 +27,14 @@ from records.accounts import (
 )
 from records.roster import RESPONSABLES, import_roster
 from rules.clock import PARIS
+from rules.lockout import Limits, wait_until
 from rules.passwords import hash_password
 from rules.roster import parse_roster_bytes
 from tests.backends import database_text, reading, writing
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
+# Two clients (digests of addresses): the parent's own, and one somewhere else.
+HOME, ELSEWHERE = "client-maison", "client-ailleurs"
 PASSWORD = "Vacances-Ete2026!"
 # A cheap argon2 cost for the accounts of these tests: verifying reads the cost from the hash.
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -69,9 +72,11 @@ def register(store: Store, responsables: list[dict], password_hash=FAST_HASH, **
     return writing(store, create_account, ids(responsables), **arguments)
 
 
-def try_password(store: Store, identifiant: str, password: str, now: datetime, **limits):
-    """One sign-in, as a request makes it: in a transaction of its own."""
-    return writing(store, sign_in, identifiant, password, now, **limits)
+def try_password(
+    store: Store, identifiant: str, password: str, now: datetime, client: str = HOME, **limits
+):
+    """One sign-in from `client`, as a request makes it: in a transaction of its own."""
+    return writing(store, sign_in, identifiant, password, now, client, **limits)
 
 
 def by_identifiant(store: Store, identifiant: str) -> dict | None:
@@ -164,7 +169,7 @@ def test_an_account_is_created_active_with_a_new_identifiant(demo):
         "nom": "Lefèvre-D'Almeida",
         "telephone": "+33612345678",
         "failures": 0,
-        "locked_until": None,
+        "clients": {},
         "activated_at": "2026-09-14T18:05:00+02:00",
         "created_at": "2026-09-14T18:05:00+02:00",
     }
@@ -419,25 +424,53 @@ def test_an_account_blocked_by_the_school_cannot_sign_in(demo):
     assert try_password(demo, "s.lefevredalmeida1", PASSWORD, NOW).outcome is SignInOutcome.FAILED
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(demo):
+def test_five_failures_make_that_client_wait_and_not_the_owner(demo):
     register(demo, sophie(demo))
-    for _ in range(4):
-        assert try_password(demo, "s.lefevredalmeida1", "faux", NOW).outcome is (
+    for _ in range(5):
+        assert try_password(demo, "s.lefevredalmeida1", "faux", NOW, ELSEWHERE) == SignIn(
             SignInOutcome.FAILED
         )
-    fifth = try_password(demo, "s.lefevredalmeida1", "faux", NOW)
-    assert fifth == SignIn(SignInOutcome.LOCKED, until=NOW + timedelta(minutes=15))
-
-    # Even the right password is refused during the lock, and no try counts.
-    during = NOW + timedelta(minutes=14, seconds=59)
-    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, during).outcome is (
-        SignInOutcome.LOCKED
+    # The client that failed waits a minute, even with the right password, and no try counts.
+    during = NOW + timedelta(seconds=59)
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, during, ELSEWHERE) == SignIn(
+        SignInOutcome.FAILED
     )
-    assert try_password(demo, "s.lefevredalmeida1", "faux", during).outcome is SignInOutcome.LOCKED
+    assert try_password(demo, "s.lefevredalmeida1", "faux", during, ELSEWHERE).outcome is (
+        SignInOutcome.FAILED
+    )
+    assert by_identifiant(demo, "s.lefevredalmeida1")["failures"] == 5
+    # The owner, from home, signs in meanwhile.
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, NOW, HOME).ok
+    # After the minute, the other client may try again.
+    after = NOW + timedelta(minutes=1)
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, after, ELSEWHERE).ok
 
-    after = NOW + timedelta(minutes=15)
-    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, after).ok
-    assert by_identifiant(demo, "s.lefevredalmeida1")["locked_until"] is None
+
+def test_a_client_that_keeps_failing_waits_longer_each_time(demo):
+    register(demo, sophie(demo))
+    for _ in range(5):
+        try_password(demo, "s.lefevredalmeida1", "faux", NOW, ELSEWHERE)
+    moment, waits = NOW, []
+    for _ in range(3):
+        moment = wait_until(by_identifiant(demo, "s.lefevredalmeida1"), ELSEWHERE, moment)
+        try_password(demo, "s.lefevredalmeida1", "faux", moment, ELSEWHERE)
+        end = wait_until(by_identifiant(demo, "s.lefevredalmeida1"), ELSEWHERE, moment)
+        waits.append(end - moment)
+    assert waits == [timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)]
+
+
+def test_a_waiting_client_still_spends_one_password_check(demo, monkeypatch):
+    register(demo, sophie(demo))
+    for _ in range(5):
+        try_password(demo, "s.lefevredalmeida1", "faux", NOW, ELSEWHERE)
+    checked = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    waiting = try_password(demo, "s.lefevredalmeida1", PASSWORD, NOW, ELSEWHERE)
+    unknown = try_password(demo, "personne1", PASSWORD, NOW, ELSEWHERE)
+    # Answered as an unknown identifiant is, after as long a check.
+    assert waiting == unknown == SignIn(SignInOutcome.FAILED)
+    assert len(checked) == 2
 
 
 def test_a_success_resets_the_failures(demo):
@@ -450,31 +483,26 @@ def test_a_success_resets_the_failures(demo):
         assert try_password(demo, "s.lefevredalmeida1", "faux", NOW).outcome is (
             SignInOutcome.FAILED
         )
+    assert try_password(demo, "s.lefevredalmeida1", PASSWORD, NOW).ok
 
 
 def test_the_lock_limits_are_parameters(demo):
     register(demo, sophie(demo))
-    limits = {"max_failures": 2, "lock_duration": timedelta(minutes=1)}
-    assert try_password(demo, "s.lefevredalmeida1", "faux", NOW, **limits).outcome is (
-        SignInOutcome.FAILED
-    )
-    assert try_password(demo, "s.lefevredalmeida1", "faux", NOW, **limits) == SignIn(
-        SignInOutcome.LOCKED, until=NOW + timedelta(minutes=1)
-    )
+    limits = {"limits": Limits(free_failures=2, first_wait=timedelta(seconds=10))}
+    for _ in range(2):
+        try_password(demo, "s.lefevredalmeida1", "faux", NOW, **limits)
+    account = by_identifiant(demo, "s.lefevredalmeida1")
+    assert wait_until(account, HOME, NOW) == NOW + timedelta(seconds=10)
 
 
 def test_wrong_passwords_at_once_are_all_counted(demo):
     register(demo, sophie(demo))
     with ThreadPoolExecutor(max_workers=12) as pool:
-        outcomes = list(
-            pool.map(lambda _: try_password(demo, "s.lefevredalmeida1", "faux", NOW), range(12))
-        )
-    # The fifth counted locks the account; the tries after it are refused without counting.
-    assert [result.outcome for result in outcomes].count(SignInOutcome.FAILED) == 4
-    assert (
-        by_identifiant(demo, "s.lefevredalmeida1")["locked_until"]
-        == (NOW + timedelta(minutes=15)).isoformat()
-    )
+        list(pool.map(lambda _: try_password(demo, "s.lefevredalmeida1", "faux", NOW), range(12)))
+    # The fifth counted makes the client wait; the tries after it are refused without counting.
+    account = by_identifiant(demo, "s.lefevredalmeida1")
+    assert account["failures"] == 5
+    assert wait_until(account, HOME, NOW) == NOW + timedelta(minutes=1)
 
 
 def test_the_database_never_holds_a_password_in_clear(demo):

@@ -213,15 +213,17 @@ def test_wrong_temporary_password_says_the_same_as_any_failure(parent, db, lette
     assert account(db)["failures"] == 1
 
 
-def test_five_wrong_temporary_passwords_lock_the_account(parent, letter):
-    for _ in range(4):
+def test_five_wrong_temporary_passwords_make_that_client_wait(parent, web, letter):
+    for _ in range(5):
         assert login_alert(sign_in(parent, "Mauvais-2026!").text) == FAILED
-    locked = login_alert(sign_in(parent, "Mauvais-2026!").text)
-    assert locked.startswith("Trop d'essais incorrects : votre compte est bloqué pendant 15")
-    # Even the right one, during the lock.
+    # Even the right one, during the wait, says the same.
     response = sign_in(parent, letter.temporary_password)
-    assert login_alert(response.text) == locked
+    assert login_alert(response.text) == FAILED
     assert journey_id(parent) is None
+    # The parent, from another address, opens the letter.
+    home = web.test_client()
+    home.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    assert redirects_to(sign_in(home, letter.temporary_password), "/activation/mot-de-passe")
 
 
 def test_expired_temporary_password(parent, db, clock, letter):

@@ -1,6 +1,6 @@
 """Signing in with an ÉduConnect identifiant and password (journeys §1) and signing out, through
-HTTP: a new session on sign-in, one generic message for every failure, the lock of an account
-after 5 failures, and the limit per IP address."""
+HTTP: a new session on sign-in, one generic message for every failure, the waits of a client
+after 5 failures at an account (and only that client's), and the limit per IP address."""
 
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ HTMX = {"HX-Request": "true"}
 SOPHIE_PHONE = "+33612345678"
 SOPHIE_ID = "s.lefevredalmeida1"
 PASSWORD = "Rentree-2026!Ok"
-FAILED = "Identifiant ou mot de passe incorrect."
-LOCKED_UNTIL_10_15 = (
-    "Trop d'essais incorrects : votre compte est bloqué pendant 15 minutes. "
-    "Vous pourrez vous connecter à nouveau à 10 h 15, ou utiliser « Mot de passe oublié ? »."
+FAILED = (
+    "Identifiant ou mot de passe incorrect. Après plusieurs essais incorrects, patientez "
+    "quelques minutes avant de réessayer : pendant ce délai, même le bon mot de passe est refusé."
 )
 
 
@@ -71,6 +70,21 @@ def sign_in(client, identifiant: str = SOPHIE_ID, password: str = PASSWORD, **op
     return client.post(
         "/connexion", data={"identifiant": identifiant, "mot_de_passe": password}, **options
     )
+
+
+def client_at(web, address: str):
+    """A browser at this address: wrong passwords make wait the client that types them."""
+    client = web.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def without_names_and_tokens(html: str, *names: str) -> str:
+    for name in names:
+        html = html.replace(name, "X")
+    # CSRF tokens are signed with the time: two answers a second apart differ there.
+    html = re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
+    return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", html)
 
 
 def signed_in_as(client) -> int | None:
@@ -149,14 +163,10 @@ def test_unknown_and_wrong_look_alike(parent, sophie):
     unknown = sign_in(parent, "inconnu1", "Mauvais-2026!mdp")
     assert wrong.status_code == unknown.status_code == 422
     assert alert(wrong.text) == alert(unknown.text) == FAILED
-
-    def without_names_and_tokens(html: str) -> str:
-        html = html.replace(SOPHIE_ID, "X").replace("inconnu1", "X")
-        # CSRF tokens are signed with the time: two answers a second apart differ there.
-        html = re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
-        return re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", html)
-
-    normalised = [without_names_and_tokens(response.text) for response in (wrong, unknown)]
+    normalised = [
+        without_names_and_tokens(response.text, SOPHIE_ID, "inconnu1")
+        for response in (wrong, unknown)
+    ]
     assert normalised[0] == normalised[1]
 
 
@@ -177,34 +187,57 @@ def test_failure_as_a_fragment(parent, sophie):
     assert "HX-Redirect" not in response.headers
 
 
-# The lock after 5 failures ------------------------------------------------------------------
+# The waits after 5 failures, per account and client ----------------------------------------
 
 
-def test_five_failures_lock_the_account_for_15_minutes(parent, web, db, clock, sophie):
-    for _ in range(4):
-        response = sign_in(parent, password="Mauvais-2026!mdp")
+def test_five_failures_elsewhere_do_not_keep_the_owner_out(web, sophie):
+    elsewhere = client_at(web, "10.0.0.1")
+    for _ in range(5):
+        response = sign_in(elsewhere, password="Mauvais-2026!mdp")
         assert response.status_code == 422
         assert alert(response.text) == FAILED
-    response = sign_in(parent, password="Mauvais-2026!mdp")
-    assert response.status_code == 422
-    assert alert(response.text) == LOCKED_UNTIL_10_15
+    # Even the right password is refused there now...
+    assert alert(sign_in(elsewhere).text) == FAILED
+    assert signed_in_as(elsewhere) is None
+    # ...while the parent, at home, signs in.
+    home = client_at(web, "10.0.0.2")
+    assert redirects_to(sign_in(home), "/mes-services")
+    assert signed_in_as(home) == sophie["id"]
 
-    # The right password is refused during the lock, and wrong ones do not make it longer.
-    clock.advance(minutes=10)
-    assert alert(sign_in(parent, password="Mauvais-2026!mdp").text) == LOCKED_UNTIL_10_15
-    clock.advance(minutes=4, seconds=59)
-    response = sign_in(parent)
-    assert response.status_code == 422
-    assert alert(response.text) == LOCKED_UNTIL_10_15
-    assert signed_in_as(parent) is None
 
-    # Another account is not concerned.
-    julien = create(db, clock, "Lefèvre-D'Almeida", "Julien", "+33781452290")
-    assert redirects_to(sign_in(web.test_client(), julien["identifiant"]), "/mes-services")
-
+def test_a_client_that_keeps_failing_waits_longer_each_time(web, clock, sophie):
+    elsewhere = client_at(web, "10.0.0.1")
+    for _ in range(5):
+        sign_in(elsewhere, password="Mauvais-2026!mdp")
+    clock.advance(seconds=59)
+    assert alert(sign_in(elsewhere).text) == FAILED
     clock.advance(seconds=1)
-    assert redirects_to(sign_in(parent), "/mes-services")
-    assert signed_in_as(parent) == sophie["id"]
+    # The minute is over: one more wrong password, and the next wait is two minutes.
+    assert alert(sign_in(elsewhere, password="Mauvais-2026!mdp").text) == FAILED
+    clock.advance(minutes=1, seconds=59)
+    assert alert(sign_in(elsewhere).text) == FAILED
+    clock.advance(seconds=1)
+    assert redirects_to(sign_in(elsewhere), "/mes-services")
+
+
+def test_a_waiting_client_is_answered_as_an_unknown_identifiant(web, sophie, monkeypatch):
+    elsewhere = client_at(web, "10.0.0.1")
+    for _ in range(5):
+        sign_in(elsewhere, password="Mauvais-2026!mdp")
+    checked = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    waiting = sign_in(elsewhere)
+    unknown = sign_in(elsewhere, "inconnu1")
+    assert waiting.status_code == unknown.status_code == 422
+    assert alert(waiting.text) == alert(unknown.text) == FAILED
+    normalised = [
+        without_names_and_tokens(response.text, SOPHIE_ID, "inconnu1")
+        for response in (waiting, unknown)
+    ]
+    assert normalised[0] == normalised[1]
+    # As long as an unknown identifiant's answer: the password is checked in both.
+    assert len(checked) == 2
 
 
 def test_a_right_password_starts_the_count_again(parent, sophie):
@@ -213,6 +246,7 @@ def test_a_right_password_starts_the_count_again(parent, sophie):
     assert redirects_to(sign_in(parent), "/mes-services")
     for _ in range(4):
         assert alert(sign_in(parent, password="Mauvais-2026!mdp").text) == FAILED
+    assert redirects_to(sign_in(parent), "/mes-services")
 
 
 # Signing out -------------------------------------------------------------------------------

@@ -11,10 +11,13 @@ from records import accounts, audit, school, staff
 from records.accounts import ACCOUNTS, SignInOutcome
 from records.staff import STAFF, StaffExists
 from rules.clock import PARIS
+from rules.lockout import wait_until
 
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 PASSWORD = "Bureau-Rentree-2026!"
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
+# Two clients (digests of addresses): the school's office, and one somewhere else.
+OFFICE, ELSEWHERE = "client-bureau", "client-ailleurs"
 
 
 @pytest.fixture
@@ -40,9 +43,9 @@ def find_staff_by_identifiant(store, identifiant):
         return staff.find_staff_by_identifiant(tx, identifiant)
 
 
-def sign_in_staff(store, *args):
+def sign_in_staff(store, identifiant, password, now, client=OFFICE):
     with store.writing() as tx:
-        return staff.sign_in_staff(tx, *args)
+        return staff.sign_in_staff(tx, identifiant, password, now, client)
 
 
 def record(store, *args):
@@ -155,21 +158,33 @@ def test_failed_sign_in(demo, secretariat, identifiant, password):
     assert sign_in_staff(demo, identifiant, password, NOW).outcome is SignInOutcome.FAILED
 
 
-def test_five_failures_lock_for_15_minutes(demo, secretariat):
-    for _ in range(4):
-        assert sign_in_staff(demo, "secretariat.concorde", "x", NOW).outcome is (
+def test_five_failures_make_that_client_wait_and_not_the_office(demo, secretariat):
+    for _ in range(5):
+        assert sign_in_staff(demo, "secretariat.concorde", "x", NOW, ELSEWHERE).outcome is (
             SignInOutcome.FAILED
         )
-    locked = sign_in_staff(demo, "secretariat.concorde", "x", NOW)
-    assert locked.outcome is SignInOutcome.LOCKED
-    assert locked.until == NOW + timedelta(minutes=15)
-    # The right password is refused during the lock; a wrong one does not make it longer.
-    later = NOW + timedelta(minutes=14, seconds=59)
-    assert sign_in_staff(demo, "secretariat.concorde", "x", later).until == locked.until
-    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, later).outcome is (
-        SignInOutcome.LOCKED
+    until = wait_until(find_staff_by_id(demo, secretariat["id"]), ELSEWHERE, NOW)
+    assert until == NOW + timedelta(minutes=1)
+    # The right password is refused to that client during its wait; the office signs in.
+    later = NOW + timedelta(seconds=59)
+    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, later, ELSEWHERE).outcome is (
+        SignInOutcome.FAILED
     )
-    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, locked.until).ok
+    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, later, OFFICE).ok
+    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, until, ELSEWHERE).ok
+
+
+def test_a_waiting_client_still_spends_one_password_check(demo, secretariat, monkeypatch):
+    for _ in range(5):
+        sign_in_staff(demo, "secretariat.concorde", "x", NOW)
+    checked = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    waiting = sign_in_staff(demo, "secretariat.concorde", PASSWORD, NOW)
+    unknown = sign_in_staff(demo, "inconnu.concorde", PASSWORD, NOW)
+    assert waiting == unknown
+    assert waiting.outcome is SignInOutcome.FAILED
+    assert len(checked) == 2
 
 
 def test_a_right_password_starts_the_count_again(demo, secretariat):
@@ -286,9 +301,10 @@ def test_filters_and_statistics(demo):
     assert total == {"actif": 1, "non activé": 5}
 
 
-def test_unblock_clears_the_lock_and_the_block(demo):
+def test_unblock_clears_the_waits_and_the_block(demo):
     account = activate(demo, "Benali", "Karim", "+33623456789")
-    changes = {"state": "bloqué", "failures": 3, "locked_until": "2026-09-14T10:15:00+02:00"}
+    waiting = {"failures": 5, "last": NOW.isoformat(), "until": "2026-09-14T10:15:00+02:00"}
+    changes = {"state": "bloqué", "failures": 5, "clients": {ELSEWHERE: waiting}}
     change_account(demo, account["id"], changes)
     karim = school.search(families(demo, CONCORDE), "benali")[0]
     assert karim.state == "bloqué"
@@ -299,7 +315,7 @@ def test_unblock_clears_the_lock_and_the_block(demo):
     karim = family(demo, CONCORDE, karim.id)
     assert karim.state == "actif"
     assert karim.locked_until(NOW) is None
-    assert karim.account["failures"] == 0
+    assert (karim.account["failures"], karim.account["clients"]) == (0, {})
 
 
 @pytest.mark.parametrize(
@@ -414,12 +430,10 @@ def set_password(runner, identifiant: str, input: str):
     return runner.invoke(args=["staff", "password", identifiant, "--password-stdin"], input=input)
 
 
-def test_a_new_password_replaces_the_old_and_lifts_a_lock(runner, demo, secretariat):
+def test_a_new_password_replaces_the_old_and_ends_the_waits(runner, demo, secretariat):
     for _ in range(5):
         sign_in_staff(demo, "secretariat.concorde", "Mauvais-2026!mdp", NOW)
-    assert sign_in_staff(demo, "secretariat.concorde", PASSWORD, NOW).outcome is (
-        SignInOutcome.LOCKED
-    )
+    assert wait_until(find_staff_by_id(demo, secretariat["id"]), OFFICE, NOW) is not None
     result = set_password(runner, "Secretariat.Concorde", NEW_PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     assert result.output == (

@@ -16,12 +16,12 @@ from functools import wraps
 from flask import Blueprint, flash, get_flashed_messages, redirect, request, session, url_for
 
 from records import audit, school
-from records.accounts import STATES, SignInOutcome
+from records.accounts import STATES
 from records.staff import ROLE_NAMES, find_staff_by_id, sign_in_staff
 from rules import lockout
-from rules.clock import hour_text, in_paris
+from rules.clock import in_paris
 from views.journey import now
-from views.login import SIGNED_OUT, LoginForm, sign_in_limit
+from views.login import SIGNED_OUT, LoginForm, sign_in_limit, this_client
 from views.rendering import leave_to, render_page
 from views.unit import tx
 
@@ -29,11 +29,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_COMPONENTS = ("form", "back-office")
 
-# The parents' message sends them to « Mot de passe oublié ? », which staff do not have.
-LOCKED = (
-    "Trop d'essais incorrects : ce compte est bloqué pendant {minutes} minutes. "
-    "Vous pourrez vous connecter à nouveau à {heure}."
-)
 JOURNAL_PER_PAGE = 50
 
 # The menu: endpoint, label, and whether only the direction sees it.
@@ -129,11 +124,6 @@ def record(staff: dict, action: str, detail: str) -> None:
     audit.record(tx(), staff, action, detail, now())
 
 
-def locked_message(until: datetime) -> str:
-    minutes = int(lockout.LOCK_DURATION.total_seconds() // 60)
-    return LOCKED.format(minutes=minutes, heure=hour_text(until))
-
-
 # Signing in and out ------------------------------------------------------------------------
 
 
@@ -165,10 +155,9 @@ def submit_connexion():
     form = LoginForm()
     if not form.validate_on_submit():
         return sign_in_page(form, 422)
-    result = sign_in_staff(tx(), form.identifiant.data, form.mot_de_passe.data, now())
+    identifiant, password = form.identifiant.data, form.mot_de_passe.data
+    result = sign_in_staff(tx(), identifiant, password, now(), this_client())
     form.mot_de_passe.data = None
-    if result.outcome is SignInOutcome.LOCKED:
-        return sign_in_page(form, 422, failure=locked_message(result.until))
     if not result.ok:
         return sign_in_page(form, 422, failure=lockout.FAILED)
     # A new session: nothing from before (a parent's session, a CSRF token) carries over.

@@ -1,7 +1,7 @@
 """The login page (§1): FranceConnect, the ÉduConnect form, and the way to create an account;
 signing in and out."""
 
-from flask import Blueprint, current_app, flash, redirect, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
@@ -19,10 +19,11 @@ from views.rendering import flashed, leave_to, render_page
 from views.unit import tx
 
 bp = Blueprint("login", __name__)
-# Per IP address, on top of the lock of each account (5 failures): enough for the parents of a
-# school sharing one connection, not for guessing passwords across accounts. The storage comes
-# from the RATELIMIT_STORAGE_URI setting (read by init_app), so that gunicorn's processes share
-# one count in Redis; the address is the client's behind TRUSTED_PROXIES proxies (app.py).
+# Per IP address, on top of the waits per account and client (rules/lockout.py): enough for the
+# parents of a school sharing one connection, not for guessing passwords across accounts. The
+# storage comes from the RATELIMIT_STORAGE_URI setting (read by init_app), so that gunicorn's
+# processes share one count in Redis; the address is the client's behind TRUSTED_PROXIES proxies
+# (app.py).
 limiter = Limiter(key_func=get_remote_address)
 
 LOGIN_COMPONENTS = ("form", "password", "connect")
@@ -64,6 +65,12 @@ def show():
     return login_page(LoginForm(formdata=None), failure=failure, notice=notice)
 
 
+def this_client() -> str:
+    """The client signing in, as the lock-out counts it: its address (the client's, behind
+    TRUSTED_PROXIES) under an HMAC with the app's key, never the address itself."""
+    return lockout.client_digest(current_app.secret_key, request.remote_addr)
+
+
 def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
@@ -83,7 +90,8 @@ def sign_in():
     identifiant, password = form.identifiant.data, form.mot_de_passe.data
     form.mot_de_passe.data = None
     # An account distributed by letter signs in first with its temporary password (§4).
-    first = notifications.check_temporary(tx(), identifiant, password, clock.now())
+    client = this_client()
+    first = notifications.check_temporary(tx(), identifiant, password, clock.now(), client)
     if first.ok:
         refusal = activation.begin(first.account)
         if refusal:
@@ -93,9 +101,7 @@ def sign_in():
         return login_page(form, status=422, failure=EXPIRED_MESSAGE)
     result = first
     if first.outcome is TemporaryOutcome.NOT_TEMPORARY:
-        result = accounts.sign_in(tx(), identifiant, password, clock.now())
-    if result.outcome in (accounts.SignInOutcome.LOCKED, TemporaryOutcome.LOCKED):
-        return login_page(form, status=422, failure=lockout.locked_message(result.until))
+        result = accounts.sign_in(tx(), identifiant, password, clock.now(), client)
     if not result.ok:
         return login_page(form, status=422, failure=lockout.FAILED)
     sign_in_session(result.account["id"])
