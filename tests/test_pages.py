@@ -6,6 +6,7 @@ import re
 import pytest
 from flask import Flask
 
+from rules import lockout
 from tests.markup import csrf_token, elements, texts
 
 HTMX = {"HX-Request": "true"}
@@ -183,7 +184,7 @@ def test_unknown_account_answers_a_generic_failure(no_csrf_client):
     html = response.text
     (alert,) = elements(html, "div", id="login-alert")
     assert alert["role"] == "alert"
-    assert texts(html, "p").count("Identifiant ou mot de passe incorrect.") == 1
+    assert texts(html, "p").count(lockout.FAILED) == 1
     assert password not in html
     (mot_de_passe,) = elements(html, "input", name="mot_de_passe")
     assert "value" not in mot_de_passe
