@@ -41,12 +41,23 @@ def asset_url(filename: str) -> str:
     return f"/static/{unit_digest(static_folder(), unit_of(filename))}/{filename}"
 
 
+def served(folder: Path, filename: str) -> Path | None:
+    """The file of `folder` named `filename`, if it may be served; None for a hidden file, one
+    outside the folder, or a name no file system holds (too long, a NUL: any address may be)."""
+    if any(part.startswith(".") for part in filename.split("/")):
+        return None
+    try:
+        path = (folder / filename).resolve()
+        return path if path.is_relative_to(folder) and path.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
 @bp.get("/static/<digest>/<path:filename>")
 def file(digest: str, filename: str):
     folder = static_folder()
-    path = (folder / filename).resolve()
-    hidden = any(part.startswith(".") for part in filename.split("/"))
-    if hidden or not path.is_relative_to(folder) or not path.is_file():
+    path = served(folder, filename)
+    if path is None:
         abort(404)
     response = Response(path.read_bytes(), mimetype=mimetypes.guess_type(path.name)[0])
     if digest == unit_digest(folder, unit_of(filename)):

@@ -1,6 +1,6 @@
 """Error pages in French, for every HTTP error and any unexpected failure: never a raw traceback."""
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,10 @@ MESSAGES = {
         "rien de ce que vous avez saisi avant cette page n'est perdu.",
     ),
 }
+UNREADABLE = (
+    "La demande contient des caractères que le service ne peut pas lire. Revenez à la page "
+    "précédente et saisissez à nouveau les informations."
+)
 CSRF_MESSAGE = (
     "Votre session a expiré ou le formulaire n'est plus valide. Revenez à la page précédente, "
     "rechargez-la puis recommencez."
@@ -66,7 +70,25 @@ def storage_unavailable(error: StorageError | None = None):
     return error_page(503)
 
 
+def readable_request():
+    """What no page of the service sends and what would fail deeper, refused with a 400: a
+    query string that is no UTF-8 (Werkzeug decodes it strictly when a view first reads it), a
+    NUL character in the address, a field or a file name (PostgreSQL text cannot hold one)."""
+    try:
+        request.query_string.decode()
+    except UnicodeDecodeError:
+        return error_page(400, UNREADABLE)
+    texts = [request.path]
+    for fields in (request.args, request.form):
+        texts += [text for name, values in fields.lists() for text in (name, *values)]
+    texts += [sent.filename or "" for sent in request.files.values()]
+    if any("\x00" in text for text in texts):
+        return error_page(400, UNREADABLE)
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(readable_request)
     # Flask logs an unexpected exception, then hands this handler an InternalServerError.
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(StorageError, storage_unavailable)
