@@ -137,7 +137,9 @@ def create_account(
     now: datetime,
     franceconnect_sub: str | None = None,
 ) -> dict:
-    """An active account for these responsables, with a new identifiant (§0).
+    """An active account for these responsables, with a new identifiant (§0); or, when the
+    school has already sent them a letter (an account « notifié »), that account activated with
+    this password: same identifiant, the letter's temporary password no longer signs in.
 
     The responsables are locked before their account is looked for, and the identifiant's
     number is taken under a lock of its own, so two registrations at once, in any processes,
@@ -154,6 +156,8 @@ def create_account(
     existing = _account_of(tx, responsable_ids)
     if existing is None and franceconnect_sub:
         existing = find_by_franceconnect_sub(tx, franceconnect_sub)
+    if existing is not None and existing["state"] == "notifié" and password_hash:
+        return _activate_notified(tx, existing, telephone, password_hash, method, moment)
     if existing is not None:
         raise AccountExists(existing)
     return _new_account(
@@ -167,6 +171,27 @@ def create_account(
         moment,
         franceconnect_sub,
     )
+
+
+def _activate_notified(
+    tx: Tx, account: dict, telephone: str, password_hash: str, method: str, moment: str
+) -> dict:
+    """The letter's account, activated by the parent who proved the phone and the children's
+    birth dates another way (the letter lost, or expired): its temporary password and an
+    activation link waiting for confirmation stop working."""
+    changes = {
+        "state": "actif",
+        "method": method,
+        "password_hash": password_hash,
+        "telephone": telephone,
+        "activated_at": moment,
+        "temporary_password_hash": None,
+        "temporary_password_expires": None,
+        "pending_activation": None,
+        **cleared(),
+    }
+    tx.update(ACCOUNTS, account["id"], changes)
+    return {**account, **changes}
 
 
 def lock_responsables(tx: Tx, responsable_ids: list[int]) -> None:

@@ -222,6 +222,46 @@ def test_an_active_account_gets_no_letter(demo):
     assert account(demo, "s.lefevredalmeida1") == before
 
 
+def test_a_notified_parent_who_registers_alone_activates_the_letters_account(demo):
+    """Issue 12, item 5: the letter lost or expired, Karim uses « Je n'ai pas encore
+    d'identifiant » (as the expired-letter message tells him to): the letter's account becomes
+    active with his new password, under the same identifiant; the letter's password is done."""
+    karim = rid(demo, "Karim")
+    (letter,) = send(demo, [karim])
+    password_hash = FAST.hash("Cartable-Rouge-2026")
+    activated = create_account(
+        demo, [karim], "Karim", "Benali", "+33623456789", password_hash, "auto-inscription", NOW
+    )
+    assert activated["identifiant"] == letter.identifiant == "k.benali1"
+    assert activated["id"] == account(demo, "k.benali1")["id"]
+    assert len(every(demo, ACCOUNTS)) == 1
+    found = account(demo, "k.benali1")
+    assert (found["state"], found["method"], found["activated_at"]) == (
+        "actif",
+        "auto-inscription",
+        NOW.isoformat(),
+    )
+    assert found["temporary_password_hash"] is None
+    assert not check_temporary(demo, "k.benali1", letter.temporary_password, NOW).ok
+    assert sign_in(demo, "k.benali1", "Cartable-Rouge-2026", NOW).ok
+
+
+def test_an_active_or_blocked_account_is_not_taken_over_by_a_registration(demo):
+    sophie, karim = rid(demo, "Sophie"), rid(demo, "Karim")
+    create_account(
+        demo, [sophie], "Sophie", "Lefèvre-D'Almeida", "+33612345678", None, "franceconnect", NOW
+    )
+    send(demo, [karim])
+    with demo.writing() as tx:
+        tx.update(ACCOUNTS, find_by_identifiant(tx, "k.benali1")["id"], {"state": "bloqué"})
+    for ids, prenom, nom, phone in (
+        ([sophie], "Sophie", "Lefèvre-D'Almeida", "+33612345678"),
+        ([karim], "Karim", "Benali", "+33623456789"),
+    ):
+        with pytest.raises(accounts.AccountExists):
+            create_account(demo, ids, prenom, nom, phone, "hash", "auto-inscription", NOW)
+
+
 def test_an_account_blocked_by_the_school_gets_no_letter(demo):
     sophie = rid(demo, "Sophie")
     [first] = send(demo, [sophie])

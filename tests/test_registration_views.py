@@ -11,7 +11,7 @@ from functools import partial
 
 import pytest
 
-from records import accounts, journeys
+from records import accounts, journeys, notifications
 from records.roster import import_roster
 from rules import birthdates, passwords, phones, sms_codes
 from rules.passwords import hash_password
@@ -831,6 +831,23 @@ def test_rules_endpoint_without_htmx_does_not_break(parent, web):
     to_password(parent, web)
     response = parent.post("/inscription/mot-de-passe/regles", data={"mot_de_passe": "abc"})
     assert redirects_to(response, "/inscription/mot-de-passe")
+
+
+def test_a_parent_the_school_sent_a_letter_to_activates_that_account(parent, web, db, clock):
+    """Issue 12, item 5: Sophie's letter is lost; she registers alone and gets the letter's
+    account, active, under its identifiant (not « déjà un compte actif »)."""
+    with db.writing() as tx:
+        (letter,) = notifications.notify(
+            tx, sophie_responsables(db)[:1], "secretariat1", "courrier", clock.now()
+        )
+    to_password(parent, web)
+    assert redirects_to(choose(parent, PASSWORD), "/inscription/compte-active")
+    page = parent.get("/inscription/compte-active")
+    assert re.search(rf'id="identifiant-cree">{re.escape(letter.identifiant)}</p>', page.text)
+    account = sophie_account(db)
+    assert (account["identifiant"], account["state"]) == (letter.identifiant, "actif")
+    assert passwords.verify_password(account["password_hash"], PASSWORD)
+    assert account["temporary_password_hash"] is None
 
 
 def test_account_created(parent, web, db):
