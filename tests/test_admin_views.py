@@ -593,7 +593,12 @@ def test_unblock(office, web, db, clock):
         karim.post("/connexion", data={"identifiant": "k.benali1", "mot_de_passe": "x"})
     change_account(db, account, state="bloqué")
     url = f"/admin/responsables/{responsable_id(db, 'Karim')}"
-    assert "Verrouillé jusqu'à 14/09/2026 à 10 h 01" in plain(office.get(url).text)
+    assert "Connexion ralentie jusqu'à 14/09/2026 à 10 h 01 sur au moins un appareil" in plain(
+        office.get(url).text
+    )
+    assert "1 compte dont la connexion est ralentie pour le moment" in plain(
+        office.get("/admin").text
+    )
     assert redirects_to(office.post(f"{url}/debloquer"), url)
     page = office.get(url)
     assert markup.alert(page.text, "responsable-alerte-statut") == (
