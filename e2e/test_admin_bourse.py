@@ -123,6 +123,17 @@ def sign_in_as(page, identifiant: str, password: str) -> None:
     expect(page).to_have_title("Espace établissement — Téléservices")
 
 
+def expect_missing_reason(page, motif, what: str) -> None:
+    """A refusal sent without its reason: the alert, and the reason's field described, marked
+    invalid and focused."""
+    expect(page.get_by_role("alert").first).to_contain_text(f"{what} : corrigez l'erreur signalée.")
+    expect(motif).to_have_accessible_description(
+        re.compile("Indiquez le motif du refus : la famille le recevra.")
+    )
+    expect(motif).to_have_attribute("aria-invalid", "true")
+    expect(motif).to_be_focused()
+
+
 def notice_pdf() -> bytes:
     """A small real PDF: the tax notice a family joins on the manual path."""
     document = FPDF()
@@ -311,14 +322,7 @@ def test_the_head_refuses_a_request_with_a_notice_to_check_on_a_desktop(
 
     motif = page.get_by_label("Motif du refus proposé")
     page.get_by_role("button", name="Proposer de refuser").click()
-    expect(page.get_by_role("alert").first).to_contain_text(
-        "La proposition n'a pas été enregistrée : corrigez l'erreur signalée."
-    )
-    expect(motif).to_have_accessible_description(
-        re.compile("Indiquez le motif du refus : la famille le recevra.")
-    )
-    expect(motif).to_have_attribute("aria-invalid", "true")
-    expect(motif).to_be_focused()
+    expect_missing_reason(page, motif, "La proposition n'a pas été enregistrée")
     check(page, "proposer un refus sans motif")
 
     motif.fill(MOTIF)
@@ -335,14 +339,7 @@ def test_the_head_refuses_a_request_with_a_notice_to_check_on_a_desktop(
 
     motif.fill("")
     page.get_by_role("button", name="Refuser", exact=True).click()
-    expect(page.get_by_role("alert").first).to_contain_text(
-        "La décision n'a pas été enregistrée : corrigez l'erreur signalée."
-    )
-    expect(motif).to_have_accessible_description(
-        re.compile("Indiquez le motif du refus : la famille le recevra.")
-    )
-    expect(motif).to_have_attribute("aria-invalid", "true")
-    expect(motif).to_be_focused()
+    expect_missing_reason(page, motif, "La décision n'a pas été enregistrée")
     check(page, "refuser sans motif")
 
     motif.fill(MOTIF)

@@ -226,21 +226,19 @@ def refused_page(staff: dict, found: dict, refused: BadTransition, typed: dict, 
     return request_page(staff, found, 422, failure=str(refused))
 
 
+def apply_typed(change, numero: str, staff: dict, typed: dict) -> dict:
+    """`change` (a decision or a proposal) with what the form typed."""
+    echelon = read_echelon(typed["echelon"])
+    return change(tx(), numero, staff, typed["etat"], now(), echelon=echelon, motif=typed["motif"])
+
+
 @bp.post("/bourses/<numero>/etat")
 @staff_required
 def change_bourse(staff, numero: str):
     found = request_or_404(staff, numero)
     typed = typed_decision()
     try:
-        changed = bourse_requests.set_state(
-            tx(),
-            numero,
-            staff,
-            typed["etat"],
-            now(),
-            echelon=read_echelon(typed["echelon"]),
-            motif=typed["motif"],
-        )
+        changed = apply_typed(bourse_requests.set_state, numero, staff, typed)
     except DecisionReserved as reserved:
         # What it meant to decide stays in the proposal's form it now sees.
         return request_page(staff, found, 403, {**typed, "errors": {}}, failure=str(reserved))
@@ -259,15 +257,7 @@ def propose_bourse(staff, numero: str):
     found = request_or_404(staff, numero)
     typed = typed_decision()
     try:
-        bourse_requests.propose(
-            tx(),
-            numero,
-            staff,
-            typed["etat"],
-            now(),
-            echelon=read_echelon(typed["echelon"]),
-            motif=typed["motif"],
-        )
+        apply_typed(bourse_requests.propose, numero, staff, typed)
     except BadTransition as refused:
         return refused_page(staff, found, refused, typed, PROPOSAL_FAILED)
     flash(PROPOSED.format(numero=numero), "notice")
