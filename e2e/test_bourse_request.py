@@ -206,7 +206,7 @@ def test_manual_path_with_an_upload(phone, app_server, tmp_path):
     expect(page.get_by_text("Aucun avis d'impôt ne correspond").first).to_be_visible()
     check(page, "étape 2, avis inconnu")
     page.get_by_role("button", name="Saisir mes revenus moi-même").click()
-    title(page, "Étape 2 sur 6 — Votre situation fiscale")
+    title(page, "Étape 2 sur 6 — Saisie de vos revenus")
     expect(page.get_by_role("heading", name="Saisie de vos revenus")).to_be_visible()
     check(page, "saisie manuelle")
 

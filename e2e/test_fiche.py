@@ -54,6 +54,8 @@ def test_fiche_on_a_phone(phone, app_server):
     expect(
         page.get_by_role("status").filter(has_text="Vos coordonnées sont enregistrées.")
     ).to_be_visible()
+    # The focus goes to the confirmation, not back to the top of the page.
+    expect(page.locator("#coordonnees-alerte-statut .fr-alert")).to_be_focused()
     check(page, "coordonnées enregistrées")
 
     page.get_by_label("Nouveau numéro de téléphone portable").fill("04 78 00 00 00")
@@ -106,6 +108,7 @@ def test_fiche_without_javascript(phone_without_js, app_server):
     fill_address(page, "paul.girard@example.net", "3 place Bellecour", "69002", "Lyon")
     expect(page).to_have_url(re.compile("/fiche/0691600102B$"))
     expect(page.get_by_text("Vos coordonnées sont enregistrées.")).to_be_visible()
+    expect(page.locator("#coordonnees-alerte-statut .fr-alert")).to_be_focused()
     check(page, "coordonnées enregistrées sans JavaScript")
 
     page.get_by_label("Nouveau numéro de téléphone portable").fill("06 70 00 01 04")

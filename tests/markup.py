@@ -54,7 +54,8 @@ def alert(html: str, alert_id: str) -> str:
     if re.search(rf'<div id="{alert_id}"[^>]*>\s*</div>', html):
         return ""
     found = re.search(
-        rf'<div id="{alert_id}"[^>]*>\s*<div class="fr-alert[^"]*"><p>(.*?)</p></div>\s*</div>',
+        rf'<div id="{alert_id}"[^>]*>\s*<div class="fr-alert[^"]*"[^>]*>'
+        r"<p>(.*?)</p></div>\s*</div>",
         html,
         flags=re.S,
     )

@@ -853,7 +853,8 @@ def test_expired_journey(parent, clock, letter):
 def assert_fragment(response, number: int, title: str) -> None:
     html = response.text
     assert "<html" not in html and "<body" not in html
-    assert html.startswith(f"<title>Étape {number} sur 4 — {title} — Téléservices</title>")
+    error = "Erreur — " if response.status_code >= 400 else ""
+    assert html.startswith(f"<title>{error}Étape {number} sur 4 — {title} — Téléservices</title>")
     assert elements(html, "div", id="parcours")
     assert "HX-Request" in response.headers["Vary"]
 

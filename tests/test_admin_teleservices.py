@@ -159,6 +159,9 @@ def test_bad_changes_answer_422(office, db, form, field, error):
     bourse = service_of(db, CONCORDE, BOURSE, TODAY)
     assert (bourse.start, bourse.end, bourse.open) == (date(2026, 9, 1), date(2026, 10, 15), True)
     assert changes(db) == []
+    # The focus goes to the first wrong field, and only there.
+    focused = [one["id"] for one in elements(answer.text) if "autofocus" in one]
+    assert focused == [field if field != "bourse-etat" else "bourse-etat-1"]
 
 
 def test_a_refused_change_answers_htmx_with_the_page(office, db):

@@ -186,7 +186,9 @@ def test_htmx_sign_in(web, secretariat):
     failed = sign_in(client, password="x", headers=HTMX)
     assert failed.status_code == 422
     assert failed.text.startswith("<title>")
-    assert texts(failed.text, "title") == ["Connexion à l'espace établissement — Téléservices"]
+    assert texts(failed.text, "title") == [
+        "Erreur — Connexion à l'espace établissement — Téléservices"
+    ]
     assert "<html" not in failed.text
     assert alert(failed.text) == FAILED
     assert sign_in(client, headers=HTMX).headers["HX-Redirect"] == "/admin"
@@ -249,6 +251,15 @@ def test_sign_out(office, db):
 
 
 # Home, statistics, journal -----------------------------------------------------------------
+
+
+def test_the_menu_stands_before_the_content_the_skip_link_reaches(office):
+    """RGAA 12.7: « Contenu » (#contenu, the <main>) skips the back office's menu."""
+    page = office.get("/admin").text
+    menu = page.index('aria-label="Espace établissement"')
+    main = page.index('<main role="main" id="contenu"')
+    assert menu < main
+    assert "Se déconnecter" not in page[main:]
 
 
 def test_home_counts_the_account_states(office, db, clock):
@@ -448,7 +459,9 @@ def test_above_the_service_limit_elsewhere(office):
 def test_htmx_upload(office):
     failed = upload(office, b"", headers=HTMX)
     assert failed.status_code == 422
-    assert failed.text.startswith("<title>Importer la liste des élèves — Téléservices</title>")
+    assert failed.text.startswith(
+        "<title>Erreur — Importer la liste des élèves — Téléservices</title>"
+    )
     assert "<html" not in failed.text
     assert file_errors(failed.text) == [roster_upload.MISSING]
     done = upload(office, csv_file(line()), headers=HTMX)

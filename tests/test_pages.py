@@ -202,7 +202,7 @@ def test_post_without_csrf_token_is_refused_in_french(client):
         "Votre session a expiré ou le formulaire n'est plus valide. Revenez à la page précédente, "
         "rechargez-la puis recommencez."
     ) in texts(response.text, "p")
-    assert texts(response.text, "title") == ["Requête invalide — Téléservices"]
+    assert texts(response.text, "title") == ["Erreur — Requête invalide — Téléservices"]
 
 
 def test_post_with_the_page_csrf_token_is_accepted(client):
@@ -242,7 +242,7 @@ def test_unknown_url_answers_a_french_404(client):
     html = response.text
     assert elements(html, "html")[0]["lang"] == "fr"
     assert texts(html, "h1") == ["Page non trouvée"]
-    assert texts(html, "title") == ["Page non trouvée — Téléservices"]
+    assert texts(html, "title") == ["Erreur — Page non trouvée — Téléservices"]
     assert "La page que vous cherchez est introuvable. Vérifiez l'adresse." in texts(html, "p")
     assert "Erreur 404" in html
     assert "HX-Retarget" not in response.headers
@@ -254,7 +254,7 @@ def test_unknown_url_over_htmx_retargets_the_content(client):
     assert response.headers["HX-Retarget"] == "#contenu"
     assert response.headers["HX-Reswap"] == "innerHTML"
     assert "<html" not in response.text
-    assert response.text.startswith("<title>Page non trouvée — Téléservices</title>")
+    assert response.text.startswith("<title>Erreur — Page non trouvée — Téléservices</title>")
     assert texts(response.text, "h1") == ["Page non trouvée"]
 
 

@@ -742,6 +742,28 @@ def test_password_page(parent, web):
     (field,) = elements(html, "input", name="mot_de_passe")
     assert field["autocomplete"] == "new-password"
     assert field["hx-post"] == "/inscription/mot-de-passe/regles"
+    # Each « Afficher » says which field it shows.
+    assert [box["aria-label"] for box in elements(html, "input", type="checkbox")] == [
+        "Afficher le mot de passe",
+        "Afficher la confirmation du mot de passe",
+    ]
+
+
+def test_an_error_state_says_so_in_the_page_title(parent, web):
+    to_password(parent, web)
+    refused = choose(parent, "court")
+    assert refused.status_code == 422
+    assert texts(refused.text, "title") == [
+        "Erreur — Étape 4 sur 5 — Votre mot de passe — Téléservices"
+    ]
+    fragment = parent.post(
+        "/inscription/mot-de-passe",
+        data={"mot_de_passe": "court", "confirmation": "court"},
+        headers={"HX-Request": "true"},
+    )
+    assert texts(fragment.text, "title") == [
+        "Erreur — Étape 4 sur 5 — Votre mot de passe — Téléservices"
+    ]
 
 
 @pytest.mark.parametrize(("rule", "password"), WEAK_PASSWORDS)
@@ -949,7 +971,8 @@ def test_signed_in_parent_without_new_account_goes_to_services(parent, web, db, 
 def assert_fragment(response, number: int, title: str) -> None:
     html = response.text
     assert "<html" not in html and "<body" not in html and "<head" not in html
-    assert html.startswith(f"<title>Étape {number} sur 5 — {title} — Téléservices</title>")
+    error = "Erreur — " if response.status_code >= 400 else ""
+    assert html.startswith(f"<title>{error}Étape {number} sur 5 — {title} — Téléservices</title>")
     assert elements(html, "div", id="parcours")
     assert "HX-Request" in response.headers["Vary"]
 

@@ -182,7 +182,7 @@ def test_failure_as_a_fragment(parent, sophie):
     response = sign_in(parent, password="Mauvais-2026!mdp", headers=HTMX)
     assert response.status_code == 422
     assert "<html" not in response.text
-    assert response.text.startswith("<title>Connexion — Téléservices</title>")
+    assert response.text.startswith("<title>Erreur — Connexion — Téléservices</title>")
     assert alert(response.text) == FAILED
     assert "HX-Redirect" not in response.headers
 
@@ -303,7 +303,7 @@ def test_too_many_sign_ins_from_one_address(limited, clock):
         assert sign_in(client, password="Mauvais-2026!mdp").status_code == 422
     response = sign_in(client)  # even the right password
     assert response.status_code == 429
-    assert texts(response.text, "title") == ["Trop de tentatives — Téléservices"]
+    assert texts(response.text, "title") == ["Erreur — Trop de tentatives — Téléservices"]
     assert texts(response.text, "h1") == ["Trop de tentatives"]
     assert "Vous avez fait trop de tentatives. Réessayez dans quelques minutes." in plain(
         response.text

@@ -91,6 +91,7 @@ JOURNEY = Journey(
     folder="bourse",
     components=COMPONENTS,
     detours={"saisie": "situation"},
+    detour_titles={"saisie": "Saisie de vos revenus"},
     # Longer than an activation's hour: a parent may stop to find the tax notice or the RIB.
     # The session's 30 idle minutes still apply.
     lifetime=timedelta(hours=4),

@@ -36,6 +36,8 @@ class Journey:
     # Pages that are not steps of their own but another way through a step, shown under that
     # step's number and title (the manual entry of the tax situation in the scholarship request).
     detours: dict[str, str] = field(default_factory=dict)
+    # A detour's own title, under its step's number (each page has a title of its own).
+    detour_titles: dict[str, str] = field(default_factory=dict)
     lifetime: timedelta = journeys.JOURNEY_LIFETIME  # from its start
 
     @property
@@ -94,6 +96,9 @@ class Journey:
             self.save(state)
         return self.go_to(state["step"])
 
+    def title_of(self, step: str) -> str:
+        return self.detour_titles.get(step) or self.titles[self.detours.get(step, step)]
+
     def page(self, step: str, status: int = 200, **context):
         shown = self.detours.get(step, step)
         number = self.steps.index(shown) + 1
@@ -103,7 +108,7 @@ class Journey:
         return render_page(
             f"{self.folder}/{step}.html",
             "parcours",
-            title=f"Étape {number} sur {len(self.steps)} — {self.titles[shown]}",
+            title=f"Étape {number} sur {len(self.steps)} — {self.title_of(step)}",
             status=status,
             components=self.components,
             blueprint=self.blueprint,

@@ -17,6 +17,7 @@ from jinja2_fragments.flask import render_block
 from markupsafe import escape
 
 htmx = HTMX()
+ERROR_PREFIX = "Erreur — "
 
 BASE_STYLESHEETS = [
     "vendor/dsfr/core/core.min.css",
@@ -82,15 +83,22 @@ def render_page(
 ):
     """Render `template` whole, or only `block` for htmx; both from the same context. Any
     request may say it comes from htmx: a page with no fragment of that name answers whole,
-    which is what a browser would show."""
+    which is what a browser would show. An error's page title starts with « Erreur — » (the
+    first thing a screen reader says of the page, RGAA 8.6)."""
+    page_title = title if status < 400 or title.startswith("Erreur") else ERROR_PREFIX + title
     if wants_fragment() and has_block(template, block):
-        body = f"<title>{escape(title)} — Téléservices</title>" + render_block(
+        body = f"<title>{escape(page_title)} — Téléservices</title>" + render_block(
             template, block, title=title, **context
         )
     else:
         stylesheets, scripts = assets_for(components)
         body = render_template(
-            template, title=title, stylesheets=stylesheets, scripts=scripts, **context
+            template,
+            title=title,
+            page_title=page_title,
+            stylesheets=stylesheets,
+            scripts=scripts,
+            **context,
         )
     response = make_response(body, status)
     response.vary.add("HX-Request")
