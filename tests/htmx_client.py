@@ -22,7 +22,7 @@ def htmx_headers(page_url: str, element: dict) -> dict:
     """The headers htmx 2 sends for a request made by `element` (its attributes, as
     tests.markup.elements gives them) of the page at `page_url`."""
     headers = {"HX-Request": "true", "HX-Current-URL": urljoin("http://localhost", page_url)}
-    target = element.get("hx-target", "")
+    target = element.get("data-hx-target", "")
     if target.startswith("#"):
         headers["HX-Target"] = target[1:]
     elif target == "this" and element.get("id"):
@@ -97,7 +97,7 @@ def swapped(page: str, element: dict, answer: str) -> str:
         answer = answer[: title.start()] + answer[title.end() :]
     kept = []
     for attributes, start, end in _Spans(answer).top_level:
-        how = attributes.get("hx-swap-oob")
+        how = attributes.get("data-hx-swap-oob")
         if how is None:
             kept.append(answer[start:end])
             continue
@@ -108,8 +108,8 @@ def swapped(page: str, element: dict, answer: str) -> str:
             assert how == "innerHTML", how
             _, inner_start, inner_end, _ = _span(answer, attributes["id"])
             page = _replace(page, attributes["id"], answer[inner_start:inner_end], inner=True)
-    assert element.get("hx-swap") == "outerHTML", element
-    target = element["hx-target"]
+    assert element.get("data-hx-swap") == "outerHTML", element
+    target = element["data-hx-target"]
     target_id = element["id"] if target == "this" else target.removeprefix("#")
     return _replace(page, target_id, "\n".join(kept))
 

@@ -283,7 +283,7 @@ def test_password_page(parent, letter):
     assert set(rule_classes(html).values()) == {"fr-message fr-message--info"}
     (field,) = elements(html, "input", name="mot_de_passe")
     assert field["autocomplete"] == "new-password"
-    assert field["hx-post"] == "/activation/mot-de-passe/regles"
+    assert field["data-hx-post"] == "/activation/mot-de-passe/regles"
     assert texts(html, "button") == ["Valider mon mot de passe"]
 
 

@@ -347,7 +347,7 @@ def test_import_page(office):
     assert field["name"] == "fichier"
     (form,) = elements(page.text, "form", id="import-form")
     assert form["enctype"] == "multipart/form-data"
-    assert form["hx-encoding"] == "multipart/form-data"
+    assert form["data-hx-encoding"] == "multipart/form-data"
 
 
 def test_preview_lists_bad_lines_and_imports_nothing(office, db):
@@ -856,12 +856,12 @@ def test_page_links_keep_the_filters(direction, long_lists, url, link):
 
 def htmx_elements(html: str) -> list[dict]:
     """The links and forms of the page that htmx sends, by GET."""
-    return [found for found in elements(html) if found.get("hx-get")]
+    return [found for found in elements(html) if found.get("data-hx-get")]
 
 
 def form_address(html: str, form: dict) -> str:
     """The address a GET form asks for with the values the page shows in it."""
-    start = html.index(f'hx-get="{form["hx-get"]}"')
+    start = html.index(f'data-hx-get="{form["data-hx-get"]}"')
     inside = html[start : html.index("</form>", start)]
     values = [
         (field["name"], field.get("value", ""))
@@ -874,7 +874,7 @@ def form_address(html: str, form: dict) -> str:
         flags=re.S,
     ):
         values.append((name, chosen))
-    return form["hx-get"] + "?" + urlencode([pair for pair in values if pair[0]])
+    return form["data-hx-get"] + "?" + urlencode([pair for pair in values if pair[0]])
 
 
 @pytest.mark.parametrize(

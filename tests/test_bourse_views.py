@@ -409,9 +409,7 @@ def test_manual_path_without_consent(sophie):
     page = sophie.get("/bourse/demande/saisie")
     assert "Votre situation fiscale Étape 2 sur 6" in plain(page.text)  # the stepper
     # A title of its own (RGAA 8.6), under its step's number.
-    assert texts(page.text, "title") == [
-        "Étape 2 sur 6 — Saisie de vos revenus — Téléservices"
-    ]
+    assert texts(page.text, "title") == ["Étape 2 sur 6 — Saisie de vos revenus — Téléservices"]
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,11 @@ def test_login_page_links_to_account_creation(client):
 def test_login_page_educonnect_form(client):
     html = client.get("/connexion").text
     (form,) = elements(html, "form", id="login-form")
-    assert (form["method"], form["action"], form["hx-post"]) == ("post", "/connexion", "/connexion")
+    assert (form["method"], form["action"], form["data-hx-post"]) == (
+        "post",
+        "/connexion",
+        "/connexion",
+    )
     (identifiant,) = elements(html, "input", name="identifiant")
     assert identifiant["autocomplete"] == "username"
     assert identifiant["type"] == "text"
@@ -216,7 +220,7 @@ def test_post_with_the_page_csrf_token_is_accepted(client):
 
 def test_htmx_post_with_the_header_csrf_token_is_accepted(client):
     body = elements(client.get("/connexion").text, "body")[0]
-    token = re.fullmatch(r'\{"X-CSRFToken": "([^"]+)"\}', body["hx-headers"]).group(1)
+    token = re.fullmatch(r'\{"X-CSRFToken": "([^"]+)"\}', body["data-hx-headers"]).group(1)
     response = client.post(
         "/connexion",
         data={"identifiant": "a", "mot_de_passe": "b"},

@@ -741,7 +741,7 @@ def test_password_page(parent, web):
     assert set(rule_classes(html).values()) == {"fr-message fr-message--info"}
     (field,) = elements(html, "input", name="mot_de_passe")
     assert field["autocomplete"] == "new-password"
-    assert field["hx-post"] == "/inscription/mot-de-passe/regles"
+    assert field["data-hx-post"] == "/inscription/mot-de-passe/regles"
     # Each « Afficher » says which field it shows.
     assert [box["aria-label"] for box in elements(html, "input", type="checkbox")] == [
         "Afficher le mot de passe",

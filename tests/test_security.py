@@ -181,7 +181,7 @@ def test_htmx_config_keeps_to_the_policy_and_swaps_422(login_html):
 
 def test_body_sends_the_csrf_token_with_htmx_requests(login_html):
     (body,) = elements(login_html, "body")
-    headers = json.loads(body["hx-headers"])
+    headers = json.loads(body["data-hx-headers"])
     assert list(headers) == ["X-CSRFToken"]
     tokens = {e["value"] for e in elements(login_html, "input", name="csrf_token")}
     assert tokens == {headers["X-CSRFToken"]}

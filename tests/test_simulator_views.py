@@ -46,7 +46,7 @@ def test_page_needs_no_login(client):
     assert texts(html, "h1") == ["Simulateur de bourse de collège"]
     assert "HX-Request" in response.headers["Vary"]
     (form,) = elements(html, "form")
-    assert (form["method"], form["action"], form["hx-post"]) == ("post", URL, URL)
+    assert (form["method"], form["action"], form["data-hx-post"]) == ("post", URL, URL)
     assert 'id="resultat"' not in html
 
 
