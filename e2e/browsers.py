@@ -36,12 +36,22 @@ def launch_options(playwright_executable: str) -> dict:
 
 
 _axe = Axe()
+_html_checker = None  # e2e.html_checker.HtmlChecker, set for the session by e2e/conftest.py
+
+
+def check_html_with(checker) -> None:
+    global _html_checker
+    _html_checker = checker
 
 
 def assert_accessible(page, step: str) -> None:
-    """Fail on any WCAG 2.1 A/AA violation that axe-core finds on the page as it is now."""
+    """Fail on any WCAG 2.1 A/AA violation that axe-core finds on the page as it is now, and on
+    any error the W3C Nu checker finds in its HTML."""
     results = _axe.run(page, options=WCAG_21_AA)
     assert results.violations_count == 0, f"{step} :\n{results.generate_report()}"
+    if _html_checker is not None:
+        errors = _html_checker.errors(page.content())
+        assert errors == [], f"{step} : HTML non valide :\n" + "\n".join(errors)
 
 
 def assert_accessible_without_js(page, step: str) -> None:

@@ -1,6 +1,9 @@
+import warnings
+
 import pytest
 
-from e2e.browsers import DESKTOP, PHONE, launch_options
+from e2e import html_checker
+from e2e.browsers import DESKTOP, PHONE, check_html_with, launch_options
 from e2e.mailbox import start_smtp_server
 from e2e.servers import free_port, start_app_and_sandbox
 from tests import backends
@@ -9,6 +12,23 @@ from tests import backends
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, playwright):
     return {**browser_type_launch_args, **launch_options(playwright.chromium.executable_path)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def html_checking():
+    """The W3C Nu checker beside axe on every page scanned (e2e/html_checker.py)."""
+    missing = html_checker.available()
+    if missing:
+        if html_checker.required():
+            raise RuntimeError(f"Vérificateur HTML indisponible : {missing}")
+        warnings.warn(f"HTML non vérifié : {missing}", stacklevel=1)
+        yield
+        return
+    checker = html_checker.HtmlChecker(free_port())
+    check_html_with(checker)
+    yield
+    check_html_with(None)
+    checker.stop()
 
 
 @pytest.fixture(scope="session")
