@@ -891,3 +891,6 @@ def test_htmx_swaps_leave_the_page_as_a_reload_would(direction, long_lists, url)
         assert fragment.status_code == 200
         assert "<html" not in fragment.text
         assert_same_page(swapped(page, source, fragment.text), direction.get(address).text)
+        # The count's live region stays in the page: only what it says is replaced.
+        (count,) = elements(fragment.text, "p", id="resultats-nombre")
+        assert (count["role"], count["data-hx-swap-oob"]) == ("status", "innerHTML")

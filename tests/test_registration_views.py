@@ -814,13 +814,15 @@ def test_rules_endpoint_answers_the_rules_only(parent, web):
     html = response.text
     assert "<html" not in html and "<form" not in html and "<input" not in html
     assert html.startswith("<title>Étape 4 sur 5 — Votre mot de passe — Téléservices</title>")
-    (group,) = elements(html, "div")
-    assert group == {
-        "tag": "div",
-        "class": "fr-messages-group",
-        "id": "mot_de_passe-messages",
-        "aria-live": "polite",
-    }
+    # The rules only: the live region holding them stays in the page (updated in place).
+    assert elements(html, "div") == []
+    page = parent.get("/inscription/mot-de-passe").text
+    (field,) = elements(page, "input", id="mot_de_passe")
+    assert (field["data-hx-target"], field["data-hx-swap"]) == (
+        "#mot_de_passe-messages",
+        "innerHTML",
+    )
+    assert elements(page, "div", id="mot_de_passe-messages")[0]["aria-live"] == "polite"
     classes = rule_classes(html)
     assert classes.pop("lower") == "fr-message fr-message--valid"
     assert classes.pop("personal") == "fr-message fr-message--valid"
