@@ -50,12 +50,13 @@ def table_rows(html: str, container_id: str) -> list[list[str]]:
 
 
 def alert(html: str, alert_id: str) -> str:
-    """The message of the alert (or status) region `alert_id`, "" when it is empty."""
+    """The message of the alert (or status) region `alert_id`, "" when it is empty; an error's
+    link to the journey's help page (templates/macros/forms.html) is not part of it."""
     if re.search(rf'<div id="{alert_id}"[^>]*>\s*</div>', html):
         return ""
     found = re.search(
         rf'<div id="{alert_id}"[^>]*>\s*<div class="fr-alert[^"]*"[^>]*>'
-        r"<p>(.*?)</p></div>\s*</div>",
+        r"<p>(.*?)</p>(?:<p><a [^>]*>Aide : [^<]*</a></p>)?</div>\s*</div>",
         html,
         flags=re.S,
     )

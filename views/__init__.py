@@ -14,6 +14,7 @@ from views import (
     errors,
     fiche,
     franceconnect,
+    help_pages,
     info,
     login,
     registration,
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["file_size"] = size_text
     app.jinja_env.globals["upload_limits"] = limits_text()
     security.register(app)
+    help_pages.register(app)
     errors.register(app)
     for blueprint in (
         assets.bp,
@@ -61,6 +63,7 @@ def register(app: Flask) -> None:
         fiche.bp,
         bourse.bp,
         info.bp,
+        help_pages.bp,
         simulator.bp,
         dev.bp,
         admin.bp,
