@@ -24,6 +24,7 @@ ACTIONS = {
     "teleservice": "Modification d'un téléservice",
     "bourse": "Instruction d'une demande de bourse",
     "export-bourse": "Export des demandes de bourse",
+    "fusion-comptes": "Fusion de deux comptes par un parent",
 }
 
 
