@@ -348,7 +348,10 @@ def submit_moyen():
     offered = dict(ways(state))
     chosen = request.form.get("moyen", "")
     if chosen not in offered:
-        return ways_page(state, 422, error=CHOOSE)
+        # Two ways: the choice's error. One way: only a changed form sends another.
+        if len(offered) > 1:
+            return ways_page(state, 422, error=CHOOSE)
+        return ways_page(state, 422, failure=CHOOSE)
     if chosen == rules.SMS:
         refusal = send_code(state)
         next_step = "code"
