@@ -17,6 +17,7 @@ from outside.sms import SmsOutbox
 from outside.storage import open_store
 from outside.tax import SandboxTaxData
 from rules.clock import Clock
+from rules.passwords import set_hash_cost
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -31,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
         print(message, file=sys.stderr)
         raise settings.StartRefused(message) from None
 
+    if app.config["PASSWORD_HASH_COST"]:
+        set_hash_cost(app.config["PASSWORD_HASH_COST"])
     store = open_store(app.config["DATABASE"], app.config["DATABASE_POOL_SIZE"])
     clock = Clock(app.config["TODAY"])
     outboxes = {"sms": SmsOutbox(store, clock), "mail": MailOutbox(store, clock)}

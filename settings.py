@@ -40,6 +40,9 @@ DEFAULTS = {
     # A session ends 30 idle minutes after its last request, and at most 12 hours after it began.
     "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,
     "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+    # argon2's time_cost, memory_cost (KiB) and parallelism for new password hashes; None is
+    # rules/passwords.py's PRODUCTION_COST. Another cost only with TESTING (the unit suite's).
+    "PASSWORD_HASH_COST": None,
     "WTF_CSRF_TIME_LIMIT": None,
     "LOGIN_RATE_LIMIT": "30 per minute; 300 per hour",
     # Where Flask-Limiter counts: memory:// is per process; several processes or machines share
@@ -87,7 +90,16 @@ def check(config: dict) -> None:
     )
     config["RATELIMIT_STORAGE_URI"] = _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
     config["TRUSTED_PROXIES"] = _check_trusted_proxies(config.get("TRUSTED_PROXIES"))
+    _check_hash_cost(config)
     config["UPLOAD_FOLDER"] = str(config.get("UPLOAD_FOLDER") or _default_upload_folder(config))
+
+
+def _check_hash_cost(config: dict) -> None:
+    if config.get("PASSWORD_HASH_COST") is not None and not config.get("TESTING"):
+        raise ConfigError(
+            "PASSWORD_HASH_COST ne sert qu'aux tests : en service, les mots de passe sont "
+            "hachés au coût par défaut."
+        )
 
 
 def _check_flag(name: str, value) -> bool:

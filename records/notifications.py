@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
-from argon2 import PasswordHasher
-
 from outside.storage import Tx
 from records import accounts
 from records.accounts import ACCOUNTS, SignInOutcome
@@ -25,7 +23,7 @@ from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
 from rules.clock import in_paris
 from rules.lockout import LIMITS, Limits, cleared
 from rules.names import normalize_name
-from rules.passwords import HASHER, hash_password
+from rules.passwords import hash_password
 from rules.temporary_passwords import expires_on, is_expired, new_temporary_password
 
 HOWS = ("courriel", "courrier")
@@ -99,7 +97,6 @@ def notify(
     how: str,
     now: datetime,
     uai: str | None = None,
-    hasher: PasswordHasher = HASHER,
 ) -> Notified:
     """Give each responsable's account a new temporary password and return their letters.
 
@@ -119,7 +116,7 @@ def notify(
     valid_until = expires_on(letter_date)
     planned, skipped = _plan(tx, list(dict.fromkeys(responsable_ids)), how, uai)
     passwords = {number: new_temporary_password() for number in planned}
-    hashes = {number: hash_password(passwords[number], hasher) for number in planned}
+    hashes = {number: hash_password(passwords[number]) for number in planned}
     _lock_people(tx, planned.values())
     identifiants: dict[int, tuple[str, int]] = {}
     given: dict[int, int] = {}  # account id → the first of its responsables in this call

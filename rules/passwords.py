@@ -2,7 +2,9 @@
 
 The rules follow the CNIL 2022 recommendation for a password alone (12 characters, four kinds
 of characters) and add that it must not contain the identifiant or the person's name. Hashes are
-argon2id, memory-hard, with argon2-cffi's default cost.
+argon2id, memory-hard, at argon2-cffi's default cost (RFC 9106's low-memory choice) unless the
+setting PASSWORD_HASH_COST gives another, as the tests do: a hash carries its cost, so any hash
+made earlier is still verified.
 """
 
 from __future__ import annotations
@@ -35,7 +37,16 @@ MISMATCH = "Les deux mots de passe ne sont pas identiques."
 # The separators inside a compound name: "Lefèvre-D'Almeida" forbids "lefevre" and "almeida".
 _NAME_PARTS = re.compile(r"[\s\-\u2010'\u2019\u02bc]+")
 
-HASHER = PasswordHasher()
+# time_cost, memory_cost (KiB) and parallelism of argon2-cffi's default hasher.
+PRODUCTION_COST = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+_hasher = PasswordHasher(**PRODUCTION_COST)
+
+
+def set_hash_cost(cost: dict) -> None:
+    """The cost of the hashes made from now on in this process, instead of PRODUCTION_COST: the
+    app factory's, when the tests' setting gives one."""
+    global _hasher
+    _hasher = PasswordHasher(**cost)
 
 
 def unmet_rules(
@@ -59,16 +70,16 @@ def unmet_rules(
     return [key for key, _ in PASSWORD_RULES if not met[key]]
 
 
-def hash_password(password: str, hasher: PasswordHasher = HASHER) -> str:
-    return hasher.hash(password)
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
-def verify_password(hashed: str | None, password: str, hasher: PasswordHasher = HASHER) -> bool:
+def verify_password(hashed: str | None, password: str) -> bool:
     """Whether the password matches; a missing or damaged hash is a mismatch, never an error."""
     if not hashed:
         return False
     try:
-        return hasher.verify(hashed, password)
+        return _hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
 

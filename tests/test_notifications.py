@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from commands.demo import DEMO_ROSTER
 from records import accounts, notifications
@@ -29,16 +28,16 @@ from records.notifications import (
 from records.roster import RESPONSABLES, import_roster
 from rules.clock import PARIS
 from rules.lockout import Limits, wait_until
-from rules.passwords import verify_password
+from rules.passwords import hash_password, verify_password
 from rules.roster import parse_roster_bytes
 from tests import backends
 from tests.backends import database_text
+from tests.test_accounts import cost_of
 
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 # Where the sign-ins of these tests come from (a digest of an address, as the views give it).
 HERE = "client-ici"
 # A cheap argon2 cost for these tests: verifying reads the cost from the hash.
-FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 
 
@@ -83,7 +82,7 @@ def rid(store, prenom: str, uai: str = CONCORDE) -> int:
 
 
 def send(store, ids, how="courrier", now=NOW, **options):
-    return notify(store, ids, "secretariat1", how, now, hasher=FAST, **options)
+    return notify(store, ids, "secretariat1", how, now, **options)
 
 
 def account(store, identifiant):
@@ -146,7 +145,8 @@ def test_the_account_is_created_notified_with_only_the_hash(demo):
 
 def test_the_default_cost_is_the_passwords(demo):
     notify(demo, [rid(demo, "Karim")], "secretariat1", "courrier", NOW)
-    assert "m=65536,t=3" in account(demo, "k.benali1")["temporary_password_hash"]
+    temporary = account(demo, "k.benali1")["temporary_password_hash"]
+    assert cost_of(temporary) == cost_of(hash_password("Cartable-Rouge-2026"))
 
 
 def test_each_letter_gets_its_own_password_and_identifiant(demo):
@@ -228,7 +228,7 @@ def test_a_notified_parent_who_registers_alone_activates_the_letters_account(dem
     active with his new password, under the same identifiant; the letter's password is done."""
     karim = rid(demo, "Karim")
     (letter,) = send(demo, [karim])
-    password_hash = FAST.hash("Cartable-Rouge-2026")
+    password_hash = hash_password("Cartable-Rouge-2026")
     activated = create_account(
         demo, [karim], "Karim", "Benali", "+33623456789", password_hash, "auto-inscription", NOW
     )
@@ -311,11 +311,11 @@ def test_an_account_activated_while_the_passwords_are_hashed_is_skipped(demo, mo
     [first] = send(demo, [sophie])
     real = notifications.hash_password
 
-    def hash_while_activated(password, hasher):
+    def hash_while_activated(password):
         # Joins the transaction notifying: what another request would have committed by then.
         with demo.writing() as tx:
             tx.update(ACCOUNTS, first.account_id, {"state": "actif"})
-        return real(password, hasher)
+        return real(password)
 
     monkeypatch.setattr(notifications, "hash_password", hash_while_activated)
     letters = send(demo, [sophie])
@@ -331,10 +331,10 @@ def test_two_schools_notifying_one_person_at_once_give_one_account(demo, monkeyp
     both_planned = threading.Barrier(2, timeout=10)
     real = notifications.hash_password
 
-    def hash_once_both_planned(password, hasher):
+    def hash_once_both_planned(password):
         # Each school has seen that François has no account yet.
         both_planned.wait()
-        return real(password, hasher)
+        return real(password)
 
     monkeypatch.setattr(notifications, "hash_password", hash_once_both_planned)
     with ThreadPoolExecutor(2) as pool:

@@ -57,6 +57,25 @@ def test_no_secret_key_in_production_is_refused(database):
     assert "FLASK_SECRET_KEY=" in message
 
 
+def test_a_cheap_password_hash_outside_the_tests_is_refused(database):
+    cheap = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    message = refusal({"DATABASE": database, "SECRET_KEY": GOOD_KEY, "PASSWORD_HASH_COST": cheap})
+    assert "PASSWORD_HASH_COST ne sert qu'aux tests" in message
+
+
+def test_the_service_hashes_passwords_at_the_production_cost(database):
+    # In a process of its own: the unit suite's processes hash at the tests' cheap cost.
+    script = (
+        "from app import create_app; from rules.passwords import hash_password; "
+        f"create_app({{'DATABASE': {database!r}, 'SECRET_KEY': {GOOD_KEY!r}}}); "
+        "print(hash_password('Cartable-Vert-2026!'))"
+    )
+    hashed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_a_short_secret_key_is_refused(database):
     message = refusal({"DATABASE": database, "SECRET_KEY": "a" * 31})
     assert "SECRET_KEY" in message
