@@ -236,6 +236,8 @@ def _new_account(
         "activated_at": moment if state == "actif" else None,
         "created_at": moment,
     }
+    if franceconnect_sub:
+        account["franceconnect_linked_at"] = moment
     number = tx.insert(ACCOUNTS, account)
     return {**account, "id": number}
 
@@ -269,7 +271,7 @@ def activate_with_franceconnect(
         # Already linked to another FranceConnect identity: never switched silently.
         raise AccountExists(existing)
     if existing is not None:
-        changes = {"franceconnect_sub": sub}
+        changes = {"franceconnect_sub": sub, "franceconnect_linked_at": moment}
         if existing["state"] != "actif":
             changes.update(state="actif", method="franceconnect", activated_at=moment)
         tx.update(ACCOUNTS, existing["id"], changes)
@@ -299,6 +301,40 @@ def _reserve_identifier(tx: Tx, prenom: str, nom: str, moment: str) -> str:
             break
     tx.insert(USED_IDENTIFIERS, {"identifiant": identifiant, "reserved_at": moment})
     return identifiant
+
+
+# -- « Mon compte » -------------------------------------------------------------------------------
+
+
+def responsable_identity(tx: Tx, account: dict) -> dict:
+    """The civilité, nom and prénom the school knows the account's holder by (its first
+    responsable record), or the account's own names when none is left."""
+    found = _responsables(tx, account.get("responsables") or [])
+    first = found[0] if found else account
+    return {"civilite": first.get("civilite") or "", "nom": first["nom"], "prenom": first["prenom"]}
+
+
+class CannotUnlink(Exception):
+    """The account has no ÉduConnect password: unlinked, it could no longer be signed in to."""
+
+
+def change_password(tx: Tx, account_id: int, password_hash: str, now: datetime) -> dict:
+    """A new password for the account (« Mon compte »: the parent typed the current one)."""
+    changes = {"password_hash": password_hash, "password_changed_at": in_paris(now).isoformat()}
+    tx.update(ACCOUNTS, account_id, changes)
+    return {**tx.get(ACCOUNTS, account_id)}
+
+
+def unlink_franceconnect(tx: Tx, account_id: int) -> dict:
+    """The account's FranceConnect identity unlinked (« Délier FranceConnect »); refused with
+    CannotUnlink when the account has no password, as it would then be closed to its owner."""
+    tx.lock(f"compte:{account_id}")
+    account = tx.get(ACCOUNTS, account_id)
+    if account is None or not account.get("password_hash"):
+        raise CannotUnlink()
+    changes = {"franceconnect_sub": None, "franceconnect_linked_at": None}
+    tx.update(ACCOUNTS, account_id, changes)
+    return {**account, **changes}
 
 
 # -- Signing in ----------------------------------------------------------------------------------

@@ -32,3 +32,9 @@ def account_required(view):
         return view(account, *args, **kwargs)
 
     return guarded
+
+
+def signed_in_context() -> dict:
+    """What every page knows of who is signed in, for the header's account menu: read from the
+    session alone, so a page asks the records nothing more (and nothing when nobody is)."""
+    return {"parent_signed_in": session.get("compte") is not None}
