@@ -1,7 +1,10 @@
 """What a multi-step journey remembers on the server, and the limits that outlive one journey.
 
 - "parcours": the state of a journey (auto-inscription, first FranceConnect connection…) under a
-  random id; the browser only holds the id, so nothing it sends back can change the state.
+  random id; the browser only holds the id, so nothing it sends back can change the state. A
+  journey a signed-in parent runs (the scholarship request) is also kept under its account
+  ("account_id" and "kind", one in progress per account and kind): signed in again in a new
+  session, the parent finds it again (`for_account`) for the rest of its lifetime.
 - "sms_envoyes": the SMS sent to each number in the last 24 hours, the number kept only as a
   keyed digest.
 - "blocages": journeys and sets of responsables blocked after wrong birth dates, with the count
@@ -49,17 +52,29 @@ def _expires_ts(now: datetime, lifetime: timedelta) -> float:
 
 
 def start(
-    tx: Tx, kind: str, data: dict, now: datetime, lifetime: timedelta = JOURNEY_LIFETIME
+    tx: Tx,
+    kind: str,
+    data: dict,
+    now: datetime,
+    lifetime: timedelta = JOURNEY_LIFETIME,
+    account_id: int | None = None,
 ) -> str:
     """A new journey of this kind starting with `data`, usable for `lifetime`; returns its id
-    (unguessable)."""
+    (unguessable). With an `account_id`, the journey is the account's journey of this kind in
+    progress: the one before it, if any, no longer is (it stays usable by its id, in the session
+    that holds it, until its end)."""
     now = in_paris(now)
     journey_id = secrets.token_urlsafe(32)
+    if account_id is not None:
+        tx.lock(_owner_lock(account_id, kind))
+        for earlier in tx.find(JOURNEYS, account_id=account_id, kind=kind):
+            tx.update(JOURNEYS, earlier["id"], {"account_id": None})
     tx.insert(
         JOURNEYS,
         {
             "journey_id": journey_id,
             "kind": kind,
+            "account_id": account_id,
             "state": _without_kind(data),
             "lifetime_seconds": lifetime.total_seconds(),
             "started_at": now.isoformat(),
@@ -104,6 +119,24 @@ def load(
     return {**doc["state"], "kind": doc["kind"]}
 
 
+def for_account(tx: Tx, account_id: int, kind: str, now: datetime | None = None) -> str | None:
+    """The id of the account's journey of this kind in progress (started with its
+    `account_id`), or None when there is none or it has ended (its lifetime from its start, as
+    `load` measures it)."""
+    if now is not None:
+        now = in_paris(now)
+    if tx.writable:
+        tx.lock(_owner_lock(account_id, kind))
+    found = [
+        doc
+        for doc in tx.find(JOURNEYS, account_id=account_id, kind=kind)
+        if not _expired(doc, _lifetime(doc), now)
+    ]
+    if not found:
+        return None
+    return max(found, key=lambda doc: doc["started_timestamp"])["journey_id"]
+
+
 def save(tx: Tx, journey_id: str, state: dict) -> None:
     """Replace the journey's state (its kind never changes)."""
     doc = _journey(tx, journey_id)
@@ -116,6 +149,10 @@ def finish(tx: Tx, journey_id: str) -> None:
     doc = _journey(tx, journey_id)
     if doc is not None:
         tx.delete(JOURNEYS, doc["id"])
+
+
+def _owner_lock(account_id: int, kind: str) -> str:
+    return f"parcours-compte:{account_id}:{kind}"
 
 
 def _journey(tx: Tx, journey_id: str) -> dict | None:

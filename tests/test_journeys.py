@@ -133,6 +133,36 @@ def test_a_journey_lasts_one_hour_on_the_real_clock_when_no_time_is_given(store)
     assert reading(store, load, journey) is None
 
 
+def test_an_accounts_journey_is_found_again_by_its_account_and_kind(store):
+    journey = writing(
+        store, start, "bourse", {"step": "foyer"}, NOW, timedelta(hours=4), account_id=7
+    )
+    writing(store, start, "bourse", {"step": "banque"}, NOW, timedelta(hours=4))  # nobody's
+    writing(store, start, "notification", {}, NOW, account_id=7)  # another kind
+    with store.reading() as tx:
+        assert journeys.for_account(tx, 7, "bourse", later(hours=3, minutes=59)) == journey
+        assert load(tx, journey, kind="bourse") == {"step": "foyer", "kind": "bourse"}
+        assert journeys.for_account(tx, 8, "bourse", NOW) is None
+        assert journeys.for_account(tx, 7, "bourse", later(hours=4, seconds=1)) is None
+    with store.writing() as tx:
+        assert journeys.for_account(tx, 7, "bourse", NOW) == journey
+
+
+def test_a_new_journey_of_an_account_replaces_the_one_in_progress(store):
+    first = writing(store, start, "bourse", {"step": "foyer"}, NOW, account_id=7)
+    second = writing(
+        store, start, "bourse", {"step": "coordonnees"}, later(minutes=1), account_id=7
+    )
+    with store.reading() as tx:
+        assert journeys.for_account(tx, 7, "bourse", later(minutes=2)) == second
+        owned = tx.find(journeys.JOURNEYS, account_id=7, kind="bourse")
+        assert [doc["journey_id"] for doc in owned] == [second]
+        # The first stays usable by its id, in the session holding it.
+        assert load(tx, first) == {"step": "foyer", "kind": "bourse"}
+    writing(store, finish, second)
+    assert reading(store, journeys.for_account, 7, "bourse", later(minutes=2)) is None
+
+
 def test_a_journey_may_be_started_for_longer(store):
     journey = writing(store, start, "bourse", {}, NOW, lifetime=timedelta(hours=4))
     with store.reading() as tx:

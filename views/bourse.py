@@ -63,7 +63,7 @@ from rules import bank, tax_numbers
 from rules.bourse import BourseError, estimate, school_year_on
 from rules.declarants import among_declarants
 from rules.uploads import MAX_BYTES, UploadError, check_upload
-from views.auth import account_required
+from views.auth import account_required, current_account
 from views.contact import ContactForm, phone_display
 from views.errors import handle_http_error
 from views.family_notices import how_told, not_sent, tell_family
@@ -93,8 +93,10 @@ JOURNEY = Journey(
     detours={"saisie": "situation"},
     detour_titles={"saisie": "Saisie de vos revenus"},
     # Longer than an activation's hour: a parent may stop to find the tax notice or the RIB.
-    # The session's 30 idle minutes still apply.
+    # Kept under the account: a session ended after 30 idle minutes loses nothing saved, the
+    # parent signed in again resumes it (views/journey.py).
     lifetime=timedelta(hours=4),
+    owned=True,
 )
 SECTIONS = ("coordonnees", "fiscal", "estimation", "banque")
 RENEWAL = {"accepte": "J'accepte", "refuse": "Je refuse"}
@@ -225,6 +227,13 @@ def at_step(step: str):
 
     def decorate(view):
         @wraps(view)
+        def signed_in_first():
+            # A step sent after the session ended: signed in again, the parent comes back to
+            # the step (the journey is the account's); what this form held is not kept.
+            if request.method == "POST" and current_account() is None:
+                return leave_to(url_for("login.show", next=request.path))
+            return guarded()
+
         @account_required
         def guarded(account):
             state, elsewhere = JOURNEY.guard(step)
@@ -237,7 +246,7 @@ def at_step(step: str):
                 abort(404)
             return view(account, state, child)
 
-        return guarded
+        return signed_in_first
 
     return decorate
 

@@ -1,6 +1,10 @@
 """What every multi-step journey shares: its state kept server-side under a random id held in
 the session, one URL per step, and the rule that a request for any step other than the
-journey's current one goes back to it, so no step can be skipped or replayed."""
+journey's current one goes back to it, so no step can be skipped or replayed.
+
+A journey a signed-in parent runs (`owned`, the scholarship request) is also kept under the
+account: after a session ends (30 idle minutes, a new device), signing in again and opening the
+journey resumes it at the step reached, with what was saved, for the rest of its lifetime."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from datetime import timedelta
 from flask import current_app, redirect, session, url_for
 
 from records import journeys
+from records.sessions import ACCOUNT_KEY
 from views.rendering import render_page, wants_fragment
 from views.unit import tx
 
@@ -39,6 +44,8 @@ class Journey:
     # A detour's own title, under its step's number (each page has a title of its own).
     detour_titles: dict[str, str] = field(default_factory=dict)
     lifetime: timedelta = journeys.JOURNEY_LIFETIME  # from its start
+    # Run by a signed-in parent, and found again by the account in a later session.
+    owned: bool = False
 
     @property
     def steps(self) -> list[str]:
@@ -50,10 +57,24 @@ class Journey:
     # State ---------------------------------------------------------------------------------
 
     def start(self, state: dict) -> None:
-        session[self.blueprint] = journeys.start(tx(), self.kind, state, now(), self.lifetime)
+        session[self.blueprint] = journeys.start(
+            tx(), self.kind, state, now(), self.lifetime, account_id=self._owner()
+        )
 
     def load(self) -> dict | None:
-        return journeys.load(tx(), session.get(self.blueprint), kind=self.kind, now=now())
+        state = journeys.load(tx(), session.get(self.blueprint), kind=self.kind, now=now())
+        owner = self._owner()
+        if state is None and owner is not None:
+            # A new session (signed in again): the account's journey in progress, if any.
+            found = journeys.for_account(tx(), owner, self.kind, now())
+            state = journeys.load(tx(), found, kind=self.kind, now=now())
+            if state is not None:
+                session[self.blueprint] = found
+        return state
+
+    def _owner(self) -> int | None:
+        """The signed-in account a journey of this kind belongs to; None if not `owned`."""
+        return session.get(ACCOUNT_KEY) if self.owned else None
 
     def save(self, state: dict) -> None:
         journeys.save(tx(), session[self.blueprint], state)

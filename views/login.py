@@ -16,6 +16,7 @@ from views import activation
 from views.auth import current_account, sign_in_session
 from views.franceconnect import logout_redirect
 from views.rendering import flashed, leave_to, render_page
+from views.sessions import local_url
 from views.unit import tx
 
 bp = Blueprint("login", __name__)
@@ -51,7 +52,15 @@ def login_page(form: LoginForm, status: int = 200, failure: str | None = None, n
         failure=failure,
         notice=notice,
         focus=first_error or ("identifiant" if failure else None),
+        next_url=next_url(),
     )
+
+
+def next_url() -> str | None:
+    """Where to go once signed in, when the login page was reached from a page of the service
+    (a session that ended on a step of a journey): a path of this service only (`?next=`),
+    anything else is ignored."""
+    return local_url(request.args.get("next"))
 
 
 @bp.get("/")
@@ -105,7 +114,7 @@ def sign_in():
     if not result.ok:
         return login_page(form, status=422, failure=lockout.FAILED)
     sign_in_session(result.account["id"])
-    return leave_to(url_for("services.home"))
+    return leave_to(next_url() or url_for("services.home"))
 
 
 @bp.post("/deconnexion")

@@ -12,6 +12,13 @@
   nothing but its CSRF token, which is derived from the id (an HMAC under SECRET_KEY) rather than
   stored. Its record is written when it first remembers something else (a sign-in, a journey,
   a message), under a new id. Showing the login page writes nothing.
+- Two minutes before a signed-in session ends (SESSION_WARNING_BEFORE), the page warns
+  (WCAG 2.2.1): every signed-in page says when the session ends, with « Rester connecté » (POST
+  /session/prolonger, which records a request: the idle time starts again) and
+  « Se déconnecter »; static/app/session-timeout.js opens them as a modal dialog at that moment
+  (templates/macros/session_timeout.html). The end is in the page (`data-session-remaining`) and
+  in the header X-Session-Remaining of every answer to a signed-in session, so htmx requests
+  move it too. Without JavaScript the same notice stays in the page, above its content.
 - Static files are cached by everyone for a year: their answers never read the session, never
   carry its cookie (a shared cache would hand it to others) nor `Vary: Cookie`.
 
@@ -28,8 +35,21 @@ import json
 import secrets
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, current_app, g, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    Response,
+    current_app,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSession, SessionInterface
 from itsdangerous import BadSignature, Signer
 from werkzeug.exceptions import HTTPException
@@ -37,10 +57,16 @@ from werkzeug.exceptions import HTTPException
 from outside.storage import ReadOnly, StorageError, Tx
 from records import sessions
 from records.sessions import Lifetimes, digest_of, identity
+from rules.clock import PARIS
+from views.rendering import leave_to, wants_fragment
 
-# The last request of a session is written at most this often (seconds).
+# The last request of a session is written at most this often (seconds), or a tenth of its idle
+# lifetime when shorter (a lifetime of seconds, for the end-to-end tests).
 TOUCH_EVERY = 60
 STATIC_BLUEPRINT = "assets"
+REMAINING_HEADER = "X-Session-Remaining"
+
+bp = Blueprint("session", __name__)
 
 
 class ServerSession(SecureCookieSession):
@@ -131,7 +157,7 @@ class ServerSessionInterface(SessionInterface):
             row = self._begin(app, session, data, now_ts)
         elif session.modified:
             row = _write(lambda tx: sessions.save(tx, _digest(session), data, now_ts, _lives(app)))
-        elif now_ts - session.row["last_seen_ts"] >= TOUCH_EVERY:
+        elif now_ts - session.row["last_seen_ts"] >= _touch_every(app):
             row = self._touch(app, session, now_ts)
             written = row is not session.row
         else:
@@ -143,6 +169,8 @@ class ServerSessionInterface(SessionInterface):
         session.row = row
         if written or app.config["SESSION_REFRESH_EACH_REQUEST"]:
             self._set_cookie(app, response, session.session_id, row, now_ts)
+        if identity(data) != (None, None):
+            response.headers[REMAINING_HEADER] = str(max(0, int(row["ends_ts"] - now_ts)))
 
     def _still_unstored(self, session: ServerSession, data: dict) -> bool:
         return (
@@ -270,6 +298,106 @@ def register(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
     app.before_request(_refuse_when_unavailable)
     app.after_request(_save_with_the_unit)
+    app.context_processor(_timeout_context)
+    app.register_blueprint(bp)
+
+
+# The end of a signed-in session, and « Rester connecté » ---------------------------------------
+
+
+def signed_in_as() -> str | None:
+    """ "parent" or "staff" when the session is signed in, else None."""
+    account_id, staff_id = identity(session)
+    if account_id is not None:
+        return "parent"
+    return "staff" if staff_id is not None else None
+
+
+def seconds_left() -> int:
+    """How long the signed-in session of this request lives after it, in whole seconds: as
+    saving it will record (a request seen now extends it when `_touch_every` has passed, or
+    when it is written)."""
+    app = current_app._get_current_object()
+    now_ts, lives = _now_ts(app), _lives(app)
+    row = getattr(session, "row", None)
+    if row is None or getattr(session, "begun_again", False):
+        ends = now_ts + min(lives.idle, lives.absolute)
+    elif session.modified or now_ts - row["last_seen_ts"] >= _touch_every(app):
+        ends = min(now_ts + lives.idle, row["created_ts"] + lives.absolute)
+    else:
+        ends = row["ends_ts"]
+    return max(0, int(ends - now_ts))
+
+
+def ends_text(seconds: int) -> str:
+    """The time of day (Paris) the session ends, as French writes it ("14 h 32"), rounded
+    down: the session still lives during that minute. On the real clock: the service's may be
+    set to another day (setting TODAY), never to another time."""
+    ends = datetime.now(PARIS) + timedelta(seconds=seconds)
+    return f"{ends.hour} h {ends.minute:02d}"
+
+
+def local_url(value, method: str = "GET") -> str | None:
+    """`value` if it is a path of this service answering `method` (with its query), else None:
+    where to go back after signing in or « Rester connecté », never another site (no scheme, no
+    host, no `//` or backslash, no control character)."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > 2000:
+        return None
+    if value.startswith("//") or "\\" in value or any(ord(c) < 33 or ord(c) == 127 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    try:
+        current_app.url_map.bind("localhost").match(parts.path, method=method)
+    except HTTPException:
+        return None
+    return value
+
+
+def _home_of(who: str | None) -> str:
+    return url_for("admin.home" if who == "staff" else "services.home")
+
+
+def _timeout_context() -> dict:
+    """What templates/macros/session_timeout.html shows on a signed-in page; nothing else."""
+    if request.blueprint == STATIC_BLUEPRINT or not request.endpoint:
+        return {}
+    who = signed_in_as()
+    if who is None:
+        return {"session_timeout": None}
+    seconds = seconds_left()
+    here = local_url(request.full_path.rstrip("?")) or _home_of(who)
+    return {
+        "session_timeout": {
+            "parent": who == "parent",
+            "remaining": seconds,
+            "warning": int(current_app.config["SESSION_WARNING_BEFORE"]),
+            "ends": ends_text(seconds),
+            "here": here,
+            "sign_out": url_for("admin.deconnexion" if who == "staff" else "login.sign_out"),
+            "sign_in": url_for("admin.connexion")
+            if who == "staff"
+            else url_for("login.show", next=here),
+        }
+    }
+
+
+@bp.post("/session/prolonger")
+def prolonger():
+    """« Rester connecté »: the session records this request (its idle time starts again), then
+    204 for htmx (the new end in X-Session-Remaining), or back to the page it was sent from."""
+    back = local_url(request.form.get("retour"))
+    who = signed_in_as()
+    if who is None:
+        # Already ended: signed in again, the parent comes back to the page.
+        if back and back.startswith("/admin"):
+            return leave_to(url_for("admin.connexion"))
+        return leave_to(url_for("login.show", next=back))
+    session.modified = True
+    if wants_fragment():
+        return Response(status=204)
+    return redirect(back or _home_of(who), code=303)
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -277,6 +405,10 @@ def register(app: Flask) -> None:
 
 def _now_ts(app: Flask) -> float:
     return app.extensions["clock"].now().timestamp()
+
+
+def _touch_every(app: Flask) -> float:
+    return min(TOUCH_EVERY, app.permanent_session_lifetime.total_seconds() / 10)
 
 
 def _lives(app: Flask) -> Lifetimes:
