@@ -114,3 +114,13 @@ def _unnamed(message: str) -> str:
 def _moment(iso: str) -> str:
     local = in_paris(datetime.fromisoformat(iso))
     return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}"
+
+
+def phone_changed_sms(new_e164: str, now: datetime) -> str:
+    """To the OLD mobile of an account whose number was just changed (issue 12): only the last
+    two digits of the new one, which a stranger holding this old number need not know."""
+    return (
+        f"{SENDER} : le numéro de portable de votre compte ÉduConnect a été remplacé le "
+        f"{_moment(now.isoformat())} par un numéro finissant par {new_e164[-2:]}. Si ce n'est "
+        "pas vous, contactez le secrétariat de l'établissement de votre enfant."
+    )

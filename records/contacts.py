@@ -1,14 +1,18 @@
 """The contact details a parent declares (journeys §6, the fiche de renseignements; reused by the
 scholarship request, §7): e-mail, mobile phone and postal address.
 
-They are the parent's, not a child's: they are kept on the ACCOUNT record ("comptes") under
-"coordonnees", so they hold for every child of the account. The school's roster records are
-never changed by the parent: the school's file stays what the school sent.
+They are the parent's, not a child's: they are kept on the ACCOUNT record ("comptes"), so they
+hold for every child of the account. The school's roster records are never changed by the
+parent: the school's file stays what the school sent.
 
-Each detail the parent has not declared yet falls back, one by one, on what the service already
-knows: the e-mail confirmed on the account, else one on the parent's roster records; the mobile
-the account was made with. There is no postal address until the parent gives one. An e-mail
-declared empty stays empty (the parent chose to be told by SMS): it never falls back.
+- The e-mail is the account's CONFIRMED address only (`records/email_changes.py`, issue 12):
+  the one every mail goes to. An address typed in the fiche or a request that is not it waits
+  for its confirmation link (`courriel_a_confirmer`) and is used only once confirmed. The
+  school's roster address is the school's: it is never used for the parent's mail. An e-mail
+  declared empty forgets the confirmed address (the parent chose to be told by SMS).
+- The mobile: the one declared under "coordonnees" (once proved with a code sent there), else
+  the one the account was made with.
+- The postal address: under "coordonnees"; none until the parent gives one.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from outside.storage import Tx
+from records import email_changes
 from records.accounts import ACCOUNTS
-from records.roster import RESPONSABLES
 from rules.addresses import Address
 from rules.clock import in_paris
 
@@ -30,13 +34,18 @@ class Contact:
     courriel: str
     telephone: str  # E.164
     adresse: Address | None
+    # A new address typed, waiting for its confirmation link: never written to.
+    courriel_a_confirmer: str = ""
 
     def as_dict(self) -> dict:
-        return {
+        data = {
             "courriel": self.courriel,
             "telephone": self.telephone,
             "adresse": self.adresse.as_dict() if self.adresse else None,
         }
+        if self.courriel_a_confirmer:
+            data["courriel_a_confirmer"] = self.courriel_a_confirmer
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Contact:
@@ -45,6 +54,7 @@ class Contact:
             courriel=data.get("courriel") or "",
             telephone=data.get("telephone") or "",
             adresse=Address.from_dict(adresse) if adresse else None,
+            courriel_a_confirmer=data.get("courriel_a_confirmer") or "",
         )
 
 
@@ -56,8 +66,17 @@ def contact_of(tx: Tx, account: dict) -> Contact:
 def save_contact(
     tx: Tx, account_id: int, courriel: str, adresse: Address, now: datetime
 ) -> Contact:
-    """Declare the e-mail and the postal address (already checked); the phone is kept."""
-    return _declare(tx, account_id, now, courriel=courriel, adresse=adresse.as_dict())
+    """Declare the postal address (already checked) and the e-mail: "" forgets the confirmed
+    address, the confirmed one itself cancels a new one waiting; any other address is kept only
+    by its confirmation link (`views/email_confirmation.py` sends it as the form is read: an
+    address with no link waiting is not kept). The phone is kept."""
+    tx.lock(f"compte:{account_id}")
+    account = _account(tx, account_id)
+    if not courriel:
+        email_changes.remove_email(tx, account_id)
+    elif courriel == email_changes.confirmed_email(account):
+        email_changes.cancel(tx, account_id)
+    return _declare(tx, account_id, now, adresse=adresse.as_dict())
 
 
 def change_phone(tx: Tx, account_id: int, telephone_e164: str, now: datetime) -> Contact:
@@ -71,6 +90,8 @@ def _declare(tx: Tx, account_id: int, now: datetime, **details) -> Contact:
     tx.lock(f"compte:{account_id}")
     account = _account(tx, account_id)
     declared = {**account.get(KEY, {}), **details, "modifiees_le": in_paris(now).isoformat()}
+    # An address typed before issue 12 was never confirmed: it is not kept any more.
+    declared.pop("courriel", None)
     tx.update(ACCOUNTS, account_id, {KEY: declared})
     return _contact(tx, {**account, KEY: declared})
 
@@ -84,24 +105,9 @@ def _account(tx: Tx, account_id: int) -> dict:
 
 def _contact(tx: Tx, account: dict) -> Contact:
     declared = account.get(KEY) or {}
-    return Contact.from_dict(
-        {
-            "courriel": (
-                declared["courriel"] if "courriel" in declared else _known_email(tx, account)
-            ),
-            "telephone": declared.get("telephone") or account.get("telephone"),
-            "adresse": declared.get("adresse"),
-        }
+    return Contact(
+        courriel=email_changes.confirmed_email(account),
+        telephone=declared.get("telephone") or account.get("telephone") or "",
+        adresse=Address.from_dict(declared["adresse"]) if declared.get("adresse") else None,
+        courriel_a_confirmer=email_changes.pending_email(account),
     )
-
-
-def _known_email(tx: Tx, account: dict) -> str:
-    """The account's own e-mail, else the first one on its roster records (lowest id first, so
-    the answer does not change from one page to the next)."""
-    if account.get("email"):
-        return account["email"]
-    for number in sorted(account.get("responsables", [])):
-        doc = tx.get(RESPONSABLES, number)
-        if doc and doc.get("email"):
-            return doc["email"]
-    return ""

@@ -117,6 +117,11 @@ def submit_in(
         "estimation": estimate("2026-2027", rfr, enfants).as_dict(),
         "banque": {"titulaire": f"{account['prenom']} {account['nom']}", "iban": IBAN, "bic": ""},
     }
+    if data["coordonnees"]["courriel"]:
+        # Issue 12: a family is e-mailed at its account's confirmed address only; these
+        # families confirmed the one their request gives.
+        confirmed = {"email": data["coordonnees"]["courriel"], "email_confirmed": True}
+        tx.update("comptes", account["id"], confirmed)
     return bourse_requests.submit(tx, account, pupil, data, f"jeton-{child}", clock.now())
 
 

@@ -1,5 +1,6 @@
-"""The contact details a parent declares (records/contacts.py): kept on the account, falling
-back detail by detail on what the service knows, never written to the school's roster."""
+"""The contact details a parent declares (records/contacts.py): kept on the account, the phone
+falling back on the account's, never written to the school's roster; the e-mail is the account's
+confirmed address only (issue 12), a new one waiting for its link beside it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from records import accounts
+from records import accounts, email_changes
 from records.contacts import Contact, change_phone, contact_of, save_contact
 from records.roster import RESPONSABLES
 from rules.addresses import Address
@@ -53,15 +54,22 @@ def roster(db) -> list[dict]:
         return list(tx.scan(RESPONSABLES))
 
 
-def test_defaults_from_the_roster_and_the_account(db, sophie):
-    assert read(db, contact_of, sophie) == Contact(
-        "sophie.lefevre-dalmeida@example.org", "+33612345678", None
-    )
+def confirm_email(db, account: dict, email: str) -> None:
+    with db.writing() as tx:
+        tx.update(accounts.ACCOUNTS, account["id"], {"email": email, "email_confirmed": True})
 
 
-def test_the_accounts_own_email_comes_first(db, sophie):
+def test_defaults_from_the_account_never_the_rosters_email(db, sophie):
+    # Issue 12: the school's roster has Sophie's address, but she never confirmed it.
+    assert read(db, contact_of, sophie) == Contact("", "+33612345678", None)
+
+
+def test_the_accounts_confirmed_email_only(db, sophie):
     with db.writing() as tx:
         tx.update(accounts.ACCOUNTS, sophie["id"], {"email": "sophie@exemple.fr"})
+    # Written but not confirmed: no mail may go there.
+    assert read(db, contact_of, sophie).courriel == ""
+    confirm_email(db, sophie, "sophie@exemple.fr")
     # The account as read before the change is enough: the details are read again.
     assert read(db, contact_of, sophie).courriel == "sophie@exemple.fr"
 
@@ -70,21 +78,52 @@ def test_no_email_known(db, karim):
     assert read(db, contact_of, karim) == Contact("", "+33623456789", None)
 
 
-def test_saving_the_email_and_address(db, karim):
+def test_a_new_email_waits_beside_the_confirmed_one(db, karim):
+    confirm_email(db, karim, "karim@exemple.fr")
+    written(db, email_changes.await_confirmation, karim["id"], "karim@nouveau.fr", NOW)
+    contact = read(db, contact_of, karim)
+    assert contact == Contact("karim@exemple.fr", "+33623456789", None, "karim@nouveau.fr")
+    assert contact.as_dict()["courriel_a_confirmer"] == "karim@nouveau.fr"
+    assert Contact.from_dict(contact.as_dict()) == contact
+
+
+def test_saving_the_address_and_the_confirmed_email(db, karim):
+    confirm_email(db, karim, "karim@exemple.fr")
     before = roster(db)
     saved = written(db, save_contact, karim["id"], "karim@exemple.fr", LILAS, NOW)
     assert saved == Contact("karim@exemple.fr", "+33623456789", LILAS)
     assert read(db, contact_of, karim) == saved
     assert roster(db) == before
     stored = read(db, accounts.find_by_id, karim["id"])["coordonnees"]
-    assert stored == {
-        "courriel": "karim@exemple.fr",
-        "adresse": LILAS.as_dict(),
-        "modifiees_le": "2026-09-14T10:00:00+02:00",
-    }
+    # The e-mail lives on the account only, where its confirmation put it.
+    assert stored == {"adresse": LILAS.as_dict(), "modifiees_le": "2026-09-14T10:00:00+02:00"}
+
+
+def test_an_email_typed_without_its_link_is_not_kept(db, karim):
+    saved = written(db, save_contact, karim["id"], "karim@exemple.fr", LILAS, NOW)
+    assert saved == Contact("", "+33623456789", LILAS)
+    account = read(db, accounts.find_by_id, karim["id"])
+    assert account["email"] is None and "courriel" not in account["coordonnees"]
+
+
+def test_typing_the_confirmed_email_again_cancels_the_new_one(db, karim):
+    confirm_email(db, karim, "karim@exemple.fr")
+    written(db, email_changes.await_confirmation, karim["id"], "karim@nouveau.fr", NOW)
+    saved = written(db, save_contact, karim["id"], "karim@exemple.fr", LILAS, NOW)
+    assert saved == Contact("karim@exemple.fr", "+33623456789", LILAS)
+
+
+def test_an_empty_email_forgets_the_confirmed_and_the_waiting_one(db, karim):
+    confirm_email(db, karim, "karim@exemple.fr")
+    written(db, email_changes.await_confirmation, karim["id"], "karim@nouveau.fr", NOW)
+    saved = written(db, save_contact, karim["id"], "", LILAS, NOW)
+    assert saved == Contact("", "+33623456789", LILAS)
+    account = read(db, accounts.find_by_id, karim["id"])
+    assert account["email"] is None and account["email_confirmed"] is False
 
 
 def test_changing_the_phone_keeps_the_rest(db, karim):
+    confirm_email(db, karim, "karim@exemple.fr")
     written(db, save_contact, karim["id"], "karim@exemple.fr", LILAS, NOW)
     changed = written(db, change_phone, karim["id"], "+33670000101", NOW)
     assert changed == Contact("karim@exemple.fr", "+33670000101", LILAS)
@@ -96,6 +135,7 @@ def test_changing_the_phone_keeps_the_rest(db, karim):
 def test_the_address_and_the_phone_saved_at_once_are_both_kept(db, karim):
     # The fiche's phone change and a request's first step, sent at the same moment: each reads
     # the account's details under its lock, so neither writes over the other.
+    confirm_email(db, karim, "karim@exemple.fr")
     start = threading.Barrier(2)
 
     def declare(fn, *args):
@@ -109,11 +149,10 @@ def test_the_address_and_the_phone_saved_at_once_are_both_kept(db, karim):
     assert read(db, contact_of, karim) == Contact("karim@exemple.fr", "+33670000101", LILAS)
 
 
-def test_a_phone_alone_leaves_the_email_to_follow_the_defaults(db, sophie):
+def test_a_phone_alone_leaves_the_email_as_it_was(db, sophie):
+    confirm_email(db, sophie, "sophie@exemple.fr")
     written(db, change_phone, sophie["id"], "+33670000101", NOW)
-    assert read(db, contact_of, sophie) == Contact(
-        "sophie.lefevre-dalmeida@example.org", "+33670000101", None
-    )
+    assert read(db, contact_of, sophie) == Contact("sophie@exemple.fr", "+33670000101", None)
 
 
 def test_saving_for_no_account(db):

@@ -20,6 +20,7 @@ from rules.addresses import Address
 from tests import markup
 from tests.parents import NOW, signed_in_parent
 from views import fiche
+from views.email_confirmation import LINK_SENT
 
 LUCAS, EMMA, LEA = "0691400654P", "0971200135S", "0691500123K"
 FRANCOIS_PHONE, NEW_PHONE = "+33645127833", "+33670000101"
@@ -146,7 +147,9 @@ def test_the_page_shows_the_child_and_the_parents_details(francois):
         "5e",
         "5eA",
     ]
-    assert value_of(page.text, "courriel") == "francois.dasilva@example.org"
+    # Issue 12: the school's address for François is the school's; he confirmed none.
+    assert value_of(page.text, "courriel") == ""
+    assert not markup.elements(page.text, id="courriel-a-confirmer")
     assert value_of(page.text, "adresse_ligne1") == ""
     assert "Numéro enregistré : 06 45 12 78 33" in text
     assert contact_alert(page.text) == contact_notice(page.text) == ""
@@ -170,21 +173,39 @@ def test_a_closed_fiche_says_so_and_takes_nothing(francois, web):
 # E-mail and postal address ---------------------------------------------------------------------
 
 
+def mails(web) -> list[dict]:
+    return web.extensions["outboxes"]["mail"].newest_first()
+
+
+def saved_notice(email: str) -> str:
+    return f"{fiche.CONTACT_SAVED} {LINK_SENT.format(email=email)}"
+
+
 def test_saving_the_details_without_javascript(francois, web):
     response = francois.post(f"/fiche/{LUCAS}/coordonnees", data=ADDRESS)
     assert markup.redirects_to(response, f"/fiche/{LUCAS}")
+    # Issue 12: the address typed waits for its link; no mail but that link goes there.
     assert contact(web, francois) == Contact(
-        "Francois.DaSilva@exemple.fr",
+        "",
         FRANCOIS_PHONE,
         Address("12 rue des Lilas", "", "69001", "Lyon"),
+        "Francois.DaSilva@exemple.fr",
     )
+    (mail,) = mails(web)
+    assert mail["to"] == "Francois.DaSilva@exemple.fr"
+    assert "/mon-compte/courriel/confirmer/" in mail["body"]
     page = francois.get(f"/fiche/{LUCAS}")
-    assert contact_notice(page.text) == fiche.CONTACT_SAVED
+    assert contact_notice(page.text) == saved_notice("Francois.DaSilva@exemple.fr")
     assert value_of(page.text, "code_postal") == "69001"
     assert value_of(page.text, "courriel") == "Francois.DaSilva@exemple.fr"
+    assert markup.elements(page.text, "div", id="courriel-a-confirmer")
+    assert "Adresse à confirmer : un lien vous a été envoyé" in markup.plain(page.text)
     # The notice is shown once, and only in its section.
     assert phone_notice(page.text) == ""
     assert contact_notice(francois.get(f"/fiche/{LUCAS}").text) == ""
+    # Saved again with the same address: no second link.
+    francois.post(f"/fiche/{LUCAS}/coordonnees", data=ADDRESS)
+    assert len(mails(web)) == 1
 
 
 def test_saving_the_details_with_htmx(francois, web):
@@ -193,7 +214,7 @@ def test_saving_the_details_with_htmx(francois, web):
     assert "<html" not in response.text
     assert markup.elements(response.text, "section", id="fiche-coordonnees")
     assert not markup.elements(response.text, "section", id="fiche-telephone")
-    assert contact_notice(response.text) == fiche.CONTACT_SAVED
+    assert contact_notice(response.text) == saved_notice("Francois.DaSilva@exemple.fr")
     assert contact(web, francois).adresse.commune == "Lyon"
 
 

@@ -2,7 +2,13 @@
 coordonnées »), drawn by `templates/macros/contact.html` (`contact_fields(form)`).
 
 The phone is not on it: a new number is only kept once a code sent there by SMS is typed back
-(the fiche de renseignements does it, `views/fiche.py`)."""
+(the fiche de renseignements and « Mon compte » do it, `views/phone_change.py`).
+
+The e-mail shown is the account's confirmed one, or the new one waiting for its link (issue 12,
+the hint says so). An address typed that is neither is not kept as such: reading the form
+mails it a confirmation link (`views/email_confirmation.py`), and it is used only once
+confirmed. So the fiche and the scholarship request's first step, which both read this form,
+start the same confirmation as « Mon compte »."""
 
 from __future__ import annotations
 
@@ -11,8 +17,11 @@ from flask_wtf import FlaskForm
 from phonenumbers import PhoneNumberFormat
 from wtforms import StringField
 
+from records import email_changes
 from records.contacts import Contact
 from rules import addresses, emails
+from views import email_confirmation
+from views.auth import current_account
 
 ADDRESS_FIELDS = {
     "ligne1": "adresse_ligne1",
@@ -36,10 +45,18 @@ class ContactForm(FlaskForm):
     def filled(cls, contact: Contact) -> ContactForm:
         """The form showing the details as saved (a GET: nothing read from the request)."""
         adresse = contact.adresse.as_dict() if contact.adresse else {}
-        return cls(
+        form = cls(
             formdata=None,
-            courriel=contact.courriel,
+            courriel=contact.courriel_a_confirmer or contact.courriel,
             **{field: adresse.get(name, "") for name, field in ADDRESS_FIELDS.items()},
+        )
+        form.waiting(contact.courriel_a_confirmer)
+        return form
+
+    def waiting(self, email: str) -> None:
+        """Say under the e-mail field that `email` waits for its confirmation link."""
+        self.courriel.description = (
+            email_confirmation.LINK_SENT.format(email=email) if email else ""
         )
 
     def read(self) -> tuple[str, addresses.Address] | None:
@@ -61,7 +78,27 @@ class ContactForm(FlaskForm):
                 self[ADDRESS_FIELDS[name]].errors.append(message)
         if courriel is None or adresse is None:
             return None
+        if not self._confirming(courriel):
+            return None
         return courriel, adresse
+
+    def _confirming(self, courriel: str) -> bool:
+        """A new address typed by the signed-in parent: its confirmation link is mailed now,
+        unless it is the one confirmed or the one already waiting. False, with the reason on
+        the field, when the link cannot be sent (daily cap, mail down)."""
+        account = current_account()
+        if account is None or not courriel:
+            return True
+        pending = email_changes.pending_email(account)
+        if courriel == email_changes.confirmed_email(account):
+            return True
+        if courriel != pending:
+            refused = email_confirmation.send_link(account, courriel)
+            if refused:
+                self.courriel.errors.append(refused)
+                return False
+        self.waiting(courriel)
+        return True
 
 
 def phone_display(e164: str) -> str:

@@ -1,7 +1,13 @@
 """Telling a family what became of its scholarship request (journeys §7, issue 15): its receipt,
-a correction, a withdrawal, the decision. By e-mail when the family gave an address, by SMS to
-its mobile, by both when it has both: a family with only a phone is told as well as any other,
-and no e-mail ever goes to an empty address. How each notice went is kept on the request, and
+a correction, a withdrawal, the decision. By e-mail when the family has a confirmed address, by
+SMS to its mobile, by both when it has both: a family with only a phone is told as well as any
+other, and no e-mail ever goes to an empty address.
+
+The e-mail goes only to the address the ACCOUNT has confirmed when the notice leaves (issue 12,
+`records/email_changes.py`), never to the one written on the request: an address typed at the
+request's first step is used once its link is followed; until then, and when the account has
+none, the family is told by SMS. A decision taken after the parent confirmed another address
+goes to that one. How each notice went is kept on the request, and
 the back office shows it.
 
 The SMS are kept by the SMS sender within the request's unit of work (the local outbox is a
@@ -19,7 +25,8 @@ from documents.decision import decision_email
 from documents.receipt import receipt_email, receipt_pdf, withdrawal_email
 from documents.sms import decision_sms, receipt_sms, withdrawal_sms
 from outside.mail import Attachment
-from records import bourse_requests
+from records import bourse_requests, email_changes
+from records.accounts import find_by_id
 from records.bourse_requests import CORRECTION, DECISION, RECEIPT, WITHDRAWAL
 from rules.phones import mask_mobile
 from views.journey import now
@@ -46,14 +53,20 @@ def tell_family(request: dict, event: str) -> list[dict]:
     url = url_for("bourse.demande", numero=request["numero"], _external=True)
     contact = request["coordonnees"]
     told = []
-    if contact.get("courriel"):
-        sent = _mail(contact["courriel"], request, event, url)
-        told.append({"channel": EMAIL, "to": contact["courriel"], "sent": sent})
+    courriel = confirmed_email(request)
+    if courriel:
+        sent = _mail(courriel, request, event, url)
+        told.append({"channel": EMAIL, "to": courriel, "sent": sent})
     if contact.get("telephone"):
         sent = _sms(contact["telephone"], SMS_TEXTS[event](request, url))
         told.append({"channel": SMS, "to": contact["telephone"], "sent": sent})
     bourse_requests.record_notices(tx(), request["numero"], event, told, now())
     return told
+
+
+def confirmed_email(request: dict) -> str:
+    """The address the request's account has confirmed now ("" when none)."""
+    return email_changes.confirmed_email(find_by_id(tx(), request["account_id"]))
 
 
 def how_told(told: list[dict]) -> str:

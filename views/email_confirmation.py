@@ -1,0 +1,93 @@
+"""Sending the link that confirms a new e-mail address (issue 12): from « Mon compte »
+(`views/account_contacts.py`) and from the contact form of the fiche and of the scholarship
+request (`views/contact.py`), which share it. The link itself is answered by
+`views/account_contacts.py`.
+
+Limits (settings): the link lives EMAIL_CHANGE_LINK_HOURS; an account may have
+EMAIL_CHANGE_MAILS_PER_DAY links mailed in 24 hours, a minute apart (the delay of the SMS codes).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+
+from flask import current_app, url_for
+
+from records import email_changes
+from rules import email_links, sms_codes
+from views.journey import now
+from views.unit import tx
+
+LINK_SENT = (
+    "Adresse à confirmer : un lien vous a été envoyé à {email}. Elle ne sera utilisée qu'une fois "
+    "confirmée ; d'ici là, vous êtes prévenu par SMS."
+)
+MAIL_SENT_AGAIN = "Un nouveau courriel vous a été envoyé à {email} : seul son lien fonctionne."
+MAIL_WAIT = "Vous pourrez demander un nouveau courriel dans {seconds} seconde{s}."
+TOO_MANY_MAILS = (
+    "Vous avez demandé le nombre maximal de courriels de confirmation pour aujourd'hui. "
+    "Réessayez demain."
+)
+MAIL_FAILED = "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes."
+NOT_AVAILABLE = "L'adresse électronique de ce compte ne peut pas être modifiée."
+MAIL_SUBJECT = "Confirmez votre adresse électronique"
+
+
+def link_hours() -> int:
+    return int(current_app.config["EMAIL_CHANGE_LINK_HOURS"])
+
+
+def link_lifetime() -> timedelta:
+    return timedelta(hours=link_hours())
+
+
+def refusal(account: dict, resending: bool = False) -> str | None:
+    """Why no link may be mailed now (the daily cap, the minute between two), or None."""
+    if (
+        email_changes.mails_today(account, now())
+        >= current_app.config["EMAIL_CHANGE_MAILS_PER_DAY"]
+    ):
+        return TOO_MANY_MAILS
+    pending = account.get(email_changes.PENDING)
+    if resending and pending:
+        wait = sms_codes.can_resend(pending, 0, now(), max_codes=1)
+        if wait.status is sms_codes.ResendStatus.WAIT:
+            plural = "s" if wait.seconds_left > 1 else ""
+            return MAIL_WAIT.format(seconds=wait.seconds_left, s=plural)
+    return None
+
+
+def send_link(account: dict, email: str, resending: bool = False) -> str | None:
+    """Mail a link confirming `email` for this account (any link sent before stops working);
+    None once sent, else why not, in French."""
+    refused = refusal(account, resending)
+    if refused:
+        return refused
+    changed = email_changes.await_confirmation(tx(), account["id"], email, now())
+    if changed is None:
+        return NOT_AVAILABLE
+    nonce = changed[email_changes.PENDING]["nonce"]
+    token = email_links.make_token(current_app.secret_key, account["id"], email, nonce, now())
+    link = url_for("account_contacts.link", token=token, _external=True)
+    try:
+        current_app.extensions["mail"].send(email, MAIL_SUBJECT, mail_body(account, link))
+    except (OSError, smtplib.SMTPException, UnicodeError) as error:
+        # The error only: the link is as good as a password for this change.
+        current_app.logger.warning("Courriel de confirmation non envoyé : %s", type(error).__name__)
+        return MAIL_FAILED
+    return None
+
+
+def mail_body(account: dict, link: str) -> str:
+    # No identifiant here: an address mistyped would give it to a stranger.
+    return (
+        f"Bonjour {account['prenom']} {account['nom']},\n\n"
+        "Pour confirmer cette adresse électronique pour votre compte ÉduConnect, ouvrez ce "
+        "lien :\n\n"
+        f"{link}\n\n"
+        f"Ce lien est valable {link_hours()} heures et ne sert qu'une fois. Tant que l'adresse "
+        "n'est pas confirmée, aucun courriel n'y est envoyé. Si vous n'avez rien demandé, "
+        "ignorez ce message : rien ne sera modifié.\n\n"
+        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
+    )
