@@ -80,3 +80,8 @@ def test_a_failed_sign_in_points_to_the_recovery_help(parent):
 
 def test_every_journey_step_shows_its_help(parent):
     assert "/aide/inscription" in hrefs(parent.get("/inscription").text)
+
+
+@pytest.mark.parametrize("url", ["/identifiant-oublie", "/mot-de-passe-oublie"])
+def test_the_recovery_pages_show_their_help(parent, url):
+    assert "/aide/oubli" in hrefs(parent.get(url).text)

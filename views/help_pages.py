@@ -30,6 +30,7 @@ PAGES = {page.slug: page for page in (FRANCECONNECT, REGISTRATION, LETTER, FORGO
 HELP_BY_BLUEPRINT = {
     "login": FORGOTTEN,
     "recovery": FORGOTTEN,
+    "identifiant_oublie": FORGOTTEN,
     "inscription": REGISTRATION,
     "franceconnect": FRANCECONNECT,
     "premiere_connexion": FRANCECONNECT,
