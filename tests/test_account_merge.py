@@ -158,6 +158,9 @@ def test_the_page(francois):
     assert form["action"] == URL and form["method"] == "post" and form["data-hx-post"] == URL
     assert elements(page.text, "input", id="identifiant", autocomplete="off")
     assert elements(page.text, "input", id="mot_de_passe", type="password")
+    assert elements(page.text, "a", href="/mon-compte") and elements(
+        page.text, "a", href="/mes-services"
+    )
     fragment = francois.get(URL, headers=HTMX)
     assert "<html" not in fragment.text
     assert elements(fragment.text, "form", id="fusion-form")

@@ -136,12 +136,12 @@ def tell_both(done: merge.Merge) -> list[dict]:
     names = [child["prenom"] for child in done.children]
     emails, phones = [], []
     for account in (done.account, done.other):
-        if account.get("email") and account.get("email_confirmed"):
-            emails.append(account["email"])
-        else:
-            telephone = contact_of(tx(), account).telephone
-            if telephone:
-                phones.append(telephone)
+        # The confirmed address only (records/contacts.py), else the account's mobile.
+        contact = contact_of(tx(), account)
+        if contact.courriel:
+            emails.append(contact.courriel)
+        elif contact.telephone:
+            phones.append(contact.telephone)
     told = []
     for address in dict.fromkeys(emails):
         subject, body = merge_email(closed, kept, names, moment)
