@@ -704,3 +704,17 @@ def test_the_journey_pages_as_htmx_fragments(web, karim):
     assert answer.headers["HX-Push-Url"] == "/mot-de-passe-oublie/moyen"
     assert "<html" not in answer.text
     assert "Étape 2 sur 4" in answer.text
+
+
+def test_a_post_without_its_csrf_token_sends_nothing(guarded, karim_in_guarded):
+    client = guarded.test_client()
+    refused = client.post("/identifiant-oublie", data={"contact": "06 23 45 67 89"})
+    assert refused.status_code == 400
+    refused = client.post("/mot-de-passe-oublie", data={"identifiant": karim_in_guarded})
+    assert refused.status_code == 400
+    assert sms(guarded) == []
+
+
+@pytest.fixture
+def karim_in_guarded(guarded):
+    return make_account(guarded.extensions["store"], KARIM_PHONE, "Benali", "Karim")["identifiant"]
