@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
-from e2e.signing import submit_sign_in
+from e2e.signing import sign_out, submit_sign_in
 from e2e.staff import create_staff
 
 PALMISTES = "0973123Z"
@@ -157,7 +157,7 @@ def test_letter_by_post_then_first_login_on_a_phone(desktop, phone, app_server):
 
     # The letter's password no longer opens anything; the new one does.
     page.goto("/mes-services")
-    page.get_by_role("button", name="Se déconnecter").click()
+    sign_out(page)
     submit_sign_in(page, identifiant, temporary)
     expect(page.get_by_role("alert")).to_contain_text("Identifiant ou mot de passe incorrect.")
     check(page, "mot de passe provisoire après l'activation")

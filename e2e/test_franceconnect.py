@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.outbox import last_code
+from e2e.signing import sign_out
 
 
 def fill_date(page, child: str, day: str, month: str, year: str) -> None:
@@ -67,7 +68,7 @@ def test_first_connection_logout_and_next_connection(phone, app_server):
     check(page, "mes services après la première connexion")
 
     # Sign-out goes through FranceConnect's session/end and comes back.
-    page.get_by_role("button", name="Se déconnecter").click()
+    sign_out(page)
     expect(page).to_have_url(re.compile("/connexion$"))
     expect(page.get_by_role("status")).to_contain_text("Vous êtes déconnecté.")
     check(page, "déconnecté de FranceConnect")

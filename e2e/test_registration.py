@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.outbox import last_code, last_sms
+from e2e.signing import sign_out
 
 PASSWORD = "Cartable-Rentree-2026"
 
@@ -108,7 +109,7 @@ def test_self_registration_on_a_phone(phone, app_server):
     expect(page.get_by_role("heading", name="Emma Da Silva")).to_be_visible()
     check(page, "mes services")
 
-    page.get_by_role("button", name="Se déconnecter").click()
+    sign_out(page)
     expect(page.get_by_role("status")).to_contain_text("Vous êtes déconnecté.")
     check(page, "déconnecté")
     page.goto("/mes-services")

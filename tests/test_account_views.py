@@ -268,7 +268,7 @@ def test_every_signed_in_page_has_the_account_menu(sophie, url):
         assert texts(menu, "button") == ["Se déconnecter"]
     (menu_button,) = elements(header(page), "button", id="menu-compte-bouton")
     assert menu_button["aria-controls"] == "menu-compte"
-    assert elements(header(page), "div", id="menu-compte")
+    assert elements(header(page), "dialog", id="menu-compte")
     # The header's menu and what it needs with JavaScript on and off.
     assert "component/modal/modal.module.min.js" in page
     assert "component/header/header.module.min.js" in page
