@@ -2,9 +2,10 @@
 on a phone, with axe after every step and every error state, once with JavaScript and once
 without. A parent made an account for the child at the Collège Concorde; the Collège des
 Palmistes, which knows them by another mobile, sent a letter (an account « notifié » with a
-temporary password) for the other child. The parent adds the letter's account to theirs: both
-children are on « Mes services », both mobiles are told by SMS, and the letter no longer signs
-in. Each pass has its own family, used by no other test."""
+temporary password) for the other child. Refused first: a wrong password, their own
+identifiant, another parent's account, empty fields. Then the parent adds the letter's account
+to theirs: both children are on « Mes services », both mobiles are told by SMS, and the letter
+no longer signs in. Each pass has its own family, used by no other test."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from playwright.sync_api import expect
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.outbox import last_sms
-from e2e.parents import add_roster_lines, create_parent, sign_in
+from e2e.parents import PASSWORD, add_roster_lines, create_parent, sign_in
 from e2e.signing import submit_sign_in
 from outside.storage import open_store
 from records import notifications
@@ -34,6 +35,10 @@ def roster_lines(family: dict) -> list[str]:
         f"0973123Z;Collège des Palmistes;{family['ine_palmistes']};{nom};"
         f"{family['palmistes_child']};04/04/2012;3e;3eA;Mme;{nom};{prenom};mère;"
         f"{family['palmistes_phone']};",
+        # Another parent of the Concorde, whose account is not this parent's to take.
+        f"0691234A;Collège Concorde;{family['ine_stranger']};{family['stranger'][0]};Noé;"
+        f"05/05/2014;5e;5eC;M.;{family['stranger'][0]};{family['stranger'][1]};père;"
+        f"{family['stranger'][2]};",
     ]
 
 
@@ -68,6 +73,8 @@ FAMILIES = {
         "ine_palmistes": "0971618802B",
         "concorde_child": "Arthur",
         "palmistes_child": "Jade",
+        "ine_stranger": "0691618805E",
+        "stranger": ("Lemoine", "Bruno", "06 70 00 18 85"),
     },
     "sans-javascript": {
         "nom": "Marchal",
@@ -78,6 +85,8 @@ FAMILIES = {
         "ine_palmistes": "0971618804D",
         "concorde_child": "Simon",
         "palmistes_child": "Rose",
+        "ine_stranger": "0691618806F",
+        "stranger": ("Perrot", "Gilles", "06 70 00 18 86"),
     },
 }
 
@@ -119,6 +128,12 @@ def test_a_letter_account_added_to_a_self_registered_one(request, app_server, br
         "C'est l'identifiant du compte avec lequel vous êtes connecté"
     )
     check(page, "le même compte")
+
+    stranger = create_parent(app_server, *family["stranger"])
+    merge_form(page, stranger, PASSWORD)
+    expect(page.get_by_role("alert")).to_contain_text("Ce compte appartient à une autre personne")
+    expect(page.get_by_role("alert")).not_to_contain_text(family["stranger"][0])
+    check(page, "le compte d'une autre personne")
 
     merge_form(page, "", "")
     expect(page.get_by_text("Indiquez l'identifiant de votre autre compte.")).to_be_visible()
