@@ -93,7 +93,7 @@ def test_mon_compte_on_a_phone(phone, new_context, app_server):
         page.get_by_role("status").filter(has_text="Votre mot de passe a été modifié.")
     ).to_be_visible()
     check(page, "mot de passe modifié")
-    assert "mot de passe a été modifié" in last_sms(page, app_server.url, "+33670001201")
+    assert "mot de passe a été changé" in last_sms(page, app_server.url, "+33670001201")
     # The other device was signed out; this one stays.
     laptop.goto("/mes-services")
     expect(laptop).to_have_url(re.compile("/connexion$"))

@@ -161,7 +161,21 @@ def test_a_confirmed_address_and_a_franceconnect_link_since_its_day(sophie, db):
     assert "Adresse électronique sophie@example.net — confirmée" in text
     assert "Votre compte est relié à FranceConnect depuis le 10/09/2026 à 18 h 30." in text
     assert "Délier FranceConnect" in text
-    update_account(db, account_id, email_confirmed=False)
+    update_account(
+        db,
+        account_id,
+        email_change={
+            "email": "sophie.nouvelle@example.net",
+            "nonce": "n",
+            "sent_at": "2026-09-14T10:00:00+02:00",
+            "requested_at": "2026-09-14T10:00:00+02:00",
+        },
+    )
+    assert (
+        "sophie@example.net — confirmée Nouvelle adresse en attente de confirmation : "
+        "sophie.nouvelle@example.net"
+    ) in plain(sophie.get("/mon-compte").text)
+    update_account(db, account_id, email_confirmed=False, email_change=None)
     assert "sophie@example.net — non confirmée" in plain(sophie.get("/mon-compte").text)
 
 
@@ -407,19 +421,19 @@ def test_the_password_changes_other_devices_are_signed_out_this_one_stays(web, s
     assert not signs_in(db, "s.lefevredalmeida1", PASSWORD, clock)
     # Told by SMS: no confirmed address.
     (text,) = sms_to(web, SOPHIE_PHONE)
-    assert text.startswith("ÉduConnect : votre mot de passe a été modifié le 14/09/2026 à ")
-    assert "Mot de passe oublié ?" in text
-    assert mails(web) == []
+    assert text.startswith("ÉduConnect : votre mot de passe a été changé le 14/09 à 10:00.")
+    assert mails(web) == []  # no confirmed address
 
 
-def test_a_confirmed_address_is_told_by_e_mail(web, sophie, db):
+def test_a_confirmed_address_is_told_by_e_mail_too(web, sophie, db):
     update_account(db, sophie.account["id"], email="sophie@example.net", email_confirmed=True)
     assert redirects_to(change(sophie), "/mon-compte")
     (mail,) = mails(web)
     assert mail["to"] == "sophie@example.net"
-    assert mail["subject"] == "Votre mot de passe ÉduConnect a été modifié"
-    assert "s.lefevredalmeida1" in mail["body"] and NEW_PASSWORD not in mail["body"]
-    assert sms_to(web, SOPHIE_PHONE) == []
+    assert mail["subject"] == "Votre mot de passe ÉduConnect a été changé"
+    assert "(identifiant s.lefevredalmeida1) a été changé le 14/09/2026 à 10 h 00" in mail["body"]
+    assert NEW_PASSWORD not in mail["body"] and PASSWORD not in mail["body"]
+    assert len(sms_to(web, SOPHIE_PHONE)) == 1
 
 
 def test_an_unconfirmed_address_is_not_used(web, sophie, db):

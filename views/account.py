@@ -18,7 +18,6 @@ FranceConnect and signing out of every device.
 
 from __future__ import annotations
 
-import smtplib
 from datetime import datetime
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
@@ -26,14 +25,17 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import InputRequired
 
-from records import accounts, sessions
+from records import accounts, contacts, sessions
 from records.accounts import children_of
+from records.email_changes import confirmed_email, pending_email
 from rules import passwords
 from rules.clock import in_paris
 from rules.phones import mask_mobile
+from rules.recovery import changed_sms
 from views.auth import account_required
 from views.franceconnect import logout_redirect
 from views.login import sign_in_limit, this_client
+from views.recovery import send_mail, send_sms
 from views.rendering import flashed, leave_to, render_page, wants_fragment
 from views.sessions import current_digest
 from views.unit import tx
@@ -75,7 +77,7 @@ UNLINKED = (
 )
 SIGNED_OUT_EVERYWHERE = "Vous êtes déconnecté de tous les appareils où votre compte était ouvert."
 
-MAIL_SUBJECT = "Votre mot de passe ÉduConnect a été modifié"
+MAIL_SUBJECT = "Votre mot de passe ÉduConnect a été changé"
 
 
 class PasswordChangeForm(FlaskForm):
@@ -100,6 +102,7 @@ class PasswordChangeForm(FlaskForm):
 @account_required
 def show(account):
     failure, notice = flashed()
+    telephone = contacts.contact_of(tx(), account).telephone
     return render_page(
         "account/show.html",
         "main",
@@ -109,7 +112,10 @@ def show(account):
         identity=accounts.responsable_identity(tx(), account),
         children=children_of(tx(), account["responsables"]),
         activation=activation_text(account),
-        mobile=mask_mobile(account["telephone"]) if account.get("telephone") else None,
+        email=confirmed_email(account) or account.get("email") or "",
+        email_confirmed=bool(confirmed_email(account)),
+        pending_email=pending_email(account),
+        mobile=mask_mobile(telephone) if telephone else None,
         franceconnect_since=franceconnect_since(account),
         links={
             "courriel": CHANGE_EMAIL_URL,
@@ -237,30 +243,28 @@ def submit_mot_de_passe(account):
 
 
 def tell_password_changed(account: dict, now: datetime) -> None:
-    """The parent told that the password changed: by e-mail to a confirmed address, else by
-    SMS to the account's mobile. A notice that cannot leave does not undo the change."""
-    when = moment_text(in_paris(now).isoformat())
-    if account.get("email") and account.get("email_confirmed"):
-        body = (
-            f"Bonjour,\n\nLe mot de passe du compte ÉduConnect {account['identifiant']} a été "
-            f"modifié {when}.\n\nSi vous n'êtes pas à l'origine de ce changement, choisissez "
-            f"un nouveau mot de passe avec « Mot de passe oublié ? » : "
-            f"{url_for('login.show', _external=True)}\n"
-        )
-        try:
-            current_app.extensions["mail"].send(account["email"], MAIL_SUBJECT, body)
-        except (OSError, smtplib.SMTPException, UnicodeError) as error:
-            current_app.logger.warning("Courriel de mot de passe non envoyé : %s", error)
-        return
-    if account.get("telephone"):
-        text = (
-            f"ÉduConnect : votre mot de passe a été modifié {when}. Si ce n'est pas vous, "
-            "utilisez « Mot de passe oublié ? » sur la page de connexion."
-        )
-        try:
-            current_app.extensions["sms"].send(account["telephone"], text)
-        except OSError as error:
-            current_app.logger.warning("SMS de mot de passe non envoyé : %s", error)
+    """The parent told that the password changed, as « Mot de passe oublié ? » tells it
+    (views/recovery.py): by SMS to the mobile on file (the same text) and by e-mail to the
+    confirmed address, where there are. A notice that cannot leave does not undo the change."""
+    telephone = contacts.contact_of(tx(), account).telephone
+    if telephone:
+        send_sms(telephone, changed_sms(now))
+    email = confirmed_email(account)
+    if email:
+        send_mail(email, MAIL_SUBJECT, changed_email(account, now))
+
+
+def changed_email(account: dict, now: datetime) -> str:
+    return (
+        f"Bonjour {account['prenom']} {account['nom']},\n\n"
+        f"Votre mot de passe ÉduConnect (identifiant {account['identifiant']}) a été changé "
+        f"{moment_text(in_paris(now).isoformat())}, dans « Mon compte ». Les autres appareils "
+        "connectés à votre compte ont été déconnectés.\n\n"
+        "Si ce n'est pas vous, choisissez vite un nouveau mot de passe avec « Mot de passe "
+        f"oublié ? » ({url_for('login.show', _external=True)}) et contactez le secrétariat de "
+        "l'établissement de votre enfant.\n\n"
+        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
+    )
 
 
 # FranceConnect and the other devices --------------------------------------------------------
