@@ -112,6 +112,10 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
         },
     }
     with store.writing() as tx:
+        if courriel:
+            # Issue 12: a family is e-mailed at its account's confirmed address only; this one
+            # confirmed the address its request gives.
+            tx.update("comptes", account["id"], {"email": courriel, "email_confirmed": True})
         return submit(tx, account, child, data, "e2e-admin-bourse", SENT_AT)["numero"]
 
 

@@ -10,8 +10,9 @@ parent: the school's file stays what the school sent.
   for its confirmation link (`courriel_a_confirmer`) and is used only once confirmed. The
   school's roster address is the school's: it is never used for the parent's mail. An e-mail
   declared empty forgets the confirmed address (the parent chose to be told by SMS).
-- The mobile: the one declared under "coordonnees" (once proved with a code sent there), else
-  the one the account was made with.
+- The mobile: the account's own "telephone", changed once the parent proved the new one with a
+  code sent there (a number the fiche declared under "coordonnees" before issue 12 still comes
+  first, and moves to the account at the next save).
 - The postal address: under "coordonnees"; none until the parent gives one.
 """
 
@@ -80,7 +81,9 @@ def save_contact(
 
 
 def change_phone(tx: Tx, account_id: int, telephone_e164: str, now: datetime) -> Contact:
-    """Declare the mobile phone, once the parent proved it is theirs with a code sent there."""
+    """Change the mobile, once the parent proved it is theirs with a code sent there: the
+    account's own "telephone" (issue 12: the one « Mon compte », the notices of a password
+    change and the recovery read), so no other number is kept beside it."""
     return _declare(tx, account_id, now, telephone=telephone_e164)
 
 
@@ -90,10 +93,14 @@ def _declare(tx: Tx, account_id: int, now: datetime, **details) -> Contact:
     tx.lock(f"compte:{account_id}")
     account = _account(tx, account_id)
     declared = {**account.get(KEY, {}), **details, "modifiees_le": in_paris(now).isoformat()}
-    # An address typed before issue 12 was never confirmed: it is not kept any more.
+    # Before issue 12 the fiche kept an address nobody confirmed, and a mobile beside the
+    # account's: neither is kept any more (the account holds both).
     declared.pop("courriel", None)
-    tx.update(ACCOUNTS, account_id, {KEY: declared})
-    return _contact(tx, {**account, KEY: declared})
+    changes = {KEY: declared}
+    if declared.get("telephone"):  # the new one, or one the fiche kept before issue 12
+        changes["telephone"] = declared.pop("telephone")
+    tx.update(ACCOUNTS, account_id, changes)
+    return _contact(tx, {**account, **changes})
 
 
 def _account(tx: Tx, account_id: int) -> dict:

@@ -128,8 +128,10 @@ def test_changing_the_phone_keeps_the_rest(db, karim):
     changed = written(db, change_phone, karim["id"], "+33670000101", NOW)
     assert changed == Contact("karim@exemple.fr", "+33670000101", LILAS)
     assert read(db, contact_of, karim) == changed
-    # The account's own phone (the one it was made with) is not the declared one.
-    assert read(db, accounts.find_by_id, karim["id"])["telephone"] == "+33623456789"
+    # Issue 12: one mobile, the account's own (« Mon compte » and the recovery read it).
+    changed_account = read(db, accounts.find_by_id, karim["id"])
+    assert changed_account["telephone"] == "+33670000101"
+    assert "telephone" not in changed_account["coordonnees"]
 
 
 def test_the_address_and_the_phone_saved_at_once_are_both_kept(db, karim):
@@ -171,3 +173,15 @@ def test_dict_round_trip():
     }
     assert Contact.from_dict(contact.as_dict()) == contact
     assert Contact.from_dict({"courriel": "a@b.fr", "telephone": "+33670000101"}).adresse is None
+
+
+def test_a_mobile_the_fiche_kept_before_moves_to_the_account(db, karim):
+    # Before issue 12 the fiche kept a changed mobile under "coordonnees": still the one used,
+    # and moved to the account at the next save.
+    with db.writing() as tx:
+        tx.update(accounts.ACCOUNTS, karim["id"], {"coordonnees": {"telephone": "+33670000101"}})
+    assert read(db, contact_of, karim).telephone == "+33670000101"
+    written(db, save_contact, karim["id"], "", LILAS, NOW)
+    changed = read(db, accounts.find_by_id, karim["id"])
+    assert changed["telephone"] == "+33670000101" and "telephone" not in changed["coordonnees"]
+    assert read(db, contact_of, karim).telephone == "+33670000101"

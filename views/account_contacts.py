@@ -62,7 +62,7 @@ CONFIRMED = (
     "Votre adresse électronique {email} est confirmée : les courriels du service vous sont "
     "désormais envoyés à cette adresse."
 )
-OLD_ADDRESS_SUBJECT = "L'adresse de votre compte ÉduConnect a été remplacée"
+OLD_ADDRESS_SUBJECT = "Votre adresse électronique ÉduConnect a été remplacée"
 OTHER_ACCOUNT = (
     "Ce lien concerne un autre compte ÉduConnect que celui qui est connecté dans ce navigateur. "
     "Déconnectez-vous, puis ouvrez de nouveau le lien."
