@@ -16,6 +16,7 @@ from functools import partial
 
 import pytest
 
+from documents.merge_notice import merge_sms
 from records import accounts, audit, merge, notifications, sessions
 from records.accounts import ACCOUNTS
 from records.bourse_requests import REQUESTS
@@ -25,7 +26,7 @@ from rules.passwords import hash_password
 from rules.same_person import prenoms_match, same_person
 from rules.sms_length import MAX_SEGMENTS, fits, is_gsm
 from tests import markup
-from tests.fake_clock import install
+from tests.fake_clock import START, install
 from tests.markup import elements, plain, redirects_to, texts
 from views import login
 from views.account_merge import REFUSALS
@@ -534,3 +535,11 @@ def test_same_person_on_any_name_of_each_account():
     )
     assert not same_person([("Da Silva", "François")], [("Silva", "François")])
     assert not same_person([("Lefèvre-D'Almeida", "Sophie")], [("Lefèvre-D'Almeida", "Julien")])
+
+
+def test_the_sms_fits_with_the_longest_identifiants():
+    longest = "a." + "b" * 20 + "99999"
+    text = merge_sms(longest, longest.replace("a.", "c."), START)
+    assert is_gsm(text) and fits(text, MAX_SEGMENTS)
+    assert text.startswith("Téléservices : le compte a.bbbb")
+    assert "le 14/09/2026 à 10 h 00" in text
