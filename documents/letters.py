@@ -2,17 +2,15 @@
 one A4 page per letter and as many letters as selected in one file, or as a plain-text e-mail.
 Both say the same thing, from the same sentences below.
 
-The PDF uses DejaVu (Debian's fonts-dejavu-core, which .ci/run installs): a Unicode font, so
-every accent of the parents' names prints, and a monospaced one for the identifiant and the
-temporary password, where each character must be read right.
+The PDF is tagged (PDF/UA-1, documents/pdf.py), written from templates/documents/letters.html. It
+uses DejaVu (Debian's fonts-dejavu-core, which .ci/run installs): a Unicode font, so every accent
+of the parents' names prints, and a monospaced one for the identifiant and the temporary
+password, where each character must be read right.
 """
 
 from __future__ import annotations
 
-from fpdf import FPDF
-from fpdf.enums import MethodReturnValue, XPos, YPos
-
-from documents.pdf import MARGIN, a4_document, date_text
+from documents.pdf import date_text, layout, pdf_bytes, render_html
 from records.notifications import Letter
 from rules.activation_links import MAX_AGE
 from rules.passwords import MIN_LENGTH
@@ -115,135 +113,57 @@ def letter_email(letter: Letter, service_url: str) -> tuple[str, str]:
 # The body's size in points, the largest that lets the letter fit its page: smaller only for a
 # family with many children or a very long service address.
 SIZES = (10.5, 10, 9.5, 9, 8.5, 8, 7.5)
-GREY = (238, 238, 238)
 
 
 def letters_pdf(letters: list[Letter], service_url: str) -> bytes:
-    """Every letter in one PDF to print, one A4 page each, in the order given."""
-    pdf = a4_document(TITLE)
-    # A letter is laid out to fit its page: a break would split it across two sheets.
-    pdf.set_auto_page_break(False)
-    for letter in letters:
-        _page(pdf, letter, service_url)
-    return bytes(pdf.output())
+    """Every letter in one tagged PDF to print, one A4 page each, in the order given: each
+    letter an article with its H1, its lists and the table of its credentials.
+
+    The letters are laid out at the largest size first; one whose end falls on a next page is
+    laid out again one size smaller, until each fits its page (or the smallest size is
+    reached)."""
+    sizes = [0] * len(letters)
+    while True:
+        document = layout(_html(letters, sizes, service_url))
+        page_of = {}  # where each letter starts (a letter cut in two is on both pages)
+        for number, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                page_of.setdefault(anchor, number)
+        too_long = [
+            index
+            for index, size in enumerate(sizes)
+            if page_of[f"fin-{index}"] != page_of[f"lettre-{index}"] and size < len(SIZES) - 1
+        ]
+        if not too_long:
+            return pdf_bytes(document)
+        for index in too_long:
+            sizes[index] += 1
 
 
-def _page(pdf: FPDF, letter: Letter, service_url: str) -> None:
-    pdf.add_page()
-    width = pdf.w - 2 * MARGIN
-
-    # The sender, and the date on the right.
-    pdf.set_font("Sans", "B", 12)
-    pdf.cell(width / 2, 6, letter.etablissement.nom, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Sans", "", 9)
-    pdf.cell(width / 2, 5, f"UAI {letter.etablissement.uai}")
-    pdf.set_xy(MARGIN, MARGIN)
-    pdf.set_font("Sans", "", 10.5)
-    pdf.cell(width, 6, f"Le {date_text(letter.date)}", align="R")
-
-    # The recipient where a window envelope shows it.
-    pdf.set_xy(110, 45)
-    pdf.set_font("Sans", "B", 11)
-    pdf.multi_cell(pdf.w - 110 - MARGIN, 6, _recipient(letter), align="L")
-
-    pdf.set_xy(MARGIN, 72)
-    pdf.set_font("Sans", "B", 15)
-    pdf.multi_cell(width, 8, TITLE, align="L", new_x=XPos.LMARGIN)
-    pdf.set_font("Sans", "", 8.5)
-    pdf.cell(width, 5, "Document personnel et confidentiel", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(4)
-
-    # The service's address again at the foot, where one looks for it; the body ends above.
-    footer = pdf.h - MARGIN - 6
-    room = footer - 4 - pdf.get_y()
-    size = next(
-        (size for size in SIZES if _body(pdf, letter, service_url, size) <= room), SIZES[-1]
+def _html(letters: list[Letter], sizes: list[int], service_url: str) -> str:
+    return render_html(
+        "letters.html",
+        title=TITLE,
+        sizes=SIZES,
+        steps_heading=STEPS_HEADING,
+        steps=_steps(service_url),
+        closing=CLOSING,
+        service_url=service_url,
+        service_line=_service_line(service_url),
+        letters=[
+            {
+                "size": size,
+                "school": letter.etablissement.nom,
+                "uai": letter.etablissement.uai,
+                "date": date_text(letter.date),
+                "recipient": _recipient(letter),
+                "greeting": _greeting(letter),
+                "intro": _intro(letter),
+                "children_heading": _children_heading(letter),
+                "children": _children(letter),
+                "credentials": _credentials(letter),
+                "validity": _validity(letter),
+            }
+            for letter, size in zip(letters, sizes, strict=True)
+        ],
     )
-    _body(pdf, letter, service_url, size, draw=True)
-    pdf.set_xy(MARGIN, footer)
-    pdf.set_font("Sans", "B", 9.5)
-    pdf.multi_cell(width, 5, _service_line(service_url), align="C")
-
-
-def _body(pdf: FPDF, letter: Letter, service_url: str, size: float, draw: bool = False) -> float:
-    """Write the body at this size, or with `draw` False only measure it: its height in mm."""
-    text = _Text(pdf, size, draw)
-    text.paragraph(_greeting(letter))
-    text.paragraph(_intro(letter))
-    if letter.children:
-        text.paragraph(_children_heading(letter), style="B", after=0)
-        for child in _children(letter):
-            text.item("•", child)
-        text.space(3)
-    text.credentials(_credentials(letter))
-    text.paragraph(_validity(letter))
-    text.paragraph(STEPS_HEADING, style="B", after=0)
-    for number, step in enumerate(_steps(service_url), start=1):
-        text.item(f"{number}.", step, after=1)
-    text.space(2)
-    for sentence in CLOSING:
-        text.paragraph(sentence)
-    return text.height
-
-
-class _Text:
-    """Paragraphs, list items and the credentials' box at one size, written or only measured
-    (fpdf2's dry run), so a letter's size is chosen before it is written."""
-
-    INDENT = 9  # mm, of a list item's text
-    ROW = 10  # mm, of a row of the credentials' box
-
-    def __init__(self, pdf: FPDF, size: float, draw: bool):
-        self.pdf = pdf
-        self.size = size
-        self.line = size * 0.5  # mm
-        self.draw = draw
-        self.height = 0.0
-
-    def paragraph(self, text: str, style: str = "", after: float = 3) -> None:
-        self._lines(text, style, MARGIN)
-        self.space(after)
-
-    def item(self, mark: str, text: str, after: float = 0) -> None:
-        """A bullet or a number, with the lines of its text aligned after it."""
-        if self.draw:
-            self.pdf.set_font("Sans", "", self.size)
-            self.pdf.set_xy(MARGIN + 3, self.pdf.get_y())
-            self.pdf.cell(self.INDENT - 3, self.line, mark)
-        self._lines(text, "", MARGIN + self.INDENT)
-        self.space(after)
-
-    def credentials(self, rows: list[tuple[str, str]]) -> None:
-        height = 8 + self.ROW * len(rows)
-        if self.draw:
-            width = self.pdf.w - 2 * MARGIN
-            top = self.pdf.get_y()
-            self.pdf.set_fill_color(*GREY)
-            self.pdf.rect(MARGIN, top, width, height, style="F")
-            self.pdf.set_y(top + 4)
-            for label, value in rows:
-                self.pdf.set_x(MARGIN + 5)
-                self.pdf.set_font("Sans", "", self.size)
-                self.pdf.cell(70, self.ROW, f"{label} :")
-                self.pdf.set_font("Mono", "B", 15)
-                self.pdf.cell(width - 80, self.ROW, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.pdf.set_y(top + height)
-        self.height += height
-        self.space(3)
-
-    def space(self, height: float) -> None:
-        if self.draw:
-            self.pdf.ln(height)
-        self.height += height
-
-    def _lines(self, text: str, style: str, left: float) -> None:
-        self.pdf.set_font("Sans", style, self.size)
-        width = self.pdf.w - MARGIN - left
-        if self.draw:
-            self.pdf.set_x(left)
-            self.pdf.multi_cell(
-                width, self.line, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
-        self.height += self.pdf.multi_cell(
-            width, self.line, text, align="L", dry_run=True, output=MethodReturnValue.HEIGHT
-        )

@@ -11,10 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from fpdf import FPDF
-from fpdf.enums import MethodReturnValue, XPos, YPos
 
-from documents.pdf import MARGIN, a4_document, date_text
+from documents.pdf import date_text, html_pdf, render_html
 from rules.bank import mask_iban
 from rules.clock import in_paris
 
@@ -210,75 +208,21 @@ def withdrawal_email(request: dict, url: str) -> tuple[str, str]:
 
 # -- The PDF -------------------------------------------------------------------------------------
 
-LABEL_WIDTH = 62  # mm
-GREY = (238, 238, 238)
-
 
 def receipt_pdf(request: dict) -> bytes:
-    """The receipt on A4 (a second page only if a very long address needs one)."""
-    pdf = a4_document(f"{TITLE} – {SUBTITLE} n° {request['numero']}")
-    pdf.set_auto_page_break(True, margin=MARGIN)
-    pdf.add_page()
-    width = pdf.w - 2 * MARGIN
+    """The receipt on A4 as a tagged PDF (a second page only if a very long address needs one):
+    the heading H1, each section an H2 over a table of its facts, then the notes."""
     child = request["eleve"]
-
-    pdf.set_font("Sans", "B", 12)
-    pdf.cell(width, 6, child["etablissement_nom"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Sans", "", 9)
-    pdf.cell(width, 5, f"UAI {request['uai']}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(8)
-    pdf.set_font("Sans", "B", 16)
-    pdf.cell(width, 9, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Sans", "", 11)
-    pdf.cell(width, 6, f"{SUBTITLE} – année scolaire {request['annee']}", new_x=XPos.LMARGIN)
-    pdf.ln(10)
-
-    # The number and the moment in a box, as the facts one is asked for.
-    top = pdf.get_y()
-    heading = _heading(request)
-    pdf.set_fill_color(*GREY)
-    pdf.rect(MARGIN, top, width, 4 + 7 * len(heading), style="F")
-    pdf.set_y(top + 2)
-    for label, value in heading:
-        pdf.set_x(MARGIN + 4)
-        pdf.set_font("Sans", "", 10)
-        pdf.cell(LABEL_WIDTH - 4, 7, f"{label} :")
-        # The number in a monospaced font, where each character must be read right.
-        pdf.set_font("Mono" if label == NUMBER else "Sans", "B", 11)
-        pdf.cell(width - LABEL_WIDTH, 7, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_y(top + 4 + 7 * len(heading) + 4)
-
-    for title, rows in _sections(request):
-        pdf.set_font("Sans", "B", 11)
-        pdf.cell(width, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        for label, value in rows:
-            _row(pdf, label, value, width)
-        pdf.ln(2)
-
-    pdf.ln(2)
-    for note in _notes(request):
-        pdf.set_font("Sans", "B" if note in (TO_CHECK, OTHER_NOTICE) else "", 9.5)
-        pdf.multi_cell(width, 5, note, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(2)
-    return bytes(pdf.output())
-
-
-def _row(pdf: FPDF, label: str, value: str, width: float) -> None:
-    """A label and its value beside it, the value on as many lines as it needs; never cut
-    across two pages."""
-    pdf.set_font("Sans", "", 9.5)
-    value = value or "—"
-    height = max(
-        pdf.multi_cell(LABEL_WIDTH, 5, label, dry_run=True, output=MethodReturnValue.HEIGHT),
-        pdf.multi_cell(
-            width - LABEL_WIDTH, 5, value, dry_run=True, output=MethodReturnValue.HEIGHT
-        ),
+    html = render_html(
+        "receipt.html",
+        title=f"{TITLE} – {SUBTITLE} n° {request['numero']}",
+        school=child["etablissement_nom"],
+        uai=request["uai"],
+        heading=TITLE,
+        subtitle=f"{SUBTITLE} – année scolaire {request['annee']}",
+        number=NUMBER,
+        summary=_heading(request),
+        sections=_sections(request),
+        notes=[(note, note in (TO_CHECK, OTHER_NOTICE)) for note in _notes(request)],
     )
-    if pdf.get_y() + height > pdf.page_break_trigger:
-        pdf.add_page()
-    top = pdf.get_y()
-    pdf.multi_cell(LABEL_WIDTH, 5, label, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    bottom = pdf.get_y()
-    pdf.set_xy(MARGIN + LABEL_WIDTH, top)
-    pdf.multi_cell(width - LABEL_WIDTH, 5, value, align="L")
-    pdf.set_xy(MARGIN, max(bottom, pdf.get_y()))
+    return html_pdf(html)

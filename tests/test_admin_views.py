@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from pypdf import PdfReader
 
+from documents import pdf
 from records import accounts, activation, audit, school
 from records.roster import import_roster
 from records.staff import create_staff
@@ -705,6 +706,27 @@ def test_notify_by_letter(office, db):
     assert account_of(db, "Karim")["state"] == "notifié"
     assert account_of(db, "Aminata")["identifiant"] in pdf.pages[1].extract_text()
     assert len([entry for entry in journal(db) if entry[1] == "notification"]) == 2
+
+
+@pytest.mark.parametrize("missing", ["fonts", "pango"])
+def test_letters_that_cannot_be_made_are_said_so(office, db, monkeypatch, tmp_path, missing):
+    """Without the DejaVu fonts or Pango, no PDF and no 500: the list says it, nothing is
+    journaled as printed."""
+    if missing == "fonts":
+        monkeypatch.setattr(pdf, "FONT_DIR", tmp_path)
+    else:
+
+        def no_pango():
+            raise pdf.PangoMissing("Bibliothèque Pango introuvable")
+
+        monkeypatch.setattr(pdf, "_weasyprint", no_pango)
+    response = notify(office, "Karim", mode="courrier", db=db, retour="/admin/responsables?q=ben")
+    assert redirects_to(response, "/admin/responsables?q=ben")
+    page = office.get("/admin/responsables?q=ben")
+    assert markup.alert(page.text, "responsables-alerte") == (
+        "Les courriers n'ont pas pu être produits. Prévenez l'assistance."
+    )
+    assert [entry for entry in journal(db) if entry[1] == "notification"] == []
 
 
 def test_notify_again_replaces_the_password(office, web, db):

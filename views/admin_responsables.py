@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 
 from documents.letters import letter_email, letters_pdf
-from documents.pdf import FontMissing
+from documents.pdf import PdfUnavailable
 from records import school
 from records.accounts import STATES
 from records.notifications import notify
@@ -186,7 +186,7 @@ def send_email(letter, service_url: str) -> bool:
 def pdf_answer(staff: dict, letters: list, service_url: str, back: str):
     try:
         pdf = letters_pdf(letters, service_url)
-    except FontMissing as error:
+    except PdfUnavailable as error:
         current_app.logger.error("courriers non produits : %s", error)
         flash("Les courriers n'ont pas pu être produits. Prévenez l'assistance.", "error")
         return redirect(back, code=303)
