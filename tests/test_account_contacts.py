@@ -527,3 +527,16 @@ def test_a_link_refused_by_the_cap_is_said_on_the_fiche(web, francois):
     response = francois.post(f"/fiche/{LUCAS}/coordonnees", data=data)
     assert response.status_code == 422
     assert markup.error_messages(response.text, "courriel") == [email_confirmation.TOO_MANY_MAILS]
+
+
+def test_emptying_the_address_on_the_fiche_forgets_it_and_tells_it(web, with_old):
+    data = {"courriel": "", "adresse_ligne1": "1 rue A", "code_postal": "69001", "commune": "Lyon"}
+    response = with_old.post(f"/fiche/{LUCAS}/coordonnees", data=data)
+    assert markup.redirects_to(response, f"/fiche/{LUCAS}")
+    assert account(web, with_old)["email"] is None
+    (told,) = mails(web)
+    assert told["to"] == OLD and told["subject"] == email_confirmation.REMOVED_SUBJECT
+    assert "le service vous prévient désormais par SMS" in told["body"]
+    # Nothing more to tell once it is gone.
+    with_old.post(f"/fiche/{LUCAS}/coordonnees", data=data)
+    assert len(mails(web)) == 1

@@ -22,8 +22,6 @@ Each form works without JavaScript (a 303 back with the message, or the page wit
 
 from __future__ import annotations
 
-import smtplib
-
 from flask import (
     Blueprint,
     current_app,
@@ -42,7 +40,6 @@ from records.accounts import children_of, find_by_id
 from records.contacts import contact_of
 from records.email_changes import Outcome
 from rules import email_links, emails, phones
-from rules.clock import in_paris
 from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
@@ -62,7 +59,7 @@ CONFIRMED = (
     "Votre adresse électronique {email} est confirmée : les courriels du service vous sont "
     "désormais envoyés à cette adresse."
 )
-OLD_ADDRESS_SUBJECT = "Votre adresse électronique ÉduConnect a été remplacée"
+OLD_ADDRESS_SUBJECT = email_confirmation.OLD_ADDRESS_SUBJECT
 OTHER_ACCOUNT = (
     "Ce lien concerne un autre compte ÉduConnect que celui qui est connecté dans ce navigateur. "
     "Déconnectez-vous, puis ouvrez de nouveau le lien."
@@ -247,30 +244,10 @@ def confirm_link(token: str):
     if result.outcome is not Outcome.VALID:
         return refused_link(result.outcome)
     if result.old_email and result.old_email != content[1]:
-        tell_old_address(result.account, result.old_email)
+        email_confirmation.tell_old_address(result.account, result.old_email)
     return link_page(
         200, "Adresse électronique confirmée", confirmed=CONFIRMED.format(email=content[1])
     )
-
-
-def tell_old_address(account: dict, old: str) -> None:
-    moment = in_paris(now())
-    body = (
-        f"Bonjour {account['prenom']} {account['nom']},\n\n"
-        f"L'adresse électronique de votre compte ÉduConnect a été remplacée le "
-        f"{moment:%d/%m/%Y} à {moment.hour} h {moment.minute:02d} par une autre adresse, "
-        "confirmée par le lien qui y a été envoyé. Les courriels du service ne vous seront plus "
-        "envoyés ici.\n\n"
-        "Si ce n'est pas vous, connectez-vous et changez votre mot de passe, ou contactez le "
-        "secrétariat de l'établissement de votre enfant.\n\n"
-        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
-    )
-    try:
-        current_app.extensions["mail"].send(old, OLD_ADDRESS_SUBJECT, body)
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        current_app.logger.warning(
-            "Courriel à l'ancienne adresse non envoyé : %s", type(error).__name__
-        )
 
 
 # The mobile -----------------------------------------------------------------------------------

@@ -87,10 +87,16 @@ class ContactForm(FlaskForm):
         unless it is the one confirmed or the one already waiting. False, with the reason on
         the field, when the link cannot be sent (daily cap, mail down)."""
         account = current_account()
-        if account is None or not courriel:
+        if account is None:
+            return True
+        confirmed = email_changes.confirmed_email(account)
+        if not courriel:
+            if confirmed:
+                # Emptied: the address is forgotten as the form is saved, and told so.
+                email_confirmation.tell_old_address(account, confirmed, removed=True)
             return True
         pending = email_changes.pending_email(account)
-        if courriel == email_changes.confirmed_email(account):
+        if courriel == confirmed:
             return True
         if courriel != pending:
             refused = email_confirmation.send_link(account, courriel)

@@ -16,6 +16,7 @@ from flask import current_app, url_for
 
 from records import email_changes
 from rules import email_links, sms_codes
+from rules.clock import in_paris
 from views.journey import now
 from views.unit import tx
 
@@ -32,6 +33,8 @@ TOO_MANY_MAILS = (
 MAIL_FAILED = "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes."
 NOT_AVAILABLE = "L'adresse électronique de ce compte ne peut pas être modifiée."
 MAIL_SUBJECT = "Confirmez votre adresse électronique"
+OLD_ADDRESS_SUBJECT = "Votre adresse électronique ÉduConnect a été remplacée"
+REMOVED_SUBJECT = "Votre adresse électronique ÉduConnect a été retirée"
 
 
 def link_hours() -> int:
@@ -91,3 +94,31 @@ def mail_body(account: dict, link: str) -> str:
         "ignorez ce message : rien ne sera modifié.\n\n"
         "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
     )
+
+
+def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
+    """Tell the address the account no longer uses: replaced by a confirmed one, or `removed`
+    (the parent emptied the field of the fiche or of a request). Never the new address: a
+    stranger who took the account over need not be known by it, nor the owner misled."""
+    moment = in_paris(now())
+    when = f"le {moment:%d/%m/%Y} à {moment.hour} h {moment.minute:02d}"
+    what = (
+        f"a été retirée {when} : le service vous prévient désormais par SMS"
+        if removed
+        else f"a été remplacée {when} par une autre adresse, confirmée par le lien qui y a été "
+        "envoyé. Les courriels du service ne vous seront plus envoyés ici"
+    )
+    body = (
+        f"Bonjour {account['prenom']} {account['nom']},\n\n"
+        f"L'adresse électronique de votre compte ÉduConnect {what}.\n\n"
+        "Si ce n'est pas vous, connectez-vous et changez votre mot de passe, ou contactez le "
+        "secrétariat de l'établissement de votre enfant.\n\n"
+        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
+    )
+    subject = REMOVED_SUBJECT if removed else OLD_ADDRESS_SUBJECT
+    try:
+        current_app.extensions["mail"].send(old, subject, body)
+    except (OSError, smtplib.SMTPException, UnicodeError) as error:
+        current_app.logger.warning(
+            "Courriel à l'ancienne adresse non envoyé : %s", type(error).__name__
+        )
