@@ -40,6 +40,11 @@ def sophie(web):
     return signed_in_parent(web, *SOPHIE)
 
 
+def sent_from(path: str) -> dict:
+    """The headers of a form sent from this page of the service (the test client's origin)."""
+    return {"Referer": "http://localhost" + path}
+
+
 def notice(html: str) -> dict | None:
     found = elements(html, "div", id="session-fin")
     return found[0] if found else None
@@ -94,9 +99,11 @@ def test_the_warning_dialog_and_its_two_ways_out(sophie):
     assert len(prolong) == 2
     assert prolong[1]["data-hx-post"] == "/session/prolonger"
     assert elements(html, "form", action="/deconnexion")
-    assert elements(html, "input", name="retour", value="/mes-services")
+    # Nothing depends on the page's address (htmx pushes others): the way back after signing
+    # in again is added by the script, for a parent.
     (link,) = elements(html, "a", **{"data-session-sign-in": ""})
-    assert link["href"] == "/connexion?next=/mes-services"
+    assert link["href"] == "/connexion"
+    assert "data-session-next" in link
     # The script is a static file of the service: no inline script under the CSP.
     (script,) = [one for one in elements(html, "script") if "session-timeout" in one["src"]]
     assert script["src"].startswith("/static/")
@@ -120,6 +127,7 @@ def test_staff_pages_say_it_too_and_sign_out_of_the_back_office(web, db, clock):
     assert elements(html, "form", action="/admin/deconnexion")
     (link,) = elements(html, "a", **{"data-session-sign-in": ""})
     assert link["href"] == "/admin/connexion"
+    assert "data-session-next" not in link
     assert "une demande en cours reprend" not in plain(html)
 
 
@@ -141,7 +149,7 @@ def test_the_time_left_follows_the_last_request(sophie, clock):
 def test_staying_signed_in_extends_the_session_without_javascript(sophie, clock):
     sophie.get("/mes-services")
     clock.advance(minutes=29)
-    answer = sophie.post("/session/prolonger", data={"retour": "/bourse/eleves/" + LEA})
+    answer = sophie.post("/session/prolonger", headers=sent_from("/bourse/eleves/" + LEA))
     assert redirects_to(answer, "/bourse/eleves/" + LEA)
     assert answer.headers["X-Session-Remaining"] == str(IDLE)
     clock.advance(minutes=29)
@@ -157,7 +165,7 @@ def test_without_staying_the_session_ends(sophie, clock):
 def test_staying_signed_in_with_htmx_answers_204(sophie, clock):
     sophie.get("/mes-services")
     clock.advance(minutes=29)
-    answer = sophie.post("/session/prolonger", data={"retour": "/mes-services"}, headers=HTMX)
+    answer = sophie.post("/session/prolonger", headers={**HTMX, **sent_from("/mes-services")})
     assert answer.status_code == 204
     assert answer.headers["X-Session-Remaining"] == str(IDLE)
     clock.advance(minutes=29)
@@ -165,38 +173,48 @@ def test_staying_signed_in_with_htmx_answers_204(sophie, clock):
 
 
 @pytest.mark.parametrize(
-    "retour",
+    "referrer",
     [
-        "https://ailleurs.example/",
-        "//ailleurs.example/",
-        "/\\ailleurs.example/",
+        "https://ailleurs.example/mes-services",
+        "http://ailleurs.example/mes-services",
+        "http://localhost//ailleurs.example/",
+        "http://localhost/\\ailleurs.example/",
         "javascript:alert(1)",
-        "/page-inconnue",
-        "/session/prolonger",  # no GET
+        "http://localhost/page-inconnue",
+        "http://localhost/session/prolonger",  # no GET
         "",
     ],
 )
-def test_staying_signed_in_goes_back_to_a_page_of_the_service_only(sophie, retour):
-    answer = sophie.post("/session/prolonger", data={"retour": retour})
+def test_staying_signed_in_goes_back_to_a_page_of_the_service_only(sophie, referrer):
+    answer = sophie.post("/session/prolonger", headers={"Referer": referrer})
     assert redirects_to(answer, "/mes-services")
+    assert redirects_to(sophie.post("/session/prolonger"), "/mes-services")
+
+
+def test_staying_signed_in_goes_back_with_the_pages_query(web, db, clock):
+    office = signed_in_staff(web, db, clock, "secretariat.retour")
+    answer = office.post("/session/prolonger", headers=sent_from("/admin/bourses?etat=refusee"))
+    assert redirects_to(answer, "/admin/bourses?etat=refusee")
 
 
 def test_staying_signed_in_after_the_end_asks_to_sign_in_again(sophie, clock):
     sophie.get("/mes-services")
     clock.advance(minutes=31)
-    answer = sophie.post("/session/prolonger", data={"retour": "/mes-services"})
+    answer = sophie.post("/session/prolonger", headers=sent_from("/mes-services"))
     assert redirects_to(answer, "/connexion?next=/mes-services")
-    answer = sophie.post("/session/prolonger", data={"retour": "/mes-services"}, headers=HTMX)
+    answer = sophie.post("/session/prolonger", headers={**HTMX, **sent_from("/mes-services")})
     assert answer.headers["HX-Redirect"] == "/connexion?next=/mes-services"
 
 
 def test_staying_signed_in_needs_the_csrf_token(guarded):
     parent = signed_in_parent(guarded, *SOPHIE)
     html = parent.get("/mes-services").text
-    refused = parent.post("/session/prolonger", data={"retour": "/mes-services"})
+    refused = parent.post("/session/prolonger", headers=sent_from("/mes-services"))
     assert refused.status_code == 400
     answer = parent.post(
-        "/session/prolonger", data={"retour": "/mes-services", "csrf_token": csrf_token(html)}
+        "/session/prolonger",
+        data={"csrf_token": csrf_token(html)},
+        headers=sent_from("/mes-services"),
     )
     assert redirects_to(answer, "/mes-services")
 

@@ -360,34 +360,42 @@ def _home_of(who: str | None) -> str:
 
 
 def _timeout_context() -> dict:
-    """What templates/macros/session_timeout.html shows on a signed-in page; nothing else."""
+    """What templates/macros/session_timeout.html shows on a signed-in page; nothing else. Nothing
+    in it depends on the page's address: htmx swaps only part of a page, and pushes another
+    address, so « Rester connecté » goes back to the page it was sent from by its Referer (the
+    script builds the way back after signing in again)."""
     if request.blueprint == STATIC_BLUEPRINT or not request.endpoint:
         return {}
     who = signed_in_as()
     if who is None:
         return {"session_timeout": None}
     seconds = seconds_left()
-    here = local_url(request.full_path.rstrip("?")) or _home_of(who)
+    staff = who == "staff"
     return {
         "session_timeout": {
-            "parent": who == "parent",
+            "parent": not staff,
             "remaining": seconds,
             "warning": int(current_app.config["SESSION_WARNING_BEFORE"]),
             "ends": ends_text(seconds),
-            "here": here,
-            "sign_out": url_for("admin.deconnexion" if who == "staff" else "login.sign_out"),
-            "sign_in": url_for("admin.connexion")
-            if who == "staff"
-            else url_for("login.show", next=here),
+            "sign_out": url_for("admin.deconnexion" if staff else "login.sign_out"),
+            "sign_in": url_for("admin.connexion" if staff else "login.show"),
         }
     }
+
+
+def _sent_from() -> str | None:
+    """The page of this service a form was sent from (its Referer, same origin only)."""
+    referrer = urlsplit(request.referrer or "")
+    if (referrer.scheme, referrer.netloc) != (request.scheme, request.host):
+        return None
+    return local_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 @bp.post("/session/prolonger")
 def prolonger():
     """« Rester connecté »: the session records this request (its idle time starts again), then
     204 for htmx (the new end in X-Session-Remaining), or back to the page it was sent from."""
-    back = local_url(request.form.get("retour"))
+    back = _sent_from()
     who = signed_in_as()
     if who is None:
         # Already ended: signed in again, the parent comes back to the page.

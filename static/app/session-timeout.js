@@ -91,8 +91,9 @@
     ended = true;
     clearTimeout(warnTimer);
     var link = dialog.querySelector("[data-session-sign-in]");
-    var url = new URL(link.href, location.href);
-    if (url.searchParams.has("next")) {
+    if (link.hasAttribute("data-session-next")) {
+      // Signed in again, back to this page (the login page checks it is one of the service's).
+      var url = new URL(link.href, location.href);
       url.searchParams.set("next", location.pathname + location.search);
       link.href = url.pathname + url.search;
     }
