@@ -7,6 +7,7 @@ sign-in waits lifted."""
 from __future__ import annotations
 
 import re
+import time
 from functools import partial
 
 import pytest
@@ -48,9 +49,14 @@ def fresh_rate_limits():
 
 @pytest.fixture
 def web(make_app, seeded, clock):
-    """The service without CSRF checks, on the demo roster; the limit per client address is
-    out of the way but for its own test (each test makes more requests than a parent)."""
-    return install(make_app(WTF_CSRF_ENABLED=False, RECOVERY_RATE_LIMIT="1000 per minute"), clock)
+    """The service without CSRF checks, on the demo roster; the limit per client address and
+    the shortest answer are out of the way but for their own tests."""
+    return install(
+        make_app(
+            WTF_CSRF_ENABLED=False, RECOVERY_RATE_LIMIT="1000 per minute", RECOVERY_ANSWER_SECONDS=0
+        ),
+        clock,
+    )
 
 
 # Accounts of the demo roster -------------------------------------------------------------------
@@ -291,6 +297,7 @@ def test_identifier_mails_per_address_per_day(make_app, seeded, clock, sophie):
             WTF_CSRF_ENABLED=False,
             RECOVERY_MAILS_PER_ADDRESS_PER_DAY=2,
             RECOVERY_RATE_LIMIT="1000 per minute",
+            RECOVERY_ANSWER_SECONDS=0,
         ),
         clock,
     )
@@ -306,7 +313,12 @@ def test_identifier_mails_per_address_per_day(make_app, seeded, clock, sophie):
 
 @pytest.fixture
 def limited(make_app, seeded, clock):
-    return install(make_app(WTF_CSRF_ENABLED=False, RECOVERY_RATE_LIMIT="3 per minute"), clock)
+    return install(
+        make_app(
+            WTF_CSRF_ENABLED=False, RECOVERY_RATE_LIMIT="3 per minute", RECOVERY_ANSWER_SECONDS=0
+        ),
+        clock,
+    )
 
 
 def test_requests_per_client_address_are_limited_across_both_journeys(limited, karim):
@@ -670,6 +682,7 @@ def test_links_per_address_per_day(make_app, seeded, clock, sophie):
             WTF_CSRF_ENABLED=False,
             RECOVERY_MAILS_PER_ADDRESS_PER_DAY=2,
             RECOVERY_RATE_LIMIT="1000 per minute",
+            RECOVERY_ANSWER_SECONDS=0,
         ),
         clock,
     )
@@ -718,3 +731,29 @@ def test_a_post_without_its_csrf_token_sends_nothing(guarded, karim_in_guarded):
 @pytest.fixture
 def karim_in_guarded(guarded):
     return make_account(guarded.extensions["store"], KARIM_PHONE, "Benali", "Karim")["identifiant"]
+
+
+def test_answers_that_may_send_take_the_same_shortest_time(make_app, seeded, clock, karim):
+    web = install(
+        make_app(
+            WTF_CSRF_ENABLED=False,
+            RECOVERY_RATE_LIMIT="1000 per minute",
+            RECOVERY_ANSWER_SECONDS=0.4,
+        ),
+        clock,
+    )
+    for contact in ("06 23 45 67 89", "06 00 00 00 01", "personne@example.org"):
+        started = time.monotonic()
+        forget_identifier(web.test_client(), contact)
+        assert time.monotonic() - started >= 0.4, contact
+    for identifiant in (karim["identifiant"], "z.personne1"):
+        client = web.test_client()
+        started = time.monotonic()
+        start(client, identifiant)
+        choose(client, "sms")
+        assert time.monotonic() - started >= 0.8, identifiant
+    assert len(sms(web)) == 2  # Karim's identifiant and his code; nothing for the others
+    # Reading a page is not slowed down.
+    started = time.monotonic()
+    web.test_client().get("/identifiant-oublie")
+    assert time.monotonic() - started < 0.4

@@ -17,10 +17,11 @@ sms_codes.py; mails: as many), and the link's lifetime (RECOVERY_LINK_LIFETIME).
 from __future__ import annotations
 
 import smtplib
+import time
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired
@@ -46,6 +47,37 @@ def rate_limit() -> str:
 
 # One budget per client address for every request that may send something, in both journeys.
 per_client = limiter.shared_limit(rate_limit, scope="recuperation", methods=["POST"])
+
+
+# The answers that may send something take at least RECOVERY_ANSWER_SECONDS, counted from the
+# request's start to after its transaction is saved: an SMS or a mail sent (an SMTP exchange)
+# for a known number, address or identifiant takes no longer to answer than nothing sent.
+EVENED_OUT = (
+    "identifiant_oublie.submit_identifiant_oublie",
+    "recovery.submit_identifiant",
+    "recovery.submit_moyen",
+    "recovery.new_code",
+    "recovery.resend",
+)
+
+
+def note_start():
+    g.recovery_started = time.monotonic()
+
+
+def even_out(error=None):
+    """Run after the unit of work is saved (teardown), so the wait holds no lock."""
+    started = g.pop("recovery_started", None)
+    if started is None or request.endpoint not in EVENED_OUT or request.method != "POST":
+        return
+    left = float(current_app.config["RECOVERY_ANSWER_SECONDS"]) - (time.monotonic() - started)
+    if left > 0:
+        time.sleep(left)
+
+
+for blueprint in (forgotten_identifier, bp):
+    blueprint.before_request(note_start)
+    blueprint.teardown_request(even_out)
 
 
 def link_lifetime() -> timedelta:
