@@ -104,7 +104,7 @@ def test_forgotten_password_by_sms_code(phone, new_context, app_server):
 
     page.get_by_label("Identifiant").fill(identifiant.upper())
     page.get_by_role("button", name="Continuer").click()
-    expect(page).to_have_title("Étape 2 sur 4 — Recevoir un code — Téléservices")
+    expect(page).to_have_title("Étape 2 sur 4 — Recevoir un code ou un lien — Téléservices")
     expect(page.locator("#etape")).to_be_focused()
     expect(page.get_by_text("Par SMS au 06 •• •• •• 03")).to_be_visible()
     check(page, "étape 2")
@@ -159,14 +159,18 @@ def test_forgotten_password_by_email_link(phone, new_context, app_server, smtp_s
     page.goto("/mot-de-passe-oublie")
     page.get_by_label("Identifiant").fill(identifiant)
     page.get_by_role("button", name="Continuer").click()
-    expect(page).to_have_title("Étape 2 sur 4 — Recevoir un code — Téléservices")
-    page.get_by_role("button", name="Recevoir le code").click()
-    expect(page.get_by_text("Choisissez comment recevoir votre code.")).to_be_visible()
-    expect(page).to_have_title("Erreur — Étape 2 sur 4 — Recevoir un code — Téléservices")
+    expect(page).to_have_title("Étape 2 sur 4 — Recevoir un code ou un lien — Téléservices")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(
+        page.get_by_text("Choisissez comment recevoir votre code ou votre lien.")
+    ).to_be_visible()
+    expect(page).to_have_title(
+        "Erreur — Étape 2 sur 4 — Recevoir un code ou un lien — Téléservices"
+    )
     check(page, "étape 2, aucun choix")
 
     page.get_by_label("Par courriel à a•••@example.net").check(force=True)
-    page.get_by_role("button", name="Recevoir le code").click()
+    page.get_by_role("button", name="Envoyer").click()
     expect(page).to_have_title("Étape 3 sur 4 — Lien envoyé par courriel — Téléservices")
     check(page, "étape 3, lien envoyé")
     page.get_by_role("button", name="Renvoyer le courriel").click()

@@ -204,7 +204,7 @@ JOURNEY = RecoveryJourney(
     heading="Mot de passe oublié",
     titles={
         "identifiant": "Votre identifiant",
-        "moyen": "Recevoir un code",
+        "moyen": "Recevoir un code ou un lien",
         "code": "Vérification",
         "mot_de_passe": "Votre nouveau mot de passe",
     },
@@ -214,7 +214,7 @@ JOURNEY = RecoveryJourney(
     detour_titles={"code": "Code reçu par SMS", "courriel_envoye": "Lien envoyé par courriel"},
 )
 
-CHOOSE = "Choisissez comment recevoir votre code."
+CHOOSE = "Choisissez comment recevoir votre code ou votre lien."
 TOO_MANY_CODES = (
     "Vous avez demandé le nombre maximal de codes pour cette démarche. Recommencez plus tard."
 )
