@@ -98,6 +98,11 @@ def test_mon_compte_on_a_phone(phone, new_context, app_server):
     laptop.goto("/mes-services")
     expect(laptop).to_have_url(re.compile("/connexion$"))
     sign_in(laptop, identifiant, NEW_PASSWORD)
+    # At desktop width, the header shows the account's links in place.
+    laptop.get_by_role("banner").get_by_role("link", name="Mon compte").click()
+    expect(laptop).to_have_title("Mon compte — Téléservices")
+    expect(laptop.get_by_role("button", name="Menu")).to_be_hidden()
+    check(laptop, "mon compte, ordinateur")
 
     # Every device signed out, this one too.
     page.get_by_role("button", name="Se déconnecter de tous les appareils").click()

@@ -285,7 +285,7 @@ def test_every_signed_in_page_has_the_account_menu(sophie, url):
     assert elements(header(page), "dialog", id="menu-compte")
     # The header's menu and what it needs with JavaScript on and off.
     assert "component/modal/modal.module.min.js" in page
-    assert "component/header/header.module.min.js" in page
+    assert "component/header/header.module.min.js" not in page
     assert "app/header-no-js.css" in page
 
 
