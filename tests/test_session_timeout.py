@@ -9,10 +9,12 @@ Julien Lefèvre-D'Almeida, Léa's father (another account)."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 
 import pytest
+from fpdf import FPDF
 
 from records import journeys
 from rules.clock import PARIS
@@ -331,3 +333,43 @@ def test_a_step_sent_after_the_end_comes_back_to_it_after_signing_in(web, sophie
     )
     assert redirects_to(signed_in, SITUATION_URL)
     assert sophie.get(SITUATION_URL).status_code == 200
+
+
+def test_an_uploaded_notice_is_kept_for_the_next_session(web, sophie):
+    start_request(sophie)
+    answer = sophie.post(
+        SITUATION_URL,
+        data={
+            "numero_fiscal": "1234567890066",
+            "reference_avis": "2669B02B23101",
+            "consentement": "y",
+            "renouvellement": "accepte",
+            "action": "saisie",
+        },
+    )
+    assert redirects_to(answer, "/bourse/demande/saisie")
+    notice_pdf = pdf_bytes()
+    answer = sophie.post(
+        "/bourse/demande/saisie",
+        data={"rfr": "beaucoup", "enfants": "2", "avis": (io.BytesIO(notice_pdf), "avis.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 422
+    again = same_account_new_session(web, sophie)
+    page = again.get("/bourse/demande/saisie")
+    assert "Fichier joint : avis.pdf" in plain(page.text)
+    answer = again.post(
+        "/bourse/demande/saisie",
+        data={"rfr": "12 000", "enfants": "2"},
+        content_type="multipart/form-data",
+    )
+    assert redirects_to(answer, "/bourse/demande/foyer")
+    assert "12 000 €" in plain(again.get("/bourse/demande/foyer").text)
+
+
+def pdf_bytes() -> bytes:
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=12)
+    document.cell(text="Avis d'impot 2026")
+    return bytes(document.output())
