@@ -540,3 +540,14 @@ def test_emptying_the_address_on_the_fiche_forgets_it_and_tells_it(web, with_old
     # Nothing more to tell once it is gone.
     with_old.post(f"/fiche/{LUCAS}/coordonnees", data=data)
     assert len(mails(web)) == 1
+
+
+def test_the_address_waiting_typed_again_is_a_resend(web, francois, clock):
+    ask_email(francois)
+    response = ask_email(francois)
+    assert response.status_code == 422
+    assert email_failure(response.text).startswith("Vous pourrez demander un nouveau courriel")
+    assert len(mails(web)) == 1
+    clock.advance(seconds=60)
+    assert markup.redirects_to(ask_email(francois), "/mon-compte/courriel")
+    assert len(mails(web)) == 2

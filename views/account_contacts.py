@@ -159,7 +159,9 @@ def submit_courriel(account):
     if email == email_changes.confirmed_email(account):
         form.courriel.errors.append(SAME_EMAIL)
         return email_page(account, 422, form)
-    refused = email_confirmation.send_link(account, email)
+    # The address already waiting, typed again: a new mail, as « Renvoyer », a minute apart.
+    again = email == email_changes.pending_email(account)
+    refused = email_confirmation.send_link(account, email, resending=again)
     if refused:
         return email_page(account, 422, form, failure=refused)
     return email_answer(account, email_confirmation.LINK_SENT.format(email=email))
