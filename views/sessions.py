@@ -45,6 +45,7 @@ from flask import (
     Response,
     current_app,
     g,
+    has_request_context,
     redirect,
     request,
     session,
@@ -364,7 +365,7 @@ def _timeout_context() -> dict:
     in it depends on the page's address: htmx swaps only part of a page, and pushes another
     address, so « Rester connecté » goes back to the page it was sent from by its Referer (the
     script builds the way back after signing in again)."""
-    if request.blueprint == STATIC_BLUEPRINT or not request.endpoint:
+    if not has_request_context() or request.blueprint == STATIC_BLUEPRINT:
         return {}
     who = signed_in_as()
     if who is None:
