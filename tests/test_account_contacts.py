@@ -385,6 +385,9 @@ def test_one_pending_change_for_the_fiche_and_the_account_page(web, francois):
     francois.post(f"/fiche/{LUCAS}/telephone", data={"telephone": "06 70 00 01 01"})
     page = francois.get("/mon-compte/telephone")
     assert "envoyé par SMS au 06 70 00 01 01" in markup.plain(page.text)
+    # The limits as the rules have them.
+    assert "Il est valable 10 minutes." in markup.plain(page.text)
+    assert "(3 codes au plus)" in markup.plain(page.text)
     assert markup.redirects_to(type_code(francois, last_code(web)), "/mon-compte/telephone")
     assert phone_of(web, francois) == NEW_PHONE
 

@@ -39,7 +39,7 @@ from records import email_changes
 from records.accounts import children_of, find_by_id
 from records.contacts import contact_of
 from records.email_changes import Outcome
-from rules import email_links, emails, phones
+from rules import email_links, emails, phones, sms_codes
 from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
@@ -267,6 +267,8 @@ def phone_page(account: dict, status: int = 200, **context):
         current=phone_display(contact_of(tx(), account).telephone),
         pending=phone_change.pending_change(account),
         phone_display=phone_display,
+        code_minutes=int(sms_codes.CODE_LIFETIME.total_seconds() // 60),
+        max_codes=sms_codes.MAX_CODES_PER_JOURNEY,
         **context,
     )
 
