@@ -23,6 +23,8 @@ from tests.markup import (
     texts,
 )
 from tests.parents import PASSWORD, signed_in_parent
+from tests.test_franceconnect_views import StubClient, signed_in_with_franceconnect
+from tests.test_franceconnect_views import sophie as franceconnect_sophie
 from views import login
 
 HTMX = {"HX-Request": "true"}
@@ -607,3 +609,25 @@ def test_the_page_s_token_works_for_each_form(guarded, guarded_sophie, db, clock
     token = csrf_token(guarded_sophie.get("/mon-compte").text)
     response = guarded_sophie.post("/mon-compte/deconnexion-partout", data={"csrf_token": token})
     assert redirects_to(response, "/connexion")
+
+
+@pytest.fixture
+def fc(app, runner):
+    """FranceConnect answered by the stand-in of tests/test_franceconnect_views.py."""
+    runner.invoke(args=["demo", "seed"])
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.extensions["franceconnect"] = StubClient()
+    return app.extensions["franceconnect"]
+
+
+def test_signing_out_of_every_device_from_franceconnect_ends_it_there_too(app, client, fc, store):
+    signed_in_with_franceconnect(client, fc, store)
+    with store.reading() as tx:
+        account = accounts.find_by_franceconnect_sub(tx, franceconnect_sophie().sub)
+    laptop = second_device(app, account["id"])
+    response = client.post("/mon-compte/deconnexion-partout")
+    assert response.location.startswith("https://fc.example/session/end")
+    assert redirects_to(laptop.get("/mes-services"), "/connexion")
+    assert redirects_to(client.get("/mes-services"), "/connexion")
+    with store.reading() as tx:
+        assert tx.find("sessions", account_id=account["id"]) == []

@@ -13,7 +13,10 @@ FranceConnect and signing out of every device.
   password of their own.
 - FranceConnect can be unlinked only when the account has a password (else it would be closed
   to its owner).
-- « Se déconnecter de tous les appareils » ends every session of the account, this one too.
+- « Se déconnecter de tous les appareils » ends every session of the account, this one too
+  (through FranceConnect's session/end when this session came from there).
+
+None of these changes is journaled: the journal (records/audit.py) is the school staff's.
 """
 
 from __future__ import annotations
