@@ -197,6 +197,14 @@ def test_a_large_family_is_written_smaller_still_tagged_on_one_page():
     assert service_line == f"Adresse du service : {long_url}".replace(" ", "")
 
 
+def test_weasyprint_finds_nothing_missing(caplog):
+    """WeasyPrint logs what PDF/UA lacks (a language, an image's alt text, a font): nothing."""
+    caplog.set_level("WARNING", logger="weasyprint")
+    receipt_pdf(manual())
+    letters_pdf([SOPHIE, JOSIANE], SERVICE)
+    assert [record.getMessage() for record in caplog.records if record.name == "weasyprint"] == []
+
+
 # When a PDF cannot be made ----------------------------------------------------------------------
 
 
