@@ -119,25 +119,36 @@ def letters_pdf(letters: list[Letter], service_url: str) -> bytes:
     """Every letter in one tagged PDF to print, one A4 page each, in the order given: each
     letter an article with its H1, its lists and the table of its credentials.
 
-    The letters are laid out at the largest size first; one whose end falls on a next page is
-    laid out again one size smaller, until each fits its page (or the smallest size is
-    reached)."""
+    The letters are laid out at the largest size first. Those whose end falls on a next page
+    are laid out again on their own, one size smaller each time, until each fits its page (or
+    the smallest size is reached); then the whole batch is laid out once more at these sizes."""
     sizes = [0] * len(letters)
     while True:
         document = layout(_html(letters, sizes, service_url))
-        page_of = {}  # where each letter starts (a letter cut in two is on both pages)
-        for number, page in enumerate(document.pages):
-            for anchor in page.anchors:
-                page_of.setdefault(anchor, number)
-        too_long = [
-            index
-            for index, size in enumerate(sizes)
-            if page_of[f"fin-{index}"] != page_of[f"lettre-{index}"] and size < len(SIZES) - 1
-        ]
+        too_long = _too_long(document, sizes)
         if not too_long:
             return pdf_bytes(document)
-        for index in too_long:
-            sizes[index] += 1
+        while too_long:
+            for index in too_long:
+                sizes[index] += 1
+            alone = layout(
+                _html([letters[i] for i in too_long], [sizes[i] for i in too_long], service_url)
+            )
+            too_long = [too_long[k] for k in _too_long(alone, [sizes[i] for i in too_long])]
+
+
+def _too_long(document, sizes: list[int]) -> list[int]:
+    """The letters (their indexes) whose end is not on the page where they start, and that a
+    smaller size could still shorten."""
+    page_of = {}  # where each anchor is first (a letter cut in two is on both pages)
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            page_of.setdefault(anchor, number)
+    return [
+        index
+        for index, size in enumerate(sizes)
+        if page_of[f"fin-{index}"] != page_of[f"lettre-{index}"] and size < len(SIZES) - 1
+    ]
 
 
 def _html(letters: list[Letter], sizes: list[int], service_url: str) -> str:
