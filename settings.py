@@ -39,6 +39,8 @@ DEFAULTS = {
     "PERMANENT_SESSION_LIFETIME": 30 * 60,
     # A session ends 30 idle minutes after its last request, and at most 12 hours after it began.
     "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,
+    # Seconds before a signed-in session ends when the page warns, with « Rester connecté ».
+    "SESSION_WARNING_BEFORE": 2 * 60,
     "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
     # argon2's time_cost, memory_cost (KiB) and parallelism for new password hashes; None is
     # rules/passwords.py's PRODUCTION_COST. Another cost only with TESTING (the unit suite's).
@@ -53,6 +55,18 @@ DEFAULTS = {
     # How many proxies in front of the service set X-Forwarded-*; 0 ignores those headers.
     "TRUSTED_PROXIES": 0,
     "SMS_PER_NUMBER_PER_DAY": 5,
+    # « Identifiant oublié ? » and « Mot de passe oublié ? »: requests per client address (as
+    # LOGIN_RATE_LIMIT, in the same storage), mails per address a day, the link's seconds.
+    "RECOVERY_RATE_LIMIT": "20 per minute; 100 per hour; 300 per day",
+    "RECOVERY_MAILS_PER_ADDRESS_PER_DAY": 5,
+    "RECOVERY_LINK_LIFETIME": 3600,
+    # The shortest answer, in seconds, of a recovery request that may send an SMS or a mail:
+    # the same whether anything was sent or not.
+    "RECOVERY_ANSWER_SECONDS": 1.0,
+    # The link confirming a new e-mail address (« Mon compte », the fiche, a request): its
+    # lifetime, and how many an account may have mailed in 24 hours.
+    "EMAIL_CHANGE_LINK_HOURS": 48,
+    "EMAIL_CHANGE_MAILS_PER_DAY": 5,
     # The FranceConnect sandbox of `make run` by default; see the README for the real platforms.
     "FRANCECONNECT_ISSUER": "http://127.0.0.1:5001/api/v2",
     "FRANCECONNECT_CLIENT_ID": "teleservices-sandbox",
@@ -87,6 +101,9 @@ def check(config: dict) -> None:
     config["DATABASE_POOL_SIZE"] = _check_pool_size(config.get("DATABASE_POOL_SIZE"))
     config["SESSION_ABSOLUTE_LIFETIME"] = _check_seconds(
         "SESSION_ABSOLUTE_LIFETIME", config.get("SESSION_ABSOLUTE_LIFETIME")
+    )
+    config["SESSION_WARNING_BEFORE"] = _check_seconds(
+        "SESSION_WARNING_BEFORE", config.get("SESSION_WARNING_BEFORE")
     )
     config["RATELIMIT_STORAGE_URI"] = _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
     config["TRUSTED_PROXIES"] = _check_trusted_proxies(config.get("TRUSTED_PROXIES"))

@@ -6,9 +6,13 @@ from flask_wtf import CSRFProtect
 
 from rules.uploads import limits_text, size_text
 from views import (
+    account,
+    account_contacts,
+    account_merge,
     activation,
     admin,
     assets,
+    auth,
     bourse,
     dev,
     errors,
@@ -17,6 +21,7 @@ from views import (
     help_pages,
     info,
     login,
+    recovery,
     registration,
     security,
     services,
@@ -49,6 +54,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["of"] = of
     app.jinja_env.filters["file_size"] = size_text
     app.jinja_env.globals["upload_limits"] = limits_text()
+    app.context_processor(auth.signed_in_context)
     security.register(app)
     help_pages.register(app)
     errors.register(app)
@@ -56,10 +62,14 @@ def register(app: Flask) -> None:
         assets.bp,
         login.bp,
         registration.bp,
+        recovery.forgotten_identifier,
+        recovery.bp,
         franceconnect.bp,
         franceconnect.first,
         activation.bp,
         services.bp,
+        account.bp,
+        account_contacts.bp,
         fiche.bp,
         bourse.bp,
         info.bp,
@@ -67,5 +77,6 @@ def register(app: Flask) -> None:
         simulator.bp,
         dev.bp,
         admin.bp,
+        account_merge.bp,
     ):
         app.register_blueprint(blueprint)

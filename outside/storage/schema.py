@@ -57,6 +57,7 @@ TABLES: dict[str, Table] = {
         Table(
             "comptes",
             unique=(("identifiant_key",), ("franceconnect_sub",)),
+            keys=(("email",),),
             many=("responsables",),
         ),
         Table("identifiants_utilises", unique=(("identifiant",),)),
@@ -64,7 +65,7 @@ TABLES: dict[str, Table] = {
         Table("journal", keys=(("uai",),)),
         Table("signalements", keys=(("uai",),)),
         # Journeys, SMS quota, blocks, keys, sessions.
-        Table("parcours", unique=(("journey_id",),), expires=True),
+        Table("parcours", unique=(("journey_id",),), keys=(("account_id", "kind"),), expires=True),
         Table("sms_envoyes", keys=(("digest",),), expires=True),
         Table("blocages", unique=(("key",),)),
         Table("cles", unique=(("name",),)),

@@ -55,7 +55,13 @@ def _v1_documents(tx: Tx) -> None:
         tx.insert("compteurs", {"name": counter, "value": value})
 
 
-MIGRATIONS = (Migration(1, "0001_tables.sql", _v1_documents),)
+MIGRATIONS = (
+    Migration(1, "0001_tables.sql", _v1_documents),
+    # Journeys found by their account (records/journeys.py); older ones have none.
+    Migration(2, "0002_parcours_account.sql"),
+    # Accounts found by their address (« Identifiant oublié ? », records/recovery.py).
+    Migration(3, "0003_comptes_email.sql"),
+)
 LATEST = MIGRATIONS[-1].version
 
 
