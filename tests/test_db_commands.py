@@ -10,11 +10,13 @@ import time
 import pytest
 
 from outside.storage import open_store
-from outside.storage.migrations import LATEST, upgrade
+from outside.storage.migrations import MIGRATIONS, upgrade
 from outside.storage.schema import TABLES
 from outside.storage.tiny import TinyStore
 from tests.test_migrations import scratch_database
 from tests.test_storage import old_file
+
+EVERY_VERSION = ", ".join(str(migration.version) for migration in MIGRATIONS)
 
 
 def invoke(app, *args):
@@ -37,7 +39,7 @@ def test_upgrade_brings_an_old_tinydb_file_up_to_date(make_app, tmp_path):
     app = make_app(DATABASE=str(path))
     result = invoke(app, "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.output == f"Migrations appliquées : {LATEST}.\n"
+    assert result.output == f"Migrations appliquées : {EVERY_VERSION}.\n"
     with TinyStore(path).reading() as tx:
         assert tx.find_one("comptes", identifiant_key="s.lefevre1")["id"] == 1
     assert invoke(app, "db", "upgrade").output == "La base est à jour.\n"
@@ -48,7 +50,7 @@ def test_upgrade_builds_a_new_postgresql_database(make_app):
         app = make_app(DATABASE=url)
         result = invoke(app, "db", "upgrade")
         assert result.exit_code == 0, result.output
-        assert result.output == f"Migrations appliquées : {LATEST}.\n"
+        assert result.output == f"Migrations appliquées : {EVERY_VERSION}.\n"
         assert invoke(app, "db", "upgrade").output == "La base est à jour.\n"
         with open_store(url).writing() as tx:
             assert tx.next_number("demande:0691234A-2026") == 1
