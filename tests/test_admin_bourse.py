@@ -397,7 +397,8 @@ def test_grant_tells_the_family(head, web, db, clock):
         ["Décision", "SMS", "06 •• •• •• 89", "envoyé"],
     ]
     assert "Accordée à l'échelon 3 : 525 € pour l'année, 175 € par trimestre" in plain(page)
-    assert texts(page, "button") == ["Se déconnecter"]
+    # Decided: no decision form is left in the page's content.
+    assert texts(page[page.index("<main") : page.index("</main>")], "button") == []
     assert bourse_entries(db)[0] == (
         f"Demande n° {numero} (Inès Benali) : Bourse accordée, échelon 3."
     )
