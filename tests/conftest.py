@@ -9,7 +9,13 @@ from tests.fake_clock import FakeClock, install
 # argon2 at its lowest cost: at the production cost each hash takes a fifth of a second, which
 # made most of the suite's time. tests/test_settings.py proves the service's own cost.
 CHEAP_HASH_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
-TEST_SETTINGS = {"TESTING": True, "TODAY": "2026-09-14", "PASSWORD_HASH_COST": CHEAP_HASH_COST}
+TEST_SETTINGS = {
+    "TESTING": True,
+    "TODAY": "2026-09-14",
+    "PASSWORD_HASH_COST": CHEAP_HASH_COST,
+    # The recovery's answers are evened out to 1 s; tests/test_recovery.py checks that wait.
+    "RECOVERY_ANSWER_SECONDS": 0,
+}
 # For the hashes tests make themselves, before or without an app.
 set_hash_cost(CHEAP_HASH_COST)
 
