@@ -1,6 +1,6 @@
 """The link that confirms a new e-mail address of an account (« Mon compte », journeys §5; also
 an address typed in the fiche or in a scholarship request): signed, timestamped, single use,
-as the activation link (`rules/activation_links.py`), whose signer and errors it reuses.
+as the activation link (`rules/activation_links.py`), whose token it is, for another purpose.
 
 The token holds the account's id, the new address and a nonce; its salt is not the activation
 link's, so neither link is ever read as the other. Single use is the caller's: the nonce is
@@ -15,40 +15,27 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
-
-from rules.activation_links import LinkExpired, LinkInvalid, _ClockSigner, new_nonce
+from rules import activation_links
 from rules.clock import in_paris
+from rules.signed_links import LinkExpired, LinkInvalid, new_nonce
 
 __all__ = ["LinkExpired", "LinkInvalid", "counted", "make_token", "mails_in_day", "new_nonce"]
 
-_SALT = "changement-de-courriel"
+PURPOSE = "changement-de-courriel"
 DAY = timedelta(days=1)
 
 
 def make_token(
     secret_key: str, account_id: int, email: str, nonce: str, now: datetime | None = None
 ) -> str:
-    return _serializer(secret_key, now).dumps([account_id, email, nonce])
+    return activation_links.make_token(secret_key, account_id, email, nonce, now, PURPOSE)
 
 
 def read_token(
     secret_key: str, token: str, max_age: timedelta, now: datetime | None = None
 ) -> tuple[int, str, str]:
-    """(account_id, email, nonce); LinkExpired (genuine but older than `max_age`) or
-    LinkInvalid (changed, cut, signed with another key or for another purpose)."""
-    try:
-        payload = _serializer(secret_key, now).loads(token, max_age=int(max_age.total_seconds()))
-    except SignatureExpired as error:
-        raise LinkExpired from error
-    except BadData as error:
-        raise LinkInvalid from error
-    match payload:
-        case [int() as account_id, str() as email, str() as nonce] if not isinstance(
-            account_id, bool
-        ):
-            return account_id, email, nonce
-    raise LinkInvalid
+    """(account_id, email, nonce); LinkExpired or LinkInvalid."""
+    return activation_links.read_token(secret_key, token, max_age, now, PURPOSE)
 
 
 def mails_in_day(counter: dict | None, now: datetime) -> int:
@@ -64,9 +51,3 @@ def counted(counter: dict | None, now: datetime) -> dict:
     sent = mails_in_day(counter, now)
     since = counter["since"] if sent else in_paris(now).isoformat()
     return {"since": since, "count": sent + 1}
-
-
-def _serializer(secret_key: str, now: datetime | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        secret_key, salt=_SALT, signer=_ClockSigner, signer_kwargs={"now": now}
-    )

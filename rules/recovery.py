@@ -18,10 +18,8 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
-
-from rules.activation_links import _ClockSigner
 from rules.clock import in_paris
+from rules.signed_links import LinkInvalid, sign, unsign
 
 SMS, EMAIL = "sms", "courriel"
 CODE_PURPOSE = "le code pour choisir un nouveau mot de passe"
@@ -45,14 +43,6 @@ _DECOY_DOMAINS = (
     "outlook.fr",
 )
 _LINK_SALT = "mot-de-passe-oublie"
-
-
-class LinkExpired(Exception):
-    """A genuine link past its lifetime."""
-
-
-class LinkInvalid(Exception):
-    """Not a link this service made: changed, cut, or signed with another key."""
 
 
 def is_email(typed: str) -> bool:
@@ -161,28 +151,16 @@ def duration_text(lifetime: timedelta) -> str:
 
 
 def make_token(secret_key: str, account_id: int, nonce: str, now: datetime | None = None) -> str:
-    """A link's token: the account and a nonce, signed and timestamped (readable by anyone,
-    changed by no one). The account keeps the nonce: the link works once, and only the last."""
-    return _serializer(secret_key, now).dumps([account_id, nonce])
+    """A link's token: the account and a nonce (`rules/signed_links.py`). The account keeps the
+    nonce: the link works once, and only the last."""
+    return sign(secret_key, _LINK_SALT, [account_id, nonce], now)
 
 
 def read_token(
     secret_key: str, token: str, lifetime: timedelta, now: datetime | None = None
 ) -> tuple[int, str]:
-    """(account_id, nonce); LinkExpired or LinkInvalid (the signature is checked first)."""
-    try:
-        payload = _serializer(secret_key, now).loads(token, max_age=int(lifetime.total_seconds()))
-    except SignatureExpired as error:
-        raise LinkExpired from error
-    except BadData as error:
-        raise LinkInvalid from error
-    match payload:
+    """(account_id, nonce); LinkExpired or LinkInvalid."""
+    match unsign(secret_key, _LINK_SALT, token, lifetime, now):
         case [int() as account_id, str() as nonce] if not isinstance(account_id, bool):
             return account_id, nonce
     raise LinkInvalid
-
-
-def _serializer(secret_key: str, now: datetime | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        secret_key, salt=_LINK_SALT, signer=_ClockSigner, signer_kwargs={"now": now}
-    )

@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired
 
 from records import accounts
 from records import recovery as records
-from rules import emails, phones, sms_codes
+from rules import emails, phones, signed_links, sms_codes
 from rules import recovery as rules
 from views import verification
 from views.auth import sign_in_session
@@ -563,9 +563,9 @@ def refused_link(why: str):
 def read_link(token: str):
     try:
         return rules.read_token(current_app.secret_key, token, link_lifetime(), now()), None
-    except rules.LinkExpired:
+    except signed_links.LinkExpired:
         return None, refused_link("expired")
-    except rules.LinkInvalid:
+    except signed_links.LinkInvalid:
         return None, refused_link("invalid")
 
 
