@@ -39,7 +39,7 @@ from records import email_changes
 from records.accounts import children_of, find_by_id
 from records.contacts import contact_of
 from records.email_changes import Outcome
-from rules import email_links, emails, phones, sms_codes
+from rules import email_links, emails, phones
 from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
@@ -265,10 +265,7 @@ def phone_page(account: dict, status: int = 200, **context):
         status=status,
         components=("form",),
         current=phone_display(contact_of(tx(), account).telephone),
-        pending=phone_change.pending_change(account),
-        phone_display=phone_display,
-        code_minutes=int(sms_codes.CODE_LIFETIME.total_seconds() // 60),
-        max_codes=sms_codes.MAX_CODES_PER_JOURNEY,
+        **phone_change.forms_context(account),
         **context,
     )
 

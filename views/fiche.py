@@ -43,7 +43,7 @@ from records.teleservices import FICHE, service_of
 from rules import phones
 from views import phone_change
 from views.auth import account_required
-from views.contact import ContactForm, phone_display
+from views.contact import ContactForm
 from views.email_confirmation import LINK_SENT
 from views.journey import now
 from views.phone_change import (  # the flow's names, also read by the fiche's tests
@@ -110,8 +110,7 @@ def fiche_page(account: dict, child: dict, status: int = 200, block: str = "main
         of=of,
         open=fiche_open(child),
         contact=contact,
-        pending=phone_change.pending_change(account),
-        phone_display=phone_display,
+        **phone_change.forms_context(account),
         **context,
     )
 

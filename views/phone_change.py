@@ -67,6 +67,17 @@ class Answer:
     failure: str | None = None
 
 
+def forms_context(account: dict) -> dict:
+    """What templates/macros/phone_change.html shows, beside the page's own forms: the change
+    waiting for its code and the code's limits, from the rules that enforce them."""
+    return {
+        "pending": pending_change(account),
+        "phone_display": phone_display,
+        "code_minutes": int(sms_codes.CODE_LIFETIME.total_seconds() // 60),
+        "max_codes": sms_codes.MAX_CODES_PER_JOURNEY,
+    }
+
+
 def pending_change(account: dict) -> dict | None:
     """The account's phone change waiting for its code, if any (and not expired)."""
     state = journeys.load(tx(), session.get(PENDING), kind=KIND, now=now())
