@@ -82,8 +82,13 @@ def _weasyprint():
             "Bibliothèque Pango introuvable, nécessaire pour produire les PDF (paquets Debian "
             f"libpango-1.0-0 et libpangoft2-1.0-0) : {error}"
         ) from None
+    from PIL import ImageFile
     from weasyprint.text.fonts import FontConfiguration
 
+    # WeasyPrint's import tells Pillow, for the whole process, to load cut images as if whole:
+    # the uploads' check (rules/uploads.py) would then accept a truncated JPEG. Our documents
+    # hold no image, so Pillow's default comes back.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return weasyprint, FontConfiguration
 
 

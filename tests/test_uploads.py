@@ -10,6 +10,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageFile
 
+from documents.pdf import _weasyprint
 from rules.uploads import (
     KINDS,
     MAX_BYTES,
@@ -218,3 +219,10 @@ def test_the_hint_says_the_limits_the_check_applies():
     text = limits_text()
     assert f"taille maximale : {MAX_BYTES // 2**20} Mo ;" in text
     assert f"une photo de {MAX_PIXELS // 1_000_000} millions de pixels au plus" in text
+
+
+def test_a_truncated_jpeg_is_still_refused_once_a_pdf_was_made():
+    # WeasyPrint's import makes Pillow load cut images whole, for the whole process.
+    _weasyprint()
+    data = image_bytes("JPEG", (400, 300))[:1500]
+    assert "est incomplet ou abîmé" in refusal("photo.jpg", "image/jpeg", data)
