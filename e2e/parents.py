@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from e2e.signing import submit_sign_in
 from outside.storage import open_store
 from records.accounts import create_account, find_responsables
+from records.notifications import Letter, notify
 from rules.passwords import hash_password
 from rules.phones import parse_mobile
 
@@ -57,6 +58,20 @@ def create_parent(server, nom: str, prenom: str, telephone: str, password: str =
             datetime.now(UTC),
         )
     return account["identifiant"]
+
+
+def letter_for(server, nom: str, telephone: str, uai: str, region: str = "FR") -> Letter:
+    """The school's letter to the responsable with this nom and mobile in `uai` (as the back
+    office's « Imprimer les identifiants » makes it): its account becomes « notifié »."""
+    e164 = parse_mobile(telephone, region)
+    with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
+        (record,) = [
+            doc
+            for doc in tx.find("responsables", telephone=e164)
+            if doc["nom"] == nom and doc["uai"] == uai
+        ]
+        (letter,) = notify(tx, [record["id"]], "e2e.secretariat", "courrier", datetime.now(UTC))
+    return letter
 
 
 def sign_in(page, identifiant: str, password: str = PASSWORD) -> None:

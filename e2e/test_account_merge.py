@@ -10,17 +10,14 @@ no longer signs in. Each pass has its own family, used by no other test."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
 
 from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.outbox import last_sms
-from e2e.parents import PASSWORD, add_roster_lines, create_parent, sign_in
+from e2e.parents import PASSWORD, add_roster_lines, create_parent, letter_for, sign_in
 from e2e.signing import submit_sign_in
-from outside.storage import open_store
-from records import notifications
 from rules import lockout
 from rules.phones import parse_mobile
 
@@ -40,21 +37,6 @@ def roster_lines(family: dict) -> list[str]:
         f"05/05/2014;5e;5eC;M.;{family['stranger'][0]};{family['stranger'][1]};père;"
         f"{family['stranger'][2]};",
     ]
-
-
-def letter_for(server, family: dict) -> notifications.Letter:
-    """The Palmistes' letter (as the back office's « Imprimer les identifiants » makes it)."""
-    phone = parse_mobile(family["palmistes_phone"], "GF")
-    with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
-        (record,) = [
-            doc
-            for doc in tx.find("responsables", telephone=phone)
-            if doc["nom"] == family["nom"] and doc["uai"] == "0973123Z"
-        ]
-        (letter,) = notifications.notify(
-            tx, [record["id"]], "e2e.palmistes.fusion", "courrier", datetime.now(UTC)
-        )
-    return letter
 
 
 def merge_form(page, identifiant: str, password: str) -> None:
@@ -103,7 +85,7 @@ def test_a_letter_account_added_to_a_self_registered_one(request, app_server, br
     check = assert_accessible if browser_page == "phone" else assert_accessible_without_js
     add_roster_lines(app_server, roster_lines(family))
     mine = create_parent(app_server, family["nom"], family["prenom"], family["phone"])
-    letter = letter_for(app_server, family)
+    letter = letter_for(app_server, family["nom"], family["palmistes_phone"], "0973123Z", "GF")
     assert letter.identifiant != mine
 
     sign_in(page, mine)
