@@ -44,6 +44,7 @@ from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
 from views.journey import now
+from views.mailed_links import LinkPages
 from views.phone_change import CodeForm, PhoneForm
 from views.rendering import render_page, wants_fragment
 from views.unit import tx
@@ -189,40 +190,28 @@ def cancel_email(account):
 # The link -----------------------------------------------------------------------------------
 
 
-def link_page(status: int, heading: str, text: str | None = None, **context):
-    return render_page(
-        "account_contacts/lien.html",
-        "main",
-        title=heading,
-        status=status,
-        components=("form",),
-        heading=heading,
-        text=text,
-        signed_in=session.get("compte") is not None,
-        **context,
-    )
-
-
-def refused_link(why):
-    status, heading, text = LINK_PAGES[why]
-    return link_page(status, heading, text.format(hours=email_confirmation.link_hours()))
+LINKS = LinkPages(
+    "account_contacts/lien.html",
+    LINK_PAGES,
+    text_values=lambda: {"hours": email_confirmation.link_hours()},
+    context=lambda: {"signed_in": session.get("compte") is not None},
+)
 
 
 def read_link(token: str):
     """((account id, address, nonce), None) for a genuine link of this browser's account (or
     of any account when none is signed in), within its lifetime; else (None, the page saying
     what is wrong with it)."""
-    try:
-        content = email_links.read_token(
+    content, refusal = LINKS.read(
+        lambda: email_links.read_token(
             current_app.secret_key, token, email_confirmation.link_lifetime(), now()
         )
-    except email_links.LinkExpired:
-        return None, refused_link("expired")
-    except email_links.LinkInvalid:
-        return None, refused_link("invalid")
+    )
+    if refusal:
+        return None, refusal
     signed_in = session.get("compte")
     if signed_in is not None and signed_in != content[0]:
-        return None, refused_link("other")
+        return None, LINKS.refused("other")
     return content, None
 
 
@@ -233,8 +222,8 @@ def link(token: str):
         return refusal
     check = email_changes.check_link(tx(), *content)
     if check.outcome is not Outcome.VALID:
-        return refused_link(check.outcome)
-    return link_page(200, "Confirmer mon adresse électronique", email=content[1], token=token)
+        return LINKS.refused(check.outcome)
+    return LINKS.page(200, "Confirmer mon adresse électronique", email=content[1], token=token)
 
 
 @bp.post("/courriel/confirmer/<token>")
@@ -244,10 +233,10 @@ def confirm_link(token: str):
         return refusal
     result = email_changes.confirm(tx(), *content, now())
     if result.outcome is not Outcome.VALID:
-        return refused_link(result.outcome)
+        return LINKS.refused(result.outcome)
     if result.old_email and result.old_email != content[1]:
         email_confirmation.tell_old_address(result.account, result.old_email)
-    return link_page(
+    return LINKS.page(
         200, "Adresse électronique confirmée", confirmed=CONFIRMED.format(email=content[1])
     )
 

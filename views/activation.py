@@ -19,7 +19,8 @@ from rules.passwords import hash_password
 from views import verification
 from views.auth import sign_in_session
 from views.journey import Journey, now
-from views.rendering import leave_to, render_page
+from views.mailed_links import LinkPages
+from views.rendering import leave_to
 from views.unit import tx, writes
 
 bp = Blueprint("activation", __name__, url_prefix="/activation")
@@ -341,32 +342,13 @@ JOURNEY.views.update(courriel=courriel, courriel_envoye=courriel_envoye)
 # The link -----------------------------------------------------------------------------------
 
 
-def link_page(status: int, heading: str, text: str | None = None, **context):
-    return render_page(
-        "journeys/activation_lien.html",
-        "main",
-        title=heading,
-        status=status,
-        components=("form",),
-        heading=heading,
-        text=text,
-        **context,
-    )
-
-
-def refused_link(why):
-    return link_page(*LINK_PAGES[why])
+LINKS = LinkPages("journeys/activation_lien.html", LINK_PAGES)
 
 
 def read_link(token: str):
     """((account id, address, nonce), None) for a genuine link within its 48 hours, else
     (None, the page saying what is wrong with it)."""
-    try:
-        return activation_links.read_token(current_app.secret_key, token, now=now()), None
-    except activation_links.LinkExpired:
-        return None, refused_link("expired")
-    except activation_links.LinkInvalid:
-        return None, refused_link("invalid")
+    return LINKS.read(lambda: activation_links.read_token(current_app.secret_key, token, now=now()))
 
 
 @bp.get("/lien/<token>")
@@ -378,8 +360,8 @@ def lien(token: str):
         return refusal
     check = activation.check_link(tx(), *content)
     if check.outcome is not LinkOutcome.VALID:
-        return refused_link(check.outcome)
-    return link_page(
+        return LINKS.refused(check.outcome)
+    return LINKS.page(
         200,
         JOURNEY.heading,
         identifiant=check.account["identifiant"],
@@ -395,7 +377,7 @@ def confirm_lien(token: str):
         return refusal
     result = activation.confirm(tx(), *content, now())
     if result.outcome is not LinkOutcome.VALID:
-        return refused_link(result.outcome)
+        return LINKS.refused(result.outcome)
     if session.get(JOURNEY.blueprint):
         journeys.finish(tx(), session[JOURNEY.blueprint])
     sign_in_session(result.account["id"])

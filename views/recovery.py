@@ -28,12 +28,13 @@ from wtforms.validators import InputRequired
 
 from records import accounts
 from records import recovery as records
-from rules import emails, phones, signed_links, sms_codes
+from rules import emails, phones, sms_codes
 from rules import recovery as rules
 from views import verification
 from views.auth import sign_in_session
 from views.journey import Journey, now
 from views.login import limiter
+from views.mailed_links import LinkPages
 from views.rendering import leave_to, render_page
 from views.unit import tx
 
@@ -542,31 +543,17 @@ JOURNEY.views.update(
 # The link sent by e-mail
 
 
-def link_page(status: int, heading: str, text: str | None = None, **context):
-    return render_page(
-        "recovery/lien.html",
-        "main",
-        title=heading,
-        status=status,
-        components=("form",),
-        heading=heading,
-        text=text,
-        **context,
-    )
-
-
-def refused_link(why: str):
-    status, heading, text = LINK_PAGES[why]
-    return link_page(status, heading, text.format(duration=rules.duration_text(link_lifetime())))
+LINKS = LinkPages(
+    "recovery/lien.html",
+    LINK_PAGES,
+    text_values=lambda: {"duration": rules.duration_text(link_lifetime())},
+)
 
 
 def read_link(token: str):
-    try:
-        return rules.read_token(current_app.secret_key, token, link_lifetime(), now()), None
-    except signed_links.LinkExpired:
-        return None, refused_link("expired")
-    except signed_links.LinkInvalid:
-        return None, refused_link("invalid")
+    return LINKS.read(
+        lambda: rules.read_token(current_app.secret_key, token, link_lifetime(), now())
+    )
 
 
 @bp.get("/lien/<token>")
@@ -577,8 +564,8 @@ def lien(token: str):
         return refusal
     account = records.check_link(tx(), *content)
     if account is None:
-        return refused_link("spent")
-    return link_page(200, JOURNEY.heading, identifiant=account["identifiant"], token=token)
+        return LINKS.refused("spent")
+    return LINKS.page(200, JOURNEY.heading, identifiant=account["identifiant"], token=token)
 
 
 @bp.post("/lien/<token>")
@@ -588,7 +575,7 @@ def confirm_lien(token: str):
         return refusal
     account = records.use_link(tx(), *content)
     if account is None:
-        return refused_link("spent")
+        return LINKS.refused("spent")
     # This browser (maybe not the one that asked) goes on to the new password.
     JOURNEY.start(
         {
