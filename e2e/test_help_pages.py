@@ -1,5 +1,8 @@
 """The help pages (issue 12, item 7) in a real browser at the phone's size: reached from the
-login page and from a journey's error, each one accessible, with JavaScript on and off."""
+login page and from a journey's error, each one accessible, with JavaScript on and off; and the
+accessibility statement (issue 13, item 10) from the footer."""
+
+import re
 
 from playwright.sync_api import expect
 
@@ -47,3 +50,11 @@ def test_help_without_javascript(phone_without_js):
         "Identifiant ou mot de passe oublié"
     )
     assert_accessible_without_js(phone_without_js, "aide sans JavaScript")
+
+
+def test_the_accessibility_statement_from_the_footer(phone):
+    phone.goto("/aide")
+    phone.get_by_role("link", name=re.compile(r"^Accessibilité : ")).click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
+    expect(phone.get_by_role("heading", name="Voies de recours")).to_be_visible()
+    assert_accessible(phone, "déclaration d'accessibilité")
