@@ -18,7 +18,7 @@ from e2e.signing import sign_out
 
 CONCORDE = "0691234A;Collège Concorde"
 MARCHAL = (
-    f"{CONCORDE};0691601201A;Marchal;Basile;08/10/2013;4e;4eA;Mme;Marchal;Élise;mère;06 70 00 12 01;"
+    f"{CONCORDE};0691601201A;Marchal;Yves;08/10/2013;4e;4eA;Mme;Marchal;Élise;mère;06 70 00 12 01;"
 )
 PERRIN = (
     f"{CONCORDE};0691601203C;Perrin;Inaya;19/01/2015;6e;6eB;M.;Perrin;Bastien;père;06 70 00 12 03;"
@@ -70,7 +70,7 @@ def test_mon_compte_on_a_phone(phone, new_context, app_server):
     expect(page).to_have_title("Mon compte — Téléservices")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
     expect(page.get_by_text(identifiant, exact=True)).to_be_visible()
-    expect(page.get_by_text("Basile Marchal — Collège Concorde, classe de 4eA")).to_be_visible()
+    expect(page.get_by_text("Yves Marchal — Collège Concorde, classe de 4eA")).to_be_visible()
     expect(page.get_by_text("06 •• •• •• 01")).to_be_visible()
     expect(page.get_by_text("Votre compte n'est pas relié à FranceConnect.")).to_be_visible()
     check(page, "mon compte")
