@@ -22,7 +22,7 @@ from tests import markup
 from tests.fake_clock import install
 from tests.markup import error_messages, redirects_to, texts
 from tests.parents import NOW, PASSWORD
-from views import login, recovery
+from views import forgotten_password, login
 
 HTMX = {"HX-Request": "true"}
 NEW_PASSWORD = "Nouveau-Mdp-2026!"
@@ -375,7 +375,7 @@ def test_a_new_password_by_sms_code(web, db, sophie, clock):
     assert redirects_to(done, "/mes-services")
     home = client.get("/mes-services")
     assert home.status_code == 200
-    assert recovery.CHANGED in markup.plain(home.text)
+    assert forgotten_password.CHANGED in markup.plain(home.text)
 
     assert other_device.get("/mes-services").status_code == 303  # its session ended
     assert redirects_to(sign_in(web, sophie["identifiant"], NEW_PASSWORD), "/mes-services")
@@ -457,7 +457,7 @@ def test_code_limits_tries_expiry_resend_and_codes_per_journey(web, karim, clock
     clock.advance(seconds=61)
     refused = client.post("/mot-de-passe-oublie/code/nouveau")
     assert refused.status_code == 422
-    assert alert(refused.text) == recovery.TOO_MANY_CODES
+    assert alert(refused.text) == forgotten_password.TOO_MANY_CODES
     assert len(sms(web)) == sms_codes.MAX_CODES_PER_JOURNEY
 
     # The third code still works.
@@ -494,13 +494,13 @@ def test_a_way_not_offered_is_refused(web, karim, sophie):
     for way in ("", "pigeon"):
         refused = choose(client, way)
         assert refused.status_code == 422
-        assert error_messages(refused.text, "moyen") == [recovery.CHOOSE]
+        assert error_messages(refused.text, "moyen") == [forgotten_password.CHOOSE]
         assert texts(refused.text, "title")[0].startswith("Erreur — ")
     client = web.test_client()
     start(client, karim["identifiant"])  # a mobile only
     refused = choose(client, "courriel")
     assert refused.status_code == 422
-    assert alert(refused.text) == recovery.CHOOSE
+    assert alert(refused.text) == forgotten_password.CHOOSE
     assert mails(web) == [] and sms(web) == []
 
 
@@ -664,14 +664,14 @@ def test_only_the_last_link_works_and_mails_are_limited(web, sophie, clock):
     clock.advance(seconds=61)
     again = client.post("/mot-de-passe-oublie/courriel/renvoyer")
     assert again.status_code == 200
-    assert status_message(again.text) == recovery.MAIL_SENT_AGAIN
+    assert status_message(again.text) == forgotten_password.MAIL_SENT_AGAIN
     second = last_link(web, SOPHIE_EMAIL)
     assert web.test_client().post(first).status_code == 410
     clock.advance(seconds=61)
     client.post("/mot-de-passe-oublie/courriel/renvoyer")
     clock.advance(seconds=61)
     refused = client.post("/mot-de-passe-oublie/courriel/renvoyer")
-    assert alert(refused.text) == recovery.TOO_MANY_MAILS
+    assert alert(refused.text) == forgotten_password.TOO_MANY_MAILS
     assert len(mails(web)) == sms_codes.MAX_CODES_PER_JOURNEY
     assert web.test_client().post(second).status_code == 410  # superseded by the third
 
@@ -694,7 +694,7 @@ def test_links_per_address_per_day(make_app, seeded, clock, sophie):
     start(client, sophie["identifiant"])
     refused = choose(client, "courriel")
     assert refused.status_code == 422
-    assert alert(refused.text) == recovery.MAILS_DAILY_LIMIT
+    assert alert(refused.text) == forgotten_password.MAILS_DAILY_LIMIT
     assert len(mails(web)) == 2
 
 

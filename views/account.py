@@ -247,8 +247,9 @@ def submit_mot_de_passe(account):
 
 def tell_password_changed(account: dict, now: datetime) -> None:
     """The parent told that the password changed, as « Mot de passe oublié ? » tells it
-    (views/recovery.py): by SMS to the mobile on file (the same text) and by e-mail to the
-    confirmed address, where there are. A notice that cannot leave does not undo the change."""
+    (sent through views/recovery.py): by SMS to the mobile on file (the same text) and by e-mail
+    to the confirmed address, where there are. A notice that cannot leave does not undo the
+    change."""
     telephone = contacts.contact_of(tx(), account).telephone
     if telephone:
         send_sms(telephone, changed_sms(now))
