@@ -26,10 +26,12 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
+from documents.pdf import FontMissing
 from records import bourse_requests, journeys
 from records.contacts import contact_of
 from tests.markup import alert, elements, error_messages, plain, redirects_to, texts
 from tests.parents import signed_in_parent
+from views import bourse, family_notices
 
 HTMX = {"HX-Request": "true"}
 KARIM, INES = ("Benali", "Karim", "+33623456789"), "0691400789M"
@@ -811,6 +813,28 @@ def test_receipt_pdf(sophie):
     assert "attachment" in answer.headers["Content-Disposition"]
     text = PdfReader(io.BytesIO(answer.data)).pages[0].extract_text()
     assert sent["numero"] in text
+
+
+def no_pdf(*args):
+    raise FontMissing("Police introuvable : /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def test_a_receipt_that_cannot_be_made_is_said_so_and_the_request_stays(sophie, web, monkeypatch):
+    monkeypatch.setattr(family_notices, "receipt_pdf", no_pdf)
+    monkeypatch.setattr(bourse, "receipt_pdf", no_pdf)
+    to_summary(sophie)
+    answer = send(sophie)
+    assert answer.status_code == 303
+    numero = answer.headers["Location"].rsplit("/", 1)[1]
+    # The mail leaves without its attachment; the request's page offers the receipt later.
+    (mail,) = mails(web)
+    assert mail["pieces_jointes"] == []
+    assert f"http://localhost/bourse/demandes/{numero}" in mail["body"]
+    download = sophie.get(f"/bourse/demandes/{numero}/accuse.pdf")
+    assert redirects_to(download, f"/bourse/demandes/{numero}")
+    page = sophie.get(f"/bourse/demandes/{numero}")
+    assert page.status_code == 200
+    assert "L'accusé d'enregistrement ne peut pas être produit pour le moment." in plain(page.text)
 
 
 def test_another_parents_request_is_not_found(sophie, francois):

@@ -52,6 +52,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired
 
+from documents.pdf import PdfUnavailable
 from documents.receipt import moment_text, receipt_pdf
 from outside.tax import TaxUnavailable, TaxUnknown
 from records import bourse_requests
@@ -838,11 +839,23 @@ def demande(account, numero):
     )
 
 
+RECEIPT_UNAVAILABLE = (
+    "L'accusé d'enregistrement ne peut pas être produit pour le moment. Votre demande est bien "
+    "enregistrée : réessayez plus tard."
+)
+
+
 @bp.get("/demandes/<numero>/accuse.pdf")
 @account_required
 def accuse(account, numero):
     sent = own_request(account, numero)
-    response = current_app.response_class(receipt_pdf(sent), mimetype="application/pdf")
+    try:
+        pdf = receipt_pdf(sent)
+    except PdfUnavailable as error:
+        current_app.logger.error("accusé non produit : %s", error)
+        flash(RECEIPT_UNAVAILABLE, "error")
+        return redirect(url_for("bourse.demande", numero=numero), code=303)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="accuse-{numero}.pdf"'
     return response
 

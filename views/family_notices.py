@@ -22,6 +22,7 @@ import smtplib
 from flask import current_app, url_for
 
 from documents.decision import decision_email
+from documents.pdf import PdfUnavailable
 from documents.receipt import receipt_email, receipt_pdf, withdrawal_email
 from documents.sms import decision_sms, receipt_sms, withdrawal_sms
 from outside.mail import Attachment
@@ -97,8 +98,7 @@ def _mail(to: str, request: dict, event: str, url: str) -> bool:
     attachments = []
     if event in (RECEIPT, CORRECTION):
         subject, body = receipt_email(request, url)
-        pdf = receipt_pdf(request)
-        attachments = [Attachment(f"accuse-{request['numero']}.pdf", "application/pdf", pdf)]
+        attachments = _receipt_attachment(request)
     elif event == WITHDRAWAL:
         subject, body = withdrawal_email(request, url)
     else:
@@ -109,6 +109,17 @@ def _mail(to: str, request: dict, event: str, url: str) -> bool:
         current_app.logger.warning("Courriel « %s » non envoyé : %s", event, type(error).__name__)
         return False
     return True
+
+
+def _receipt_attachment(request: dict) -> list:
+    """The receipt's PDF, or none when it cannot be made: the mail says all it holds, and the
+    request's page offers it again later."""
+    try:
+        pdf = receipt_pdf(request)
+    except PdfUnavailable as error:
+        current_app.logger.error("accusé non joint au courriel : %s", error)
+        return []
+    return [Attachment(f"accuse-{request['numero']}.pdf", "application/pdf", pdf)]
 
 
 def _sms(to: str, text: str) -> bool:
