@@ -1,7 +1,8 @@
 """The rules that count hold when requests arrive at once, through real HTTP against gunicorn
 (2 processes × 4 threads), on TinyDB and on PostgreSQL: one journey's code tries, one number's SMS
-quota, one family's birth-date failures, the identifiers given, and a journey started on one
-server and finished on another."""
+quota (by « Je n'ai pas encore d'identifiant » and by « Identifiant oublié ? »), one family's
+birth-date failures, the identifiers given, and a journey started on one server and finished on
+another."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from e2e.parents import add_roster_lines
+from e2e.parents import add_roster_lines, create_parent
 from e2e.servers import start_app
 from rules import birthdates
 from tests import backends
@@ -122,6 +123,26 @@ def test_twenty_first_steps_at_once_for_one_number_send_five_sms(server):
         ]
     )
     assert sorted(status for status, _ in answers) == [303] * 5 + [422] * 15
+    assert len(sms_sent(server.url, mobile)) == 5
+
+
+def test_twenty_forgotten_identifiers_at_once_for_one_number_send_five_sms(server):
+    line, mobile = family(5)
+    add_roster_lines(server, [line])
+    nom, prenom = line.split(";")[9:11]
+    create_parent(server, nom, prenom, mobile)
+    parents = [Client(server.url) for _ in range(PARALLEL)]
+    for parent in parents:
+        parent.form("/identifiant-oublie")
+    answers = at_once(
+        [
+            lambda parent=parent: parent.post("/identifiant-oublie", contact=mobile)
+            for parent in parents
+        ]
+    )
+    # One answer for all, whatever was sent; the number's daily quota counted once per SMS.
+    assert {status for status, _ in answers} == {200}
+    assert all("Si un compte correspond" in text for _, text in answers)
     assert len(sms_sent(server.url, mobile)) == 5
 
 
