@@ -56,6 +56,8 @@ def test_a_notified_parent_registering_alone_gets_the_letters_account(phone, app
     check(page, "compte activé, identifiant du courrier")
 
     page.get_by_role("link", name="Accéder à mes services").click()
+    # The header's menu is looked for on « Mes services », not on the page being left.
+    expect(page).to_have_url(re.compile("/mes-services$"))
     sign_out(page)
     expect(page).to_have_url(re.compile("/connexion$"))
     submit_sign_in(page, letter.identifiant, letter.temporary_password)
