@@ -81,6 +81,17 @@ TABLES: dict[str, Table] = {
             unique=(("numero",),),
             keys=(("ine", "annee"), ("uai", "annee"), ("account_id",), ("jeton",)),
         ),
+        # The automatic examination of the right to the scholarship (journeys §7 bis): each
+        # responsable's consent per pupil, each pupil's result per school year, the school's
+        # run of a year (its progress), the reminder against non-recours sent once a year.
+        Table(
+            "bourse_consents",
+            unique=(("ine", "account_id"),),
+            keys=(("ine",), ("account_id",)),
+        ),
+        Table("bourse_examens", unique=(("ine", "annee"),), keys=(("uai", "annee"),)),
+        Table("bourse_examen_runs", unique=(("uai", "annee"),)),
+        Table("bourse_relances", unique=(("uai", "annee"),)),
         # What would have left the service (development pages), newest first by id.
         Table("sms_outbox"),
         Table("mail_outbox"),

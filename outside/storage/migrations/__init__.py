@@ -61,6 +61,8 @@ MIGRATIONS = (
     Migration(2, "0002_parcours_account.sql"),
     # Accounts found by their address (« Identifiant oublié ? », records/recovery.py).
     Migration(3, "0003_comptes_email.sql"),
+    # The automatic examination of the right to the scholarship (issue 14).
+    Migration(4, "0004_examen_automatique.sql"),
 )
 LATEST = MIGRATIONS[-1].version
 
