@@ -260,3 +260,21 @@ def test_a_file_name_with_a_nul_is_refused(web, world):
 def test_a_static_name_no_file_system_holds_is_not_found(web, name):
     # Too long a name for the file system raised OSError: a 500.
     assert web.test_client().get(f"/static/000000000000/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_history_restore_gets_the_whole_page(web, world, user):
+    # htmx asks the server for a page missing from its history cache with both headers, and
+    # puts the answer in place of the whole body: a fragment there would lose the page's frame.
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    fragments = []
+    for rule, method in routes(web):
+        if method != "GET":
+            continue
+        path = path_of(rule, world["values"], 0)
+        answer = client_of(web, world, user).get(path, headers=restore)
+        assert answer.status_code < 500, path
+        html = answer.status_code == 200 and answer.mimetype == "text/html"
+        if html and "<html" not in answer.text:
+            fragments.append(path)
+    assert not fragments, fragments
