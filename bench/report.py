@@ -27,10 +27,7 @@ WRITE_STEPS = ("registration step 1 (POST /inscription)", "request step « Vos c
 POSTGRESQL_P99_SPREAD = 1.5
 POSTGRESQL_P50_MS = 50.0
 TINYDB_WRITE_P50_MS = 150.0
-TINYDB_READ_SPREAD = 1.5
-GOAL_NOTES = {
-    WRITE_STEPS[0]: " (its time includes the SMS code's scrypt hash, slow by design)",
-}  # "independent of the file's size": the largest within this of 1,000
+TINYDB_READ_SPREAD = 1.5  # "independent of the file's size": the largest within this of 1,000
 
 
 @dataclass
@@ -153,7 +150,6 @@ def postgresql_goals(runs: list[Run]) -> list[str]:
         lines.append(
             f"- {measured.name}: p99 {_ms(before.p99_ms)} → {_ms(measured.p99_ms)} ms "
             f"(×{spread:.2f}), p50 {_ms(measured.p50_ms)} ms: **{'met' if met else 'NOT met'}**"
-            + GOAL_NOTES.get(measured.name, "")
         )
     return lines
 

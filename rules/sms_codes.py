@@ -1,9 +1,16 @@
 """One-time codes sent by SMS (journeys §2.2): 6 random digits, valid 10 minutes, single use,
-3 wrong tries at most, kept only as a salted hash.
+3 wrong tries at most, kept only as an HMAC keyed by the service's secret key.
 
 A record is a plain dict, saved by the caller with the journey:
-{"hash", "salt", "sent_at", "wrong_tries", "used"}. `check` changes it in place, so the caller
+{"hmac", "nonce", "sent_at", "wrong_tries", "used"}. `check` changes it in place, so the caller
 must save it again after every check, whatever the answer.
+
+Why an HMAC and not a slow hash: there are only a million codes, so no hash makes one slow to
+find for whoever holds the database and can compute it; a slow hash only cost every SMS 40 ms of
+CPU. An HMAC cannot be computed without the secret key, which lives in the service's settings,
+not in the database: a stolen database alone gives no code back. Records made before the switch
+(scrypt's "hash" and "salt", at most 10 minutes old at a deploy) are answered as expired: the
+parent asks for a new code, no try is spent.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import hmac
 import math
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -26,10 +34,8 @@ MAX_WRONG_TRIES = 3
 MAX_CODES_PER_JOURNEY = 3
 MAX_SMS_PER_NUMBER_PER_DAY = 5
 
-# scrypt's interactive cost (16 MiB, about 50 ms): there are only a million codes, so a fast
-# hash read from a stolen database would give the code back at once; this one takes hours of
-# computing per code, far longer than the code lives.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+# The codes' key is derived from the secret key, for this use only.
+_PURPOSE = b"sms-code"
 
 # Whatever separates the digits when a code is typed or pasted: spaces, tabs, non-breaking spaces.
 _SEPARATORS = re.compile(r"\s+")
@@ -86,12 +92,12 @@ def new_code(length: int = CODE_LENGTH) -> str:
     return f"{secrets.randbelow(10**length):0{length}d}"
 
 
-def issue(code: str, now: datetime) -> dict:
-    """The record to keep for a code just sent: its hash, never the code itself."""
-    salt = secrets.token_bytes(16)
+def issue(code: str, now: datetime, secret_key: str | bytes) -> dict:
+    """The record to keep for a code just sent: its HMAC, never the code itself."""
+    nonce = secrets.token_bytes(16)
     return {
-        "hash": _digest(code, salt).hex(),
-        "salt": salt.hex(),
+        "hmac": _digest(code, nonce, secret_key).hex(),
+        "nonce": nonce.hex(),
         "sent_at": in_paris(now).isoformat(),
         "wrong_tries": 0,
         "used": False,
@@ -102,23 +108,25 @@ def check(
     record: dict,
     typed: str,
     now: datetime,
+    secret_keys: Sequence[str | bytes],
     lifetime: timedelta = CODE_LIFETIME,
     max_wrong_tries: int = MAX_WRONG_TRIES,
 ) -> CodeCheck:
-    """Check a typed code against the record, counting a wrong try or spending the code."""
+    """Check a typed code against the record, counting a wrong try or spending the code.
+    `secret_keys`: the service's secret key and those being retired (a code made with any of
+    them is accepted)."""
     now = in_paris(now)
     # A dead code says so whatever was typed: the only way on is a new code.
     if record["used"]:
         return CodeCheck.USED
     if record["wrong_tries"] >= max_wrong_tries:
         return CodeCheck.EXHAUSTED
-    if now - sent_at(record) > lifetime:
+    if now - sent_at(record) > lifetime or "hmac" not in record:
         return CodeCheck.EXPIRED
     code = _SEPARATORS.sub("", typed or "")
     if not re.fullmatch(rf"[0-9]{{{CODE_LENGTH}}}", code):
         return CodeCheck.MALFORMED
-    expected = bytes.fromhex(record["hash"])
-    if hmac.compare_digest(_digest(code, bytes.fromhex(record["salt"])), expected):
+    if _matches(record, code, secret_keys):
         record["used"] = True
         return CodeCheck.OK
     record["wrong_tries"] += 1
@@ -195,5 +203,16 @@ def sent_at(record: dict) -> datetime:
     return datetime.fromisoformat(record["sent_at"])
 
 
-def _digest(code: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(code.encode("ascii"), salt=salt, **_SCRYPT)
+def _matches(record: dict, code: str, secret_keys: Sequence[str | bytes]) -> bool:
+    expected = bytes.fromhex(record["hmac"])
+    nonce = bytes.fromhex(record["nonce"])
+    # Every key compared, in constant time: the answer's delay tells nothing of the code.
+    found = [hmac.compare_digest(_digest(code, nonce, key), expected) for key in secret_keys]
+    return any(found)
+
+
+def _digest(code: str, nonce: bytes, secret_key: str | bytes) -> bytes:
+    if isinstance(secret_key, str):
+        secret_key = secret_key.encode("utf-8")
+    key = hmac.new(secret_key, _PURPOSE, hashlib.sha256).digest()
+    return hmac.new(key, nonce + code.encode("ascii"), hashlib.sha256).digest()

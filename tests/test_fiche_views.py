@@ -323,7 +323,7 @@ def test_the_pending_change_is_kept_on_the_server(francois, web):
     with web.extensions["store"].reading() as tx:
         state = journeys.load(tx, journey_id, kind=fiche.KIND)
     assert state["telephone"] == NEW_PHONE
-    assert set(state["code"]) == {"hash", "salt", "sent_at", "wrong_tries", "used"}
+    assert set(state["code"]) == {"hmac", "nonce", "sent_at", "wrong_tries", "used"}
 
 
 def test_the_pending_change_shows_on_every_childs_fiche(francois):

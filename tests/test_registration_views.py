@@ -330,7 +330,7 @@ def test_code_is_kept_hashed(parent, web, db):
     with db.reading() as tx:
         (journey,) = tx.scan(journeys.JOURNEYS)
     assert code not in json.dumps(journey)
-    assert journey["state"]["code"]["hash"]
+    assert journey["state"]["code"]["hmac"]
 
 
 def test_wrong_codes_then_exhausted(parent, web):

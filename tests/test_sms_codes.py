@@ -1,7 +1,10 @@
 """One-time SMS codes (journeys §2.2): 6 digits, 10 minutes, single use, 3 wrong tries, hashed;
 a new code after 60 s, 3 per journey."""
 
+import hashlib
+import hmac
 import json
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,6 +28,7 @@ from rules.sms_codes import (
 )
 
 SENT = datetime(2026, 9, 14, 18, 30, tzinfo=PARIS)
+SECRET = "clé secrète du service"
 
 
 def later(**delta) -> datetime:
@@ -50,94 +54,143 @@ def test_a_small_random_number_keeps_its_leading_zeros(monkeypatch):
     assert new_code() == "000042"
 
 
-def test_the_record_keeps_a_salted_hash_never_the_code():
-    record = issue("123456", SENT)
-    assert set(record) == {"hash", "salt", "sent_at", "wrong_tries", "used"}
+def test_the_record_keeps_a_keyed_digest_never_the_code():
+    record = issue("123456", SENT, SECRET)
+    assert set(record) == {"hmac", "nonce", "sent_at", "wrong_tries", "used"}
     assert record["sent_at"] == "2026-09-14T18:30:00+02:00"
     assert record["wrong_tries"] == 0 and record["used"] is False
     assert "123456" not in json.dumps(record)
-    again = issue("123456", SENT)
-    assert again["salt"] != record["salt"] and again["hash"] != record["hash"]
+    again = issue("123456", SENT, SECRET)
+    assert again["nonce"] != record["nonce"] and again["hmac"] != record["hmac"]
+
+
+def test_the_digest_is_an_hmac_sha256_of_a_key_derived_from_the_secret():
+    """What a thief of the database alone cannot recompute: the key is not in it."""
+    record = issue("123456", SENT, SECRET)
+    key = hmac.new(SECRET.encode(), b"sms-code", hashlib.sha256).digest()
+    message = bytes.fromhex(record["nonce"]) + b"123456"
+    assert record["hmac"] == hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def test_another_secret_does_not_accept_the_code_and_counts_a_try():
+    record = issue("123456", SENT, SECRET)
+    assert check(record, "123456", later(minutes=1), ["une autre clé"]) is CodeCheck.WRONG
+    assert record["wrong_tries"] == 1
+
+
+def test_a_code_sent_before_the_secret_key_changed_still_works():
+    """SECRET_KEY_FALLBACKS: the key being retired still checks the codes it made."""
+    record = issue("123456", SENT, "ancienne clé")
+    assert check(record, "123456", later(minutes=1), ["ancienne clé", SECRET]) is CodeCheck.OK
+
+
+def test_a_code_hashed_with_scrypt_before_the_deploy_is_expired_and_spends_no_try():
+    """Codes sent in the ten minutes before the switch to HMAC: the parent asks a new one."""
+    before = {
+        "hash": "ab" * 32,
+        "salt": "cd" * 16,
+        "sent_at": SENT.isoformat(),
+        "wrong_tries": 0,
+        "used": False,
+    }
+    assert check(before, "123456", later(minutes=1), [SECRET]) is CodeCheck.EXPIRED
+    assert before["wrong_tries"] == 0 and before["used"] is False
+    assert can_resend(before, 1, later(minutes=1)).allowed
+
+
+def test_hashing_and_checking_a_code_take_microseconds_not_scrypt_s_milliseconds():
+    started = time.perf_counter()
+    for _ in range(200):
+        check(issue("123456", SENT, SECRET), "123456", later(minutes=1), [SECRET])
+    assert (time.perf_counter() - started) / 200 < 0.002
 
 
 def test_the_right_code_is_accepted_once():
-    record = issue("123456", SENT)
-    assert check(record, "123456", later(minutes=1)) is CodeCheck.OK
+    record = issue("123456", SENT, SECRET)
+    assert check(record, "123456", later(minutes=1), [SECRET]) is CodeCheck.OK
     assert record["used"] is True
-    assert check(record, "123456", later(minutes=2)) is CodeCheck.USED
+    assert check(record, "123456", later(minutes=2), [SECRET]) is CodeCheck.USED
 
 
 def test_the_record_survives_being_saved_as_json():
-    record = json.loads(json.dumps(issue("123456", SENT)))
-    assert check(record, "123456", later(minutes=1)) is CodeCheck.OK
+    record = json.loads(json.dumps(issue("123456", SENT, SECRET)))
+    assert check(record, "123456", later(minutes=1), [SECRET]) is CodeCheck.OK
 
 
 def test_a_code_is_valid_for_ten_minutes():
-    assert check(issue("123456", SENT), "123456", later(minutes=9, seconds=59)) is CodeCheck.OK
-    assert check(issue("123456", SENT), "123456", later(minutes=10)) is CodeCheck.OK
-    expired = issue("123456", SENT)
-    assert check(expired, "123456", later(minutes=10, seconds=1)) is CodeCheck.EXPIRED
-    assert check(expired, "123456", later(minutes=10, seconds=1)) is CodeCheck.EXPIRED
+    assert (
+        check(issue("123456", SENT, SECRET), "123456", later(minutes=9, seconds=59), [SECRET])
+        is CodeCheck.OK
+    )
+    assert (
+        check(issue("123456", SENT, SECRET), "123456", later(minutes=10), [SECRET]) is CodeCheck.OK
+    )
+    expired = issue("123456", SENT, SECRET)
+    assert check(expired, "123456", later(minutes=10, seconds=1), [SECRET]) is CodeCheck.EXPIRED
+    assert check(expired, "123456", later(minutes=10, seconds=1), [SECRET]) is CodeCheck.EXPIRED
     assert expired["used"] is False
 
 
 def test_the_lifetime_is_a_parameter():
-    record = issue("123456", SENT)
-    assert check(record, "123456", later(minutes=3), lifetime=timedelta(minutes=2)) is (
+    record = issue("123456", SENT, SECRET)
+    assert check(record, "123456", later(minutes=3), [SECRET], lifetime=timedelta(minutes=2)) is (
         CodeCheck.EXPIRED
     )
 
 
 def test_a_wrong_try_on_an_expired_code_says_expired_and_costs_nothing():
-    record = issue("123456", SENT)
-    assert check(record, "654321", later(minutes=11)) is CodeCheck.EXPIRED
+    record = issue("123456", SENT, SECRET)
+    assert check(record, "654321", later(minutes=11), [SECRET]) is CodeCheck.EXPIRED
     assert record["wrong_tries"] == 0
 
 
 def test_two_wrong_tries_then_the_right_code():
-    record = issue("123456", SENT)
-    assert check(record, "111111", later(minutes=1)) is CodeCheck.WRONG
+    record = issue("123456", SENT, SECRET)
+    assert check(record, "111111", later(minutes=1), [SECRET]) is CodeCheck.WRONG
     assert tries_left(record) == 2
-    assert check(record, "222222", later(minutes=1)) is CodeCheck.WRONG
+    assert check(record, "222222", later(minutes=1), [SECRET]) is CodeCheck.WRONG
     assert tries_left(record) == 1
-    assert check(record, "123456", later(minutes=1)) is CodeCheck.OK
+    assert check(record, "123456", later(minutes=1), [SECRET]) is CodeCheck.OK
 
 
 def test_the_third_wrong_try_kills_the_code():
-    record = issue("123456", SENT)
-    assert check(record, "111111", later(minutes=1)) is CodeCheck.WRONG
-    assert check(record, "222222", later(minutes=1)) is CodeCheck.WRONG
-    assert check(record, "333333", later(minutes=1)) is CodeCheck.EXHAUSTED
+    record = issue("123456", SENT, SECRET)
+    assert check(record, "111111", later(minutes=1), [SECRET]) is CodeCheck.WRONG
+    assert check(record, "222222", later(minutes=1), [SECRET]) is CodeCheck.WRONG
+    assert check(record, "333333", later(minutes=1), [SECRET]) is CodeCheck.EXHAUSTED
     assert record["wrong_tries"] == 3 and tries_left(record) == 0
-    assert check(record, "123456", later(minutes=1)) is CodeCheck.EXHAUSTED
+    assert check(record, "123456", later(minutes=1), [SECRET]) is CodeCheck.EXHAUSTED
     assert record["used"] is False
 
 
 def test_the_number_of_tries_is_a_parameter():
-    record = issue("123456", SENT)
-    assert check(record, "111111", later(seconds=5), max_wrong_tries=1) is CodeCheck.EXHAUSTED
+    record = issue("123456", SENT, SECRET)
+    assert (
+        check(record, "111111", later(seconds=5), [SECRET], max_wrong_tries=1)
+        is CodeCheck.EXHAUSTED
+    )
 
 
 @pytest.mark.parametrize("typed", ["123 456", " 123456 ", "12 34 56", "123\u00a0456", "\t123456"])
 def test_spaces_typed_or_pasted_are_ignored(typed):
-    assert check(issue("123456", SENT), typed, later(minutes=1)) is CodeCheck.OK
+    assert check(issue("123456", SENT, SECRET), typed, later(minutes=1), [SECRET]) is CodeCheck.OK
 
 
 @pytest.mark.parametrize(
     "typed", ["", "12345", "1234567", "abcdef", "12345a", "12-456", "１２３４５６", "12345²", None]
 )
 def test_anything_but_six_digits_is_malformed_and_spends_no_try(typed):
-    record = issue("123456", SENT)
-    assert check(record, typed, later(minutes=1)) is CodeCheck.MALFORMED
+    record = issue("123456", SENT, SECRET)
+    assert check(record, typed, later(minutes=1), [SECRET]) is CodeCheck.MALFORMED
     assert record["wrong_tries"] == 0
-    assert check(record, "123456", later(minutes=1)) is CodeCheck.OK
+    assert check(record, "123456", later(minutes=1), [SECRET]) is CodeCheck.OK
 
 
 def test_times_without_a_time_zone_are_refused():
     with pytest.raises(ValueError):
-        issue("123456", datetime(2026, 9, 14, 18, 30))
+        issue("123456", datetime(2026, 9, 14, 18, 30), SECRET)
     with pytest.raises(ValueError):
-        check(issue("123456", SENT), "123456", datetime(2026, 9, 14, 18, 31))
+        check(issue("123456", SENT, SECRET), "123456", datetime(2026, 9, 14, 18, 31), [SECRET])
     with pytest.raises(ValueError):
         can_resend(None, 0, datetime(2026, 9, 14, 18, 31))
 
@@ -177,7 +230,7 @@ def test_the_first_code_can_be_sent_at_once():
 
 
 def test_a_new_code_after_sixty_seconds():
-    record = issue("123456", SENT)
+    record = issue("123456", SENT, SECRET)
     assert can_resend(record, 1, later(seconds=59)) == Resend(ResendStatus.WAIT, 1)
     assert can_resend(record, 1, later(seconds=20)) == Resend(ResendStatus.WAIT, 40)
     assert can_resend(record, 1, later(seconds=59, milliseconds=500)).seconds_left == 1
@@ -186,14 +239,14 @@ def test_a_new_code_after_sixty_seconds():
 
 
 def test_three_codes_per_journey_at_most():
-    record = issue("123456", SENT)
+    record = issue("123456", SENT, SECRET)
     assert can_resend(record, 2, later(minutes=5)).allowed
     assert can_resend(record, 3, later(minutes=5)) == Resend(ResendStatus.TOO_MANY)
     assert can_resend(record, 3, later(seconds=1)) == Resend(ResendStatus.TOO_MANY)
 
 
 def test_resend_limits_are_parameters():
-    record = issue("123456", SENT)
+    record = issue("123456", SENT, SECRET)
     assert can_resend(record, 1, later(seconds=90), resend_delay=timedelta(minutes=2)) == (
         Resend(ResendStatus.WAIT, 30)
     )

@@ -259,7 +259,7 @@ def send_code(state: dict) -> str | None:
     if not state["decoy"]:
         return verification.send_code(state, rules.CODE_PURPOSE)
     # A decoy: the same hashing and quota, under a key of its own, and nothing sent.
-    issued = sms_codes.issue(rules.decoy_code(), now())
+    issued = verification.issue_code(rules.decoy_code())
     key = records.decoy_key(rules.SMS, state["identifiant"])
     if sms_codes.daily_limit_reached(records.sent_today(tx(), key, now()), sms_per_day()):
         return sms_codes.DAILY_LIMIT_REACHED
@@ -320,7 +320,7 @@ def submit_code():
     form = verification.CodeForm()
     if not form.validate_on_submit():
         return code_page(state, 422, form)
-    result = sms_codes.check(state["code"], form.code.data, now())
+    result = verification.verify_code(state["code"], form.code.data)
     JOURNEY.save(state)
     if result is not sms_codes.CodeCheck.OK or state["decoy"]:
         form.code.errors.append(

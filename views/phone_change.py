@@ -32,7 +32,7 @@ from rules import phones, sms_codes
 from views.contact import phone_display
 from views.journey import now
 from views.unit import tx
-from views.verification import NEW_CODE_SENT, CodeForm, send_code
+from views.verification import NEW_CODE_SENT, CodeForm, send_code, verify_code
 
 PENDING = "fiche_telephone"  # the session key of the pending phone change
 KIND = "fiche-telephone"  # its kind of journey
@@ -112,7 +112,7 @@ def check_code(account: dict, form: CodeForm) -> Answer:
         return Answer(False, failure=NO_PENDING)
     if not form.validate_on_submit():
         return Answer(False)
-    result = sms_codes.check(state["code"], form.code.data, now())
+    result = verify_code(state["code"], form.code.data)
     journeys.save(tx(), session[PENDING], state)
     if result is not sms_codes.CodeCheck.OK:
         form.code.errors.append(

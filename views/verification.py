@@ -75,8 +75,7 @@ def send_code(state: dict, purpose: str = sms_codes.ACTIVATION) -> str | None:
     number's lock and the SMS recorded (and put in the outbox) in the request's transaction:
     parallel requests for one number send no more than the quota."""
     code = sms_codes.new_code()
-    # Hashed (scrypt, 50 ms) before the lock is taken: on TinyDB the lock is the whole file's.
-    issued = sms_codes.issue(code, now())
+    issued = issue_code(code)
     sent_today = journeys.sms_sent_today(tx(), state["telephone"], now())
     if sms_codes.daily_limit_reached(sent_today, current_app.config["SMS_PER_NUMBER_PER_DAY"]):
         return sms_codes.DAILY_LIMIT_REACHED
@@ -85,6 +84,18 @@ def send_code(state: dict, purpose: str = sms_codes.ACTIVATION) -> str | None:
     journeys.record_sms(tx(), state["telephone"], now())
     current_app.extensions["sms"].send(state["telephone"], sms_codes.sms_text(code, purpose))
     return None
+
+
+def issue_code(code: str) -> dict:
+    """The record of a code sent now, keyed by the service's secret key (rules/sms_codes.py)."""
+    return sms_codes.issue(code, now(), current_app.secret_key)
+
+
+def verify_code(record: dict, typed: str) -> sms_codes.CodeCheck:
+    """`typed` checked against the record; a code made with a secret key being retired
+    (SECRET_KEY_FALLBACKS) still counts."""
+    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or ()), current_app.secret_key]
+    return sms_codes.check(record, typed, now(), keys)
 
 
 def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], object]) -> None:
@@ -117,7 +128,7 @@ def add_code_step(bp: Blueprint, journey: Journey) -> None:
         form = CodeForm()
         if not form.validate_on_submit():
             return code_page(state, 422, form)
-        result = sms_codes.check(state["code"], form.code.data, now())
+        result = verify_code(state["code"], form.code.data)
         journey.save(state)
         if result is not sms_codes.CodeCheck.OK:
             tries_left = sms_codes.tries_left(state["code"])
