@@ -1,11 +1,14 @@
-"""The tax data of a household: numéro fiscal + référence de l'avis → the avis d'imposition.
+"""The tax data of a household: the avis d'imposition, found by the numéro fiscal and the
+référence de l'avis (the online request, journeys §7) or by the declarants' état civil élargi (the
+automatic examination, §7 bis).
 
-The one interface is `TaxData.lookup(numero_fiscal, reference_avis)`, answering an
-`AvisImposition` shaped like API Particulier's « avis d'imposition » answer (DGFiP data), or
-raising `TaxUnknown` (no such notice) or `TaxUnavailable` (service down, timeout, bad answer).
-The local default, `SandboxTaxData`, reads test households from a JSON file (setting
-TAX_SANDBOX_DATA, `data/sandbox/households.json`); a real connector calls API Particulier with the
-same two numbers, reads its JSON with `AvisImposition.from_api` and raises the same two errors.
+The interface `TaxData` has two lookups, `lookup(numero_fiscal, reference_avis)` and
+`find_by_civil_status(applicant, partner, annee_impots)`, both answering `AvisImposition`s shaped
+like API Particulier's « avis d'imposition » answer (DGFiP data), or raising `TaxUnknown` (no such
+notice) or `TaxUnavailable` (service down, timeout, bad answer). The local default,
+`SandboxTaxData`, reads test households from a JSON file (setting TAX_SANDBOX_DATA,
+`data/sandbox/households.json`); a real connector calls the DGFiP's APIs, reads their JSON with
+`AvisImposition.from_api` and raises the same two errors.
 
 Field names: the API's camelCase keys (`revenuFiscalReference`, `nombrePersonnesCharge`, …) become
 snake_case attributes; dates arrive as "JJ/MM/AAAA" and become `date` (None for "" or "-").
@@ -20,13 +23,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from rules.civil_status import CivilStatus, same_person
+
 
 class TaxError(Exception):
     """The notice could not be had; the message is for the logs, never for the parent."""
 
 
 class TaxUnknown(TaxError):
-    """No notice for this numéro fiscal and référence de l'avis."""
+    """No notice for this numéro fiscal and référence de l'avis, or for this état civil and
+    year."""
 
 
 class TaxUnavailable(TaxError):
@@ -197,6 +203,24 @@ class TaxData(Protocol):
         (`rules.tax_numbers`)."""
         ...
 
+    def find_by_civil_status(
+        self, applicant: CivilStatus, partner: CivilStatus | None, annee_impots: int
+    ) -> list[AvisImposition]:
+        """The notices of tax year `annee_impots` (income of the year before) whose declarants
+        are the applicant and the partner: one (a single parent, or a married or PACSed couple
+        on one notice), or two, the applicant's first (partners not married, each their own).
+        TaxUnknown when the applicant's notice, or a given partner's, is not found;
+        TaxUnavailable when the service is down.
+
+        A real connector sends each état civil élargi to the DGFiP, which finds the person
+        itself (the courtier SFiP: a search of the person, formerly API R2P, with nom de
+        naissance, prénoms, date of birth and place of birth as an INSEE code — the commune's,
+        or the country's « 99… » code abroad — giving the numéro fiscal, then API Impôt
+        particulier's notice of that year for it), reads each notice with
+        `AvisImposition.from_api` and keeps one notice when both partners are on it.
+        """
+        ...
+
 
 class SandboxTaxData:
     """Test households from a JSON file (see `data/sandbox/households.json`):
@@ -204,11 +228,18 @@ class SandboxTaxData:
     {"_comment": …,
      "unavailable": ["<numéro fiscal>", …],        # answers TaxUnavailable, as if down
      "unknown": ["<numéro fiscal>", …],            # documentation: absent, so TaxUnknown
-     "households": [{"numerosFiscaux": [...], "referenceAvis": "...", "avis": {<API JSON>}}]}
+     "unavailableCivilStatuses": [<état civil>, …],  # answers TaxUnavailable, as if down
+     "households": [{"numerosFiscaux": [...], "referenceAvis": "...",
+                     "etatsCivils": [<état civil>, …],  # optional, one per declarant
+                     "avis": {<API JSON>}}]}
+    <état civil> = {"nomNaissance", "nomUsage", "prenoms", "dateNaissance": "JJ/MM/AAAA",
+                    "communeNaissance", "departementNaissance", "paysNaissance"}
 
-    A notice is found by any of its declarants' numéros fiscaux with its référence de l'avis.
-    The file is read at each lookup, so an edit shows without a restart; a missing or broken
-    file answers TaxUnavailable, as a real service that is down would.
+    A notice is found by any of its declarants' numéros fiscaux with its référence de l'avis, or
+    by the état civil of its declarants held beside it, compared by
+    `rules.civil_status.same_person` (the DGFiP's own search, played by the sandbox). The file
+    is read at each lookup, so an edit shows without a restart; a missing or broken file
+    answers TaxUnavailable, as a real service that is down would.
     """
 
     def __init__(self, path: str | Path):
@@ -234,3 +265,77 @@ class SandboxTaxData:
             ) and reference_avis == household.get("referenceAvis"):
                 return AvisImposition.from_api(household["avis"])
         raise TaxUnknown("aucun avis pour ce numéro fiscal et cette référence")
+
+    def find_by_civil_status(
+        self, applicant: CivilStatus, partner: CivilStatus | None, annee_impots: int
+    ) -> list[AvisImposition]:
+        data = self._read()
+        people = [person for person in (applicant, partner) if person]
+        if any(same_person(person, down) for person in people for down in _down(data)):
+            raise TaxUnavailable("bac à sable : indisponibilité simulée")
+        notices = [held for held in _held_notices(data) if held.avis.annee_impots == annee_impots]
+        applicants_notice = _notice_of(applicant, notices)
+        if applicants_notice is None:
+            raise TaxUnknown(f"aucun avis {annee_impots} pour l'état civil du demandeur")
+        if partner is None or applicants_notice.declares(partner):
+            return [applicants_notice.avis]
+        partners_notice = _notice_of(partner, notices)
+        if partners_notice is None:
+            raise TaxUnknown(f"aucun avis {annee_impots} pour l'état civil du conjoint")
+        return [applicants_notice.avis, partners_notice.avis]
+
+
+@dataclass(frozen=True)
+class _HeldNotice:
+    """A sandbox notice with the état civil of its declarants, as the DGFiP holds them."""
+
+    avis: AvisImposition
+    declarants: tuple[CivilStatus, ...]
+
+    def declares(self, person: CivilStatus) -> bool:
+        return any(same_person(person, declarant) for declarant in self.declarants)
+
+
+def _notice_of(person: CivilStatus, notices: list[_HeldNotice]) -> _HeldNotice | None:
+    return next((held for held in notices if held.declares(person)), None)
+
+
+def _held_notices(data: Mapping[str, Any]) -> list[_HeldNotice]:
+    """Every notice found by état civil; a malformed one makes the sandbox unavailable."""
+    return [
+        _HeldNotice(
+            AvisImposition.from_api(household["avis"]),
+            tuple(_civil_status(record) for record in _records(household["etatsCivils"])),
+        )
+        for household in _records(data.get("households", []))
+        if household.get("etatsCivils") is not None
+    ]
+
+
+def _down(data: Mapping[str, Any]) -> list[CivilStatus]:
+    return [_civil_status(record) for record in _records(data.get("unavailableCivilStatuses", []))]
+
+
+def _records(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        raise TaxUnavailable("bac à sable illisible : liste d'objets JSON attendue")
+    return value
+
+
+def _civil_status(record: Mapping[str, Any]) -> CivilStatus:
+    """A sandbox état civil (camelCase keys, date "JJ/MM/AAAA"), or TaxUnavailable."""
+    try:
+        birth_date = _date(record["dateNaissance"])
+        if birth_date is None:
+            raise ValueError("dateNaissance vide")
+        return CivilStatus(
+            birth_name=_text(record["nomNaissance"]),
+            first_names=_text(record["prenoms"]),
+            birth_date=birth_date,
+            birth_commune=_text(record.get("communeNaissance")),
+            birth_departement=_text(record.get("departementNaissance")),
+            birth_country=_text(record.get("paysNaissance")),
+            usage_name=_text(record.get("nomUsage")),
+        )
+    except (KeyError, ValueError) as error:
+        raise TaxUnavailable(f"bac à sable illisible : état civil {error}") from None

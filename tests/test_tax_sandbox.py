@@ -242,6 +242,10 @@ class FakeApiParticulier:
             raise TaxUnavailable("timeout")
         return AvisImposition.from_api(answer)
 
+    def find_by_civil_status(self, applicant, partner, annee_impots) -> list[AvisImposition]:
+        # The DGFiP finds the person itself (see TaxData); no one is known in these tests.
+        raise TaxUnknown("404")
+
 
 def test_a_real_connector_satisfies_the_same_interface(sandbox):
     connector = FakeApiParticulier({("2080012799074", "2569B02A21701"): API_ANSWER})
