@@ -128,6 +128,17 @@ def of_account(tx: Tx, account_id: int) -> list[dict]:
     return tx.find(CONSENTS, account_id=account_id)
 
 
+def given_for_another_pupil(tx: Tx, account_id: int, ine: str) -> dict | None:
+    """The account's consent given for another of its pupils (the last changed), whose état
+    civil the parent is offered for this one (a sibling), to confirm."""
+    given = [
+        consent
+        for consent in of_account(tx, account_id)
+        if consent["ine"] != ine and consent["state"] == ConsentState.GIVEN
+    ]
+    return max(given, key=lambda consent: consent["changed_at"], default=None)
+
+
 def of_pupils(tx: Tx, ines) -> dict[str, list[dict]]:
     """Every responsable's choice for each of these pupils (a pupil with none is absent)."""
     found: dict[str, list[dict]] = {}
@@ -162,6 +173,46 @@ def examined(consents: list[dict]) -> Examined | None:
     else:
         reason = f"Accord donné par {name}."
     return Examined(chosen, reason)
+
+
+def household_for(consents: list[dict], account_id: int) -> str | None:
+    """What the parent of `account_id` reads of the household examined for the pupil, when
+    another responsable has chosen too (None otherwise): whose, and why. The other responsable
+    is not named: what they chose is said, as the school sees it, not who they are."""
+    others = [consent for consent in consents if consent["account_id"] != account_id]
+    if not others:
+        return None
+    found = examined(consents)
+    if found is None:
+        return (
+            "Aucun responsable de l'élève n'a donné son accord : l'établissement n'examine pas "
+            "son droit à la bourse. Pour la bourse, faites une demande pendant la campagne."
+        )
+    other_given = any(consent["state"] == ConsentState.GIVEN for consent in others)
+    if found.consent["account_id"] == account_id:
+        if other_given:
+            return (
+                "Un autre responsable de l'élève a aussi donné son accord. L'établissement "
+                "examine un seul foyer par élève : le vôtre, car vous avez donné votre accord "
+                "le premier."
+            )
+        if any(consent["state"] == ConsentState.REFUSED for consent in others):
+            return (
+                "Un autre responsable de l'élève a refusé l'examen automatique. Votre accord "
+                "suffit : l'établissement examine votre foyer."
+            )
+        return "L'établissement examine votre foyer : l'autre responsable a retiré son accord."
+    mine = next((consent for consent in consents if consent["account_id"] == account_id), None)
+    if mine and mine["state"] == ConsentState.GIVEN:
+        return (
+            "Un autre responsable de l'élève a aussi donné son accord, avant vous. "
+            "L'établissement examine un seul foyer par élève : le sien, car son accord est le "
+            "premier donné. Le vôtre servira s'il retire le sien."
+        )
+    return (
+        "Un autre responsable de l'élève a donné son accord : l'établissement examine son "
+        "foyer. L'accord d'un seul responsable suffit, comme suffirait sa demande en ligne."
+    )
 
 
 def _name(consent: dict) -> str:

@@ -19,11 +19,14 @@ Decided:
 - The e-mail is the account's confirmed address (issue 12, `records/contacts.py`); a new one typed
   here is sent its confirmation link as the form is read (`views/contact.py`), and the section
   says it waits for it.
+- For a collège pupil, a section shows the parent's choice about the automatic examination of
+  the right to the scholarship (issue 14) and leads to its page (`views/consent.py`). A closed
+  fiche still shows a given consent, which may be withdrawn at any time.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 
 from flask import (
@@ -37,6 +40,7 @@ from flask import (
     url_for,
 )
 
+from records import consents
 from records.accounts import children_of
 from records.contacts import contact_of, save_contact
 from records.teleservices import FICHE, service_of
@@ -57,11 +61,13 @@ from views.phone_change import (  # the flow's names, also read by the fiche's t
     PhoneForm,
 )
 from views.rendering import leave_to, of, render_page, wants_fragment
+from views.services import COLLEGE, day
 from views.unit import tx
 
 bp = Blueprint("fiche", __name__, url_prefix="/fiche")
 
-CONTACT, PHONE = "coordonnees", "telephone"  # the sections, also the flash categories
+# The sections, also the flash categories; the consent's is filled by views/consent.py.
+CONTACT, PHONE, CONSENT = "coordonnees", "telephone", "examen"
 
 CONTACT_SAVED = "Vos coordonnées sont enregistrées."
 __all__ = ["CANCELLED", "KIND", "NO_PENDING", "PENDING", "SAME_NUMBER", "TOO_MANY_CODES", "bp"]
@@ -74,17 +80,23 @@ def fiche_view(view):
     @wraps(view)
     @account_required
     def guarded(account, ine):
-        child = next(
-            (child for child in children_of(tx(), account["responsables"]) if child["ine"] == ine),
-            None,
-        )
-        if child is None:
-            abort(404)
+        child = own_child(account, ine)
         if request.method == "POST" and not fiche_open(child):
             return leave_to(url_for("fiche.show", ine=ine))
         return view(account, child)
 
     return guarded
+
+
+def own_child(account: dict, ine: str) -> dict:
+    """The signed-in parent's child with this INE; any other is « not found »."""
+    child = next(
+        (child for child in children_of(tx(), account["responsables"]) if child["ine"] == ine),
+        None,
+    )
+    if child is None:
+        abort(404)
+    return child
 
 
 def fiche_open(child: dict) -> bool:
@@ -111,8 +123,28 @@ def fiche_page(account: dict, child: dict, status: int = 200, block: str = "main
         open=fiche_open(child),
         contact=contact,
         **phone_change.forms_context(account),
+        **consent_context(account, child),
         **context,
     )
+
+
+def consent_context(account: dict, child: dict) -> dict:
+    """The consent section's: whether the child is offered it (a collège pupil), this parent's
+    choice and when it was made, and which household is examined when another responsable
+    chose too."""
+    if child["niveau"] not in COLLEGE:
+        return {"consent_offered": False}
+    choices = consents.of_pupils(tx(), [child["ine"]]).get(child["ine"], [])
+    mine = next((one for one in choices if one["account_id"] == account["id"]), None)
+    return {
+        "consent_offered": True,
+        "consent": mine,
+        "consent_day": day(datetime.fromisoformat(mine["changed_at"])) if mine else "",
+        "given_day": day(datetime.fromisoformat(mine["given_at"]))
+        if mine and mine["given_at"]
+        else "",
+        "household": consents.household_for(choices, account["id"]),
+    }
 
 
 def succeeded(account: dict, child: dict, section: str, notice: str):
@@ -137,7 +169,7 @@ def show(account, child):
     notices = {
         f"{section}_notice": text
         for section, text in get_flashed_messages(with_categories=True)
-        if section in (CONTACT, PHONE)
+        if section in (CONTACT, PHONE, CONSENT)
     }
     return fiche_page(account, child, **notices)
 
