@@ -45,7 +45,7 @@ class CivilStatus:
 
     @property
     def born_abroad(self) -> bool:
-        return bool(self.birth_country)
+        return bool(_country_key(self.birth_country))
 
     def to_record(self) -> dict:
         return {**asdict(self), "birth_date": self.birth_date.isoformat()}

@@ -156,6 +156,11 @@ def test_another_birthplace(typed, held):
     assert not same_birthplace(_born(*typed), _born(*held))
 
 
+@pytest.mark.parametrize(("country", "abroad"), [("", False), ("France", False), ("Sénégal", True)])
+def test_born_abroad_is_a_country_other_than_france(country, abroad):
+    assert _born("Dakar", "", country).born_abroad is abroad
+
+
 def _born(commune: str, departement: str, country: str) -> CivilStatus:
     return CivilStatus("X", "Y", date(1980, 1, 1), commune, departement, country)
 
