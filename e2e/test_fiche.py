@@ -48,7 +48,11 @@ def test_fiche_on_a_phone(phone, app_server):
     expect(page.get_by_text("L'adresse électronique doit contenir un « @ »")).to_be_visible()
     expect(page.get_by_text("Indiquez le numéro et le nom de la voie.")).to_be_visible()
     expect(page.get_by_text("Le code postal doit comporter 5 chiffres.")).to_be_visible()
-    expect(page.get_by_label("Adresse électronique")).to_be_focused()
+    # Three errors: their list takes the focus, and each of its links leads to its field.
+    summary = page.locator("#coordonnees-erreurs")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Code postal").click()
+    expect(page.get_by_label("Code postal")).to_be_focused()
     check(page, "coordonnées erronées")
 
     fill_address(page, "claire.perso@example.net", "8 rue de la Charité", "69002", "Lyon")

@@ -259,7 +259,7 @@ def test_each_bad_field_is_refused(francois, web, field, typed, message):
     assert contact(web, francois).adresse is None
 
 
-def test_every_missing_part_is_named_at_once_and_the_first_takes_the_focus(francois, web):
+def test_every_missing_part_is_named_at_once_and_their_list_takes_the_focus(francois, web):
     data = {"courriel": "oops", "adresse_ligne1": "", "code_postal": "", "commune": ""}
     response = francois.post(f"/fiche/{LUCAS}/coordonnees", data=data, headers=HTMX)
     assert response.status_code == 422
@@ -267,9 +267,11 @@ def test_every_missing_part_is_named_at_once_and_the_first_takes_the_focus(franc
     for field in ("courriel", "adresse_ligne1", "code_postal", "commune"):
         assert markup.error_messages(response.text, field), field
     assert markup.error_messages(response.text, "adresse_ligne2") == []
-    assert [one["id"] for one in markup.elements(response.text, "input") if "autofocus" in one] == [
-        "courriel"
+    assert [one["id"] for one in markup.elements(response.text) if "autofocus" in one] == [
+        "coordonnees-erreurs"
     ]
+    links = [link["href"] for link in markup.elements(response.text, "a") if "#" in link["href"]]
+    assert links == ["#courriel", "#adresse_ligne1", "#code_postal", "#commune"]
 
 
 # The mobile phone ------------------------------------------------------------------------------

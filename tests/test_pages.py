@@ -152,8 +152,9 @@ def test_missing_fields_answer_422_with_french_errors(no_csrf_client):
     for name in ("identifiant", "mot_de_passe"):
         (field,) = elements(html, "input", name=name)
         assert field["aria-invalid"] == "true"
-    (first,) = [e for e in elements(html, "input") if "autofocus" in e]
-    assert first["name"] == "identifiant"
+    # Two errors: their list takes the focus, each line a link to its field (issue 13).
+    (first,) = [e for e in elements(html) if "autofocus" in e]
+    assert first["id"] == "login-form-erreurs"
     assert re.search(
         r'id="identifiant-messages" aria-live="polite">\s*'
         r'<p class="fr-message fr-message--error">Indiquez votre identifiant.</p>',
