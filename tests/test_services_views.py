@@ -17,6 +17,7 @@ from records.teleservices import BOURSE, FERME, FICHE, OUVERT
 from rules.bourse import estimate
 from tests.markup import elements, plain, texts
 from tests.parents import NOW, signed_in_parent
+from views.rendering import of
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 FICHE_LINK = "Fiche de renseignements"
@@ -26,6 +27,15 @@ NOT_OPEN = (
     "La campagne de bourse n'est pas ouverte dans l'établissement de votre enfant : vous pouvez "
     f"demander le {PAPER}."
 )
+
+
+def no_choice(prenom: str) -> str:
+    """The examination's line before any responsable chose (issue 14)."""
+    return (
+        "Examen automatique du droit à bourse : donnez votre accord pour que l'établissement "
+        f"examine chaque année le droit à bourse {of(prenom)}, sans demande à faire. "
+        "Donner ou refuser mon accord"
+    )
 
 
 def cards(client) -> dict[str, list[str]]:
@@ -62,20 +72,24 @@ def da_silva(app):
 def test_during_the_campaign(at):
     # Lucas (5eA, Concorde): the campaign is open; Emma (3eB, Palmistes): none set.
     assert cards(da_silva(at("2026-09-14"))) == {
-        "Lucas Da Silva": [FICHE_LINK, OPEN_UNTIL],
-        "Emma Da Silva": [FICHE_LINK, NOT_OPEN],
+        "Lucas Da Silva": [FICHE_LINK, no_choice("Lucas"), OPEN_UNTIL],
+        "Emma Da Silva": [FICHE_LINK, no_choice("Emma"), NOT_OPEN],
     }
 
 
 def test_on_the_last_day(at):
-    assert cards(da_silva(at("2026-10-15")))["Lucas Da Silva"] == [FICHE_LINK, OPEN_UNTIL]
+    assert cards(da_silva(at("2026-10-15")))["Lucas Da Silva"] == [
+        FICHE_LINK,
+        no_choice("Lucas"),
+        OPEN_UNTIL,
+    ]
 
 
 def test_after_the_campaign(at):
     found = cards(da_silva(at("2026-10-16")))
-    assert found["Emma Da Silva"] == [FICHE_LINK, NOT_OPEN]
-    fiche, closed = found["Lucas Da Silva"]
-    assert fiche == FICHE_LINK
+    assert found["Emma Da Silva"] == [FICHE_LINK, no_choice("Emma"), NOT_OPEN]
+    fiche, examination, closed = found["Lucas Da Silva"]
+    assert (fiche, examination) == (FICHE_LINK, no_choice("Lucas"))
     assert closed == (
         "La campagne de bourse est fermée : elle s'est terminée le 15/10/2026. Toutefois, "
         f"vous pouvez demander le {PAPER}."
@@ -86,7 +100,7 @@ def test_before_the_campaign(at):
     app = at("2026-09-14")
     store = app.extensions["store"]
     save_service(store, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 21), date(2026, 10, 15), NOW)
-    (fiche, closed) = cards(da_silva(app))["Lucas Da Silva"]
+    (fiche, _, closed) = cards(da_silva(app))["Lucas Da Silva"]
     assert closed == (
         "La campagne de bourse est fermée : elle ouvrira le 21/09/2026. D'ici là, "
         f"vous pouvez demander le {PAPER}."
@@ -97,11 +111,15 @@ def test_a_campaign_the_school_has_not_opened(at):
     app = at("2026-09-14")
     store = app.extensions["store"]
     save_service(store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
-    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK, NOT_OPEN]
+    assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK, no_choice("Lucas"), NOT_OPEN]
 
 
 def test_next_school_year_needs_a_new_campaign(at):
-    assert cards(da_silva(at("2027-09-14")))["Lucas Da Silva"] == [FICHE_LINK, NOT_OPEN]
+    assert cards(da_silva(at("2027-09-14")))["Lucas Da Silva"] == [
+        FICHE_LINK,
+        no_choice("Lucas"),
+        NOT_OPEN,
+    ]
 
 
 def test_the_schools_messages_and_a_closed_fiche(at):
@@ -121,17 +139,18 @@ def test_the_schools_messages_and_a_closed_fiche(at):
     found = cards(da_silva(app))
     assert found["Lucas Da Silva"] == [
         FICHE_LINK,
+        no_choice("Lucas"),
         f"{OPEN_UNTIL} Dossiers complets, s'il vous plaît.",
     ]
-    assert found["Emma Da Silva"] == [NOT_OPEN]
+    assert found["Emma Da Silva"] == [no_choice("Emma"), NOT_OPEN]
 
 
 def test_each_child_of_a_family(at):
     app = at("2026-09-14")
     sophie = signed_in_parent(app, "Lefèvre-D'Almeida", "Sophie", "+33612345678")
     assert cards(sophie) == {
-        "Hugo Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],
-        "Léa Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],
+        "Hugo Lefèvre-D'Almeida": [FICHE_LINK, no_choice("Hugo"), OPEN_UNTIL],
+        "Léa Lefèvre-D'Almeida": [FICHE_LINK, no_choice("Léa"), OPEN_UNTIL],
     }
 
 
@@ -164,8 +183,15 @@ def test_links_to_the_fiche_and_the_request(at):
         for link in elements(page.text, "a", class_="fr-link")
         if link["href"].startswith(("/fiche/", "/bourse/"))
     ]
-    # Lucas (Concorde): his fiche and the request; Emma (Palmistes, no campaign): her fiche.
-    assert hrefs == ["/fiche/0691400654P", "/bourse/eleves/0691400654P", "/fiche/0971200135S"]
+    # Lucas (Concorde): his fiche, its consent and the request; Emma (Palmistes, no
+    # campaign): her fiche and its consent.
+    assert hrefs == [
+        "/fiche/0691400654P",
+        "/fiche/0691400654P/examen-automatique",
+        "/bourse/eleves/0691400654P",
+        "/fiche/0971200135S",
+        "/fiche/0971200135S/examen-automatique",
+    ]
 
 
 def applied(app, client, ine: str) -> str:
@@ -194,12 +220,14 @@ def test_a_request_of_the_other_parent(at):
     numero = applied(app, sophie, "0691500123K")
     assert cards(sophie)["Léa Lefèvre-D'Almeida"] == [
         FICHE_LINK,
+        no_choice("Léa"),
         f"Demande de bourse n° {numero} : déposée. Voir la demande",
     ]
     assert cards(julien) == {
-        "Hugo Lefèvre-D'Almeida": [FICHE_LINK, OPEN_UNTIL],
+        "Hugo Lefèvre-D'Almeida": [FICHE_LINK, no_choice("Hugo"), OPEN_UNTIL],
         "Léa Lefèvre-D'Almeida": [
             FICHE_LINK,
+            no_choice("Léa"),
             f"Demande de bourse n° {numero} : déposée, faite par un autre responsable. "
             "En savoir plus",
         ],

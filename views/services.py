@@ -4,7 +4,14 @@ during its campaign for collège pupils (outside it, when it opens or that it cl
 ask for the paper form). A child's request of this school year is shown with its state and a
 link, whatever the campaign's phase: the decision comes after the campaign. A request made by the
 child's other responsable is shown too, with its state, linking to the child's page that says
-what this parent may do (the request's own page is its maker's)."""
+what this parent may do (the request's own page is its maker's).
+
+For a collège pupil the card also says where the automatic examination of the right to the
+scholarship stands (issue 14, `records/examination_state.py`): no choice yet (with the way to
+the fiche's consent page), refused, consent given and awaited, then the year's result. While a
+consent counts the online request is not offered: the consent is the request, unless the
+examination found no notice, and the family is then invited to apply online before the
+campaign's end."""
 
 from __future__ import annotations
 
@@ -13,17 +20,29 @@ from datetime import date
 
 from flask import Blueprint, current_app, url_for
 
-from records import bourse_requests
+from documents.receipt import euros
+from records import bourse_requests, examination_state
 from records.accounts import children_of
+from records.consents import ConsentState
+from records.examination_state import (
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    NOT_FOUND,
+    UNAVAILABLE,
+    ExaminationState,
+    Stage,
+)
 from records.teleservices import BOURSE, FICHE, NOT_YET, OVER, Service, services_of
 from rules.bourse import school_year_on
+from rules.roster import NIVEAUX
 from views.auth import account_required
-from views.rendering import flashed, render_page
+from views.rendering import flashed, of, render_page
 from views.unit import tx
 
 bp = Blueprint("services", __name__)
+EXAMEN = "Examen automatique du droit à bourse"
 
-COLLEGE = ("6e", "5e", "4e", "3e")
+COLLEGE = NIVEAUX  # the roster's levels are the collège's
 PAPER_FORM = "vous pouvez demander le formulaire papier (CERFA 12539) auprès du secrétariat."
 
 
@@ -38,7 +57,13 @@ class Offer:
     link: str = ""
 
 
-def offers(services: dict, child: dict, request: dict | None, account: dict) -> list[Offer]:
+def offers(
+    services: dict,
+    child: dict,
+    request: dict | None,
+    account: dict,
+    examination: ExaminationState | None,
+) -> list[Offer]:
     found = []
     fiche = services[FICHE]
     if fiche.open:
@@ -47,27 +72,96 @@ def offers(services: dict, child: dict, request: dict | None, account: dict) -> 
     if child["niveau"] not in COLLEGE:
         return found
     bourse = services[BOURSE]
+    if examination and not (request and examination.outcome == ELIGIBLE):
+        found.append(examination_offer(child, examination))
     if request and request["account_id"] == account["id"]:
         href = url_for("bourse.demande", numero=request["numero"])
-        text = f"Demande de bourse n° {request['numero']} : {request['etat']}."
+        text = f"Demande de bourse n° {request['numero']}{origin(request)} : {request['etat']}."
         found.append(Offer(text, "", href, "Voir la demande"))
     elif request:
         # The child's other responsable applied: its page is theirs, the child's page says
         # what this parent may do.
         href = url_for("bourse.eleve", ine=child["ine"])
         text = (
-            f"Demande de bourse n° {request['numero']} : {request['etat']}, faite par un autre "
-            "responsable."
+            f"Demande de bourse n° {request['numero']}{origin(request)} : {request['etat']}, "
+            "faite par un autre responsable."
         )
         found.append(Offer(text, "", href, "En savoir plus"))
-    elif bourse.open:
+    elif examination is None or examination.may_apply_online:
+        found.append(request_offer(child, bourse))
+    # Otherwise the consent is the request: the examination's line says where it stands.
+    return found
+
+
+def request_offer(child: dict, bourse: Service) -> Offer:
+    if bourse.open:
         text = f"Demande de bourse : ouverte jusqu'au {day(bourse.end)}."
         href = url_for("bourse.eleve", ine=child["ine"])
-        found.append(Offer(text, bourse.message, href, "Faire une demande"))
-    else:
-        # Even when the school has not opened it online, a parent learns how to apply.
-        found.append(Offer(closed_message(bourse)))
-    return found
+        return Offer(text, bourse.message, href, "Faire une demande")
+    # Even when the school has not opened it online, a parent learns how to apply.
+    return Offer(closed_message(bourse))
+
+
+def origin(request: dict) -> str:
+    """ " (examen automatique)" for a request the school's examination made."""
+    return f" ({request['origine']})" if request.get("origine") else ""
+
+
+def consent_url(ine: str) -> str:
+    """The fiche's page where a parent gives, refuses or withdraws the consent."""
+    return url_for("fiche.show", ine=ine) + "/examen-automatique"
+
+
+def examination_offer(child: dict, state: ExaminationState) -> Offer:
+    """The card's line on the automatic examination of the pupil's right to the scholarship."""
+    href = consent_url(child["ine"])
+    if state.stage == Stage.NO_CHOICE:
+        text = (
+            f"{EXAMEN} : donnez votre accord pour que l'établissement examine chaque année le "
+            f"droit à bourse {of(child['prenom'])}, sans demande à faire."
+        )
+        return Offer(text, "", href, "Donner ou refuser mon accord")
+    if state.stage == Stage.REFUSED:
+        withdrawn = state.own["state"] == ConsentState.WITHDRAWN
+        done = "vous avez retiré votre accord" if withdrawn else "vous l'avez refusé"
+        return Offer(f"{EXAMEN} : {done}.", "", href, "Changer mon choix")
+    who = (
+        "vous avez donné votre accord"
+        if state.by_this_account
+        else (f"l'autre responsable {of(child['prenom'])} a donné son accord")
+    )
+    if state.stage == Stage.AWAITING:
+        text = (
+            f"{EXAMEN} : {who} ; il vaut demande de bourse. L'établissement examinera le droit "
+            "à bourse pendant l'année scolaire, vous n'avez rien à faire."
+        )
+        return Offer(text, "", href, "Voir mon choix")
+    return examined_offer(state)
+
+
+def examined_offer(state: ExaminationState) -> Offer:
+    """The year's result, said plainly, with what the family may do next."""
+    result = state.result
+    if state.outcome == NOT_ELIGIBLE:
+        text = (
+            f"{EXAMEN} : d'après l'avis d'imposition, le revenu fiscal de référence du foyer "
+            f"({euros(result['rfr'])}) dépasse le plafond de la bourse "
+            f"({euros(result['ceiling'])}) : pas de bourse de collège cette année scolaire. "
+            "Le simulateur montre les plafonds."
+        )
+        return Offer(text, "", url_for("simulateur.show"), "Simulateur de bourse")
+    if state.outcome == NOT_FOUND:
+        # The request's line follows: until when, and the way to apply.
+        return Offer(
+            f"{EXAMEN} : nous n'avons pas retrouvé votre avis d'imposition. Faites une demande "
+            "de bourse vous-même, en ligne ou sur papier."
+        )
+    if state.outcome == UNAVAILABLE:
+        return Offer(
+            f"{EXAMEN} : le service de l'administration fiscale n'a pas répondu ; l'examen "
+            "sera repris, vous n'avez rien à faire."
+        )
+    return Offer(f"{EXAMEN} : votre foyer peut bénéficier de la bourse ; la direction décidera.")
 
 
 def closed_message(bourse: Service) -> str:
@@ -103,6 +197,12 @@ def home(account):
         uai: {one.service: one for one in services_of(tx(), uai, today)}
         for uai in {child["uai"] for child in children}
     }
+    examinations = examination_state.of_pupils(
+        tx(),
+        [child["ine"] for child in children if child["niveau"] in COLLEGE],
+        annee,
+        account["id"],
+    )
     failure, notice = flashed()
     return render_page(
         "services/home.html",
@@ -118,6 +218,7 @@ def home(account):
                     child,
                     bourse_requests.active_for_child(tx(), child["ine"], annee),
                     account,
+                    examinations.get(child["ine"]),
                 ),
             )
             for child in children
