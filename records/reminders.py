@@ -1,0 +1,73 @@
+"""The reminder against non-recours (issue 14, item 5): table "bourse_relances", one row per
+school and school year, written when the school sends its one reminder of the campaign to the
+families with no consent and no request (`records/non_recours.py`).
+
+`send_once` takes the lock "relance:<uai>:<annee>", reads the row, and only when there is none
+sends (the caller's function) and writes the row and its journal entry, in the caller's
+transaction: two clicks at once, in any processes, send once; the second is refused with the
+first's date and author.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from outside.storage import Tx
+from records import audit
+from rules.clock import in_paris
+
+REMINDERS = "bourse_relances"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a reminder's sending reached."""
+
+    families: int
+    sms: int
+    emails: int
+    failed: int = 0  # messages that could not leave
+
+
+class AlreadySent(Exception):
+    def __init__(self, reminder: dict):
+        local = in_paris(datetime.fromisoformat(reminder["sent_at"]))
+        super().__init__(
+            f"Le rappel de la campagne {reminder['annee']} a déjà été envoyé le "
+            f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d} par {reminder['staff']} : "
+            "il ne s'envoie qu'une fois par campagne."
+        )
+        self.reminder = reminder
+
+
+def of_campaign(tx: Tx, uai: str, annee: str) -> dict | None:
+    return tx.find_one(REMINDERS, uai=uai, annee=annee)
+
+
+def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: datetime) -> dict:
+    """Send the school's reminder of school year `annee` with `send`, unless it was sent
+    (AlreadySent); the row written, and the journal's entry."""
+    tx.lock(f"relance:{staff['uai']}:{annee}")
+    existing = of_campaign(tx, staff["uai"], annee)
+    if existing is not None:
+        raise AlreadySent(existing)
+    sent = send()
+    row = {
+        "uai": staff["uai"],
+        "annee": annee,
+        "sent_at": in_paris(now).isoformat(),
+        "staff": staff["identifiant"],
+        "families": sent.families,
+        "sms": sent.sms,
+        "emails": sent.emails,
+        "failed": sent.failed,
+    }
+    row["id"] = tx.insert(REMINDERS, row)
+    detail = (
+        f"Rappel de la campagne {annee} envoyé à {sent.families} famille(s) : {sent.sms} SMS, "
+        f"{sent.emails} courriel(s)."
+    )
+    audit.record(tx, staff, "relance-bourse", detail, now)
+    return row

@@ -1,0 +1,133 @@
+"""Non-recours in the back office (issue 14, item 5), both roles: per class, the school's
+collège pupils with no consent to the automatic examination and no request this school year
+(`records/non_recours.py`), the list (filtered by class), and « Envoyer le rappel »: once per
+campaign, while it is open, a fixed text (`documents/reminder.py`) to those families'
+responsables — by SMS to each mobile, by e-mail to each confirmed address, once per number and
+address whatever the number of children — recorded with its journal entry in the transaction
+that sends it (`records/reminders.py`). A second sending is refused (409) with the first's date
+and author; the page then says when, by whom and how many messages left."""
+
+from __future__ import annotations
+
+import smtplib
+
+from flask import current_app, flash, request, url_for
+
+from documents.reminder import reminder_email, reminder_sms
+from records import non_recours, reminders, school
+from records.reminders import AlreadySent, Sent
+from records.teleservices import BOURSE, service_of
+from views.admin import admin_page, bp, paginate, staff_required
+from views.admin_bourse import school_year
+from views.journey import now
+from views.rendering import leave_to
+from views.unit import tx
+
+PER_PAGE = 50
+NOBODY = "Aucune famille n'est à relancer : chaque élève a une demande ou un accord."
+NOT_OPEN = (
+    "La campagne de bourse n'est pas ouverte : le rappel s'envoie pendant la campagne, pour "
+    "que les familles aient le temps de faire leur demande."
+)
+
+
+def texts(staff: dict, campaign) -> dict:
+    """The reminder's SMS and e-mail, as they will leave."""
+    name = school.school_name(tx(), staff["uai"])
+    url = url_for("services.home", _external=True)
+    simulator = url_for("simulateur.show", _external=True)
+    annee = school_year()
+    subject, body = reminder_email(name, annee, campaign.end, url, simulator)
+    return {"sms": reminder_sms(annee, campaign.end, url), "subject": subject, "body": body}
+
+
+def non_recours_page(staff: dict, status: int = 200, block: str = "resultats", **context):
+    """The page, or for htmx its list (`block`); a refused sending answers the whole page
+    ("main" is no block of its own), whose alert says why."""
+    annee = school_year()
+    found = non_recours.of_school(tx(), staff["uai"], annee)
+    classe = request.args.get("classe", "")
+    classe = classe if classe in found.classes else ""
+    kept = [pupil for pupil in found.pupils if not classe or pupil.eleve["classe"] == classe]
+    campaign = service_of(tx(), staff["uai"], BOURSE, now().date())
+    return admin_page(
+        "non_recours",
+        block,
+        "Familles sans demande de bourse",
+        staff,
+        status,
+        annee=annee,
+        found=found,
+        classe=classe,
+        page=paginate(kept, PER_PAGE, {"classe": classe}),
+        campaign=campaign,
+        sent=reminders.of_campaign(tx(), staff["uai"], annee),
+        message=texts(staff, campaign) if campaign.open else None,
+        not_open=NOT_OPEN,
+        nobody=NOBODY,
+        **context,
+    )
+
+
+@bp.get("/bourses/non-recours")
+@staff_required
+def non_recours_list(staff):
+    return non_recours_page(staff)
+
+
+@bp.post("/bourses/non-recours/rappel")
+@staff_required
+def send_reminder(staff):
+    campaign = service_of(tx(), staff["uai"], BOURSE, now().date())
+    if not campaign.open:
+        return non_recours_page(staff, 409, "main", failure=NOT_OPEN)
+    found = non_recours.of_school(tx(), staff["uai"], school_year())
+    if not found.families:
+        return non_recours_page(staff, 409, "main", failure=NOBODY)
+    message = texts(staff, campaign)
+    try:
+        row = reminders.send_once(
+            tx(), staff, school_year(), lambda: deliver(found.recipients(), message), now()
+        )
+    except AlreadySent as refused:
+        return non_recours_page(staff, 409, "main", failure=str(refused))
+    flash(said(row), "notice")
+    if row["failed"]:
+        flash(f"{row['failed']} message(s) n'ont pas pu partir.", "error")
+    return leave_to(url_for("admin.non_recours_list"))
+
+
+def said(row: dict) -> str:
+    return (
+        f"Le rappel est envoyé à {row['families']} famille(s) : {row['sms']} SMS et "
+        f"{row['emails']} courriel(s)."
+    )
+
+
+def deliver(recipients: list, message: dict) -> Sent:
+    """One SMS per mobile, one e-mail per confirmed address: a parent of two pupils, or two
+    parents sharing a number, get it once."""
+    numbers = sorted({one.telephone for one in recipients if one.telephone})
+    addresses = sorted({one.email for one in recipients if one.email})
+    sms = sum(sent_sms(number, message["sms"]) for number in numbers)
+    emails = sum(sent_email(address, message) for address in addresses)
+    failed = len(numbers) + len(addresses) - sms - emails
+    return Sent(len(recipients), sms, emails, failed)
+
+
+def sent_sms(to: str, text: str) -> bool:
+    try:
+        current_app.extensions["sms"].send(to, text)
+    except OSError as error:  # an operator's connector that cannot reach its gateway
+        current_app.logger.warning("Rappel par SMS non envoyé : %s", type(error).__name__)
+        return False
+    return True
+
+
+def sent_email(to: str, message: dict) -> bool:
+    try:
+        current_app.extensions["mail"].send(to, message["subject"], message["body"])
+    except (OSError, smtplib.SMTPException, UnicodeError) as error:
+        current_app.logger.warning("Rappel par courriel non envoyé : %s", type(error).__name__)
+        return False
+    return True
