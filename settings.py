@@ -75,6 +75,9 @@ DEFAULTS = {
     "TAX_SANDBOX_DATA": str(ROOT / "data" / "sandbox" / "households.json"),
     # The documents parents upload, outside the web root; by default `pieces/` beside DATABASE.
     "UPLOAD_FOLDER": None,
+    # Seconds after which a run of the automatic examination that saved no progress is taken
+    # for dead (its process stopped): the school may then start it again.
+    "EXAMINATION_STALE_SECONDS": 120,
 }
 
 

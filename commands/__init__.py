@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from commands import examination  # noqa: F401  (adds `bourse examiner`)
 from commands.bourse import bourse
 from commands.db import db
 from commands.demo import demo

@@ -68,8 +68,13 @@ def row(request: dict) -> list[str]:
 
 
 def requests_csv(requests: list[dict]) -> bytes:
+    return table_csv(HEADER, (row(request) for request in requests))
+
+
+def table_csv(header: list[str], rows) -> bytes:
+    """The file: the header, then `rows` (lists of cells already made safe by `safe_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(row(request) for request in requests)
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")

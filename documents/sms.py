@@ -27,7 +27,7 @@ MIN_REASON = 60
 def receipt_sms(request: dict, url: str) -> str:
     """On submission, and on correction (as the receipt e-mail, documents/receipt.py)."""
     corrected = request.get("modifiee_le")
-    return _fitted(
+    return fitted(
         request,
         f"votre demande de bourse de collège {request['numero']} a bien été "
         f"{'corrigée' if corrected else 'enregistrée'} le "
@@ -36,7 +36,7 @@ def receipt_sms(request: dict, url: str) -> str:
 
 
 def withdrawal_sms(request: dict, url: str) -> str:
-    return _fitted(
+    return fitted(
         request,
         f"votre demande de bourse de collège {request['numero']} a été retirée le "
         f"{_moment(request['modifiee_le'])}, à votre demande. Suivi : {url}",
@@ -47,7 +47,7 @@ def decision_sms(request: dict, url: str) -> str:
     number = request["numero"]
     if request["etat"] == ACCORDEE:
         annual, per_term = granted_amounts(request)
-        return _fitted(
+        return fitted(
             request,
             f"la bourse de collège est accordée (demande {number}) : échelon "
             f"{request['echelon_accorde']}, {annual} € pour l'année, versés en 3 fois "
@@ -97,7 +97,7 @@ def _longest(fitting, most: int) -> int:
     return low
 
 
-def _fitted(request: dict, message: str) -> str:
+def fitted(request: dict, message: str) -> str:
     """The message with the parent's first name when it fits, without it otherwise."""
     named = _named(request, message)
     return named if fits(named) else _unnamed(message)

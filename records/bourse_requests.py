@@ -12,7 +12,10 @@ request while the campaign is open and no decision is taken; the school's staff 
 « déposée » to « en instruction »; the secretariat may then propose a decision (an échelon, or a
 reason to refuse), and only the school head (a "direction" account) takes it: « accordée » (with
 an échelon) or « refusée » (with a reason). Each step is in the journal, written with it, and a
-decision names who proposed it. Every change of a request is made under its lock
+decision names who proposed it. The school's automatic examination (journeys §7 bis) makes the
+request of an eligible pupil itself, « en instruction » and marked "origine": "examen
+automatique" (`from_examination`), without bank details, which the school asks the family for.
+Every change of a request is made under its lock
 ("demande:<numero>"), so a correction, a proposal, a decision and a receipt's claim arriving
 together never write over each other.
 """
@@ -157,6 +160,66 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
     }
     number = tx.insert(REQUESTS, row)
     return {**copy.deepcopy(row), "id": number}
+
+
+# -- The automatic examination ------------------------------------------------------------------
+
+EXAMINATION = "examen automatique"  # the "origine" of a request the examination made
+# An examination finds no bank details: the school asks the family for them.
+NO_BANK = {"titulaire": "", "iban": "", "bic": ""}
+
+
+def from_examination(
+    tx: Tx,
+    account: dict,
+    child: dict,
+    annee: str,
+    fiscal: dict,
+    estimation: dict,
+    coordonnees: dict,
+    now: datetime,
+) -> tuple[dict, bool]:
+    """The request of an eligible pupil of the automatic examination (journeys §7 bis): the
+    consent counts as a request, so it is « en instruction » at once, marked
+    `"origine": "examen automatique"`, for `account` (the consenting parent) and `child` (its
+    roster record, with "etablissement_nom"). Returns (the request, True) when made now, or
+    (the pupil's active request of `annee`, False): a request is never made twice for a pupil
+    and year, whoever made the first (the family online, another run)."""
+    tx.lock(f"eleve:{child['ine']}")
+    existing = _active(tx, child["ine"], annee)
+    if existing is not None:
+        return existing, False
+    moment = in_paris(now)
+    detail = "Demande issue de l'examen automatique du droit à bourse (accord de la famille)."
+    row = {
+        "numero": _next_numero(tx, child["uai"], int(annee[:4])),
+        "annee": annee,
+        "uai": child["uai"],
+        "ine": child["ine"],
+        "account_id": account["id"],
+        "origine": EXAMINATION,
+        "eleve": {
+            key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
+        },
+        "responsable": {"prenom": account["prenom"], "nom": account["nom"]},
+        "coordonnees": copy.deepcopy(coordonnees),
+        "fiscal": copy.deepcopy(fiscal),
+        "estimation": copy.deepcopy(estimation),
+        "banque": dict(NO_BANK),
+        "pieces_a_verifier": False,
+        "motifs_a_verifier": [],
+        "etat": EN_INSTRUCTION,
+        "echelon_accorde": None,
+        "motif_refus": None,
+        "deposee_le": moment.isoformat(),
+        "modifiee_le": None,
+        "decidee_le": None,
+        "jeton": f"examen:{child['ine']}:{annee}",
+        "jetons_correction": [],
+        "historique": [_entry(EN_INSTRUCTION, moment, EXAMINATION, detail)],
+    }
+    number = tx.insert(REQUESTS, row)
+    return {**copy.deepcopy(row), "id": number}, True
 
 
 def correct(tx: Tx, numero: str, account_id: int, data: dict, token: str, now: datetime) -> dict:

@@ -116,7 +116,7 @@ def estimate(annee: str, rfr: int, enfants: int) -> Estimate:
         raise BourseError(
             "Le nombre d'enfants à charge est d'au moins 1 : l'élève de collège compte."
         )
-    column = min(enfants, COLUMNS) - 1
+    column = _column(enfants)
     echelon = next(
         (int(e) for e in reversed(ECHELONS) if rfr <= scale.plafonds[e][column]),
         0,
@@ -128,6 +128,26 @@ def estimate(annee: str, rfr: int, enfants: int) -> Estimate:
         montant_annuel=annual,
         montant_trimestriel=annual // 3,
         provisoire=scale.provisoire,
+    )
+
+
+def _column(enfants: int) -> int:
+    return min(enfants, COLUMNS) - 1
+
+
+def ceiling(annee: str, enfants: int) -> int:
+    """The highest RFR with a scholarship (échelon 1's ceiling) for `enfants` dependent
+    children: what a household above it is told it exceeds."""
+    return load_scale(annee).plafonds["1"][_column(max(enfants, 1))]
+
+
+def household_of(notices) -> tuple[int, int]:
+    """The RFR and dependent children of a household from its tax notices: one for a single
+    parent or a married or PACSed couple; two for partners neither married nor PACSed, whose
+    RFR are added (bourse-college.md) and whose dependent children too."""
+    return (
+        sum(avis.revenu_fiscal_reference for avis in notices),
+        sum(avis.nombre_personnes_charge for avis in notices),
     )
 
 

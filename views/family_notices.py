@@ -59,7 +59,7 @@ def tell_family(request: dict, event: str) -> list[dict]:
         sent = _mail(courriel, request, event, url)
         told.append({"channel": EMAIL, "to": courriel, "sent": sent})
     if contact.get("telephone"):
-        sent = _sms(contact["telephone"], SMS_TEXTS[event](request, url))
+        sent = send_sms(contact["telephone"], SMS_TEXTS[event](request, url))
         told.append({"channel": SMS, "to": contact["telephone"], "sent": sent})
     bourse_requests.record_notices(tx(), request["numero"], event, told, now())
     return told
@@ -103,6 +103,11 @@ def _mail(to: str, request: dict, event: str, url: str) -> bool:
         subject, body = withdrawal_email(request, url)
     else:
         subject, body = decision_email(request)
+    return send_mail(to, subject, body, event, attachments)
+
+
+def send_mail(to: str, subject: str, body: str, event: str, attachments=()) -> bool:
+    """Whether the mail left: one that cannot is logged (by `event`) and said to the caller."""
     try:
         current_app.extensions["mail"].send(to, subject, body, attachments)
     except (OSError, smtplib.SMTPException, UnicodeError) as error:
@@ -122,7 +127,7 @@ def _receipt_attachment(request: dict) -> list:
     return [Attachment(f"accuse-{request['numero']}.pdf", "application/pdf", pdf)]
 
 
-def _sms(to: str, text: str) -> bool:
+def send_sms(to: str, text: str) -> bool:
     try:
         current_app.extensions["sms"].send(to, text)
     except OSError as error:  # an operator's connector that cannot reach its gateway

@@ -1,0 +1,556 @@
+"""The school's automatic examination of the right to the scholarship (journeys §7 bis, issue 14):
+its rules, its runs in the background (idempotent, two parents, notices sent once, the request
+never made twice), its back-office page with counts, filters and CSV export, the command, and
+every bad input. On the demo roster (the seed opens the Concorde's campaign) and the tax-data
+sandbox's households found by état civil (data/sandbox/households.json)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from outside.tax import TaxUnavailable
+from records import bourse_requests, consents, examinations
+from records.accounts import account_of, children_of, create_account, find_responsables
+from records.staff import create_staff
+from records.teleservices import BOURSE, OUVERT, save_service
+from rules import examination
+from rules.civil_status import CivilStatus
+from rules.clock import PARIS
+from rules.examination import ELIGIBLE, NOT_ELIGIBLE, NOT_FOUND, UNAVAILABLE
+from rules.phones import parse_mobile
+from tests.fake_clock import FakeClock, install
+from tests.markup import plain, redirects_to
+from tests.staff import PASSWORD, signed_in_staff
+from views import examination_run, login
+
+CONCORDE, PALMISTES = "0691234A", "0973123Z"
+PAGE = "/admin/bourses/examen"
+BENALI = CivilStatus("Benali", "Karim", date(1980, 1, 27), "Vénissieux", "69")
+NDIAYE = CivilStatus("N'Diaye", "Aminata Awa", date(1979, 11, 15), "Dakar", "", "Sénégal")
+SOPHIE = CivilStatus(
+    "Moreau", "Sophie Marie", date(1984, 5, 12), "Lyon", "69", "", "Lefèvre-D'Almeida"
+)
+ROUSSEAU = CivilStatus("Rousseau", "Éric Jean", date(1975, 2, 8), "Villeurbanne", "69")
+JOSIANE = CivilStatus(
+    "Jean-Baptiste", "Josiane Éliane", date(1986, 4, 21), "Fort-de-France", "972", "", "Céleste"
+)
+RUDY = CivilStatus("Céleste", "Rudy", date(1983, 10, 2), "Saint-Laurent-du-Maroni", "973")
+PARENTS = {
+    # child: (parent's first name, name, mobile, confirmed e-mail)
+    "Inès": ("Karim", "Benali", "06 23 45 67 89", ""),
+    "Moussa": ("Aminata", "N'Diaye", "06 98 76 54 32", "aminata.ndiaye@example.org"),
+    "Léa": ("Sophie", "Lefèvre-D'Almeida", "06 12 34 56 78", "sophie@example.org"),
+    "Chloé": ("Éric", "Rousseau", "07 68 12 34 56", "eric.rousseau@example.org"),
+    "Kévin": ("Josiane", "Céleste", "0694 20 12 34", "josiane.celeste@example.org"),
+}
+REGIONS = {"Kévin": "GF"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request):
+    yield
+    if "web" in request.fixturenames:
+        login.limiter.reset()
+
+
+@pytest.fixture
+def office(web, db, clock):
+    return signed_in_staff(web, db, clock, "secretariat.concorde")
+
+
+@pytest.fixture
+def head(web, db, clock):
+    return signed_in_staff(web, db, clock, "direction.concorde", role="direction")
+
+
+def consent(db, clock, child: str, applicant: CivilStatus, partner: CivilStatus | None = None):
+    """`child`'s parent (an account, its e-mail confirmed) consents with these états civils."""
+    prenom, nom, telephone, email = PARENTS[child]
+    mobile = parse_mobile(telephone, REGIONS.get(child, "FR"))
+    with db.writing() as tx:
+        ids = [one["id"] for one in find_responsables(tx, mobile, nom, prenom)]
+        account = account_of(tx, ids) or create_account(
+            tx, ids, prenom, nom, mobile, None, "auto-inscription", clock.now()
+        )
+        if email:
+            tx.update("comptes", account["id"], {"email": email, "email_confirmed": True})
+        (pupil,) = [one for one in children_of(tx, ids) if one["prenom"] == child]
+        consents.choose(tx, account, pupil, True, clock.now(), applicant=applicant, partner=partner)
+    return account, pupil
+
+
+def launch(client) -> None:
+    """« Lancer l'examen automatique », then wait for its thread."""
+    answer = client.post(PAGE)
+    assert redirects_to(answer, PAGE), answer.status_code
+    answer.close()
+    examination_run.wait()
+
+
+def results(db, uai: str = CONCORDE, annee: str = "2026-2027") -> dict[str, dict]:
+    with db.reading() as tx:
+        return {row["eleve"]["prenom"]: row for row in examinations.of_school(tx, uai, annee)}
+
+
+def run_of(db, uai: str = CONCORDE) -> dict:
+    with db.reading() as tx:
+        return examinations.run_of(tx, uai, "2026-2027")
+
+
+def requests(db, uai: str = CONCORDE) -> list[dict]:
+    with db.reading() as tx:
+        return bourse_requests.of_school(tx, uai, "2026-2027")
+
+
+def mails(web) -> list[dict]:
+    with web.extensions["store"].reading() as tx:
+        return list(reversed(tx.latest("mail_outbox", 100)))
+
+
+def sms(web) -> list[dict]:
+    with web.extensions["store"].reading() as tx:
+        return list(reversed(tx.latest("sms_outbox", 100)))
+
+
+# The rules ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Avis:
+    revenu_fiscal_reference: int | None
+    nombre_personnes_charge: int
+
+
+def test_one_notice_on_the_scale_of_the_year():
+    outcome = examination.judged("2026-2027", [Avis(3300, 1)])
+    assert (outcome.result, outcome.echelon, outcome.montant_annuel) == (ELIGIBLE, 3, 525)
+    assert (outcome.montant_trimestriel, outcome.provisoire) == (175, True)
+
+
+def test_partners_not_married_add_both_notices():
+    outcome = examination.judged("2026-2027", [Avis(6000, 2), Avis(6100, 0)])
+    assert (outcome.result, outcome.rfr, outcome.enfants, outcome.echelon) == (
+        ELIGIBLE,
+        12100,
+        2,
+        2,
+    )
+
+
+def test_above_the_ceiling_says_which():
+    outcome = examination.judged("2026-2027", [Avis(18489, 1)])
+    assert (outcome.result, outcome.rfr, outcome.ceiling, outcome.echelon) == (
+        NOT_ELIGIBLE,
+        18489,
+        18488,
+        0,
+    )
+    assert examination.judged("2026-2027", [Avis(18488, 1)]).result == ELIGIBLE
+
+
+def test_a_notice_without_the_child_is_not_found_and_one_without_its_rfr_unavailable():
+    assert examination.judged("2026-2027", [Avis(5000, 0)]).result == NOT_FOUND
+    assert examination.judged("2026-2027", [Avis(None, 1)]).result == UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("previous", "same_household", "examined"),
+    [
+        (None, True, True),
+        (UNAVAILABLE, True, True),
+        (NOT_FOUND, True, False),
+        (NOT_FOUND, False, True),
+        (ELIGIBLE, False, False),
+        (NOT_ELIGIBLE, False, False),
+    ],
+)
+def test_who_is_examined_again(previous, same_household, examined):
+    row = previous and {"result": previous, "consent": {"key": "k" if same_household else "x"}}
+    assert examination.to_examine(row, "k") is examined
+
+
+def test_a_corrected_civil_status_is_another_household():
+    given = {"id": 1, "applicant": BENALI.to_record(), "partner": None}
+    moved = {**given, "applicant": {**BENALI.to_record(), "birth_commune": "Lyon"}}
+    assert examination.consent_key(given) == examination.consent_key(dict(given))
+    assert examination.consent_key(given) != examination.consent_key(moved)
+
+
+# A run ----------------------------------------------------------------------------------------
+
+
+def test_the_run_examines_each_consenting_family(office, web, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    consent(db, clock, "Moussa", NDIAYE)
+    consent(db, clock, "Léa", SOPHIE)
+    consent(db, clock, "Chloé", ROUSSEAU)
+    launch(office)
+    found = results(db)
+    assert {name: row["result"] for name, row in found.items()} == {
+        "Inès": ELIGIBLE,
+        "Moussa": ELIGIBLE,
+        "Léa": NOT_ELIGIBLE,
+        "Chloé": NOT_FOUND,
+    }
+    assert (found["Inès"]["echelon"], found["Inès"]["rfr"], found["Inès"]["montant_annuel"]) == (
+        3,
+        3300,
+        525,
+    )
+    assert (found["Léa"]["rfr"], found["Léa"]["enfants"], found["Léa"]["ceiling"]) == (
+        60100,
+        2,
+        22754,
+    )
+    assert found["Inès"]["consent"]["reason"] == "Accord donné par Karim Benali."
+    run = run_of(db)
+    assert (run["state"], run["total"], run["done"], run["by"]) == (
+        "done",
+        4,
+        4,
+        "secretariat.concorde",
+    )
+
+
+def test_eligible_pupils_become_requests_under_study(office, web, db, clock):
+    account, _ = consent(db, clock, "Moussa", NDIAYE)
+    launch(office)
+    (made,) = requests(db)
+    assert made["numero"] == results(db)["Moussa"]["numero"]
+    assert (made["etat"], made["origine"], made["account_id"]) == (
+        "en instruction",
+        "examen automatique",
+        account["id"],
+    )
+    assert made["coordonnees"]["courriel"] == "aminata.ndiaye@example.org"
+    assert made["coordonnees"]["telephone"] == "+33698765432"
+    assert made["estimation"] == {
+        "annee": "2026-2027",
+        "echelon": 1,
+        "montant_annuel": 120,
+        "montant_trimestriel": 40,
+        "provisoire": True,
+    }
+    assert (made["fiscal"]["rfr"], made["fiscal"]["annee_revenus"]) == (15900, 2025)
+    assert made["banque"]["iban"] == ""
+    assert mails(web) == [] and sms(web) == []  # an eligible family waits for the decision
+
+
+def test_the_direction_grants_an_examination_request_and_the_family_is_told(
+    office, head, web, db, clock
+):
+    consent(db, clock, "Moussa", NDIAYE)
+    launch(office)
+    (made,) = requests(db)
+    page = head.get(f"/admin/bourses/{made['numero']}").get_data(as_text=True)
+    assert "examen automatique" in page
+    assert "Coordonnées bancaires à demander à la famille" in plain(page)
+    answer = head.post(
+        f"/admin/bourses/{made['numero']}/etat", data={"etat": "accordée", "echelon": "1"}
+    )
+    assert answer.status_code == 303
+    (mail,) = mails(web)
+    assert mail["to"] == "aminata.ndiaye@example.org"
+    assert "accordée, à l'échelon 1" in mail["body"]
+    listing = office.get("/admin/bourses").get_data(as_text=True)
+    assert "examen automatique" in listing
+
+
+def test_two_parents_not_married_are_one_household_of_two_notices(web, db, clock):
+    staff = signed_in_staff(web, db, clock, "secretariat.palmistes", uai=PALMISTES)
+    consent(db, clock, "Kévin", JOSIANE, RUDY)
+    launch(staff)
+    row = results(db, PALMISTES)["Kévin"]
+    assert (row["result"], row["rfr"], row["enfants"], row["echelon"]) == (ELIGIBLE, 12100, 2, 2)
+    (made,) = requests(db, PALMISTES)
+    assert len(made["fiscal"]["avis"]) == 2
+
+
+def test_families_not_found_or_not_eligible_are_told_once(office, web, db, clock):
+    consent(db, clock, "Léa", SOPHIE)
+    consent(db, clock, "Chloé", ROUSSEAU)
+    launch(office)
+    by_address = {mail["to"]: mail for mail in mails(web)}
+    not_found = by_address["eric.rousseau@example.org"]["body"]
+    assert "Nous n'avons pas retrouvé votre avis d'imposition 2026" in not_found
+    assert "avant le 15/10/2026" in not_found
+    assert "/bourse/eleves/" in not_found
+    not_eligible = by_address["sophie@example.org"]["body"]
+    assert "dépasse le plafond de la bourse de collège 2026-2027 (22754 €)" in not_eligible
+    assert "/simulateur-bourse" in not_eligible
+    assert {one["to"] for one in sms(web)} == {"+33768123456", "+33612345678"}
+    told = results(db)["Chloé"]["notices"]
+    assert [(one["event"], one["channel"], one["sent"]) for one in told] == [
+        (NOT_FOUND, "courriel", True),
+        (NOT_FOUND, "sms", True),
+    ]
+    # The état civil corrected, but still unknown: examined again, not told again.
+    clock.advance(minutes=5)
+    consent(db, clock, "Chloé", CivilStatus("Rousseau", "Éric", date(1975, 2, 9), "Lyon", "69"))
+    launch(office)
+    assert run_of(db)["total"] == 1
+    assert len(mails(web)) == 2 and len(sms(web)) == 2
+
+
+def test_a_run_again_examines_nobody_twice(office, web, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    consent(db, clock, "Léa", SOPHIE)
+    launch(office)
+    before = results(db)
+    launch(office)
+    assert run_of(db)["total"] == 0
+    assert results(db) == before
+    assert len(requests(db)) == 1
+    assert len(mails(web)) == 1
+
+
+def test_a_corrected_civil_status_is_examined_again(office, web, db, clock):
+    consent(db, clock, "Inès", CivilStatus("Benali", "Karim", date(1980, 1, 28), "Lyon", "69"))
+    launch(office)
+    assert results(db)["Inès"]["result"] == NOT_FOUND
+    consent(db, clock, "Inès", BENALI)
+    launch(office)
+    assert results(db)["Inès"]["result"] == ELIGIBLE
+    assert len(requests(db)) == 1
+
+
+class DownThenUp:
+    """The tax data, down for the first run only."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, 0
+
+    def find_by_civil_status(self, *args):
+        self.calls += 1
+        if self.calls == 1:
+            raise TaxUnavailable("test")
+        return self.real.find_by_civil_status(*args)
+
+
+def test_an_unavailable_service_is_tried_again(office, web, db, clock):
+    web.extensions["tax"] = DownThenUp(web.extensions["tax"])
+    consent(db, clock, "Inès", BENALI)
+    launch(office)
+    assert results(db)["Inès"]["result"] == UNAVAILABLE
+    assert requests(db) == [] and mails(web) == [] and sms(web) == []
+    page = plain(office.get(PAGE).get_data(as_text=True))
+    assert "L'administration fiscale n'a pas répondu" in page
+    launch(office)
+    assert results(db)["Inès"]["result"] == ELIGIBLE
+
+
+def test_the_request_is_never_made_twice(office, web, db, clock):
+    """A family that applied online keeps its request: the examination points to it."""
+    account, pupil = consent(db, clock, "Inès", BENALI)
+    with db.writing() as tx:
+        online, made = bourse_requests.from_examination(
+            tx, account, pupil, "2026-2027", {}, {}, {}, clock.now()
+        )
+        again, made_again = bourse_requests.from_examination(
+            tx, account, pupil, "2026-2027", {}, {}, {}, clock.now()
+        )
+    assert made and not made_again and again["numero"] == online["numero"]
+    launch(office)
+    assert [one["numero"] for one in requests(db)] == [online["numero"]]
+    assert results(db)["Inès"]["numero"] == online["numero"]
+
+
+def test_a_consent_withdrawn_meanwhile_is_not_examined(office, web, db, clock, monkeypatch):
+    account, pupil = consent(db, clock, "Inès", BENALI)
+    real = examination_run.lookup
+
+    def withdrawn_during(chosen, annee):
+        with db.writing() as tx:
+            consents.withdraw(tx, account["id"], pupil["ine"], clock.now())
+        return real(chosen, annee)
+
+    monkeypatch.setattr(examination_run, "lookup", withdrawn_during)
+    launch(office)
+    assert results(db) == {} and requests(db) == []
+
+
+def test_a_failing_run_is_said_and_can_start_again(office, web, db, clock, monkeypatch):
+    consent(db, clock, "Inès", BENALI)
+
+    def broken(*args):
+        raise RuntimeError("test")
+
+    monkeypatch.setattr(examination_run, "lookup", broken)
+    launch(office)
+    assert run_of(db)["state"] == "failed"
+    assert "interrompu" in plain(office.get(PAGE).get_data(as_text=True))
+    monkeypatch.undo()
+    launch(office)
+    assert results(db)["Inès"]["result"] == ELIGIBLE
+
+
+# The page -------------------------------------------------------------------------------------
+
+
+def test_the_page_needs_a_staff_session(web, db, clock):
+    client = web.test_client()
+    for answer in (client.get(PAGE), client.post(PAGE), client.get(f"{PAGE}/progression")):
+        assert redirects_to(answer, "/admin/connexion")
+    assert redirects_to(client.get(f"{PAGE}/export.csv"), "/admin/connexion")
+
+
+def test_the_scholarship_page_links_to_it(office):
+    page = office.get("/admin/bourses").get_data(as_text=True)
+    assert f'href="{PAGE}"' in page
+
+
+def test_both_roles_may_launch(head, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    launch(head)
+    assert run_of(db)["by"] == "direction.concorde"
+
+
+def test_the_page_shows_counts_filters_and_details(office, web, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    consent(db, clock, "Léa", SOPHIE)
+    consent(db, clock, "Chloé", ROUSSEAU)
+    launch(office)
+    page = plain(office.get(PAGE).get_data(as_text=True))
+    assert "Éligible 1 Non éligible 1 Données introuvables 1 Service indisponible 0" in page
+    assert "Échelon 3 : 525 € par an" in page
+    assert "60100 € pour 2 enfants à charge : au-dessus du plafond de 22754 €" in page
+    assert "L'examen automatique est terminé. 3 élèves examinés." in page
+    only = plain(office.get(f"{PAGE}?resultat=not_found").get_data(as_text=True))
+    assert "Chloé" in only and "Inès Benali" not in only
+    by_class = plain(office.get(f"{PAGE}?classe=6eA").get_data(as_text=True))
+    assert "Léa" in by_class and "Chloé" not in by_class
+    junk = office.get(f"{PAGE}?resultat=tout&classe=zz&page=-3")
+    assert junk.status_code == 200 and "3 élèves trouvés" in plain(junk.get_data(as_text=True))
+
+
+def test_htmx_gets_fragments_and_a_browser_the_page(office, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    launch(office)
+    hx = {"HX-Request": "true"}
+    listing = office.get(f"{PAGE}?resultat=eligible", headers=hx).get_data(as_text=True)
+    assert listing.startswith("<title>") and 'id="resultats"' in listing
+    assert "<html" not in listing
+    progress = office.get(f"{PAGE}/progression", headers=hx).get_data(as_text=True)
+    assert 'id="progression"' in progress and "<html" not in progress
+    assert 'id="examen-annonce"' in progress
+    whole = office.get(f"{PAGE}/progression").get_data(as_text=True)
+    assert "<html" in whole
+    restore = office.get(PAGE, headers={**hx, "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.get_data(as_text=True)
+    failed = office.post(PAGE, headers=hx)
+    assert failed.status_code in (200, 409, 422)
+
+
+def test_the_progress_while_running_polls_and_offers_a_refresh(office, web, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    with db.writing() as tx:
+        examinations.start_run(
+            tx, CONCORDE, "2026-2027", "x", 4, clock.now(), timedelta(seconds=120)
+        )
+    page = office.get(PAGE).get_data(as_text=True)
+    assert 'data-hx-trigger="every 1s"' in page
+    assert 'max="4" value="0"' in page
+    assert "Élèves examinés : 0 sur 4" in plain(page)
+    assert "Actualiser" in page
+    assert "Lancer l'examen automatique" not in page
+    answer = office.post(PAGE)
+    assert answer.status_code == 409
+    assert "déjà en cours" in plain(answer.get_data(as_text=True))
+    # Its process died: once stale, it may start again.
+    clock.advance(minutes=3)
+    assert "Lancer l'examen automatique" in office.get(PAGE).get_data(as_text=True)
+    launch(office)
+    assert run_of(db)["state"] == "done"
+
+
+def test_not_before_the_campaign_starts(office, db, clock):
+    with db.writing() as tx:
+        save_service(
+            tx, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 20), date(2026, 10, 15), clock.now()
+        )
+    page = plain(office.get(PAGE).get_data(as_text=True))
+    assert "pourra être lancé à partir du 20/09/2026, début de la campagne de bourse" in page
+    answer = office.post(PAGE)
+    assert answer.status_code == 422
+    assert "Erreur" in answer.get_data(as_text=True)
+    assert run_of(db) is None
+
+
+def test_without_the_years_scale_it_says_so(make_app, seeded, db):
+    clock = FakeClock(datetime(2027, 9, 14, 10, 0, tzinfo=PARIS))
+    web = install(make_app(WTF_CSRF_ENABLED=False), clock)
+    office = signed_in_staff(web, db, clock, "secretariat.concorde")
+    page = plain(office.get(PAGE).get_data(as_text=True))
+    assert "Le barème de la bourse de collège 2027-2028 n'est pas encore dans le service" in page
+    assert office.post(PAGE).status_code == 422
+
+
+def test_the_launch_needs_its_csrf_token(guarded, db, clock):
+    with db.writing() as tx:
+        staff = create_staff(
+            tx, "secretariat.concorde", PASSWORD, CONCORDE, "secretariat", clock.now()
+        )
+    client = guarded.test_client()
+    with client.session_transaction() as session:
+        session["personnel"] = staff["id"]
+    assert client.get(PAGE).status_code == 200
+    assert client.post(PAGE).status_code == 400
+    assert run_of(db) is None
+
+
+def test_export_the_results(office, web, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    consent(db, clock, "Léa", SOPHIE)
+    launch(office)
+    answer = office.get(f"{PAGE}/export.csv?resultat=not_eligible")
+    assert answer.mimetype == "text/csv"
+    assert answer.headers["Cache-Control"] == "no-store"
+    text = answer.get_data().decode("utf-8-sig")
+    (line,) = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert (line["Élève"], line["Résultat"], line["Plafond (€)"]) == (
+        "Léa Lefèvre-D'Almeida",
+        "non éligible",
+        "22754",
+    )
+
+
+# The command ----------------------------------------------------------------------------------
+
+
+def test_the_command_examines_a_school(web, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    runner = web.test_cli_runner()
+    result = runner.invoke(args=["bourse", "examiner", CONCORDE, "--url", "https://ts.example.fr"])
+    assert result.exit_code == 0, result.output
+    assert "1 élève(s) à examiner" in result.output
+    assert results(db)["Inès"]["result"] == ELIGIBLE
+    again = runner.invoke(args=["bourse", "examiner", CONCORDE, "--url", "https://ts.example.fr"])
+    assert again.exit_code == 0 and "0 élève(s) à examiner" in again.output
+
+
+def test_the_command_links_families_to_the_public_address(web, db, clock):
+    consent(db, clock, "Chloé", ROUSSEAU)
+    runner = web.test_cli_runner()
+    result = runner.invoke(args=["bourse", "examiner", CONCORDE, "--url", "https://ts.example.fr/"])
+    assert result.exit_code == 0, result.output
+    (mail,) = mails(web)
+    assert "https://ts.example.fr/bourse/eleves/" in mail["body"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([CONCORDE], "--url"),
+        ([CONCORDE, "--url", "ts.example.fr"], "--url"),
+        (["9999999X", "--url", "https://ts.example.fr"], "Aucun établissement"),
+    ],
+)
+def test_the_command_refuses_bad_input(web, args, message):
+    result = web.test_cli_runner().invoke(args=["bourse", "examiner", *args])
+    assert result.exit_code == 2
+    assert message in result.output
