@@ -16,7 +16,7 @@ from views import activation
 from views.auth import current_account, sign_in_session
 from views.franceconnect import logout_redirect
 from views.rendering import flashed, leave_to, render_page
-from views.sessions import local_url
+from views.session_timeout import local_url
 from views.unit import tx
 
 bp = Blueprint("login", __name__)

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
-from views import sessions
+from views import session_timeout, sessions
 
 
 def content_security_policy(franceconnect_issuer: str) -> str:
@@ -44,4 +44,5 @@ def register(app: Flask) -> None:
     )
     # Sessions held server-side; static files never carry them (views/sessions.py).
     sessions.register(app)
+    session_timeout.register(app)
     app.after_request(add_security_headers)

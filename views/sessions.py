@@ -12,13 +12,7 @@
   nothing but its CSRF token, which is derived from the id (an HMAC under SECRET_KEY) rather than
   stored. Its record is written when it first remembers something else (a sign-in, a journey,
   a message), under a new id. Showing the login page writes nothing.
-- Two minutes before a signed-in session ends (SESSION_WARNING_BEFORE), the page warns
-  (WCAG 2.2.1): every signed-in page says when the session ends, with « Rester connecté » (POST
-  /session/prolonger, which records a request: the idle time starts again) and
-  « Se déconnecter »; static/app/session-timeout.js opens them as a modal dialog at that moment
-  (templates/macros/session_timeout.html). The end is in the page (`data-session-remaining`) and
-  in the header X-Session-Remaining of every answer to a signed-in session, so htmx requests
-  move it too. Without JavaScript the same notice stays in the page, above its content.
+- The end of a signed-in session is said two minutes before: views/session_timeout.py.
 - Static files are cached by everyone for a year: their answers never read the session, never
   carry its cookie (a shared cache would hand it to others) nor `Vary: Cookie`.
 
@@ -33,41 +27,21 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Flask,
-    Request,
-    Response,
-    current_app,
-    g,
-    has_request_context,
-    redirect,
-    request,
-    session,
-    url_for,
-)
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SessionInterface
 from itsdangerous import BadSignature, Signer
 from werkzeug.exceptions import HTTPException
 
-from outside.storage import ReadOnly, StorageError, Tx
+from outside.storage import StorageError, Tx
 from records import sessions
 from records.sessions import Lifetimes, digest_of, identity
-from rules.clock import PARIS
-from views.rendering import leave_to, wants_fragment
+from views.unit import STATIC_BLUEPRINT, write_apart
 
 # The last request of a session is written at most this often (seconds), or a tenth of its idle
 # lifetime when shorter (a lifetime of seconds, for the end-to-end tests).
 TOUCH_EVERY = 60
-STATIC_BLUEPRINT = "assets"
 REMAINING_HEADER = "X-Session-Remaining"
-
-bp = Blueprint("session", __name__)
 
 
 class ServerSession(SecureCookieSession):
@@ -116,7 +90,7 @@ class ServerSessionInterface(SessionInterface):
             return self._unstored(app, secrets.token_urlsafe(32), cookie_known=False)
         try:
             with app.extensions["store"].reading() as tx:
-                row = sessions.load(tx, digest_of(session_id), _now_ts(app))
+                row = sessions.load(tx, digest_of(session_id), timestamp(app))
         except StorageError as error:
             found = self.session_class()
             found.unavailable = error
@@ -145,7 +119,7 @@ class ServerSessionInterface(SessionInterface):
             return
         if session.accessed:
             response.vary.add("Cookie")
-        now_ts = _now_ts(app)
+        now_ts = timestamp(app)
         if not session:
             self._end(app, session, response)
             return
@@ -157,8 +131,10 @@ class ServerSessionInterface(SessionInterface):
         if self._begins(session, data):
             row = self._begin(app, session, data, now_ts)
         elif session.modified:
-            row = _write(lambda tx: sessions.save(tx, _digest(session), data, now_ts, _lives(app)))
-        elif now_ts - session.row["last_seen_ts"] >= _touch_every(app):
+            row = write_apart(
+                lambda tx: sessions.save(tx, _digest(session), data, now_ts, lifetimes(app))
+            )
+        elif now_ts - session.row["last_seen_ts"] >= touch_every(app):
             row = self._touch(app, session, now_ts)
             written = row is not session.row
         else:
@@ -205,9 +181,9 @@ class ServerSessionInterface(SessionInterface):
         def begin(tx: Tx) -> dict:
             if old_id is not None:
                 sessions.delete(tx, digest_of(old_id))
-            return sessions.create(tx, digest_of(new_id), data, now_ts, _lives(app))
+            return sessions.create(tx, digest_of(new_id), data, now_ts, lifetimes(app))
 
-        row = _write(begin)
+        row = write_apart(begin)
         session.session_id, session.begun_again = new_id, False
         return row
 
@@ -215,7 +191,9 @@ class ServerSessionInterface(SessionInterface):
         """The last request recorded; if the records are busy, the session stays as it was
         (it only ends a minute earlier) rather than the page failing."""
         try:
-            return _write(lambda tx: sessions.touch(tx, _digest(session), now_ts, _lives(app)))
+            return write_apart(
+                lambda tx: sessions.touch(tx, _digest(session), now_ts, lifetimes(app))
+            )
         except StorageError:
             app.logger.warning("Session last seen not recorded", exc_info=True)
             return session.row
@@ -225,7 +203,7 @@ class ServerSessionInterface(SessionInterface):
         # (ended, or replaced by a sign-in answered a moment ago) is left alone: deleting it
         # could delete, in the browser, the new cookie of a request answered just before.
         if session.session_id is not None:
-            _write(lambda tx: sessions.delete(tx, _digest(session)))
+            write_apart(lambda tx: sessions.delete(tx, _digest(session)))
             session.session_id = session.row = None
             self._forget(app, response)
 
@@ -299,128 +277,20 @@ def register(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
     app.before_request(_refuse_when_unavailable)
     app.after_request(_save_with_the_unit)
-    app.context_processor(_timeout_context)
-    app.register_blueprint(bp)
-
-
-# The end of a signed-in session, and « Rester connecté » ---------------------------------------
-
-
-def signed_in_as() -> str | None:
-    """ "parent" or "staff" when the session is signed in, else None."""
-    account_id, staff_id = identity(session)
-    if account_id is not None:
-        return "parent"
-    return "staff" if staff_id is not None else None
-
-
-def seconds_left() -> int:
-    """How long the signed-in session of this request lives after it, in whole seconds: as
-    saving it will record (a request seen now extends it when `_touch_every` has passed, or
-    when it is written)."""
-    app = current_app._get_current_object()
-    now_ts, lives = _now_ts(app), _lives(app)
-    row = getattr(session, "row", None)
-    if row is None or getattr(session, "begun_again", False):
-        ends = now_ts + min(lives.idle, lives.absolute)
-    elif session.modified or now_ts - row["last_seen_ts"] >= _touch_every(app):
-        ends = min(now_ts + lives.idle, row["created_ts"] + lives.absolute)
-    else:
-        ends = row["ends_ts"]
-    return max(0, int(ends - now_ts))
-
-
-def ends_text(seconds: int) -> str:
-    """The time of day (Paris) the session ends, as French writes it ("14 h 32"), rounded
-    down: the session still lives during that minute. On the real clock: the service's may be
-    set to another day (setting TODAY), never to another time."""
-    ends = datetime.now(PARIS) + timedelta(seconds=seconds)
-    return f"{ends.hour} h {ends.minute:02d}"
-
-
-def local_url(value, method: str = "GET") -> str | None:
-    """`value` if it is a path of this service answering `method` (with its query), else None:
-    where to go back after signing in or « Rester connecté », never another site (no scheme, no
-    host, no `//` or backslash, no control character)."""
-    if not isinstance(value, str) or not value.startswith("/") or len(value) > 2000:
-        return None
-    if value.startswith("//") or "\\" in value or any(ord(c) < 33 or ord(c) == 127 for c in value):
-        return None
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return None
-    try:
-        current_app.url_map.bind("localhost").match(parts.path, method=method)
-    except HTTPException:
-        return None
-    return value
-
-
-def _home_of(who: str | None) -> str:
-    return url_for("admin.home" if who == "staff" else "services.home")
-
-
-def _timeout_context() -> dict:
-    """What templates/macros/session_timeout.html shows on a signed-in page; nothing else. Nothing
-    in it depends on the page's address: htmx swaps only part of a page, and pushes another
-    address, so « Rester connecté » goes back to the page it was sent from by its Referer (the
-    script builds the way back after signing in again)."""
-    if not has_request_context() or request.blueprint == STATIC_BLUEPRINT:
-        return {}
-    who = signed_in_as()
-    if who is None:
-        return {"session_timeout": None}
-    seconds = seconds_left()
-    staff = who == "staff"
-    return {
-        "session_timeout": {
-            "parent": not staff,
-            "remaining": seconds,
-            "warning": int(current_app.config["SESSION_WARNING_BEFORE"]),
-            "ends": ends_text(seconds),
-            "sign_out": url_for("admin.deconnexion" if staff else "login.sign_out"),
-            "sign_in": url_for("admin.connexion" if staff else "login.show"),
-        }
-    }
-
-
-def _sent_from() -> str | None:
-    """The page of this service a form was sent from (its Referer, same origin only)."""
-    referrer = urlsplit(request.referrer or "")
-    if (referrer.scheme, referrer.netloc) != (request.scheme, request.host):
-        return None
-    return local_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
-
-
-@bp.post("/session/prolonger")
-def prolonger():
-    """« Rester connecté »: the session records this request (its idle time starts again), then
-    204 for htmx (the new end in X-Session-Remaining), or back to the page it was sent from."""
-    back = _sent_from()
-    who = signed_in_as()
-    if who is None:
-        # Already ended: signed in again, the parent comes back to the page.
-        if back and back.startswith("/admin"):
-            return leave_to(url_for("admin.connexion"))
-        return leave_to(url_for("login.show", next=back))
-    session.modified = True
-    if wants_fragment():
-        return Response(status=204)
-    return redirect(back or _home_of(who), code=303)
 
 
 # Helpers ------------------------------------------------------------------------------------
 
 
-def _now_ts(app: Flask) -> float:
+def timestamp(app: Flask) -> float:
     return app.extensions["clock"].now().timestamp()
 
 
-def _touch_every(app: Flask) -> float:
+def touch_every(app: Flask) -> float:
     return min(TOUCH_EVERY, app.permanent_session_lifetime.total_seconds() / 10)
 
 
-def _lives(app: Flask) -> Lifetimes:
+def lifetimes(app: Flask) -> Lifetimes:
     return Lifetimes(
         idle=app.permanent_session_lifetime.total_seconds(),
         absolute=float(app.config["SESSION_ABSOLUTE_LIFETIME"]),
@@ -455,34 +325,3 @@ def _for_static_file(app: Flask, request: Request) -> bool:
     except HTTPException:
         return False
     return endpoint.rpartition(".")[0] == STATIC_BLUEPRINT
-
-
-def _write(work: Callable[[Tx], dict | None]) -> dict | None:
-    """`work` in a write transaction: the request's unit of work if it is still open and
-    writes (the session is then saved with it), else one of its own."""
-    store = current_app.extensions["store"]
-    try:
-        with store.writing() as tx:
-            return work(tx)
-    except ReadOnly:
-        # A read-only unit of work is still open in this thread, and a thread's transactions
-        # join it: the session is written from another thread, in a transaction of its own.
-        return _in_other_thread(store, work)
-
-
-def _in_other_thread(store, work: Callable[[Tx], dict | None]) -> dict | None:
-    outcome: dict = {}
-
-    def run() -> None:
-        try:
-            with store.writing() as tx:
-                outcome["value"] = work(tx)
-        except BaseException as error:  # handed back to the request's thread
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, name="session-write")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")

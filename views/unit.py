@@ -10,11 +10,13 @@ when the view raised or the answer is a server error. Static files have none.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, got_request_exception, request
 
-from outside.storage import StorageError, Tx
+from outside.storage import ReadOnly, StorageError, Tx
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 STATIC_BLUEPRINT = "assets"
@@ -92,3 +94,35 @@ def register(app: Flask) -> None:
     app.after_request(_save)
     app.teardown_request(_abandon)
     got_request_exception.connect(_mark_failed, app)
+
+
+def write_apart(work: Callable[[Tx], dict | None]) -> dict | None:
+    """`work` in a write transaction: the request's unit of work if it is still open and
+    writes (what `work` writes is then saved with it), else one of its own (the server-side
+    session, views/sessions.py, written by a request that only reads)."""
+    store = current_app.extensions["store"]
+    try:
+        with store.writing() as tx:
+            return work(tx)
+    except ReadOnly:
+        # A read-only unit of work is still open in this thread, and a thread's transactions
+        # join it: `work` is done from another thread, in a transaction of its own.
+        return _in_other_thread(store, work)
+
+
+def _in_other_thread(store, work: Callable[[Tx], dict | None]) -> dict | None:
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            with store.writing() as tx:
+                outcome["value"] = work(tx)
+        except BaseException as error:  # handed back to the request's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="write-apart")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
