@@ -119,14 +119,17 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
             ],
         ),
         ("Estimation de la bourse", _estimate(request["estimation"])),
-        (
-            "Coordonnées bancaires",
-            [
-                ("Titulaire", bank["titulaire"]),
-                ("IBAN", mask_iban(bank["iban"])),
-                *([("BIC", bank["bic"])] if bank.get("bic") else []),
-            ],
-        ),
+        ("Coordonnées bancaires", _bank(bank)),
+    ]
+
+
+def _bank(bank: dict) -> list[tuple[str, str]]:
+    if not bank["iban"]:  # a request of the automatic examination: the school asks for them
+        return [("Coordonnées bancaires", "à transmettre au secrétariat de l'établissement")]
+    return [
+        ("Titulaire", bank["titulaire"]),
+        ("IBAN", mask_iban(bank["iban"])),
+        *([("BIC", bank["bic"])] if bank.get("bic") else []),
     ]
 
 

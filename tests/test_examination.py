@@ -554,3 +554,19 @@ def test_the_command_refuses_bad_input(web, args, message):
     result = web.test_cli_runner().invoke(args=["bourse", "examiner", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_the_family_sees_its_examination_request(office, web, db, clock):
+    account, _ = consent(db, clock, "Moussa", NDIAYE)
+    launch(office)
+    (made,) = requests(db)
+    family = web.test_client()
+    with family.session_transaction() as session:
+        session["compte"] = account["id"]
+    page = family.get(f"/bourse/demandes/{made['numero']}")
+    assert page.status_code == 200
+    assert "le secrétariat de l'établissement vous les demandera" in plain(page.text)
+    assert family.get(f"/bourse/demandes/{made['numero']}/accuse.pdf").status_code in (200, 303)
+    corrected = family.post(f"/bourse/demandes/{made['numero']}/corriger")
+    assert corrected.status_code == 303
+    assert family.get(corrected.headers["Location"]).status_code == 200
