@@ -55,6 +55,9 @@ def test_simulator_on_a_phone(phone):
         "Le revenu fiscal de référence ne peut pas être négatif."
     )
     expect(page.locator("#enfants-messages")).to_contain_text("au moins 1")
+    # Two errors: their list takes the focus; its first link leads to the first field.
+    expect(page.locator("#simulateur-erreurs")).to_be_focused()
+    page.locator("#simulateur-erreurs").get_by_role("link").first.click()
     expect(page.locator("#rfr")).to_be_focused()
     expect(page.locator("#resultat")).to_have_count(0)
     assert_accessible(page, "erreurs de saisie")

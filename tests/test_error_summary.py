@@ -3,13 +3,11 @@ list takes the focus; with one error the field takes it (issue 13, item 11; RGAA
 
 from __future__ import annotations
 
+from tests import test_bourse_views
 from tests.markup import elements, plain
-from tests.test_bourse_views import (  # noqa: F401 - the fixture `sophie` is used by name
-    LEA,
-    situation,
-    sophie,
-    to_situation,
-)
+from tests.test_bourse_views import LEA, situation, to_situation
+
+sophie = test_bourse_views.sophie  # the fixture: a parent with a request to start
 
 
 def summary_links(html: str, summary_id: str) -> list[str]:

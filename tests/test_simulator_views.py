@@ -201,10 +201,15 @@ def test_bad_input_answers_422_with_the_field_error(visitor, htmx, data, field, 
     assert ("<html" in html) is not htmx
 
 
-def test_two_errors_focus_the_first(visitor):
+def test_two_errors_are_listed_and_the_list_takes_the_focus(visitor):
     html = simulate(visitor, rfr="", enfants="").text
     assert error_messages(html, "rfr") and error_messages(html, "enfants")
-    assert [e["name"] for e in elements(html) if "autofocus" in e and e.get("name")] == ["rfr"]
+    assert [e["id"] for e in elements(html) if "autofocus" in e] == ["simulateur-erreurs"]
+
+
+def test_one_error_focuses_its_field(visitor):
+    html = simulate(visitor, rfr="12000", enfants="").text
+    assert [e["id"] for e in elements(html) if "autofocus" in e] == ["enfants"]
 
 
 def test_post_without_csrf_token_is_refused(client):
