@@ -14,17 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from outside.storage import Tx
-from records import consents
+from records import consents, examinations
 from records.consents import ConsentState, Examined
-
-EXAMINATIONS = "bourse_examens"
-# The examination's results (records/examinations.py, field "result").
-ELIGIBLE, NOT_ELIGIBLE, NOT_FOUND, UNAVAILABLE = (
-    "eligible",
-    "not_eligible",
-    "not_found",
-    "unavailable",
-)
+from rules.examination import NOT_FOUND
 
 
 class Stage(StrEnum):
@@ -79,9 +71,5 @@ def of_pupil(tx: Tx, ine: str, annee: str, account_id: int) -> ExaminationState:
 def _state(tx: Tx, choices: list[dict], ine: str, annee: str, account_id: int):
     examined = consents.examined(choices)
     own = next((choice for choice in choices if choice["account_id"] == account_id), None)
-    result = _result(tx, ine, annee) if examined else None
+    result = examinations.of_pupil(tx, ine, annee) if examined else None
     return ExaminationState(examined, own, result)
-
-
-def _result(tx: Tx, ine: str, annee: str) -> dict | None:
-    return tx.find_one(EXAMINATIONS, ine=ine, annee=annee)

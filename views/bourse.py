@@ -39,6 +39,11 @@ coordonnées, tax situation and bank details, on the summary too. Another parent
 request, or a child who is not in collège, is a 404. The child's page, when another of the
 child's responsables has applied this year, says so (number and state, not who made it nor what
 it holds) and what this parent may do: 200, or 409 to a POST that would start a second request.
+
+A pupil whose household the school examines on a responsable's consent (issue 14) has its
+request already: the child's page says so and how to apply online instead (withdraw the consent
+in the fiche), 200, or 409 to a POST that would start or send a request; unless the year's
+examination found no notice (`records/examination_state.py`).
 """
 
 from __future__ import annotations
@@ -55,13 +60,13 @@ from wtforms.validators import InputRequired
 from documents.pdf import PdfUnavailable
 from documents.receipt import moment_text, receipt_pdf
 from outside.tax import TaxUnavailable, TaxUnknown
-from records import bourse_requests
+from records import bourse_requests, examination_state
 from records.accounts import children_of
 from records.bourse_requests import CORRECTION, RECEIPT, WITHDRAWAL
 from records.contacts import Contact, contact_of, save_contact
 from records.teleservices import BOURSE, service_of
 from rules import bank, tax_numbers
-from rules.bourse import BourseError, estimate, school_year_on
+from rules.bourse import BourseError, estimate, household_of, school_year_on
 from rules.declarants import among_declarants
 from rules.uploads import MAX_BYTES, UploadError, check_upload
 from views.auth import account_required, current_account
@@ -70,7 +75,7 @@ from views.errors import handle_http_error
 from views.family_notices import how_told, not_sent, tell_family
 from views.journey import Journey, now
 from views.rendering import flashed, leave_to, render_page
-from views.services import COLLEGE, closed_message
+from views.services import COLLEGE, closed_message, consent_url, examination_offer
 from views.simulator import whole_number
 from views.unit import tx, writes
 
@@ -164,6 +169,9 @@ def eleve(account, ine):
         return redirect(url_for(".demande", numero=existing["numero"]), code=303)
     if existing:
         return another_responsables_page(child, existing)
+    examination = examination_of(account, child)
+    if not examination.may_apply_online:
+        return examined_page(child, examination)
     return intro_page(child)
 
 
@@ -176,6 +184,9 @@ def commencer(account, ine):
         return leave_to(url_for(".demande", numero=existing["numero"]))
     if existing:
         return another_responsables_page(child, existing, 409)
+    examination = examination_of(account, child)
+    if not examination.may_apply_online:
+        return examined_page(child, examination, 409)
     if not campaign_of(child).open:
         return intro_page(child)
     JOURNEY.start({"step": "coordonnees", "account_id": account["id"], "ine": ine})
@@ -216,6 +227,28 @@ def another_responsables_page(child: dict, existing: dict, status: int = 200):
         numero=existing["numero"],
         etat=existing["etat"],
         changeable=changeable(existing),
+    )
+
+
+def examination_of(account: dict, child: dict):
+    return examination_state.of_pupil(tx(), child["ine"], school_year(), account["id"])
+
+
+def examined_page(child: dict, examination, status: int = 200):
+    """The pupil's household is examined on a responsable's consent, which counts as the
+    request: where it stands, and how to apply online instead (200; 409 to a POST)."""
+    return render_page(
+        "bourse/examen.html",
+        "parcours",
+        title=f"Le droit à bourse de {child['prenom']} {child['nom']} est examiné automatiquement",
+        status=status,
+        components=COMPONENTS,
+        heading=JOURNEY.heading,
+        child=child,
+        annee=school_year(),
+        examination=examination,
+        summary=examination_offer(child, examination),
+        consent_url=consent_url(child["ine"]),
     )
 
 
@@ -407,14 +440,15 @@ def submit_situation(account, state, child):
         return situation_page(state, child, form, 503, failure=UNAVAILABLE)
     if None in found:
         return situation_page(state, child, form, 422)
+    rfr, enfants = household_of(found)
     state["fiscal"] = {
         "source": "dgfip",
         "avis": [
             {"numero_fiscal": numero, "reference_avis": reference, "avis": avis.to_api()}
             for (numero, reference), avis in zip(notices, found, strict=True)
         ],
-        "rfr": sum(avis.revenu_fiscal_reference for avis in found),
-        "enfants_a_charge": sum(avis.nombre_personnes_charge for avis in found),
+        "rfr": rfr,
+        "enfants_a_charge": enfants,
         "annee_revenus": found[0].annee_revenus,
         "consentement_dgfip": True,
         "renouvellement": form.renouvellement.data,
@@ -728,6 +762,11 @@ def sections(state: dict) -> dict:
 @bp.post("/demande/recapitulatif")
 @at_step("recapitulatif")
 def submit_recapitulatif(account, state, child):
+    if not state.get("numero"):
+        # A consent given since the journey began is the request now.
+        examination = examination_of(account, child)
+        if not examination.may_apply_online:
+            return examined_page(child, examination, 409)
     form = SummaryForm()
     if not form.validate() or not form.certification.data:
         form.certification.errors = [
@@ -813,6 +852,7 @@ def siblings(account: dict, sent: dict) -> list[dict]:
         and child["ine"] != sent["ine"]
         and child["niveau"] in COLLEGE
         and bourse_requests.active_for_child(tx(), child["ine"], sent["annee"]) is None
+        and examination_of(account, child).may_apply_online
     ]
 
 

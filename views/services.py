@@ -24,16 +24,10 @@ from documents.receipt import euros
 from records import bourse_requests, examination_state
 from records.accounts import children_of
 from records.consents import ConsentState
-from records.examination_state import (
-    ELIGIBLE,
-    NOT_ELIGIBLE,
-    NOT_FOUND,
-    UNAVAILABLE,
-    ExaminationState,
-    Stage,
-)
+from records.examination_state import ExaminationState, Stage
 from records.teleservices import BOURSE, FICHE, NOT_YET, OVER, Service, services_of
 from rules.bourse import school_year_on
+from rules.examination import ELIGIBLE, NOT_ELIGIBLE, NOT_FOUND, UNAVAILABLE
 from rules.roster import NIVEAUX
 from views.auth import account_required
 from views.rendering import flashed, of, render_page
@@ -109,7 +103,7 @@ def origin(request: dict) -> str:
 
 def consent_url(ine: str) -> str:
     """The fiche's page where a parent gives, refuses or withdraws the consent."""
-    return url_for("fiche.show", ine=ine) + "/examen-automatique"
+    return url_for("consent.show", ine=ine)
 
 
 def examination_offer(child: dict, state: ExaminationState) -> Offer:
