@@ -82,6 +82,10 @@ def test_consent_with_a_partner_a_sibling_and_a_withdrawal_on_a_phone(phone, app
     # « Oui » to the couple: the partner's état civil is asked for too.
     expect(partner(page).get_by_text("Indiquez le nom de naissance.")).to_be_visible()
     expect(page).to_have_title(re.compile("^Erreur — "))
+    # Several errors: their list takes the focus, each link leads to its field.
+    errors = page.locator("#consentement-erreurs")
+    expect(errors).to_be_focused()
+    errors.get_by_role("link", name="Votre état civil : Nom de naissance").click()
     expect(applicant(page).get_by_label("Nom de naissance")).to_be_focused()
     # Nothing typed is lost.
     expect(applicant(page).get_by_label("Prénoms")).to_have_value("Gwenaëlle Anne")
@@ -141,6 +145,7 @@ def test_consent_without_javascript(phone_without_js, app_server):
     give(page)
     expect(page.get_by_text("Indiquez soit un département")).to_be_visible()
     expect(page.get_by_text("Indiquez si une personne vit en couple avec vous.")).to_be_visible()
+    expect(page.locator("#consentement-erreurs")).to_be_focused()
     check(page, "lieu de naissance en double sans JavaScript")
 
     applicant(page).get_by_label("Pays de naissance").fill("")

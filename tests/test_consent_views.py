@@ -6,6 +6,7 @@ Collège Concorde, with Julien as the other responsable; François Da Silva is a
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -75,6 +76,14 @@ def value_of(html: str, field_id: str) -> str:
 
 def focused(html: str) -> list[str]:
     return [element.get("id", "") for element in markup.elements(html) if "autofocus" in element]
+
+
+def summary(html: str) -> list[tuple[str, str]]:
+    """The list of errors at the form's top: each link's target and text."""
+    start = html.index('id="consentement-erreurs"')
+    block = html[start : html.index("</ul>", start)]
+    links = re.findall(r'<a href="([^"]+)">(.*?)</a>', block)
+    return [(href, markup.plain(text)) for href, text in links]
 
 
 def fiche_section(html: str) -> str:
@@ -272,7 +281,13 @@ def test_the_couple_question_is_required_and_every_error_is_shown_at_once(sophie
     assert markup.error_messages(response.text, "en_couple") == [
         "Indiquez si une personne vit en couple avec vous."
     ]
-    assert focused(response.text) == ["demandeur-prenoms"]
+    # Several errors: their list takes the focus, each a link to its field, named with whose.
+    assert focused(response.text) == ["consentement-erreurs"]
+    assert summary(response.text) == [
+        ("#demandeur-prenoms", "Votre état civil : Prénoms"),
+        ("#demandeur-departement", "Votre état civil : Département de naissance"),
+        ("#en_couple-oui", "Une personne vit-elle en couple avec vous ?"),
+    ]
     assert stored(web, sophie) is None
 
 
@@ -284,7 +299,15 @@ def test_a_partner_declared_needs_their_civil_status(sophie, web):
         entry.MISSING_BIRTH_NAME
     ]
     assert markup.error_messages(response.text, "conjoint-naissance") == [birthdates.MISSING]
-    assert focused(response.text) == ["conjoint-nom_naissance"]
+    assert focused(response.text) == ["consentement-erreurs"]
+    partner = "L'état civil de la personne qui vit en couple avec vous"
+    assert summary(response.text) == [
+        ("#conjoint-nom_naissance", f"{partner} : Nom de naissance"),
+        ("#conjoint-prenoms", f"{partner} : Prénoms"),
+        ("#conjoint-jour", f"{partner} : date de naissance"),
+        ("#conjoint-commune", f"{partner} : Commune de naissance, ou ville à l'étranger"),
+        ("#conjoint-departement", f"{partner} : Département de naissance"),
+    ]
     assert stored(web, sophie) is None
 
 

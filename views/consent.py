@@ -37,7 +37,7 @@ from records.accounts import children_of
 from records.consents import ConsentState
 from rules.civil_status import CivilStatus
 from views.auth import account_required
-from views.consent_forms import COUPLE, GIVE, REFUSE, ConsentForm
+from views.consent_forms import APPLICANT, COUPLE, GIVE, PARTNER, REFUSE, ConsentForm
 from views.fiche import CONSENT, fiche_open, own_child
 from views.journey import now
 from views.rendering import leave_to, of, render_page
@@ -121,6 +121,7 @@ def consent_page(account: dict, child: dict, form: ConsentForm | None = None, st
             CivilStatus.from_record(source and source["partner"]),
         )
     given = mine is not None and mine["state"] == ConsentState.GIVEN
+    invalid = form.invalid()
     return render_page(
         "fiche/consent.html",
         "consentement",
@@ -131,9 +132,12 @@ def consent_page(account: dict, child: dict, form: ConsentForm | None = None, st
         of=of,
         form=form,
         couple=COUPLE,
+        legends={"applicant": APPLICANT, "partner": PARTNER},
         give=GIVE,
         refuse=REFUSE,
-        focus=form.first_wrong_id(),
+        invalid=invalid,
+        # One wrong part takes the focus; several, their list (templates/macros/forms.html).
+        focus=invalid[0].id if len(invalid) == 1 else None,
         consent=mine,
         given=given,
         given_day=day(datetime.fromisoformat(mine["given_at"])) if given else "",

@@ -9,10 +9,12 @@ reads nothing else: the état civil is not needed, and not kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import Form, FormField, StringField
+from wtforms.fields import Label
 
 from rules.civil_status import CivilStatus
 from rules.civil_status_entry import FIELDS, CivilStatusErrors, check_civil_status
@@ -22,6 +24,27 @@ COUPLE = {"oui": "Oui", "non": "Non"}
 
 NO_DECISION = "Choisissez : donner votre accord, ou refuser l'examen automatique."
 NO_COUPLE_ANSWER = "Indiquez si une personne vit en couple avec vous."
+COUPLE_QUESTION = "Une personne vit-elle en couple avec vous ?"
+# The persons' fieldsets' legends, also naming their wrong fields in the list of errors.
+APPLICANT, PARTNER = "Votre état civil", "L'état civil de la personne qui vit en couple avec vous"
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A wrong part of the form as the list of errors names it (`error_summary` in
+    templates/macros/forms.html): the two persons' fields share their labels, so each is named
+    with whose it is; a date of birth is one part, reached by its day."""
+
+    id: str
+    label: Label
+
+    @property
+    def name(self) -> str:
+        return self.id
+
+    @classmethod
+    def of(cls, element_id: str, text: str) -> Wrong:
+        return cls(element_id, Label(element_id, text))
 
 
 class PersonForm(Form):
@@ -72,22 +95,22 @@ class PersonForm(Form):
                     self[part].errors.append(message)
             return None
 
-    def wrong_ids(self) -> list[str]:
-        """The ids of the wrong inputs, in the page's order (a wrong date: its day)."""
+    def invalid(self, whose: str) -> list[Wrong]:
+        """The wrong parts, in the page's order."""
         found = []
         for part in FIELDS:
             if part == "naissance":
                 if self.date_errors:
-                    found.append(self.jour.id)
+                    found.append(Wrong.of(self.jour.id, f"{whose} : date de naissance"))
             elif self[part].errors:
-                found.append(self[part].id)
+                found.append(Wrong.of(self[part].id, f"{whose} : {self[part].label.text}"))
         return found
 
 
 class ConsentForm(FlaskForm):
     # No WTForms validators: `read` checks every field with the rules.
     demandeur = FormField(PersonForm, separator="-")
-    en_couple = StringField("Vivez-vous en couple ?")
+    en_couple = StringField(COUPLE_QUESTION)
     conjoint = FormField(PersonForm, separator="-")
 
     def __init__(self, *args, **kwargs):
@@ -128,10 +151,10 @@ class ConsentForm(FlaskForm):
             return None
         return True, applicant, partner
 
-    def first_wrong_id(self) -> str | None:
-        """The id of the input that takes the focus: the first wrong one in the page."""
-        wrong = self.demandeur.form.wrong_ids()
+    def invalid(self) -> list[Wrong]:
+        """The wrong parts of the form, in the page's order (the couple's question reached by
+        its first choice)."""
+        wrong = self.demandeur.form.invalid(APPLICANT)
         if self.en_couple.errors:
-            wrong.append(f"{self.en_couple.id}-oui")
-        wrong += self.conjoint.form.wrong_ids()
-        return wrong[0] if wrong else None
+            wrong.append(Wrong.of(f"{self.en_couple.id}-oui", COUPLE_QUESTION))
+        return wrong + self.conjoint.form.invalid(PARTNER)
