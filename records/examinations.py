@@ -186,17 +186,21 @@ def start_run(
 
 
 def advance_run(tx: Tx, run: dict, done: int, now: datetime) -> dict:
-    """`done` more pupils examined: saved with their results."""
-    tx.lock(f"examen-run:{run['uai']}:{run['annee']}")
-    current = tx.get(RUNS, run["id"])
-    changes = {"done": current["done"] + done, "saved_at": in_paris(now).isoformat()}
+    """`done` more pupils examined: saved with their results (not on a run started since,
+    when this one's process was taken for dead)."""
+    current = _same_run(tx, run)
+    if current is None:
+        return run
+    done = min(current["done"] + done, current["total"])
+    changes = {"done": done, "saved_at": in_paris(now).isoformat()}
     tx.update(RUNS, run["id"], changes)
     return {**current, **changes}
 
 
 def end_run(tx: Tx, run: dict, now: datetime, failure: str | None = None) -> dict:
-    tx.lock(f"examen-run:{run['uai']}:{run['annee']}")
-    current = tx.get(RUNS, run["id"])
+    current = _same_run(tx, run)
+    if current is None:
+        return run
     moment = in_paris(now).isoformat()
     changes = {
         "state": FAILED if failure else DONE,
@@ -206,3 +210,10 @@ def end_run(tx: Tx, run: dict, now: datetime, failure: str | None = None) -> dic
     }
     tx.update(RUNS, run["id"], changes)
     return {**current, **changes}
+
+
+def _same_run(tx: Tx, run: dict) -> dict | None:
+    """The run's row, locked, while it is still this run (a later start counts one more)."""
+    tx.lock(f"examen-run:{run['uai']}:{run['annee']}")
+    current = tx.get(RUNS, run["id"])
+    return current if current["runs"] == run["runs"] else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -570,3 +571,52 @@ def test_the_family_sees_its_examination_request(office, web, db, clock):
     corrected = family.post(f"/bourse/demandes/{made['numero']}/corriger")
     assert corrected.status_code == 303
     assert family.get(corrected.headers["Location"]).status_code == 200
+
+
+def test_two_runs_at_once_examine_each_pupil_once(web, db, clock):
+    """Two threads (as two processes would: a run taken for dead restarted, the cron) on one
+    list: one result, one request and one notice per pupil."""
+    consent(db, clock, "Inès", BENALI)
+    consent(db, clock, "Moussa", NDIAYE)
+    consent(db, clock, "Chloé", ROUSSEAU)
+    with db.writing() as tx:
+        run = examinations.start_run(
+            tx, CONCORDE, "2026-2027", "x", 3, clock.now(), timedelta(seconds=120)
+        )
+    links = examination_run.Links("http://ts.example.fr/")
+    threads = [
+        threading.Thread(target=in_app, args=(web, examination_run.examine_all, run, links))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results(db)) == ["Chloé", "Inès", "Moussa"]
+    assert len(requests(db)) == 2
+    assert len(mails(web)) == 1 and len(sms(web)) == 1
+    assert run_of(db)["state"] == "done"
+
+
+def test_a_run_restarted_is_not_counted_by_the_old_one(web, db, clock):
+    stale = timedelta(seconds=120)
+    with db.writing() as tx:
+        old = examinations.start_run(tx, CONCORDE, "2026-2027", "x", 5, clock.now(), stale)
+    clock.advance(minutes=3)
+    with db.writing() as tx:
+        new = examinations.start_run(tx, CONCORDE, "2026-2027", "y", 2, clock.now(), stale)
+        examinations.advance_run(tx, old, 5, clock.now())
+        examinations.end_run(tx, old, clock.now(), failure="x")
+        examinations.advance_run(tx, new, 1, clock.now())
+    current = run_of(db)
+    assert (current["state"], current["done"], current["total"], current["by"]) == (
+        "running",
+        1,
+        2,
+        "y",
+    )
+
+
+def in_app(app, work, *args):
+    with app.app_context():
+        work(*args)
