@@ -125,3 +125,41 @@ def test_one_parents_refusal_does_not_cancel_the_others_consent(db, sophie, juli
     found = examined(db)
     assert found.consent["account_id"] == julien["id"]
     assert "refusé" in found.reason
+
+
+HUGO = {"ine": "0691300456L", "uai": "0691234A"}
+
+
+def test_a_consent_given_for_a_sibling_is_offered_the_latest_changed(db, sophie):
+    with db.reading() as tx:
+        assert consents.given_for_another_pupil(tx, sophie["id"], HUGO["ine"]) is None
+    choose(db, sophie, True, applicant=SOPHIE)
+    with db.writing() as tx:
+        consents.choose(tx, sophie, HUGO, False, NOW + timedelta(hours=1))
+        found = consents.given_for_another_pupil(tx, sophie["id"], HUGO["ine"])
+        assert found["ine"] == LEA["ine"]
+        # Léa's own consent is no offer for Léa, and a refusal offers nothing.
+        assert consents.given_for_another_pupil(tx, sophie["id"], LEA["ine"]) is None
+
+
+def household(db, account) -> str | None:
+    with db.reading() as tx:
+        choices = consents.of_pupils(tx, [LEA["ine"]]).get(LEA["ine"], [])
+    return consents.household_for(choices, account["id"])
+
+
+def test_a_parent_reads_whose_household_is_examined_only_when_the_other_chose(db, sophie, julien):
+    choose(db, sophie, True, applicant=SOPHIE)
+    assert household(db, sophie) is None
+    assert "l'établissement examine son foyer" in household(db, julien)
+    choose(db, julien, True, now=NOW + timedelta(hours=1), applicant=JULIEN)
+    assert "le vôtre, car vous avez donné votre accord le premier" in household(db, sophie)
+    assert "le sien, car son accord est le premier donné" in household(db, julien)
+    with db.writing() as tx:
+        consents.withdraw(tx, sophie["id"], LEA["ine"], NOW + timedelta(hours=2))
+    assert "l'autre responsable a retiré son accord" in household(db, julien)
+    choose(db, julien, False, now=NOW + timedelta(hours=3))
+    # Neither consents: the school examines nobody, and both read it.
+    assert "Aucun responsable de l'élève n'a donné son accord" in household(db, sophie)
+    # The other is never named.
+    assert "Julien" not in household(db, sophie)
