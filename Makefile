@@ -71,8 +71,10 @@ measure: setup
 	$(BIN)/python -m e2e.measure
 
 # Latency and throughput with 1,000 to 1,000,000 seeded families (bench/results.md); needs wrk.
+# Then the automatic examination of a school of 1,000 consenting pupils (bench/examination.py).
 bench: setup
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.examination
 
 lint: setup
 	$(BIN)/ruff check .
