@@ -304,7 +304,7 @@ def test_a_partner_declared_needs_their_civil_status(sophie, web):
     assert summary(response.text) == [
         ("#conjoint-nom_naissance", f"{partner} : Nom de naissance"),
         ("#conjoint-prenoms", f"{partner} : Prénoms"),
-        ("#conjoint-jour", f"{partner} : date de naissance"),
+        ("#conjoint-jour", f"{partner} : Date de naissance"),
         ("#conjoint-commune", f"{partner} : Commune de naissance, ou ville à l'étranger"),
         ("#conjoint-departement", f"{partner} : Département de naissance"),
     ]

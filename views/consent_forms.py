@@ -101,7 +101,7 @@ class PersonForm(Form):
         for part in FIELDS:
             if part == "naissance":
                 if self.date_errors:
-                    found.append(Wrong.of(self.jour.id, f"{whose} : date de naissance"))
+                    found.append(Wrong.of(self.jour.id, f"{whose} : Date de naissance"))
             elif self[part].errors:
                 found.append(Wrong.of(self[part].id, f"{whose} : {self[part].label.text}"))
         return found
