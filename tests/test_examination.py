@@ -405,6 +405,17 @@ def test_the_scholarship_page_links_to_it(office):
     assert f'href="{PAGE}"' in page
 
 
+def test_each_school_sees_its_own_results(office, web, db, clock):
+    consent(db, clock, "Inès", BENALI)
+    launch(office)
+    other = signed_in_staff(web, db, clock, "secretariat.palmistes", uai=PALMISTES)
+    page = plain(other.get(PAGE).get_data(as_text=True))
+    assert "Inès" not in page and "Aucun élève n'a encore été examiné cette année." in page
+    exported = other.get(f"{PAGE}/export.csv").get_data().decode("utf-8-sig")
+    assert exported.count("\r\n") == 1  # the header alone
+    assert other.get(f"{PAGE}/inconnu").status_code == 404
+
+
 def test_both_roles_may_launch(head, db, clock):
     consent(db, clock, "Inès", BENALI)
     launch(head)
@@ -443,8 +454,10 @@ def test_htmx_gets_fragments_and_a_browser_the_page(office, db, clock):
     assert "<html" in whole
     restore = office.get(PAGE, headers={**hx, "HX-History-Restore-Request": "true"})
     assert "<html" in restore.get_data(as_text=True)
-    failed = office.post(PAGE, headers=hx)
-    assert failed.status_code in (200, 409, 422)
+    started = office.post(PAGE, headers=hx)
+    assert (started.status_code, started.headers["HX-Redirect"]) == (200, PAGE)
+    started.close()
+    examination_run.wait()
 
 
 def test_the_progress_while_running_polls_and_offers_a_refresh(office, web, db, clock):
