@@ -185,6 +185,7 @@ def test_refusing_keeps_no_civil_status(sophie, web):
     assert "Vous avez refusé l'examen automatique le 14/09/2026" in fiche_section(fiche)
     # Changing one's mind: the page is the form again, empty.
     page = sophie.get(PAGE).text
+    assert "Vous avez refusé l'examen automatique le 14/09/2026" in markup.plain(page)
     assert value_of(page, "demandeur-nom_naissance") == ""
 
 

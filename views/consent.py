@@ -38,7 +38,7 @@ from records.consents import ConsentState
 from rules.civil_status import CivilStatus
 from views.auth import account_required
 from views.consent_forms import APPLICANT, COUPLE, GIVE, PARTNER, REFUSE, ConsentForm
-from views.fiche import CONSENT, fiche_open, own_child
+from views.fiche import CONSENT, consent_context, fiche_open, own_child
 from views.journey import now
 from views.rendering import leave_to, of, render_page
 from views.services import COLLEGE, day
@@ -108,19 +108,18 @@ def sibling_offer(account: dict, child: dict, mine: dict | None) -> dict | None:
 
 def consent_page(account: dict, child: dict, form: ConsentForm | None = None, status: int = 200):
     """The page; without `form` (a GET), the état civil kept, or a sibling's offered."""
+    choice = consent_context(account, child)  # as the fiche shows it
+    mine = choice["consent"]
+    given = mine is not None and mine["state"] == ConsentState.GIVEN
     offered = None
-    choices = consents.of_pupils(tx(), [child["ine"]]).get(child["ine"], [])
-    mine = next((one for one in choices if one["account_id"] == account["id"]), None)
     if form is None:
-        offered = (
-            None if request.args.get("reprise") == "non" else sibling_offer(account, child, mine)
-        )
-        source = mine if mine and mine["state"] == ConsentState.GIVEN else offered
+        if request.args.get("reprise") != "non":
+            offered = sibling_offer(account, child, mine)
+        source = mine if given else offered
         form = ConsentForm.filled(
             CivilStatus.from_record(source and source["applicant"]),
             CivilStatus.from_record(source and source["partner"]),
         )
-    given = mine is not None and mine["state"] == ConsentState.GIVEN
     invalid = form.invalid()
     return render_page(
         "fiche/consent.html",
@@ -138,11 +137,9 @@ def consent_page(account: dict, child: dict, form: ConsentForm | None = None, st
         invalid=invalid,
         # One wrong part takes the focus; several, their list (templates/macros/forms.html).
         focus=invalid[0].id if len(invalid) == 1 else None,
-        consent=mine,
         given=given,
-        given_day=day(datetime.fromisoformat(mine["given_at"])) if given else "",
         offered=offered,
-        household=consents.household_for(choices, account["id"]),
+        **choice,
     )
 
 
