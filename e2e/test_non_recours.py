@@ -3,7 +3,9 @@ step and error state: the school's staff find, per class, the pupils with no con
 request this school year, filter the list by class, send the reminder once; a parent of the list
 receives it (SMS in the development outbox, e-mail on the real SMTP server); a second sending,
 from a page opened before the first, is refused with when and by whom. With JavaScript off, the
-same walk in another school.
+same walk in another school. And a family whose examination found no notice (its consent's
+état civil is unknown to the tax sandbox; the school's run is `flask bourse examiner`) is
+offered « Faire une demande » on « Mes services » and starts the online request.
 
 Each test has a school of its own (its own UAI, classes and families, added to the server's
 roster, its campaign opened through the records), so the reminder, once per school and
@@ -19,6 +21,7 @@ from playwright.sync_api import expect
 from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.outbox import last_sms
 from e2e.parents import add_roster_lines, create_parent
+from e2e.parents import sign_in as sign_in_parent
 from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 from outside.storage import open_store
@@ -201,3 +204,63 @@ def test_the_reminder_without_javascript(phone_without_js, desktop, app_server, 
     expect(stale.get_by_role("alert").first).to_contain_text("a déjà été envoyé le")
     assert_accessible(stale, "second envoi refusé")
     assert len(smtp_server.received("bastien.roux@example.net")) == 1
+
+
+LOUISE_MICHEL = "0691764K"
+NOT_FOUND_FAMILIES = {
+    "js": (
+        "0691764K;Collège Louise-Michel;0691764001A;Besson;Rayan;05/05/2014;5e;5eL;Mme;Besson;"
+        "Yasmine;mère;06 70 00 64 01;",
+        CivilStatus("Besson", "Yasmine", date(1985, 6, 6), "Lyon", "69", ""),
+    ),
+    "no-js": (
+        "0691764K;Collège Louise-Michel;0691764002B;Chevalier;Louna;07/07/2012;4e;4eL;M.;"
+        "Chevalier;Gaël;père;06 70 00 64 02;",
+        CivilStatus("Chevalier", "Gaël", date(1979, 3, 3), "Bron", "69", ""),
+    ),
+}
+
+
+def examined_not_found(server, which: str) -> str:
+    """The family's consent given, the school's examination run: its notice is not found.
+    Returns the parent's identifiant."""
+    line, civil_status = NOT_FOUND_FAMILIES[which]
+    add_roster_lines(server, [line])
+    nom, prenom, _, telephone = line.split(";")[9:13]
+    store = open_store(server.env["FLASK_DATABASE"])
+    identifiant = create_parent(server, nom, prenom, telephone)
+    now = datetime.now(UTC)
+    with store.writing() as tx:
+        teleservices.save_service(
+            tx, LOUISE_MICHEL, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), now
+        )
+        account = find_by_identifiant(tx, identifiant)
+        (child,) = children_of(tx, account["responsables"])
+        consents.choose(tx, account, child, True, now, applicant=civil_status)
+    server.flask("bourse", "examiner", LOUISE_MICHEL, "--url", server.url)
+    return identifiant
+
+
+def walk_to_the_request(page, check, prenom: str) -> None:
+    card = page.get_by_role("listitem").filter(has_text=f"{prenom} ")
+    expect(page.get_by_text("nous n'avons pas retrouvé votre avis d'imposition")).to_be_visible()
+    expect(page.get_by_text("Demande de bourse : ouverte jusqu'au 15/10/2026.")).to_be_visible()
+    check(page, "examen : avis introuvable")
+    card.get_by_role("link", name="Faire une demande").click()
+    page.get_by_role("button", name="Commencer la demande").click()
+    expect(page).to_have_title(re.compile("Vos coordonnées"))
+    check(page, "demande en ligne commencée")
+
+
+def test_a_family_whose_notice_was_not_found_applies_online_on_a_phone(phone, app_server):
+    identifiant = examined_not_found(app_server, "js")
+    sign_in_parent(phone, identifiant)
+    walk_to_the_request(phone, assert_accessible, "Rayan")
+
+
+def test_a_family_whose_notice_was_not_found_applies_online_without_javascript(
+    phone_without_js, app_server
+):
+    identifiant = examined_not_found(app_server, "no-js")
+    sign_in_parent(phone_without_js, identifiant)
+    walk_to_the_request(phone_without_js, assert_accessible_without_js, "Louna")

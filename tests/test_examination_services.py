@@ -146,6 +146,15 @@ def test_not_found_offers_the_online_request(db, sophie):
     ]
 
 
+def test_not_found_then_applied_online_shows_the_request(db, sophie):
+    choose(db, sophie, True)
+    examined(db, "not_found")
+    to_summary(sophie)
+    assert send(sophie).status_code == 303
+    (fiche, request) = lea_card(sophie)
+    assert request.startswith("Demande de bourse n° 0691234A-2026-") and "déposée" in request
+
+
 def test_unavailable_will_be_examined_again(db, sophie):
     choose(db, sophie, True)
     examined(db, "unavailable")

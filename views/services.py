@@ -66,7 +66,9 @@ def offers(
     if child["niveau"] not in COLLEGE:
         return found
     bourse = services[BOURSE]
-    if examination and not (request and examination.outcome == ELIGIBLE):
+    # Once the examination made the request, or the family applied after it found nothing,
+    # the request's line says it all.
+    if examination and not (request and examination.outcome in (ELIGIBLE, NOT_FOUND)):
         found.append(examination_offer(child, examination))
     if request and request["account_id"] == account["id"]:
         href = url_for("bourse.demande", numero=request["numero"])
