@@ -186,6 +186,7 @@ def withdrawal(account, child):
         child=child,
         of=of,
         given_day=day(datetime.fromisoformat(mine["given_at"])),
+        with_partner=bool(mine["partner"]),
     )
 
 
