@@ -85,6 +85,7 @@ def examination_page(staff: dict, block: str, status: int = 200, **context):
         classes=sorted({row["eleve"]["classe"] for row in found}),
         results=RESULTS,
         labels=LABELS,
+        result_texts={result: label.capitalize() for result, label in LABELS.items()},
         result_badges=BADGES,
         **progress_context(staff, annee),
         **context,
