@@ -161,7 +161,7 @@ def choose(account, child):
     before = consents.of_account_for_pupil(tx(), account["id"], child["ine"])
     if not given and before and before["state"] == ConsentState.GIVEN:
         # A given consent is withdrawn through its confirmation, not in one click.
-        return redirect(url_for(".withdrawal", ine=child["ine"]), code=303)
+        return leave_to(url_for(".withdrawal", ine=child["ine"]))
     consents.choose(tx(), account, child, given, now(), applicant=applicant, partner=partner)
     if not given:
         return back_to_fiche(child, REFUSED)
