@@ -147,7 +147,7 @@ def test_the_school_reminds_the_families_without_request_once_on_a_phone(
     expect(page.get_by_text("avant le 15/10/2026").first).to_be_visible()
     page.get_by_role("button", name="Envoyer le rappel à 2 responsables").click()
     expect(page.get_by_role("status").first).to_contain_text(
-        "Le rappel est envoyé à 2 famille(s) : 2 SMS et 1 courriel(s)."
+        "Le rappel est envoyé à 2 responsable(s) : 2 SMS et 1 courriel(s)."
     )
     expect(page.locator("#rappel-envoye")).to_contain_text(
         f"par {ROSA_PARKS['staff']} : 2 SMS et 1 courriel, à 2 responsables."
@@ -193,7 +193,7 @@ def test_the_reminder_without_javascript(phone_without_js, desktop, app_server, 
     # Odile Faure has two pupils on the list: one SMS.
     page.get_by_role("button", name="Envoyer le rappel à 2 responsables").click()
     expect(page.get_by_role("status").first).to_contain_text(
-        "Le rappel est envoyé à 2 famille(s) : 2 SMS et 1 courriel(s)."
+        "Le rappel est envoyé à 2 responsable(s) : 2 SMS et 1 courriel(s)."
     )
     check(page, "rappel envoyé sans JavaScript")
     assert "avant le 15/10/2026" in last_sms(page, app_server.url, SIMONE_VEIL["mobile"])

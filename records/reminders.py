@@ -66,7 +66,7 @@ def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: da
     }
     row["id"] = tx.insert(REMINDERS, row)
     detail = (
-        f"Rappel de la campagne {annee} envoyé à {sent.families} famille(s) : {sent.sms} SMS, "
+        f"Rappel de la campagne {annee} envoyé à {sent.families} responsable(s) : {sent.sms} SMS, "
         f"{sent.emails} courriel(s)."
     )
     audit.record(tx, staff, "relance-bourse", detail, now)

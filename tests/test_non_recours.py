@@ -23,7 +23,7 @@ from records.teleservices import BOURSE, FERME
 from rules.civil_status import CivilStatus
 from rules.sms_length import fits
 from tests import markup
-from tests.markup import plain, redirects_to
+from tests.markup import elements, plain, redirects_to
 from tests.parents import NOW
 from tests.staff import PASSWORD, signed_in_staff
 from tests.test_admin_bourse import account_for, submitted
@@ -166,8 +166,11 @@ def test_an_unknown_class_is_no_filter(office):
     assert len(rows(page.text, "resultats")) == 6
 
 
-def test_the_bourses_page_links_to_it(office):
+def test_the_bourses_page_links_to_it_and_its_menu_entry_stays_current(office):
     assert PAGE in office.get("/admin/bourses").text
+    page = office.get(PAGE).text
+    (current,) = elements(page, "a", aria_current="page")
+    assert current["href"] == "/admin/bourses"
 
 
 def test_signed_out_goes_to_the_sign_in_page(web):
@@ -207,7 +210,7 @@ def test_the_reminder_goes_once_to_each_family_with_neither(web, db, clock, offi
     assert "http://localhost/mes-services" in mail["body"]
     page = office.get(PAGE)
     said = plain(page.text)
-    assert "Le rappel est envoyé à 5 famille(s) : 5 SMS et 1 courriel(s)." in said
+    assert "Le rappel est envoyé à 5 responsable(s) : 5 SMS et 1 courriel(s)." in said
     assert (
         "Rappel envoyé le 14/09/2026 à 10 h 00 par secretariat.concorde : 5 SMS et 1 courriel, "
         "à 5 responsables. Le rappel ne s'envoie qu'une fois par campagne." in said
@@ -218,7 +221,7 @@ def test_the_reminder_goes_once_to_each_family_with_neither(web, db, clock, offi
     assert entry["action"] == "relance-bourse"
     assert entry["staff"] == "secretariat.concorde"
     assert entry["detail"] == (
-        "Rappel de la campagne 2026-2027 envoyé à 5 famille(s) : 5 SMS, 1 courriel(s)."
+        "Rappel de la campagne 2026-2027 envoyé à 5 responsable(s) : 5 SMS, 1 courriel(s)."
     )
 
 

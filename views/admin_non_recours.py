@@ -99,7 +99,7 @@ def send_reminder(staff):
 
 def said(row: dict) -> str:
     return (
-        f"Le rappel est envoyé à {row['families']} famille(s) : {row['sms']} SMS et "
+        f"Le rappel est envoyé à {row['families']} responsable(s) : {row['sms']} SMS et "
         f"{row['emails']} courriel(s)."
     )
 
