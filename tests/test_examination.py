@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from records import bourse_requests, consents, examinations
 from records.accounts import account_of, children_of, create_account, find_responsables
 from records.staff import create_staff
 from records.teleservices import BOURSE, OUVERT, save_service
-from rules import examination
+from rules import bourse, examination
 from rules.civil_status import CivilStatus
 from rules.clock import PARIS
 from rules.examination import ELIGIBLE, NOT_ELIGIBLE, NOT_FOUND, UNAVAILABLE
@@ -633,3 +634,24 @@ def test_a_run_restarted_is_not_counted_by_the_old_one(web, db, clock):
 def in_app(app, work, *args):
     with app.app_context():
         work(*args)
+
+
+def test_the_next_school_year_examines_the_same_family_again(web, db, clock, tmp_path, monkeypatch):
+    """The consent holds from year to year: once the next year's scale is in the service (here a
+    copy of 2026-2027's), the same pupil is examined for 2027-2028 on the 2027 notice."""
+    consent(db, clock, "Inès", BENALI)
+    launch(signed_in_staff(web, db, clock, "secretariat.concorde"))
+    clock.moment = datetime(2027, 9, 14, 10, 0, tzinfo=PARIS)
+    office = signed_in_staff(web, db, clock, "secretariat.concorde.2027")
+    assert "2027-2028 n'est pas encore dans le service" in plain(office.get(PAGE).text)
+    for path in bourse.DATA.glob("*.json"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    scale = json.loads((tmp_path / "2026-2027.json").read_text(encoding="utf-8"))
+    (tmp_path / "2027-2028.json").write_text(json.dumps({**scale, "annee": "2027-2028"}))
+    monkeypatch.setattr(bourse, "DATA", tmp_path)
+    launch(office)
+    with db.reading() as tx:
+        row = examinations.of_pupil(tx, "0691400789M", "2027-2028")
+    assert (row["result"], row["rfr"], row["echelon"]) == (ELIGIBLE, 3400, 3)
+    assert row["numero"].startswith("0691234A-2027-")
+    assert results(db)["Inès"]["numero"].startswith("0691234A-2026-")
