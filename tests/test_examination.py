@@ -655,3 +655,25 @@ def test_the_next_school_year_examines_the_same_family_again(web, db, clock, tmp
     assert (row["result"], row["rfr"], row["echelon"]) == (ELIGIBLE, 3400, 3)
     assert row["numero"].startswith("0691234A-2027-")
     assert results(db)["Inès"]["numero"].startswith("0691234A-2026-")
+
+
+def test_the_command_refuses_while_a_run_is_under_way_or_without_the_scale(web, db, clock):
+    with db.writing() as tx:
+        examinations.start_run(tx, CONCORDE, "2026-2027", "x", 1, clock.now(), timedelta(minutes=2))
+    runner = web.test_cli_runner()
+    args = ["bourse", "examiner", CONCORDE, "--url", "https://ts.example.fr"]
+    busy = runner.invoke(args=args)
+    assert busy.exit_code == 1 and "déjà en cours" in busy.output
+    clock.moment = datetime(2027, 9, 14, 10, 0, tzinfo=PARIS)
+    missing = runner.invoke(args=args)
+    assert (
+        missing.exit_code == 1 and "Le barème de la bourse de collège 2027-2028" in missing.output
+    )
+
+
+def test_a_consent_whose_account_is_gone_is_left(office, web, db, clock):
+    account, _ = consent(db, clock, "Inès", BENALI)
+    with db.writing() as tx:
+        tx.delete("comptes", account["id"])
+    launch(office)
+    assert results(db) == {} and run_of(db)["state"] == "done"

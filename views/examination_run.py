@@ -174,10 +174,12 @@ def save(tx, run: dict, pupil: dict, chosen: Examined, outcome: Outcome, notices
     current = examinations.current_consent(tx, pupil["ine"])
     if current is None or consent_key(current.consent) != consent_key(chosen.consent):
         return  # withdrawn or changed since the batch was read: the next run takes it
+    account = find_by_id(tx, chosen.consent["account_id"])
+    if account is None:
+        return  # the consenting account is gone (merged into another): nobody to answer
     row = examinations.record(tx, run["annee"], pupil, chosen, outcome.as_record(), now)
     if row is None:
         return  # another run examined the pupil meanwhile
-    account = find_by_id(tx, chosen.consent["account_id"])
     school = school_name(tx, pupil["uai"])
     if outcome.result == ELIGIBLE:
         made, _ = bourse_requests.from_examination(
