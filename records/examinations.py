@@ -65,7 +65,7 @@ def _by_class_and_name(row: dict) -> tuple:
 def pending(tx: Tx, uai: str, annee: str) -> list[tuple[dict, Examined]]:
     """The school's pupils a run examines now: a responsable consents, and the pupil has no
     result this year that stands (`rules.examination.to_examine`). Each with the consent
-    examined. Reads the school's pupils, their consents and results: three keyed reads."""
+    examined. Keyed reads only: the school's pupils, each one's consents, the year's results."""
     pupils = {pupil["ine"]: pupil for pupil in eleves_of(tx, uai)}
     results = {row["ine"]: row for row in tx.find(EXAMINATIONS, uai=uai, annee=annee)}
     found = []

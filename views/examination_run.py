@@ -123,7 +123,7 @@ def in_background(app: Flask, run: dict, links: Links) -> threading.Thread:
 
 
 def wait(timeout: float = 60) -> None:
-    """Until every run started by this process has ended (the tests, the command)."""
+    """Until every run started by this process has ended (for the tests)."""
     for thread in list(_threads):
         thread.join(timeout)
 
