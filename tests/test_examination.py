@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from documents.examination_notices import examination_email, examination_sms
 from outside.tax import TaxUnavailable
 from records import bourse_requests, consents, examinations
 from records.accounts import account_of, children_of, create_account, find_responsables
@@ -25,6 +26,7 @@ from rules.civil_status import CivilStatus
 from rules.clock import PARIS
 from rules.examination import ELIGIBLE, NOT_ELIGIBLE, NOT_FOUND, UNAVAILABLE
 from rules.phones import parse_mobile
+from rules.sms_length import fits
 from tests.fake_clock import FakeClock, install
 from tests.markup import plain, redirects_to
 from tests.staff import PASSWORD, signed_in_staff
@@ -677,3 +679,39 @@ def test_a_consent_whose_account_is_gone_is_left(office, web, db, clock):
         tx.delete("comptes", account["id"])
     launch(office)
     assert results(db) == {} and run_of(db)["state"] == "done"
+
+
+# The texts ------------------------------------------------------------------------------------
+
+ROW = {
+    "annee": "2026-2027",
+    "responsable": {"prenom": "Marie-Françoise-Éléonore", "nom": "Dupont-Lagrange"},
+    "eleve": {"prenom": "Jean-Baptiste-Maximilien", "nom": "Dupont-Lagrange", "classe": "6eA"},
+    "rfr": 61800,
+    "enfants": 2,
+    "ceiling": 22754,
+}
+LONG_LINK = "https://teleservices.education.example.fr/bourse/eleves/0691500123K"
+
+
+@pytest.mark.parametrize("event", [NOT_FOUND, NOT_ELIGIBLE])
+@pytest.mark.parametrize("deadline", [date(2026, 10, 15), None])
+def test_each_sms_fits_in_two_parts(event, deadline):
+    text = examination_sms(ROW, event, LONG_LINK, deadline)
+    assert fits(text)
+    assert text.startswith("Téléservices : ")
+    if event == NOT_FOUND:
+        assert ("avant le 15/10/2026" in text) is (deadline is not None)
+
+
+def test_once_the_campaign_is_over_the_family_asks_for_the_paper_form():
+    _, body = examination_email(ROW, NOT_FOUND, "Collège Concorde", LONG_LINK, None)
+    assert "demandez au secrétariat le formulaire papier" in body
+    assert "Cerfa n° 12539" in body and LONG_LINK not in body
+
+
+def test_only_two_results_are_told():
+    with pytest.raises(ValueError):
+        examination_email(ROW, ELIGIBLE, "Collège Concorde", LONG_LINK, None)
+    with pytest.raises(ValueError):
+        examination_sms(ROW, UNAVAILABLE, LONG_LINK, None)
