@@ -11,12 +11,16 @@ sandbox knows (data/sandbox/households.json, "_comment"):
 - M. Gilles Moulin (Léna, 5eE, Concorde), JavaScript off, consents as Éric Rousseau (whom the
   tax data does not know): the school launches the examination, follows it with « Actualiser »,
   finds « données introuvables », and the family is e-mailed to apply online before the deadline.
+
+And the Collège Lucie-Aubrac, whose campaign opens after today: its page says from when the
+examination can be launched, with no button.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, date, datetime
 
 from playwright.sync_api import expect
 
@@ -26,6 +30,7 @@ from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 from outside.storage import open_store
 from records.accounts import find_by_identifiant
+from records.teleservices import BOURSE, OUVERT, save_service
 
 CONCORDE = "0691234A;Collège Concorde"
 LACROIX = [
@@ -194,3 +199,35 @@ def wait_for_mail(mailbox, to: str, subject: str, seconds: float = 10) -> list[d
             return found
         time.sleep(0.2)
     raise AssertionError(f"aucun courriel « {subject} » pour {to}")
+
+
+AUBRAC = (
+    "0691771M;Collège Lucie-Aubrac;0691771001A;Roussel;Ambre;12/12/2013;4e;4eA;Mme;Roussel;"
+    "Carole;mère;06 70 00 51 03;carole.roussel@example.org"
+)
+
+
+def test_before_the_campaign_the_page_says_when(phone, app_server):
+    """A school whose campaign opens after today: the examination waits for it."""
+    add_roster_lines(app_server, [AUBRAC])
+    with open_store(app_server.env["FLASK_DATABASE"]).writing() as tx:
+        save_service(
+            tx,
+            "0691771M",
+            BOURSE,
+            OUVERT,
+            "",
+            date(2026, 9, 21),
+            date(2026, 10, 15),
+            datetime.now(UTC),
+        )
+    create_staff(app_server, "e2e.examen.aubrac", STAFF_PASSWORD, uai="0691771M")
+    page = phone
+    staff_signs_in(page, "e2e.examen.aubrac", STAFF_PASSWORD)
+    page.goto("/admin/bourses/examen")
+    expect(page.locator("#examen-impossible")).to_contain_text(
+        "pourra être lancé à partir du 21/09/2026, début de la campagne de bourse"
+    )
+    expect(page.get_by_role("button", name="Lancer l'examen automatique")).to_have_count(0)
+    expect(page.locator("#resultats")).to_contain_text("Aucun élève n'a encore été examiné")
+    assert_accessible(page, "examen avant la campagne")
