@@ -12,6 +12,12 @@ again, `rules.examination.to_examine`).
 
 The links mailed to families are built from the service's public address (`Links`), which
 the POST knows from its request and the command is given: no request is there to ask.
+
+A school year whose scale is not in data/bourse/ is not examined (`why_not`), rather than
+examined on the last known scale: the ceilings rise every year and a « non éligible » result is
+final for the year, so a family just above last year's ceiling would be turned away for good.
+The online request gives no estimate without its year's scale either. The scale of the coming
+year is to be entered before its rentrée (from the formula, provisional, as 2026-2027 was).
 """
 
 from __future__ import annotations
