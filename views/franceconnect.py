@@ -7,14 +7,12 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import InputRequired
 
 from outside.franceconnect import FranceConnectError
 from records import accounts, journeys
 from views import verification
 from views.auth import sign_in_session
+from views.forms.franceconnect import PhoneForm
 from views.journey import Journey, now
 from views.rendering import leave_to
 from views.unit import tx, writes
@@ -132,30 +130,19 @@ def signed_in(account: dict, id_token: str, notice: str | None = None):
 # First connection ---------------------------------------------------------------------------
 
 
-class PhoneForm(FlaskForm):
-    telephone = StringField(
-        "Numéro de téléphone portable",
-        validators=[InputRequired("Indiquez votre numéro de téléphone portable.")],
-    )
-
-
 def franceconnect_name(state: dict) -> str:
     return f"{state['given_name']} {state['family_name']}".strip()
 
 
 @first.get("")
-def telephone():
-    state, elsewhere = JOURNEY.guard("telephone")
-    if elsewhere:
-        return elsewhere
+@JOURNEY.at_step("telephone")
+def telephone(state: dict):
     return JOURNEY.page("telephone", form=PhoneForm(formdata=None), name=franceconnect_name(state))
 
 
 @first.post("")
-def submit_telephone():
-    state, elsewhere = JOURNEY.guard("telephone")
-    if elsewhere:
-        return elsewhere
+@JOURNEY.at_step("telephone")
+def submit_telephone(state: dict):
     form = PhoneForm()
     page = {"form": form, "name": franceconnect_name(state)}
     if not form.validate_on_submit():
@@ -194,7 +181,6 @@ def children_confirmed(state: dict):
 
 
 verification.add_steps(first, JOURNEY, children_confirmed)
-JOURNEY.views.update(telephone=telephone)
 
 
 # Logout -------------------------------------------------------------------------------------

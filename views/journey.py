@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import wraps
 
 from flask import current_app, redirect, session, url_for
 
@@ -35,8 +36,11 @@ class Journey:
     # Where a request goes when there is no journey: its first step, or another page when the
     # journey can only begin elsewhere (FranceConnect's first connection starts at its callback).
     without_journey: str | None = None
-    views: dict[str, Callable] = field(default_factory=dict)  # step → its GET view
+    views: dict[str, Callable] = field(default_factory=dict)  # step → its page (`at_step`)
     folder: str = "journeys"  # where the steps' templates are, one per step
+    # Steps drawn by the templates the activations share (templates/journeys/), when `folder`
+    # is another (« Mot de passe oublié ? »'s code and new password).
+    shared_steps: tuple[str, ...] = ()
     components: tuple[str, ...] = COMPONENTS
     # Pages that are not steps of their own but another way through a step, shown under that
     # step's number and title (the manual entry of the tax situation in the scholarship request).
@@ -98,6 +102,25 @@ class Journey:
             return None, redirect(self.url(current), code=303)
         return state, None
 
+    def at_step(self, step: str, guard: Callable[[dict], object] | None = None):
+        """The one way a step's view is declared: it runs, given the journey's state (then the
+        route's arguments), only when the journey stands at `step` and the journey's own
+        `guard(state)` lets it through (else that answer). The view named after its step is
+        the step's page, the one `go_to` draws; its title is the journey's `titles[step]`."""
+
+        def decorate(view):
+            @wraps(view)
+            def guarded(*args, **kwargs):
+                state, elsewhere = self.guard(step)
+                elsewhere = elsewhere or (guard(state) if guard else None)
+                return elsewhere or view(state, *args, **kwargs)
+
+            if view.__name__ == step:
+                self.views[step] = guarded
+            return guarded
+
+        return decorate
+
     def go_to(self, step: str):
         """After a step succeeds: the next page, as a fragment for htmx (with its address
         pushed into the history) or as a redirect after the POST for a plain form."""
@@ -106,6 +129,12 @@ class Journey:
         response = self.views[step]()
         response.headers["HX-Push-Url"] = self.url(step)
         return response
+
+    def advance(self, state: dict, step: str):
+        """A step done: the journey saved standing at `step`, and that step's page."""
+        state["step"] = step
+        self.save(state)
+        return self.go_to(step)
 
     def go_back(self, state: dict, step: str):
         """« Précédent », « Modifier »: back to a step before the one the journey stands at (or
@@ -120,16 +149,24 @@ class Journey:
     def title_of(self, step: str) -> str:
         return self.detour_titles.get(step) or self.titles[self.detours.get(step, step)]
 
+    def number_of(self, step: str) -> int:
+        """The step's number in the stepper (a detour's is its step's)."""
+        return self.steps.index(self.detours.get(step, step)) + 1
+
+    def page_title(self, step: str) -> str:
+        return f"Étape {self.number_of(step)} sur {len(self.steps)} — {self.title_of(step)}"
+
     def page(self, step: str, status: int = 200, **context):
         shown = self.detours.get(step, step)
-        number = self.steps.index(shown) + 1
+        number = self.number_of(step)
         following = self.steps[number] if number < len(self.steps) else None
         form = context.get("form")
         field_errors = bool(context.get("errors")) or bool(form and form.errors)
+        folder = "journeys" if step in self.shared_steps else self.folder
         return render_page(
-            f"{self.folder}/{step}.html",
+            f"{folder}/{step}.html",
             "parcours",
-            title=f"Étape {number} sur {len(self.steps)} — {self.title_of(step)}",
+            title=self.page_title(step),
             status=status,
             components=self.components,
             blueprint=self.blueprint,
