@@ -221,24 +221,27 @@ NOT_FOUND_FAMILIES = {
 }
 
 
-def examined_not_found(server, which: str) -> str:
-    """The family's consent given, the school's examination run: its notice is not found.
-    Returns the parent's identifiant."""
+def consented(server, which: str) -> str:
+    """The family's consent given in the fiche (with an état civil the tax sandbox does not
+    know), the school's campaign open. Returns the parent's identifiant."""
     line, civil_status = NOT_FOUND_FAMILIES[which]
     add_roster_lines(server, [line])
     nom, prenom, _, telephone = line.split(";")[9:13]
-    store = open_store(server.env["FLASK_DATABASE"])
     identifiant = create_parent(server, nom, prenom, telephone)
     now = datetime.now(UTC)
-    with store.writing() as tx:
+    with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
         teleservices.save_service(
             tx, LOUISE_MICHEL, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), now
         )
         account = find_by_identifiant(tx, identifiant)
         (child,) = children_of(tx, account["responsables"])
         consents.choose(tx, account, child, True, now, applicant=civil_status)
-    server.flask("bourse", "examiner", LOUISE_MICHEL, "--url", server.url)
     return identifiant
+
+
+def examine(server) -> None:
+    """The school's examination, as its cron runs it: the families' notices are not found."""
+    server.flask("bourse", "examiner", LOUISE_MICHEL, "--url", server.url)
 
 
 def walk_to_the_request(page, check, prenom: str) -> None:
@@ -253,14 +256,24 @@ def walk_to_the_request(page, check, prenom: str) -> None:
 
 
 def test_a_family_whose_notice_was_not_found_applies_online_on_a_phone(phone, app_server):
-    identifiant = examined_not_found(app_server, "js")
+    identifiant = consented(app_server, "js")
     sign_in_parent(phone, identifiant)
+    # Before the examination, the consent is the request: no online request to start.
+    phone.goto("/bourse/eleves/0691764001A")
+    expect(phone.get_by_role("heading", level=2)).to_have_text(
+        "Le droit à bourse de Rayan est examiné automatiquement"
+    )
+    expect(phone.get_by_role("button", name="Commencer la demande")).to_have_count(0)
+    assert_accessible(phone, "examen attendu : pas de demande à faire")
+    examine(app_server)
+    phone.goto("/mes-services")
     walk_to_the_request(phone, assert_accessible, "Rayan")
 
 
 def test_a_family_whose_notice_was_not_found_applies_online_without_javascript(
     phone_without_js, app_server
 ):
-    identifiant = examined_not_found(app_server, "no-js")
+    identifiant = consented(app_server, "no-js")
+    examine(app_server)
     sign_in_parent(phone_without_js, identifiant)
     walk_to_the_request(phone_without_js, assert_accessible_without_js, "Louna")
