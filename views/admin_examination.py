@@ -12,7 +12,14 @@ from flask import Response, current_app, flash, request, url_for
 
 from documents.examinations_csv import examinations_csv
 from records import audit, examinations
-from rules.examination import LABELS, RESULTS
+from rules.examination import (
+    ELIGIBLE,
+    LABELS,
+    NOT_ELIGIBLE,
+    NOT_FOUND,
+    RESULTS,
+    UNAVAILABLE,
+)
 from views import examination_run
 from views.admin import admin_page, bp, paginate, staff_required
 from views.admin_bourse import school_year
@@ -23,12 +30,7 @@ from views.unit import tx, writes
 
 PER_PAGE = 50
 STARTED = "L'examen automatique est lancé : sa progression s'affiche ci-dessous."
-BADGES = {
-    "eligible": "success",
-    "not_eligible": "info",
-    "not_found": "warning",
-    "unavailable": "error",
-}
+BADGES = {ELIGIBLE: "success", NOT_ELIGIBLE: "info", NOT_FOUND: "warning", UNAVAILABLE: "error"}
 
 
 class Filters:
