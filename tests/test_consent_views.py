@@ -175,6 +175,13 @@ def test_consenting_alone_with_htmx_goes_to_the_fiche(sophie, web):
     )
 
 
+def test_a_partner_typed_then_non_is_neither_checked_nor_kept(sophie, web):
+    wrong_partner = {**JULIEN, "conjoint-annee": "19", "conjoint-departement": "20"}
+    response = sophie.post(PAGE, data={**ALONE, **wrong_partner})
+    assert markup.redirects_to(response, f"/fiche/{LEA}")
+    assert stored(web, sophie)["partner"] is None
+
+
 def test_refusing_keeps_no_civil_status(sophie, web):
     response = sophie.post(PAGE, data={**WITH_PARTNER, "decision": "refuse"})
     assert markup.redirects_to(response, f"/fiche/{LEA}")
