@@ -29,13 +29,15 @@ NOT_OPEN = (
 )
 
 
-def no_choice(prenom: str) -> str:
-    """The examination's line before any responsable chose (issue 14)."""
-    return (
-        "Examen automatique du droit à bourse : donnez votre accord pour que l'établissement "
-        f"examine chaque année le droit à bourse {of(prenom)}, sans demande à faire. "
-        "Donner ou refuser mon accord"
+def no_choice(prenom: str, fiche_open: bool = True) -> str:
+    """The examination's line before any responsable chose (issue 14): the way to the choice is
+    the fiche's, not shown while the fiche is closed."""
+    text = (
+        "Examen automatique du droit à bourse : donnez votre accord, dans la fiche de "
+        "renseignements, pour que l'établissement examine chaque année le droit à bourse "
+        f"{of(prenom)}, sans demande à faire."
     )
+    return f"{text} Donner ou refuser mon accord" if fiche_open else text
 
 
 def cards(client) -> dict[str, list[str]]:
@@ -142,7 +144,7 @@ def test_the_schools_messages_and_a_closed_fiche(at):
         no_choice("Lucas"),
         f"{OPEN_UNTIL} Dossiers complets, s'il vous plaît.",
     ]
-    assert found["Emma Da Silva"] == [no_choice("Emma"), NOT_OPEN]
+    assert found["Emma Da Silva"] == [no_choice("Emma", fiche_open=False), NOT_OPEN]
 
 
 def test_each_child_of_a_family(at):

@@ -69,7 +69,7 @@ def offers(
     # Once the examination made the request, or the family applied after it found nothing,
     # the request's line says it all.
     if examination and not (request and examination.outcome in (ELIGIBLE, NOT_FOUND)):
-        found.append(examination_offer(child, examination))
+        found.append(examination_offer(child, examination, fiche.open))
     if request and request["account_id"] == account["id"]:
         href = url_for("bourse.demande", numero=request["numero"])
         text = f"Demande de bourse n° {request['numero']}{origin(request)} : {request['etat']}."
@@ -108,13 +108,15 @@ def consent_url(ine: str) -> str:
     return url_for("consent.show", ine=ine)
 
 
-def examination_offer(child: dict, state: ExaminationState) -> Offer:
-    """The card's line on the automatic examination of the pupil's right to the scholarship."""
-    href = consent_url(child["ine"])
+def examination_offer(child: dict, state: ExaminationState, fiche_open: bool = True) -> Offer:
+    """The card's line on the automatic examination of the pupil's right to the scholarship;
+    the way to the choice is the fiche's, not shown while the school has closed the fiche."""
+    href = consent_url(child["ine"]) if fiche_open else ""
     if state.stage == Stage.NO_CHOICE:
         text = (
-            f"{EXAMEN} : donnez votre accord pour que l'établissement examine chaque année le "
-            f"droit à bourse {of(child['prenom'])}, sans demande à faire."
+            f"{EXAMEN} : donnez votre accord, dans la fiche de renseignements, pour que "
+            f"l'établissement examine chaque année le droit à bourse {of(child['prenom'])}, sans "
+            "demande à faire."
         )
         return Offer(text, "", href, "Donner ou refuser mon accord")
     if state.stage == Stage.REFUSED:
