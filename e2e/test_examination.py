@@ -13,14 +13,15 @@ sandbox knows (data/sandbox/households.json, "_comment"):
   finds « données introuvables », and the family is e-mailed to apply online before the deadline.
 
 And the Collège Lucie-Aubrac, whose campaign opens after today: its page says from when the
-examination can be launched, with no button.
+examination can be launched, with no button; the Collège Pierre-Brossolette's run under way: its
+progress bar follows each batch through htmx's polling, and its end is announced.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from playwright.sync_api import expect
 
@@ -29,6 +30,7 @@ from e2e.parents import add_roster_lines, create_parent, sign_in
 from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 from outside.storage import open_store
+from records import examinations
 from records.accounts import find_by_identifiant
 from records.teleservices import BOURSE, OUVERT, save_service
 
@@ -206,6 +208,11 @@ AUBRAC = (
     "Carole;mère;06 70 00 51 03;carole.roussel@example.org"
 )
 
+AUBRAC_RUN = (
+    "0691772N;Collège Pierre-Brossolette;0691772001A;Royer;Axel;01/02/2013;4e;4eA;M.;Royer;"
+    "Denis;père;06 70 00 51 04;denis.royer@example.org"
+)
+
 
 def test_before_the_campaign_the_page_says_when(phone, app_server):
     """A school whose campaign opens after today: the examination waits for it."""
@@ -231,3 +238,33 @@ def test_before_the_campaign_the_page_says_when(phone, app_server):
     expect(page.get_by_role("button", name="Lancer l'examen automatique")).to_have_count(0)
     expect(page.locator("#resultats")).to_contain_text("Aucun élève n'a encore été examiné")
     assert_accessible(page, "examen avant la campagne")
+
+
+def test_the_progress_polled_until_the_end_is_announced(phone, app_server):
+    """A run under way (recorded as a background thread records it): the bar and its text
+    follow each saved batch through htmx's polling, and the end is announced."""
+    add_roster_lines(app_server, [AUBRAC_RUN])
+    create_staff(app_server, "e2e.examen.aubrac.suivi", STAFF_PASSWORD, uai="0691772N")
+    store = open_store(app_server.env["FLASK_DATABASE"])
+    with store.writing() as tx:
+        run = examinations.start_run(
+            tx, "0691772N", "2026-2027", "e2e", 50, datetime.now(UTC), timedelta(hours=1)
+        )
+    page = phone
+    staff_signs_in(page, "e2e.examen.aubrac.suivi", STAFF_PASSWORD)
+    page.goto("/admin/bourses/examen")
+    bar = page.locator("progress#examen-avancement")
+    expect(bar).to_have_attribute("value", "0")
+    expect(page.get_by_text("Élèves examinés : 0 sur 50")).to_be_visible()
+    assert_accessible(page, "examen en cours")
+    with store.writing() as tx:
+        examinations.advance_run(tx, run, 25, datetime.now(UTC))
+    expect(page.get_by_text("Élèves examinés : 25 sur 50")).to_be_visible(timeout=5_000)
+    expect(bar).to_have_attribute("value", "25")
+    with store.writing() as tx:
+        examinations.advance_run(tx, run, 25, datetime.now(UTC))
+        examinations.end_run(tx, run, datetime.now(UTC))
+    expect(page.locator("#examen-annonce")).to_have_text(
+        "L'examen automatique est terminé. 50 élèves examinés.", timeout=5_000
+    )
+    assert_accessible(page, "examen terminé, annoncé")

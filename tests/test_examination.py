@@ -715,3 +715,17 @@ def test_only_two_results_are_told():
         examination_email(ROW, ELIGIBLE, "Collège Concorde", LONG_LINK, None)
     with pytest.raises(ValueError):
         examination_sms(ROW, UNAVAILABLE, LONG_LINK, None)
+
+
+def test_a_mail_that_cannot_leave_is_recorded_and_said(office, web, db, clock, monkeypatch):
+    def refuse(to, subject, body, attachments=()):
+        raise OSError("SMTP injoignable")
+
+    monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    consent(db, clock, "Chloé", ROUSSEAU)
+    launch(office)
+    told = results(db)["Chloé"]["notices"]
+    assert [(one["channel"], one["sent"]) for one in told] == [("courriel", False), ("sms", True)]
+    page = plain(office.get(PAGE).text)
+    assert "Courriel non parti le 14/09/2026 à 10 h 00" in page
+    assert "SMS envoyé le 14/09/2026 à 10 h 00" in page
