@@ -249,6 +249,17 @@ def test_a_second_sending_is_refused(web, db, clock, office, head):
     assert len(relances) == 1
 
 
+def test_once_sent_a_closed_campaign_still_says_it_was_sent(db, office):
+    assert redirects_to(office.post(SEND), PAGE)
+    with db.writing() as tx:
+        teleservices.save_service(
+            tx, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW
+        )
+    answer = office.post(SEND)
+    assert answer.status_code == 409
+    assert "a déjà été envoyé le 14/09/2026" in alert(answer.text)
+
+
 def test_an_htmx_sending_navigates_and_a_refusal_is_the_whole_page(office):
     answer = office.post(SEND, headers={"HX-Request": "true"})
     assert answer.status_code == 200

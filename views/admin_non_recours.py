@@ -78,23 +78,33 @@ def non_recours_list(staff):
 @bp.post("/bourses/non-recours/rappel")
 @staff_required
 def send_reminder(staff):
+    annee = school_year()
     campaign = service_of(tx(), staff["uai"], BOURSE, now().date())
-    if not campaign.open:
-        return non_recours_page(staff, 409, "main", failure=NOT_OPEN)
-    found = non_recours.of_school(tx(), staff["uai"], school_year())
-    if not found.families:
-        return non_recours_page(staff, 409, "main", failure=NOBODY)
+    found = non_recours.of_school(tx(), staff["uai"], annee)
+    refusal = refusal_of(reminders.of_campaign(tx(), staff["uai"], annee), campaign, found)
+    if refusal:
+        return non_recours_page(staff, 409, "main", failure=refusal)
     message = texts(staff, campaign)
     try:
         row = reminders.send_once(
-            tx(), staff, school_year(), lambda: deliver(found.recipients(), message), now()
+            tx(), staff, annee, lambda: deliver(found.recipients(), message), now()
         )
-    except AlreadySent as refused:
+    except AlreadySent as refused:  # another click was first, since the page was read
         return non_recours_page(staff, 409, "main", failure=str(refused))
     flash(said(row), "notice")
     if row["failed"]:
         flash(f"{row['failed']} message(s) n'ont pas pu partir.", "error")
     return leave_to(url_for("admin.non_recours_list"))
+
+
+def refusal_of(sent: dict | None, campaign, found) -> str | None:
+    """Why the reminder cannot leave now: sent already (said first, whatever changed since),
+    the campaign not open, nobody to remind."""
+    if sent:
+        return str(AlreadySent(sent))
+    if not campaign.open:
+        return NOT_OPEN
+    return None if found.families else NOBODY
 
 
 def said(row: dict) -> str:
