@@ -35,12 +35,11 @@ RUNNING, DONE, FAILED = "running", "done", "failed"
 
 
 class AlreadyRunning(Exception):
-    def __init__(self, run: dict):
+    def __init__(self):
         super().__init__(
             "Un examen automatique est déjà en cours pour cet établissement : suivez sa "
             "progression sur cette page."
         )
-        self.run = run
 
 
 # -- Results -----------------------------------------------------------------------------------
@@ -165,7 +164,7 @@ def start_run(
     tx.lock(f"examen-run:{uai}:{annee}")
     existing = run_of(tx, uai, annee)
     if is_running(existing, now, stale_after):
-        raise AlreadyRunning(existing)
+        raise AlreadyRunning()
     moment = in_paris(now).isoformat()
     fields = {
         "state": RUNNING,
