@@ -100,6 +100,12 @@ def expected_indexes(name: str) -> dict[str, tuple[bool, str, list[str]]]:
     if spec.expires:
         expression = f"((doc ->> '{EXPIRES}'::text))::double precision"
         wanted[f"{name}__{EXPIRES}"] = (False, "btree", [expression])
+    if spec.listing:
+        listing = spec.listing
+        expressions = [f"(doc ->> '{field}'::text)" for field in listing.key]
+        expressions += [f"((doc ->> '{field}'::text)) COLLATE \"C\"" for field in listing.order]
+        index = f"{name}__{'__'.join(listing.index_fields)}"
+        wanted[index] = (False, "btree", [*expressions, ", id)"])
     return wanted
 
 
@@ -157,6 +163,8 @@ def test_the_engine_s_lookups_use_the_indexes(schema, name, monkeypatch):
                 tx.find_any(name, *equal, [*equal.values(), "0697777B", None])
         if TABLES[name].expires:
             tx.purge_expired(name, 1.0)
+        if TABLES[name].listing:
+            page_through(tx, name, TABLES[name].listing)
         raise RuntimeError("rolled back: the database stays as the module's other tests see it")
     with psycopg.connect(schema) as connection:
         connection.execute("SET enable_seqscan = off")
@@ -166,6 +174,20 @@ def test_the_engine_s_lookups_use_the_indexes(schema, name, monkeypatch):
             )
             assert "Seq Scan" not in plan, plan
             assert re.search(rf"Index Scan (using|on) {name}__", plan), plan
+
+
+def page_through(tx, name: str, listing) -> None:
+    """A page of the listing with each of its filters, and its list fields' elements (a
+    document on every page: a page past the count is not asked for)."""
+    key = {field: "0691234A" for field in listing.key}
+    equal = {field: "actif" for field in listing.equal}
+    elements = {field: "6eA" for field in listing.elements}
+    parts = {field: "lea" for field in listing.parts}
+    tx.insert(name, {**key, **equal, **{field: ["6eA"] for field in elements}, **parts})
+    for narrowing in ({}, {"equal": equal}, {"elements": elements}, {"parts": parts}):
+        assert tx.find_page(name, key, 0, 20, **narrowing).docs
+    for field in listing.elements:
+        tx.listed_elements(name, field, key)
 
 
 # Upgrades ---------------------------------------------------------------------------------------

@@ -19,6 +19,33 @@ class UndeclaredKey(LookupError):
 
 
 @dataclass(frozen=True)
+class Listing:
+    """A table read a page at a time (a back-office list): the documents of one value of `key`,
+    ordered by the `order` fields (compared code point by code point) then by id, narrowed by an
+    `equal` field's value, an element of a list field in `elements`, or a part of a text field
+    in `parts`. PostgreSQL pages it from one index on the key and the order."""
+
+    key: tuple[str, ...]
+    order: tuple[str, ...]
+    equal: tuple[str, ...] = ()
+    elements: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+    @property
+    def index_fields(self) -> tuple[str, ...]:
+        return (*self.key, *self.order)
+
+    def check(self, table_name: str, key: dict, filters: dict[str, dict]) -> None:
+        """Refuse a page by another key, or narrowed by a field not declared for it."""
+        if set(key) != set(self.key):
+            raise UndeclaredKey(f"{table_name} : pas de liste par {sorted(key)}")
+        declared = {"equal": self.equal, "elements": self.elements, "parts": self.parts}
+        for kind, fields in filters.items():
+            if not set(fields) <= set(declared[kind]):
+                raise UndeclaredKey(f"{table_name} : pas de filtre {kind} sur {sorted(fields)}")
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     unique: tuple[tuple[str, ...], ...] = ()
@@ -27,6 +54,7 @@ class Table:
     # Records that end: their "expires_ts" (seconds since the epoch) lets `purge_expired` drop
     # them without reading the others.
     expires: bool = False
+    listing: Listing | None = None
 
     def key(self, fields) -> tuple[str, ...]:
         """The declared key made of exactly these fields (in its declared order)."""
@@ -43,6 +71,11 @@ class Table:
     def all_keys(self) -> tuple[tuple[str, ...], ...]:
         return (*self.unique, *self.keys)
 
+    def listed(self) -> Listing:
+        if self.listing is None:
+            raise UndeclaredKey(f"{self.name} : aucune liste déclarée")
+        return self.listing
+
 
 EXPIRES = "expires_ts"
 
@@ -52,7 +85,20 @@ TABLES: dict[str, Table] = {
         # The rosters (records/roster.py).
         Table("etablissements", unique=(("uai",),)),
         Table("eleves", unique=(("ine",),), keys=(("uai",),)),
-        Table("responsables", keys=(("telephone",), ("uai",))),
+        # A school's responsables, a page at a time in the back office (records/school.py),
+        # by the keys rules/family_list.py keeps on each; by a child, when it changes schools.
+        Table(
+            "responsables",
+            keys=(("telephone",), ("uai",)),
+            many=("eleves",),
+            listing=Listing(
+                key=("uai",),
+                order=("tri_nom", "tri_prenom"),
+                equal=("etat_compte",),
+                elements=("classes",),
+                parts=("recherche",),
+            ),
+        ),
         # Accounts, identifiers, staff, journal.
         Table(
             "comptes",

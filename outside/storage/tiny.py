@@ -27,8 +27,17 @@ import orjson
 from filelock import FileLock, Timeout
 
 from outside.storage.migrations import LATEST, MIGRATIONS, MIGRATIONS_TABLE, tinydb_versions
-from outside.storage.schema import EXPIRES, Table, as_key, table
-from outside.storage.tx import Duplicate, StorageError, Store, Tx, expiring, stored
+from outside.storage.schema import EXPIRES, Listing, Table, as_key, table
+from outside.storage.tx import (
+    Duplicate,
+    Narrowing,
+    Slice,
+    StorageError,
+    Store,
+    Tx,
+    expiring,
+    stored,
+)
 
 Signature = tuple[int, int, int] | None  # inode, size, mtime in ns; None: no file yet
 
@@ -48,6 +57,19 @@ def _key_values(doc: dict, key: tuple[str, ...], spec: Table) -> list[tuple]:
         return [(as_key(element),) for element in doc.get(key[0]) or ()]
     values = tuple(as_key(doc.get(name)) for name in key)
     return [values]
+
+
+def _kept(doc: dict, narrowing: Narrowing) -> bool:
+    """Whether a document of the listing's key is on its pages (the same tests as PostgreSQL's
+    query in postgres.py)."""
+    return (
+        all(as_key(doc.get(name)) == as_key(value) for name, value in narrowing.equal.items())
+        and all(
+            as_key(value) in {as_key(element) for element in doc.get(name) or ()}
+            for name, value in narrowing.elements.items()
+        )
+        and all(str(value) in (doc.get(name) or "") for name, value in narrowing.parts.items())
+    )
 
 
 class _Version:
@@ -145,6 +167,10 @@ class TinyTx(Tx):
         return self.version.docs(name).get(str(doc_id))
 
     def _find(self, spec: Table, key: tuple[str, ...], equal: dict) -> list[dict]:
+        return [{**_copy(doc), "id": number} for number, doc in self._keyed(spec, key, equal)]
+
+    def _keyed(self, spec: Table, key: tuple[str, ...], equal: dict) -> list[tuple[int, dict]]:
+        """The documents of these key values, by id, as kept (not copies: never to change)."""
         wanted = tuple(as_key(equal[name]) for name in key)
         changed = self.changes.get(spec.name, {})
         ids = {
@@ -153,7 +179,23 @@ class TinyTx(Tx):
             if number not in changed
         }
         ids |= self._own_index.get((spec.name, key), {}).get(wanted, set())
-        return [self.get(spec.name, number) for number in sorted(ids)]
+        return [(number, self._current(spec.name, number)) for number in sorted(ids)]
+
+    def _find_page(
+        self, spec: Table, listing: Listing, narrowing: Narrowing, offset: int, limit: int
+    ) -> Slice:
+        found = [
+            (number, doc)
+            for number, doc in self._keyed(spec, listing.key, narrowing.key)
+            if _kept(doc, narrowing)
+        ]
+        found.sort(key=lambda pair: (*(pair[1].get(name) or "" for name in listing.order), pair[0]))
+        page = found[offset : offset + limit]
+        return Slice(len(found), [{**_copy(doc), "id": number} for number, doc in page])
+
+    def _listed_elements(self, spec: Table, field: str, key: dict) -> set[str]:
+        keyed = self._keyed(spec, spec.listed().key, key)
+        return {as_key(element) for _, doc in keyed for element in doc.get(field) or ()}
 
     def latest(self, table_name: str, limit: int) -> list[dict]:
         ids = sorted(self._ids(table(table_name).name), reverse=True)[:limit]

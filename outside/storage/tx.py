@@ -11,8 +11,9 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from outside.storage.schema import EXPIRES, Table, table
+from outside.storage.schema import EXPIRES, Listing, Table, table
 
 
 class StorageError(Exception):
@@ -25,6 +26,25 @@ class Duplicate(StorageError):
 
 class ReadOnly(RuntimeError):
     """A write inside a read transaction: a programming error."""
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One page of a listing: the documents at the offset asked for, and how many match."""
+
+    total: int
+    docs: list[dict]
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What a page of a listing keeps (schema.Listing): the key's values, then a value per
+    `equal` field, an element per list field (`elements`), a part per text field (`parts`)."""
+
+    key: dict
+    equal: dict
+    elements: dict
+    parts: dict
 
 
 class Tx(ABC):
@@ -57,6 +77,39 @@ class Tx(ABC):
 
     @abstractmethod
     def _find(self, spec: Table, key: tuple[str, ...], equal: dict) -> list[dict]: ...
+
+    def find_page(
+        self,
+        table_name: str,
+        key: dict,
+        offset: int,
+        limit: int,
+        equal: dict | None = None,
+        elements: dict | None = None,
+        parts: dict | None = None,
+    ) -> Slice:
+        """`limit` documents of the table's listing from `offset`, in its order, with the
+        count of all those matching (past the last, no documents and the count)."""
+        spec = table(table_name)
+        listing = spec.listed()
+        filters = {"equal": equal or {}, "elements": elements or {}, "parts": parts or {}}
+        listing.check(spec.name, key, filters)
+        narrowing = Narrowing(key, **filters)
+        return self._find_page(spec, listing, narrowing, max(0, offset), max(0, limit))
+
+    @abstractmethod
+    def _find_page(
+        self, spec: Table, listing: Listing, narrowing: Narrowing, offset: int, limit: int
+    ) -> Slice: ...
+
+    def listed_elements(self, table_name: str, field: str, key: dict) -> set[str]:
+        """Every element of a listing's list field among the documents of this key."""
+        spec = table(table_name)
+        spec.listed().check(spec.name, key, {"elements": {field: None}})
+        return self._listed_elements(spec, field, key)
+
+    @abstractmethod
+    def _listed_elements(self, spec: Table, field: str, key: dict) -> set[str]: ...
 
     @abstractmethod
     def latest(self, table_name: str, limit: int) -> list[dict]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from outside.storage.schema import EXPIRES
 from outside.storage.tx import Tx
+from rules.family_list import NO_ACCOUNT, list_changes
 
 FOLDER = Path(__file__).resolve().parent
 MIGRATIONS_TABLE = "migrations"
@@ -55,6 +56,35 @@ def _v1_documents(tx: Tx) -> None:
         tx.insert("compteurs", {"name": counter, "value": value})
 
 
+def _v5_documents(tx: Tx) -> None:
+    """The back office's list keys on every responsable record (rules/family_list.py): its
+    account's state, its order, search and class keys from its names and children."""
+    states = {
+        number: account.get("state") or NO_ACCOUNT
+        for account in tx.scan("comptes")
+        for number in account.get("responsables") or ()
+    }
+    batch: list[dict] = []
+    for doc in tx.scan("responsables"):
+        batch.append(doc)
+        if len(batch) == _BATCH:
+            _relist(tx, batch, states)
+            batch = []
+    _relist(tx, batch, states)
+
+
+_BATCH = 1000  # responsables whose children are read at once
+
+
+def _relist(tx: Tx, responsables: list[dict], states: dict[int, str]) -> None:
+    ines = [ine for doc in responsables for ine in doc.get("eleves") or ()]
+    eleves = {doc["ine"]: doc for doc in tx.find_any("eleves", "ine", ines)}
+    for doc in responsables:
+        changes = list_changes(doc, eleves, states.get(doc["id"], NO_ACCOUNT))
+        if changes:
+            tx.update("responsables", doc["id"], changes)
+
+
 MIGRATIONS = (
     Migration(1, "0001_tables.sql", _v1_documents),
     # Journeys found by their account (records/journeys.py); older ones have none.
@@ -63,6 +93,8 @@ MIGRATIONS = (
     Migration(3, "0003_comptes_email.sql"),
     # The automatic examination of the right to the scholarship (issue 14).
     Migration(4, "0004_examen_automatique.sql"),
+    # The back office's list of responsables paged by the database (issue 10).
+    Migration(5, "0005_liste_responsables.sql", _v5_documents),
 )
 LATEST = MIGRATIONS[-1].version
 
