@@ -17,6 +17,7 @@ from datetime import date
 from functools import cache
 
 from rules.campaign import default_campaign
+from rules.family_list import NO_ACCOUNT, list_changes
 from rules.identifiers import base_identifier
 from rules.passwords import hash_password
 
@@ -126,7 +127,7 @@ class Family:
 
     def responsable(self) -> dict:
         mother = self.n % 3 != 2
-        return {
+        doc = {
             "id": self.responsable_id,
             "uai": self.uai,
             "civilite": "Mme" if mother else "M.",
@@ -137,6 +138,10 @@ class Family:
             "email": f"parent{self.n}@exemple.fr",
             "eleves": [self.ine],
         }
+        # The back office list's keys, as records.roster.relist and records.accounts.list_state
+        # keep them.
+        state = "actif" if self.has_account else NO_ACCOUNT
+        return {**doc, **list_changes(doc, {self.ine: self.eleve()}, state)}
 
     def identifiant_used(self) -> dict:
         return {"id": self.account_id, "identifiant": self.identifiant, "reserved_at": MOMENT}

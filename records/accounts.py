@@ -108,6 +108,14 @@ def _responsables(tx: Tx, responsable_ids: list[int]) -> list[dict]:
 # -- Accounts ------------------------------------------------------------------------------------
 
 
+def list_state(tx: Tx, account: dict) -> None:
+    """Keep the account's state on each of its responsable records, where the back office's
+    list filters by it (rules/family_list.py) without reading the accounts. Called by every
+    write of an account's "state" or "responsables", in its transaction."""
+    for number in account["responsables"]:
+        tx.update(RESPONSABLES, number, {"etat_compte": account["state"]})
+
+
 def account_of(tx: Tx, responsable_ids: list[int]) -> dict | None:
     """The account holding any of these responsables."""
     return _account_of(tx, responsable_ids)
@@ -191,6 +199,7 @@ def _activate_notified(
         **cleared(),
     }
     tx.update(ACCOUNTS, account["id"], changes)
+    list_state(tx, {**account, **changes})
     return {**account, **changes}
 
 
@@ -239,6 +248,7 @@ def _new_account(
     if franceconnect_sub:
         account["franceconnect_linked_at"] = moment
     number = tx.insert(ACCOUNTS, account)
+    list_state(tx, account)
     return {**account, "id": number}
 
 
@@ -275,6 +285,7 @@ def activate_with_franceconnect(
         if existing["state"] != "actif":
             changes.update(state="actif", method="franceconnect", activated_at=moment)
         tx.update(ACCOUNTS, existing["id"], changes)
+        list_state(tx, {**existing, **changes})
         return {**existing, **changes}
     return create_account(
         tx, responsable_ids, prenom, nom, telephone, None, "franceconnect", now, sub

@@ -21,8 +21,8 @@ from enum import Enum
 
 from outside.storage import Tx
 from outside.storage.tx import stored
-from records.accounts import ACCOUNTS
-from records.roster import RESPONSABLES
+from records.accounts import ACCOUNTS, list_state
+from records.roster import RESPONSABLES, relist
 from rules.activation_links import new_nonce
 from rules.clock import in_paris
 from rules.lockout import cleared
@@ -82,6 +82,7 @@ def detach_children(
             "eleves_detaches": sorted(set(doc.get("eleves_detaches", [])) | set(detached)),
         }
         tx.update(RESPONSABLES, number, changes)
+        relist(tx, [{**doc, **changes}])
         for ine in detached:
             report = {"uai": doc["uai"], "responsable_id": number, "ine": ine, "at": moment}
             tx.insert(REPORTS, report)
@@ -149,6 +150,7 @@ def confirm(tx: Tx, account_id: int, email: str, nonce: str, now: datetime) -> L
         **cleared(),
     }
     tx.update(ACCOUNTS, account_id, changes)
+    list_state(tx, {**account, **changes})
     return LinkCheck(LinkOutcome.VALID, {**account, **changes})
 
 

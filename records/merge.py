@@ -193,6 +193,7 @@ def _move(tx: Tx, account: dict, other: dict, now: datetime) -> Merge:
         changes["franceconnect_sub"] = moved_sub
         changes["franceconnect_linked_at"] = other.get("franceconnect_linked_at")
     tx.update(ACCOUNTS, account["id"], changes)
+    accounts.list_state(tx, {**account, **changes})
     for request in tx.find(bourse_requests.REQUESTS, account_id=other["id"]):
         tx.update(bourse_requests.REQUESTS, request["id"], {"account_id": account["id"]})
     sessions.end_all(tx, account_id=other["id"])

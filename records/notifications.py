@@ -157,6 +157,7 @@ def notify(
             **cleared(),
         }
         tx.update(ACCOUNTS, account["id"], changes)
+        accounts.list_state(tx, {**account, **changes})
         identifiants[number] = (account["identifiant"], account["id"])
         given[account["id"]] = number
     written = {

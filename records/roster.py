@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from outside.storage import Tx
+from rules.family_list import NO_ACCOUNT, list_changes
 from rules.roster import RosterRow, responsable_key
 
 ETABLISSEMENTS = "etablissements"
@@ -42,12 +43,14 @@ class _Plan:
     summary: ImportSummary = field(default_factory=ImportSummary)
     new: dict[str, list[dict]] = field(default_factory=dict)  # table → records to insert
     changed: list[tuple[str, int, dict]] = field(default_factory=list)  # table, id, fields
+    moved: list[str] = field(default_factory=list)  # INEs of pupils known at another school
 
 
 def import_roster(tx: Tx, rows: Iterable[RosterRow]) -> ImportSummary:
     """Save the rows in the caller's transaction: all of them, or nothing if anything fails."""
     rows = list(rows)
-    for uai in sorted({row.etablissement.uai for row in rows}):
+    uais = sorted({row.etablissement.uai for row in rows})
+    for uai in uais:
         # Two imports of one school at once would both create its new responsables (no unique
         # key says two of them are one person): the second waits, then finds the first's.
         tx.lock(f"roster:{uai}")
@@ -57,6 +60,10 @@ def import_roster(tx: Tx, rows: Iterable[RosterRow]) -> ImportSummary:
             tx.insert_many(table, docs)
     for table, doc_id, fields in plan.changed:
         tx.update(table, doc_id, fields)
+    if plan.moved:
+        # The schools these pupils left no longer list them with their responsables there.
+        left = tx.find_any(RESPONSABLES, "eleves", plan.moved)
+        relist(tx, [doc for doc in left if doc["uai"] not in uais])
     return plan.summary
 
 
@@ -88,6 +95,17 @@ def responsables_of(tx: Tx, uai: str) -> list[dict]:
     return tx.find(RESPONSABLES, uai=uai)
 
 
+def relist(tx: Tx, responsables: list[dict]) -> None:
+    """Keep the back office's list keys (rules/family_list.py) of these responsable records as
+    their names and their children now give them, after a write of either; a record not listed
+    yet is listed without an account (an account's own writes keep its state there)."""
+    eleves = eleves_by_ine(tx, [ine for doc in responsables for ine in doc.get("eleves", [])])
+    for doc in responsables:
+        changes = list_changes(doc, eleves, doc.get("etat_compte", NO_ACCOUNT))
+        if changes:
+            tx.update(RESPONSABLES, doc["id"], changes)
+
+
 # The plan of an import -------------------------------------------------------------------------
 
 
@@ -95,10 +113,12 @@ def _plan(tx: Tx, rows: list[RosterRow]) -> _Plan:
     plan = _Plan()
     uais = sorted({row.etablissement.uai for row in rows})
     eleves = _eleves(rows)
+    known_eleves = _known_eleves(tx, uais, list(eleves))
+    known_responsables = _known_responsables(tx, uais)
     wanted = [
         (ETABLISSEMENTS, _etablissements(rows), _known_etablissements(tx, uais)),
-        (ELEVES, eleves, _known_eleves(tx, uais, list(eleves))),
-        (RESPONSABLES, _responsables(rows), _known_responsables(tx, uais)),
+        (ELEVES, eleves, known_eleves),
+        (RESPONSABLES, _responsables(rows), known_responsables),
     ]
     for table, records, existing in wanted:
         counts = getattr(plan.summary, table)
@@ -109,6 +129,8 @@ def _plan(tx: Tx, rows: list[RosterRow]) -> _Plan:
                 new.append(fields)
                 counts.created += 1
                 continue
+            if table == ELEVES and found["uai"] != fields["uai"]:
+                plan.moved.append(key)
             merged = _merge(table, found, fields)
             # Only the fields the roster owns are compared and written: other parts of the
             # service may add their own fields to these records.
@@ -117,7 +139,30 @@ def _plan(tx: Tx, rows: list[RosterRow]) -> _Plan:
             else:
                 plan.changed.append((table, found["id"], merged))
                 counts.updated += 1
+    _plan_list_keys(plan, known_eleves, eleves, known_responsables)
     return plan
+
+
+def _plan_list_keys(
+    plan: _Plan, known_eleves: dict, eleves: dict, known_responsables: dict
+) -> None:
+    """The back office list's keys (rules/family_list.py) of the schools' responsables as the
+    import leaves them, written with its own inserts and updates (a change of keys alone is
+    no change of the roster: it is not counted)."""
+    final = {ine: {**known_eleves.get(ine, {}), **fields} for ine, fields in eleves.items()}
+    final = {**known_eleves, **final}
+    for doc in plan.new.get(RESPONSABLES, []):
+        doc.update(list_changes(doc, final, NO_ACCOUNT))
+    changed = {doc_id: fields for table, doc_id, fields in plan.changed if table == RESPONSABLES}
+    for found in known_responsables.values():
+        fields = changed.get(found["id"])
+        keys = list_changes(
+            {**found, **(fields or {})}, final, found.get("etat_compte", NO_ACCOUNT)
+        )
+        if keys and fields is not None:
+            fields.update(keys)
+        elif keys:
+            plan.changed.append((RESPONSABLES, found["id"], keys))
 
 
 def _known_etablissements(tx: Tx, uais: list[str]) -> dict[str, dict]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from outside.storage import Tx
-from records.accounts import ACCOUNTS
+from records.accounts import ACCOUNTS, list_state
 from records.activation import reports_of
 from records.roster import (
     ETABLISSEMENTS,
@@ -22,10 +22,9 @@ from records.roster import (
     eleves_of,
     responsables_of,
 )
+from rules.family_list import NO_ACCOUNT, children_at_school, searched
 from rules.lockout import cleared, waiting_until
 from rules.names import normalize_name
-
-NO_ACCOUNT = "non activé"
 
 
 @dataclass(frozen=True)
@@ -84,18 +83,41 @@ def families(tx: Tx, uai: str) -> list[Family]:
     return _families(tx, uai)
 
 
+def families_page(
+    tx: Tx, uai: str, offset: int, limit: int, text: str = "", classe: str = "", state: str = ""
+) -> tuple[int, list[Family]]:
+    """How many of the school's families match every criterion given (an empty one matches
+    all), and `limit` of them from `offset`, in the order of `families`: the same as `search`,
+    read a page at a time by the keys rules/family_list.py keeps on the records."""
+    wanted = searched(text)
+    found = tx.find_page(
+        RESPONSABLES,
+        {"uai": uai},
+        offset,
+        limit,
+        equal={"etat_compte": state} if state else None,
+        elements={"classes": classe} if classe else None,
+        parts={"recherche": wanted} if wanted is not None else None,
+    )
+    return found.total, _families_of(tx, found.docs)
+
+
+def class_names(tx: Tx, uai: str) -> list[str]:
+    """The classes of the school's families (`classes`), read from the list's keys."""
+    return sorted(tx.listed_elements(RESPONSABLES, "classes", {"uai": uai}), key=class_order)
+
+
 def family(tx: Tx, uai: str, responsable_id: int) -> Family | None:
     """One responsable of the school; None if unknown or of another school."""
-    responsable = tx.get(RESPONSABLES, responsable_id)
-    if responsable is None or responsable["uai"] != uai:
-        return None
-    eleves = {
-        ine: eleve
-        for ine, eleve in eleves_by_ine(tx, responsable.get("eleves", [])).items()
-        if eleve["uai"] == uai
-    }
-    accounts = _accounts_by_responsable(tx, [responsable["id"]])
-    return _family(responsable, eleves, accounts)
+    found = families_by_id(tx, uai, [responsable_id])
+    return found[0] if found else None
+
+
+def families_by_id(tx: Tx, uai: str, responsable_ids: list[int]) -> list[Family]:
+    """These responsables of the school, in this order; those unknown or of another school are
+    left out."""
+    found = [tx.get(RESPONSABLES, number) for number in responsable_ids]
+    return _families_of(tx, [doc for doc in found if doc is not None and doc["uai"] == uai])
 
 
 def search(found: list[Family], text: str = "", classe: str = "", state: str = "") -> list:
@@ -163,6 +185,7 @@ def unblock(tx: Tx, uai: str, responsable_id: int) -> dict | None:
     if account["state"] == "bloqué":
         changes["state"] = _state_before_block(account)
     tx.update(ACCOUNTS, account["id"], changes)
+    list_state(tx, {**account, **changes})
     return account
 
 
@@ -187,11 +210,18 @@ def _families(tx: Tx, uai: str) -> list[Family]:
     )
 
 
+def _families_of(tx: Tx, responsables: list[dict]) -> list[Family]:
+    """These responsable records with their children and accounts, in the same order."""
+    ines = [ine for doc in responsables for ine in doc.get("eleves", [])]
+    eleves = eleves_by_ine(tx, ines)
+    accounts = _accounts_by_responsable(tx, [doc["id"] for doc in responsables])
+    return [_family(doc, eleves, accounts) for doc in responsables]
+
+
 def _family(responsable: dict, eleves: dict[str, dict], accounts: dict[int, dict]) -> Family:
     """A responsable with its children among `eleves` (by INE) and its account in `accounts`
     (by responsable id)."""
-    children = [eleves[ine] for ine in responsable.get("eleves", []) if ine in eleves]
-    children.sort(key=lambda child: normalize_name(child["prenom"]))
+    children = children_at_school(responsable, eleves)
     return Family(responsable, children, accounts.get(responsable["id"]))
 
 

@@ -92,6 +92,15 @@ def test_first_import_creates_records(store):
             "telephone": "+33612345678",
             "email": "sophie.lefevre-dalmeida@example.org",
             "eleves": ["0691300456L", "0691500123K"],
+            # The back office list's keys (rules/family_list.py).
+            "tri_nom": "lefevredalmeida",
+            "tri_prenom": "sophie",
+            "recherche": (
+                "sophielefevredalmeida lefevredalmeidasophie hugolefevredalmeida "
+                "lefevredalmeidahugo lealefevredalmeida lefevredalmeidalea"
+            ),
+            "classes": ["4eB", "6eA"],
+            "etat_compte": "non activé",
         }
     ]
 
