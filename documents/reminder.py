@@ -24,23 +24,26 @@ def reminder_sms(annee: str, end: date, url: str) -> str:
 
 
 def reminder_email(school: str, annee: str, end: date, url: str, simulator: str) -> tuple:
-    """The subject and the body."""
-    subject = f"Bourse de collège {annee} : faites votre demande avant le {end:%d/%m/%Y}"
-    body = f"""Bonjour,
-
-La bourse de collège aide les familles à payer les frais de scolarité de leur enfant. Pour
-l'année scolaire {annee}, l'établissement {school} n'a reçu aucune demande pour votre enfant.
-Le simulateur vous dit en une minute si votre foyer peut y avoir droit : {simulator}
-
-Vous pouvez la demander jusqu'au {end:%d/%m/%Y}, de l'une de ces trois façons :
-- en ligne, sur Téléservices : {url} (« Mes services », puis « Faire une demande ») ;
-- sur papier, avec le formulaire CERFA 12539 à demander au secrétariat de l'établissement ;
-- en donnant votre accord à l'examen automatique du droit à bourse, dans la fiche de
-  renseignements de votre enfant sur Téléservices : il vaut demande de bourse, pour cette
-  année et les suivantes, sans autre démarche.
-
-Si vous avez déjà déposé une demande sur papier, vous n'avez rien à faire.
-
-Le secrétariat de l'établissement {school}
-"""
-    return subject, body
+    """The subject and the body (plain text, a paragraph a line, as the other e-mails)."""
+    deadline = f"{end:%d/%m/%Y}"
+    subject = f"Bourse de collège {annee} : faites votre demande avant le {deadline}"
+    lines = [
+        "Bonjour,",
+        "",
+        "La bourse de collège aide les familles à payer les frais de scolarité de leur enfant. "
+        f"Pour l'année scolaire {annee}, le {school} n'a reçu aucune demande pour votre "
+        "enfant. Le simulateur vous dit en une minute si votre foyer peut y avoir droit : "
+        f"{simulator}",
+        "",
+        f"Vous pouvez la demander jusqu'au {deadline}, de l'une de ces trois façons :",
+        f"- en ligne, sur Téléservices : {url} (« Mes services », puis « Faire une demande ») ;",
+        "- sur papier, avec le formulaire CERFA 12539 à demander au secrétariat du collège ;",
+        "- en donnant votre accord à l'examen automatique du droit à bourse, dans la fiche de "
+        "renseignements de votre enfant sur Téléservices : il vaut demande de bourse, pour cette "
+        "année et les suivantes, sans autre démarche.",
+        "",
+        "Si vous avez déjà déposé une demande sur papier, vous n'avez rien à faire.",
+        "",
+        f"Le secrétariat du {school}",
+    ]
+    return subject, "\n".join(lines) + "\n"
