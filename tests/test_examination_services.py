@@ -199,6 +199,19 @@ def test_eligible_shows_the_request_the_examination_made(db, sophie, julien):
     ]
 
 
+def test_eligible_whose_request_was_withdrawn(db, sophie):
+    choose(db, sophie, True)
+    examined(db, "eligible", echelon=3, numero="0691234A-2026-00042")
+    assert lea_card(sophie) == [
+        FICHE_LINK,
+        f"{EXAMEN}votre foyer pouvait bénéficier de la bourse ; la demande n° "
+        "0691234A-2026-00042 qui en est issue a été retirée.",
+    ]
+    # To apply online now, the consent is withdrawn first: the child's page says so.
+    page = sophie.get(f"/bourse/eleves/{LEA}")
+    assert "Retirez d'abord votre accord" in plain(page.text)
+
+
 # The online request's gating ---------------------------------------------------------------
 
 
