@@ -38,3 +38,9 @@ def hour_text(moment: datetime) -> str:
     if local.second or local.microsecond:
         local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
     return f"{local.hour} h {local.minute:02d}"
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment as French writes it, in Paris time: "14/09/2026 à 10 h 05"."""
+    local = in_paris(moment)
+    return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}"

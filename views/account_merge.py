@@ -15,12 +15,7 @@ Decided:
 
 from __future__ import annotations
 
-import smtplib
-
-from flask import Blueprint, current_app, flash, url_for
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
+from flask import Blueprint, flash, url_for
 
 from documents.merge_notice import merge_email, merge_sms
 from records import accounts, merge
@@ -28,9 +23,11 @@ from records.contacts import contact_of
 from records.merge import Refusal
 from rules import lockout
 from views.auth import account_required
+from views.forms.account_merge import MergeForm
 from views.journey import now
 from views.login import sign_in_limit, this_client
 from views.rendering import leave_to, render_page
+from views.sending import send_mail, send_sms
 from views.unit import tx
 
 bp = Blueprint("account_merge", __name__, url_prefix="/mon-compte")
@@ -60,17 +57,6 @@ REFUSALS = {
         "secrétariat de l'établissement de votre enfant."
     ),
 }
-
-
-class MergeForm(FlaskForm):
-    identifiant = StringField(
-        "Identifiant de l'autre compte",
-        validators=[InputRequired("Indiquez l'identifiant de votre autre compte.")],
-    )
-    mot_de_passe = PasswordField(
-        "Mot de passe de l'autre compte",
-        validators=[InputRequired("Indiquez le mot de passe de votre autre compte.")],
-    )
 
 
 def merge_page(account: dict, form: MergeForm, status: int = 200, failure: str | None = None):
@@ -145,27 +131,15 @@ def tell_both(done: merge.Merge) -> list[dict]:
     told = []
     for address in dict.fromkeys(emails):
         subject, body = merge_email(closed, kept, names, moment)
-        told.append({"channel": "courriel", "to": address, "sent": _mail(address, subject, body)})
+        told.append(
+            {"channel": "courriel", "to": address, "sent": send_mail(address, subject, body)}
+        )
     for number in dict.fromkeys(phones):
         told.append(
-            {"channel": "sms", "to": number, "sent": _sms(number, merge_sms(closed, kept, moment))}
+            {
+                "channel": "sms",
+                "to": number,
+                "sent": send_sms(number, merge_sms(closed, kept, moment)),
+            }
         )
     return told
-
-
-def _mail(to: str, subject: str, body: str) -> bool:
-    try:
-        current_app.extensions["mail"].send(to, subject, body)
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        current_app.logger.warning("Courriel de fusion non envoyé : %s", type(error).__name__)
-        return False
-    return True
-
-
-def _sms(to: str, text: str) -> bool:
-    try:
-        current_app.extensions["sms"].send(to, text)
-    except OSError as error:
-        current_app.logger.warning("SMS de fusion non envoyé : %s", type(error).__name__)
-        return False
-    return True

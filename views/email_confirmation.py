@@ -9,15 +9,15 @@ EMAIL_CHANGE_MAILS_PER_DAY links mailed in 24 hours, a minute apart (the delay o
 
 from __future__ import annotations
 
-import smtplib
 from datetime import timedelta
 
 from flask import current_app, url_for
 
 from records import email_changes
 from rules import email_links, sms_codes
-from rules.clock import in_paris
+from rules.clock import moment_text
 from views.journey import now
+from views.sending import send_mail
 from views.unit import tx
 
 LINK_SENT = (
@@ -73,13 +73,7 @@ def send_link(account: dict, email: str, resending: bool = False) -> str | None:
     nonce = changed[email_changes.PENDING]["nonce"]
     token = email_links.make_token(current_app.secret_key, account["id"], email, nonce, now())
     link = url_for("account_contacts.link", token=token, _external=True)
-    try:
-        current_app.extensions["mail"].send(email, MAIL_SUBJECT, mail_body(account, link))
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        # The error only: the link is as good as a password for this change.
-        current_app.logger.warning("Courriel de confirmation non envoyé : %s", type(error).__name__)
-        return MAIL_FAILED
-    return None
+    return None if send_mail(email, MAIL_SUBJECT, mail_body(account, link)) else MAIL_FAILED
 
 
 def mail_body(account: dict, link: str) -> str:
@@ -100,8 +94,7 @@ def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
     """Tell the address the account no longer uses: replaced by a confirmed one, or `removed`
     (the parent emptied the field of the fiche or of a request). Never the new address: a
     stranger who took the account over need not be known by it, nor the owner misled."""
-    moment = in_paris(now())
-    when = f"le {moment:%d/%m/%Y} à {moment.hour} h {moment.minute:02d}"
+    when = f"le {moment_text(now())}"
     what = (
         f"a été retirée {when} : le service vous prévient désormais par SMS"
         if removed
@@ -116,9 +109,4 @@ def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
         "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
     )
     subject = REMOVED_SUBJECT if removed else OLD_ADDRESS_SUBJECT
-    try:
-        current_app.extensions["mail"].send(old, subject, body)
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        current_app.logger.warning(
-            "Courriel à l'ancienne adresse non envoyé : %s", type(error).__name__
-        )
+    send_mail(old, subject, body)

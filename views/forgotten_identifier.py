@@ -6,34 +6,19 @@ e-mail to a confirmed address). One answer for all; the limits are views/recover
 from __future__ import annotations
 
 from flask import Blueprint, url_for
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import InputRequired
 
 from records import recovery as records
 from rules import emails, phones, sms_codes
 from rules import recovery as rules
+from views.forms.forgotten_identifier import ContactForm
 from views.journey import now
-from views.recovery import (
-    even_out_answers,
-    mails_per_day,
-    per_client,
-    send_mail,
-    send_sms,
-    sms_per_day,
-)
+from views.recovery import even_out_answers, mails_per_day, per_client, sms_per_day
 from views.rendering import render_page
+from views.sending import send_mail, send_sms
 from views.unit import tx
 
 forgotten_identifier = Blueprint("identifiant_oublie", __name__)
 even_out_answers(forgotten_identifier)
-
-
-class ContactForm(FlaskForm):
-    contact = StringField(
-        "Numéro de téléphone portable ou adresse électronique",
-        validators=[InputRequired(rules.MISSING_CONTACT)],
-    )
 
 
 def identifier_page(form: ContactForm, status: int = 200, notice: str | None = None):
