@@ -2,6 +2,8 @@
 
 - The accounts a mobile number or a confirmed address belongs to (by key: the responsables'
   "telephone", the accounts' "email").
+- Whom « Mot de passe oublié ? » speaks to for an identifiant typed (`ways_of`): an active
+  account's ways, else a decoy's.
 - The per-day caps per number and per address: the SMS quota of records/journeys.py
   ("sms_envoyes", a keyed digest per number, counted under its lock in the request's
   transaction). The mails to one address count in the same table under "courriel:<address>";
@@ -21,11 +23,13 @@ from datetime import datetime
 
 from outside.storage import Tx
 from records import contacts, journeys, sessions
-from records.accounts import ACCOUNTS
+from records.accounts import ACCOUNTS, find_by_identifiant
 from records.roster import RESPONSABLES
+from rules import recovery as rules
 from rules.activation_links import new_nonce
 from rules.clock import in_paris
 from rules.lockout import cleared
+from rules.phones import mask_mobile
 
 ACTIVE = "actif"
 RESET = "password_reset"
@@ -69,6 +73,40 @@ def telephone_of(tx: Tx, account: dict) -> str | None:
 
 def confirmed_email(account: dict) -> str | None:
     return account["email"] if account.get("email") and account.get("email_confirmed") else None
+
+
+def ways_of(tx: Tx, typed: str, secret_key: str | bytes) -> dict:
+    """Who « Mot de passe oublié ? » speaks to for the identifiant typed, and the ways it may
+    reach them: its account's mobile and confirmed address when it is active and has one, else
+    a decoy's (rules/recovery.py: the same pages, nothing sent)."""
+    account = find_by_identifiant(tx, typed)
+    if account is not None and account["state"] == ACTIVE:
+        telephone = telephone_of(tx, account)
+        email = confirmed_email(account)
+        if telephone or email:
+            return {
+                "decoy": False,
+                "compte": account["id"],
+                "identifiant": account["identifiant"],
+                "nom": account["nom"],
+                "prenom": account["prenom"],
+                "telephone": telephone,
+                "email": email,
+                "masked_phone": mask_mobile(telephone) if telephone else None,
+                "masked_email": rules.mask_email(email) if email else None,
+            }
+    decoy = rules.decoy(secret_key, typed)
+    return {
+        "decoy": True,
+        "compte": None,
+        "identifiant": typed.strip()[:100],
+        "nom": "",
+        "prenom": "",
+        "telephone": decoy["telephone"],
+        "email": None,
+        "masked_phone": mask_mobile(decoy["telephone"]),
+        "masked_email": decoy["masked_email"],
+    }
 
 
 # Per-day caps ----------------------------------------------------------------------------------

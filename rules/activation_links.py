@@ -22,7 +22,9 @@ from rules.signed_links import LinkExpired, LinkInvalid, new_nonce, sign, unsign
 __all__ = ["LinkExpired", "LinkInvalid", "make_token", "new_nonce", "read_token"]
 
 MAX_AGE = timedelta(hours=48)
+LINK_HOURS = int(MAX_AGE.total_seconds() // 3600)
 PURPOSE = "activation-du-compte"
+MAIL_SUBJECT = "Activez votre compte ÉduConnect"
 
 
 def make_token(
@@ -51,3 +53,19 @@ def read_token(
             return account_id, email, nonce
     # Signed with our key and salt but not made by make_token: refused all the same.
     raise LinkInvalid
+
+
+def activation_email(prenom: str, nom: str, link: str) -> tuple[str, str]:
+    """The mail carrying the link (subject, body). No identifiant in it: an address mistyped
+    would give it to a stranger."""
+    body = (
+        f"Bonjour {prenom} {nom},\n\n"
+        "Pour confirmer votre adresse électronique et activer votre compte ÉduConnect, "
+        "ouvrez ce lien :\n\n"
+        f"{link}\n\n"
+        f"Ce lien est valable {LINK_HOURS} heures et ne sert qu'une fois. Si vous n'avez pas "
+        "demandé l'activation d'un compte ÉduConnect, ignorez ce message : rien ne sera "
+        "activé.\n\n"
+        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
+    )
+    return MAIL_SUBJECT, body

@@ -70,6 +70,13 @@ def unmet_rules(
     return [key for key, _ in PASSWORD_RULES if not met[key]]
 
 
+def rule_states(password: str, identifiant: str | None, names: list[str]) -> list[tuple]:
+    """Each rule of PASSWORD_RULES as (key, text, met by `password`), as shown beside the
+    field while it is typed."""
+    unmet = unmet_rules(password, identifiant, names)
+    return [(key, text, key not in unmet) for key, text in PASSWORD_RULES]
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -18,7 +18,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from rules.clock import in_paris
+from rules.clock import in_paris, moment_text
 from rules.signed_links import LinkInvalid, sign, unsign
 
 SMS, EMAIL = "sms", "courriel"
@@ -32,6 +32,29 @@ IDENTIFIER_SENT = (
 )
 MISSING_CONTACT = "Indiquez votre numéro de téléphone portable ou votre adresse électronique."
 
+# What « Mot de passe oublié ? » says.
+CHOOSE = "Choisissez comment recevoir votre code ou votre lien."
+TOO_MANY_CODES = (
+    "Vous avez demandé le nombre maximal de codes pour cette démarche. Recommencez plus tard."
+)
+TOO_MANY_MAILS = (
+    "Vous avez demandé le nombre maximal de courriels pour cette démarche. Recommencez plus tard."
+)
+MAILS_DAILY_LIMIT = (
+    "Trop de courriels ont été envoyés à cette adresse ces dernières 24 heures. Réessayez plus "
+    "tard."
+)
+MAIL_WAIT = "Vous pourrez demander un nouveau courriel dans {seconds} seconde{s}."
+MAIL_FAILED = "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes."
+MAIL_SENT_AGAIN = "Un nouveau courriel vous a été envoyé : seul le lien du dernier fonctionne."
+NOT_AVAILABLE = (
+    "Le mot de passe de ce compte ne peut pas être changé. Contactez le secrétariat de "
+    "l'établissement de votre enfant."
+)
+CHANGED = (
+    "Votre mot de passe a été changé et vous êtes connecté. Les autres appareils connectés à "
+    "votre compte ont été déconnectés."
+)
 _DECOY_DOMAINS = (
     "gmail.com",
     "orange.fr",
@@ -69,6 +92,16 @@ def decoy(secret: str | bytes, identifiant: str) -> dict:
         letter = "abcdefghijklmnopqrstuvwxyz"[digest[10] % 26]
         email = f"{letter}•••@{_DECOY_DOMAINS[digest[11] % len(_DECOY_DOMAINS)]}"
     return {"telephone": telephone, "masked_email": email}
+
+
+def ways_offered(masked_phone: str | None, masked_email: str | None) -> list[tuple[str, str]]:
+    """The ways a code or a link may be sent, as (value, label) for the choice."""
+    found = []
+    if masked_phone:
+        found.append((SMS, f"Par SMS au {masked_phone}"))
+    if masked_email:
+        found.append((EMAIL, f"Par courriel à {masked_email}"))
+    return found
 
 
 def decoy_code() -> str:
@@ -124,6 +157,9 @@ def changed_sms(now: datetime) -> str:
     )
 
 
+CHANGED_SUBJECT = "Votre mot de passe ÉduConnect a été changé"
+
+
 def changed_email(prenom: str, nom: str, identifiant: str, now: datetime) -> tuple[str, str]:
     moment = in_paris(now)
     body = (
@@ -135,7 +171,24 @@ def changed_email(prenom: str, nom: str, identifiant: str, now: datetime) -> tup
         "enfant.\n\n"
         "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
     )
-    return "Votre mot de passe ÉduConnect a été changé", body
+    return CHANGED_SUBJECT, body
+
+
+def changed_in_account_email(
+    prenom: str, nom: str, identifiant: str, now: datetime, login_url: str
+) -> tuple[str, str]:
+    """The mail of a password changed in « Mon compte », which says how to take it back."""
+    body = (
+        f"Bonjour {prenom} {nom},\n\n"
+        f"Votre mot de passe ÉduConnect (identifiant {identifiant}) a été changé "
+        f"le {moment_text(now)}, dans « Mon compte ». Les autres appareils connectés à votre "
+        "compte ont été déconnectés.\n\n"
+        "Si ce n'est pas vous, choisissez vite un nouveau mot de passe avec « Mot de passe "
+        f"oublié ? » ({login_url}) et contactez le secrétariat de l'établissement de votre "
+        "enfant.\n\n"
+        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
+    )
+    return CHANGED_SUBJECT, body
 
 
 def duration_text(lifetime: timedelta) -> str:

@@ -21,24 +21,20 @@ None of these changes is journaled: the journal (records/audit.py) is the school
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import InputRequired
 
 from records import accounts, contacts, sessions
 from records.accounts import children_of
 from records.email_changes import confirmed_email, pending_email
 from rules import passwords
-from rules.clock import in_paris
+from rules.account_summary import activation_text, franceconnect_since
 from rules.phones import mask_mobile
-from rules.recovery import changed_sms
+from rules.recovery import changed_in_account_email
 from views.auth import account_required
+from views.forms.account import PasswordChangeForm
 from views.franceconnect import logout_redirect
 from views.login import sign_in_limit, this_client
-from views.recovery import send_mail, send_sms
+from views.recovery import tell_password_changed
 from views.rendering import flashed, leave_to, render_page, wants_fragment
 from views.sessions import current_digest
 from views.unit import tx
@@ -52,22 +48,12 @@ CHANGE_PHONE_URL = "/mon-compte/telephone"
 MERGE_URL = "/mon-compte/fusion"
 FORGOTTEN_PASSWORD_URL = "/mot-de-passe-oublie"
 
-METHOD_NAMES = {
-    "auto-inscription": "en ligne, avec « Je n'ai pas encore d'identifiant »",
-    "franceconnect": "avec FranceConnect",
-    "notification": "avec les identifiants envoyés par l'établissement (courrier ou courriel)",
-}
-
 WRONG_CURRENT = (
     "Mot de passe actuel incorrect. Après plusieurs essais incorrects, patientez quelques "
     "minutes avant de réessayer : pendant ce délai, même le bon mot de passe est refusé."
 )
 SAME_AS_CURRENT = "Choisissez un mot de passe différent de votre mot de passe actuel."
 PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vos autres appareils ont été déconnectés."
-NO_PASSWORD_YET = (
-    "Votre compte n'a pas encore de mot de passe ÉduConnect : vous vous connectez avec "
-    "FranceConnect."
-)
 CANNOT_UNLINK = (
     "FranceConnect ne peut pas être délié : votre compte n'a pas de mot de passe ÉduConnect, "
     "vous ne pourriez plus vous connecter. Définissez d'abord un mot de passe avec « Mot de "
@@ -79,24 +65,6 @@ UNLINKED = (
     "identifiant et votre mot de passe."
 )
 SIGNED_OUT_EVERYWHERE = "Vous êtes déconnecté de tous les appareils où votre compte était ouvert."
-
-MAIL_SUBJECT = "Votre mot de passe ÉduConnect a été changé"
-
-
-class PasswordChangeForm(FlaskForm):
-    mot_de_passe_actuel = PasswordField(
-        "Mot de passe actuel",
-        validators=[InputRequired("Indiquez votre mot de passe actuel.")],
-    )
-    nouveau_mot_de_passe = PasswordField(
-        "Nouveau mot de passe",
-        validators=[InputRequired("Choisissez un nouveau mot de passe.")],
-    )
-    confirmation = PasswordField(
-        "Confirmation du nouveau mot de passe",
-        validators=[InputRequired("Saisissez de nouveau votre nouveau mot de passe.")],
-    )
-
 
 # The page -----------------------------------------------------------------------------------
 
@@ -131,41 +99,12 @@ def show(account):
     )
 
 
-def moment_text(iso: str | None) -> str | None:
-    """ "le 14/09/2026 à 10 h 05", in Paris time."""
-    if not iso:
-        return None
-    moment = in_paris(datetime.fromisoformat(iso))
-    return f"le {moment:%d/%m/%Y} à {moment.hour} h {moment:%M}"
-
-
-def activation_text(account: dict) -> str:
-    how = METHOD_NAMES.get(account.get("method"), "")
-    when = moment_text(account.get("activated_at"))
-    return f"Compte activé {how}" + (f", {when}" if when else "") + "."
-
-
-def franceconnect_since(account: dict) -> str | None:
-    """When FranceConnect was linked, if known (accounts linked before it was recorded and
-    made through FranceConnect: their activation)."""
-    if not account.get("franceconnect_sub"):
-        return None
-    linked = account.get("franceconnect_linked_at")
-    if not linked and account.get("method") == "franceconnect":
-        linked = account.get("activated_at")
-    return moment_text(linked)
-
-
 # Changing the password ----------------------------------------------------------------------
 
 
 def rule_states(account: dict, typed: str) -> list[tuple[str, str, bool]]:
-    """The rules of §2.4, each met or not by what is typed (the identifiant and the names are
-    the account's)."""
-    unmet = passwords.unmet_rules(
-        typed, account["identifiant"], [account["nom"], account["prenom"]]
-    )
-    return [(key, text, key not in unmet) for key, text in passwords.PASSWORD_RULES]
+    """The rules of §2.4, the identifiant and the names being the account's."""
+    return passwords.rule_states(typed, account["identifiant"], [account["nom"], account["prenom"]])
 
 
 def password_page(account: dict, form: PasswordChangeForm | None = None, status: int = 200):
@@ -240,35 +179,18 @@ def submit_mot_de_passe(account):
         return password_page(account, form, 422)
     changed = accounts.change_password(tx(), account["id"], new_hash, clock.now())
     sessions.end_all(tx(), account_id=account["id"], keep_digest=current_digest())
-    tell_password_changed(changed, clock.now())
+    mail = changed_in_account_email(
+        changed["prenom"],
+        changed["nom"],
+        changed["identifiant"],
+        clock.now(),
+        url_for("login.show", _external=True),
+    )
+    tell_password_changed(
+        contacts.contact_of(tx(), changed).telephone, confirmed_email(changed), mail, clock.now()
+    )
     flash(PASSWORD_CHANGED, "notice")
     return leave_to(url_for("account.show"))
-
-
-def tell_password_changed(account: dict, now: datetime) -> None:
-    """The parent told that the password changed, as « Mot de passe oublié ? » tells it
-    (sent through views/recovery.py): by SMS to the mobile on file (the same text) and by e-mail
-    to the confirmed address, where there are. A notice that cannot leave does not undo the
-    change."""
-    telephone = contacts.contact_of(tx(), account).telephone
-    if telephone:
-        send_sms(telephone, changed_sms(now))
-    email = confirmed_email(account)
-    if email:
-        send_mail(email, MAIL_SUBJECT, changed_email(account, now))
-
-
-def changed_email(account: dict, now: datetime) -> str:
-    return (
-        f"Bonjour {account['prenom']} {account['nom']},\n\n"
-        f"Votre mot de passe ÉduConnect (identifiant {account['identifiant']}) a été changé "
-        f"{moment_text(in_paris(now).isoformat())}, dans « Mon compte ». Les autres appareils "
-        "connectés à votre compte ont été déconnectés.\n\n"
-        "Si ce n'est pas vous, choisissez vite un nouveau mot de passe avec « Mot de passe "
-        f"oublié ? » ({url_for('login.show', _external=True)}) et contactez le secrétariat de "
-        "l'établissement de votre enfant.\n\n"
-        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
-    )
 
 
 # FranceConnect and the other devices --------------------------------------------------------

@@ -22,18 +22,7 @@ Each form works without JavaScript (a 303 back with the message, or the page wit
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    get_flashed_messages,
-    redirect,
-    session,
-    url_for,
-)
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import InputRequired
+from flask import Blueprint, current_app, flash, get_flashed_messages, redirect, session, url_for
 
 from records import email_changes
 from records.accounts import children_of, find_by_id
@@ -43,9 +32,11 @@ from rules import email_links, emails, phones
 from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
+from views.forms.account_contacts import EmailChangeForm
+from views.forms.verification import CodeForm
 from views.journey import now
 from views.mailed_links import LinkPages
-from views.phone_change import CodeForm, PhoneForm
+from views.phone_change import PhoneForm
 from views.rendering import render_page, wants_fragment
 from views.unit import tx
 
@@ -100,12 +91,6 @@ LINK_PAGES = {
 }
 
 
-class EmailForm(FlaskForm):
-    courriel = StringField(
-        "Nouvelle adresse électronique", validators=[InputRequired(emails.MISSING)]
-    )
-
-
 def notices(section: str) -> dict:
     said = [
         text for category, text in get_flashed_messages(with_categories=True) if category == section
@@ -116,7 +101,7 @@ def notices(section: str) -> dict:
 # The e-mail -----------------------------------------------------------------------------------
 
 
-def email_page(account: dict, status: int = 200, form: EmailForm | None = None, **context):
+def email_page(account: dict, status: int = 200, form: EmailChangeForm | None = None, **context):
     # The account as saved now: a link may have been followed in another browser.
     account = find_by_id(tx(), account["id"]) or account
     return render_page(
@@ -128,7 +113,7 @@ def email_page(account: dict, status: int = 200, form: EmailForm | None = None, 
         current=email_changes.confirmed_email(account),
         pending=email_changes.pending_email(account),
         hours=email_confirmation.link_hours(),
-        form=form or EmailForm(formdata=None),
+        form=form or EmailChangeForm(formdata=None),
         **context,
     )
 
@@ -149,7 +134,7 @@ def courriel(account):
 @bp.post("/courriel")
 @account_required
 def submit_courriel(account):
-    form = EmailForm()
+    form = EmailChangeForm()
     if not form.validate_on_submit():
         return email_page(account, 422, form)
     try:

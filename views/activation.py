@@ -5,22 +5,33 @@ the account, in this browser or any other, within 48 hours."""
 
 from __future__ import annotations
 
-import smtplib
-
 from flask import Blueprint, current_app, flash, redirect, session, url_for
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import InputRequired
 
 from records import accounts, activation, journeys
 from records.activation import LinkOutcome
-from rules import activation_links, emails, sms_codes
+from rules import activation_links, emails, mailed_links
+from rules.activation import (
+    ACTIVATED,
+    ALL_DETACHED,
+    ALREADY_ACTIVE,
+    MAIL_FAILED,
+    MAIL_SENT_AGAIN,
+    MAIL_WAIT,
+    MAX_MAILS,
+    NO_CHILD,
+    NOT_AVAILABLE,
+    TOO_MANY_MAILS,
+    welcome,
+)
+from rules.activation_links import LINK_HOURS
 from rules.passwords import hash_password
-from views import verification
+from views import password_step, verification
 from views.auth import sign_in_session
+from views.forms.activation import EmailForm
 from views.journey import Journey, now
 from views.mailed_links import LinkPages
 from views.rendering import leave_to
+from views.sending import send_mail
 from views.unit import tx, writes
 
 bp = Blueprint("activation", __name__, url_prefix="/activation")
@@ -37,39 +48,7 @@ JOURNEY = Journey(
         "courriel_envoye": "Confirmation de votre adresse",
     },
 )
-LINK_HOURS = int(activation_links.MAX_AGE.total_seconds() // 3600)
-# Mails one journey may send: enough for a typo and a mail that is slow to come, not for
-# using the service to write to anyone. A new first login starts a new count.
-MAX_MAILS = 5
 
-NO_CHILD = (
-    "Aucun élève n'est rattaché à ce compte : il ne peut pas être activé. Contactez le "
-    "secrétariat de l'établissement de votre enfant."
-)
-ALL_DETACHED = (
-    "Vous avez indiqué n'être le représentant légal d'aucun des élèves rattachés à ce compte. "
-    "Nous l'avons signalé à l'établissement : ce compte ne peut donc pas être activé."
-)
-NOT_AVAILABLE = (
-    "Ce compte ÉduConnect ne peut pas être activé. Contactez le secrétariat de l'établissement "
-    "de votre enfant."
-)
-ALREADY_ACTIVE = (
-    "Votre compte ÉduConnect est déjà activé. Connectez-vous avec votre identifiant et votre "
-    "mot de passe."
-)
-ACTIVATED = (
-    "Votre compte ÉduConnect est activé et votre adresse électronique est confirmée. "
-    "Désormais, connectez-vous avec votre identifiant {identifiant} et votre nouveau mot de passe."
-)
-MAIL_SENT_AGAIN = "Un nouveau mail vous a été envoyé : seul le lien de ce dernier mail fonctionne."
-MAIL_WAIT = "Vous pourrez demander un nouveau mail dans {seconds} seconde{s}."
-TOO_MANY_MAILS = (
-    "Vous avez demandé le nombre maximal de mails pour cette démarche. Reconnectez-vous plus "
-    "tard avec votre identifiant et votre mot de passe provisoire pour recommencer."
-)
-MAIL_FAILED = "Le mail n'a pas pu être envoyé. Réessayez dans quelques minutes."
-MAIL_SUBJECT = "Activez votre compte ÉduConnect"
 LINK_PAGES = {
     "invalid": (
         400,
@@ -99,10 +78,6 @@ LINK_PAGES = {
     ),
     LinkOutcome.REFUSED: (403, "Activation impossible", NOT_AVAILABLE),
 }
-
-
-class EmailForm(FlaskForm):
-    courriel = StringField("Adresse électronique", validators=[InputRequired(emails.MISSING)])
 
 
 def begin(account: dict) -> str | None:
@@ -152,27 +127,7 @@ def no_longer_waiting(state: dict):
     return leave_to(url_for("login.show"))
 
 
-def guard(step: str):
-    """The journey's guard (views.journey), which also ends the journey when the account no
-    longer waits for its activation."""
-    state, elsewhere = JOURNEY.guard(step)
-    elsewhere = elsewhere or no_longer_waiting(state)
-    return (None, elsewhere) if elsewhere else (state, None)
-
-
 # Step 1: Votre nouveau mot de passe ---------------------------------------------------------
-
-
-def personal(state: dict) -> tuple[str, list[str]]:
-    return state["identifiant"], [state["nom"], state["prenom"]]
-
-
-def welcome(state: dict) -> str:
-    return (
-        f"Bienvenue {state['prenom']} {state['nom']}. Vous vous êtes connecté avec le mot de "
-        "passe provisoire de votre courrier : choisissez maintenant votre propre mot de passe "
-        f"pour l'identifiant {state['identifiant']}."
-    )
 
 
 def password_chosen(state: dict, password: str):
@@ -181,13 +136,11 @@ def password_chosen(state: dict, password: str):
         return ended
     # Kept hashed until the link comes back; only then does it replace the temporary one.
     state["password_hash"] = hash_password(password)
-    state["step"] = "enfants"
-    JOURNEY.save(state)
-    return JOURNEY.go_to("enfants")
+    return JOURNEY.advance(state, "enfants")
 
 
-verification.add_password_step(
-    bp, JOURNEY, personal, password_chosen, "Valider mon mot de passe", welcome
+password_step.add_password_step(
+    bp, JOURNEY, password_step.of_state, password_chosen, "Valider mon mot de passe", welcome
 )
 
 
@@ -205,9 +158,7 @@ def children_confirmed(state: dict):
         JOURNEY.finish()
         flash(ALL_DETACHED, "error")
         return leave_to(url_for("login.show"))
-    state["step"] = "courriel"
-    JOURNEY.save(state)
-    return JOURNEY.go_to("courriel")
+    return JOURNEY.advance(state, "courriel")
 
 
 verification.add_children_step(bp, JOURNEY, children_confirmed, detachable=True)
@@ -223,16 +174,14 @@ def email_page(state: dict, status: int = 200, form: EmailForm | None = None, **
 
 @bp.get("/courriel")
 @writes  # the guard ends the journey of an account activated or blocked meanwhile
-def courriel():
-    state, elsewhere = guard("courriel")
-    return elsewhere or email_page(state)
+@JOURNEY.at_step("courriel", guard=no_longer_waiting)
+def courriel(state: dict):
+    return email_page(state)
 
 
 @bp.post("/courriel")
-def submit_courriel():
-    state, elsewhere = guard("courriel")
-    if elsewhere:
-        return elsewhere
+@JOURNEY.at_step("courriel", guard=no_longer_waiting)
+def submit_courriel(state: dict):
     form = EmailForm()
     if not form.validate_on_submit():
         return email_page(state, 422, form)
@@ -246,9 +195,7 @@ def submit_courriel():
     failure = send_link(state, email)
     if failure:
         return email_page(state, 422, form, failure=failure)
-    state["step"] = "courriel_envoye"
-    JOURNEY.save(state)
-    return JOURNEY.go_to("courriel_envoye")
+    return JOURNEY.advance(state, "courriel_envoye")
 
 
 def send_link(state: dict, email: str) -> str | None:
@@ -263,30 +210,13 @@ def send_link(state: dict, email: str) -> str | None:
         current_app.secret_key, state["compte"], email, nonce, now()
     )
     link = url_for("activation.lien", token=token, _external=True)
-    try:
-        current_app.extensions["mail"].send(email, MAIL_SUBJECT, mail_body(state, link))
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        # The error only: the link in the mail is as good as a password.
-        current_app.logger.warning("Mail d'activation non envoyé : %s", type(error).__name__)
+    if not send_mail(
+        email, *activation_links.activation_email(state["prenom"], state["nom"], link)
+    ):
         return MAIL_FAILED
     state["email"] = email
-    state["mails_sent"] += 1
-    state["mail"] = {"sent_at": now().isoformat()}
+    mailed_links.count_mail(state, now())
     return None
-
-
-def mail_body(state: dict, link: str) -> str:
-    # No identifiant here: an address mistyped would give it to a stranger.
-    return (
-        f"Bonjour {state['prenom']} {state['nom']},\n\n"
-        "Pour confirmer votre adresse électronique et activer votre compte ÉduConnect, "
-        "ouvrez ce lien :\n\n"
-        f"{link}\n\n"
-        f"Ce lien est valable {LINK_HOURS} heures et ne sert qu'une fois. Si vous n'avez pas "
-        "demandé l'activation d'un compte ÉduConnect, ignorez ce message : rien ne sera "
-        "activé.\n\n"
-        "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
-    )
 
 
 # Step 4: Confirmation de votre adresse (the waiting screen) ---------------------------------
@@ -300,23 +230,17 @@ def waiting_page(state: dict, status: int = 200, **context):
 
 @bp.get("/courriel/envoye")
 @writes  # the guard ends the journey of an account activated or blocked meanwhile
-def courriel_envoye():
-    state, elsewhere = guard("courriel_envoye")
-    return elsewhere or waiting_page(state)
+@JOURNEY.at_step("courriel_envoye", guard=no_longer_waiting)
+def courriel_envoye(state: dict):
+    return waiting_page(state)
 
 
 @bp.post("/courriel/renvoyer")
-def resend():
-    state, elsewhere = guard("courriel_envoye")
-    if elsewhere:
-        return elsewhere
-    allowed = sms_codes.can_resend(state["mail"], state["mails_sent"], now(), max_codes=MAX_MAILS)
-    if allowed.status is sms_codes.ResendStatus.WAIT:
-        plural = "s" if allowed.seconds_left > 1 else ""
-        wait = MAIL_WAIT.format(seconds=allowed.seconds_left, s=plural)
-        return waiting_page(state, 422, failure=wait)
-    if not allowed.allowed:
-        return waiting_page(state, 422, failure=TOO_MANY_MAILS)
+@JOURNEY.at_step("courriel_envoye", guard=no_longer_waiting)
+def resend(state: dict):
+    refusal = mailed_links.resend_refusal(state, now(), MAX_MAILS, MAIL_WAIT, TOO_MANY_MAILS)
+    if refusal:
+        return waiting_page(state, 422, failure=refusal)
     failure = send_link(state, state["email"])
     JOURNEY.save(state)
     if failure:
@@ -325,18 +249,11 @@ def resend():
 
 
 @bp.post("/courriel/modifier")
-def change_email():
-    state, elsewhere = guard("courriel_envoye")
-    if elsewhere:
-        return elsewhere
+@JOURNEY.at_step("courriel_envoye", guard=no_longer_waiting)
+def change_email(state: dict):
     # The address may be someone else's: the link sent there must not activate anything.
     activation.forget_pending(tx(), state["compte"])
-    state["step"] = "courriel"
-    JOURNEY.save(state)
-    return JOURNEY.go_to("courriel")
-
-
-JOURNEY.views.update(courriel=courriel, courriel_envoye=courriel_envoye)
+    return JOURNEY.advance(state, "courriel")
 
 
 # The link -----------------------------------------------------------------------------------

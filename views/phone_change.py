@@ -30,9 +30,10 @@ from records import journeys
 from records.contacts import change_phone, contact_of
 from rules import phones, sms_codes
 from views.contact import phone_display
+from views.forms.verification import CodeForm
 from views.journey import now
 from views.unit import tx
-from views.verification import NEW_CODE_SENT, CodeForm, send_code, verify_code
+from views.verification import NEW_CODE_SENT, send_code, verify_code
 
 PENDING = "fiche_telephone"  # the session key of the pending phone change
 KIND = "fiche-telephone"  # its kind of journey

@@ -10,12 +10,20 @@ sms_codes.py; mails: as many), and the link's lifetime (RECOVERY_LINK_LIFETIME).
 
 from __future__ import annotations
 
-import smtplib
 import time
+from datetime import datetime, timedelta
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 
+from records import recovery as records
+from rules import mailed_links, sms_codes
+from rules import recovery as rules
+from rules.recovery import MAIL_FAILED, MAILS_DAILY_LIMIT, NOT_AVAILABLE, changed_sms
+from views import verification
+from views.journey import now
 from views.login import limiter
+from views.sending import send_mail, send_sms
+from views.unit import tx
 
 
 def rate_limit() -> str:
@@ -66,20 +74,59 @@ def sms_per_day() -> int:
     return current_app.config["SMS_PER_NUMBER_PER_DAY"]
 
 
-def send_sms(to: str, text: str) -> bool:
-    try:
-        current_app.extensions["sms"].send(to, text)
-    except OSError as error:
-        current_app.logger.warning("SMS non envoyé : %s", type(error).__name__)
-        return False
-    return True
+def link_lifetime() -> timedelta:
+    return timedelta(seconds=current_app.config["RECOVERY_LINK_LIFETIME"])
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    try:
-        current_app.extensions["mail"].send(to, subject, body)
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        # The error only: a link in the mail is as good as a password.
-        current_app.logger.warning("Courriel « %s » non envoyé : %s", subject, type(error).__name__)
-        return False
-    return True
+# Sending for « Mot de passe oublié ? », a decoy's journey included: it counts as a real one
+# (the same quotas, under keys of its own) and sends nothing.
+
+
+def send_code(state: dict) -> str | None:
+    """A new code by SMS, within the number's quota of the day; or why not, in French."""
+    if not state["decoy"]:
+        return verification.send_code(state, rules.CODE_PURPOSE)
+    # A decoy: the same hashing and quota, under a key of its own, and nothing sent.
+    issued = verification.issue_code(rules.decoy_code())
+    key = records.decoy_key(rules.SMS, state["identifiant"])
+    if sms_codes.daily_limit_reached(records.sent_today(tx(), key, now()), sms_per_day()):
+        return sms_codes.DAILY_LIMIT_REACHED
+    state["code"] = issued
+    state["codes_sent"] += 1
+    records.record_sent(tx(), key, now())
+    return None
+
+
+def send_link(state: dict) -> str | None:
+    """A new link by e-mail (any link sent before stops working), within the address's quota
+    of the day; or why not, in French."""
+    if state["decoy"]:
+        key = records.decoy_key(rules.EMAIL, state["identifiant"])
+    else:
+        key = records.mail_key(state["email"])
+    if records.sent_today(tx(), key, now()) >= mails_per_day():
+        return MAILS_DAILY_LIMIT
+    if not state["decoy"]:
+        nonce = records.await_link(tx(), state["compte"], state["email"], now())
+        if nonce is None:
+            return NOT_AVAILABLE
+        token = rules.make_token(current_app.secret_key, state["compte"], nonce, now())
+        link = url_for("recovery.lien", token=token, _external=True)
+        subject, body = rules.link_email(state["prenom"], state["nom"], link, link_lifetime())
+        if not send_mail(state["email"], subject, body):
+            return MAIL_FAILED
+    records.record_sent(tx(), key, now())
+    mailed_links.count_mail(state, now())
+    return None
+
+
+def tell_password_changed(
+    telephone: str | None, email: str | None, mail: tuple[str, str], moment: datetime
+) -> None:
+    """The parent told that the password changed (« Mot de passe oublié ? », « Mon compte »): by
+    SMS to the mobile on file and by e-mail (`mail`: subject, body) to the confirmed address,
+    where there are. A notice that cannot leave does not undo the change."""
+    if telephone:
+        send_sms(telephone, changed_sms(moment))
+    if email:
+        send_mail(email, *mail)

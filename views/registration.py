@@ -4,14 +4,12 @@ children steps, then Votre mot de passe and Compte activé."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, session, url_for
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import InputRequired
 
 from records import accounts
 from rules import identifiers
-from views import verification
+from views import password_step, verification
 from views.auth import account_required, sign_in_session
+from views.forms.registration import IdentityForm
 from views.journey import Journey, now
 from views.unit import tx
 
@@ -29,15 +27,6 @@ JOURNEY = Journey(
     },
 )
 ALREADY_ACTIVE = "Vous avez déjà un compte ÉduConnect actif."
-
-
-class IdentityForm(FlaskForm):
-    nom = StringField("Nom", validators=[InputRequired("Indiquez votre nom.")])
-    prenom = StringField("Prénom", validators=[InputRequired("Indiquez votre prénom.")])
-    telephone = StringField(
-        "Numéro de téléphone portable",
-        validators=[InputRequired("Indiquez votre numéro de téléphone portable.")],
-    )
 
 
 # Step 1: Vos informations -------------------------------------------------------------------
@@ -66,9 +55,7 @@ def submit_identite():
 
 
 def children_confirmed(state: dict):
-    state["step"] = "mot_de_passe"
-    JOURNEY.save(state)
-    return JOURNEY.go_to("mot_de_passe")
+    return JOURNEY.advance(state, "mot_de_passe")
 
 
 verification.add_steps(bp, JOURNEY, children_confirmed)
@@ -108,7 +95,7 @@ def password_chosen(state: dict, password_hash: str):
     return JOURNEY.go_to("termine")
 
 
-password_page = verification.add_password_step(
+password_page = password_step.add_password_step(
     bp, JOURNEY, personal, password_chosen, "Créer mon compte", hashed=True
 )
 

@@ -1,21 +1,18 @@
 """The steps every activation shares (§2.1 to §2.4, reused by FranceConnect's first connection,
 §3, and by the first login with a temporary password, §4): find the responsable by mobile number
-and name, check the code sent by SMS, confirm the children's birth dates, choose a password. Each
-journey adds its own first and last steps around them."""
+and name, check the code sent by SMS, confirm the children's birth dates; the password they end
+with is views/password_step.py's. Each journey adds its own first and last steps around them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, redirect, request, session
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
+from flask import Blueprint, current_app, request
 
 from records import accounts, journeys
-from rules import birthdates, passwords, phones, sms_codes
+from rules import birthdates, phones, sms_codes
+from views.forms.verification import CodeForm
 from views.journey import Journey, now
-from views.rendering import render_page, wants_fragment
 from views.unit import tx
 
 NO_MATCH = (
@@ -26,10 +23,6 @@ NEW_CODE_SENT = "Un nouveau code vous a été envoyé par SMS."
 WRONG_DATE = "Cette date ne correspond pas à celle que connaît l'établissement."
 DATE_PARTS = ("jour", "mois", "annee")
 RULES_NOT_MET = "Ce mot de passe ne respecte pas toutes les règles."
-
-
-class CodeForm(FlaskForm):
-    code = StringField("Code reçu par SMS", validators=[InputRequired("Indiquez le code reçu.")])
 
 
 def find_family(form, noms: list[str], prenoms: list[str]) -> tuple[list[dict], str | None]:
@@ -117,45 +110,65 @@ def add_code_step(bp: Blueprint, journey: Journey) -> None:
             **context,
         )
 
-    def code():
-        state, elsewhere = journey.guard("code")
-        return elsewhere or code_page(state)
+    @journey.at_step("code")
+    def code(state: dict):
+        return code_page(state)
 
-    def submit_code():
-        state, elsewhere = journey.guard("code")
-        if elsewhere:
-            return elsewhere
-        form = CodeForm()
-        if not form.validate_on_submit():
-            return code_page(state, 422, form)
-        result = verify_code(state["code"], form.code.data)
-        journey.save(state)
-        if result is not sms_codes.CodeCheck.OK:
-            tries_left = sms_codes.tries_left(state["code"])
-            form.code.errors.append(sms_codes.check_message(result, tries_left))
-            form.code.data = ""
-            return code_page(state, 422, form)
-        state["step"] = "enfants"
-        journey.save(state)
-        return journey.go_to("enfants")
+    @journey.at_step("code")
+    def submit_code(state: dict):
+        return code_answer(journey, state, code_page, lambda _: journey.advance(state, "enfants"))
 
-    def new_code():
-        state, elsewhere = journey.guard("code")
-        if elsewhere:
-            return elsewhere
-        resend = sms_codes.can_resend(state["code"], state["codes_sent"], now())
-        if not resend.allowed:
-            return code_page(state, 422, failure=sms_codes.resend_message(resend))
-        refusal = send_code(state)
-        journey.save(state)
-        if refusal:
-            return code_page(state, 422, failure=refusal)
-        return code_page(state, notice=NEW_CODE_SENT)
+    @journey.at_step("code")
+    def new_code(state: dict):
+        return new_code_answer(journey, state, code_page, send_code)
 
     bp.add_url_rule("/code", "code", code, methods=["GET"])
     bp.add_url_rule("/code", "submit_code", submit_code, methods=["POST"])
     bp.add_url_rule("/code/nouveau", "new_code", new_code, methods=["POST"])
-    journey.views.update(code=code)
+
+
+def code_answer(
+    journey: Journey,
+    state: dict,
+    page: Callable,
+    right: Callable[[dict], object],
+    no_code_is_right: bool = False,
+):
+    """The code typed at a journey's code step: `right(state)` answers a right one; any other
+    is counted (the state saved either way) and the step, drawn by `page`, says why. With
+    `no_code_is_right` (a decoy's journey) every code is answered as a wrong one."""
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return page(state, 422, form)
+    result = verify_code(state["code"], form.code.data)
+    journey.save(state)
+    if result is not sms_codes.CodeCheck.OK or no_code_is_right:
+        tries_left = sms_codes.tries_left(state["code"])
+        form.code.errors.append(sms_codes.check_message(result, tries_left))
+        form.code.data = ""
+        return page(state, 422, form)
+    return right(state)
+
+
+def new_code_answer(
+    journey: Journey,
+    state: dict,
+    page: Callable,
+    send: Callable[[dict], str | None],
+    too_many: str | None = None,
+):
+    """« Recevoir un nouveau code » at a journey's code step: `send(state)` sends it, unless it
+    is too soon or the journey had its codes (`too_many`, when the journey says it its own way)."""
+    resend = sms_codes.can_resend(state["code"], state["codes_sent"], now())
+    if too_many and resend.status is sms_codes.ResendStatus.TOO_MANY:
+        return page(state, 422, failure=too_many)
+    if not resend.allowed:
+        return page(state, 422, failure=sms_codes.resend_message(resend))
+    refusal = send(state)
+    journey.save(state)
+    if refusal:
+        return page(state, 422, failure=refusal)
+    return page(state, notice=NEW_CODE_SENT)
 
 
 def add_children_step(
@@ -192,14 +205,12 @@ def add_children_step(
             **context,
         )
 
-    def enfants():
-        state, elsewhere = journey.guard("enfants")
-        return elsewhere or children_page(state)
+    @journey.at_step("enfants")
+    def enfants(state: dict):
+        return children_page(state)
 
-    def submit_enfants():
-        state, elsewhere = journey.guard("enfants")
-        if elsewhere:
-            return elsewhere
+    @journey.at_step("enfants")
+    def submit_enfants(state: dict):
         # Each key locked as it is read (records/journeys.py): the count below sees every
         # wrong date submitted before this one.
         blocks = [journeys.blocked_until(tx(), key, now()) for key in sorted(block_keys(state))]
@@ -235,120 +246,3 @@ def add_children_step(
 
     bp.add_url_rule("/enfants", "enfants", enfants, methods=["GET"])
     bp.add_url_rule("/enfants", "submit_enfants", submit_enfants, methods=["POST"])
-    journey.views.update(enfants=enfants)
-
-
-class PasswordForm(FlaskForm):
-    mot_de_passe = PasswordField(
-        "Mot de passe", validators=[InputRequired("Choisissez un mot de passe.")]
-    )
-    confirmation = PasswordField(
-        "Confirmation du mot de passe",
-        validators=[InputRequired("Saisissez de nouveau votre mot de passe.")],
-    )
-
-
-def add_password_step(
-    bp: Blueprint,
-    journey: Journey,
-    personal: Callable[[dict], tuple[str | None, list[str]]],
-    after_password: Callable[[dict, str], object],
-    submit_label: str,
-    intro: Callable[[dict], str | None] = lambda state: None,
-    hashed: bool = False,
-) -> Callable:
-    """A new password with the rules of §2.4, shown met or not as the parent types (htmx posts
-    the field to `…/mot-de-passe/regles`; the submit checks them again).
-
-    `personal(state)` gives the identifiant and the names the password must not contain (from
-    the state alone); `after_password(state, password)` answers once the password meets every
-    rule and is confirmed; with `hashed`, it is given the password's argon2 hash instead, made
-    before the request's transaction. Returns the function drawing the step, for a failure
-    found after the check."""
-
-    def rule_states(state: dict, password: str) -> list[tuple[str, str, bool]]:
-        identifiant, names = personal(state)
-        unmet = passwords.unmet_rules(password, identifiant, names)
-        return [(key, text, key not in unmet) for key, text in passwords.PASSWORD_RULES]
-
-    def password_page(state: dict, status: int = 200, form: PasswordForm | None = None, **context):
-        form = form or PasswordForm(formdata=None)
-        typed = form.mot_de_passe.data or ""
-        return journey.page(
-            "mot_de_passe",
-            status,
-            form=form,
-            rules=rule_states(state, typed),
-            checked=bool(typed),
-            submit_label=submit_label,
-            intro=intro(state),
-            **context,
-        )
-
-    def mot_de_passe():
-        state, elsewhere = journey.guard("mot_de_passe")
-        return elsewhere or password_page(state)
-
-    def password_rules():
-        """The rules, met or not, as the parent types (htmx only)."""
-        state, elsewhere = journey.guard("mot_de_passe")
-        if elsewhere:
-            # Typed while the step was being sent: the journey has moved on, and the answer
-            # of the step (already shown) must not be replaced by another page.
-            return ("", 204) if wants_fragment() else elsewhere
-        if not wants_fragment():
-            # Only the rules block can be drawn here: a whole page needs the step's form.
-            return redirect(journey.url("mot_de_passe"), code=303)
-        typed = request.form.get("mot_de_passe", "")
-        number = journey.steps.index("mot_de_passe") + 1
-        return render_page(
-            "journeys/mot_de_passe.html",
-            "password_rules",
-            title=f"Étape {number} sur {len(journey.steps)} — {journey.titles['mot_de_passe']}",
-            rules=rule_states(state, typed),
-            checked=bool(typed),
-            field_id="mot_de_passe",
-            errors=[],
-        )
-
-    def acceptable(state: dict | None, form: PasswordForm) -> bool:
-        return (
-            state is not None
-            and state["step"] == "mot_de_passe"
-            and all(met for _, _, met in rule_states(state, form.mot_de_passe.data))
-            and form.confirmation.data == form.mot_de_passe.data
-        )
-
-    def hash_ahead(form: PasswordForm) -> str | None:
-        """The password's hash, made before the journey's lock is taken when a look at the
-        journey shows it will be accepted: argon2 takes a fifth of a second or more, and on
-        TinyDB that lock is the file's (every other request would wait)."""
-        journey_id = session.get(journey.blueprint)
-        state = journeys.load(tx(), journey_id, kind=journey.kind, now=now(), peek=True)
-        return passwords.hash_password(form.mot_de_passe.data) if acceptable(state, form) else None
-
-    def submit_mot_de_passe():
-        form = PasswordForm()
-        valid = form.validate_on_submit()
-        early_hash = hash_ahead(form) if hashed and valid else None
-        state, elsewhere = journey.guard("mot_de_passe")
-        if elsewhere:
-            return elsewhere
-        if not valid:
-            return password_page(state, 422, form)
-        if not all(met for _, _, met in rule_states(state, form.mot_de_passe.data)):
-            form.mot_de_passe.errors.append(RULES_NOT_MET)
-            return password_page(state, 422, form)
-        if form.confirmation.data != form.mot_de_passe.data:
-            form.confirmation.errors.append(passwords.MISMATCH)
-            return password_page(state, 422, form)
-        if hashed:
-            password_hash = early_hash or passwords.hash_password(form.mot_de_passe.data)
-            return after_password(state, password_hash)
-        return after_password(state, form.mot_de_passe.data)
-
-    bp.add_url_rule("/mot-de-passe", "mot_de_passe", mot_de_passe, methods=["GET"])
-    bp.add_url_rule("/mot-de-passe", "submit_mot_de_passe", submit_mot_de_passe, methods=["POST"])
-    bp.add_url_rule("/mot-de-passe/regles", "password_rules", password_rules, methods=["POST"])
-    journey.views.update(mot_de_passe=mot_de_passe)
-    return password_page
