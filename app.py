@@ -16,6 +16,7 @@ from outside.mail import MailOutbox, mail_sender
 from outside.sms import SmsOutbox
 from outside.storage import open_store
 from outside.tax import SandboxTaxData
+from rules.bourse import use_scales
 from rules.clock import Clock
 from rules.passwords import set_hash_cost
 
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     if app.config["PASSWORD_HASH_COST"]:
         set_hash_cost(app.config["PASSWORD_HASH_COST"])
+    use_scales(app.config["BOURSE_SCALES"])
     store = open_store(app.config["DATABASE"], app.config["DATABASE_POOL_SIZE"])
     clock = Clock(app.config["TODAY"])
     outboxes = {"sms": SmsOutbox(store, clock), "mail": MailOutbox(store, clock)}

@@ -73,6 +73,9 @@ DEFAULTS = {
     "FRANCECONNECT_CLIENT_SECRET": "sandbox-secret-not-for-production",
     # The tax-data sandbox's households (see the README); a real connector would replace it.
     "TAX_SANDBOX_DATA": str(ROOT / "data" / "sandbox" / "households.json"),
+    # The scales of the bourse de collège, one JSON file per school year (rules/bourse.py): a
+    # year is added by adding its file. Another folder serves tests of a year not yet published.
+    "BOURSE_SCALES": str(ROOT / "data" / "bourse"),
     # The documents parents upload, outside the web root; by default `pieces/` beside DATABASE.
     "UPLOAD_FOLDER": None,
     # Seconds after which a run of the automatic examination that saved no progress is taken

@@ -66,6 +66,13 @@ class Estimate:
         return asdict(self)
 
 
+def use_scales(folder: str | Path) -> None:
+    """Read the scales from `folder` (setting BOURSE_SCALES) from now on."""
+    global DATA
+    DATA = Path(folder)
+    _read.cache_clear()
+
+
 def annees() -> list[str]:
     """The school years that have a scale, oldest first."""
     return sorted(path.stem for path in DATA.glob("*.json") if YEAR.fullmatch(path.stem))

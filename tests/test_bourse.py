@@ -1,11 +1,13 @@
 """The scale of the bourse de collège: the data files, the estimate on every ceiling, the
 formula behind the tables, and bad input."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from rules import bourse
 from rules.bourse import (
     BourseError,
     Estimate,
@@ -273,3 +275,23 @@ def test_school_year_on():
     assert school_year_on(date(2026, 9, 1)) == "2026-2027"
     assert school_year_on(date(2026, 8, 31)) == "2025-2026"
     assert school_year_on(date(2027, 1, 5)) == "2026-2027"
+
+
+@pytest.fixture
+def scales_of_next_year(tmp_path):
+    """A folder of scales holding, beside the published ones, a 2027-2028 copied from 2026-2027
+    (a year not yet published, for tests only); the default folder is read again after."""
+    default = bourse.DATA
+    for path in default.glob("*.json"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    scale = json.loads((tmp_path / "2026-2027.json").read_text(encoding="utf-8"))
+    (tmp_path / "2027-2028.json").write_text(json.dumps({**scale, "annee": "2027-2028"}))
+    yield tmp_path
+    bourse.use_scales(default)
+
+
+def test_the_scales_are_read_from_the_folder_the_setting_names(make_app, scales_of_next_year):
+    assert "2027-2028" not in bourse.annees()
+    make_app(BOURSE_SCALES=str(scales_of_next_year))
+    assert bourse.annees()[-1] == "2027-2028"
+    assert bourse.estimate("2027-2028", 3400, 1).echelon == 3
