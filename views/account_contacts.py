@@ -33,10 +33,10 @@ from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
 from views.forms.account_contacts import EmailChangeForm
+from views.forms.phone_change import PhoneForm
 from views.forms.verification import CodeForm
 from views.journey import now
 from views.mailed_links import LinkPages
-from views.phone_change import PhoneForm
 from views.rendering import render_page, wants_fragment
 from views.unit import tx
 

@@ -4,9 +4,6 @@ signing in and out."""
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
 
 from records import accounts, notifications
 from records.notifications import TemporaryOutcome
@@ -14,6 +11,7 @@ from rules import lockout
 from rules.temporary_passwords import EXPIRED_MESSAGE
 from views import activation
 from views.auth import current_account, sign_in_session
+from views.forms.login import LoginForm
 from views.franceconnect import logout_redirect
 from views.rendering import flashed, leave_to, render_page
 from views.session_timeout import local_url
@@ -29,15 +27,6 @@ limiter = Limiter(key_func=get_remote_address)
 
 LOGIN_COMPONENTS = ("form", "password", "connect")
 SIGNED_OUT = "Vous êtes déconnecté."
-
-
-class LoginForm(FlaskForm):
-    identifiant = StringField(
-        "Identifiant", validators=[InputRequired("Indiquez votre identifiant.")]
-    )
-    mot_de_passe = PasswordField(
-        "Mot de passe", validators=[InputRequired("Indiquez votre mot de passe.")]
-    )
 
 
 def login_page(form: LoginForm, status: int = 200, failure: str | None = None, notice=None):

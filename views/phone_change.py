@@ -21,15 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, session
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import InputRequired
 
 from documents.sms import phone_changed_sms
 from records import journeys
 from records.contacts import change_phone, contact_of
 from rules import phones, sms_codes
 from views.contact import phone_display
+from views.forms.phone_change import PhoneForm
 from views.forms.verification import CodeForm
 from views.journey import now
 from views.unit import tx
@@ -50,12 +48,6 @@ TOO_MANY_CODES = (
     "Vous avez demandé le nombre maximal de codes pour ce changement de numéro. "
     "Annulez-le et recommencez plus tard."
 )
-
-
-class PhoneForm(FlaskForm):
-    telephone = StringField(
-        "Nouveau numéro de téléphone portable", validators=[InputRequired(phones.MISSING)]
-    )
 
 
 @dataclass(frozen=True)
