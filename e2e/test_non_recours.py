@@ -5,7 +5,8 @@ receives it (SMS in the development outbox, e-mail on the real SMTP server); a s
 from a page opened before the first, is refused with when and by whom. With JavaScript off, the
 same walk in another school. And a family whose examination found no notice (its consent's
 état civil is unknown to the tax sandbox; the school's run is `flask bourse examiner`) is
-offered « Faire une demande » on « Mes services » and starts the online request.
+offered « Faire une demande » on « Mes services » and starts the online request (on a phone,
+sends it before the campaign's deadline and finds it on « Mes services »).
 
 Each test has a school of its own (its own UAI, classes and families, added to the server's
 roster, its campaign opened through the records), so the reminder, once per school and
@@ -24,6 +25,7 @@ from e2e.parents import add_roster_lines, create_parent
 from e2e.parents import sign_in as sign_in_parent
 from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
+from e2e.test_bourse_request import BENALI_2026, IBAN, fill_bank, fill_contact, fill_situation
 from outside.storage import open_store
 from records import consents, teleservices
 from records.accounts import children_of, find_by_identifiant
@@ -268,6 +270,25 @@ def test_a_family_whose_notice_was_not_found_applies_online_on_a_phone(phone, ap
     examine(app_server)
     phone.goto("/mes-services")
     walk_to_the_request(phone, assert_accessible, "Rayan")
+    send_before_the_deadline(phone, assert_accessible)
+
+
+def send_before_the_deadline(page, check) -> None:
+    """The online request walked to its receipt, then shown on « Mes services »."""
+    fill_contact(page, "parent.rayan@example.org")
+    fill_situation(page, BENALI_2026)
+    page.get_by_role("button", name="Récupérer mes informations fiscales").click()
+    page.get_by_role("button", name="Je confirme ces informations").click()
+    page.get_by_role("button", name="Continuer").click()
+    fill_bank(page, IBAN)
+    page.get_by_label(re.compile("Je certifie sur l'honneur")).check(force=True)
+    page.get_by_role("button", name="Envoyer la demande").click()
+    sent = re.compile(rf"Demande de bourse n° {LOUISE_MICHEL}-2026-\d{{5}}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(sent)
+    check(page, "demande en ligne envoyée")
+    page.goto("/mes-services")
+    expect(page.get_by_text(sent)).to_contain_text("déposée")
+    check(page, "mes services : la demande en ligne")
 
 
 def test_a_family_whose_notice_was_not_found_applies_online_without_javascript(
