@@ -31,8 +31,9 @@ def add_password_step(
     intro: Callable[[dict], str | None] = lambda state: None,
     hashed: bool = False,
 ) -> Callable:
-    """A new password with the rules of §2.4, shown met or not as the parent types (htmx posts
-    the field to `…/mot-de-passe/regles`; the submit checks them again).
+    """A new password with the rules of §2.4, at the blueprint's GET and POST `/mot-de-passe`,
+    shown met or not as the parent types (htmx posts the field to `/mot-de-passe/regles`; the
+    submit checks them again).
 
     `personal(state)` gives the identifiant and the names the password must not contain (from
     the state alone); `after_password(state, password)` answers once the password meets every

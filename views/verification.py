@@ -99,7 +99,8 @@ def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], 
 
 
 def add_code_step(bp: Blueprint, journey: Journey) -> None:
-    """The code sent by SMS (§2.2); a right code leads to the children step."""
+    """The code sent by SMS (§2.2), at the blueprint's GET and POST `/code` and POST
+    `/code/nouveau`; a right code leads to the children step."""
 
     def code_page(state: dict, status: int = 200, form: CodeForm | None = None, **context):
         return journey.page(
@@ -177,7 +178,8 @@ def add_children_step(
     after_children: Callable[[dict], object],
     detachable: bool = False,
 ) -> None:
-    """The children's birth dates (§2.3); `after_children(state)` answers once they match.
+    """The children's birth dates (§2.3), at the blueprint's GET and POST `/enfants`;
+    `after_children(state)` answers once they match.
 
     With `detachable` (the first login with a letter, §4), each child also has the box « Je ne
     suis pas le représentant légal de cet élève »: a child ticked needs no date, and the INEs
