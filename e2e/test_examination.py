@@ -155,6 +155,13 @@ def test_a_couple_examined_eligible_then_granted(phone, app_server, smtp_server)
     (mail,) = wait_for_mail(smtp_server, "rose.lacroix@example.org", "bourse accordée")
     assert "à l'échelon 2" in mail["body"]
 
+    # « Mes services » shows the grant.
+    page.context.clear_cookies()
+    sign_in(page, identifiant)
+    granted = f"Demande de bourse n° {numero} (examen automatique) : accordée."
+    expect(page.get_by_text(granted)).to_be_visible()
+    check(page, "mes services : bourse accordée")
+
 
 def test_data_not_found_without_javascript(phone_without_js, app_server, smtp_server):
     identifiant = parent(
