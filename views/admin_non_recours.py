@@ -9,9 +9,7 @@ and author; the page then says when, by whom and how many messages left."""
 
 from __future__ import annotations
 
-import smtplib
-
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
 
 from documents.reminder import reminder_email, reminder_sms
 from records import non_recours, reminders, school
@@ -21,6 +19,7 @@ from views.admin import admin_page, bp, paginate, staff_required
 from views.admin_bourse import school_year
 from views.journey import now
 from views.rendering import leave_to
+from views.sending import send_mail, send_sms
 from views.unit import tx
 
 PER_PAGE = 50
@@ -119,25 +118,10 @@ def deliver(recipients: list, message: dict) -> Sent:
     parents sharing a number, get it once."""
     numbers = sorted({one.telephone for one in recipients if one.telephone})
     addresses = sorted({one.email for one in recipients if one.email})
-    sms = sum(sent_sms(number, message["sms"]) for number in numbers)
-    emails = sum(sent_email(address, message) for address in addresses)
+    sms = sum(send_sms(number, message["sms"]) for number in numbers)
+    emails = sum(
+        send_mail(address, message["subject"], message["body"], label="rappel")
+        for address in addresses
+    )
     failed = len(numbers) + len(addresses) - sms - emails
     return Sent(len(recipients), sms, emails, failed)
-
-
-def sent_sms(to: str, text: str) -> bool:
-    try:
-        current_app.extensions["sms"].send(to, text)
-    except OSError as error:  # an operator's connector that cannot reach its gateway
-        current_app.logger.warning("Rappel par SMS non envoyé : %s", type(error).__name__)
-        return False
-    return True
-
-
-def sent_email(to: str, message: dict) -> bool:
-    try:
-        current_app.extensions["mail"].send(to, message["subject"], message["body"])
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        current_app.logger.warning("Rappel par courriel non envoyé : %s", type(error).__name__)
-        return False
-    return True

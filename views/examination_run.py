@@ -49,7 +49,8 @@ from rules.examination import (
     judged,
     tax_year,
 )
-from views.family_notices import EMAIL, SMS, send_mail, send_sms
+from views.family_notices import EMAIL, SMS
+from views.sending import send_mail, send_sms
 
 BATCH = 25
 FAILED = "L'examen s'est interrompu sur une erreur : relancez-le, il reprendra où il s'est arrêté."
@@ -241,7 +242,7 @@ def tell_family(tx, row: dict, account: dict, school: str, links: Links, now) ->
     sent = []
     if contact.courriel:
         subject, body = examination_email(row, event, school, link, deadline)
-        mailed = send_mail(contact.courriel, subject, body, f"examen {event}")
+        mailed = send_mail(contact.courriel, subject, body, label=f"examen {event}")
         sent.append({"channel": EMAIL, "to": contact.courriel, "sent": mailed})
     if contact.telephone:
         texted = send_sms(contact.telephone, examination_sms(row, event, link, deadline))

@@ -17,8 +17,6 @@ sent, and the person acting is told to use the other way or the PDF.
 
 from __future__ import annotations
 
-import smtplib
-
 from flask import current_app, url_for
 
 from documents.decision import decision_email
@@ -31,6 +29,7 @@ from records.accounts import find_by_id
 from records.bourse_requests import CORRECTION, DECISION, RECEIPT, WITHDRAWAL
 from rules.phones import mask_mobile
 from views.journey import now
+from views.sending import send_mail, send_sms
 from views.unit import tx
 
 EMAIL, SMS = "courriel", "sms"
@@ -103,17 +102,7 @@ def _mail(to: str, request: dict, event: str, url: str) -> bool:
         subject, body = withdrawal_email(request, url)
     else:
         subject, body = decision_email(request)
-    return send_mail(to, subject, body, event, attachments)
-
-
-def send_mail(to: str, subject: str, body: str, event: str, attachments=()) -> bool:
-    """Whether the mail left: one that cannot is logged (by `event`) and said to the caller."""
-    try:
-        current_app.extensions["mail"].send(to, subject, body, attachments)
-    except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        current_app.logger.warning("Courriel « %s » non envoyé : %s", event, type(error).__name__)
-        return False
-    return True
+    return send_mail(to, subject, body, attachments, label=event)
 
 
 def _receipt_attachment(request: dict) -> list:
@@ -125,12 +114,3 @@ def _receipt_attachment(request: dict) -> list:
         current_app.logger.error("accusé non joint au courriel : %s", error)
         return []
     return [Attachment(f"accuse-{request['numero']}.pdf", "application/pdf", pdf)]
-
-
-def send_sms(to: str, text: str) -> bool:
-    try:
-        current_app.extensions["sms"].send(to, text)
-    except OSError as error:  # an operator's connector that cannot reach its gateway
-        current_app.logger.warning("SMS non envoyé : %s", type(error).__name__)
-        return False
-    return True

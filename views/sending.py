@@ -17,11 +17,14 @@ def send_sms(to: str, text: str) -> bool:
     return True
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
+def send_mail(to: str, subject: str, body: str, attachments=(), label: str = "") -> bool:
+    """`label` names the mail in the logs instead of its subject, when the subject names a
+    family."""
     try:
-        current_app.extensions["mail"].send(to, subject, body)
+        current_app.extensions["mail"].send(to, subject, body, attachments)
     except (OSError, smtplib.SMTPException, UnicodeError) as error:
         # The error only: a link in the mail is as good as a password.
-        current_app.logger.warning("Courriel « %s » non envoyé : %s", subject, type(error).__name__)
+        name = label or subject
+        current_app.logger.warning("Courriel « %s » non envoyé : %s", name, type(error).__name__)
         return False
     return True
