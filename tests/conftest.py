@@ -5,6 +5,8 @@ from outside.storage import open_store
 from rules.passwords import set_hash_cost
 from tests import backends
 from tests.fake_clock import FakeClock, install
+from tests.staff import signed_in_staff
+from views import login
 
 # argon2 at its lowest cost: at the production cost each hash takes a fifth of a second, which
 # made most of the suite's time. tests/test_settings.py proves the service's own cost.
@@ -119,3 +121,24 @@ def parent(web):
 @pytest.fixture
 def db(web):
     return web.extensions["store"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request):
+    """The limiter is one module-level object: what a test counted must not reach the next.
+    Only an app gives it a storage to empty."""
+    yield
+    if "storage" in request.fixturenames:
+        login.limiter.reset()
+
+
+@pytest.fixture
+def office(web, db, clock):
+    """The Concorde's secretariat, signed in: it instructs and proposes."""
+    return signed_in_staff(web, db, clock, "secretariat.concorde")
+
+
+@pytest.fixture
+def head(web, db, clock):
+    """The Concorde's direction, signed in: it grants or refuses."""
+    return signed_in_staff(web, db, clock, "direction.concorde", role="direction")

@@ -28,7 +28,6 @@ from rules.sms_length import MAX_SEGMENTS, fits, is_gsm
 from tests import markup
 from tests.fake_clock import START, install
 from tests.markup import elements, plain, redirects_to, texts
-from views import login
 from views.account_merge import REFUSALS
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
@@ -41,12 +40,6 @@ URL = "/mon-compte/fusion"
 
 alert = partial(markup.alert, alert_id="fusion-alerte")
 notice = partial(markup.alert, alert_id="services-alerte-statut")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    yield
-    login.limiter.reset()
 
 
 # The family ------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from tests.markup import (
 from tests.parents import PASSWORD, signed_in_parent
 from tests.test_franceconnect_views import StubClient, signed_in_with_franceconnect
 from tests.test_franceconnect_views import sophie as franceconnect_sophie
-from views import login
 
 HTMX = {"HX-Request": "true"}
 SOPHIE_PHONE = "+33612345678"
@@ -37,13 +36,6 @@ WRONG_CURRENT = (
 RULES_NOT_MET = "Ce mot de passe ne respecte pas toutes les règles."
 MISMATCH = "Les deux mots de passe ne sont pas identiques."
 CHANGED = "Votre mot de passe a été modifié. Vos autres appareils ont été déconnectés."
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The limiter is one module-level object: what a test counted must not reach the next."""
-    yield
-    login.limiter.reset()
 
 
 def sophie_of(app):

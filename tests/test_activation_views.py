@@ -25,7 +25,7 @@ from tests.backends import database_text
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
 from views import activation as activation_views
-from views import login, verification
+from views import verification
 from views.errors import CSRF_MESSAGE
 
 HTMX = {"HX-Request": "true"}
@@ -49,13 +49,6 @@ HUGO_WRONG = {**RIGHT_DATES, f"jour-{HUGO}": "3"}
 alert = partial(markup.alert, alert_id="parcours-alerte")
 status_message = partial(markup.alert, alert_id="parcours-alerte-statut")
 login_alert = partial(markup.alert, alert_id="login-alert")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The sign-in limiter is one module-level object: each test starts with none counted."""
-    yield
-    login.limiter.reset()
 
 
 # The letter ---------------------------------------------------------------------------------
@@ -548,7 +541,7 @@ def test_link_sent(parent, web, db, letter):
 
 
 class FailingMailer:
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str, attachments=()) -> None:
         raise ConnectionRefusedError("serveur SMTP injoignable")
 
 

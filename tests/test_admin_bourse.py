@@ -16,7 +16,7 @@ from rules.bourse import estimate
 from rules.phones import parse_mobile
 from tests.markup import alert, elements, error_messages, plain, redirects_to, table_rows, texts
 from tests.staff import signed_in_staff
-from views import admin_bourse, login
+from views import admin_bourse
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 IBAN = "FR7630006000011234567890189"
@@ -30,24 +30,6 @@ FAMILIES = {
     "Lucas": ("François", "Da Silva", "06 45 12 78 33"),
     "Chloé": ("Éric", "Rousseau", "07 68 12 34 56"),
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    yield
-    login.limiter.reset()
-
-
-@pytest.fixture
-def office(web, db, clock):
-    """The Concorde's secretariat: it instructs and proposes."""
-    return signed_in_staff(web, db, clock, "secretariat.concorde")
-
-
-@pytest.fixture
-def head(web, db, clock):
-    """The Concorde's direction: it grants or refuses."""
-    return signed_in_staff(web, db, clock, "direction.concorde", role="direction")
 
 
 def account_for(tx, clock, child: str) -> dict:

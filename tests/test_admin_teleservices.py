@@ -14,23 +14,11 @@ from records.staff import create_staff
 from records.teleservices import BOURSE, FICHE
 from tests.markup import alert, elements, error_messages, plain, redirects_to
 from tests.staff import PASSWORD, signed_in_staff
-from views import login
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 TODAY = date(2026, 9, 14)
 SAVED = "/admin/teleservices#service-{}"
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    yield
-    login.limiter.reset()
-
-
-@pytest.fixture
-def office(web, db, clock):
-    return signed_in_staff(web, db, clock, "secretariat.concorde")
 
 
 def changes(db, uai: str = CONCORDE) -> list[tuple[str, str]]:

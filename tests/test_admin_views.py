@@ -26,7 +26,7 @@ from tests.htmx_client import assert_same_page, htmx_headers, swapped
 from tests.markup import csrf_token, elements, plain, redirects_to, texts
 from tests.roster_lines import TODAY, line
 from tests.test_admin_bourse import submitted
-from views import admin, admin_bourse, admin_responsables, login
+from views import admin, admin_bourse, admin_responsables
 
 HTMX = {"HX-Request": "true"}
 PASSWORD = "Bureau-Rentree-2026!"
@@ -36,13 +36,6 @@ FAILED = (
     "quelques minutes avant de réessayer : pendant ce délai, même le bon mot de passe est refusé."
 )
 PAGES = ["/admin", "/admin/responsables", "/admin/statistiques", "/admin/journal", "/admin/import"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The limiter is one module-level object: what a test counted must not reach the next."""
-    yield
-    login.limiter.reset()
 
 
 def add_staff(db, clock, identifiant: str, role: str = "secretariat", uai: str = CONCORDE):

@@ -30,7 +30,7 @@ from rules.sms_length import fits
 from tests.fake_clock import FakeClock, install
 from tests.markup import plain, redirects_to
 from tests.staff import PASSWORD, signed_in_staff
-from views import examination_run, login
+from views import examination_run
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 PAGE = "/admin/bourses/examen"
@@ -53,23 +53,6 @@ PARENTS = {
     "Kévin": ("Josiane", "Céleste", "0694 20 12 34", "josiane.celeste@example.org"),
 }
 REGIONS = {"Kévin": "GF"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(request):
-    yield
-    if "web" in request.fixturenames:
-        login.limiter.reset()
-
-
-@pytest.fixture
-def office(web, db, clock):
-    return signed_in_staff(web, db, clock, "secretariat.concorde")
-
-
-@pytest.fixture
-def head(web, db, clock):
-    return signed_in_staff(web, db, clock, "direction.concorde", role="direction")
 
 
 def consent(db, clock, child: str, applicant: CivilStatus, partner: CivilStatus | None = None):

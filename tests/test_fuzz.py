@@ -24,7 +24,6 @@ from wtforms.fields.core import UnboundField
 from records.staff import create_staff
 from tests.staff import PASSWORD
 from tests.test_admin_bourse import submitted
-from views import login
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCORDE = "0691234A"
@@ -104,12 +103,6 @@ def pairs(kind: int, names: list[str], case: int) -> list[tuple[str, str]] | byt
 
 
 KINDS = 5
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    yield
-    login.limiter.reset()
 
 
 @pytest.fixture

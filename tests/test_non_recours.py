@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
-
 from documents.reminder import reminder_sms
 from records import audit, consents, reminders, teleservices
 from records.staff import create_staff
@@ -27,7 +25,6 @@ from tests.markup import elements, plain, redirects_to
 from tests.parents import NOW
 from tests.staff import PASSWORD, signed_in_staff
 from tests.test_admin_bourse import account_for, submitted
-from views import login
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 PAGE = "/admin/bourses/non-recours"
@@ -51,22 +48,6 @@ INES = {
     "Lucas": "0691400654P",
     "Chloé": "0691300987R",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    yield
-    login.limiter.reset()
-
-
-@pytest.fixture
-def office(web, db, clock):
-    return signed_in_staff(web, db, clock, "secretariat.concorde")
-
-
-@pytest.fixture
-def head(web, db, clock):
-    return signed_in_staff(web, db, clock, "direction.concorde", role="direction")
 
 
 def consent(db, clock, child: str, given: bool = True):

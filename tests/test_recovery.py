@@ -22,7 +22,7 @@ from tests import markup
 from tests.fake_clock import install
 from tests.markup import error_messages, redirects_to, texts
 from tests.parents import NOW, PASSWORD
-from views import forgotten_password, login
+from views import forgotten_password
 
 HTMX = {"HX-Request": "true"}
 NEW_PASSWORD = "Nouveau-Mdp-2026!"
@@ -38,13 +38,6 @@ status_message = partial(markup.alert, alert_id="parcours-alerte-statut")
 
 CODE = re.compile(r"ÉduConnect : le code pour choisir un nouveau mot de passe est ([0-9]{6})\.")
 LINK = re.compile(r"http://localhost/mot-de-passe-oublie/lien/(\S+)")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The limiter is one module-level object: what a test counted must not reach the next."""
-    yield
-    login.limiter.reset()
 
 
 @pytest.fixture

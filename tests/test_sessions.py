@@ -21,19 +21,12 @@ from tests.markup import csrf_token, elements, redirects_to
 from tests.parents import PASSWORD, signed_in_parent
 from tests.staff import PASSWORD as STAFF_PASSWORD
 from tests.staff import signed_in_staff
-from views import login
 from views.sessions import current_digest
 
 SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")
 SOPHIE_ID = "s.lefevredalmeida1"
 SERVICES = "/mes-services"
 LIVES = Lifetimes(idle=30 * 60, absolute=12 * 3600)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    yield
-    login.limiter.reset()
 
 
 @pytest.fixture

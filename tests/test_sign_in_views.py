@@ -15,7 +15,6 @@ from rules.passwords import hash_password
 from tests import markup
 from tests.fake_clock import install
 from tests.markup import csrf_token, elements, messages, plain, redirects_to, texts
-from views import login
 
 HTMX = {"HX-Request": "true"}
 
@@ -26,13 +25,6 @@ FAILED = (
     "Identifiant ou mot de passe incorrect. Après plusieurs essais incorrects, patientez "
     "quelques minutes avant de réessayer : pendant ce délai, même le bon mot de passe est refusé."
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The limiter is one module-level object: what a test counted must not reach the next."""
-    yield
-    login.limiter.reset()
 
 
 def create(db, clock, nom: str, prenom: str, telephone: str, password: str = PASSWORD) -> dict:
