@@ -10,13 +10,11 @@ NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 PASSWORD = "Rentree-2026!Ok"
 
 
-def signed_in_parent(app, nom: str, prenom: str, telephone: str):
-    """A test client signed in as this parent (an account made directly); the account is kept
-    on the client as `client.account`."""
-    password_hash = hash_password(PASSWORD)
-    with app.extensions["store"].writing() as tx:
+def account_for(store, nom: str, prenom: str, telephone: str, password_hash=None) -> dict:
+    """The account of this parent of the roster (self-registration, made directly)."""
+    with store.writing() as tx:
         found = accounts.find_responsables(tx, telephone, nom, prenom)
-        account = accounts.create_account(
+        return accounts.create_account(
             tx,
             [one["id"] for one in found],
             prenom,
@@ -26,6 +24,13 @@ def signed_in_parent(app, nom: str, prenom: str, telephone: str):
             "auto-inscription",
             NOW,
         )
+
+
+def signed_in_parent(app, nom: str, prenom: str, telephone: str):
+    """A test client signed in as this parent (an account made directly); the account is kept
+    on the client as `client.account`."""
+    password = hash_password(PASSWORD)
+    account = account_for(app.extensions["store"], nom, prenom, telephone, password)
     client = app.test_client()
     with client.session_transaction() as session:
         session.clear()  # as signing in does (views/login.py)

@@ -8,23 +8,16 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from records import accounts, consents
+from records import consents
 from records.consents import ConsentState
 from rules.civil_status import CivilStatus
 from rules.clock import PARIS
+from tests.parents import account_for
 
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 SOPHIE = CivilStatus("Moreau", "Sophie Marie", date(1984, 5, 12), "Lyon", "69", "", "Lefèvre")
 JULIEN = CivilStatus("Lefèvre-D'Almeida", "Julien", date(1982, 9, 3), "Porto", "", "Portugal")
 LEA = {"ine": "0691500123K", "uai": "0691234A"}
-
-
-def account_for(db, nom: str, prenom: str, telephone: str) -> dict:
-    with db.writing() as tx:
-        found = accounts.find_responsables(tx, telephone, nom, prenom)
-        return accounts.create_account(
-            tx, [one["id"] for one in found], prenom, nom, telephone, None, "auto-inscription", NOW
-        )
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from records.contacts import Contact, change_phone, contact_of, save_contact
 from records.roster import RESPONSABLES
 from rules.addresses import Address
 from rules.clock import PARIS
+from tests.parents import account_for
 
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 LILAS = Address("12 rue des Lilas", "", "69001", "Lyon")
@@ -28,14 +29,6 @@ def read(store, fn, *args):
 def written(store, fn, *args):
     with store.writing() as tx:
         return fn(tx, *args)
-
-
-def account_for(db, nom: str, prenom: str, telephone: str) -> dict:
-    with db.writing() as tx:
-        found = accounts.find_responsables(tx, telephone, nom, prenom)
-        return accounts.create_account(
-            tx, [one["id"] for one in found], prenom, nom, telephone, None, "auto-inscription", NOW
-        )
 
 
 @pytest.fixture
