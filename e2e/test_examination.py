@@ -29,6 +29,7 @@ from e2e.browsers import assert_accessible, assert_accessible_without_js
 from e2e.parents import add_roster_lines, create_parent, sign_in
 from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
+from e2e.test_consent import fill_person
 from outside.storage import open_store
 from records import examinations
 from records.accounts import find_by_identifiant
@@ -56,16 +57,6 @@ def parent(server, lines: list[str], nom: str, prenom: str, telephone: str, cour
         account = find_by_identifiant(tx, identifiant)
         tx.update("comptes", account["id"], {"email": courriel, "email_confirmed": True})
     return identifiant
-
-
-def fill_person(group, birth_name, first_names, born, commune, departement="", pays=""):
-    group.get_by_label("Nom de naissance").fill(birth_name)
-    group.get_by_label("Prénoms").fill(first_names)
-    for label, value in zip(("Jour", "Mois", "Année"), born.split("/"), strict=True):
-        group.get_by_label(re.compile(f"^{label}")).fill(value)
-    group.get_by_label("Commune de naissance").fill(commune)
-    group.get_by_label("Département de naissance").fill(departement)
-    group.get_by_label("Pays de naissance").fill(pays)
 
 
 def consent(page, ine: str, applicant: tuple, partner: tuple | None) -> None:
