@@ -147,9 +147,22 @@ def test_bad_changes_answer_422(office, db, form, field, error):
     bourse = service_of(db, CONCORDE, BOURSE, TODAY)
     assert (bourse.start, bourse.end, bourse.open) == (date(2026, 9, 1), date(2026, 10, 15), True)
     assert changes(db) == []
-    # The focus goes to the first wrong field, and only there.
+    # The focus goes to the wrong field, and only there.
     focused = [one["id"] for one in elements(answer.text) if "autofocus" in one]
     assert focused == [field if field != "bourse-etat" else "bourse-etat-1"]
+
+
+def test_several_wrong_fields_are_listed_and_the_list_takes_the_focus(office, db):
+    form = bourse_form(etat="peut-être", debut="31/02/2026", message="x" * 1000)
+    answer = office.post("/admin/teleservices/bourse", data=form)
+    assert answer.status_code == 422
+    focused = [one["id"] for one in elements(answer.text) if "autofocus" in one]
+    assert focused == ["bourse-erreurs"]
+    summary = answer.text[answer.text.index('id="bourse-erreurs"') :]
+    links = [link["href"] for link in elements(summary[: summary.index("</ul>")], "a")]
+    assert links == ["#bourse-etat-1", "#bourse-debut", "#bourse-message"]
+    for link in links:
+        assert elements(answer.text, id=link[1:]), link
 
 
 def test_a_refused_change_answers_htmx_with_the_page(office, db):
