@@ -8,16 +8,7 @@ import pytest
 
 from records import school
 from tests.markup import elements, plain
-from tests.test_admin_views import CONCORDE, add_families, add_staff, names, signed_in
-from views import login
-
-
-@pytest.fixture
-def office(web, db, clock):
-    """The Concorde's secretariat, signed in (the limiter forgets the sign-in after)."""
-    add_staff(db, clock, "secretariat.concorde")
-    yield signed_in(web, "secretariat.concorde")
-    login.limiter.reset()
+from tests.test_admin_views import CONCORDE, add_families, names
 
 
 def page_links(html: str) -> list[str]:
