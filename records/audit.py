@@ -24,6 +24,8 @@ ACTIONS = {
     "teleservice": "Modification d'un téléservice",
     "bourse": "Instruction d'une demande de bourse",
     "export-bourse": "Export des demandes de bourse",
+    "examen-bourse": "Examen automatique du droit à bourse",
+    "relance-bourse": "Rappel aux familles sans demande de bourse",
     "fusion-comptes": "Fusion de deux comptes par un parent",
 }
 

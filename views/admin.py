@@ -10,6 +10,7 @@ every page reads the records of the staff member's own school only.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
 
@@ -49,6 +50,11 @@ SECTIONS = {
     "admin.bourse": "admin.bourses",
     "admin.change_bourse": "admin.bourses",
     "admin.propose_bourse": "admin.bourses",
+    "admin.examen": "admin.bourses",
+    "admin.examen_progression": "admin.bourses",
+    "admin.lancer_examen": "admin.bourses",
+    "admin.non_recours_list": "admin.bourses",
+    "admin.send_reminder": "admin.bourses",
 }
 STATE_BADGES = {"actif": "success", "notifié": "info", "non activé": "new", "bloqué": "error"}
 
@@ -228,31 +234,63 @@ def journal(staff):
 
 
 class Page:
-    """One page of a list: its `items`, its `number` (from 1) and the `count` of pages; the
-    list's `filters` (name: value) go into the addresses of the other pages."""
+    """One page of a list: its `items`, its `number` (from 1), the `count` of pages and the
+    `total` of items; the list's `filters` (name: value) go into the addresses of the other
+    pages."""
 
-    def __init__(self, items: list, per_page: int, number: int, filters: dict[str, str]):
-        self.count = max(1, -(-len(items) // per_page))
-        self.number = min(max(1, number), self.count)
-        start = (self.number - 1) * per_page
-        self.items = items[start : start + per_page]
-        self.total = len(items)
+    def __init__(
+        self, items: list, total: int, number: int, per_page: int, filters: dict[str, str]
+    ):
+        self.items = items
+        self.total = total
+        self.count = last_page(total, per_page)
+        self.number = number
         self.filters = {name: value for name, value in filters.items() if value}
+        # Built once: the links to every page ask for it twice each.
+        self._address = url_for(request.endpoint, **self.filters)
 
     def url(self, number: int) -> str:
         """This list's address at page `number`, with the filters the view read: never the
         raw query, whose `_external` or `_method` `url_for` would obey."""
-        return url_for(request.endpoint, **self.filters, page=number)
+        return f"{self._address}{'&' if '?' in self._address else '?'}page={number}"
+
+
+def last_page(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def asked_page() -> int:
+    return max(1, request.args.get("page", 1, type=int))
 
 
 def paginate(items: list, per_page: int, filters: dict[str, str] | None = None) -> Page:
-    return Page(items, per_page, request.args.get("page", 1, type=int), filters or {})
+    """The page asked for of a list read whole (past the last page: the last one)."""
+    number = min(asked_page(), last_page(len(items), per_page))
+    start = (number - 1) * per_page
+    return Page(items[start : start + per_page], len(items), number, per_page, filters or {})
+
+
+def paginate_found(
+    find: Callable[[int, int], tuple[int, list]],
+    per_page: int,
+    filters: dict[str, str] | None = None,
+) -> Page:
+    """The page asked for of a list the database pages: `find(offset, limit)` gives how many
+    match and those of the page. Past the last page: the last one, asked for again."""
+    number = asked_page()
+    total, items = find((number - 1) * per_page, per_page)
+    if number > last_page(total, per_page):
+        number = last_page(total, per_page)
+        total, items = find((number - 1) * per_page, per_page)
+    return Page(items, total, number, per_page, filters or {})
 
 
 # The import and the responsables pages join this blueprint.
 from views import (  # noqa: E402, F401
     admin_bourse,
+    admin_examination,
     admin_import,
+    admin_non_recours,
     admin_responsables,
     admin_teleservices,
 )
