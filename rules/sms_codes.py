@@ -8,9 +8,9 @@ must save it again after every check, whatever the answer.
 Why an HMAC and not a slow hash: there are only a million codes, so a slow hash (scrypt, 40 ms
 of CPU per SMS) still gives a code back to whoever holds the database in hours on one core, and
 in minutes on many. An HMAC cannot be computed at all without the secret key, which lives in the
-service's settings, not in the database: a stolen database alone gives no code back. Records made before the switch
-(scrypt's "hash" and "salt", at most 10 minutes old at a deploy) are answered as expired: the
-parent asks for a new code, no try is spent.
+service's settings, not in the database: a stolen database alone gives no code back. Records
+made before the switch (scrypt's "hash" and "salt", at most 10 minutes old at a deploy) are
+answered as expired: the parent asks for a new code, no try is spent.
 """
 
 from __future__ import annotations
