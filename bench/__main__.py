@@ -20,12 +20,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
-
 from bench import drive, scenarios
 from bench.families import BENCH_UAI, Family, password_hash
 from bench.report import Run, terminal_table, write_results
-from bench.seed import ADMIN_URL, Seeded, drop_database, seed_postgresql, seed_tinydb
+from bench.seed import (
+    ADMIN_URL,
+    Seeded,
+    drop_database,
+    postgresql_version,
+    seed_postgresql,
+    seed_tinydb,
+)
 from bench.server import start_service
 from e2e.servers import ROOT, free_port, start
 
@@ -50,15 +55,6 @@ def sizes() -> list[int]:
 def backends() -> list[str]:
     text = os.environ.get("BENCH_BACKENDS", "tinydb,postgresql")
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def postgresql_version() -> str | None:
-    """PostgreSQL's version when it answers at ADMIN_URL, else None (its runs are skipped)."""
-    try:
-        with psycopg.connect(ADMIN_URL, connect_timeout=3) as connection:
-            return connection.execute("SHOW server_version").fetchone()[0]
-    except psycopg.OperationalError:
-        return None
 
 
 # The floor ------------------------------------------------------------------------------------

@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import psycopg
-
 from app import create_app
 from bench.families import BENCH_UAI, Family, password_hash
-from bench.seed import ADMIN_URL, database_url, recreate_database
+from bench.seed import ADMIN_URL, database_url, postgresql_version, recreate_database
 from outside.storage import open_store
 from outside.storage.migrations import upgrade
 from outside.tax import TaxUnavailable, TaxUnknown
@@ -121,20 +119,12 @@ def measure(database: str, pupils: int) -> list[str]:
     return lines
 
 
-def postgresql_answers() -> bool:
-    try:
-        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        return False
-    return True
-
-
 def main() -> None:
     pupils = int(os.environ.get("BENCH_PUPILS", "1000"))
     with tempfile.TemporaryDirectory() as folder:
         print(f"TinyDB, {pupils} consenting pupils:")
         print("\n".join(measure(str(Path(folder) / "examen.json"), pupils)))
-    if postgresql_answers():
+    if postgresql_version():
         url = database_url(pupils, ADMIN_URL).replace("bench_", "bench_examen_")
         recreate_database(url, ADMIN_URL)
         print(f"PostgreSQL, {pupils} consenting pupils:")

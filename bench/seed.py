@@ -44,6 +44,15 @@ def seed_tinydb(path: Path, size: int, hashed: str) -> Seeded:
     return Seeded(str(path), time.monotonic() - started, path.stat().st_size)
 
 
+def postgresql_version() -> str | None:
+    """PostgreSQL's version when it answers at ADMIN_URL, else None (its runs are skipped)."""
+    try:
+        with psycopg.connect(ADMIN_URL, connect_timeout=3) as connection:
+            return connection.execute("SHOW server_version").fetchone()[0]
+    except psycopg.OperationalError:
+        return None
+
+
 def database_url(size: int, admin_url: str = ADMIN_URL) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/bench_{size}"
 
