@@ -19,3 +19,14 @@ def signed_in_staff(
     )
     assert redirects_to(answer, "/admin")
     return client
+
+
+def staff_session(app, db, clock, identifiant: str, uai: str = CONCORDE, role: str = "secretariat"):
+    """A test client of `app` whose session is a new staff account's, without signing in: for
+    the apps that check CSRF tokens, whose sign-in form would need one."""
+    with db.writing() as tx:
+        staff = create_staff(tx, identifiant, PASSWORD, uai, role, clock.now())
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["personnel"] = staff["id"]
+    return client

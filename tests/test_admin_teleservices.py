@@ -10,10 +10,9 @@ from datetime import date
 import pytest
 
 from records import audit, teleservices
-from records.staff import create_staff
 from records.teleservices import BOURSE, FICHE
 from tests.markup import alert, elements, error_messages, plain, redirects_to
-from tests.staff import PASSWORD, signed_in_staff
+from tests.staff import signed_in_staff, staff_session
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 TODAY = date(2026, 9, 14)
@@ -198,13 +197,7 @@ def test_another_schools_services_are_untouched(web, db, clock, office):
 
 
 def test_the_change_needs_the_csrf_token(guarded, db, clock):
-    with db.writing() as tx:
-        staff = create_staff(
-            tx, "secretariat.concorde", PASSWORD, CONCORDE, "secretariat", clock.now()
-        )
-    client = guarded.test_client()
-    with client.session_transaction() as session:
-        session["personnel"] = staff["id"]
+    client = staff_session(guarded, db, clock, "secretariat.concorde")
     assert client.get("/admin/teleservices").status_code == 200
     answer = client.post("/admin/teleservices/fiche", data={"etat": "fermé", "message": ""})
     assert answer.status_code == 400

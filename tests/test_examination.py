@@ -19,7 +19,6 @@ from documents.examination_notices import examination_email, examination_sms
 from outside.tax import TaxUnavailable
 from records import bourse_requests, consents, examinations
 from records.accounts import account_of, children_of, create_account, find_responsables
-from records.staff import create_staff
 from records.teleservices import BOURSE, OUVERT, save_service
 from rules import bourse, examination
 from rules.civil_status import CivilStatus
@@ -29,7 +28,7 @@ from rules.phones import parse_mobile
 from rules.sms_length import fits
 from tests.fake_clock import FakeClock, install
 from tests.markup import plain, redirects_to
-from tests.staff import PASSWORD, signed_in_staff
+from tests.staff import signed_in_staff, staff_session
 from views import examination_run
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
@@ -491,13 +490,7 @@ def test_without_the_years_scale_it_says_so(make_app, seeded, db):
 
 
 def test_the_launch_needs_its_csrf_token(guarded, db, clock):
-    with db.writing() as tx:
-        staff = create_staff(
-            tx, "secretariat.concorde", PASSWORD, CONCORDE, "secretariat", clock.now()
-        )
-    client = guarded.test_client()
-    with client.session_transaction() as session:
-        session["personnel"] = staff["id"]
+    client = staff_session(guarded, db, clock, "secretariat.concorde")
     assert client.get(PAGE).status_code == 200
     assert client.post(PAGE).status_code == 400
     assert run_of(db) is None
