@@ -162,11 +162,20 @@ def request_or_404(staff: dict, numero: str) -> dict:
     return found
 
 
+# The decision's and the proposal's fields that may be refused, none of them yet.
+NO_ERRORS = {"echelon": None, "motif": None}
+
+
 def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None = None, **context):
     """The request's page; `typed` holds the decision or proposal just refused: its values and
     errors. Otherwise its forms hold the proposal, if any."""
     proposal = found.get("proposition") or {}
-    typed = typed or {"etat": "", "echelon": "", "motif": proposal.get("motif") or "", "errors": {}}
+    typed = typed or {
+        "etat": "",
+        "echelon": "",
+        "motif": proposal.get("motif") or "",
+        "errors": NO_ERRORS,
+    }
     if not typed["echelon"]:
         typed = {**typed, "echelon": suggested_echelon(found, proposal)}
     granted = granted_amounts(found) if found["etat"] == ACCORDEE else None
@@ -221,7 +230,11 @@ def refused_page(staff: dict, found: dict, refused: BadTransition, typed: dict, 
     """422: the message on the field it is about (an échelon or a reason missing), or alone."""
     if refused.field:
         return request_page(
-            staff, found, 422, {**typed, "errors": {refused.field: str(refused)}}, failure=failed
+            staff,
+            found,
+            422,
+            {**typed, "errors": {**NO_ERRORS, refused.field: str(refused)}},
+            failure=failed,
         )
     return request_page(staff, found, 422, failure=str(refused))
 
@@ -241,7 +254,9 @@ def change_bourse(staff, numero: str):
         changed = apply_typed(bourse_requests.set_state, numero, staff, typed)
     except DecisionReserved as reserved:
         # What it meant to decide stays in the proposal's form it now sees.
-        return request_page(staff, found, 403, {**typed, "errors": {}}, failure=str(reserved))
+        return request_page(
+            staff, found, 403, {**typed, "errors": NO_ERRORS}, failure=str(reserved)
+        )
     except BadTransition as refused:
         return refused_page(staff, found, refused, typed, FAILED)
     flash(DONE[changed["etat"]].format(numero=numero), "notice")

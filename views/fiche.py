@@ -68,6 +68,7 @@ bp = Blueprint("fiche", __name__, url_prefix="/fiche")
 
 # The sections, also the flash categories; the consent's is filled by views/consent.py.
 CONTACT, PHONE, CONSENT = "coordonnees", "telephone", "examen"
+SECTIONS = (CONTACT, PHONE, CONSENT)
 
 CONTACT_SAVED = "Vos coordonnées sont enregistrées."
 __all__ = ["CANCELLED", "KIND", "NO_PENDING", "PENDING", "SAME_NUMBER", "TOO_MANY_CODES", "bp"]
@@ -111,6 +112,10 @@ def fiche_page(account: dict, child: dict, status: int = 200, block: str = "main
     context.setdefault("contact_form", ContactForm.filled(contact))
     context.setdefault("phone_form", PhoneForm(formdata=None))
     context.setdefault("code_form", CodeForm(formdata=None))
+    for section in SECTIONS:
+        # A section's live regions stay empty until one of its forms is sent.
+        context.setdefault(f"{section}_failure", None)
+        context.setdefault(f"{section}_notice", None)
     return render_page(
         "fiche/show.html",
         block,
@@ -169,7 +174,7 @@ def show(account, child):
     notices = {
         f"{section}_notice": text
         for section, text in get_flashed_messages(with_categories=True)
-        if section in (CONTACT, PHONE, CONSENT)
+        if section in SECTIONS
     }
     return fiche_page(account, child, **notices)
 

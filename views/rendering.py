@@ -84,7 +84,9 @@ def render_page(
     """Render `template` whole, or only `block` for htmx; both from the same context. Any
     request may say it comes from htmx: a page with no fragment of that name answers whole,
     which is what a browser would show. An error's page title starts with « Erreur — » (the
-    first thing a screen reader says of the page, RGAA 8.6)."""
+    first thing a screen reader says of the page, RGAA 8.6). A page's live region says its
+    `failure` and `notice` when the view gives them, and nothing otherwise."""
+    context = {"failure": None, "notice": None, **context}
     page_title = title if status < 400 or title.startswith("Erreur") else ERROR_PREFIX + title
     if wants_fragment() and has_block(template, block):
         body = f"<title>{escape(page_title)} — Téléservices</title>" + render_block(
