@@ -32,6 +32,7 @@ from records.staff import DIRECTION
 from records.teleservices import BOURSE, service_of
 from rules.campaign import school_year_label, school_year_of
 from rules.clock import in_paris
+from rules.tax_situation import RETRIEVED, TYPED
 
 REQUESTS = "demandes_bourse"
 
@@ -48,7 +49,7 @@ DECIDED = (ACCORDEE, REFUSEE)
 TRANSITIONS = {DEPOSEE: (EN_INSTRUCTION,), EN_INSTRUCTION: (ACCORDEE, REFUSEE)}
 
 DATA_KEYS = ("coordonnees", "fiscal", "estimation", "banque")
-SOURCES = ("dgfip", "manuel")
+SOURCES = (RETRIEVED, TYPED)
 FAMILY = "famille"  # who made a change in the history, when not a staff member
 ECHELONS = (1, 2, 3)
 # Why a request's documents are to be checked before deciding (« pièces à vérifier »).
@@ -312,6 +313,16 @@ def of_account(tx: Tx, account_id: int) -> list[dict]:
     return sorted(tx.find(REQUESTS, account_id=account_id), key=_moment, reverse=True)
 
 
+def changeable(tx: Tx, request: dict, now: datetime) -> bool:
+    """Whether the family may still correct or withdraw the request (what `correct` and
+    `withdraw` check), to offer « Corriger » and « Retirer » only then."""
+    try:
+        _check_changeable(tx, request, now)
+    except (NotChangeable, CampaignClosed):
+        return False
+    return True
+
+
 def active_for_child(tx: Tx, ine: str, annee: str) -> dict | None:
     """The pupil's request of that school year ("2026-2027") not withdrawn, if any."""
     return _active(tx, ine, annee)
@@ -522,7 +533,7 @@ def _to_check(fiscal: dict) -> list[str]:
     """The tax data typed in by the family, or a notice the parent is not a declarant of (the
     views compare the names: `rules.declarants`)."""
     reasons = []
-    if fiscal["source"] == "manuel":
+    if fiscal["source"] == TYPED:
         reasons.append(TYPED_BY_FAMILY)
     if fiscal.get("declarants_differents"):
         reasons.append(OTHER_DECLARANTS)
