@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
 
-from flask import current_app, redirect, session, url_for
+from flask import current_app, redirect, request, session, url_for
 
 from records import journeys
 from records.sessions import ACCOUNT_KEY
-from views.rendering import render_page, wants_fragment
+from views.rendering import leave_to, render_page, wants_fragment
 from views.unit import tx
 
 COMPONENTS = ("form", "stepper", "password")
@@ -25,6 +25,15 @@ COMPONENTS = ("form", "stepper", "password")
 
 def now():
     return current_app.extensions["clock"].now()
+
+
+def sign_in_first():
+    """A step of an `owned` journey asked for with nobody signed in: the login page. A step
+    sent after the session ended comes back to it once signed in again (the journey is the
+    account's); what this form held is not kept."""
+    if request.method == "POST":
+        return leave_to(url_for("login.show", next=request.path))
+    return redirect(url_for("login.show"), code=303)
 
 
 @dataclass
@@ -105,12 +114,15 @@ class Journey:
     def at_step(self, step: str, guard: Callable[[dict], object] | None = None):
         """The one way a step's view is declared: it runs, given the journey's state (then the
         route's arguments), only when the journey stands at `step` and the journey's own
-        `guard(state)` lets it through (else that answer). The view named after its step is
-        the step's page, the one `go_to` draws; its title is the journey's `titles[step]`."""
+        `guard(state)` lets it through (else that answer); an `owned` journey's, only for a
+        signed-in parent. The view named after its step is the step's page, the one `go_to`
+        draws; its title is the journey's `titles[step]`."""
 
         def decorate(view):
             @wraps(view)
             def guarded(*args, **kwargs):
+                if self.owned and self._owner() is None:
+                    return sign_in_first()
                 state, elsewhere = self.guard(step)
                 elsewhere = elsewhere or (guard(state) if guard else None)
                 return elsewhere or view(state, *args, **kwargs)
