@@ -4,7 +4,6 @@ filters and pages, one responsable's page with the help actions, and the notific
 
 from __future__ import annotations
 
-import smtplib
 from functools import lru_cache
 from io import BytesIO
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from records.notifications import notify
 from rules.phones import mask_mobile
 from views.admin import admin_page, bp, paginate_found, record, staff_required
 from views.journey import now
+from views.sending import send_mail
 from views.unit import tx
 
 PER_PAGE = 20
@@ -173,18 +173,16 @@ def audit_letter(staff: dict, letter, how: str) -> None:
 
 
 def send_email(letter, service_url: str) -> bool:
+    """The letter's e-mail, once the letters are saved: never a password that was not kept."""
     subject, body = letter_email(letter, service_url)
-    try:
-        current_app.extensions["mail"].send(letter.responsable.email, subject, body)
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.error("courriel de notification non envoyé : %s", error)
-        flash(
-            f"Le courriel pour {name_of(letter)} n'a pas pu être envoyé : notifiez-le à nouveau, "
-            "ou choisissez le courrier.",
-            "error",
-        )
-        return False
-    return True
+    if send_mail(letter.responsable.email, subject, body, label="notification"):
+        return True
+    flash(
+        f"Le courriel pour {name_of(letter)} n'a pas pu être envoyé : notifiez-le à nouveau, "
+        "ou choisissez le courrier.",
+        "error",
+    )
+    return False
 
 
 def pdf_answer(staff: dict, letters: list, service_url: str, back: str):

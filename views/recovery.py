@@ -106,16 +106,20 @@ def send_link(state: dict) -> str | None:
         key = records.mail_key(state["email"])
     if records.sent_today(tx(), key, now()) >= mails_per_day():
         return MAILS_DAILY_LIMIT
+    nonce = None
     if not state["decoy"]:
         nonce = records.await_link(tx(), state["compte"], state["email"], now())
         if nonce is None:
             return NOT_AVAILABLE
+    # Counted under the quota's lock, which the commit before the mail lets go: a link that
+    # then cannot leave counts all the same.
+    records.record_sent(tx(), key, now())
+    if nonce is not None:
         token = rules.make_token(current_app.secret_key, state["compte"], nonce, now())
         link = url_for("recovery.lien", token=token, _external=True)
         subject, body = rules.link_email(state["prenom"], state["nom"], link, link_lifetime())
         if not send_mail(state["email"], subject, body):
             return MAIL_FAILED
-    records.record_sent(tx(), key, now())
     mailed_links.count_mail(state, now())
     return None
 

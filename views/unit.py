@@ -6,6 +6,9 @@ is serial with every other request's. The unit is opened before the view runs, s
 the store for a transaction on the way (an outbox keeping an SMS) joins it, and saved after the
 answer is built, also when the answer is a 422 (a wrong code stays counted); it is rolled back
 when the view raised or the answer is a server error. Static files have none.
+
+A mail leaves only after the commit of what decided it (views/sending.py): a request that sends
+one saves what it did so far first (`commit`), and goes on in a second transaction.
 """
 
 from __future__ import annotations
@@ -41,6 +44,15 @@ def tx() -> Tx:
         unit = _Unit(manager, manager.__enter__())
         g._unit = unit
     return unit.tx
+
+
+def commit() -> None:
+    """Save now what the request did so far: what waits for the commit (a mail) then goes, with
+    no lock held, and the rest of the request gets a transaction of its own when it needs one.
+    Raises StorageError when it cannot be saved: then nothing waiting is sent."""
+    unit = g.pop("_unit", None)
+    if unit is not None:
+        unit.manager.__exit__(None, None, None)
 
 
 def writes(view):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -192,8 +192,30 @@ class Store(ABC):
             active._writing()
             yield active
             return
-        with self._write(**options) as tx, self._active(tx):
-            yield tx
+        waiting: list[Callable[[], None]] = []
+        self._local.after_commit = waiting
+        try:
+            with self._write(**options) as tx, self._active(tx):
+                yield tx
+        finally:
+            self._local.after_commit = None
+        # Saved, and its locks let go: what waited for the commit (a mail) may take its time.
+        for work in waiting:
+            work()
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """`work` once this thread's write transaction is saved, with no transaction open (at
+        once when no write transaction is); forgotten if it is rolled back. For what must not
+        leave with a change that may not be kept, nor hold its locks while it goes: a mail."""
+        active = getattr(self._local, "tx", None)
+        if active is None or not active.writable:
+            work()
+            return
+        self._local.after_commit.append(work)
+
+    def holding(self) -> bool:
+        """Whether this thread has a transaction open."""
+        return getattr(self._local, "tx", None) is not None
 
     @contextmanager
     def _active(self, tx: Tx) -> Iterator[None]:
