@@ -132,7 +132,8 @@ def told(row: dict, event: str) -> bool:
 
 def record_notices(tx: Tx, row: dict, event: str, sent: list[dict], now: datetime) -> dict:
     """Keep how the family was told of `event`: each of `sent` is {"channel", "to", "sent"}
-    (none when the family can be reached no way: then one line says so)."""
+    (none when the family can be reached no way: then one line says so); "sent" is None for an
+    e-mail waiting for the commit (`mail_outcome` then says how it went)."""
     moment = in_paris(now).isoformat()
     lines = [{"event": event, "at": moment, **one} for one in sent] or [
         {"event": event, "at": moment, "channel": None, "to": "", "sent": False}
@@ -140,6 +141,21 @@ def record_notices(tx: Tx, row: dict, event: str, sent: list[dict], now: datetim
     notices = [*row["notices"], *lines]
     tx.update(EXAMINATIONS, row["id"], {"notices": notices})
     return {**row, "notices": notices}
+
+
+def mail_outcome(tx: Tx, row_id: int, event: str, to: str, sent: bool) -> None:
+    """How the e-mail of `event` to `to`, kept « en attente » (`sent` None) with its result,
+    went once it was tried."""
+    row = tx.get(EXAMINATIONS, row_id)
+    notices = [
+        {**notice, "sent": sent} if _awaiting(notice, event, to) else notice
+        for notice in row["notices"]
+    ]
+    tx.update(EXAMINATIONS, row_id, {"notices": notices})
+
+
+def _awaiting(notice: dict, event: str, to: str) -> bool:
+    return notice["sent"] is None and (notice["event"], notice["to"]) == (event, to)
 
 
 # -- Runs --------------------------------------------------------------------------------------

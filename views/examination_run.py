@@ -8,7 +8,9 @@ transaction (a slow tax service holds no lock), then its results, the requests o
 pupils and the notices to the other families are written in one transaction with the run's
 progress, so the page of any process shows how far it went, and a run cut short keeps every
 batch done (the next run goes on with the others: a result that stands is never examined
-again, `rules.examination.to_examine`).
+again, `rules.examination.to_examine`). The batch's e-mails leave once it is saved, with no
+transaction open (a slow SMTP server holds no lock either): each is kept « en attente » on its
+result, then how it went, in a small transaction of its own.
 
 The links mailed to families are built from the service's public address (`Links`), which
 the POST knows from its request and the command is given: no request is there to ask.
@@ -50,7 +52,7 @@ from rules.examination import (
     tax_year,
 )
 from views.family_notices import EMAIL, SMS
-from views.sending import send_mail, send_sms
+from views.sending import mail_after_commit, send_sms
 
 BATCH = 25
 FAILED = "L'examen s'est interrompu sur une erreur : relancez-le, il reprendra où il s'est arrêté."
@@ -242,12 +244,25 @@ def tell_family(tx, row: dict, account: dict, school: str, links: Links, now) ->
     sent = []
     if contact.courriel:
         subject, body = examination_email(row, event, school, link, deadline)
-        mailed = send_mail(contact.courriel, subject, body, label=f"examen {event}")
-        sent.append({"channel": EMAIL, "to": contact.courriel, "sent": mailed})
+        # Kept « en attente » with the batch; the mail leaves once the batch is saved.
+        sent.append({"channel": EMAIL, "to": contact.courriel, "sent": None})
+        mail_after_commit(
+            contact.courriel,
+            subject,
+            body,
+            label=f"examen {event}",
+            then=lambda mailed: record_mail(row["id"], event, contact.courriel, mailed),
+        )
     if contact.telephone:
         texted = send_sms(contact.telephone, examination_sms(row, event, link, deadline))
         sent.append({"channel": SMS, "to": contact.telephone, "sent": texted})
     return examinations.record_notices(tx, row, event, sent, now)
+
+
+def record_mail(row_id: int, event: str, to: str, sent: bool) -> None:
+    """How a notice's e-mail went, once it was tried after its batch's commit."""
+    with current_app.extensions["store"].writing() as tx:
+        examinations.mail_outcome(tx, row_id, event, to, sent)
 
 
 def deadline_of(tx, uai: str, today: date) -> date | None:
