@@ -3,9 +3,10 @@ school and school year, written when the school sends its one reminder of the ca
 families with no consent and no request (`records/non_recours.py`).
 
 `send_once` takes the lock "relance:<uai>:<annee>", reads the row, and only when there is none
-sends (the caller's function) and writes the row and its journal entry, in the caller's
-transaction: two clicks at once, in any processes, send once; the second is refused with the
-first's date and author.
+sends (the caller's function: the SMS, kept in the transaction) and writes the row and its
+journal entry, in the caller's transaction: two clicks at once, in any processes, send once;
+the second is refused with the first's date and author. The e-mails leave once that is saved
+(no lock waits on SMTP); `record_mails` then counts those that left.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Sent:
 
     families: int
     sms: int
-    emails: int
+    emails: int  # to send once the reminder is saved (`record_mails`)
     failed: int = 0  # messages that could not leave
 
 
@@ -61,7 +62,8 @@ def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: da
         "staff": staff["identifiant"],
         "families": sent.families,
         "sms": sent.sms,
-        "emails": sent.emails,
+        "emails": 0,  # none left yet: they leave after the commit
+        "to_mail": sent.emails,
         "failed": sent.failed,
     }
     row["id"] = tx.insert(REMINDERS, row)
@@ -71,3 +73,15 @@ def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: da
     )
     audit.record(tx, staff, "relance-bourse", detail, now)
     return row
+
+
+def record_mails(tx: Tx, staff: dict, row: dict, mailed: int, now: datetime) -> dict:
+    """How many of the reminder's e-mails left, once tried after its commit; those that could
+    not leave are counted as failed, and told in the journal."""
+    missed = row["to_mail"] - mailed
+    changes = {"emails": mailed, "failed": row["failed"] + missed}
+    tx.update(REMINDERS, row["id"], changes)
+    if missed:
+        detail = f"Rappel de la campagne {row['annee']} : {missed} courriel(s) non parti(s)."
+        audit.record(tx, staff, "relance-bourse", detail, now)
+    return {**row, **changes}

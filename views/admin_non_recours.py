@@ -4,8 +4,9 @@ collège pupils with no consent to the automatic examination and no request this
 campaign, while it is open, a fixed text (`documents/reminder.py`) to those families'
 responsables — by SMS to each mobile, by e-mail to each confirmed address, once per number and
 address whatever the number of children — recorded with its journal entry in the transaction
-that sends it (`records/reminders.py`). A second sending is refused (409) with the first's date
-and author; the page then says when, by whom and how many messages left."""
+that sends its SMS (`records/reminders.py`); its e-mails leave once that is saved, and how many
+left is recorded then. A second sending is refused (409) with the first's date and author; the
+page then says when, by whom and how many messages left."""
 
 from __future__ import annotations
 
@@ -84,12 +85,20 @@ def send_reminder(staff):
     if refusal:
         return non_recours_page(staff, 409, "main", failure=refusal)
     message = texts(staff, campaign)
+    recipients = found.recipients()
+    addresses = sorted({one.email for one in recipients if one.email})
     try:
         row = reminders.send_once(
-            tx(), staff, annee, lambda: deliver(found.recipients(), message), now()
+            tx(), staff, annee, lambda: text_all(recipients, addresses, message), now()
         )
     except AlreadySent as refused:  # another click was first, since the page was read
         return non_recours_page(staff, 409, "main", failure=str(refused))
+    # The first mail saves the reminder: its lock is let go before SMTP talks.
+    mailed = sum(
+        send_mail(address, message["subject"], message["body"], label="rappel")
+        for address in addresses
+    )
+    row = reminders.record_mails(tx(), staff, row, mailed, now())
     flash(said(row), "notice")
     if row["failed"]:
         flash(f"{row['failed']} message(s) n'ont pas pu partir.", "error")
@@ -113,15 +122,9 @@ def said(row: dict) -> str:
     )
 
 
-def deliver(recipients: list, message: dict) -> Sent:
-    """One SMS per mobile, one e-mail per confirmed address: a parent of two pupils, or two
-    parents sharing a number, get it once."""
+def text_all(recipients: list, addresses: list[str], message: dict) -> Sent:
+    """One SMS per mobile (a parent of two pupils, or two parents sharing a number, get it
+    once); the e-mails, one per confirmed address, leave once this is saved."""
     numbers = sorted({one.telephone for one in recipients if one.telephone})
-    addresses = sorted({one.email for one in recipients if one.email})
     sms = sum(send_sms(number, message["sms"]) for number in numbers)
-    emails = sum(
-        send_mail(address, message["subject"], message["body"], label="rappel")
-        for address in addresses
-    )
-    failed = len(numbers) + len(addresses) - sms - emails
-    return Sent(len(recipients), sms, emails, failed)
+    return Sent(len(recipients), sms, len(addresses), len(numbers) - sms)
