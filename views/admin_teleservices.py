@@ -44,6 +44,10 @@ def read_day(text: str) -> date | None:
     raise ValueError(text)
 
 
+# A service's fields that may be refused, none of them yet.
+NO_ERRORS = dict.fromkeys(("etat", "debut", "fin", "message"))
+
+
 def teleservices_page(staff: dict, status: int = 200, typed: dict | None = None, **context):
     """The page; `typed` holds the form of the service just refused: its values and errors."""
     services = services_of(tx(), staff["uai"], now().date())
@@ -53,7 +57,7 @@ def teleservices_page(staff: dict, status: int = 200, typed: dict | None = None,
             "message": one.message,
             "debut": one.start.isoformat() if one.start else "",
             "fin": one.end.isoformat() if one.end else "",
-            "errors": {},
+            "errors": NO_ERRORS,
         }
         for one in services
     }
@@ -119,6 +123,8 @@ def change_teleservice(staff, service: str):
         except ServiceErrors as refused:
             errors = refused.errors
     if errors:
-        return teleservices_page(staff, 422, typed={**typed, "errors": errors}, failure=FAILED)
+        return teleservices_page(
+            staff, 422, typed={**typed, "errors": {**NO_ERRORS, **errors}}, failure=FAILED
+        )
     flash(f"« {LABELS[service]} » : modifications enregistrées.", "notice")
     return leave_to(url_for("admin.teleservices") + f"#service-{service}")

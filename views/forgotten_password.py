@@ -119,13 +119,15 @@ def ways(state: dict) -> list[tuple[str, str]]:
     return rules.ways_offered(state["masked_phone"], state["masked_email"])
 
 
-def ways_page(state: dict, status: int = 200, **context):
+def ways_page(state: dict, status: int = 200, error: str | None = None, **context):
+    """The choice of a way; `error` is the choice's own, when two ways were offered."""
     return JOURNEY.page(
         "moyen",
         status,
         ways=ways(state),
         chosen=request.form.get("moyen") if request.method == "POST" else None,
         link_duration=rules.duration_text(link_lifetime()),
+        error=error,
         **restart_form(),
         **context,
     )

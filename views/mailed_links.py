@@ -20,7 +20,15 @@ class LinkPages:
     text_values: Callable[[], dict] = field(default=dict)  # e.g. the link's lifetime
     context: Callable[[], dict] = field(default=dict)  # given to every page
 
-    def page(self, status: int, heading: str, text: str | None = None, **context):
+    def page(
+        self,
+        status: int,
+        heading: str,
+        text: str | None = None,
+        token: str | None = None,
+        **context,
+    ):
+        """The page a link opens: its button when given the `token`, else `text` saying why not."""
         return render_page(
             self.template,
             "main",
@@ -29,6 +37,7 @@ class LinkPages:
             components=("form",),
             heading=heading,
             text=text,
+            token=token,
             **self.context(),
             **context,
         )

@@ -100,9 +100,8 @@ def _timeout_context() -> dict:
     in it depends on the page's address: htmx swaps only part of a page, and pushes another
     address, so « Rester connecté » goes back to the page it was sent from by its Referer (the
     script builds the way back after signing in again)."""
-    if not has_request_context() or request.blueprint == STATIC_BLUEPRINT:
-        return {}
-    who = signed_in_as()
+    asked = has_request_context() and request.blueprint != STATIC_BLUEPRINT
+    who = signed_in_as() if asked else None
     if who is None:
         return {"session_timeout": None}
     seconds = seconds_left()
