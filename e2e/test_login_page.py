@@ -52,8 +52,11 @@ def test_missing_fields_and_unknown_account(phone):
     phone.get_by_role("button", name="Se connecter").click()
     identifiant = phone.get_by_label("Identifiant", exact=False).first
     expect(phone.get_by_text("Indiquez votre identifiant.")).to_be_visible()
-    expect(phone.locator("#identifiant")).to_be_focused()
+    # Both fields are missing: their list takes the focus, its links lead to each (issue 13).
+    expect(phone.locator("#login-form-erreurs")).to_be_focused()
     assert_accessible(phone, "champs manquants")
+    phone.locator("#login-form-erreurs").get_by_role("link", name="Identifiant").click()
+    expect(phone.locator("#identifiant")).to_be_focused()
 
     identifiant.fill("m.durand1")
     phone.locator("#mot_de_passe").fill("pas le bon")
