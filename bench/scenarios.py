@@ -178,8 +178,8 @@ def sign_in_job(url: str, size: int, count: int) -> Job:
 
 
 def request_step_job(url: str) -> Job:
-    """The scholarship request's « Vos coordonnées » step (views/bourse.py): e-mail and address
-    checked, saved on the account, the journey moved on. Each try starts a new request
+    """The scholarship request's « Vos coordonnées » step (views/bourse_steps.py): e-mail and
+    address checked, saved on the account, the journey moved on. Each try starts a new request
     (POST /bourse/eleves/<ine>, untimed) so that the journey stands at that step."""
 
     def setup(thread: int) -> tuple[Client, Family]:
