@@ -3,6 +3,7 @@
 from flask import Flask
 from flask_compress import Compress
 from flask_wtf import CSRFProtect
+from jinja2 import StrictUndefined
 
 from rules.uploads import limits_text, size_text
 from views import (
@@ -52,6 +53,10 @@ def register(app: Flask) -> None:
     CSRFProtect(app)
     htmx.init_app(app)
     login.limiter.init_app(app)
+    if app.config["TESTING"]:
+        # A misspelt variable fails the tests; in service it still renders nothing rather than a
+        # 500 page for a parent, in case one slipped past them.
+        app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals["asset_url"] = assets.asset_url
     app.jinja_env.filters["of"] = of
     app.jinja_env.filters["file_size"] = size_text
