@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from html import escape
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
+from tests.markup import elements
+
+# What every htmx request carries, for the tests of an answer alone (a redirect, a fragment's
+# content); update_page_with_htmx sends what htmx sends for one element and checks the swap.
+HTMX = {"HX-Request": "true"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 TITLE = re.compile(r"<title>(.*?)</title>", flags=re.S)
 
@@ -21,7 +27,7 @@ TITLE = re.compile(r"<title>(.*?)</title>", flags=re.S)
 def htmx_headers(page_url: str, element: dict) -> dict:
     """The headers htmx 2 sends for a request made by `element` (its attributes, as
     tests.markup.elements gives them) of the page at `page_url`."""
-    headers = {"HX-Request": "true", "HX-Current-URL": urljoin("http://localhost", page_url)}
+    headers = {**HTMX, "HX-Current-URL": urljoin("http://localhost", page_url)}
     target = element.get("data-hx-target", "")
     if target.startswith("#"):
         headers["HX-Target"] = target[1:]
@@ -129,3 +135,90 @@ def _normalized(html: str) -> list[str]:
     """One tag or one text a line, spaces collapsed, CSRF tokens left out."""
     collapsed = re.sub(r"\s+", " ", CSRF_TOKEN.sub(r'\1"', html))
     return [line for line in re.sub(r"\s*(<[^>]*>)\s*", r"\n\1\n", collapsed).split("\n") if line]
+
+
+def form_posting_to(page, address: str) -> dict:
+    """The form of `page` (a response) that htmx posts to `address`."""
+    (form,) = elements(page.text, "form", data_hx_post=address)
+    return form
+
+
+def update_page_with_htmx(client, page, element: dict, data: dict | None = None):
+    """Sends the request htmx makes for `element` (a link or a form of `page`, a response to
+    `client`, as tests.markup.elements gives it): a GET form with the values the page shows in it,
+    `data` replacing some; a POST form with `data`. Then checks the page once the answer is
+    swapped into it equals a fresh full render (the same request without htmx): true of a form
+    refused (422) and of a list filtered or paged, not of an answer that moves the journey on.
+    Returns the answer."""
+    page_url = page.request.full_path.removesuffix("?")
+    if "data-hx-post" in element:
+        address = element["data-hx-post"]
+        answer = client.post(address, data=data, headers=htmx_headers(page_url, element))
+        whole = client.post(address, data=data)
+    else:
+        address = _address(page.text, element, data or {})
+        answer = client.get(address, headers=htmx_headers(page_url, element))
+        whole = client.get(address)
+    assert answer.status_code == whole.status_code, (answer.status_code, whole.status_code)
+    assert "<html" not in answer.text
+    assert "HX-Request" in answer.headers["Vary"]
+    before = _filled(page.text, element, data or {})
+    assert_same_page(swapped(before, element, answer.text), whole.text)
+    return answer
+
+
+def _form(page: str, form: dict) -> tuple[int, int]:
+    """Where the GET form `form` of `page` starts and ends (forms have no id here)."""
+    start = page.index(f'data-hx-get="{form["data-hx-get"]}"')
+    return start, page.index("</form>", start)
+
+
+def _filled(page: str, element: dict, data: dict) -> str:
+    """`page` once a person has put the values of `data` in the GET form `element`: a filter kept
+    outside the part htmx replaces shows them, as it would in the browser."""
+    if element["tag"] != "form" or "data-hx-get" not in element:
+        return page
+    start, end = _form(page, element)
+    inside = page[start:end]
+    for name, value in data.items():
+        inside = _typed(_chosen(inside, name, escape(value)), name, escape(value))
+    return page[:start] + inside + page[end:]
+
+
+def _chosen(form: str, name: str, value: str) -> str:
+    """The select `name` of `form` with its option `value` selected, and only it."""
+
+    def choose(found: re.Match) -> str:
+        options = found.group(2).replace(" selected>", ">")
+        options = options.replace(f'value="{value}">', f'value="{value}" selected>')
+        return found.group(1) + options + found.group(3)
+
+    return re.sub(rf'(<select[^>]*name="{name}"[^>]*>)(.*?)(</select>)', choose, form, flags=re.S)
+
+
+def _typed(form: str, name: str, value: str) -> str:
+    """The input `name` of `form` holding `value`."""
+    pattern = rf'(<input[^>]*name="{name}"[^>]*value=")[^"]*"'
+    return re.sub(pattern, lambda found: found.group(1) + value + '"', form)
+
+
+def _address(page: str, element: dict, data: dict) -> str:
+    """The address htmx asks for: a link's, or a GET form's with the values the page shows in it
+    and those of `data` in their place."""
+    if element["tag"] != "form":
+        return element["data-hx-get"]
+    start, end = _form(page, element)
+    inside = page[start:end]
+    values = [
+        (field["name"], field.get("value", ""))
+        for field in elements(inside, "input")
+        if field.get("type") not in ("checkbox", "radio") or "checked" in field
+    ]
+    for name, chosen in re.findall(
+        r'<select[^>]*name="([^"]+)".*?(?:<option value="([^"]*)" selected>|</select>)',
+        inside,
+        flags=re.S,
+    ):
+        values.append((name, chosen))
+    values = [(name, data.get(name, value)) for name, value in values if name]
+    return element["data-hx-get"] + "?" + urlencode(values)

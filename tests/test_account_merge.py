@@ -27,6 +27,7 @@ from rules.same_person import prenoms_match, same_person
 from rules.sms_length import MAX_SEGMENTS, fits, is_gsm
 from tests import markup
 from tests.fake_clock import START, install
+from tests.htmx_client import HTMX
 from tests.markup import elements, plain, redirects_to, texts
 from views.account_merge import REFUSALS
 
@@ -35,7 +36,6 @@ FRANCOIS_PHONE, PALMISTES_PHONE = "+33645127833", "+594694000111"
 KARIM_PHONE = "+33623456789"
 PASSWORD = "Rentree-2026!Ok"
 OTHER_PASSWORD = "Palmistes-2026!Ok"
-HTMX = {"HX-Request": "true"}
 URL = "/mon-compte/fusion"
 
 alert = partial(markup.alert, alert_id="fusion-alerte")

@@ -11,7 +11,7 @@ import pytest
 
 from records import accounts
 from tests.fake_clock import install
-from tests.htmx_client import _Spans, assert_same_page, htmx_headers, swapped
+from tests.htmx_client import HTMX, _Spans, update_page_with_htmx
 from tests.markup import (
     alert,
     csrf_token,
@@ -26,7 +26,6 @@ from tests.parents import PASSWORD, signed_in_parent
 from tests.test_franceconnect_views import StubClient, signed_in_with_franceconnect
 from tests.test_franceconnect_views import sophie as franceconnect_sophie
 
-HTMX = {"HX-Request": "true"}
 SOPHIE_PHONE = "+33612345678"
 NEW_PASSWORD = "Cartable-2026!Vert"
 WRONG_CURRENT = (
@@ -470,19 +469,14 @@ def test_the_current_password_shares_the_login_form_s_limit_per_address(make_app
 
 def test_the_form_as_a_fragment_leaves_the_page_as_a_reload_would(sophie):
     url = "/mon-compte/mot-de-passe"
-    page = sophie.get(url).text
-    (form,) = elements(page, "form", id="mot-de-passe-formulaire")
+    page = sophie.get(url)
+    (form,) = elements(page.text, "form", id="mot-de-passe-formulaire")
     data = {
         "mot_de_passe_actuel": "Pas-le-bon-2026!",
         "nouveau_mot_de_passe": NEW_PASSWORD,
         "confirmation": NEW_PASSWORD,
     }
-    fragment = sophie.post(url, data=data, headers=htmx_headers(url, form))
-    assert fragment.status_code == 422
-    assert "<html" not in fragment.text
-    assert "HX-Request" in fragment.headers["Vary"]
-    whole = sophie.post(url, data=data)
-    assert_same_page(swapped(page, form, fragment.text), whole.text)
+    assert update_page_with_htmx(sophie, page, form, data).status_code == 422
 
 
 def test_a_change_through_htmx_leaves_for_the_account_page(sophie):

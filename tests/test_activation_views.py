@@ -22,13 +22,12 @@ from rules.lockout import FAILED
 from rules.temporary_passwords import EXPIRED_MESSAGE
 from tests import markup
 from tests.backends import database_text
+from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
 from views import activation as activation_views
 from views import verification
 from views.errors import CSRF_MESSAGE
-
-HTMX = {"HX-Request": "true"}
 
 SOPHIE_PHONE = "+33612345678"
 SOPHIE_EMAIL = "sophie.lefevre-dalmeida@example.org"

@@ -11,13 +11,13 @@ import pytest
 
 from records import audit, teleservices
 from records.teleservices import BOURSE, FICHE
+from tests.htmx_client import HTMX
 from tests.markup import alert, elements, error_messages, plain, redirects_to
 from tests.staff import signed_in_staff, staff_session
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 TODAY = date(2026, 9, 14)
 SAVED = "/admin/teleservices#service-{}"
-HTMX = {"HX-Request": "true"}
 
 
 def changes(db, uai: str = CONCORDE) -> list[tuple[str, str]]:

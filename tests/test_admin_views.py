@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import re
 from functools import partial
-from urllib.parse import urlencode
 
 import pytest
 from pypdf import PdfReader
@@ -22,13 +21,12 @@ from rules.passwords import hash_password, verify_password
 from rules.roster import HEADER, parse_roster_bytes
 from tests import markup
 from tests.fake_clock import install
-from tests.htmx_client import assert_same_page, htmx_headers, swapped
+from tests.htmx_client import HTMX, assert_same_page, update_page_with_htmx
 from tests.markup import csrf_token, elements, plain, redirects_to, texts
 from tests.roster_lines import TODAY, line
 from tests.test_admin_bourse import submitted
 from views import admin, admin_bourse, admin_responsables
 
-HTMX = {"HX-Request": "true"}
 PASSWORD = "Bureau-Rentree-2026!"
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 FAILED = (
@@ -772,7 +770,7 @@ def test_unknown_mode(office, db):
 
 
 def test_a_failed_email_is_said(office, web, db, monkeypatch):
-    def refuse(to, subject, body):
+    def refuse(to, subject, body, attachments=()):
         raise ConnectionRefusedError("serveur arrêté")
 
     monkeypatch.setattr(web.extensions["mail"], "send", refuse)
@@ -874,38 +872,17 @@ def htmx_elements(html: str) -> list[dict]:
     return [found for found in elements(html) if found.get("data-hx-get")]
 
 
-def form_address(html: str, form: dict) -> str:
-    """The address a GET form asks for with the values the page shows in it."""
-    start = html.index(f'data-hx-get="{form["data-hx-get"]}"')
-    inside = html[start : html.index("</form>", start)]
-    values = [
-        (field["name"], field.get("value", ""))
-        for field in elements(inside, "input")
-        if field.get("type") not in ("checkbox", "radio") or "checked" in field
-    ]
-    for name, chosen in re.findall(
-        r'<select[^>]*name="([^"]+)".*?(?:<option value="([^"]*)" selected>|</select>)',
-        inside,
-        flags=re.S,
-    ):
-        values.append((name, chosen))
-    return form["data-hx-get"] + "?" + urlencode([pair for pair in values if pair[0]])
-
-
 @pytest.mark.parametrize(
     "url",
     ["/admin/responsables?q=lefevre&page=2", "/admin/bourses?etat=déposée&page=2"],
 )
 def test_htmx_swaps_leave_the_page_as_a_reload_would(direction, long_lists, url):
-    page = direction.get(url).text
-    sources = htmx_elements(page)
+    page = direction.get(url)
+    sources = htmx_elements(page.text)
     assert len(sources) >= 5  # the search form and the links to the pages
     for source in sources:
-        address = source["href"] if source["tag"] == "a" else form_address(page, source)
-        fragment = direction.get(address, headers=htmx_headers(url, source))
+        fragment = update_page_with_htmx(direction, page, source)
         assert fragment.status_code == 200
-        assert "<html" not in fragment.text
-        assert_same_page(swapped(page, source, fragment.text), direction.get(address).text)
         # The count's live region stays in the page: only what it says is replaced.
         (count,) = elements(fragment.text, "p", id="resultats-nombre")
         assert (count["role"], count["data-hx-swap-oob"]) == ("status", "innerHTML")

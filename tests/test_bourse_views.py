@@ -29,11 +29,11 @@ from pypdf import PdfReader
 from documents.pdf import FontMissing
 from records import bourse_requests, journeys
 from records.contacts import contact_of
+from tests.htmx_client import HTMX
 from tests.markup import alert, elements, error_messages, plain, redirects_to, texts
 from tests.parents import signed_in_parent
 from views import bourse, family_notices
 
-HTMX = {"HX-Request": "true"}
 KARIM, INES = ("Benali", "Karim", "+33623456789"), "0691400789M"
 LEA, HUGO, LUCAS, EMMA = "0691500123K", "0691300456L", "0691400654P", "0971200135S"
 SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")

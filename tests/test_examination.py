@@ -27,7 +27,8 @@ from rules.examination import ELIGIBLE, NOT_ELIGIBLE, NOT_FOUND, UNAVAILABLE
 from rules.phones import parse_mobile
 from rules.sms_length import fits
 from tests.fake_clock import FakeClock, install
-from tests.markup import plain, redirects_to
+from tests.htmx_client import HTMX, update_page_with_htmx
+from tests.markup import elements, plain, redirects_to
 from tests.staff import signed_in_staff, staff_session
 from views import examination_run
 
@@ -428,18 +429,19 @@ def test_the_page_shows_counts_filters_and_details(office, web, db, clock):
 def test_htmx_gets_fragments_and_a_browser_the_page(office, db, clock):
     consent(db, clock, "Inès", BENALI)
     launch(office)
-    hx = {"HX-Request": "true"}
-    listing = office.get(f"{PAGE}?resultat=eligible", headers=hx).get_data(as_text=True)
+    office.get(PAGE)  # the launch's notice, said once
+    page = office.get(PAGE)
+    (form,) = elements(page.text, "form", data_hx_get=PAGE)
+    listing = update_page_with_htmx(office, page, form, {"resultat": ELIGIBLE}).text
     assert listing.startswith("<title>") and 'id="resultats"' in listing
-    assert "<html" not in listing
-    progress = office.get(f"{PAGE}/progression", headers=hx).get_data(as_text=True)
+    progress = office.get(f"{PAGE}/progression", headers=HTMX).get_data(as_text=True)
     assert 'id="progression"' in progress and "<html" not in progress
     assert 'id="examen-annonce"' in progress
     whole = office.get(f"{PAGE}/progression").get_data(as_text=True)
     assert "<html" in whole
-    restore = office.get(PAGE, headers={**hx, "HX-History-Restore-Request": "true"})
+    restore = office.get(PAGE, headers={**HTMX, "HX-History-Restore-Request": "true"})
     assert "<html" in restore.get_data(as_text=True)
-    started = office.post(PAGE, headers=hx)
+    started = office.post(PAGE, headers=HTMX)
     assert (started.status_code, started.headers["HX-Redirect"]) == (200, PAGE)
     started.close()
     examination_run.wait()

@@ -15,6 +15,7 @@ import pytest
 
 from records import bourse_requests, consents, journeys
 from rules.civil_status import CivilStatus
+from tests.htmx_client import HTMX
 from tests.markup import elements, plain
 from tests.parents import NOW, signed_in_parent
 from tests.test_bourse_views import JULIEN, LEA, SOPHIE, send, to_summary
@@ -264,7 +265,7 @@ def test_a_post_for_an_examined_pupil_starts_nothing(db, sophie):
 
 def test_an_htmx_post_gets_the_fragment(db, sophie):
     choose(db, sophie, True)
-    answer = sophie.post(f"/bourse/eleves/{LEA}", headers={"HX-Request": "true"})
+    answer = sophie.post(f"/bourse/eleves/{LEA}", headers=HTMX)
     assert answer.status_code == 409
     assert answer.text.startswith("<title>Erreur — Le droit à bourse")
     assert "<html" not in answer.text

@@ -18,13 +18,13 @@ from records.teleservices import FERME, FICHE, save_service
 from rules import phones, sms_codes
 from rules.addresses import Address
 from tests import markup
+from tests.htmx_client import HTMX, form_posting_to, update_page_with_htmx
 from tests.parents import NOW, signed_in_parent
 from views import fiche
 from views.email_confirmation import LINK_SENT
 
 LUCAS, EMMA, LEA = "0691400654P", "0971200135S", "0691500123K"
 FRANCOIS_PHONE, NEW_PHONE = "+33645127833", "+33670000101"
-HTMX = {"HX-Request": "true"}
 ADDRESS = {
     "courriel": " Francois.DaSilva@Exemple.FR ",
     "adresse_ligne1": "12 rue des Lilas",
@@ -261,9 +261,10 @@ def test_each_bad_field_is_refused(francois, web, field, typed, message):
 
 def test_every_missing_part_is_named_at_once_and_their_list_takes_the_focus(francois, web):
     data = {"courriel": "oops", "adresse_ligne1": "", "code_postal": "", "commune": ""}
-    response = francois.post(f"/fiche/{LUCAS}/coordonnees", data=data, headers=HTMX)
+    page = francois.get(f"/fiche/{LUCAS}")
+    form = form_posting_to(page, f"/fiche/{LUCAS}/coordonnees")
+    response = update_page_with_htmx(francois, page, form, data)
     assert response.status_code == 422
-    assert "<html" not in response.text
     for field in ("courriel", "adresse_ligne1", "code_postal", "commune"):
         assert markup.error_messages(response.text, field), field
     assert markup.error_messages(response.text, "adresse_ligne2") == []
@@ -345,7 +346,9 @@ def test_the_pending_change_shows_on_every_childs_fiche(francois):
     ],
 )
 def test_bad_numbers_are_refused(francois, web, typed, message):
-    response = ask_code(francois, typed)
+    page = francois.get(f"/fiche/{LUCAS}")
+    form = form_posting_to(page, f"/fiche/{LUCAS}/telephone")
+    response = update_page_with_htmx(francois, page, form, {"telephone": typed})
     assert response.status_code == 422
     assert markup.error_messages(response.text, "telephone") == [message]
     (field,) = markup.elements(response.text, "input", id="telephone")

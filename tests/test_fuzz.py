@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.core import UnboundField
 
 from records.staff import create_staff
+from tests.htmx_client import HTMX
 from tests.staff import PASSWORD
 from tests.test_admin_bourse import submitted
 
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONCORDE = "0691234A"
 
 HTMX_HEADERS = {
-    "HX-Request": "true",
+    **HTMX,
     "HX-Target": "resultats",
     "HX-Trigger": "recherche",
     "HX-Boosted": "true",
@@ -259,7 +260,7 @@ def test_a_static_name_no_file_system_holds_is_not_found(web, name):
 def test_a_history_restore_gets_the_whole_page(web, world, user):
     # htmx asks the server for a page missing from its history cache with both headers, and
     # puts the answer in place of the whole body: a fragment there would lose the page's frame.
-    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    restore = {**HTMX, "HX-History-Restore-Request": "true"}
     fragments = []
     for rule, method in routes(web):
         if method != "GET":

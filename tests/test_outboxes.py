@@ -12,6 +12,7 @@ from outside.mail import Attachment, MailOutbox
 from outside.outbox import SHOWN
 from outside.storage import ReadOnly
 from outside.storage.tx import Tx
+from tests.htmx_client import HTMX
 from tests.markup import elements, texts
 
 SENDER = "ne-pas-repondre@teleservices.localhost"
@@ -201,7 +202,7 @@ def test_page_escapes_what_a_message_holds(dev_app):
 
 
 def test_development_page_fragment(dev_app):
-    response = dev_app.test_client().get("/dev/sms", headers={"HX-Request": "true"})
+    response = dev_app.test_client().get("/dev/sms", headers=HTMX)
     assert response.status_code == 200
     assert "<html" not in response.text
     assert response.text.startswith("<title>SMS envoyés — Téléservices</title>")

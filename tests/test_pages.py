@@ -7,9 +7,8 @@ import pytest
 from flask import Flask
 
 from rules import accessibility, lockout
+from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, texts
-
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture

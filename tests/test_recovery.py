@@ -20,11 +20,11 @@ from rules.passwords import hash_password
 from rules.sms_length import MAX_SEGMENTS, sms_length
 from tests import markup
 from tests.fake_clock import install
+from tests.htmx_client import HTMX
 from tests.markup import error_messages, redirects_to, texts
 from tests.parents import NOW, PASSWORD
 from views import forgotten_password
 
-HTMX = {"HX-Request": "true"}
 NEW_PASSWORD = "Nouveau-Mdp-2026!"
 
 SOPHIE_PHONE = "+33612345678"

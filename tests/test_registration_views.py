@@ -18,12 +18,11 @@ from rules.passwords import hash_password
 from rules.roster import HEADER, parse_roster_bytes
 from tests import markup, roster_lines
 from tests.backends import database_text
+from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
 from views import registration, verification
 from views.errors import CSRF_MESSAGE
-
-HTMX = {"HX-Request": "true"}
 
 SOPHIE = {"nom": "Lefèvre-D'Almeida", "prenom": "Sophie", "telephone": "06 12 34 56 78"}
 SOPHIE_PHONE = "+33612345678"
@@ -759,7 +758,7 @@ def test_an_error_state_says_so_in_the_page_title(parent, web):
     fragment = parent.post(
         "/inscription/mot-de-passe",
         data={"mot_de_passe": "court", "confirmation": "court"},
-        headers={"HX-Request": "true"},
+        headers=HTMX,
     )
     assert texts(fragment.text, "title") == [
         "Erreur — Étape 4 sur 5 — Votre mot de passe — Téléservices"

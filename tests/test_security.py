@@ -7,9 +7,9 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from tests.htmx_client import HTMX
 from tests.markup import elements
 
-HTMX = {"HX-Request": "true"}
 PAGES = ["/connexion", "/accessibilite", "/nulle-part"]
 
 

@@ -18,11 +18,11 @@ from fpdf import FPDF
 
 from records import journeys
 from rules.clock import PARIS
+from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, plain, redirects_to
 from tests.parents import PASSWORD, signed_in_parent
 from tests.staff import signed_in_staff
 
-HTMX = {"HX-Request": "true"}
 SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")
 JULIEN = ("Lefèvre-D'Almeida", "Julien", "+33781452290")
 LEA = "0691500123K"

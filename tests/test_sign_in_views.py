@@ -14,9 +14,8 @@ from rules import lockout
 from rules.passwords import hash_password
 from tests import markup
 from tests.fake_clock import install
+from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, messages, plain, redirects_to, texts
-
-HTMX = {"HX-Request": "true"}
 
 SOPHIE_PHONE = "+33612345678"
 SOPHIE_ID = "s.lefevredalmeida1"

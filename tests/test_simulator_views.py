@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, error_messages, plain, texts
 
-HTMX = {"HX-Request": "true"}
 URL = "/simulateur-bourse"
 
 
