@@ -103,11 +103,15 @@ def test_warned_kept_then_ended_and_resumed(new_context, short_sessions):
     stay = dialog.get_by_role("button", name="Rester connecté")
     expect(stay).to_be_focused()
     expect(dialog.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    # The page's own notice is not left dimmed under the backdrop: the dialog says it all.
+    expect(page.locator("#session-fin")).to_be_hidden()
+    page.evaluate("window.scrollTo(0, 0)")  # the page's top, where that notice stands
     assert_accessible(page, "avertissement de fin de session")
 
     # « Rester connecté » from the keyboard: the session goes on, the focus comes back.
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
+    expect(page.locator("#session-fin")).to_be_visible()
     expect(confirm).to_be_focused()
     expect(page.get_by_text("3 300 €")).to_be_visible()
 

@@ -61,6 +61,9 @@
   function open(focusTarget) {
     if (!dialog.open) {
       returnFocus = document.activeElement;
+      // The dialog says it all: the page's own notice, under its backdrop, would be read
+      // dimmed (and as text of too low a contrast) until it closes.
+      root.hidden = true;
       dialog.showModal();
     }
     focusTarget.focus();
@@ -105,6 +108,7 @@
   }
 
   dialog.addEventListener("close", function () {
+    root.hidden = false;
     var target = returnFocus;
     returnFocus = null;
     if (target && target !== document.body && document.contains(target)) {
