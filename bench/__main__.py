@@ -4,6 +4,7 @@
     BENCH_BACKENDS=postgresql python -m bench       one backend (default tinydb,postgresql)
     BENCH_KEEP=1 python -m bench                    keep the databases and files afterwards
     BENCH_SECONDS=3 python -m bench                 shorter lines (default 10 s each)
+    BENCH_ROUNDS=1 python -m bench                  one round a line (default 3, the median kept)
 
 TinyDB is measured up to 100,000 families (a file for one school is never larger), PostgreSQL
 up to 1,000,000. Each run's server folder (its gunicorn log) is left in bench/runs/.
@@ -175,9 +176,10 @@ def static_by_wrk(url: str) -> drive.Measurement:
 
 
 def measure(run: Run, name: str, how: Callable[[], drive.Measurement]) -> None:
-    """One line of the table; a measurement that could not be made is a line too, failed."""
+    """One line of the table, from its rounds; a measurement that could not be made is a line
+    too, failed."""
     try:
-        measured = how()
+        measured = drive.median_of([how() for _ in range(drive.ROUNDS)])
     except (drive.Unexpected, AssertionError, OSError, subprocess.SubprocessError) as error:
         measured = drive.Measurement(name, "—", None, None, None, 0, {_first_line(error): 1})
     run.measurements.append(measured)

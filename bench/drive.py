@@ -20,8 +20,12 @@ from dataclasses import dataclass, field
 
 # Each line of the table lasts BENCH_SECONDS (10 by default): the whole bench in ~20 minutes.
 SECONDS = int(os.environ.get("BENCH_SECONDS") or 10)
-WRK_THREADS, WRK_CONNECTIONS, WRK_SECONDS = 2, 8, SECONDS
-DRIVER_THREADS, DRIVER_SECONDS, DRIVER_REQUESTS = 4, SECONDS, 400
+# A line is measured in BENCH_ROUNDS rounds (3 by default) sharing its time, and gives the
+# median of their percentiles: on a 2-core machine one round's p99 is often a single moment
+# when another process had the cores, which the median of three leaves out.
+ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS") or 3))
+WRK_THREADS, WRK_CONNECTIONS, WRK_SECONDS = 2, 8, max(1, round(SECONDS / ROUNDS))
+DRIVER_THREADS, DRIVER_SECONDS, DRIVER_REQUESTS = 4, SECONDS / ROUNDS, 400 // ROUNDS
 
 
 class WrkMissing(RuntimeError):
@@ -48,6 +52,39 @@ class Measurement:
 
 def load_average() -> float:
     return os.getloadavg()[0]
+
+
+def median_of(rounds: list[Measurement]) -> Measurement:
+    """One line from its rounds: the median of their percentiles and rates, their requests and
+    failures added up; the spread of their p99s in the note."""
+    first, last = rounds[0], rounds[-1]
+    if len(rounds) == 1:
+        return first
+    p99s = sorted(measured.p99_ms for measured in rounds if measured.p99_ms is not None)
+    spread = f"p99 of {len(rounds)} rounds: {_range(p99s)} ms" if p99s else ""
+    failures: Counter[str] = Counter()
+    for measured in rounds:
+        failures.update(measured.failures)
+    return Measurement(
+        name=first.name,
+        tool=first.tool,
+        p50_ms=_median(measured.p50_ms for measured in rounds),
+        p99_ms=_median(measured.p99_ms for measured in rounds),
+        per_second=_median(measured.per_second for measured in rounds),
+        requests=sum(measured.requests for measured in rounds),
+        failures=dict(failures),
+        note="; ".join(part for part in (first.note, spread) if part),
+        load=(first.load[0], last.load[1]),
+    )
+
+
+def _median(values) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
+
+
+def _range(values: list[float]) -> str:
+    return " / ".join(f"{value:.0f}" if value >= 10 else f"{value:.1f}" for value in values)
 
 
 # wrk ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from bench.drive import (
     DRIVER_REQUESTS,
     DRIVER_SECONDS,
     DRIVER_THREADS,
+    ROUNDS,
     WRK_CONNECTIONS,
     WRK_SECONDS,
     WRK_THREADS,
@@ -246,10 +247,12 @@ def machine(postgresql_version: str | None) -> list[str]:
         "- Service: gunicorn, 2 workers × 4 threads (bench/server.py, as `e2e.servers.start_app`), "
         "DEV_PAGES on, TODAY 2026-09-14, LOGIN_RATE_LIMIT 100000 per minute; wrk, the driver, "
         "the service and PostgreSQL share the machine's cores",
+        f"- Each line: {ROUNDS} rounds, the median of their p50s, p99s and req/s (the p99s of the "
+        "rounds in its notes), their requests added up",
         f"- Pages: {_wrk_version()}, `-t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{WRK_SECONDS}s "
-        "--timeout 30s` after a 1 s warm-up",
+        "--timeout 30s` a round, after a 1 s warm-up",
         f"- Forms: the driver (bench/drive.py), {DRIVER_THREADS} threads, one client each, at most "
-        f"{DRIVER_REQUESTS} requests or {DRIVER_SECONDS} s per line; req/s counts the measured "
+        f"{DRIVER_REQUESTS} requests or {DRIVER_SECONDS:.0f} s a round; req/s counts the measured "
         "requests over the whole time, untimed preparations included",
     ]
 
