@@ -147,6 +147,19 @@ password_step.add_password_step(
 # Step 2: Vos enfants ------------------------------------------------------------------------
 
 
+# A child can be detached here (« Je ne suis pas le représentant légal de cet élève »).
+@bp.get("/enfants")
+@JOURNEY.at_step("enfants")
+def enfants(state: dict):
+    return verification.children_page(JOURNEY, state, detachable=True)
+
+
+@bp.post("/enfants")
+@JOURNEY.at_step("enfants")
+def submit_enfants(state: dict):
+    return verification.submit_children(JOURNEY, state, children_confirmed, detachable=True)
+
+
 def children_confirmed(state: dict):
     ended = no_longer_waiting(state)
     if ended:
@@ -159,9 +172,6 @@ def children_confirmed(state: dict):
         flash(ALL_DETACHED, "error")
         return leave_to(url_for("login.show"))
     return JOURNEY.advance(state, "courriel")
-
-
-verification.add_children_step(bp, JOURNEY, children_confirmed, detachable=True)
 
 
 # Step 3: Votre adresse électronique ---------------------------------------------------------

@@ -54,11 +54,41 @@ def submit_identite():
     return JOURNEY.go_to("code")
 
 
+# Steps 2 and 3: Code reçu par SMS, Vos enfants (views/verification.py) ----------------------
+
+
+@bp.get("/code")
+@JOURNEY.at_step("code")
+def code(state: dict):
+    return verification.code_page(JOURNEY, state)
+
+
+@bp.post("/code")
+@JOURNEY.at_step("code")
+def submit_code(state: dict):
+    return verification.submit_code(JOURNEY, state)
+
+
+@bp.post("/code/nouveau")
+@JOURNEY.at_step("code")
+def new_code(state: dict):
+    return verification.new_code(JOURNEY, state)
+
+
+@bp.get("/enfants")
+@JOURNEY.at_step("enfants")
+def enfants(state: dict):
+    return verification.children_page(JOURNEY, state)
+
+
+@bp.post("/enfants")
+@JOURNEY.at_step("enfants")
+def submit_enfants(state: dict):
+    return verification.submit_children(JOURNEY, state, children_confirmed)
+
+
 def children_confirmed(state: dict):
     return JOURNEY.advance(state, "mot_de_passe")
-
-
-verification.add_steps(bp, JOURNEY, children_confirmed)
 
 
 # Step 4: Votre mot de passe -----------------------------------------------------------------
