@@ -19,7 +19,7 @@ from documents.examination_notices import examination_email, examination_sms
 from outside.tax import TaxUnavailable
 from records import bourse_requests, consents, examinations
 from records.accounts import account_of, children_of, create_account, find_responsables
-from records.teleservices import BOURSE, OUVERT, save_service
+from records.teleservices import BOURSE, State, save_service
 from rules import bourse, examination
 from rules.civil_status import CivilStatus
 from rules.clock import PARIS
@@ -472,7 +472,7 @@ def test_the_progress_while_running_polls_and_offers_a_refresh(office, web, db, 
 def test_not_before_the_campaign_starts(office, db, clock):
     with db.writing() as tx:
         save_service(
-            tx, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 20), date(2026, 10, 15), clock.now()
+            tx, CONCORDE, BOURSE, State.OPEN, "", date(2026, 9, 20), date(2026, 10, 15), clock.now()
         )
     page = plain(office.get(PAGE).get_data(as_text=True))
     assert "pourra être lancé à partir du 20/09/2026, début de la campagne de bourse" in page
