@@ -180,7 +180,7 @@ def test_temporary_password_starts_the_activation_with_a_new_session(parent, db,
     assert signed_in_as(parent) is None
     assert redirects_to(parent.get("/mes-services"), "/connexion")
     state = journey_state(db, parent)
-    assert state["kind"] == "notification" and state["step"] == "mot_de_passe"
+    assert state["kind"] == journeys.Kind.NOTIFICATION and state["step"] == "mot_de_passe"
     assert state["compte"] == account(db)["id"]
     assert letter.temporary_password not in json.dumps(state)
 

@@ -37,7 +37,7 @@ from views.unit import tx, writes
 bp = Blueprint("activation", __name__, url_prefix="/activation")
 JOURNEY = Journey(
     blueprint="activation",
-    kind="notification",
+    kind=journeys.Kind.NOTIFICATION,
     heading="Activation du compte",
     # The journey begins only at the login form, with a right temporary password.
     without_journey="login.show",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
+from records import journeys
 from records import recovery as records
 from rules import mailed_links, sms_codes
 from rules import recovery as rules
@@ -42,7 +43,7 @@ even_out_answers(bp)
 NOTHING_SENT = {"codes_sent": 0, "code": None, "mails_sent": 0, "mail": None}
 JOURNEY = Journey(
     blueprint="recovery",
-    kind="recuperation",
+    kind=journeys.Kind.RECOVERY,
     heading="Mot de passe oublié",
     titles={
         "identifiant": "Votre identifiant",

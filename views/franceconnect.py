@@ -21,7 +21,7 @@ bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
 first = Blueprint("premiere_connexion", __name__, url_prefix="/franceconnect/premiere-connexion")
 JOURNEY = Journey(
     blueprint="premiere_connexion",
-    kind="franceconnect",
+    kind=journeys.Kind.FRANCECONNECT,
     heading="Première connexion avec FranceConnect",
     without_journey="login.show",
     titles={

@@ -34,7 +34,7 @@ from views.unit import tx
 from views.verification import NEW_CODE_SENT, send_code, verify_code
 
 PENDING = "fiche_telephone"  # the session key of the pending phone change
-KIND = "fiche-telephone"  # its kind of journey
+KIND = journeys.Kind.PHONE_CHANGE
 
 SAME_NUMBER = "C'est déjà le numéro enregistré : indiquez votre nouveau numéro."
 CODE_SENT = "Un code à 6 chiffres a été envoyé par SMS au {number}."

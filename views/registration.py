@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, session, url_for
 
-from records import accounts
+from records import accounts, journeys
 from rules import identifiers
 from views import password_step, verification
 from views.auth import account_required, sign_in_session
@@ -16,7 +16,7 @@ from views.unit import tx
 bp = Blueprint("inscription", __name__, url_prefix="/inscription")
 JOURNEY = Journey(
     blueprint="inscription",
-    kind="auto-inscription",
+    kind=journeys.Kind.REGISTRATION,
     heading="Créer mon compte ÉduConnect",
     titles={
         "identite": "Vos informations",
