@@ -22,6 +22,7 @@ from rules.lockout import FAILED
 from rules.temporary_passwords import EXPIRED_MESSAGE
 from tests import markup
 from tests.backends import database_text
+from tests.fake_clock import install
 from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
@@ -596,6 +597,23 @@ def test_at_most_five_mails(parent, web, clock, letter):
     assert response.status_code == 422
     assert alert(response.text) == activation_views.TOO_MANY_MAILS
     assert len(mails(web)) == 5
+
+
+def test_the_mails_of_a_journey_are_a_setting_the_waiting_screen_quotes(
+    make_app, seeded, clock, letter
+):
+    web = install(make_app(WTF_CSRF_ENABLED=False, ACTIVATION_MAILS_PER_JOURNEY=2), clock)
+    parent = web.test_client()
+    to_waiting(parent, web, letter)
+    waiting = parent.get("/activation/courriel/envoye")
+    assert "(2 mails au plus)" in plain(waiting.text)
+    clock.advance(seconds=60)
+    assert parent.post("/activation/courriel/renvoyer").status_code == 200
+    clock.advance(seconds=60)
+    response = parent.post("/activation/courriel/renvoyer")
+    assert response.status_code == 422
+    assert alert(response.text) == activation_views.TOO_MANY_MAILS
+    assert len(mails(web)) == 2
 
 
 def test_changing_the_address(parent, web, letter):

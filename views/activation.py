@@ -17,7 +17,6 @@ from rules.activation import (
     MAIL_FAILED,
     MAIL_SENT_AGAIN,
     MAIL_WAIT,
-    MAX_MAILS,
     NO_CHILD,
     NOT_AVAILABLE,
     TOO_MANY_MAILS,
@@ -200,12 +199,16 @@ def submit_courriel(state: dict):
     except emails.EmailError as error:
         form.courriel.errors.append(error.message)
         return email_page(state, 422, form)
-    if state["mails_sent"] >= MAX_MAILS:
+    if state["mails_sent"] >= mails_per_journey():
         return email_page(state, 422, form, failure=TOO_MANY_MAILS)
     failure = send_link(state, email)
     if failure:
         return email_page(state, 422, form, failure=failure)
     return JOURNEY.advance(state, "courriel_envoye")
+
+
+def mails_per_journey() -> int:
+    return current_app.config["ACTIVATION_MAILS_PER_JOURNEY"]
 
 
 def send_link(state: dict, email: str) -> str | None:
@@ -248,7 +251,9 @@ def courriel_envoye(state: dict):
 @bp.post("/courriel/renvoyer")
 @JOURNEY.at_step("courriel_envoye", guard=no_longer_waiting)
 def resend(state: dict):
-    refusal = mailed_links.resend_refusal(state, now(), MAX_MAILS, MAIL_WAIT, TOO_MANY_MAILS)
+    refusal = mailed_links.resend_refusal(
+        state, now(), mails_per_journey(), MAIL_WAIT, TOO_MANY_MAILS
+    )
     if refusal:
         return waiting_page(state, 422, failure=refusal)
     failure = send_link(state, state["email"])
