@@ -138,9 +138,26 @@ def password_chosen(state: dict, password: str):
     return JOURNEY.advance(state, "enfants")
 
 
-password_step.add_password_step(
-    bp, JOURNEY, password_step.of_state, password_chosen, "Valider mon mot de passe", welcome
+PASSWORD = password_step.PasswordStep(
+    JOURNEY, password_step.of_state, password_chosen, "Valider mon mot de passe", welcome
 )
+
+
+@bp.get("/mot-de-passe")
+@JOURNEY.at_step("mot_de_passe")
+def mot_de_passe(state: dict):
+    return PASSWORD.page(state)
+
+
+@bp.post("/mot-de-passe")
+def submit_mot_de_passe():
+    # Guarded inside, once the password is hashed ahead of the journey's lock.
+    return PASSWORD.submit()
+
+
+@bp.post("/mot-de-passe/regles")
+def password_rules():
+    return PASSWORD.rules()
 
 
 # Step 2: Vos enfants ------------------------------------------------------------------------

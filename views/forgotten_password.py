@@ -311,8 +311,7 @@ def password_chosen(state: dict, password_hash: str):
     return leave_to(url_for("services.home"))
 
 
-password_step.add_password_step(
-    bp,
+PASSWORD = password_step.PasswordStep(
     JOURNEY,
     password_step.of_state,
     password_chosen,
@@ -320,3 +319,20 @@ password_step.add_password_step(
     intro,
     hashed=True,
 )
+
+
+@bp.get("/mot-de-passe")
+@JOURNEY.at_step("mot_de_passe")
+def mot_de_passe(state: dict):
+    return PASSWORD.page(state)
+
+
+@bp.post("/mot-de-passe")
+def submit_mot_de_passe():
+    # Guarded inside, once the password is hashed ahead of the journey's lock.
+    return PASSWORD.submit()
+
+
+@bp.post("/mot-de-passe/regles")
+def password_rules():
+    return PASSWORD.rules()

@@ -113,7 +113,7 @@ def password_chosen(state: dict, password_hash: str):
             now(),
         )
     except accounts.AccountExists:
-        return password_page(state, 422, failure=ALREADY_ACTIVE)
+        return PASSWORD.page(state, 422, failure=ALREADY_ACTIVE)
     current_app.extensions["sms"].send(
         state["telephone"],
         f"ÉduConnect : votre identifiant est {account['identifiant']}. "
@@ -125,9 +125,26 @@ def password_chosen(state: dict, password_hash: str):
     return JOURNEY.go_to("termine")
 
 
-password_page = password_step.add_password_step(
-    bp, JOURNEY, personal, password_chosen, "Créer mon compte", hashed=True
+PASSWORD = password_step.PasswordStep(
+    JOURNEY, personal, password_chosen, "Créer mon compte", hashed=True
 )
+
+
+@bp.get("/mot-de-passe")
+@JOURNEY.at_step("mot_de_passe")
+def mot_de_passe(state: dict):
+    return PASSWORD.page(state)
+
+
+@bp.post("/mot-de-passe")
+def submit_mot_de_passe():
+    # Guarded inside, once the password is hashed ahead of the journey's lock.
+    return PASSWORD.submit()
+
+
+@bp.post("/mot-de-passe/regles")
+def password_rules():
+    return PASSWORD.rules()
 
 
 # Step 5: Compte activé ----------------------------------------------------------------------
