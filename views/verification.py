@@ -94,7 +94,9 @@ def verify_code(record: dict, typed: str) -> sms_codes.CodeCheck:
     return sms_codes.check(record, typed, now(), keys)
 
 
-def code_page(journey: Journey, state: dict, status: int = 200, form=None, **context):
+def code_page(
+    journey: Journey, state: dict, status: int = 200, form: CodeForm | None = None, **context
+):
     """The shared code step (§2.2): the code sent by SMS to the masked mobile."""
     return journey.page(
         "code",
