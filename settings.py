@@ -55,6 +55,9 @@ DEFAULTS = {
     # How many proxies in front of the service set X-Forwarded-*; 0 ignores those headers.
     "TRUSTED_PROXIES": 0,
     "SMS_PER_NUMBER_PER_DAY": 5,
+    # Mails one activation journey (§4) may send: enough for a typo and a mail that is slow to
+    # come, not for using the service to write to anyone. A new first login starts a new count.
+    "ACTIVATION_MAILS_PER_JOURNEY": 5,
     # « Identifiant oublié ? » and « Mot de passe oublié ? »: requests per client address (as
     # LOGIN_RATE_LIMIT, in the same storage), mails per address a day, the link's seconds.
     "RECOVERY_RATE_LIMIT": "20 per minute; 100 per hour; 300 per day",
@@ -105,14 +108,17 @@ def check(config: dict) -> None:
     config["DATABASE"] = _check_database(config.get("DATABASE"))
     config["MAIL_PORT"] = _check_mail(config.get("MAIL_SERVER"), config.get("MAIL_PORT"))
     config["DATABASE_POOL_SIZE"] = _check_pool_size(config.get("DATABASE_POOL_SIZE"))
-    config["SESSION_ABSOLUTE_LIFETIME"] = _check_seconds(
-        "SESSION_ABSOLUTE_LIFETIME", config.get("SESSION_ABSOLUTE_LIFETIME")
+    config["SESSION_ABSOLUTE_LIFETIME"] = _check_whole(
+        "SESSION_ABSOLUTE_LIFETIME", config.get("SESSION_ABSOLUTE_LIFETIME"), "secondes"
     )
-    config["SESSION_WARNING_BEFORE"] = _check_seconds(
-        "SESSION_WARNING_BEFORE", config.get("SESSION_WARNING_BEFORE")
+    config["SESSION_WARNING_BEFORE"] = _check_whole(
+        "SESSION_WARNING_BEFORE", config.get("SESSION_WARNING_BEFORE"), "secondes"
     )
     config["RATELIMIT_STORAGE_URI"] = _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
     config["TRUSTED_PROXIES"] = _check_trusted_proxies(config.get("TRUSTED_PROXIES"))
+    config["ACTIVATION_MAILS_PER_JOURNEY"] = _check_whole(
+        "ACTIVATION_MAILS_PER_JOURNEY", config.get("ACTIVATION_MAILS_PER_JOURNEY"), "mails"
+    )
     _check_hash_cost(config)
     config["UPLOAD_FOLDER"] = str(config.get("UPLOAD_FOLDER") or _default_upload_folder(config))
 
@@ -236,13 +242,14 @@ def _check_pool_size(value) -> int:
     return number
 
 
-def _check_seconds(name: str, value) -> int:
+def _check_whole(name: str, value, unit: str) -> int:
+    """A whole number of `unit` (« secondes », « mails »), at least 1."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if number < 1 or str(value).strip() != str(number):
-        raise ConfigError(f"{name} doit être un nombre entier de secondes (reçu : {value!r}).")
+        raise ConfigError(f"{name} doit être un nombre entier de {unit} (reçu : {value!r}).")
     return number
 
 

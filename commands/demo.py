@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from commands.roster import CommandError, echo_errors, echo_summary, read_file, save
-from records.teleservices import BOURSE, OUVERT, save_service, service_of
+from records.teleservices import BOURSE, State, save_service, service_of
 from rules.campaign import default_campaign, school_year_bounds, school_year_of
 from rules.roster import parse_roster_bytes
 
@@ -54,6 +54,6 @@ def open_demo_campaign():
         if today > end:
             end = school_year_bounds(year)[1]
         saved = save_service(
-            tx, DEMO_SCHOOL, BOURSE, OUVERT, current.message, start, end, clock.now()
+            tx, DEMO_SCHOOL, BOURSE, State.OPEN, current.message, start, end, clock.now()
         )
     return saved.start, saved.end

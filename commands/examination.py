@@ -43,7 +43,7 @@ def examine_command(uai: str, url: str | None) -> None:
             raise CommandError(str(refused)) from None
     click.echo(f"Examen automatique {annee} de {uai} : {run['total']} élève(s) à examiner.")
     ended = examination_run.examine_all(run, links)
-    if ended["state"] == examinations.FAILED:
+    if ended["state"] == examinations.RunState.FAILED:
         raise CommandError(ended["failure"])
     with store.reading() as tx:
         found = examinations.of_school(tx, uai, annee)

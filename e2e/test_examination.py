@@ -33,7 +33,7 @@ from e2e.test_consent import fill_person
 from outside.storage import open_store
 from records import examinations
 from records.accounts import find_by_identifiant
-from records.teleservices import BOURSE, OUVERT, save_service
+from records.teleservices import BOURSE, State, save_service
 
 CONCORDE = "0691234A;Collège Concorde"
 LACROIX = [
@@ -220,7 +220,7 @@ def test_before_the_campaign_the_page_says_when(phone, app_server):
             tx,
             "0691771M",
             BOURSE,
-            OUVERT,
+            State.OPEN,
             "",
             date(2026, 9, 21),
             date(2026, 10, 15),

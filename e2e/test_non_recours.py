@@ -29,7 +29,7 @@ from e2e.test_bourse_request import BENALI_2026, IBAN, fill_bank, fill_contact, 
 from outside.storage import open_store
 from records import consents, teleservices
 from records.accounts import children_of, find_by_identifiant
-from records.teleservices import BOURSE, OUVERT
+from records.teleservices import BOURSE, State
 from rules.civil_status import CivilStatus
 
 PASSWORD = "Non-Recours-Rentree-2026!"
@@ -83,7 +83,7 @@ def school_of(server, school: dict) -> None:
     with store.writing() as tx:
         tx.update("comptes", account["id"], {"email": courriel, "email_confirmed": True})
         teleservices.save_service(
-            tx, school["uai"], BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), now
+            tx, school["uai"], BOURSE, State.OPEN, "", date(2026, 9, 1), date(2026, 10, 15), now
         )
     if school["consenting"]:
         consenting = find_by_identifiant_of(server, store, *school["consenting"])
@@ -233,7 +233,7 @@ def consented(server, which: str) -> str:
     now = datetime.now(UTC)
     with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
         teleservices.save_service(
-            tx, LOUISE_MICHEL, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), now
+            tx, LOUISE_MICHEL, BOURSE, State.OPEN, "", date(2026, 9, 1), date(2026, 10, 15), now
         )
         account = find_by_identifiant(tx, identifiant)
         (child,) = children_of(tx, account["responsables"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from outside.storage import Tx
 from records import consents
@@ -31,7 +32,14 @@ from rules.examination import consent_key, to_examine
 
 EXAMINATIONS = "bourse_examens"
 RUNS = "bourse_examen_runs"
-RUNNING, DONE, FAILED = "running", "done", "failed"
+
+
+class RunState(StrEnum):
+    """Where a school's run stands; the value is stored ("state")."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class AlreadyRunning(Exception):
@@ -167,7 +175,7 @@ def run_of(tx: Tx, uai: str, annee: str) -> dict | None:
 
 def is_running(run: dict | None, now: datetime, stale_after: timedelta) -> bool:
     """A run under way: started, not ended, and saved lately (else its process died)."""
-    if run is None or run["state"] != RUNNING:
+    if run is None or run["state"] != RunState.RUNNING:
         return False
     return in_paris(now) - datetime.fromisoformat(run["saved_at"]) < stale_after
 
@@ -183,7 +191,7 @@ def start_run(
         raise AlreadyRunning()
     moment = in_paris(now).isoformat()
     fields = {
-        "state": RUNNING,
+        "state": RunState.RUNNING,
         "by": by,
         "total": total,
         "done": 0,
@@ -218,7 +226,7 @@ def end_run(tx: Tx, run: dict, now: datetime, failure: str | None = None) -> dic
         return run
     moment = in_paris(now).isoformat()
     changes = {
-        "state": FAILED if failure else DONE,
+        "state": RunState.FAILED if failure else RunState.DONE,
         "saved_at": moment,
         "ended_at": moment,
         "failure": failure,

@@ -23,6 +23,7 @@ import hmac
 import secrets
 import time
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from outside.storage import Duplicate, Tx
 from outside.storage.schema import EXPIRES
@@ -36,6 +37,19 @@ KEYS = "cles"
 
 JOURNEY_LIFETIME = timedelta(hours=1)
 SMS_WINDOW = timedelta(hours=24)
+
+
+class Kind(StrEnum):
+    """What a journey is for; the value is stored ("kind"). An activation's is also the
+    account's activation method it leads to (records/accounts.py's METHODS)."""
+
+    REGISTRATION = "auto-inscription"
+    FRANCECONNECT = "franceconnect"
+    NOTIFICATION = "notification"
+    RECOVERY = "recuperation"
+    SCHOLARSHIP = "bourse"
+    PHONE_CHANGE = "fiche-telephone"
+    ROSTER_IMPORT = "import-liste"
 
 
 class UnknownJourney(LookupError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from outside.storage import Tx
 from records import audit
@@ -22,28 +23,39 @@ from rules.clock import in_paris
 TELESERVICES = "teleservices"
 FICHE, BOURSE = "fiche", "bourse"
 LABELS = {FICHE: "Fiche de renseignements", BOURSE: "Bourse de collège"}
-OUVERT, FERME = "ouvert", "fermé"
-STATES = (OUVERT, FERME)
 MESSAGE_MAX = 500
 
-# The phases of a periodic service, as the parents' page and the back office say them.
-OPEN, NOT_YET, OVER, CLOSED = "ouverte", "à venir", "terminée", "fermée"
+
+class State(StrEnum):
+    """A service as the school set it; the value is stored ("etat") and shown."""
+
+    OPEN = "ouvert"
+    CLOSED = "fermé"
+
+
+class Phase(StrEnum):
+    """Where a service stands today, as the parents' page and the back office say it."""
+
+    OPEN = "ouverte"
+    NOT_YET = "à venir"  # opened by the school, its campaign not begun
+    OVER = "terminée"  # opened by the school, its campaign ended
+    CLOSED = "fermée"
 
 
 @dataclass(frozen=True)
 class Service:
     service: str
     label: str
-    state: str  # as the school set it: "ouvert" or "fermé"
+    state: State
     message: str
     start: date | None  # the campaign's dates, for a periodic service only
     end: date | None
-    phase: str  # OPEN, NOT_YET, OVER or CLOSED
+    phase: Phase
 
     @property
     def open(self) -> bool:
         """Open now: what the parents see."""
-        return self.phase == OPEN
+        return self.phase is Phase.OPEN
 
     @property
     def periodic(self) -> bool:
@@ -72,7 +84,7 @@ def service_of(tx: Tx, uai: str, service: str, today: date) -> Service:
 
 def _effective(service: str, row: dict | None, today: date) -> Service:
     row = row or {}
-    state = row.get("etat", OUVERT if service == FICHE else FERME)
+    state = State(row.get("etat", State.OPEN if service == FICHE else State.CLOSED))
     message = row.get("message", "")
     if service == FICHE:
         return Service(service, LABELS[service], state, message, None, None, _phase(state))
@@ -81,18 +93,18 @@ def _effective(service: str, row: dict | None, today: date) -> Service:
     if row.get("debut") and school_year_of(date.fromisoformat(row["debut"])) == year:
         start, end = date.fromisoformat(row["debut"]), date.fromisoformat(row["fin"])
     else:
-        state = FERME  # no campaign set for this school year yet
-    if state == OUVERT and today < start:
-        phase = NOT_YET
-    elif state == OUVERT and today > end:
-        phase = OVER
+        state = State.CLOSED  # no campaign set for this school year yet
+    if state is State.OPEN and today < start:
+        phase = Phase.NOT_YET
+    elif state is State.OPEN and today > end:
+        phase = Phase.OVER
     else:
         phase = _phase(state)
     return Service(service, LABELS[service], state, message, start, end, phase)
 
 
-def _phase(state: str) -> str:
-    return OPEN if state == OUVERT else CLOSED
+def _phase(state: State) -> Phase:
+    return Phase.OPEN if state is State.OPEN else Phase.CLOSED
 
 
 def check(
@@ -102,8 +114,8 @@ def check(
     if service not in LABELS:
         raise ValueError(f"service inconnu : {service}")
     errors = {}
-    if state not in STATES:
-        errors["etat"] = "Choisissez « ouvert » ou « fermé »."
+    if state not in tuple(State):
+        errors["etat"] = f"Choisissez « {State.OPEN} » ou « {State.CLOSED} »."
     if len(message) > MESSAGE_MAX:
         errors["message"] = (
             f"Le message d'accueil ne doit pas dépasser {MESSAGE_MAX} caractères "

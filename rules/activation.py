@@ -1,11 +1,7 @@
-"""The first login with a school's letter (journeys §4): what the parent is told, in French, and
-how many mails one journey may send."""
+"""The first login with a school's letter (journeys §4): what the parent is told, in French. How
+many mails one journey may send is the setting ACTIVATION_MAILS_PER_JOURNEY."""
 
 from __future__ import annotations
-
-# Mails one journey may send: enough for a typo and a mail that is slow to come, not for
-# using the service to write to anyone. A new first login starts a new count.
-MAX_MAILS = 5
 
 NO_CHILD = (
     "Aucun élève n'est rattaché à ce compte : il ne peut pas être activé. Contactez le "

@@ -22,6 +22,7 @@ from rules.lockout import FAILED
 from rules.temporary_passwords import EXPIRED_MESSAGE
 from tests import markup
 from tests.backends import database_text
+from tests.fake_clock import install
 from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
@@ -180,7 +181,7 @@ def test_temporary_password_starts_the_activation_with_a_new_session(parent, db,
     assert signed_in_as(parent) is None
     assert redirects_to(parent.get("/mes-services"), "/connexion")
     state = journey_state(db, parent)
-    assert state["kind"] == "notification" and state["step"] == "mot_de_passe"
+    assert state["kind"] == journeys.Kind.NOTIFICATION and state["step"] == "mot_de_passe"
     assert state["compte"] == account(db)["id"]
     assert letter.temporary_password not in json.dumps(state)
 
@@ -596,6 +597,21 @@ def test_at_most_five_mails(parent, web, clock, letter):
     assert response.status_code == 422
     assert alert(response.text) == activation_views.TOO_MANY_MAILS
     assert len(mails(web)) == 5
+
+
+def test_the_mails_of_a_journey_are_a_setting_the_waiting_screen_quotes(
+    make_app, seeded, clock, letter
+):
+    web = install(make_app(WTF_CSRF_ENABLED=False, ACTIVATION_MAILS_PER_JOURNEY=2), clock)
+    parent = web.test_client()
+    to_waiting(parent, web, letter)
+    assert "(2 mails au plus)" in plain(parent.get("/activation/courriel/envoye").text)
+    parent.post("/activation/courriel/modifier")
+    to_waiting_from_email(parent, web, "autre@example.org")
+    clock.advance(seconds=60)
+    refused = parent.post("/activation/courriel/renvoyer")
+    assert (refused.status_code, alert(refused.text)) == (422, activation_views.TOO_MANY_MAILS)
+    assert len(mails(web)) == 2
 
 
 def test_changing_the_address(parent, web, letter):

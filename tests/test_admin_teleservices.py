@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from records import audit, teleservices
-from records.teleservices import BOURSE, FICHE
+from records.teleservices import BOURSE, FICHE, State
 from tests.htmx_client import HTMX
 from tests.markup import alert, elements, error_messages, plain, redirects_to
 from tests.staff import signed_in_staff, staff_session
@@ -37,7 +37,7 @@ def service_of(db, uai: str, service: str, today: date):
 
 
 def bourse_form(**values) -> dict:
-    return {"etat": "ouvert", "message": "", "debut": "2026-09-01", "fin": "2026-10-15", **values}
+    return {"etat": State.OPEN, "message": "", "debut": "2026-09-01", "fin": "2026-10-15", **values}
 
 
 def test_the_page_needs_a_staff_session(web):
@@ -66,11 +66,16 @@ def test_the_menu_has_the_entry(office):
 
 def test_close_the_fiche_with_a_message(office, db):
     answer = office.post(
-        "/admin/teleservices/fiche", data={"etat": "fermé", "message": " Mise à jour en cours. "}
+        "/admin/teleservices/fiche",
+        data={"etat": State.CLOSED, "message": " Mise à jour en cours. "},
     )
     assert redirects_to(answer, SAVED.format("fiche"))
     fiche = service_of(db, CONCORDE, FICHE, TODAY)
-    assert (fiche.state, fiche.open, fiche.message) == ("fermé", False, "Mise à jour en cours.")
+    assert (fiche.state, fiche.open, fiche.message) == (
+        State.CLOSED,
+        False,
+        "Mise à jour en cours.",
+    )
     page = office.get("/admin/teleservices").text
     assert alert(page, "teleservices-alerte-statut") == (
         "« Fiche de renseignements » : modifications enregistrées."
@@ -90,8 +95,8 @@ def test_set_the_campaign_dates_and_close_it(office, db):
     assert "visible des familles à partir du 15/09/2026" in plain(
         office.get("/admin/teleservices").text
     )
-    office.post("/admin/teleservices/bourse", data=bourse_form(etat="fermé"))
-    assert service_of(db, CONCORDE, BOURSE, TODAY).state == "fermé"
+    office.post("/admin/teleservices/bourse", data=bourse_form(etat=State.CLOSED))
+    assert service_of(db, CONCORDE, BOURSE, TODAY).state == State.CLOSED
     assert changes(db) == [
         (
             "secretariat.concorde",
@@ -178,7 +183,7 @@ def test_a_refused_change_answers_htmx_with_the_page(office, db):
 
 
 def test_unknown_service(office):
-    assert office.post("/admin/teleservices/cantine", data={"etat": "ouvert"}).status_code == 404
+    assert office.post("/admin/teleservices/cantine", data={"etat": State.OPEN}).status_code == 404
 
 
 def test_another_schools_services_are_untouched(web, db, clock, office):
@@ -186,10 +191,10 @@ def test_another_schools_services_are_untouched(web, db, clock, office):
     before = services_of(db, CONCORDE, TODAY)
     answer = palmistes.post("/admin/teleservices/bourse", data=bourse_form(message="Bienvenue"))
     assert redirects_to(answer, SAVED.format("bourse"))
-    palmistes.post("/admin/teleservices/fiche", data={"etat": "fermé", "message": ""})
+    palmistes.post("/admin/teleservices/fiche", data={"etat": State.CLOSED, "message": ""})
     assert services_of(db, CONCORDE, TODAY) == before
     fiche, bourse = services_of(db, PALMISTES, TODAY)
-    assert (fiche.state, bourse.open, bourse.message) == ("fermé", True, "Bienvenue")
+    assert (fiche.state, bourse.open, bourse.message) == (State.CLOSED, True, "Bienvenue")
     assert changes(db) == []
     assert [staff for staff, _ in changes(db, PALMISTES)] == ["secretariat.palmistes"] * 2
     # The Concorde's page shows its own services.
@@ -199,9 +204,9 @@ def test_another_schools_services_are_untouched(web, db, clock, office):
 def test_the_change_needs_the_csrf_token(guarded, db, clock):
     client = staff_session(guarded, db, clock, "secretariat.concorde")
     assert client.get("/admin/teleservices").status_code == 200
-    answer = client.post("/admin/teleservices/fiche", data={"etat": "fermé", "message": ""})
+    answer = client.post("/admin/teleservices/fiche", data={"etat": State.CLOSED, "message": ""})
     assert answer.status_code == 400
-    assert service_of(db, CONCORDE, FICHE, TODAY).state == "ouvert"
+    assert service_of(db, CONCORDE, FICHE, TODAY).state == State.OPEN
 
 
 def test_a_change_whose_journal_entry_fails_is_not_saved(office, db, monkeypatch):
@@ -210,8 +215,8 @@ def test_a_change_whose_journal_entry_fails_is_not_saved(office, db, monkeypatch
 
     monkeypatch.setattr(audit, "record", failing)
     with pytest.raises(RuntimeError):  # TESTING: the error reaches the test, not a 500 page
-        office.post("/admin/teleservices/fiche", data={"etat": "fermé", "message": "Fermée"})
+        office.post("/admin/teleservices/fiche", data={"etat": State.CLOSED, "message": "Fermée"})
     monkeypatch.undo()
     fiche = service_of(db, CONCORDE, FICHE, TODAY)
-    assert (fiche.state, fiche.message) == ("ouvert", "")
+    assert (fiche.state, fiche.message) == (State.OPEN, "")
     assert changes(db) == []

@@ -44,7 +44,7 @@ from records.bourse_requests import (
     withdraw,
 )
 from records.roster import import_roster
-from records.teleservices import BOURSE, FERME, OUVERT, save_service
+from records.teleservices import BOURSE, State, save_service
 from rules.bourse import estimate
 from rules.clock import PARIS
 from rules.roster import parse_roster_bytes
@@ -94,7 +94,9 @@ def make_store(store):
             found = find_responsables(tx, telephone, nom, prenom)
             ids = [record["id"] for record in found]
             create_account(tx, ids, prenom, nom, telephone, None, "franceconnect", NOW, prenom)
-        save_service(tx, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+        save_service(
+            tx, CONCORDE, BOURSE, State.OPEN, "", date(2026, 9, 1), date(2026, 10, 15), NOW
+        )
     return store
 
 
@@ -223,7 +225,7 @@ def test_a_new_school_year_starts_numbering_again(store, tmp_path):
     send(store, LEA)
     next_year = datetime(2027, 9, 6, 9, 0, tzinfo=PARIS)
     dates = (date(2027, 9, 1), date(2027, 10, 21))
-    written(store, save_service, CONCORDE, BOURSE, OUVERT, "", *dates, next_year)
+    written(store, save_service, CONCORDE, BOURSE, State.OPEN, "", *dates, next_year)
     made = send(store, LEA, token="année-suivante", now=next_year)
     assert (made["numero"], made["annee"]) == ("0691234A-2027-00001", "2027-2028")
 
@@ -466,7 +468,7 @@ def test_nothing_changes_once_the_campaign_is_over(store):
     with pytest.raises(CampaignClosed):
         written(store, withdraw, first["numero"], first["account_id"], over)
     dates = (date(2026, 9, 1), date(2026, 10, 15))
-    written(store, save_service, CONCORDE, BOURSE, FERME, "", *dates, NOW)
+    written(store, save_service, CONCORDE, BOURSE, State.CLOSED, "", *dates, NOW)
     with pytest.raises(CampaignClosed):
         written(store, withdraw, first["numero"], first["account_id"], NOW)
     assert read(store, find, first["numero"]) == first
@@ -476,7 +478,7 @@ def test_last_years_request_stays_closed_in_the_new_campaign(store):
     first = send(store, LEA)
     next_year = datetime(2027, 9, 6, 9, 0, tzinfo=PARIS)
     dates = (date(2027, 9, 1), date(2027, 10, 21))
-    written(store, save_service, CONCORDE, BOURSE, OUVERT, "", *dates, next_year)
+    written(store, save_service, CONCORDE, BOURSE, State.OPEN, "", *dates, next_year)
     with pytest.raises(CampaignClosed):
         written(store, correct, first["numero"], first["account_id"], data(), "c", next_year)
 

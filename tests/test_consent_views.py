@@ -13,7 +13,7 @@ import pytest
 
 from records import consents
 from records.consents import ConsentState
-from records.teleservices import FERME, FICHE, save_service
+from records.teleservices import FICHE, State, save_service
 from rules import birthdates
 from rules import civil_status_entry as entry
 from rules.civil_status import CivilStatus
@@ -329,7 +329,7 @@ def test_a_partner_declared_needs_their_civil_status(sophie, web):
 
 def close_fiche(web):
     with web.extensions["store"].writing() as tx:
-        save_service(tx, "0691234A", FICHE, FERME, "", None, None, NOW)
+        save_service(tx, "0691234A", FICHE, State.CLOSED, "", None, None, NOW)
 
 
 def test_a_closed_fiche_takes_no_choice_but_a_consent_can_still_be_withdrawn(sophie, web):

@@ -19,7 +19,8 @@ from documents.examination_notices import examination_email, examination_sms
 from outside.tax import TaxUnavailable
 from records import bourse_requests, consents, examinations
 from records.accounts import account_of, children_of, create_account, find_responsables
-from records.teleservices import BOURSE, OUVERT, save_service
+from records.examinations import RunState
+from records.teleservices import BOURSE, State, save_service
 from rules import bourse, examination
 from rules.civil_status import CivilStatus
 from rules.clock import PARIS
@@ -197,7 +198,7 @@ def test_the_run_examines_each_consenting_family(office, web, db, clock):
     assert found["Inès"]["consent"]["reason"] == "Accord donné par Karim Benali."
     run = run_of(db)
     assert (run["state"], run["total"], run["done"], run["by"]) == (
-        "done",
+        RunState.DONE,
         4,
         4,
         "secretariat.concorde",
@@ -369,7 +370,7 @@ def test_a_failing_run_is_said_and_can_start_again(office, web, db, clock, monke
 
     monkeypatch.setattr(examination_run, "lookup", broken)
     launch(office)
-    assert run_of(db)["state"] == "failed"
+    assert run_of(db)["state"] == RunState.FAILED
     assert "interrompu" in plain(office.get(PAGE).get_data(as_text=True))
     monkeypatch.undo()
     launch(office)
@@ -466,13 +467,13 @@ def test_the_progress_while_running_polls_and_offers_a_refresh(office, web, db, 
     clock.advance(minutes=3)
     assert "Lancer l'examen automatique" in office.get(PAGE).get_data(as_text=True)
     launch(office)
-    assert run_of(db)["state"] == "done"
+    assert run_of(db)["state"] == RunState.DONE
 
 
 def test_not_before_the_campaign_starts(office, db, clock):
     with db.writing() as tx:
         save_service(
-            tx, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 20), date(2026, 10, 15), clock.now()
+            tx, CONCORDE, BOURSE, State.OPEN, "", date(2026, 9, 20), date(2026, 10, 15), clock.now()
         )
     page = plain(office.get(PAGE).get_data(as_text=True))
     assert "pourra être lancé à partir du 20/09/2026, début de la campagne de bourse" in page
@@ -589,7 +590,7 @@ def test_two_runs_at_once_examine_each_pupil_once(web, db, clock):
     assert sorted(results(db)) == ["Chloé", "Inès", "Moussa"]
     assert len(requests(db)) == 2
     assert len(mails(web)) == 1 and len(sms(web)) == 1
-    assert run_of(db)["state"] == "done"
+    assert run_of(db)["state"] == RunState.DONE
 
 
 def test_a_run_restarted_is_not_counted_by_the_old_one(web, db, clock):
@@ -604,7 +605,7 @@ def test_a_run_restarted_is_not_counted_by_the_old_one(web, db, clock):
         examinations.advance_run(tx, new, 1, clock.now())
     current = run_of(db)
     assert (current["state"], current["done"], current["total"], current["by"]) == (
-        "running",
+        RunState.RUNNING,
         1,
         2,
         "y",
@@ -656,7 +657,7 @@ def test_a_consent_whose_account_is_gone_is_left(office, web, db, clock):
     with db.writing() as tx:
         tx.delete("comptes", account["id"])
     launch(office)
-    assert results(db) == {} and run_of(db)["state"] == "done"
+    assert results(db) == {} and run_of(db)["state"] == RunState.DONE
 
 
 # The texts ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from records import journeys
 from records.contacts import Contact, contact_of
-from records.teleservices import FERME, FICHE, save_service
+from records.teleservices import FICHE, State, save_service
 from rules import phones, sms_codes
 from rules.addresses import Address
 from tests import markup
@@ -158,7 +158,7 @@ def test_the_page_shows_the_child_and_the_parents_details(francois):
 
 def test_a_closed_fiche_says_so_and_takes_nothing(francois, web):
     with web.extensions["store"].writing() as tx:
-        save_service(tx, "0691234A", FICHE, FERME, "", None, None, NOW)
+        save_service(tx, "0691234A", FICHE, State.CLOSED, "", None, None, NOW)
     page = francois.get(f"/fiche/{LUCAS}")
     assert page.status_code == 200
     assert "n'est pas ouverte en ce moment au Collège Concorde" in markup.plain(page.text)

@@ -12,6 +12,7 @@ from outside.storage import open_store
 from outside.storage.tx import Store
 from records import journeys
 from records.journeys import (
+    Kind,
     UnknownJourney,
     block,
     blocked_until,
@@ -47,24 +48,24 @@ def later(**delta) -> datetime:
 
 def test_a_journey_keeps_its_state_under_a_random_id(store):
     first = writing(
-        store, start, "auto-inscription", {"telephone": SOPHIE, "responsables": [1]}, NOW
+        store, start, Kind.REGISTRATION, {"telephone": SOPHIE, "responsables": [1]}, NOW
     )
-    second = writing(store, start, "auto-inscription", {}, NOW)
+    second = writing(store, start, Kind.REGISTRATION, {}, NOW)
     assert first != second
     assert len(first) >= 43 and all(c.isalnum() or c in "-_" for c in first)
     with store.reading() as tx:
         assert load(tx, first) == {
             "telephone": SOPHIE,
             "responsables": [1],
-            "kind": "auto-inscription",
+            "kind": Kind.REGISTRATION,
         }
-        assert load(tx, second) == {"kind": "auto-inscription"}
+        assert load(tx, second) == {"kind": Kind.REGISTRATION}
     # A write transaction reads it too (after locking it).
-    assert writing(store, load, second) == {"kind": "auto-inscription"}
+    assert writing(store, load, second) == {"kind": Kind.REGISTRATION}
 
 
 def test_an_unknown_or_missing_id_has_no_journey(store):
-    writing(store, start, "auto-inscription", {}, NOW)
+    writing(store, start, Kind.REGISTRATION, {}, NOW)
     for tx_of in (store.reading, store.writing):
         with tx_of() as tx:
             assert load(tx, "inconnu") is None
@@ -76,16 +77,16 @@ def test_an_unknown_or_missing_id_has_no_journey(store):
 
 
 def test_a_journey_of_another_kind_is_not_loaded_when_a_kind_is_asked(store):
-    journey = writing(store, start, "franceconnect", {}, NOW)
+    journey = writing(store, start, Kind.FRANCECONNECT, {}, NOW)
     with store.reading() as tx:
-        assert load(tx, journey, kind="auto-inscription") is None
-        assert load(tx, journey, kind="franceconnect") == {"kind": "franceconnect"}
+        assert load(tx, journey, kind=Kind.REGISTRATION) is None
+        assert load(tx, journey, kind=Kind.FRANCECONNECT) == {"kind": Kind.FRANCECONNECT}
 
 
 def test_save_replaces_the_state_but_never_the_kind(store):
-    journey = writing(store, start, "auto-inscription", {"step": 1, "old": True}, NOW)
-    writing(store, save, journey, {"step": 2, "kind": "franceconnect"})
-    assert reading(store, load, journey) == {"step": 2, "kind": "auto-inscription"}
+    journey = writing(store, start, Kind.REGISTRATION, {"step": 1, "old": True}, NOW)
+    writing(store, save, journey, {"step": 2, "kind": Kind.FRANCECONNECT})
+    assert reading(store, load, journey) == {"step": 2, "kind": Kind.REGISTRATION}
 
 
 def test_saving_a_journey_that_does_not_exist_says_so(store):
@@ -94,14 +95,14 @@ def test_saving_a_journey_that_does_not_exist_says_so(store):
 
 
 def test_a_finished_journey_is_gone(store):
-    journey = writing(store, start, "auto-inscription", {}, NOW)
+    journey = writing(store, start, Kind.REGISTRATION, {}, NOW)
     writing(store, finish, journey)
     assert reading(store, load, journey) is None
     writing(store, finish, journey)  # twice is harmless
 
 
 def test_a_journey_lasts_one_hour_on_the_services_clock(store):
-    journey = writing(store, start, "auto-inscription", {}, NOW)
+    journey = writing(store, start, Kind.REGISTRATION, {}, NOW)
     with store.reading() as tx:
         assert load(tx, journey, now=later(minutes=59)) is not None
         assert load(tx, journey, now=later(hours=1)) is not None
@@ -125,7 +126,7 @@ def age(store: Store, journey: str, seconds: float) -> None:
 
 def test_a_journey_lasts_one_hour_on_the_real_clock_when_no_time_is_given(store):
     # The service's clock may be set to another day: the journey must still be usable.
-    journey = writing(store, start, "auto-inscription", {}, datetime(2020, 1, 1, tzinfo=PARIS))
+    journey = writing(store, start, Kind.REGISTRATION, {}, datetime(2020, 1, 1, tzinfo=PARIS))
     assert reading(store, load, journey) is not None
     age(store, journey, 59 * 60)
     assert reading(store, load, journey) is not None
@@ -135,36 +136,39 @@ def test_a_journey_lasts_one_hour_on_the_real_clock_when_no_time_is_given(store)
 
 def test_an_accounts_journey_is_found_again_by_its_account_and_kind(store):
     journey = writing(
-        store, start, "bourse", {"step": "foyer"}, NOW, timedelta(hours=4), account_id=7
+        store, start, Kind.SCHOLARSHIP, {"step": "foyer"}, NOW, timedelta(hours=4), account_id=7
     )
-    writing(store, start, "bourse", {"step": "banque"}, NOW, timedelta(hours=4))  # nobody's
-    writing(store, start, "notification", {}, NOW, account_id=7)  # another kind
+    writing(store, start, Kind.SCHOLARSHIP, {"step": "banque"}, NOW, timedelta(hours=4))  # nobody's
+    writing(store, start, Kind.NOTIFICATION, {}, NOW, account_id=7)  # another kind
     with store.reading() as tx:
-        assert journeys.for_account(tx, 7, "bourse", later(hours=3, minutes=59)) == journey
-        assert load(tx, journey, kind="bourse") == {"step": "foyer", "kind": "bourse"}
-        assert journeys.for_account(tx, 8, "bourse", NOW) is None
-        assert journeys.for_account(tx, 7, "bourse", later(hours=4, seconds=1)) is None
+        assert journeys.for_account(tx, 7, Kind.SCHOLARSHIP, later(hours=3, minutes=59)) == journey
+        assert load(tx, journey, kind=Kind.SCHOLARSHIP) == {
+            "step": "foyer",
+            "kind": Kind.SCHOLARSHIP,
+        }
+        assert journeys.for_account(tx, 8, Kind.SCHOLARSHIP, NOW) is None
+        assert journeys.for_account(tx, 7, Kind.SCHOLARSHIP, later(hours=4, seconds=1)) is None
     with store.writing() as tx:
-        assert journeys.for_account(tx, 7, "bourse", NOW) == journey
+        assert journeys.for_account(tx, 7, Kind.SCHOLARSHIP, NOW) == journey
 
 
 def test_a_new_journey_of_an_account_replaces_the_one_in_progress(store):
-    first = writing(store, start, "bourse", {"step": "foyer"}, NOW, account_id=7)
+    first = writing(store, start, Kind.SCHOLARSHIP, {"step": "foyer"}, NOW, account_id=7)
     second = writing(
-        store, start, "bourse", {"step": "coordonnees"}, later(minutes=1), account_id=7
+        store, start, Kind.SCHOLARSHIP, {"step": "coordonnees"}, later(minutes=1), account_id=7
     )
     with store.reading() as tx:
-        assert journeys.for_account(tx, 7, "bourse", later(minutes=2)) == second
-        owned = tx.find(journeys.JOURNEYS, account_id=7, kind="bourse")
+        assert journeys.for_account(tx, 7, Kind.SCHOLARSHIP, later(minutes=2)) == second
+        owned = tx.find(journeys.JOURNEYS, account_id=7, kind=Kind.SCHOLARSHIP)
         assert [doc["journey_id"] for doc in owned] == [second]
         # The first stays usable by its id, in the session holding it.
-        assert load(tx, first) == {"step": "foyer", "kind": "bourse"}
+        assert load(tx, first) == {"step": "foyer", "kind": Kind.SCHOLARSHIP}
     writing(store, finish, second)
-    assert reading(store, journeys.for_account, 7, "bourse", later(minutes=2)) is None
+    assert reading(store, journeys.for_account, 7, Kind.SCHOLARSHIP, later(minutes=2)) is None
 
 
 def test_a_journey_may_be_started_for_longer(store):
-    journey = writing(store, start, "bourse", {}, NOW, lifetime=timedelta(hours=4))
+    journey = writing(store, start, Kind.SCHOLARSHIP, {}, NOW, lifetime=timedelta(hours=4))
     with store.reading() as tx:
         assert load(tx, journey, now=later(hours=3, minutes=59)) is not None
         assert load(tx, journey, now=later(hours=4, seconds=1)) is None
@@ -182,9 +186,9 @@ def purge(store: Store, table: str, now_ts: float | None = None) -> int:
 
 def test_a_journey_ends_on_both_clocks_for_the_purge(store):
     # On the real clock when the service's clock is behind (setting TODAY)…
-    past = writing(store, start, "auto-inscription", {}, datetime(2020, 1, 1, tzinfo=PARIS))
+    past = writing(store, start, Kind.REGISTRATION, {}, datetime(2020, 1, 1, tzinfo=PARIS))
     # …and on the service's clock when it is ahead.
-    ahead = writing(store, start, "auto-inscription", {}, datetime(2100, 1, 1, tzinfo=PARIS))
+    ahead = writing(store, start, Kind.REGISTRATION, {}, datetime(2100, 1, 1, tzinfo=PARIS))
     with store.reading() as tx:
         ends = {
             journey: tx.find_one(journeys.JOURNEYS, journey_id=journey)["expires_ts"]
@@ -196,11 +200,11 @@ def test_a_journey_ends_on_both_clocks_for_the_purge(store):
 
 def test_starting_a_journey_drops_nothing_the_purge_drops_the_expired_ones(store):
     now = datetime.now(PARIS)  # the purge reads the real clock
-    old = writing(store, start, "auto-inscription", {}, now)
-    longer = writing(store, start, "bourse", {}, now, lifetime=timedelta(hours=4))
+    old = writing(store, start, Kind.REGISTRATION, {}, now)
+    longer = writing(store, start, Kind.SCHOLARSHIP, {}, now, lifetime=timedelta(hours=4))
     age(store, old, 3601)
     age(store, longer, 3601)
-    fresh = writing(store, start, "auto-inscription", {}, now)
+    fresh = writing(store, start, Kind.REGISTRATION, {}, now)
     with store.reading() as tx:
         assert len(list(tx.scan(journeys.JOURNEYS))) == 3
     assert purge(store, journeys.JOURNEYS) == 1
@@ -223,7 +227,7 @@ def guess(store: Store, journey: str) -> bool:
 
 
 def test_guesses_of_one_journey_at_once_are_counted_one_by_one(store):
-    journey = writing(store, start, "auto-inscription", {"tries": 0}, NOW)
+    journey = writing(store, start, Kind.REGISTRATION, {"tries": 0}, NOW)
     with ThreadPoolExecutor(max_workers=16) as pool:
         counted = list(pool.map(lambda _: guess(store, journey), range(16)))
     assert counted.count(True) == 3
@@ -238,7 +242,7 @@ def guess_in_process(location: str, journey: str, start_event, counted) -> None:
 
 
 def test_guesses_from_several_processes_are_counted_one_by_one(store, database):
-    journey = writing(store, start, "auto-inscription", {"tries": 0}, NOW)
+    journey = writing(store, start, Kind.REGISTRATION, {"tries": 0}, NOW)
     context = multiprocessing.get_context("spawn")
     start_event, counted = context.Event(), context.Value("i", 0)
     workers = [
@@ -427,7 +431,7 @@ def test_wrong_dates_submitted_at_once_block_after_the_third(store):
 def test_times_without_a_zone_are_refused(store):
     naive = datetime(2026, 9, 14, 18, 5)
     for call in (
-        lambda tx: start(tx, "auto-inscription", {}, naive),
+        lambda tx: start(tx, Kind.REGISTRATION, {}, naive),
         lambda tx: load(tx, "inconnu", now=naive),
         lambda tx: sms_sent_today(tx, SOPHIE, naive),
         lambda tx: record_sms(tx, SOPHIE, naive),

@@ -17,7 +17,7 @@ from datetime import date
 from documents.reminder import reminder_sms
 from records import audit, consents, reminders, teleservices
 from records.staff import create_staff
-from records.teleservices import BOURSE, FERME
+from records.teleservices import BOURSE, State
 from rules.civil_status import CivilStatus
 from rules.sms_length import fits
 from tests import markup
@@ -235,7 +235,7 @@ def test_once_sent_a_closed_campaign_still_says_it_was_sent(db, office):
     assert redirects_to(office.post(SEND), PAGE)
     with db.writing() as tx:
         teleservices.save_service(
-            tx, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW
+            tx, CONCORDE, BOURSE, State.CLOSED, "", date(2026, 9, 1), date(2026, 10, 15), NOW
         )
     answer = office.post(SEND)
     assert answer.status_code == 409
@@ -255,7 +255,7 @@ def test_an_htmx_sending_navigates_and_a_refusal_is_the_whole_page(office):
 def test_outside_the_campaign_nothing_is_sent(web, db, clock, office):
     with db.writing() as tx:
         teleservices.save_service(
-            tx, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW
+            tx, CONCORDE, BOURSE, State.CLOSED, "", date(2026, 9, 1), date(2026, 10, 15), NOW
         )
     page = office.get(PAGE)
     assert "La campagne de bourse n'est pas ouverte" in plain(page.text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -322,6 +323,15 @@ def test_code_page_and_sms(parent, web):
     assert field["autocomplete"] == "one-time-code"
     assert field["inputmode"] == "numeric"
     assert "Recevoir un nouveau code" in texts(html, "button")
+
+
+def test_the_code_page_quotes_the_limits_of_the_rules(parent, web, monkeypatch):
+    monkeypatch.setattr(sms_codes, "CODE_LIFETIME", timedelta(minutes=15))
+    monkeypatch.setattr(sms_codes, "MAX_CODES_PER_JOURNEY", 4)
+    to_code(parent, web)
+    text = plain(parent.get("/inscription/code").text)
+    assert "Il est valable 15 minutes." in text
+    assert "(4 codes au plus)" in text
 
 
 def test_code_is_kept_hashed(parent, web, db):

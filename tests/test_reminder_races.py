@@ -14,7 +14,7 @@ from e2e.servers import start_app
 from e2e.staff import create_staff
 from outside.storage import open_store
 from records import audit, reminders, teleservices
-from records.teleservices import BOURSE, OUVERT
+from records.teleservices import BOURSE, State
 from tests import backends
 from tests.http_client import Client, sms_sent
 from tests.test_races import at_once, sharing
@@ -46,7 +46,7 @@ def test_twenty_reminders_at_once_send_one(server):
     store = open_store(server.env["FLASK_DATABASE"])
     with store.writing() as tx:
         teleservices.save_service(
-            tx, UAI, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), datetime.now(UTC)
+            tx, UAI, BOURSE, State.OPEN, "", date(2026, 9, 1), date(2026, 10, 15), datetime.now(UTC)
         )
     create_staff(server, STAFF, PASSWORD, uai=UAI)
     staff = Client(server.url)

@@ -13,7 +13,7 @@ import pytest
 
 from records import bourse_requests, teleservices
 from records.accounts import children_of
-from records.teleservices import BOURSE, FERME, FICHE, OUVERT
+from records.teleservices import BOURSE, FICHE, State
 from rules.bourse import estimate
 from tests.markup import elements, plain, texts
 from tests.parents import NOW, signed_in_parent
@@ -101,7 +101,9 @@ def test_after_the_campaign(at):
 def test_before_the_campaign(at):
     app = at("2026-09-14")
     store = app.extensions["store"]
-    save_service(store, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 21), date(2026, 10, 15), NOW)
+    save_service(
+        store, CONCORDE, BOURSE, State.OPEN, "", date(2026, 9, 21), date(2026, 10, 15), NOW
+    )
     (fiche, _, closed) = cards(da_silva(app))["Lucas Da Silva"]
     assert closed == (
         "La campagne de bourse est fermée : elle ouvrira le 21/09/2026. D'ici là, "
@@ -112,7 +114,9 @@ def test_before_the_campaign(at):
 def test_a_campaign_the_school_has_not_opened(at):
     app = at("2026-09-14")
     store = app.extensions["store"]
-    save_service(store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+    save_service(
+        store, CONCORDE, BOURSE, State.CLOSED, "", date(2026, 9, 1), date(2026, 10, 15), NOW
+    )
     assert cards(da_silva(app))["Lucas Da Silva"] == [FICHE_LINK, no_choice("Lucas"), NOT_OPEN]
 
 
@@ -131,13 +135,13 @@ def test_the_schools_messages_and_a_closed_fiche(at):
         store,
         CONCORDE,
         BOURSE,
-        OUVERT,
+        State.OPEN,
         "Dossiers complets, s'il vous plaît.",
         date(2026, 9, 1),
         date(2026, 10, 15),
         NOW,
     )
-    save_service(store, PALMISTES, FICHE, FERME, "", None, None, NOW)
+    save_service(store, PALMISTES, FICHE, State.CLOSED, "", None, None, NOW)
     found = cards(da_silva(app))
     assert found["Lucas Da Silva"] == [
         FICHE_LINK,
@@ -167,7 +171,7 @@ def test_only_collège_pupils_see_the_scholarship(at):
         tx.update("eleves", lucas["id"], {"niveau": "2nde"})
     francois = da_silva(app)
     assert cards(francois)["Lucas Da Silva"] == [FICHE_LINK]
-    save_service(store, CONCORDE, FICHE, FERME, "", None, None, NOW)
+    save_service(store, CONCORDE, FICHE, State.CLOSED, "", None, None, NOW)
     assert cards(francois)["Lucas Da Silva"] == [
         "Aucun service en ligne n'est ouvert pour le moment."
     ]

@@ -313,7 +313,16 @@ def test_starting_again_replaces_the_one_in_progress(web, sophie, db):
     again = same_account_new_session(web, sophie)
     assert again.get("/bourse/demande/coordonnees").status_code == 200
     with db.reading() as tx:
-        assert len(tx.find(journeys.JOURNEYS, account_id=sophie.account["id"], kind="bourse")) == 1
+        assert (
+            len(
+                tx.find(
+                    journeys.JOURNEYS,
+                    account_id=sophie.account["id"],
+                    kind=journeys.Kind.SCHOLARSHIP,
+                )
+            )
+            == 1
+        )
 
 
 def test_a_step_sent_after_the_end_comes_back_to_it_after_signing_in(web, sophie, clock):

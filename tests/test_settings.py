@@ -207,6 +207,21 @@ def test_trusted_proxies_from_the_environment_is_checked(monkeypatch, database, 
     assert "TRUSTED_PROXIES" in refusal({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
 
 
+@pytest.mark.parametrize("count", [0, "-1", 1.5, "cinq", " "])
+def test_activation_mails_must_be_a_count(database, count):
+    config = {"DATABASE": database, "SECRET_KEY": GOOD_KEY, "ACTIVATION_MAILS_PER_JOURNEY": count}
+    assert refusal(config) == (
+        "Configuration invalide : ACTIVATION_MAILS_PER_JOURNEY doit être un nombre entier de "
+        f"mails (reçu : {count!r})."
+    )
+
+
+def test_activation_mails_from_the_environment(monkeypatch, database):
+    monkeypatch.setenv("FLASK_ACTIVATION_MAILS_PER_JOURNEY", "3")
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert app.config["ACTIVATION_MAILS_PER_JOURNEY"] == 3
+
+
 # Starts -------------------------------------------------------------------------------------
 
 

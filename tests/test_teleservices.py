@@ -8,16 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from records import audit, teleservices
-from records.teleservices import (
-    BOURSE,
-    FERME,
-    FICHE,
-    NOT_YET,
-    OPEN,
-    OUVERT,
-    OVER,
-    ServiceErrors,
-)
+from records.teleservices import BOURSE, FICHE, Phase, ServiceErrors, State
 from rules.clock import PARIS
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
@@ -66,13 +57,13 @@ def test_defaults_when_nothing_is_stored(store):
     fiche, bourse = services
     assert (fiche.label, fiche.state, fiche.open, fiche.message) == (
         "Fiche de renseignements",
-        OUVERT,
+        State.OPEN,
         True,
         "",
     )
     assert (fiche.start, fiche.end, fiche.periodic) == (None, None, False)
     assert bourse.label == "Bourse de collège"
-    assert (bourse.state, bourse.open) == (FERME, False)
+    assert (bourse.state, bourse.open) == (State.CLOSED, False)
     assert (bourse.start, bourse.end) == (date(2026, 9, 1), date(2026, 10, 15))
 
 
@@ -91,29 +82,29 @@ def test_default_campaign_of_the_school_year_of_today(store, today, start, end):
 
 def open_campaign(store, start=date(2026, 9, 1), end=date(2026, 10, 15), message="", uai=CONCORDE):
     staff = {**STAFF, "uai": uai}
-    return set_service(store, uai, BOURSE, OUVERT, message, start, end, staff, NOW)
+    return set_service(store, uai, BOURSE, State.OPEN, message, start, end, staff, NOW)
 
 
 @pytest.mark.parametrize(
     ("today", "phase"),
     [
-        (date(2026, 9, 6), NOT_YET),
-        (date(2026, 9, 7), OPEN),
-        (date(2026, 10, 15), OPEN),
-        (date(2026, 10, 16), OVER),
+        (date(2026, 9, 6), Phase.NOT_YET),
+        (date(2026, 9, 7), Phase.OPEN),
+        (date(2026, 10, 15), Phase.OPEN),
+        (date(2026, 10, 16), Phase.OVER),
     ],
 )
 def test_open_only_within_the_dates(store, today, phase):
     open_campaign(store, date(2026, 9, 7), date(2026, 10, 15))
     bourse = service_of(store, CONCORDE, BOURSE, today)
     assert bourse.phase == phase
-    assert bourse.open == (phase == OPEN)
+    assert bourse.open == (phase == Phase.OPEN)
     assert (bourse.start, bourse.end) == (date(2026, 9, 7), date(2026, 10, 15))
 
 
 def test_a_closed_campaign_is_closed_within_its_dates(store):
     set_service(
-        store, CONCORDE, BOURSE, FERME, "", date(2026, 9, 1), date(2026, 10, 15), STAFF, NOW
+        store, CONCORDE, BOURSE, State.CLOSED, "", date(2026, 9, 1), date(2026, 10, 15), STAFF, NOW
     )
     assert not service_of(store, CONCORDE, BOURSE, date(2026, 9, 14)).open
 
@@ -121,24 +112,36 @@ def test_a_closed_campaign_is_closed_within_its_dates(store):
 def test_last_years_campaign_is_not_this_years(store):
     open_campaign(store, message="Bienvenue")
     bourse = service_of(store, CONCORDE, BOURSE, date(2027, 9, 14))
-    assert (bourse.state, bourse.open, bourse.message) == (FERME, False, "Bienvenue")
+    assert (bourse.state, bourse.open, bourse.message) == (State.CLOSED, False, "Bienvenue")
     assert (bourse.start, bourse.end) == (date(2027, 9, 1), date(2027, 10, 21))
 
 
 def test_set_a_message_and_close_the_fiche(store):
     saved = set_service(
-        store, CONCORDE, FICHE, FERME, "  Vérifiez vos coordonnées.  ", None, None, STAFF, NOW
+        store,
+        CONCORDE,
+        FICHE,
+        State.CLOSED,
+        "  Vérifiez vos coordonnées.  ",
+        None,
+        None,
+        STAFF,
+        NOW,
     )
-    assert (saved.state, saved.message, saved.open) == (FERME, "Vérifiez vos coordonnées.", False)
+    assert (saved.state, saved.message, saved.open) == (
+        State.CLOSED,
+        "Vérifiez vos coordonnées.",
+        False,
+    )
     fiche = by_name(services_of(store, CONCORDE, date(2026, 9, 14)))[FICHE]
-    assert (fiche.state, fiche.message) == (FERME, "Vérifiez vos coordonnées.")
+    assert (fiche.state, fiche.message) == (State.CLOSED, "Vérifiez vos coordonnées.")
 
 
 def test_another_school_is_untouched(store):
     open_campaign(store)
-    set_service(store, CONCORDE, FICHE, FERME, "Fermée", None, None, STAFF, NOW)
+    set_service(store, CONCORDE, FICHE, State.CLOSED, "Fermée", None, None, STAFF, NOW)
     fiche, bourse = services_of(store, PALMISTES, date(2026, 9, 14))
-    assert (fiche.state, fiche.message, bourse.state) == (OUVERT, "", FERME)
+    assert (fiche.state, fiche.message, bourse.state) == (State.OPEN, "", State.CLOSED)
 
 
 def test_one_row_per_school_and_service(store):
@@ -161,13 +164,18 @@ def test_the_change_goes_to_the_journal(store):
 
 
 def test_save_service_writes_no_journal(store):
-    save_service(store, CONCORDE, BOURSE, OUVERT, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
+    save_service(store, CONCORDE, BOURSE, State.OPEN, "", date(2026, 9, 1), date(2026, 10, 15), NOW)
     assert journal(store, CONCORDE) == []
     assert service_of(store, CONCORDE, BOURSE, date(2026, 9, 14)).open
 
 
 def errors_of(store, **change):
-    values = {"state": OUVERT, "message": "", "start": date(2026, 9, 1), "end": date(2026, 10, 15)}
+    values = {
+        "state": State.OPEN,
+        "message": "",
+        "start": date(2026, 9, 1),
+        "end": date(2026, 10, 15),
+    }
     values.update(change)
     with pytest.raises(ServiceErrors) as raised:
         set_service(store, CONCORDE, BOURSE, staff=STAFF, now=NOW, **values)
@@ -220,13 +228,21 @@ def test_the_change_and_its_journal_entry_are_one_transaction(store, monkeypatch
     monkeypatch.setattr(audit, "record", failing)
     with pytest.raises(RuntimeError, match="journal illisible"), store.writing() as tx:
         teleservices.set_service(
-            tx, CONCORDE, BOURSE, FERME, "Après", date(2026, 9, 1), date(2026, 10, 15), STAFF, NOW
+            tx,
+            CONCORDE,
+            BOURSE,
+            State.CLOSED,
+            "Après",
+            date(2026, 9, 1),
+            date(2026, 10, 15),
+            STAFF,
+            NOW,
         )
     monkeypatch.undo()
     assert seen == ["Après"]
     # Neither the change nor an entry is saved: the school's services and journal as before.
     bourse = service_of(store, CONCORDE, BOURSE, date(2026, 9, 14))
-    assert (bourse.state, bourse.message, bourse.open) == (OUVERT, "Avant", True)
+    assert (bourse.state, bourse.message, bourse.open) == (State.OPEN, "Avant", True)
     assert [entry["detail"] for entry in journal(store, CONCORDE)] == [
         "Bourse de collège : ouvert du 01/09/2026 au 15/10/2026, avec un message d'accueil."
     ]
@@ -254,13 +270,13 @@ def test_the_journal_entry_fails_with_the_change_it_tells(store, monkeypatch):
 
 def test_only_the_staffs_own_school(store):
     with pytest.raises(PermissionError):
-        set_service(store, PALMISTES, FICHE, FERME, "", None, None, STAFF, NOW)
-    assert services_of(store, PALMISTES, date(2026, 9, 14))[0].state == OUVERT
+        set_service(store, PALMISTES, FICHE, State.CLOSED, "", None, None, STAFF, NOW)
+    assert services_of(store, PALMISTES, date(2026, 9, 14))[0].state == State.OPEN
 
 
 def test_unknown_service(store):
     with pytest.raises(ValueError, match="service inconnu"):
-        set_service(store, CONCORDE, "cantine", OUVERT, "", None, None, STAFF, NOW)
+        set_service(store, CONCORDE, "cantine", State.OPEN, "", None, None, STAFF, NOW)
 
 
 # `flask --app app demo seed` opens the demo school's campaign ---------------------------------

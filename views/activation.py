@@ -17,7 +17,6 @@ from rules.activation import (
     MAIL_FAILED,
     MAIL_SENT_AGAIN,
     MAIL_WAIT,
-    MAX_MAILS,
     NO_CHILD,
     NOT_AVAILABLE,
     TOO_MANY_MAILS,
@@ -37,7 +36,7 @@ from views.unit import tx, writes
 bp = Blueprint("activation", __name__, url_prefix="/activation")
 JOURNEY = Journey(
     blueprint="activation",
-    kind="notification",
+    kind=journeys.Kind.NOTIFICATION,
     heading="Activation du compte",
     # The journey begins only at the login form, with a right temporary password.
     without_journey="login.show",
@@ -139,12 +138,42 @@ def password_chosen(state: dict, password: str):
     return JOURNEY.advance(state, "enfants")
 
 
-password_step.add_password_step(
-    bp, JOURNEY, password_step.of_state, password_chosen, "Valider mon mot de passe", welcome
+PASSWORD = password_step.PasswordStep(
+    JOURNEY, password_step.of_state, password_chosen, "Valider mon mot de passe", welcome
 )
 
 
+@bp.get("/mot-de-passe")
+@JOURNEY.at_step("mot_de_passe")
+def mot_de_passe(state: dict):
+    return PASSWORD.page(state)
+
+
+@bp.post("/mot-de-passe")
+def submit_mot_de_passe():
+    # Guarded inside, once the password is hashed ahead of the journey's lock.
+    return PASSWORD.submit()
+
+
+@bp.post("/mot-de-passe/regles")
+def password_rules():
+    return PASSWORD.rules()
+
+
 # Step 2: Vos enfants ------------------------------------------------------------------------
+
+
+# A child can be detached here (« Je ne suis pas le représentant légal de cet élève »).
+@bp.get("/enfants")
+@JOURNEY.at_step("enfants")
+def enfants(state: dict):
+    return verification.children_page(JOURNEY, state, detachable=True)
+
+
+@bp.post("/enfants")
+@JOURNEY.at_step("enfants")
+def submit_enfants(state: dict):
+    return verification.submit_children(JOURNEY, state, children_confirmed, detachable=True)
 
 
 def children_confirmed(state: dict):
@@ -159,9 +188,6 @@ def children_confirmed(state: dict):
         flash(ALL_DETACHED, "error")
         return leave_to(url_for("login.show"))
     return JOURNEY.advance(state, "courriel")
-
-
-verification.add_children_step(bp, JOURNEY, children_confirmed, detachable=True)
 
 
 # Step 3: Votre adresse électronique ---------------------------------------------------------
@@ -190,12 +216,16 @@ def submit_courriel(state: dict):
     except emails.EmailError as error:
         form.courriel.errors.append(error.message)
         return email_page(state, 422, form)
-    if state["mails_sent"] >= MAX_MAILS:
+    if state["mails_sent"] >= mails_per_journey():
         return email_page(state, 422, form, failure=TOO_MANY_MAILS)
     failure = send_link(state, email)
     if failure:
         return email_page(state, 422, form, failure=failure)
     return JOURNEY.advance(state, "courriel_envoye")
+
+
+def mails_per_journey() -> int:
+    return current_app.config["ACTIVATION_MAILS_PER_JOURNEY"]
 
 
 def send_link(state: dict, email: str) -> str | None:
@@ -238,7 +268,9 @@ def courriel_envoye(state: dict):
 @bp.post("/courriel/renvoyer")
 @JOURNEY.at_step("courriel_envoye", guard=no_longer_waiting)
 def resend(state: dict):
-    refusal = mailed_links.resend_refusal(state, now(), MAX_MAILS, MAIL_WAIT, TOO_MANY_MAILS)
+    refusal = mailed_links.resend_refusal(
+        state, now(), mails_per_journey(), MAIL_WAIT, TOO_MANY_MAILS
+    )
     if refusal:
         return waiting_page(state, 422, failure=refusal)
     failure = send_link(state, state["email"])

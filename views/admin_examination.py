@@ -64,6 +64,7 @@ def progress_context(staff: dict, annee: str) -> dict:
     return {
         "run": run,
         "running": examinations.is_running(run, now(), examination_run.stale_after()),
+        "run_states": examinations.RunState,
         "blocked": examination_run.why_not(tx(), staff["uai"], annee, now().date()),
     }
 

@@ -26,7 +26,7 @@ from views.journey import now
 from views.rendering import leave_to
 from views.unit import tx
 
-KIND = "import-liste"
+KIND = journeys.Kind.ROSTER_IMPORT
 EXPIRED = (
     "Aucun fichier en attente d'import (l'aperçu expire après une heure) : envoyez-le de nouveau."
 )

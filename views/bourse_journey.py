@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, url_for
 
-from records import bourse_requests, examination_state
+from records import bourse_requests, examination_state, journeys
 from records.accounts import children_of
 from records.teleservices import BOURSE, service_of
 from rules.bourse import school_year_on
@@ -38,7 +38,7 @@ bp = Blueprint("bourse", __name__, url_prefix="/bourse")
 COMPONENTS = ("form", "stepper", "request")
 JOURNEY = Journey(
     blueprint="bourse",
-    kind="bourse",
+    kind=journeys.Kind.SCHOLARSHIP,
     heading="Demande de bourse de collège",
     titles={
         "coordonnees": "Vos coordonnées",

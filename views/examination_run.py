@@ -38,7 +38,7 @@ from records.accounts import find_by_id
 from records.consents import Examined
 from records.contacts import contact_of
 from records.school import school_name
-from records.teleservices import BOURSE, NOT_YET, OPEN, service_of
+from records.teleservices import BOURSE, Phase, service_of
 from rules.bourse import annees
 from rules.civil_status import CivilStatus
 from rules.examination import (
@@ -268,4 +268,4 @@ def record_mail(row_id: int, event: str, to: str, sent: bool) -> None:
 def deadline_of(tx, uai: str, today: date) -> date | None:
     """The campaign's last day while a family may still apply online (None once over)."""
     service = service_of(tx, uai, BOURSE, today)
-    return service.end if service.phase in (OPEN, NOT_YET) else None
+    return service.end if service.phase in (Phase.OPEN, Phase.NOT_YET) else None

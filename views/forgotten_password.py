@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 
+from records import journeys
 from records import recovery as records
 from rules import mailed_links, sms_codes
 from rules import recovery as rules
@@ -42,7 +43,7 @@ even_out_answers(bp)
 NOTHING_SENT = {"codes_sent": 0, "code": None, "mails_sent": 0, "mail": None}
 JOURNEY = Journey(
     blueprint="recovery",
-    kind="recuperation",
+    kind=journeys.Kind.RECOVERY,
     heading="Mot de passe oublié",
     titles={
         "identifiant": "Votre identifiant",
@@ -310,8 +311,7 @@ def password_chosen(state: dict, password_hash: str):
     return leave_to(url_for("services.home"))
 
 
-password_step.add_password_step(
-    bp,
+PASSWORD = password_step.PasswordStep(
     JOURNEY,
     password_step.of_state,
     password_chosen,
@@ -319,3 +319,20 @@ password_step.add_password_step(
     intro,
     hashed=True,
 )
+
+
+@bp.get("/mot-de-passe")
+@JOURNEY.at_step("mot_de_passe")
+def mot_de_passe(state: dict):
+    return PASSWORD.page(state)
+
+
+@bp.post("/mot-de-passe")
+def submit_mot_de_passe():
+    # Guarded inside, once the password is hashed ahead of the journey's lock.
+    return PASSWORD.submit()
+
+
+@bp.post("/mot-de-passe/regles")
+def password_rules():
+    return PASSWORD.rules()

@@ -21,7 +21,7 @@ bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
 first = Blueprint("premiere_connexion", __name__, url_prefix="/franceconnect/premiere-connexion")
 JOURNEY = Journey(
     blueprint="premiere_connexion",
-    kind="franceconnect",
+    kind=journeys.Kind.FRANCECONNECT,
     heading="Première connexion avec FranceConnect",
     without_journey="login.show",
     titles={
@@ -162,6 +162,36 @@ def submit_telephone(state: dict):
     return JOURNEY.go_to("code")
 
 
+@first.get("/code")
+@JOURNEY.at_step("code")
+def code(state: dict):
+    return verification.code_page(JOURNEY, state)
+
+
+@first.post("/code")
+@JOURNEY.at_step("code")
+def submit_code(state: dict):
+    return verification.submit_code(JOURNEY, state)
+
+
+@first.post("/code/nouveau")
+@JOURNEY.at_step("code")
+def new_code(state: dict):
+    return verification.new_code(JOURNEY, state)
+
+
+@first.get("/enfants")
+@JOURNEY.at_step("enfants")
+def enfants(state: dict):
+    return verification.children_page(JOURNEY, state)
+
+
+@first.post("/enfants")
+@JOURNEY.at_step("enfants")
+def submit_enfants(state: dict):
+    return verification.submit_children(JOURNEY, state, children_confirmed)
+
+
 def children_confirmed(state: dict):
     try:
         account = accounts.activate_with_franceconnect(
@@ -178,9 +208,6 @@ def children_confirmed(state: dict):
         return back_to_login(ALREADY_LINKED)
     JOURNEY.finish()
     return signed_in(account, state["id_token"], ACTIVATED)
-
-
-verification.add_steps(first, JOURNEY, children_confirmed)
 
 
 # Logout -------------------------------------------------------------------------------------

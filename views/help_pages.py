@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, request, url_for
 
-from rules import activation_links, sms_codes, temporary_passwords
+from rules import activation_links, passwords, sms_codes, temporary_passwords
 from rules.birthdates import BLOCK_DURATION, MAX_FAILED_SUBMISSIONS
 from views.rendering import render_page
 
@@ -47,7 +47,8 @@ def help_for_this_page() -> dict | None:
 
 
 def limits() -> dict:
-    """The numbers the help pages quote, from the rules that enforce them."""
+    """The numbers the pages quote, from the rules and settings that enforce them: in every
+    template's context, so that no template writes one of them again."""
     return {
         "code_minutes": int(sms_codes.CODE_LIFETIME.total_seconds() // 60),
         "code_tries": sms_codes.MAX_WRONG_TRIES,
@@ -57,6 +58,8 @@ def limits() -> dict:
         "birthdate_block_minutes": int(BLOCK_DURATION.total_seconds() // 60),
         "letter_months": temporary_passwords.VALIDITY_MONTHS,
         "link_hours": int(activation_links.MAX_AGE.total_seconds() // 3600),
+        "activation_mails": current_app.config["ACTIVATION_MAILS_PER_JOURNEY"],
+        "password_length": passwords.MIN_LENGTH,
     }
 
 
@@ -67,8 +70,9 @@ def index():
 
 @bp.get("/<any({}):slug>".format(", ".join(PAGES)))
 def page(slug: str):
-    return render_page(f"aide/{slug}.html", "main", title=PAGES[slug].title, **limits())
+    return render_page(f"aide/{slug}.html", "main", title=PAGES[slug].title)
 
 
 def register(app) -> None:
     app.jinja_env.globals["help_for_this_page"] = help_for_this_page
+    app.context_processor(limits)

@@ -39,7 +39,7 @@ def sign_in_first():
 @dataclass
 class Journey:
     blueprint: str  # also the session key holding the journey's id
-    kind: str  # the account's activation method it leads to
+    kind: journeys.Kind
     heading: str  # the <h1> of every step
     titles: dict[str, str]  # step → title, in order
     # Where a request goes when there is no journey: its first step, or another page when the

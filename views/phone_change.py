@@ -34,7 +34,7 @@ from views.unit import tx
 from views.verification import NEW_CODE_SENT, send_code, verify_code
 
 PENDING = "fiche_telephone"  # the session key of the pending phone change
-KIND = "fiche-telephone"  # its kind of journey
+KIND = journeys.Kind.PHONE_CHANGE
 
 SAME_NUMBER = "C'est déjà le numéro enregistré : indiquez votre nouveau numéro."
 CODE_SENT = "Un code à 6 chiffres a été envoyé par SMS au {number}."
@@ -61,14 +61,9 @@ class Answer:
 
 
 def forms_context(account: dict) -> dict:
-    """What templates/macros/phone_change.html shows, beside the page's own forms: the change
-    waiting for its code and the code's limits, from the rules that enforce them."""
-    return {
-        "pending": pending_change(account),
-        "phone_display": phone_display,
-        "code_minutes": int(sms_codes.CODE_LIFETIME.total_seconds() // 60),
-        "max_codes": sms_codes.MAX_CODES_PER_JOURNEY,
-    }
+    """What templates/macros/phone_change.html shows, beside the page's own forms and the code's
+    limits (every template's, views/help_pages.limits): the change waiting for its code."""
+    return {"pending": pending_change(account), "phone_display": phone_display}
 
 
 def pending_change(account: dict) -> dict | None:

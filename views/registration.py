@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, session, url_for
 
-from records import accounts
+from records import accounts, journeys
 from rules import identifiers
 from views import password_step, verification
 from views.auth import account_required, sign_in_session
@@ -16,7 +16,7 @@ from views.unit import tx
 bp = Blueprint("inscription", __name__, url_prefix="/inscription")
 JOURNEY = Journey(
     blueprint="inscription",
-    kind="auto-inscription",
+    kind=journeys.Kind.REGISTRATION,
     heading="Créer mon compte ÉduConnect",
     titles={
         "identite": "Vos informations",
@@ -54,11 +54,41 @@ def submit_identite():
     return JOURNEY.go_to("code")
 
 
+# Steps 2 and 3: Code reçu par SMS, Vos enfants (views/verification.py) ----------------------
+
+
+@bp.get("/code")
+@JOURNEY.at_step("code")
+def code(state: dict):
+    return verification.code_page(JOURNEY, state)
+
+
+@bp.post("/code")
+@JOURNEY.at_step("code")
+def submit_code(state: dict):
+    return verification.submit_code(JOURNEY, state)
+
+
+@bp.post("/code/nouveau")
+@JOURNEY.at_step("code")
+def new_code(state: dict):
+    return verification.new_code(JOURNEY, state)
+
+
+@bp.get("/enfants")
+@JOURNEY.at_step("enfants")
+def enfants(state: dict):
+    return verification.children_page(JOURNEY, state)
+
+
+@bp.post("/enfants")
+@JOURNEY.at_step("enfants")
+def submit_enfants(state: dict):
+    return verification.submit_children(JOURNEY, state, children_confirmed)
+
+
 def children_confirmed(state: dict):
     return JOURNEY.advance(state, "mot_de_passe")
-
-
-verification.add_steps(bp, JOURNEY, children_confirmed)
 
 
 # Step 4: Votre mot de passe -----------------------------------------------------------------
@@ -83,7 +113,7 @@ def password_chosen(state: dict, password_hash: str):
             now(),
         )
     except accounts.AccountExists:
-        return password_page(state, 422, failure=ALREADY_ACTIVE)
+        return PASSWORD.page(state, 422, failure=ALREADY_ACTIVE)
     current_app.extensions["sms"].send(
         state["telephone"],
         f"ÉduConnect : votre identifiant est {account['identifiant']}. "
@@ -95,9 +125,26 @@ def password_chosen(state: dict, password_hash: str):
     return JOURNEY.go_to("termine")
 
 
-password_page = password_step.add_password_step(
-    bp, JOURNEY, personal, password_chosen, "Créer mon compte", hashed=True
+PASSWORD = password_step.PasswordStep(
+    JOURNEY, personal, password_chosen, "Créer mon compte", hashed=True
 )
+
+
+@bp.get("/mot-de-passe")
+@JOURNEY.at_step("mot_de_passe")
+def mot_de_passe(state: dict):
+    return PASSWORD.page(state)
+
+
+@bp.post("/mot-de-passe")
+def submit_mot_de_passe():
+    # Guarded inside, once the password is hashed ahead of the journey's lock.
+    return PASSWORD.submit()
+
+
+@bp.post("/mot-de-passe/regles")
+def password_rules():
+    return PASSWORD.rules()
 
 
 # Step 5: Compte activé ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from records import bourse_requests, examination_state
 from records.accounts import children_of
 from records.consents import ConsentState
 from records.examination_state import ExaminationState, Stage
-from records.teleservices import BOURSE, FICHE, NOT_YET, OVER, Service, services_of
+from records.teleservices import BOURSE, FICHE, Phase, Service, services_of
 from rules.bourse import school_year_on
 from rules.examination import ELIGIBLE, NOT_ELIGIBLE, NOT_FOUND, UNAVAILABLE
 from rules.roster import NIVEAUX
@@ -171,12 +171,12 @@ def examined_offer(state: ExaminationState) -> Offer:
 def closed_message(bourse: Service) -> str:
     """What a parent reads when the campaign is not open: when it opens, or that it closed, and
     the paper form."""
-    if bourse.phase == NOT_YET:
+    if bourse.phase is Phase.NOT_YET:
         return (
             f"La campagne de bourse est fermée : elle ouvrira le {day(bourse.start)}. "
             f"D'ici là, {PAPER_FORM}"
         )
-    if bourse.phase == OVER:
+    if bourse.phase is Phase.OVER:
         return (
             f"La campagne de bourse est fermée : elle s'est terminée le {day(bourse.end)}. "
             f"Toutefois, {PAPER_FORM}"

@@ -14,9 +14,9 @@ from rules.bourse import (
     annees,
     estimate,
     load_scale,
-    read_whole_number,
     school_year_on,
 )
+from views.forms.validators import whole_number
 from views.rendering import render_page
 
 bp = Blueprint("simulateur", __name__, url_prefix="/simulateur-bourse")
@@ -26,19 +26,6 @@ COMPONENTS = ("form", "simulator")
 
 def year_label(annee: str) -> str:
     return f"{annee} (barème provisoire)" if load_scale(annee).provisoire else annee
-
-
-def whole_number(message: str, negative: str):
-    def check(form, field):
-        text = (field.data or "").strip()
-        if text.startswith("-"):
-            raise ValidationError(negative)
-        try:
-            field.number = read_whole_number(text)
-        except ValueError:
-            raise ValidationError(message) from None
-
-    return check
 
 
 class SimulatorForm(FlaskForm):

@@ -1,13 +1,16 @@
 """The steps every activation shares (§2.1 to §2.4, reused by FranceConnect's first connection,
 §3, and by the first login with a temporary password, §4): find the responsable by mobile number
 and name, check the code sent by SMS, confirm the children's birth dates; the password they end
-with is views/password_step.py's. Each journey adds its own first and last steps around them."""
+with is views/password_step.py's. Each journey declares these steps' routes in its own module
+(views/registration.py, views/franceconnect.py, views/activation.py), views that call the
+handlers here, and adds its own first and last steps around them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
-from flask import Blueprint, current_app, request
+from flask import current_app, request
 
 from records import accounts, journeys
 from rules import birthdates, phones, sms_codes
@@ -91,41 +94,28 @@ def verify_code(record: dict, typed: str) -> sms_codes.CodeCheck:
     return sms_codes.check(record, typed, now(), keys)
 
 
-def add_steps(bp: Blueprint, journey: Journey, after_children: Callable[[dict], object]) -> None:
-    """Add the code and children steps to a journey's blueprint; `after_children(state)` answers
-    once the birth dates are confirmed."""
-    add_code_step(bp, journey)
-    add_children_step(bp, journey, after_children)
+def code_page(
+    journey: Journey, state: dict, status: int = 200, form: CodeForm | None = None, **context
+):
+    """The shared code step (§2.2): the code sent by SMS to the masked mobile."""
+    return journey.page(
+        "code",
+        status,
+        form=form or CodeForm(formdata=None),
+        masked=phones.mask_mobile(state["telephone"]),
+        **context,
+    )
 
 
-def add_code_step(bp: Blueprint, journey: Journey) -> None:
-    """The code sent by SMS (§2.2), at the blueprint's GET and POST `/code` and POST
-    `/code/nouveau`; a right code leads to the children step."""
+def submit_code(journey: Journey, state: dict):
+    """The code typed at the shared code step; a right one leads to the children step."""
+    page = partial(code_page, journey)
+    return code_answer(journey, state, page, lambda _: journey.advance(state, "enfants"))
 
-    def code_page(state: dict, status: int = 200, form: CodeForm | None = None, **context):
-        return journey.page(
-            "code",
-            status,
-            form=form or CodeForm(formdata=None),
-            masked=phones.mask_mobile(state["telephone"]),
-            **context,
-        )
 
-    @journey.at_step("code")
-    def code(state: dict):
-        return code_page(state)
-
-    @journey.at_step("code")
-    def submit_code(state: dict):
-        return code_answer(journey, state, code_page, lambda _: journey.advance(state, "enfants"))
-
-    @journey.at_step("code")
-    def new_code(state: dict):
-        return new_code_answer(journey, state, code_page, send_code)
-
-    bp.add_url_rule("/code", "code", code, methods=["GET"])
-    bp.add_url_rule("/code", "submit_code", submit_code, methods=["POST"])
-    bp.add_url_rule("/code/nouveau", "new_code", new_code, methods=["POST"])
+def new_code(journey: Journey, state: dict):
+    """« Recevoir un nouveau code » at the shared code step."""
+    return new_code_answer(journey, state, partial(code_page, journey), send_code)
 
 
 def code_answer(
@@ -172,79 +162,80 @@ def new_code_answer(
     return page(state, notice=NEW_CODE_SENT)
 
 
-def add_children_step(
-    bp: Blueprint,
+def block_keys(journey: Journey, state: dict) -> list[str]:
+    # The responsables too, so that starting the journey again does not lift the block.
+    return [
+        journeys.journey_key(journey.journey_id()),
+        journeys.responsables_key(state["responsables"]),
+    ]
+
+
+def children_page(
     journey: Journey,
+    state: dict,
+    status: int = 200,
+    typed=None,
+    errors=None,
+    detached=(),
+    detachable: bool = False,
+    **context,
+):
+    """The shared children step (§2.3): each child's birth date. With `detachable` (the first
+    login with a letter, §4), each child also has the box « Je ne suis pas le représentant
+    légal de cet élève »."""
+    children = accounts.children_of(tx(), state["responsables"])
+    return journey.page(
+        "enfants",
+        status,
+        children=children,
+        typed=typed or {},
+        errors=errors or {},
+        detachable=detachable,
+        detached=set(detached),
+        **context,
+    )
+
+
+def submit_children(
+    journey: Journey,
+    state: dict,
     after_children: Callable[[dict], object],
     detachable: bool = False,
-) -> None:
-    """The children's birth dates (§2.3), at the blueprint's GET and POST `/enfants`;
-    `after_children(state)` answers once they match.
+):
+    """The birth dates typed at the shared children step; `after_children(state)` answers once
+    they match. With `detachable`, a child ticked needs no date, and the INEs of the children
+    ticked reach `after_children` in `state["detaches"]`."""
+    page = partial(children_page, journey, detachable=detachable)
+    # Each key locked as it is read (records/journeys.py): the count below sees every wrong
+    # date submitted before this one.
+    keys = block_keys(journey, state)
+    blocks = [journeys.blocked_until(tx(), key, now()) for key in sorted(keys)]
+    if any(blocks):
+        until = max(until for until in blocks if until)
+        return page(state, 422, failure=birthdates.blocked_message(until))
 
-    With `detachable` (the first login with a letter, §4), each child also has the box « Je ne
-    suis pas le représentant légal de cet élève »: a child ticked needs no date, and the INEs
-    of the children ticked reach `after_children` in `state["detaches"]`."""
-
-    def block_keys(state: dict) -> list[str]:
-        # The responsables too, so that starting the journey again does not lift the block.
-        return [
-            journeys.journey_key(journey.journey_id()),
-            journeys.responsables_key(state["responsables"]),
-        ]
-
-    def children_page(
-        state: dict, status: int = 200, typed=None, errors=None, detached=(), **context
-    ):
-        children = accounts.children_of(tx(), state["responsables"])
-        return journey.page(
-            "enfants",
-            status,
-            children=children,
-            typed=typed or {},
-            errors=errors or {},
-            detachable=detachable,
-            detached=set(detached),
-            **context,
-        )
-
-    @journey.at_step("enfants")
-    def enfants(state: dict):
-        return children_page(state)
-
-    @journey.at_step("enfants")
-    def submit_enfants(state: dict):
-        # Each key locked as it is read (records/journeys.py): the count below sees every
-        # wrong date submitted before this one.
-        blocks = [journeys.blocked_until(tx(), key, now()) for key in sorted(block_keys(state))]
-        if any(blocks):
-            until = max(until for until in blocks if until)
-            return children_page(state, 422, failure=birthdates.blocked_message(until))
-
-        typed, errors, mismatch, detached = {}, {}, False, []
-        for child in accounts.children_of(tx(), state["responsables"]):
-            ine = child["ine"]
-            parts = [request.form.get(f"{part}-{ine}", "").strip() for part in DATE_PARTS]
-            typed[ine] = parts
-            if detachable and request.form.get(f"detache-{ine}"):
-                # Not their child: they need not know the date, and a wrong one is no guess.
-                detached.append(ine)
-                continue
-            try:
-                if birthdates.parse(*parts).isoformat() != child["date_naissance"]:
-                    errors[ine], mismatch = WRONG_DATE, True
-            except birthdates.BirthDateError as error:
-                errors[ine] = error.message
-        if errors and not mismatch:
-            # A missing or unreadable date is a typo, not a wrong guess: it costs no try.
-            return children_page(state, 422, typed, errors, detached)
-        if errors:
-            until = journeys.record_failed_submission(tx(), block_keys(state), now())
-            failure = birthdates.blocked_message(until) if until else None
-            return children_page(state, 422, typed, errors, detached, failure=failure)
-        journeys.clear_failed_submissions(tx(), block_keys(state))
-        if detachable:
-            state["detaches"] = detached
-        return after_children(state)
-
-    bp.add_url_rule("/enfants", "enfants", enfants, methods=["GET"])
-    bp.add_url_rule("/enfants", "submit_enfants", submit_enfants, methods=["POST"])
+    typed, errors, mismatch, detached = {}, {}, False, []
+    for child in accounts.children_of(tx(), state["responsables"]):
+        ine = child["ine"]
+        parts = [request.form.get(f"{part}-{ine}", "").strip() for part in DATE_PARTS]
+        typed[ine] = parts
+        if detachable and request.form.get(f"detache-{ine}"):
+            # Not their child: they need not know the date, and a wrong one is no guess.
+            detached.append(ine)
+            continue
+        try:
+            if birthdates.parse(*parts).isoformat() != child["date_naissance"]:
+                errors[ine], mismatch = WRONG_DATE, True
+        except birthdates.BirthDateError as error:
+            errors[ine] = error.message
+    if errors and not mismatch:
+        # A missing or unreadable date is a typo, not a wrong guess: it costs no try.
+        return page(state, 422, typed, errors, detached)
+    if errors:
+        until = journeys.record_failed_submission(tx(), keys, now())
+        failure = birthdates.blocked_message(until) if until else None
+        return page(state, 422, typed, errors, detached, failure=failure)
+    journeys.clear_failed_submissions(tx(), keys)
+    if detachable:
+        state["detaches"] = detached
+    return after_children(state)

@@ -10,7 +10,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired
 
 from rules import bank, tax_numbers
-from views.simulator import whole_number
+from views.forms.validators import whole_number
 
 RENEWAL = {"accepte": "J'accepte", "refuse": "Je refuse"}
 
