@@ -58,6 +58,33 @@ def empty(url: str) -> None:
         connection.execute(f"TRUNCATE {names} RESTART IDENTITY")
 
 
+def filling(url: str) -> str:
+    """The SQL that fills the emptied database again with the records it holds now, their ids
+    and the sequences that number them as they are. The records are kept in a schema of their
+    own, `template`; the database is emptied."""
+    statements = []
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA IF EXISTS template CASCADE; CREATE SCHEMA template")
+        for name in TABLES:
+            connection.execute(f'CREATE TABLE template."{name}" AS TABLE "{name}"')
+            (sequence,) = connection.execute(
+                "SELECT pg_get_serial_sequence(%s, 'id')", (f'"{name}"',)
+            ).fetchone()
+            (last, called) = connection.execute(
+                f"SELECT last_value, is_called FROM {sequence}"
+            ).fetchone()
+            if called:
+                statements.append(f'INSERT INTO "{name}" SELECT * FROM template."{name}"')
+                statements.append(f"SELECT setval('{sequence}', {last})")
+    empty(url)
+    return "; ".join(statements)
+
+
+def fill(url: str, statements: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statements)
+
+
 def drop(url: str) -> None:
     close_pools()
     name = url.rsplit("/", 1)[1]
