@@ -52,10 +52,18 @@ def worker_database(worker: str) -> str:
     return url
 
 
+# DELETE, not TRUNCATE: a TRUNCATE makes new files for every table and index, and waits for
+# the disk (a second a test, the most of the suite's time on PostgreSQL); a DELETE of a test's
+# few records takes milliseconds. The ids start again at 1, as after a TRUNCATE … RESTART IDENTITY.
+EMPTYING = "; ".join(
+    [f'DELETE FROM "{name}"' for name in TABLES]
+    + [f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), 1, false)" for name in TABLES]
+)
+
+
 def empty(url: str) -> None:
-    names = ", ".join(f'"{name}"' for name in TABLES)
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"TRUNCATE {names} RESTART IDENTITY")
+        connection.execute(EMPTYING)
 
 
 def filling(url: str) -> str:
