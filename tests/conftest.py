@@ -1,4 +1,11 @@
+import os
+import shutil
+import tempfile
+
 import pytest
+from flask import Flask
+from jinja2 import BytecodeCache
+from werkzeug.routing import Rule
 
 from app import create_app
 from outside.storage import open_store
@@ -20,6 +27,57 @@ TEST_SETTINGS = {
 }
 # For the hashes tests make themselves, before or without an app.
 set_hash_cost(CHEAP_HASH_COST)
+
+# The tests' folders (tmp_path: their TinyDB files) in memory where the system offers it: the
+# engine fsyncs the file at each write, 2 ms on a disk, for the tens of thousands of writes of
+# the suite; nothing on tmpfs.
+if os.path.isdir("/dev/shm"):
+    tempfile.tempdir = "/dev/shm"
+
+
+class CompiledTemplates(BytecodeCache):
+    """Each app has a Jinja environment of its own, which compiled every template it rendered
+    again: most of a view test's time. The apps of one test process share the compiled code
+    instead; a template whose source changed is compiled again (its checksum is the source's)."""
+
+    def __init__(self):
+        self.codes = {}
+
+    def load_bytecode(self, bucket):
+        checksum, code = self.codes.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        self.codes[bucket.key] = (bucket.checksum, bucket.code)
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+class OnceCompiledRule(Rule):
+    """For each rule of each app, werkzeug writes and compiles two functions that build its
+    URLs: most of create_app's time, and the tests make thousands of apps. The apps of one test
+    process share them: a builder is plain code over the rule's own parts and defaults, and is
+    given the rule it builds for at each call."""
+
+    builders = {}
+
+    def _compile_builder(self, append_unknown=True):
+        key = (self.rule, repr(self.defaults), repr(self._trace), append_unknown)
+        if key not in self.builders:
+            self.builders[key] = super()._compile_builder(append_unknown)
+        return self.builders[key]
+
+
+Flask.url_rule_class = OnceCompiledRule
+
+
+def new_app(**settings):
+    """The service with the tests' settings and these."""
+    app = create_app({**TEST_SETTINGS, **settings})
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +116,7 @@ def storage(database, tmp_path):
 
 @pytest.fixture
 def app(storage):
-    return create_app({**TEST_SETTINGS, **storage})
+    return new_app(**storage)
 
 
 @pytest.fixture
@@ -67,7 +125,7 @@ def make_app(storage):
     database."""
 
     def make(**settings):
-        return create_app({**TEST_SETTINGS, **storage, **settings})
+        return new_app(**{**storage, **settings})
 
     return make
 
@@ -90,10 +148,27 @@ def runner(app):
 # The service on the demo roster and a fake clock, for the view tests (registration, sign-in) -----
 
 
-@pytest.fixture
-def seeded(runner):
-    result = runner.invoke(args=["demo", "seed"])
+@pytest.fixture(scope="session")
+def demo_database(postgresql_url, tmp_path_factory):
+    """The demo roster as `flask demo seed` leaves an empty database, seeded once by each test
+    process (the command took a view test's time again and again): on TinyDB a file, on
+    PostgreSQL the SQL that fills the emptied database with it."""
+    folder = tmp_path_factory.mktemp("demo")
+    database = postgresql_url or str(folder / "db.json")
+    app = new_app(DATABASE=database, UPLOAD_FOLDER=str(folder / "pieces"))
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
+    return backends.filling(postgresql_url) if postgresql_url else database
+
+
+@pytest.fixture
+def seeded(database, demo_database):
+    """The test's database starts with the demo roster, a copy of its own."""
+    if backends.on_postgresql():
+        backends.fill(database, demo_database)
+    else:
+        assert not os.path.exists(database), "the demo roster comes before any other record"
+        shutil.copyfile(demo_database, database)
 
 
 @pytest.fixture

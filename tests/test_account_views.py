@@ -600,9 +600,8 @@ def test_the_page_s_token_works_for_each_form(guarded, guarded_sophie, db, clock
 
 
 @pytest.fixture
-def fc(app, runner):
+def fc(app, seeded):
     """FranceConnect answered by the stand-in of tests/test_franceconnect_views.py."""
-    runner.invoke(args=["demo", "seed"])
     app.config["WTF_CSRF_ENABLED"] = False
     app.extensions["franceconnect"] = StubClient()
     return app.extensions["franceconnect"]

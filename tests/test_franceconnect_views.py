@@ -44,8 +44,7 @@ class StubClient:
 
 
 @pytest.fixture
-def fc(app, runner):
-    runner.invoke(args=["demo", "seed"])
+def fc(app, seeded):
     app.config["WTF_CSRF_ENABLED"] = False
     stub = StubClient()
     app.extensions["franceconnect"] = stub
