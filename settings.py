@@ -81,6 +81,13 @@ DEFAULTS = {
     # Seconds after which a run of the automatic examination that saved no progress is taken
     # for dead (its process stopped): the school may then start it again.
     "EXAMINATION_STALE_SECONDS": 120,
+    # The mails waiting to leave (records/mail_queue.py): tries before one is given up (the
+    # first is the request's own), the wait after a first failure (doubled after each next
+    # one: 1, 2, 4… minutes), and the days a mail sent or given up stays listed before
+    # `flask --app app db purge` removes it.
+    "MAIL_ATTEMPTS": 8,
+    "MAIL_RETRY_SECONDS": 60,
+    "MAIL_KEPT_DAYS": 7,
 }
 
 
@@ -113,6 +120,11 @@ def check(config: dict) -> None:
     )
     config["RATELIMIT_STORAGE_URI"] = _check_rate_limit_storage(config.get("RATELIMIT_STORAGE_URI"))
     config["TRUSTED_PROXIES"] = _check_trusted_proxies(config.get("TRUSTED_PROXIES"))
+    for name, unit in (("MAIL_ATTEMPTS", "essais"), ("MAIL_KEPT_DAYS", "jours")):
+        config[name] = _check_whole(name, config.get(name), unit)
+    config["MAIL_RETRY_SECONDS"] = _check_seconds(
+        "MAIL_RETRY_SECONDS", config.get("MAIL_RETRY_SECONDS")
+    )
     _check_hash_cost(config)
     config["UPLOAD_FOLDER"] = str(config.get("UPLOAD_FOLDER") or _default_upload_folder(config))
 
@@ -237,12 +249,16 @@ def _check_pool_size(value) -> int:
 
 
 def _check_seconds(name: str, value) -> int:
+    return _check_whole(name, value, "secondes")
+
+
+def _check_whole(name: str, value, unit: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if number < 1 or str(value).strip() != str(number):
-        raise ConfigError(f"{name} doit être un nombre entier de secondes (reçu : {value!r}).")
+        raise ConfigError(f"{name} doit être un nombre entier de {unit} (reçu : {value!r}).")
     return number
 
 
