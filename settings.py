@@ -84,6 +84,13 @@ DEFAULTS = {
     # Seconds after which a run of the automatic examination that saved no progress is taken
     # for dead (its process stopped): the school may then start it again.
     "EXAMINATION_STALE_SECONDS": 120,
+    # The mails waiting to leave (records/mail_queue.py): tries before one is given up (the
+    # first is the request's own), the wait after a first failure (doubled after each next
+    # one: 1, 2, 4… minutes), and the days a mail sent or given up stays listed before
+    # `flask --app app db purge` removes it.
+    "MAIL_ATTEMPTS": 8,
+    "MAIL_RETRY_SECONDS": 60,
+    "MAIL_KEPT_DAYS": 7,
 }
 
 
@@ -119,6 +126,12 @@ def check(config: dict) -> None:
     config["ACTIVATION_MAILS_PER_JOURNEY"] = _check_whole(
         "ACTIVATION_MAILS_PER_JOURNEY", config.get("ACTIVATION_MAILS_PER_JOURNEY"), "mails"
     )
+    for name, unit in (
+        ("MAIL_ATTEMPTS", "essais"),
+        ("MAIL_KEPT_DAYS", "jours"),
+        ("MAIL_RETRY_SECONDS", "secondes"),
+    ):
+        config[name] = _check_whole(name, config.get(name), unit)
     _check_hash_cost(config)
     config["UPLOAD_FOLDER"] = str(config.get("UPLOAD_FOLDER") or _default_upload_folder(config))
 

@@ -67,7 +67,7 @@ def _compare_counts(origin, destination) -> list[str]:
 
 @db.command("purge")
 def purge_command() -> None:
-    """Supprime les parcours, sessions et décomptes de SMS expirés (à lancer chaque jour)."""
+    """Supprime parcours, sessions, décomptes de SMS et courriels réglés expirés (chaque jour)."""
     with current_app.extensions["store"].writing() as tx:
         for name, table in TABLES.items():
             if table.expires:

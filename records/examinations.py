@@ -153,7 +153,8 @@ def record_notices(tx: Tx, row: dict, event: str, sent: list[dict], now: datetim
 
 def mail_outcome(tx: Tx, row_id: int, event: str, to: str, sent: bool) -> None:
     """How the e-mail of `event` to `to`, kept « en attente » (`sent` None) with its result,
-    went once it was tried."""
+    went once it was tried; a mail not sent at once (False) is said sent once a later try of
+    the queue (records/mail_queue.py) sends it."""
     row = tx.get(EXAMINATIONS, row_id)
     notices = [
         {**notice, "sent": sent} if _awaiting(notice, event, to) else notice
@@ -163,7 +164,7 @@ def mail_outcome(tx: Tx, row_id: int, event: str, to: str, sent: bool) -> None:
 
 
 def _awaiting(notice: dict, event: str, to: str) -> bool:
-    return notice["sent"] is None and (notice["event"], notice["to"]) == (event, to)
+    return notice["sent"] is not True and (notice["event"], notice["to"]) == (event, to)
 
 
 # -- Runs --------------------------------------------------------------------------------------

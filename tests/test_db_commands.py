@@ -76,6 +76,10 @@ def test_purge_deletes_the_expired_rows_and_keeps_the_others(make_app, new_store
         )
         tx.insert("sessions", {"digest": "s1", "account_id": 1, "expires_ts": now + 1_800})
         tx.insert("journal", {"uai": "0691234A", "expires_ts": now - 86_400})  # does not expire
+        # A mail sent long enough ago, and one still waiting (it has no end).
+        tx.insert_many(
+            "mail_queue", [{"state": "sent", "expires_ts": now - 1}, {"state": "waiting"}]
+        )
 
     result = invoke(make_app(), "db", "purge")
     assert result.exit_code == 0, result.output
@@ -83,12 +87,14 @@ def test_purge_deletes_the_expired_rows_and_keeps_the_others(make_app, new_store
         "parcours : 2 supprimé(s).",
         "sms_envoyes : 1 supprimé(s).",
         "sessions : 0 supprimé(s).",
+        "mail_queue : 1 supprimé(s).",
     ]
     with new_store.reading() as tx:
         assert [doc["journey_id"] for doc in tx.scan("parcours")] == ["en cours"]
         assert [doc["id"] for doc in tx.find("sms_envoyes", digest="d1")] == [2]
         assert tx.find_one("sessions", digest="s1") is not None
         assert len(list(tx.scan("journal"))) == 1
+        assert [doc["state"] for doc in tx.scan("mail_queue")] == ["waiting"]
 
 
 # copy -------------------------------------------------------------------------------------------

@@ -222,6 +222,28 @@ def test_activation_mails_from_the_environment(monkeypatch, database):
     assert app.config["ACTIVATION_MAILS_PER_JOURNEY"] == 3
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "unit"),
+    [
+        ("MAIL_ATTEMPTS", 0, "essais"),
+        ("MAIL_ATTEMPTS", "trois", "essais"),
+        ("MAIL_RETRY_SECONDS", "1.5", "secondes"),
+        ("MAIL_KEPT_DAYS", -7, "jours"),
+    ],
+)
+def test_the_mail_queue_s_limits_are_whole_numbers(database, name, value, unit):
+    config = {"DATABASE": database, "SECRET_KEY": GOOD_KEY, name: value}
+    assert refusal(config) == (
+        f"Configuration invalide : {name} doit être un nombre entier de {unit} (reçu : {value!r})."
+    )
+
+
+def test_the_mail_queue_s_limits_from_the_environment(monkeypatch, database):
+    monkeypatch.setenv("FLASK_MAIL_ATTEMPTS", "3")
+    app = create_app({"DATABASE": database, "SECRET_KEY": GOOD_KEY})
+    assert (app.config["MAIL_ATTEMPTS"], app.config["MAIL_KEPT_DAYS"]) == (3, 7)
+
+
 # Starts -------------------------------------------------------------------------------------
 
 

@@ -158,3 +158,20 @@ def test_a_page_of_an_undeclared_listing_or_filter_is_refused(school, table, key
 def test_the_elements_of_an_undeclared_field_are_refused(school):
     with school.reading() as tx, pytest.raises(UndeclaredKey):
         tx.listed_elements("responsables", "eleves", {"uai": SCHOOL})
+
+
+def test_a_page_holds_the_transaction_s_own_writes_when_its_key_is_no_lookup_key(new_store):
+    """The mail queue is paged by its "state", a key of its listing only (records/mail_queue)."""
+
+    def page(tx, state: str) -> list[tuple]:
+        docs = tx.find_page("mail_queue", {"state": state}, 0, 5).docs
+        return [(doc["id"], doc["next_try"]) for doc in docs]
+
+    with new_store.writing() as tx:
+        kept = tx.insert("mail_queue", {"state": "waiting", "next_try": "b"})
+    with new_store.writing() as tx:
+        added = tx.insert("mail_queue", {"state": "waiting", "next_try": "a"})
+        assert page(tx, "waiting") == [(added, "a"), (kept, "b")]
+        tx.update("mail_queue", kept, {"state": "sent"})
+        tx.update("mail_queue", added, {"next_try": "c"})
+        assert (page(tx, "waiting"), page(tx, "sent")) == ([(added, "c")], [(kept, "b")])

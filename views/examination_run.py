@@ -244,25 +244,15 @@ def tell_family(tx, row: dict, account: dict, school: str, links: Links, now) ->
     sent = []
     if contact.courriel:
         subject, body = examination_email(row, event, school, link, deadline)
-        # Kept « en attente » with the batch; the mail leaves once the batch is saved.
+        # Kept « en attente » with the batch; the mail leaves once the batch is saved, and
+        # each of its tries is written on the row (records/mail_queue.OUTCOMES).
         sent.append({"channel": EMAIL, "to": contact.courriel, "sent": None})
-        mail_after_commit(
-            contact.courriel,
-            subject,
-            body,
-            label=f"examen {event}",
-            then=lambda mailed: record_mail(row["id"], event, contact.courriel, mailed),
-        )
+        about = {"table": examinations.EXAMINATIONS, "id": row["id"], "event": event}
+        mail_after_commit(contact.courriel, subject, body, label=f"examen {event}", about=about)
     if contact.telephone:
         texted = send_sms(contact.telephone, examination_sms(row, event, link, deadline))
         sent.append({"channel": SMS, "to": contact.telephone, "sent": texted})
     return examinations.record_notices(tx, row, event, sent, now)
-
-
-def record_mail(row_id: int, event: str, to: str, sent: bool) -> None:
-    """How a notice's e-mail went, once it was tried after its batch's commit."""
-    with current_app.extensions["store"].writing() as tx:
-        examinations.mail_outcome(tx, row_id, event, to, sent)
 
 
 def deadline_of(tx, uai: str, today: date) -> date | None:

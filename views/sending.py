@@ -2,20 +2,29 @@
 only: a link in a mail is as good as a password) and said to the caller, never a 500.
 
 An SMS is kept by the SMS sender in the transaction that decides it (outside/sms.py: a table
-an operator's connector would be fed from once committed). A mail leaves only after the commit
-of what decided it, with no transaction open: a change rolled back sends nothing, and no lock
-(TinyDB's file lock, a row's) waits while SMTP talks. The mail waits in memory with the
-transaction (`Store.after_commit`), not in a table: its body holds links as good as a password
-and its attachments are documents, neither kept in the database."""
+an operator's connector would be fed from once committed). A mail is written to the queue
+(records/mail_queue.py) in the transaction that decides it, and leaves only after its commit,
+with no transaction open: a change rolled back sends nothing, and no lock (TinyDB's file lock, a
+row's) waits while SMTP talks. This process tries it at once (`Store.after_commit`), so a parent
+gets a link within seconds; one that did not leave, or whose process died first, waits in the
+queue for `flask --app app mail envoyer` (`send_waiting`), until MAIL_ATTEMPTS tries."""
 
 from __future__ import annotations
 
 import smtplib
+from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import current_app
 
+from outside.storage import StorageError
+from records import mail_queue
 from views.unit import commit
+
+# The mails the command claims at once: a machine that stops mid-batch holds no more than
+# these until their lease is over.
+BATCH = 20
 
 
 def send_sms(to: str, text: str) -> bool:
@@ -29,9 +38,10 @@ def send_sms(to: str, text: str) -> bool:
 
 def send_mail(to: str, subject: str, body: str, attachments=(), label: str = "") -> bool:
     """Whether the mail left. In a request, what the request did so far is saved first
-    (`views.unit.commit`), the mail then leaves, and the request goes on in a transaction of its
-    own: so the view still says at once whether it left. `label` names the mail in the logs
-    instead of its subject, when the subject names a family."""
+    (`views.unit.commit`), with the mail in the queue; the mail then leaves, and the request
+    goes on in a transaction of its own: so the view still says at once whether it left.
+    `label` names the mail in the logs instead of its subject, when the subject names a
+    family."""
     outcome: list[bool] = []
     mail_after_commit(to, subject, body, attachments, label, then=outcome.append)
     commit()
@@ -46,26 +56,79 @@ def mail_after_commit(
     body: str,
     attachments=(),
     label: str = "",
+    about: dict | None = None,
     then: Callable[[bool], None] | None = None,
 ) -> None:
-    """The mail leaves once the write transaction open in this thread is saved (at once when
-    none is; never when it is rolled back); then `then(sent)` runs, with no transaction open:
-    it opens a small one of its own to record how the mail went."""
+    """Queue the mail in the write transaction open in this thread (one of its own when none
+    is); it is tried once that is saved (never when it is rolled back), then `then(sent)` runs,
+    with no transaction open. `about` names the record its outcome is written on
+    (records/mail_queue.OUTCOMES)."""
+    store = current_app.extensions["store"]
+    mail = mail_queue.Outgoing(to, subject, body, tuple(attachments), label, about)
+    with store.writing() as tx:
+        queued = mail_queue.add(tx, mail, current_app.extensions["clock"].now())
 
-    def deliver() -> None:
-        sent = _deliver(to, subject, body, attachments, label)
-        if then is not None:
-            then(sent)
+        def deliver() -> None:
+            sent = _deliver(queued) == mail_queue.SENT
+            if then is not None:
+                then(sent)
 
-    current_app.extensions["store"].after_commit(deliver)
+        store.after_commit(deliver)
 
 
-def _deliver(to: str, subject: str, body: str, attachments, label: str) -> bool:
+def send_waiting() -> Counter:
+    """Send the queued mails whose next try has come, a batch claimed at a time; how many
+    were sent, left waiting, given up (by state)."""
+    store, clock = current_app.extensions["store"], current_app.extensions["clock"]
+    tally: Counter = Counter()
+    while True:
+        with store.writing() as tx:
+            claimed = mail_queue.claim_due(tx, clock.now(), BATCH)
+        if not claimed:
+            return tally
+        for queued in claimed:
+            tally[_deliver(queued)] += 1
+
+
+def _deliver(queued: dict) -> str:
+    """Try a mail claimed in the queue, with no transaction open, then record how it went;
+    its state after it."""
+    to, subject, body, attachments = mail_queue.message(queued)
     try:
         current_app.extensions["mail"].send(to, subject, body, attachments)
     except (OSError, smtplib.SMTPException, UnicodeError) as error:
-        # The error only: a link in the mail is as good as a password.
-        name = label or subject
-        current_app.logger.warning("Courriel « %s » non envoyé : %s", name, type(error).__name__)
-        return False
-    return True
+        failure = type(error).__name__  # the error only: a link is as good as a password
+    else:
+        _record(queued, lambda tx, now, limits: mail_queue.sent(tx, queued, now, limits))
+        return mail_queue.SENT
+    name = queued["kind"] or subject
+    current_app.logger.warning("Courriel « %s » non envoyé : %s", name, failure)
+    state = _record(
+        queued, lambda tx, now, limits: mail_queue.failed(tx, queued, failure, now, limits)
+    )
+    if state == mail_queue.GAVE_UP:
+        current_app.logger.error(
+            "Courriel « %s » abandonné après %d essais (file d'envoi n° %d)",
+            name,
+            queued["attempts"],
+            queued["id"],
+        )
+    return state or mail_queue.WAITING
+
+
+def _record(queued: dict, write) -> str | None:
+    """`write(tx, now, limits)` in a transaction of its own; what it returns. A record that
+    cannot be saved is logged: the mail is tried again once its claim is over (sent twice, at
+    worst, never lost)."""
+    config = current_app.config
+    limits = mail_queue.Limits(
+        config["MAIL_ATTEMPTS"],
+        timedelta(seconds=config["MAIL_RETRY_SECONDS"]),
+        timedelta(days=config["MAIL_KEPT_DAYS"]),
+    )
+    try:
+        with current_app.extensions["store"].writing() as tx:
+            return write(tx, current_app.extensions["clock"].now(), limits)
+    except StorageError:
+        current_app.logger.exception("Envoi du courriel n° %d non enregistré", queued["id"])
+        return None

@@ -138,6 +138,13 @@ TABLES: dict[str, Table] = {
         Table("bourse_examens", unique=(("ine", "annee"),), keys=(("uai", "annee"),)),
         Table("bourse_examen_runs", unique=(("uai", "annee"),)),
         Table("bourse_relances", unique=(("uai", "annee"),)),
+        # The mails decided and not yet settled (records/mail_queue.py): the ones due, a batch
+        # at a time in the order of their next try; a mail sent or given up ends.
+        Table(
+            "mail_queue",
+            expires=True,
+            listing=Listing(key=("state",), order=("next_try",)),
+        ),
         # What would have left the service (development pages), newest first by id.
         Table("sms_outbox"),
         Table("mail_outbox"),

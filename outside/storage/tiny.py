@@ -51,6 +51,13 @@ def _copy(value):
     return value
 
 
+def _own_keys(spec: Table) -> tuple[tuple[str, ...], ...]:
+    """The keys a transaction indexes its own writes by: its lookups' and its listing's (the
+    mail queue is paged by a key nothing looks it up by)."""
+    listing = (spec.listing.key,) if spec.listing else ()
+    return tuple(dict.fromkeys((*spec.all_keys, *((name,) for name in spec.many), *listing)))
+
+
 def _key_values(doc: dict, key: tuple[str, ...], spec: Table) -> list[tuple]:
     """The index entries of a document for one key: one, or one per element of a list field."""
     if len(key) == 1 and key[0] in spec.many:
@@ -286,7 +293,7 @@ class TinyTx(Tx):
         if doc is not None:
             self._check_unique(spec, doc_id, doc)
         previous = self.changes.get(spec.name, {}).get(doc_id)
-        for key in (*spec.all_keys, *((name,) for name in spec.many)):
+        for key in _own_keys(spec):
             index = self._own_index.setdefault((spec.name, key), {})
             if previous is not None:
                 for values in _key_values(previous, key, spec):
@@ -299,7 +306,7 @@ class TinyTx(Tx):
     def _forget(self, spec: Table, doc_id: int) -> None:
         """Drop the change of a document this transaction inserted (the file never had it)."""
         doc = self.changes[spec.name].pop(doc_id)
-        for key in (*spec.all_keys, *((name,) for name in spec.many)):
+        for key in _own_keys(spec):
             index = self._own_index.get((spec.name, key), {})
             for values in _key_values(doc, key, spec):
                 index.get(values, set()).discard(doc_id)

@@ -95,6 +95,8 @@ MIGRATIONS = (
     Migration(4, "0004_examen_automatique.sql"),
     # The back office's list of responsables paged by the database (issue 10).
     Migration(5, "0005_liste_responsables.sql", _v5_documents),
+    # The mails waiting to leave, kept with what decided them (issue 10).
+    Migration(8, "0008_mail_queue.sql"),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,0 +1,154 @@
+"""The mails waiting to leave (issue 10): table "mail_queue". Nothing that matters lives only in
+one process: a mail (an activation link, a receipt, a decision) is written in the transaction of
+the change that decided it, so it is kept exactly when that change is; a process that dies before
+SMTP answered, or a server that refuses, leaves it here for the next try.
+
+A row: to, subject, body, attachments (their bytes, in base64: a receipt is the document of that
+moment, not one rebuilt later from a request changed since), kind (what the logs call it), about
+(the record it tells of, on which its outcome is written: `OUTCOMES`), state, attempts,
+next_try (UTC, as ISO text: it sorts as time), last_error (the error's kind only).
+
+Whoever sends a mail claims it first: its attempt is counted and its next try put a lease
+(`CLAIM`) ahead, so that no other process takes it meanwhile, and one that died holding it leaves
+it due again once the lease is over. The request that writes a mail holds it from the start and
+sends it after its commit; `flask --app app mail envoyer` claims the due ones under the lock
+"mail_queue", serial with the same command on another machine: each claimed once. After a
+failure the next try waits MAIL_RETRY_SECONDS, doubled each time; the MAIL_ATTEMPTS-th failure
+gives the mail up.
+
+Its body holds links as good as a password, its attachments documents: both are erased once it
+is sent or given up; what stays (to, subject, kind, state) is purged after MAIL_KEPT_DAYS.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from outside.mail import Attachment
+from outside.storage import Tx
+from outside.storage.schema import EXPIRES
+from records import examinations
+from rules.clock import in_paris
+
+QUEUE = "mail_queue"
+WAITING, SENT, GAVE_UP = "waiting", "sent", "gave_up"
+# Far longer than one SMTP conversation (outside/mail.py's timeout bounds each of its steps).
+CLAIM = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The settings MAIL_ATTEMPTS, MAIL_RETRY_SECONDS and MAIL_KEPT_DAYS."""
+
+    attempts: int
+    first_wait: timedelta
+    kept: timedelta
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    to: str
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...] = ()
+    kind: str = ""
+    about: dict | None = None
+
+
+def add(tx: Tx, mail: Outgoing, now: datetime) -> dict:
+    """Write the mail, claimed by the caller, who tries it once `tx` is saved."""
+    doc = {
+        "to": mail.to,
+        "subject": mail.subject,
+        "body": mail.body,
+        "attachments": [_stored(attachment) for attachment in mail.attachments],
+        "kind": mail.kind,
+        "about": mail.about,
+        "state": WAITING,
+        "attempts": 1,
+        "next_try": _stamp(now + CLAIM),
+        "created_at": in_paris(now).isoformat(),
+    }
+    return {**doc, "id": tx.insert(QUEUE, doc)}
+
+
+def claim_due(tx: Tx, now: datetime, limit: int) -> list[dict]:
+    """Up to `limit` mails whose next try has come, claimed for the caller (in the order of
+    their next try): none of them is claimed by anyone else until the lease is over."""
+    tx.lock(QUEUE)
+    waiting = tx.find_page(QUEUE, {"state": WAITING}, 0, limit).docs
+    claimed = []
+    for doc in waiting:
+        if doc["next_try"] > _stamp(now):
+            break  # the rest of the page comes later still
+        changes = {"attempts": doc["attempts"] + 1, "next_try": _stamp(now + CLAIM)}
+        tx.update(QUEUE, doc["id"], changes)
+        claimed.append({**doc, **changes})
+    return claimed
+
+
+def message(doc: dict) -> tuple[str, str, str, list[Attachment]]:
+    """What to hand the mail sender: to, subject, body, attachments."""
+    attachments = [
+        Attachment(one["filename"], one["mimetype"], base64.b64decode(one["data"]))
+        for one in doc["attachments"]
+    ]
+    return doc["to"], doc["subject"], doc["body"], attachments
+
+
+def sent(tx: Tx, doc: dict, now: datetime, limits: Limits) -> None:
+    tx.update(QUEUE, doc["id"], {"state": SENT, **_ended(now, limits)})
+    _tell(tx, doc, True)
+
+
+def failed(tx: Tx, doc: dict, error: str, now: datetime, limits: Limits) -> str:
+    """Record a try that failed with `error` (its kind); the mail's state after it: WAITING for
+    its next try, or GAVE_UP after the last one."""
+    if doc["attempts"] >= limits.attempts:
+        state = GAVE_UP
+        changes = {"state": GAVE_UP, **_ended(now, limits)}
+    else:
+        state = WAITING
+        wait = limits.first_wait * 2 ** (doc["attempts"] - 1)
+        changes = {"next_try": _stamp(now + wait)}
+    tx.update(QUEUE, doc["id"], {**changes, "last_error": error})
+    _tell(tx, doc, False)
+    return state
+
+
+def _ended(now: datetime, limits: Limits) -> dict:
+    """A mail settled: what it said is erased, the rest listed until the purge."""
+    return {
+        "body": "",
+        "attachments": [],
+        "settled_at": in_paris(now).isoformat(),
+        EXPIRES: (now + limits.kept).timestamp(),
+    }
+
+
+def _tell_examination(tx: Tx, about: dict, to: str, sent: bool) -> None:
+    examinations.mail_outcome(tx, about["id"], about["event"], to, sent)
+
+
+# Where a mail's outcome is written, by the table of the record it is about: with each try, in
+# the transaction that records it, so a mail sent by the command later is said sent there too.
+OUTCOMES = {examinations.EXAMINATIONS: _tell_examination}
+
+
+def _tell(tx: Tx, doc: dict, sent: bool) -> None:
+    about = doc.get("about") or {}
+    record = OUTCOMES.get(about.get("table"))
+    if record is not None:
+        record(tx, about, doc["to"], sent)
+
+
+def _stamp(moment: datetime) -> str:
+    # UTC: Paris times of summer and winter, as text, would not sort as the moments do.
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _stored(attachment: Attachment) -> dict:
+    data = base64.b64encode(attachment.data).decode("ascii")
+    return {"filename": attachment.filename, "mimetype": attachment.mimetype, "data": data}
