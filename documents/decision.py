@@ -4,35 +4,35 @@ school year, or the reason of the refusal; and in both cases how to reach the sc
 
 from __future__ import annotations
 
-from records.bourse_requests import ACCORDEE, REFUSEE
+from records.bourse_requests import RequestState
 from rules.bourse import load_scale
 
-SUBJECTS = {ACCORDEE: "bourse accordée", REFUSEE: "demande refusée"}
+SUBJECTS = {RequestState.GRANTED: "bourse accordée", RequestState.REFUSED: "demande refusée"}
 
 
 def granted_amounts(request: dict) -> tuple[int, int]:
     """The annual and per-term amounts of the échelon granted, from the scale of the request's
     school year (paid in three equal terms)."""
-    annual = load_scale(request["annee"]).montants_annuels[str(request["echelon_accorde"])]
+    annual = load_scale(request["school_year"]).montants_annuels[str(request["granted_echelon"])]
     return annual, annual // 3
 
 
 def decision_email(request: dict) -> tuple[str, str]:
     """(subject, body) in plain text for a decided request (accordée or refusée)."""
-    state = request["etat"]
+    state = request["state"]
     if state not in SUBJECTS:
         raise ValueError(f"pas de décision pour une demande {state}")
-    child = request["eleve"]
+    child = request["pupil"]
     school = child["etablissement_nom"]
-    subject = f"Demande de bourse de collège n° {request['numero']} : {SUBJECTS[state]}"
+    subject = f"Demande de bourse de collège n° {request['number']} : {SUBJECTS[state]}"
     lines = [
-        f"Bonjour {request['responsable']['prenom']} {request['responsable']['nom']},",
+        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
         "",
-        f"Votre demande de bourse de collège n° {request['numero']} pour "
+        f"Votre demande de bourse de collège n° {request['number']} pour "
         f"{child['prenom']} {child['nom']} ({child['classe']}, {school}), année scolaire "
-        f"{request['annee']}, a été examinée par le chef d'établissement.",
+        f"{request['school_year']}, a été examinée par le chef d'établissement.",
         "",
-        *(_granted(request) if state == ACCORDEE else _refused(request)),
+        *(_granted(request) if state == RequestState.GRANTED else _refused(request)),
         "",
         f"Pour toute question, adressez-vous au secrétariat du {school} en rappelant le numéro "
         "de votre demande.",
@@ -45,13 +45,13 @@ def decision_email(request: dict) -> tuple[str, str]:
 def _granted(request: dict) -> list[str]:
     annual, per_term = granted_amounts(request)
     lines = [
-        f"La bourse de collège est accordée, à l'échelon {request['echelon_accorde']}.",
+        f"La bourse de collège est accordée, à l'échelon {request['granted_echelon']}.",
         f"Montant pour l'année scolaire : {annual} €, versé en trois fois {per_term} € "
         "(un versement par trimestre).",
     ]
-    if load_scale(request["annee"]).provisoire:
+    if load_scale(request["school_year"]).provisoire:
         lines.append(
-            f"Ces montants sont ceux du barème {request['annee']} connu à ce jour, encore "
+            f"Ces montants sont ceux du barème {request['school_year']} connu à ce jour, encore "
             "provisoire : ils seront ajustés s'il change à sa publication officielle."
         )
     return lines
@@ -60,5 +60,5 @@ def _granted(request: dict) -> list[str]:
 def _refused(request: dict) -> list[str]:
     return [
         "La bourse de collège n'est pas accordée, pour la raison suivante :",
-        request["motif_refus"],
+        request["refusal_reason"],
     ]

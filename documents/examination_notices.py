@@ -82,13 +82,13 @@ def examination_sms(row: dict, event: str, link: str, deadline: date | None) -> 
         else:
             ask = f"Faites la demande en ligne avant le {deadline:%d/%m/%Y} : {link}"
         return fitted(
-            row,
+            row["responsable"]["prenom"],
             f"nous n'avons pas retrouvé votre avis d'imposition pour la bourse de collège de "
             f"{child} ({row['annee']}). {ask}",
         )
     if event == NOT_ELIGIBLE:
         return fitted(
-            row,
+            row["responsable"]["prenom"],
             f"d'après votre avis d'imposition, votre revenu dépasse le plafond de la bourse de "
             f"collège {row['annee']} pour {child}. Rien à faire. Simulateur : {link}",
         )

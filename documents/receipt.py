@@ -68,26 +68,26 @@ def euros(amount: int) -> str:
 
 def _heading(request: dict) -> list[tuple[str, str]]:
     rows = [
-        (NUMBER, request["numero"]),
-        ("Déposée le", moment_text(request["deposee_le"])),
+        (NUMBER, request["number"]),
+        ("Déposée le", moment_text(request["submitted_at"])),
     ]
-    if request.get("modifiee_le"):
-        rows.append(("Dernière modification le", moment_text(request["modifiee_le"])))
-    rows.append(("État", request["etat"]))
+    if request.get("modified_at"):
+        rows.append(("Dernière modification le", moment_text(request["modified_at"])))
+    rows.append(("État", request["state"]))
     return rows
 
 
 def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     """The facts, by section: (heading, [(label, value)])."""
-    child, parent = request["eleve"], request["responsable"]
-    contact, fiscal, bank = request["coordonnees"], request["fiscal"], request["banque"]
+    child, parent = request["pupil"], request["applicant"]
+    contact, tax, bank = request["contact"], request["tax"], request["bank"]
     address = contact.get("adresse") or {}
     address_lines = [
         address.get("ligne1", ""),
         address.get("ligne2", ""),
         f"{address.get('code_postal', '')} {address.get('commune', '')}".strip(),
     ]
-    pieces = ", ".join(piece["nom"] for piece in fiscal.get("pieces", []))
+    pieces = ", ".join(piece["nom"] for piece in tax.get("pieces", []))
     return [
         (
             "Élève",
@@ -95,7 +95,7 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
                 ("Nom", f"{child['prenom']} {child['nom']}"),
                 ("Classe", child["classe"]),
                 ("Établissement", child["etablissement_nom"]),
-                ("Année scolaire", request["annee"]),
+                ("Année scolaire", request["school_year"]),
             ],
         ),
         (
@@ -110,15 +110,15 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         (
             "Situation fiscale",
             [
-                ("Revenu fiscal de référence", euros(fiscal["rfr"])),
-                ("Revenus de l'année", str(fiscal["annee_revenus"])),
-                ("Enfants à charge", str(fiscal["enfants_a_charge"])),
-                ("Données", SOURCES[fiscal["source"]]),
+                ("Revenu tax de référence", euros(tax["rfr"])),
+                ("Revenus de l'année", str(tax["annee_revenus"])),
+                ("Enfants à charge", str(tax["enfants_a_charge"])),
+                ("Données", SOURCES[tax["source"]]),
                 *([("Justificatifs joints", pieces)] if pieces else []),
-                ("Renouvellement annuel", RENEWALS.get(fiscal.get("renouvellement"), "")),
+                ("Renouvellement annuel", RENEWALS.get(tax.get("renouvellement"), "")),
             ],
         ),
-        ("Estimation de la bourse", _estimate(request["estimation"])),
+        ("Estimation de la bourse", _estimate(request["estimate"])),
         ("Coordonnées bancaires", _bank(bank)),
     ]
 
@@ -148,8 +148,8 @@ def _notes(request: dict) -> list[str]:
     """The sentences after the facts: the estimate's warning, the documents to check, the sworn
     statement."""
     notes = [ESTIMATE_NOTE]
-    if request["pieces_a_verifier"]:
-        notes.append(TO_CHECK if request["fiscal"]["source"] == "manuel" else OTHER_NOTICE)
+    if request["documents_to_check"]:
+        notes.append(TO_CHECK if request["tax"]["source"] == "manuel" else OTHER_NOTICE)
     notes += [f"Déclaration sur l'honneur : « {SWORN} »", KEEP]
     return notes
 
@@ -160,16 +160,16 @@ def _notes(request: dict) -> list[str]:
 def receipt_email(request: dict, url: str) -> tuple[str, str]:
     """(subject, body) in plain text, for mail.send(to, subject, body, [the PDF]); `url` is the
     request's page, where the PDF receipt is too."""
-    child = request["eleve"]
-    corrected = bool(request.get("modifiee_le"))
+    child = request["pupil"]
+    corrected = bool(request.get("modified_at"))
     subject = (
-        f"{SUBTITLE} n° {request['numero']} : "
+        f"{SUBTITLE} n° {request['number']} : "
         + ("demande corrigée" if corrected else "accusé d'enregistrement")
         + f" – {child['prenom']} {child['nom']}"
     )
     done = "corrigée" if corrected else "enregistrée"
     lines = [
-        f"Bonjour {request['responsable']['prenom']} {request['responsable']['nom']},",
+        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
         "",
         f"Votre demande de bourse de collège pour {child['prenom']} {child['nom']} a bien été "
         f"{done}.",
@@ -189,16 +189,16 @@ def receipt_email(request: dict, url: str) -> tuple[str, str]:
 def withdrawal_email(request: dict, url: str) -> tuple[str, str]:
     """(subject, body) telling the family its request is withdrawn, as it asked: a request
     withdrawn by someone else would not go unnoticed."""
-    child = request["eleve"]
+    child = request["pupil"]
     school = child["etablissement_nom"]
     subject = (
-        f"{SUBTITLE} n° {request['numero']} : demande retirée – {child['prenom']} {child['nom']}"
+        f"{SUBTITLE} n° {request['number']} : demande retirée – {child['prenom']} {child['nom']}"
     )
     lines = [
-        f"Bonjour {request['responsable']['prenom']} {request['responsable']['nom']},",
+        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
         "",
-        f"Votre demande de bourse de collège n° {request['numero']} pour {child['prenom']} "
-        f"{child['nom']} a été retirée le {moment_text(request['modifiee_le'])}, à votre demande.",
+        f"Votre demande de bourse de collège n° {request['number']} pour {child['prenom']} "
+        f"{child['nom']} a été retirée le {moment_text(request['modified_at'])}, à votre demande.",
         "Tant que la campagne est ouverte, vous pouvez en faire une nouvelle.",
         "",
         f"Si vous n'avez pas retiré cette demande, prévenez le secrétariat du {school}.",
@@ -215,14 +215,14 @@ def withdrawal_email(request: dict, url: str) -> tuple[str, str]:
 def receipt_pdf(request: dict) -> bytes:
     """The receipt on A4 as a tagged PDF (a second page only if a very long address needs one):
     the heading H1, each section an H2 over a table of its facts, then the notes."""
-    child = request["eleve"]
+    child = request["pupil"]
     html = render_html(
         "receipt.html",
-        title=f"{TITLE} – {SUBTITLE} n° {request['numero']}",
+        title=f"{TITLE} – {SUBTITLE} n° {request['number']}",
         school=child["etablissement_nom"],
         uai=request["uai"],
         heading=TITLE,
-        subtitle=f"{SUBTITLE} – année scolaire {request['annee']}",
+        subtitle=f"{SUBTITLE} – année scolaire {request['school_year']}",
         number=NUMBER,
         summary=_heading(request),
         sections=_sections(request),

@@ -9,7 +9,7 @@ import io
 from datetime import datetime
 
 from documents.decision import granted_amounts
-from records.bourse_requests import ACCORDEE
+from records.bourse_requests import RequestState
 from rules.clock import in_paris
 
 HEADER = [
@@ -45,24 +45,24 @@ def submitted_at(iso: str) -> str:
 
 def row(request: dict) -> list[str]:
     """The cells of one request, in the order of HEADER."""
-    child, parent, fiscal = request["eleve"], request["responsable"], request["fiscal"]
-    granted = request["etat"] == ACCORDEE
+    child, parent, fiscal = request["pupil"], request["applicant"], request["tax"]
+    granted = request["state"] == RequestState.GRANTED
     cells = [
-        request["numero"],
-        submitted_at(request["deposee_le"]),
-        request["etat"],
+        request["number"],
+        submitted_at(request["submitted_at"]),
+        request["state"],
         f"{child['prenom']} {child['nom']}",
         child["classe"],
         f"{parent['prenom']} {parent['nom']}",
-        request["coordonnees"]["courriel"],
+        request["contact"]["courriel"],
         fiscal["rfr"],
         fiscal["enfants_a_charge"],
         SOURCES.get(fiscal["source"], fiscal["source"]),
-        "oui" if request["pieces_a_verifier"] else "non",
-        request["estimation"]["echelon"],
-        request["echelon_accorde"] if granted else "",
+        "oui" if request["documents_to_check"] else "non",
+        request["estimate"]["echelon"],
+        request["granted_echelon"] if granted else "",
         granted_amounts(request)[0] if granted else "",
-        request["motif_refus"] or "",
+        request["refusal_reason"] or "",
     ]
     return [safe_cell(cell) for cell in cells]
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 
 from documents.decision import granted_amounts
-from records.bourse_requests import ACCORDEE, REFUSEE
+from records.bourse_requests import RequestState
 from rules.clock import in_paris
 from rules.sms_length import fits
 
@@ -26,50 +26,50 @@ MIN_REASON = 60
 
 def receipt_sms(request: dict, url: str) -> str:
     """On submission, and on correction (as the receipt e-mail, documents/receipt.py)."""
-    corrected = request.get("modifiee_le")
+    corrected = request.get("modified_at")
     return fitted(
-        request,
-        f"votre demande de bourse de collège {request['numero']} a bien été "
+        _parent(request),
+        f"votre demande de bourse de collège {request['number']} a bien été "
         f"{'corrigée' if corrected else 'enregistrée'} le "
-        f"{_moment(corrected or request['deposee_le'])}. Accusé et suivi : {url}",
+        f"{_moment(corrected or request['submitted_at'])}. Accusé et suivi : {url}",
     )
 
 
 def withdrawal_sms(request: dict, url: str) -> str:
     return fitted(
-        request,
-        f"votre demande de bourse de collège {request['numero']} a été retirée le "
-        f"{_moment(request['modifiee_le'])}, à votre demande. Suivi : {url}",
+        _parent(request),
+        f"votre demande de bourse de collège {request['number']} a été retirée le "
+        f"{_moment(request['modified_at'])}, à votre demande. Suivi : {url}",
     )
 
 
 def decision_sms(request: dict, url: str) -> str:
-    number = request["numero"]
-    if request["etat"] == ACCORDEE:
+    number = request["number"]
+    if request["state"] == RequestState.GRANTED:
         annual, per_term = granted_amounts(request)
         return fitted(
-            request,
+            _parent(request),
             f"la bourse de collège est accordée (demande {number}) : échelon "
-            f"{request['echelon_accorde']}, {annual} € pour l'année, versés en 3 fois "
+            f"{request['granted_echelon']}, {annual} € pour l'année, versés en 3 fois "
             f"{per_term} €. Détail : {url}",
         )
-    if request["etat"] == REFUSEE:
+    if request["state"] == RequestState.REFUSED:
         return _refusal(request, url)
-    raise ValueError(f"pas de décision pour une demande {request['etat']}")
+    raise ValueError(f"pas de décision pour une demande {request['state']}")
 
 
 def _refusal(request: dict, url: str) -> str:
     """The reason whole when it fits, else cut as little as needed: with the parent's name
     while at least MIN_REASON characters of it fit beside the name, else without the name."""
-    reason = " ".join(request["motif_refus"].split()).rstrip(".")
+    reason = " ".join(request["refusal_reason"].split()).rstrip(".")
 
     def text(motif: str) -> str:
         return (
-            f"la bourse de collège n'est pas accordée (demande {request['numero']}). "
+            f"la bourse de collège n'est pas accordée (demande {request['number']}). "
             f"Motif : {motif} Détail : {url}"
         )
 
-    for write, shortest in ((partial(_named, request), MIN_REASON), (_unnamed, 0)):
+    for write, shortest in ((partial(_named, _parent(request)), MIN_REASON), (_unnamed, 0)):
         if fits(write(text(f"{reason}."))):
             return write(text(f"{reason}."))
         kept = _longest(
@@ -97,14 +97,19 @@ def _longest(fitting, most: int) -> int:
     return low
 
 
-def fitted(request: dict, message: str) -> str:
+def fitted(first_name: str, message: str) -> str:
     """The message with the parent's first name when it fits, without it otherwise."""
-    named = _named(request, message)
+    named = _named(first_name, message)
     return named if fits(named) else _unnamed(message)
 
 
-def _named(request: dict, message: str) -> str:
-    return f"{SENDER} : {request['responsable']['prenom']}, {message}"
+def _parent(request: dict) -> str:
+    """The first name of the parent who made the request."""
+    return request["applicant"]["prenom"]
+
+
+def _named(first_name: str, message: str) -> str:
+    return f"{SENDER} : {first_name}, {message}"
 
 
 def _unnamed(message: str) -> str:

@@ -93,7 +93,7 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
         account = find_by_identifiant(tx, identifiant)
         (child,) = children_of(tx, account["responsables"])
     data = {
-        "coordonnees": {
+        "contact": {
             "courriel": courriel,
             "telephone": account["telephone"],
             "adresse": {
@@ -103,9 +103,9 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
                 "commune": "Lyon",
             },
         },
-        "fiscal": fiscal,
-        "estimation": estimate("2026-2027", fiscal["rfr"], fiscal["enfants_a_charge"]).as_dict(),
-        "banque": {
+        "tax": fiscal,
+        "estimate": estimate("2026-2027", fiscal["rfr"], fiscal["enfants_a_charge"]).as_dict(),
+        "bank": {
             "titulaire": f"{prenom} {nom}",
             "iban": "FR7630006000011234567890189",
             "bic": "",
@@ -116,7 +116,7 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
             # Issue 12: a family is e-mailed at its account's confirmed address only; this one
             # confirmed the address its request gives.
             tx.update("comptes", account["id"], {"email": courriel, "email_confirmed": True})
-        return submit(tx, account, child, data, "e2e-admin-bourse", SENT_AT)["numero"]
+        return submit(tx, account, child, data, "e2e-admin-bourse", SENT_AT)["number"]
 
 
 def sign_in_as(page, identifiant: str, password: str) -> None:

@@ -108,11 +108,11 @@ def applied(server, identifiant: str) -> str:
         "declarants_differents": False,
     }
     data = {
-        "coordonnees": {"courriel": "", "telephone": account["telephone"], "adresse": None},
-        "fiscal": fiscal,
-        "estimation": estimate("2026-2027", 9000, 2).as_dict(),
-        "banque": {"titulaire": "Aurélie Girard", "iban": "FR7630006000011234567890189", "bic": ""},
+        "contact": {"courriel": "", "telephone": account["telephone"], "adresse": None},
+        "tax": fiscal,
+        "estimate": estimate("2026-2027", 9000, 2).as_dict(),
+        "bank": {"titulaire": "Aurélie Girard", "iban": "FR7630006000011234567890189", "bic": ""},
     }
     moment = datetime(2026, 9, 14, 9, 30, tzinfo=PARIS)
     with store.writing() as tx:
-        return submit(tx, account, child, data, "e2e-autre-parent", moment)["numero"]
+        return submit(tx, account, child, data, "e2e-autre-parent", moment)["number"]

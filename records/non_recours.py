@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from outside.storage import Tx
 from records import bourse_requests, consents, school
-from records.bourse_requests import RETIREE
+from records.bourse_requests import RequestState
 from records.email_changes import confirmed_email
 from records.roster import eleves_of
 from records.school import Family, class_order
@@ -74,7 +74,7 @@ def of_school(tx: Tx, uai: str, annee: str) -> NonRecours:
     requesting = {
         request["ine"]
         for request in bourse_requests.of_school(tx, uai, annee)
-        if request["etat"] != RETIREE
+        if request["state"] != RequestState.WITHDRAWN
     }
     neither = [p for p in pupils if p["ine"] not in consenting | requesting]
     neither.sort(key=lambda p: (class_order(p["classe"]), normalize_name(p["nom"]), p["prenom"]))

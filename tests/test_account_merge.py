@@ -270,7 +270,12 @@ def test_the_scholarship_requests_move_with_the_children(francois, db, family, a
     with db.writing() as tx:
         number = tx.insert(
             REQUESTS,
-            {"numero": "B-TEST-1", "account_id": activated["id"], "ine": "x", "annee": "2026"},
+            {
+                "number": "B-TEST-1",
+                "account_id": activated["id"],
+                "ine": "x",
+                "school_year": "2026",
+            },
         )
     assert redirects_to(add(francois, "f.dasilva2", OTHER_PASSWORD), "/mes-services")
     with db.reading() as tx:

@@ -73,7 +73,7 @@ def submit_in(
     account = account_for(tx, clock, child)
     (pupil,) = [one for one in children_of(tx, account["responsables"]) if one["prenom"] == child]
     data = {
-        "coordonnees": {
+        "contact": {
             "courriel": f"{account['prenom'].lower()}@example.org",
             "telephone": account["telephone"],
             "adresse": {
@@ -84,7 +84,7 @@ def submit_in(
             },
             **coordonnees,
         },
-        "fiscal": {
+        "tax": {
             "source": "manuel" if pieces else "dgfip",
             "avis": [
                 {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}
@@ -97,13 +97,13 @@ def submit_in(
             "pieces": list(pieces),
             "declarants_differents": other_declarants,
         },
-        "estimation": estimate("2026-2027", rfr, enfants).as_dict(),
-        "banque": {"titulaire": f"{account['prenom']} {account['nom']}", "iban": IBAN, "bic": ""},
+        "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
+        "bank": {"titulaire": f"{account['prenom']} {account['nom']}", "iban": IBAN, "bic": ""},
     }
-    if data["coordonnees"]["courriel"]:
+    if data["contact"]["courriel"]:
         # Issue 12: a family is e-mailed at its account's confirmed address only; these
         # families confirmed the one their request gives.
-        confirmed = {"email": data["coordonnees"]["courriel"], "email_confirmed": True}
+        confirmed = {"email": data["contact"]["courriel"], "email_confirmed": True}
         tx.update("comptes", account["id"], confirmed)
     return bourse_requests.submit(tx, account, pupil, data, f"jeton-{child}", clock.now())
 
@@ -140,7 +140,7 @@ def numbers(html: str) -> list[str]:
 
 
 def test_the_pages_need_a_staff_session(web, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     client = web.test_client()
     for url in (
         "/admin/bourses",
@@ -153,7 +153,7 @@ def test_the_pages_need_a_staff_session(web, db, clock):
         client.post(f"/admin/bourses/{numero}/etat", data={"etat": "en instruction"}),
         "/admin/connexion",
     )
-    assert read(db, bourse_requests.find, numero)["etat"] == "déposée"
+    assert read(db, bourse_requests.find, numero)["state"] == "déposée"
 
 
 def test_the_menu_has_the_entry(office):
@@ -174,9 +174,9 @@ def test_the_list_and_its_counts(office, db, clock):
     ines = submitted(db, clock, "Inès", rfr=3000)  # échelon 3 estimated
     lea = submitted(db, clock, "Léa", rfr=9000)  # échelon 2
     submitted(db, clock, "Moussa", rfr=90000)  # no scholarship
-    moved(db, clock, lea["numero"], ("en instruction", {}), ("accordée", {"echelon": 1}))
+    moved(db, clock, lea["number"], ("en instruction", {}), ("accordée", {"echelon": 1}))
     page = office.get("/admin/bourses")
-    assert numbers(page.text) == [ines["numero"], lea["numero"], "0691234A-2026-00003"]
+    assert numbers(page.text) == [ines["number"], lea["number"], "0691234A-2026-00003"]
     text = plain(page.text)
     assert "Demandes par état État Demandes Déposée 2 En instruction 0 Accordée 1" in text
     assert "Refusée 0 Retirée 0" in text
@@ -222,9 +222,9 @@ def test_filters(office, web, db, clock, query, found):
     lea = submitted(db, clock, "Léa", rfr=9000)
     submitted(db, clock, "Hugo", rfr=9000, pieces=(uploaded(web),))
     submitted(db, clock, "Moussa", rfr=90000)
-    moved(db, clock, lea["numero"], ("en instruction", {}))
+    moved(db, clock, lea["number"], ("en instruction", {}))
     by_number = {
-        one["numero"]: one["eleve"]["prenom"]
+        one["number"]: one["pupil"]["prenom"]
         for one in read(db, bourse_requests.of_school, CONCORDE, "2026-2027")
     }
     page = office.get("/admin/bourses", query_string=query)
@@ -268,7 +268,7 @@ def test_pages_of_results(office, db, clock, monkeypatch):
 
 
 def test_a_notice_of_another_household_is_shown_as_the_reason_to_check(office, web, db, clock):
-    numero = submitted(db, clock, "Inès", other_declarants=True)["numero"]
+    numero = submitted(db, clock, "Inès", other_declarants=True)["number"]
     text = plain(office.get(f"/admin/bourses/{numero}").text)
     assert (
         "Pièces à vérifier : déclarants différents du demandeur : le responsable qui fait la "
@@ -278,7 +278,7 @@ def test_a_notice_of_another_household_is_shown_as_the_reason_to_check(office, w
 
 
 def test_the_requests_page(office, web, db, clock):
-    numero = submitted(db, clock, "Hugo", rfr=9000, pieces=(uploaded(web),))["numero"]
+    numero = submitted(db, clock, "Hugo", rfr=9000, pieces=(uploaded(web),))["number"]
     page = office.get(f"/admin/bourses/{numero}")
     assert page.status_code == 200
     text = plain(page.text)
@@ -304,13 +304,13 @@ def test_the_requests_page(office, web, db, clock):
 
 
 def test_another_schools_request_is_not_found(web, db, clock, office):
-    numero = submitted(db, clock, "Inès", pieces=(uploaded(web),))["numero"]
+    numero = submitted(db, clock, "Inès", pieces=(uploaded(web),))["number"]
     palmistes = signed_in_staff(web, db, clock, "secretariat.palmistes", PALMISTES)
     assert palmistes.get(f"/admin/bourses/{numero}").status_code == 404
     assert palmistes.get(f"/admin/bourses/{numero}/pieces/1").status_code == 404
     answer = palmistes.post(f"/admin/bourses/{numero}/etat", data={"etat": "en instruction"})
     assert answer.status_code == 404
-    assert read(db, bourse_requests.find, numero)["etat"] == "déposée"
+    assert read(db, bourse_requests.find, numero)["state"] == "déposée"
     assert office.get("/admin/bourses/0691234A-2026-09999").status_code == 404
 
 
@@ -334,10 +334,10 @@ def sms(web) -> list[dict]:
 
 
 def test_into_examination(office, web, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     answer = decide(office, numero, etat="en instruction")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
-    assert read(db, bourse_requests.find, numero)["etat"] == "en instruction"
+    assert read(db, bourse_requests.find, numero)["state"] == "en instruction"
     page = office.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte-statut") == f"La demande n° {numero} est en instruction."
     assert bourse_entries(db) == [
@@ -356,12 +356,12 @@ def checked_echelon(page: str) -> str | None:
 
 
 def test_grant_tells_the_family(head, web, db, clock):
-    numero = submitted(db, clock, "Inès", courriel="famille.benali@example.net")["numero"]
+    numero = submitted(db, clock, "Inès", courriel="famille.benali@example.net")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     answer = decide(head, numero, etat="accordée", echelon="3")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
     found = read(db, bourse_requests.find, numero)
-    assert (found["etat"], found["echelon_accorde"]) == ("accordée", 3)
+    assert (found["state"], found["granted_echelon"]) == ("accordée", 3)
     (mail,) = mails(web)
     assert mail["to"] == "famille.benali@example.net"
     assert mail["subject"] == f"Demande de bourse de collège n° {numero} : bourse accordée"
@@ -389,13 +389,13 @@ def test_grant_tells_the_family(head, web, db, clock):
 
 
 def test_refusal_tells_the_family_why(head, web, db, clock):
-    numero = submitted(db, clock, "Moussa", rfr=90000)["numero"]
+    numero = submitted(db, clock, "Moussa", rfr=90000)["number"]
     moved(db, clock, numero, ("en instruction", {}))
     reason = "Revenus au-dessus du plafond pour 2 enfants à charge."
     answer = decide(head, numero, etat="refusée", motif=f"  {reason} ")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
     found = read(db, bourse_requests.find, numero)
-    assert (found["etat"], found["motif_refus"]) == ("refusée", reason)
+    assert (found["state"], found["refusal_reason"]) == ("refusée", reason)
     (mail,) = mails(web)
     assert mail["to"] == "aminata@example.org"
     assert mail["subject"].endswith(": demande refusée")
@@ -405,7 +405,7 @@ def test_refusal_tells_the_family_why(head, web, db, clock):
 
 
 def test_a_failed_email_is_said(head, web, db, clock, monkeypatch):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
 
     def refuse(to, subject, body, attachments=()):
@@ -413,7 +413,7 @@ def test_a_failed_email_is_said(head, web, db, clock, monkeypatch):
 
     monkeypatch.setattr(web.extensions["mail"], "send", refuse)
     decide(head, numero, etat="accordée", echelon="2")
-    assert read(db, bourse_requests.find, numero)["etat"] == "accordée"
+    assert read(db, bourse_requests.find, numero)["state"] == "accordée"
     page = head.get(f"/admin/bourses/{numero}").text
     assert alert(page, "bourse-alerte") == (
         "Le courriel à karim@example.org n'a pas pu partir : prévenez la famille autrement."
@@ -425,7 +425,7 @@ def test_a_failed_email_is_said(head, web, db, clock, monkeypatch):
 
 
 def test_a_family_with_only_a_mobile_is_told_by_sms(head, web, db, clock):
-    numero = submitted(db, clock, "Inès", courriel="")["numero"]
+    numero = submitted(db, clock, "Inès", courriel="")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     page = head.get(f"/admin/bourses/{numero}").text
     assert "La famille reçoit la décision par SMS, au 06 •• •• •• 89." in plain(page)
@@ -441,7 +441,7 @@ def test_a_family_with_only_a_mobile_is_told_by_sms(head, web, db, clock):
 
 
 def test_a_family_with_no_way_to_be_told_is_said(head, web, db, clock):
-    numero = submitted(db, clock, "Inès", courriel="", telephone="")["numero"]
+    numero = submitted(db, clock, "Inès", courriel="", telephone="")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     decide(head, numero, etat="accordée", echelon="3")
     assert mails(web) == [] and sms(web) == []
@@ -453,7 +453,7 @@ def test_a_family_with_no_way_to_be_told_is_said(head, web, db, clock):
 
 
 def test_grant_without_echelon(head, web, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     for echelon in ("", "0", "4", "deux"):
         answer = decide(head, numero, etat="accordée", echelon=echelon)
@@ -466,7 +466,7 @@ def test_grant_without_echelon(head, web, db, clock):
         )
         assert "fr-fieldset--error" in elements(answer.text, "fieldset", id="echelon")[0]["class"]
         assert "autofocus" in elements(answer.text, "input", id="echelon-1")[0]
-    assert read(db, bourse_requests.find, numero)["etat"] == "en instruction"
+    assert read(db, bourse_requests.find, numero)["state"] == "en instruction"
     assert mails(web) == []
 
 
@@ -479,19 +479,19 @@ def test_grant_without_echelon(head, web, db, clock):
     ],
 )
 def test_refusal_without_a_good_reason(head, web, db, clock, motif, error):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     answer = decide(head, numero, etat="refusée", motif=motif)
     assert answer.status_code == 422
     assert error_messages(answer.text, "motif") == [error]
     (field,) = elements(answer.text, "textarea", id="motif")
     assert field["aria-invalid"] == "true" and "autofocus" in field
-    assert read(db, bourse_requests.find, numero)["etat"] == "en instruction"
+    assert read(db, bourse_requests.find, numero)["state"] == "en instruction"
     assert mails(web) == []
 
 
 def test_a_reason_of_500_characters_is_enough(head, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     assert redirects_to(
         decide(head, numero, etat="refusée", motif="x" * 500), f"/admin/bourses/{numero}"
@@ -510,7 +510,7 @@ def test_a_reason_of_500_characters_is_enough(head, db, clock):
             {"etat": "refusée", "motif": "Non."},
         ),
         (
-            (("en instruction", {}), ("refusée", {"motif": "Non."})),
+            (("en instruction", {}), ("refusée", {"reason": "Non."})),
             {"etat": "accordée", "echelon": "1"},
         ),
         ((), {"etat": "retirée"}),
@@ -519,20 +519,20 @@ def test_a_reason_of_500_characters_is_enough(head, db, clock):
     ],
 )
 def test_bad_transitions(head, web, db, clock, steps, form):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, *steps)
     before = read(db, bourse_requests.find, numero)
     answer = decide(head, numero, **form)
     assert answer.status_code == 422
     message = alert(answer.text, "bourse-alerte")
-    assert message.startswith(f"Une demande « {before['etat']} » ne peut pas passer à")
+    assert message.startswith(f"Une demande « {before['state']} » ne peut pas passer à")
     assert read(db, bourse_requests.find, numero) == before
     assert mails(web) == []
 
 
 def test_a_decided_request_has_no_form(office, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
-    moved(db, clock, numero, ("en instruction", {}), ("refusée", {"motif": "Dossier incomplet."}))
+    numero = submitted(db, clock, "Inès")["number"]
+    moved(db, clock, numero, ("en instruction", {}), ("refusée", {"reason": "Dossier incomplet."}))
     page = office.get(f"/admin/bourses/{numero}").text
     assert not elements(page, "form", id="accorder") and not elements(page, "form", id="refuser")
     assert "Passer en instruction" not in plain(page)
@@ -560,7 +560,7 @@ def propose(client, numero: str, **form):
     ],
 )
 def test_the_secretariat_cannot_grant_or_refuse(office, web, db, clock, form):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     before = read(db, bourse_requests.find, numero)
     answer = decide(office, numero, **form)
@@ -579,13 +579,13 @@ def test_the_secretariat_cannot_grant_or_refuse(office, web, db, clock, form):
 
 
 def test_the_secretariat_cannot_decide_even_before_the_examination(office, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     assert decide(office, numero, etat="accordée", echelon="2").status_code == 403
-    assert read(db, bourse_requests.find, numero)["etat"] == "déposée"
+    assert read(db, bourse_requests.find, numero)["state"] == "déposée"
 
 
 def test_the_secretariat_is_told_the_decision_is_the_directions(office, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     page = office.get(f"/admin/bourses/{numero}").text
     assert "puis proposez une décision à la direction" in plain(page)
     moved(db, clock, numero, ("en instruction", {}))
@@ -600,13 +600,13 @@ def test_the_secretariat_is_told_the_decision_is_the_directions(office, db, cloc
 
 
 def test_a_proposal_is_recorded_and_shown_to_both(office, head, web, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     answer = propose(office, numero, etat="accordée", echelon="3")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
     found = read(db, bourse_requests.find, numero)
-    assert found["etat"] == "en instruction"
-    assert (found["proposition"]["etat"], found["proposition"]["echelon"]) == ("accordée", 3)
+    assert found["state"] == "en instruction"
+    assert (found["proposal"]["state"], found["proposal"]["echelon"]) == ("accordée", 3)
     # The family hears of decisions only.
     assert mails(web) == [] and sms(web) == []
     assert "notices" not in found
@@ -630,8 +630,8 @@ def test_a_proposal_is_recorded_and_shown_to_both(office, head, web, db, clock):
 
 
 def test_the_decision_form_holds_the_proposal(office, head, db, clock):
-    ines = submitted(db, clock, "Inès")["numero"]  # échelon 2 estimated
-    lea = submitted(db, clock, "Léa")["numero"]
+    ines = submitted(db, clock, "Inès")["number"]  # échelon 2 estimated
+    lea = submitted(db, clock, "Léa")["number"]
     moved(db, clock, ines, ("en instruction", {}))
     moved(db, clock, lea, ("en instruction", {}))
     propose(office, ines, etat="accordée", echelon="3")
@@ -649,13 +649,13 @@ def test_the_decision_form_holds_the_proposal(office, head, db, clock):
 
 
 def test_the_direction_decides_and_both_are_named(office, head, web, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     assert redirects_to(decide(office, numero, etat="en instruction"), f"/admin/bourses/{numero}")
     propose(office, numero, etat="refusée", motif="Dossier incomplet.")
     answer = decide(head, numero, etat="accordée", echelon="2")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
     found = read(db, bourse_requests.find, numero)
-    assert (found["etat"], found["echelon_accorde"]) == ("accordée", 2)
+    assert (found["state"], found["granted_echelon"]) == ("accordée", 2)
     (mail,) = mails(web)
     assert "accordée, à l'échelon 2" in mail["body"]
     detail = (
@@ -717,7 +717,7 @@ def test_the_direction_decides_and_both_are_named(office, head, web, db, clock):
     ],
 )
 def test_a_bad_proposal(office, web, db, clock, form, field, error):
-    numero = submitted(db, clock, "Moussa", rfr=90000)["numero"]  # no échelon estimated
+    numero = submitted(db, clock, "Moussa", rfr=90000)["number"]  # no échelon estimated
     moved(db, clock, numero, ("en instruction", {}))
     before = read(db, bourse_requests.find, numero)
     answer = propose(office, numero, **form)
@@ -742,25 +742,25 @@ def test_a_bad_proposal(office, web, db, clock, form, field, error):
     [
         ((), {"etat": "accordée", "echelon": "2"}),
         (
-            (("en instruction", {}), ("refusée", {"motif": "Non."})),
+            (("en instruction", {}), ("refusée", {"reason": "Non."})),
             {"etat": "accordée", "echelon": "1"},
         ),
     ],
 )
 def test_a_proposal_only_under_study(office, db, clock, steps, form):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, *steps)
     before = read(db, bourse_requests.find, numero)
     answer = propose(office, numero, **form)
     assert answer.status_code == 422
     assert alert(answer.text, "bourse-alerte").startswith(
-        f"Une demande « {before['etat']} » ne peut pas recevoir de proposition"
+        f"Une demande « {before['state']} » ne peut pas recevoir de proposition"
     )
     assert read(db, bourse_requests.find, numero) == before
 
 
 def test_a_proposal_is_to_grant_or_to_refuse(office, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     for form in ({"etat": "en instruction"}, {"etat": "retirée"}, {}):
         answer = propose(office, numero, **form)
@@ -768,17 +768,17 @@ def test_a_proposal_is_to_grant_or_to_refuse(office, db, clock):
         assert alert(answer.text, "bourse-alerte") == (
             "Proposez d'accorder la bourse ou de refuser la demande."
         )
-    assert "proposition" not in read(db, bourse_requests.find, numero)
+    assert "proposal" not in read(db, bourse_requests.find, numero)
 
 
 def test_a_proposal_needs_a_staff_session_of_the_school(web, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     form = {"etat": "accordée", "echelon": "2"}
     assert redirects_to(propose(web.test_client(), numero, **form), "/admin/connexion")
     palmistes = signed_in_staff(web, db, clock, "secretariat.palmistes", PALMISTES)
     assert propose(palmistes, numero, **form).status_code == 404
-    assert "proposition" not in read(db, bourse_requests.find, numero)
+    assert "proposal" not in read(db, bourse_requests.find, numero)
 
 
 # Documents -------------------------------------------------------------------------------
@@ -786,7 +786,7 @@ def test_a_proposal_needs_a_staff_session_of_the_school(web, db, clock):
 
 def test_download_a_document(office, web, db, clock):
     first, second = uploaded(web), uploaded(web, b"%PDF-1.7 autre\n%%EOF", "<script>.pdf")
-    numero = submitted(db, clock, "Hugo", pieces=(first, second))["numero"]
+    numero = submitted(db, clock, "Hugo", pieces=(first, second))["number"]
     answer = office.get(f"/admin/bourses/{numero}/pieces/2")
     assert answer.status_code == 200
     assert answer.data == b"%PDF-1.7 autre\n%%EOF"
@@ -801,7 +801,7 @@ def test_download_a_document(office, web, db, clock):
 
 def test_a_document_that_is_not_there(office, web, db, clock):
     piece = uploaded(web)
-    numero = submitted(db, clock, "Hugo", pieces=(piece,))["numero"]
+    numero = submitted(db, clock, "Hugo", pieces=(piece,))["number"]
     for index in (0, 2):
         assert office.get(f"/admin/bourses/{numero}/pieces/{index}").status_code == 404
     assert office.get(f"/admin/bourses/{numero}/pieces/-1").status_code == 404
@@ -821,7 +821,7 @@ def exported(answer) -> list[dict]:
 def test_export_the_list(office, web, db, clock):
     ines = submitted(db, clock, "Inès", rfr=3000)
     submitted(db, clock, "Hugo", rfr=9000, pieces=(uploaded(web),))
-    moved(db, clock, ines["numero"], ("en instruction", {}), ("accordée", {"echelon": 3}))
+    moved(db, clock, ines["number"], ("en instruction", {}), ("accordée", {"echelon": 3}))
     answer = office.get("/admin/bourses/export.csv")
     assert answer.status_code == 200
     assert answer.mimetype == "text/csv"
@@ -830,7 +830,7 @@ def test_export_the_list(office, web, db, clock):
     )
     assert answer.headers["Cache-Control"] == "no-store"
     rows = exported(answer)
-    assert [row["Numéro"] for row in rows] == [ines["numero"], "0691234A-2026-00002"]
+    assert [row["Numéro"] for row in rows] == [ines["number"], "0691234A-2026-00002"]
     first, second = rows
     assert first["État"] == "accordée" and first["Élève"] == "Inès Benali"
     assert first["Échelon accordé"] == "3" and first["Montant annuel accordé (€)"] == "525"

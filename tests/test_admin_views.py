@@ -804,7 +804,7 @@ def first_responsable_id(db) -> int:
 )
 def test_a_page_without_a_fragment_answers_htmx_whole(direction, db, clock, url):
     url = url.format(
-        responsable=first_responsable_id(db), bourse=submitted(db, clock, "Inès")["numero"]
+        responsable=first_responsable_id(db), bourse=submitted(db, clock, "Inès")["number"]
     )
     answer = direction.get(url, headers=HTMX)
     assert answer.status_code == 200
@@ -813,7 +813,7 @@ def test_a_page_without_a_fragment_answers_htmx_whole(direction, db, clock, url)
 
 
 def test_a_refused_decision_answers_htmx_whole(direction, db, clock):
-    numero = submitted(db, clock, "Inès")["numero"]
+    numero = submitted(db, clock, "Inès")["number"]
     answer = direction.post(f"/admin/bourses/{numero}/etat", data={"etat": "?"}, headers=HTMX)
     assert answer.status_code == 422
     assert texts(answer.text, "h1") == [f"Demande de bourse n° {numero}"]

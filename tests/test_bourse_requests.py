@@ -19,19 +19,14 @@ from outside.storage.tiny import TinyStore
 from records import audit, bourse_requests
 from records.accounts import children_of, create_account, find_by_id, find_responsables
 from records.bourse_requests import (
-    ACCORDEE,
     DECIDED,
-    DEPOSEE,
-    EN_INSTRUCTION,
-    REFUSEE,
     REQUESTS,
-    RETIREE,
-    STATES,
     AlreadyRequested,
     BadTransition,
     CampaignClosed,
     DecisionReserved,
     NotChangeable,
+    RequestState,
     active_for_child,
     correct,
     counts,
@@ -117,7 +112,7 @@ def child(store, account: dict, ine: str) -> dict:
 
 def data(source="dgfip", rfr=12_000, enfants=2, iban="FR7630006000011234567890189") -> dict:
     return {
-        "coordonnees": {
+        "contact": {
             "courriel": "sophie.lefevre-dalmeida@example.org",
             "telephone": "+33612345678",
             "adresse": {
@@ -127,7 +122,7 @@ def data(source="dgfip", rfr=12_000, enfants=2, iban="FR763000600001123456789018
                 "commune": "Lyon",
             },
         },
-        "fiscal": {
+        "tax": {
             "source": source,
             "avis": [
                 {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
@@ -141,8 +136,8 @@ def data(source="dgfip", rfr=12_000, enfants=2, iban="FR763000600001123456789018
             if source == "dgfip"
             else [{"cle": "clé-1", "nom": "avis.pdf", "type": "application/pdf", "taille": 1234}],
         },
-        "estimation": estimate("2026-2027", rfr, enfants).as_dict(),
-        "banque": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},
+        "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
+        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},
     }
 
 
@@ -175,38 +170,42 @@ def rows(store) -> list[dict]:
 def test_a_submitted_request_holds_the_contract_row(store):
     sophie = account_of(store, "sophie")
     made = written(store, submit, sophie, child(store, sophie, LEA), data(), "jeton-1", NOW)
-    assert made["numero"] == "0691234A-2026-00001"
-    assert (made["annee"], made["uai"], made["ine"]) == ("2026-2027", CONCORDE, LEA)
+    assert made["number"] == "0691234A-2026-00001"
+    assert (made["school_year"], made["uai"], made["ine"]) == ("2026-2027", CONCORDE, LEA)
     assert made["account_id"] == sophie["id"]
-    assert made["eleve"] == {
+    assert made["pupil"] == {
         "prenom": "Léa",
         "nom": "Lefèvre-D'Almeida",
         "classe": "6eA",
         "niveau": "6e",
         "etablissement_nom": "Collège Concorde",
     }
-    assert made["responsable"] == {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"}
+    assert made["applicant"] == {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"}
     for key, value in data().items():
         assert made[key] == value
-    assert made["pieces_a_verifier"] is False
-    assert (made["etat"], made["echelon_accorde"], made["motif_refus"]) == (DEPOSEE, None, None)
-    assert made["deposee_le"] == "2026-09-14T18:05:00+02:00"
-    assert (made["modifiee_le"], made["decidee_le"]) == (None, None)
-    assert made["jeton"] == "jeton-1"
-    assert made["historique"] == [
+    assert made["documents_to_check"] is False
+    assert (made["state"], made["granted_echelon"], made["refusal_reason"]) == (
+        RequestState.SUBMITTED,
+        None,
+        None,
+    )
+    assert made["submitted_at"] == "2026-09-14T18:05:00+02:00"
+    assert (made["modified_at"], made["decided_at"]) == (None, None)
+    assert made["token"] == "jeton-1"
+    assert made["history"] == [
         {
-            "etat": DEPOSEE,
-            "le": "2026-09-14T18:05:00+02:00",
-            "par": "famille",
+            "state": RequestState.SUBMITTED,
+            "at": "2026-09-14T18:05:00+02:00",
+            "by": "famille",
             "detail": "Demande déposée en ligne.",
         }
     ]
-    assert read(store, find, made["numero"]) == made
+    assert read(store, find, made["number"]) == made
     assert len(rows(store)) == 1
 
 
 def test_typed_tax_data_flag_the_documents_to_check(store):
-    assert send(store, LEA, source="manuel")["pieces_a_verifier"] is True
+    assert send(store, LEA, source="manuel")["documents_to_check"] is True
 
 
 def test_the_files_requests_hold(store):
@@ -217,7 +216,7 @@ def test_the_files_requests_hold(store):
 
 
 def test_numbers_follow_each_other_per_school(store):
-    numeros = [send(store, ine)["numero"] for ine in (LEA, INES, MOUSSA)]
+    numeros = [send(store, ine)["number"] for ine in (LEA, INES, MOUSSA)]
     assert numeros == ["0691234A-2026-00001", "0691234A-2026-00002", "0691234A-2026-00003"]
 
 
@@ -227,14 +226,14 @@ def test_a_new_school_year_starts_numbering_again(store, tmp_path):
     dates = (date(2027, 9, 1), date(2027, 10, 21))
     written(store, save_service, CONCORDE, BOURSE, State.OPEN, "", *dates, next_year)
     made = send(store, LEA, token="année-suivante", now=next_year)
-    assert (made["numero"], made["annee"]) == ("0691234A-2027-00001", "2027-2028")
+    assert (made["number"], made["school_year"]) == ("0691234A-2027-00001", "2027-2028")
 
 
 def test_numbers_go_on_from_the_schools_counter(store):
     # A file written before the counters: the migration set the counter to the highest number.
     with store.writing() as tx:
         tx.insert("compteurs", {"name": "demande:0691234A-2026", "value": 41})
-    assert send(store, LEA)["numero"] == "0691234A-2026-00042"
+    assert send(store, LEA)["number"] == "0691234A-2026-00042"
 
 
 def test_the_same_token_twice_returns_the_request_unchanged(store):
@@ -246,9 +245,9 @@ def test_the_same_token_twice_returns_the_request_unchanged(store):
 
 def test_the_receipt_of_one_sending_is_claimed_once(store):
     first = send(store, LEA, token="clic")
-    assert written(store, bourse_requests.claim_receipt, first["numero"], "clic") is True
-    assert written(store, bourse_requests.claim_receipt, first["numero"], "clic") is False
-    assert written(store, bourse_requests.claim_receipt, first["numero"], "correction") is True
+    assert written(store, bourse_requests.claim_receipt, first["number"], "clic") is True
+    assert written(store, bourse_requests.claim_receipt, first["number"], "clic") is False
+    assert written(store, bourse_requests.claim_receipt, first["number"], "correction") is True
     with pytest.raises(LookupError):
         written(store, bourse_requests.claim_receipt, "0691234A-2026-99999", "clic")
 
@@ -256,20 +255,20 @@ def test_the_receipt_of_one_sending_is_claimed_once(store):
 def test_two_clicks_at_once_claim_the_receipt_once(store):
     first = send(store, LEA, token="clic")
     claims = at_once(
-        8, lambda: written(store, bourse_requests.claim_receipt, first["numero"], "clic")
+        8, lambda: written(store, bourse_requests.claim_receipt, first["number"], "clic")
     )
     assert sorted(claims) == [False] * 7 + [True]
-    assert read(store, find, first["numero"])["accuses_envoyes"] == ["clic"]
+    assert read(store, find, first["number"])["receipts_sent"] == ["clic"]
 
 
 def test_the_same_token_after_a_correction_returns_the_corrected_request(store):
     first = send(store, LEA, token="clic")
     corrected = written(
-        store, correct, first["numero"], first["account_id"], data(rfr=20_000), "c1", NOW
+        store, correct, first["number"], first["account_id"], data(rfr=20_000), "c1", NOW
     )
     again = send(store, LEA, token="clic")
     assert again == corrected
-    assert again["fiscal"]["rfr"] == 20_000
+    assert again["tax"]["rfr"] == 20_000
     assert len(rows(store)) == 1
 
 
@@ -278,16 +277,16 @@ def test_another_token_for_the_same_child_is_refused(store):
     with pytest.raises(AlreadyRequested) as raised:
         send(store, LEA, token="second")
     assert raised.value.existing == first
-    assert first["numero"] in str(raised.value)
+    assert first["number"] in str(raised.value)
     assert len(rows(store)) == 1
 
 
 def test_a_sibling_gets_their_own_request(store):
     lea, hugo = send(store, LEA), send(store, HUGO)
-    assert lea["numero"] != hugo["numero"]
-    assert [request["numero"] for request in read(store, of_account, lea["account_id"])] == [
-        hugo["numero"],
-        lea["numero"],
+    assert lea["number"] != hugo["number"]
+    assert [request["number"] for request in read(store, of_account, lea["account_id"])] == [
+        hugo["number"],
+        lea["number"],
     ]
 
 
@@ -327,8 +326,8 @@ def test_a_child_of_another_account_is_refused(store):
 
 def test_incomplete_data_is_a_programming_error(store):
     sophie = account_of(store, "sophie")
-    partial = {key: value for key, value in data().items() if key != "banque"}
-    with pytest.raises(ValueError, match="banque"):
+    partial = {key: value for key, value in data().items() if key != "bank"}
+    with pytest.raises(ValueError, match="bank"):
         written(store, submit, sophie, child(store, sophie, LEA), partial, "j", NOW)
     assert rows(store) == []
 
@@ -385,7 +384,7 @@ def test_processes_submitting_at_once_never_share_a_number(database, new_store):
         assert process.exitcode == 0
 
     made = rows(store)
-    assert sorted(request["numero"] for request in made) == [
+    assert sorted(request["number"] for request in made) == [
         f"0691234A-2026-0000{n}" for n in range(1, 6)
     ]
     assert sorted(request["ine"] for request in made) == sorted([LEA, HUGO, INES, MOUSSA, LUCAS])
@@ -399,79 +398,83 @@ def test_a_correction_replaces_the_data_and_is_in_the_history(store):
     later = NOW + timedelta(days=2)
     changed = data(source="manuel", rfr=30_000, enfants=3, iban="DE89370400440532013000")
     corrected = written(
-        store, correct, first["numero"], first["account_id"], changed, "corr", later
+        store, correct, first["number"], first["account_id"], changed, "corr", later
     )
     for key, value in changed.items():
         assert corrected[key] == value
-    assert corrected["pieces_a_verifier"] is True
-    assert corrected["modifiee_le"] == later.isoformat()
-    assert (corrected["numero"], corrected["deposee_le"]) == (first["numero"], first["deposee_le"])
-    assert corrected["historique"][-1] == {
-        "etat": DEPOSEE,
-        "le": later.isoformat(),
-        "par": "famille",
+    assert corrected["documents_to_check"] is True
+    assert corrected["modified_at"] == later.isoformat()
+    assert (corrected["number"], corrected["submitted_at"]) == (
+        first["number"],
+        first["submitted_at"],
+    )
+    assert corrected["history"][-1] == {
+        "state": RequestState.SUBMITTED,
+        "at": later.isoformat(),
+        "by": "famille",
         "detail": "Demande corrigée par la famille.",
     }
-    assert read(store, find, first["numero"]) == corrected
+    assert read(store, find, first["number"]) == corrected
 
 
 def test_the_same_correction_twice_changes_nothing_more(store):
     first = send(store, LEA)
     once = written(
-        store, correct, first["numero"], first["account_id"], data(rfr=20_000), "corr", NOW
+        store, correct, first["number"], first["account_id"], data(rfr=20_000), "corr", NOW
     )
-    twice = written(store, correct, first["numero"], first["account_id"], data(rfr=1), "corr", NOW)
-    assert twice == once == read(store, find, first["numero"])
-    assert len(once["historique"]) == 2
+    twice = written(store, correct, first["number"], first["account_id"], data(rfr=1), "corr", NOW)
+    assert twice == once == read(store, find, first["number"])
+    assert len(once["history"]) == 2
 
 
 def test_only_the_owner_corrects_or_withdraws(store):
     first = send(store, LEA)
     karim = account_of(store, "karim")
     with pytest.raises(LookupError):
-        written(store, correct, first["numero"], karim["id"], data(), "x", NOW)
+        written(store, correct, first["number"], karim["id"], data(), "x", NOW)
     with pytest.raises(LookupError):
-        written(store, withdraw, first["numero"], karim["id"], NOW)
+        written(store, withdraw, first["number"], karim["id"], NOW)
     with pytest.raises(LookupError):
         written(store, withdraw, "0691234A-2026-99999", first["account_id"], NOW)
-    assert read(store, find, first["numero"]) == first
+    assert read(store, find, first["number"]) == first
 
 
 def test_a_request_under_study_can_still_be_corrected(store):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    corrected = written(store, correct, first["numero"], first["account_id"], data(rfr=5), "c", NOW)
-    assert (corrected["etat"], corrected["fiscal"]["rfr"]) == (EN_INSTRUCTION, 5)
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    corrected = written(store, correct, first["number"], first["account_id"], data(rfr=5), "c", NOW)
+    assert (corrected["state"], corrected["tax"]["rfr"]) == (RequestState.IN_REVIEW, 5)
 
 
 @pytest.mark.parametrize(
-    "decision", [(ACCORDEE, 2, ""), (REFUSEE, None, "Ressources trop élevées")]
+    "decision",
+    [(RequestState.GRANTED, 2, ""), (RequestState.REFUSED, None, "Ressources trop élevées")],
 )
 def test_a_decided_request_cannot_be_changed(store, decision):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
     state, echelon, motif = decision
-    decided = written(store, set_state, first["numero"], DIRECTION, state, NOW, echelon, motif)
+    decided = written(store, set_state, first["number"], DIRECTION, state, NOW, echelon, motif)
     with pytest.raises(NotChangeable) as raised:
-        written(store, correct, first["numero"], first["account_id"], data(), "c", NOW)
+        written(store, correct, first["number"], first["account_id"], data(), "c", NOW)
     assert f"« {state} »" in str(raised.value)
     with pytest.raises(NotChangeable):
-        written(store, withdraw, first["numero"], first["account_id"], NOW)
-    assert read(store, find, first["numero"]) == decided
+        written(store, withdraw, first["number"], first["account_id"], NOW)
+    assert read(store, find, first["number"]) == decided
 
 
 def test_nothing_changes_once_the_campaign_is_over(store):
     first = send(store, LEA)
     over = datetime(2026, 10, 16, 9, 0, tzinfo=PARIS)
     with pytest.raises(CampaignClosed):
-        written(store, correct, first["numero"], first["account_id"], data(), "c", over)
+        written(store, correct, first["number"], first["account_id"], data(), "c", over)
     with pytest.raises(CampaignClosed):
-        written(store, withdraw, first["numero"], first["account_id"], over)
+        written(store, withdraw, first["number"], first["account_id"], over)
     dates = (date(2026, 9, 1), date(2026, 10, 15))
     written(store, save_service, CONCORDE, BOURSE, State.CLOSED, "", *dates, NOW)
     with pytest.raises(CampaignClosed):
-        written(store, withdraw, first["numero"], first["account_id"], NOW)
-    assert read(store, find, first["numero"]) == first
+        written(store, withdraw, first["number"], first["account_id"], NOW)
+    assert read(store, find, first["number"]) == first
 
 
 def test_last_years_request_stays_closed_in_the_new_campaign(store):
@@ -480,35 +483,38 @@ def test_last_years_request_stays_closed_in_the_new_campaign(store):
     dates = (date(2027, 9, 1), date(2027, 10, 21))
     written(store, save_service, CONCORDE, BOURSE, State.OPEN, "", *dates, next_year)
     with pytest.raises(CampaignClosed):
-        written(store, correct, first["numero"], first["account_id"], data(), "c", next_year)
+        written(store, correct, first["number"], first["account_id"], data(), "c", next_year)
 
 
 def test_a_withdrawn_request_stays_and_a_new_one_can_be_made(store):
     first = send(store, LEA, token="premier")
     later = NOW + timedelta(hours=1)
-    withdrawn = written(store, withdraw, first["numero"], first["account_id"], later)
-    assert (withdrawn["etat"], withdrawn["modifiee_le"]) == (RETIREE, later.isoformat())
-    assert withdrawn["historique"][-1] == {
-        "etat": RETIREE,
-        "le": later.isoformat(),
-        "par": "famille",
+    withdrawn = written(store, withdraw, first["number"], first["account_id"], later)
+    assert (withdrawn["state"], withdrawn["modified_at"]) == (
+        RequestState.WITHDRAWN,
+        later.isoformat(),
+    )
+    assert withdrawn["history"][-1] == {
+        "state": RequestState.WITHDRAWN,
+        "at": later.isoformat(),
+        "by": "famille",
         "detail": "Demande retirée par la famille.",
     }
-    assert read(store, find, first["numero"]) == withdrawn
+    assert read(store, find, first["number"]) == withdrawn
     assert read(store, active_for_child, LEA, "2026-2027") is None
     with pytest.raises(NotChangeable):
-        written(store, withdraw, first["numero"], first["account_id"], later)
+        written(store, withdraw, first["number"], first["account_id"], later)
     with pytest.raises(NotChangeable):
-        written(store, correct, first["numero"], first["account_id"], data(), "c", later)
+        written(store, correct, first["number"], first["account_id"], data(), "c", later)
 
     # The first journey's token still answers with the first request, never a new one.
     assert send(store, LEA, token="premier") == withdrawn
     second = send(store, LEA, token="second")
-    assert second["numero"] == "0691234A-2026-00002"
+    assert second["number"] == "0691234A-2026-00002"
     assert read(store, active_for_child, LEA, "2026-2027") == second
-    assert [r["numero"] for r in read(store, of_account, first["account_id"])] == [
-        second["numero"],
-        first["numero"],
+    assert [r["number"] for r in read(store, of_account, first["account_id"])] == [
+        second["number"],
+        first["number"],
     ]
 
 
@@ -524,16 +530,22 @@ def test_the_schools_requests_of_a_year_by_number(store):
 
 def test_a_request_is_studied_then_granted_with_its_echelon(store):
     first = send(store, LEA)
-    studied = written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    assert (studied["etat"], studied["decidee_le"]) == (EN_INSTRUCTION, None)
+    studied = written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    assert (studied["state"], studied["decided_at"]) == (RequestState.IN_REVIEW, None)
     later = NOW + timedelta(days=20)
-    granted = written(store, set_state, first["numero"], DIRECTION, ACCORDEE, later, echelon=3)
-    assert (granted["etat"], granted["echelon_accorde"]) == (ACCORDEE, 3)
-    assert granted["decidee_le"] == later.isoformat()
-    assert [entry["etat"] for entry in granted["historique"]] == [DEPOSEE, EN_INSTRUCTION, ACCORDEE]
-    assert granted["historique"][-1]["par"] == "direction.concorde"
-    assert granted["historique"][-1]["detail"] == "Bourse accordée, échelon 3."
-    assert read(store, find, first["numero"]) == granted
+    granted = written(
+        store, set_state, first["number"], DIRECTION, RequestState.GRANTED, later, echelon=3
+    )
+    assert (granted["state"], granted["granted_echelon"]) == (RequestState.GRANTED, 3)
+    assert granted["decided_at"] == later.isoformat()
+    assert [entry["state"] for entry in granted["history"]] == [
+        RequestState.SUBMITTED,
+        RequestState.IN_REVIEW,
+        RequestState.GRANTED,
+    ]
+    assert granted["history"][-1]["by"] == "direction.concorde"
+    assert granted["history"][-1]["detail"] == "Bourse accordée, échelon 3."
+    assert read(store, find, first["number"]) == granted
     journal = read(store, audit.entries, CONCORDE)
     assert [entry["action"] for entry in journal] == ["bourse", "bourse"]
     assert journal[0]["detail"] == (
@@ -543,48 +555,49 @@ def test_a_request_is_studied_then_granted_with_its_echelon(store):
 
 
 @pytest.mark.parametrize(
-    "decision", [(ACCORDEE, 2, ""), (REFUSEE, None, "Ressources trop élevées")]
+    "decision",
+    [(RequestState.GRANTED, 2, ""), (RequestState.REFUSED, None, "Ressources trop élevées")],
 )
 def test_only_the_direction_grants_or_refuses(store, decision):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    before = read(store, find, first["numero"])
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    before = read(store, find, first["number"])
     state, echelon, motif = decision
     for staff in (SECRETARIAT, {**DIRECTION, "role": None}, {**DIRECTION, "role": "Direction"}):
         with pytest.raises(DecisionReserved) as raised:
-            written(store, set_state, first["numero"], staff, state, NOW, echelon, motif)
+            written(store, set_state, first["number"], staff, state, NOW, echelon, motif)
         assert "Seule la direction de l'établissement" in str(raised.value)
     # Even where the change could not be made anyway: the role is the first answer.
     with pytest.raises(DecisionReserved):
-        written(store, set_state, send(store, HUGO)["numero"], SECRETARIAT, state, NOW, 1, "x")
-    assert read(store, find, first["numero"]) == before
+        written(store, set_state, send(store, HUGO)["number"], SECRETARIAT, state, NOW, 1, "x")
+    assert read(store, find, first["number"]) == before
     assert len(read(store, audit.entries, CONCORDE)) == 1
 
 
-def proposed(store, numero: str, decision: str, echelon=None, motif="", now=NOW) -> dict:
-    return written(store, propose, numero, SECRETARIAT, decision, now, echelon, motif)
+def proposed(store, number: str, decision: str, echelon=None, reason="", now=NOW) -> dict:
+    return written(store, propose, number, SECRETARIAT, decision, now, echelon, reason)
 
 
 def test_the_secretariat_proposes_a_grant(store):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
     later = NOW + timedelta(hours=2)
-    changed = proposed(store, first["numero"], ACCORDEE, echelon=2, now=later)
-    assert changed["etat"] == EN_INSTRUCTION and changed["decidee_le"] is None
-    assert changed["proposition"] == {
-        "etat": ACCORDEE,
+    changed = proposed(store, first["number"], RequestState.GRANTED, echelon=2, now=later)
+    assert changed["state"] == RequestState.IN_REVIEW and changed["decided_at"] is None
+    assert changed["proposal"] == {
+        "state": RequestState.GRANTED,
         "echelon": 2,
-        "motif": None,
-        "par": "secretariat.concorde",
-        "le": later.isoformat(),
+        "reason": None,
+        "by": "secretariat.concorde",
+        "at": later.isoformat(),
     }
-    assert changed["historique"][-1] == {
-        "etat": EN_INSTRUCTION,
-        "le": later.isoformat(),
-        "par": "secretariat.concorde",
+    assert changed["history"][-1] == {
+        "state": RequestState.IN_REVIEW,
+        "at": later.isoformat(),
+        "by": "secretariat.concorde",
         "detail": "Proposition : accorder la bourse, échelon 2.",
     }
-    assert read(store, find, first["numero"]) == changed
+    assert read(store, find, first["number"]) == changed
     (entry, _) = read(store, audit.entries, CONCORDE)
     assert (entry["staff"], entry["action"]) == ("secretariat.concorde", "bourse")
     assert entry["detail"] == (
@@ -595,66 +608,75 @@ def test_the_secretariat_proposes_a_grant(store):
 
 def test_a_new_proposal_replaces_the_last(store):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    proposed(store, first["numero"], ACCORDEE, echelon=2)
-    changed = proposed(store, first["numero"], REFUSEE, motif=" Hors barème ")
-    assert (changed["proposition"]["etat"], changed["proposition"]["echelon"]) == (REFUSEE, None)
-    assert changed["proposition"]["motif"] == "Hors barème"
-    assert changed["historique"][-1]["detail"] == (
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    proposed(store, first["number"], RequestState.GRANTED, echelon=2)
+    changed = proposed(store, first["number"], RequestState.REFUSED, reason=" Hors barème ")
+    assert (changed["proposal"]["state"], changed["proposal"]["echelon"]) == (
+        RequestState.REFUSED,
+        None,
+    )
+    assert changed["proposal"]["reason"] == "Hors barème"
+    assert changed["history"][-1]["detail"] == (
         "Proposition : refuser la demande, motif « Hors barème »."
     )
-    assert len(changed["historique"]) == 4
+    assert len(changed["history"]) == 4
 
 
 @pytest.mark.parametrize(
     ("decision", "echelon", "motif", "field"),
     [
-        (ACCORDEE, None, "", "echelon"),
-        (ACCORDEE, 4, "", "echelon"),
-        (REFUSEE, None, "  ", "motif"),
-        (REFUSEE, None, "x" * 501, "motif"),
+        (RequestState.GRANTED, None, "", "echelon"),
+        (RequestState.GRANTED, 4, "", "echelon"),
+        (RequestState.REFUSED, None, "  ", "motif"),
+        (RequestState.REFUSED, None, "x" * 501, "motif"),
     ],
 )
 def test_a_proposal_needs_its_echelon_or_its_reason(store, decision, echelon, motif, field):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    before = read(store, find, first["numero"])
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    before = read(store, find, first["number"])
     with pytest.raises(BadTransition) as raised:
-        proposed(store, first["numero"], decision, echelon, motif)
+        proposed(store, first["number"], decision, echelon, motif)
     assert raised.value.field == field
     assert "proposé" in str(raised.value) or "motif du refus" in str(raised.value)
-    assert read(store, find, first["numero"]) == before
+    assert read(store, find, first["number"]) == before
 
 
 @pytest.mark.parametrize(
     ("path", "decision"),
-    [((), ACCORDEE), ((EN_INSTRUCTION,), EN_INSTRUCTION), ((EN_INSTRUCTION, REFUSEE), ACCORDEE)],
+    [
+        ((), RequestState.GRANTED),
+        ((RequestState.IN_REVIEW,), RequestState.IN_REVIEW),
+        ((RequestState.IN_REVIEW, RequestState.REFUSED), RequestState.GRANTED),
+    ],
 )
 def test_a_proposal_is_made_only_under_study(store, path, decision):
     first = send(store, LEA)
     for state in path:
-        written(store, set_state, first["numero"], DIRECTION, state, NOW, 1, "motif")
-    before = read(store, find, first["numero"])
+        written(store, set_state, first["number"], DIRECTION, state, NOW, 1, "motif")
+    before = read(store, find, first["number"])
     with pytest.raises(BadTransition) as raised:
-        proposed(store, first["numero"], decision, 1, "motif")
+        proposed(store, first["number"], decision, 1, "motif")
     assert raised.value.field is None
-    assert read(store, find, first["numero"]) == before
+    assert read(store, find, first["number"]) == before
     with pytest.raises(LookupError):
-        written(store, propose, first["numero"], PALMISTES_STAFF, ACCORDEE, NOW, 1)
+        written(store, propose, first["number"], PALMISTES_STAFF, RequestState.GRANTED, NOW, 1)
 
 
 def test_the_decision_names_who_proposed_and_who_decided(store):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    proposed(store, first["numero"], ACCORDEE, echelon=2)
-    granted = written(store, set_state, first["numero"], DIRECTION, ACCORDEE, NOW, echelon=3)
-    assert granted["historique"][-1]["par"] == "direction.concorde"
-    assert granted["historique"][-1]["detail"] == (
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    proposed(store, first["number"], RequestState.GRANTED, echelon=2)
+    granted = written(
+        store, set_state, first["number"], DIRECTION, RequestState.GRANTED, NOW, echelon=3
+    )
+    assert granted["history"][-1]["by"] == "direction.concorde"
+    assert granted["history"][-1]["detail"] == (
         "Proposition de secretariat.concorde : accorder la bourse, échelon 2. "
         "Bourse accordée, échelon 3."
     )
     # The proposal stays on the request, for the record.
-    assert granted["proposition"]["par"] == "secretariat.concorde"
+    assert granted["proposal"]["by"] == "secretariat.concorde"
     entry = read(store, audit.entries, CONCORDE)[0]
     assert entry["staff"] == "direction.concorde"
     assert entry["detail"].endswith(
@@ -665,13 +687,15 @@ def test_the_decision_names_who_proposed_and_who_decided(store):
 
 def test_a_proposal_and_a_decision_at_once_make_no_lost_change(store):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
 
     def refuse():
-        return written(store, set_state, first["numero"], DIRECTION, REFUSEE, NOW, None, "Non")
+        return written(
+            store, set_state, first["number"], DIRECTION, RequestState.REFUSED, NOW, None, "Non"
+        )
 
     def propose_a_grant():
-        return proposed(store, first["numero"], ACCORDEE, echelon=1)
+        return proposed(store, first["number"], RequestState.GRANTED, echelon=1)
 
     turns = iter([refuse, propose_a_grant] * 3)
 
@@ -680,10 +704,10 @@ def test_a_proposal_and_a_decision_at_once_make_no_lost_change(store):
             return next(turns)()
 
     at_once(6, act)
-    found = read(store, find, first["numero"])
-    assert found["etat"] == REFUSEE
+    found = read(store, find, first["number"])
+    assert found["state"] == RequestState.REFUSED
     # Every change written is in the history: none overwrote another.
-    assert len(found["historique"]) == 1 + len(read(store, audit.entries, CONCORDE))
+    assert len(found["history"]) == 1 + len(read(store, audit.entries, CONCORDE))
 
 
 def test_a_state_change_is_kept_only_with_its_journal_entry(store, monkeypatch):
@@ -694,8 +718,8 @@ def test_a_state_change_is_kept_only_with_its_journal_entry(store, monkeypatch):
 
     monkeypatch.setattr(audit, "record", journal_unavailable)
     with pytest.raises(OSError):
-        written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    assert read(store, find, first["numero"]) == first
+        written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    assert read(store, find, first["number"]) == first
 
 
 def test_two_staff_members_deciding_at_once_make_one_change(store):
@@ -703,32 +727,48 @@ def test_two_staff_members_deciding_at_once_make_one_change(store):
 
     def study():
         try:
-            return written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+            return written(
+                store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW
+            )
         except BadTransition:
             return None
 
     changed = [one for one in at_once(8, study) if one is not None]
     assert len(changed) == 1
-    assert [entry["etat"] for entry in read(store, find, first["numero"])["historique"]] == [
-        DEPOSEE,
-        EN_INSTRUCTION,
+    assert [entry["state"] for entry in read(store, find, first["number"])["history"]] == [
+        RequestState.SUBMITTED,
+        RequestState.IN_REVIEW,
     ]
     assert len(read(store, audit.entries, CONCORDE)) == 1
 
 
 def test_a_refusal_needs_its_reason(store):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    for motif in ("", "   ", "x" * 501):
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    for reason in ("", "   ", "x" * 501):
         with pytest.raises(BadTransition) as raised:
-            written(store, set_state, first["numero"], DIRECTION, REFUSEE, NOW, motif=motif)
+            written(
+                store,
+                set_state,
+                first["number"],
+                DIRECTION,
+                RequestState.REFUSED,
+                NOW,
+                reason=reason,
+            )
         assert raised.value.field == "motif"
-    assert read(store, find, first["numero"])["etat"] == EN_INSTRUCTION
+    assert read(store, find, first["number"])["state"] == RequestState.IN_REVIEW
     refused = written(
-        store, set_state, first["numero"], DIRECTION, REFUSEE, NOW, motif=" Hors barème "
+        store,
+        set_state,
+        first["number"],
+        DIRECTION,
+        RequestState.REFUSED,
+        NOW,
+        reason=" Hors barème ",
     )
-    assert (refused["etat"], refused["motif_refus"]) == (REFUSEE, "Hors barème")
-    assert refused["echelon_accorde"] is None
+    assert (refused["state"], refused["refusal_reason"]) == (RequestState.REFUSED, "Hors barème")
+    assert refused["granted_echelon"] is None
     assert read(store, audit.entries, CONCORDE)[0]["detail"].endswith(
         "Demande refusée : Hors barème"
     )
@@ -737,53 +777,55 @@ def test_a_refusal_needs_its_reason(store):
 @pytest.mark.parametrize("echelon", [None, 0, 4, True, "2"])
 def test_a_grant_needs_an_echelon_from_1_to_3(store, echelon):
     first = send(store, LEA)
-    written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+    written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
     with pytest.raises(BadTransition) as raised:
-        written(store, set_state, first["numero"], DIRECTION, ACCORDEE, NOW, echelon=echelon)
+        written(
+            store, set_state, first["number"], DIRECTION, RequestState.GRANTED, NOW, echelon=echelon
+        )
     assert raised.value.field == "echelon"
     assert "1, 2 ou 3" in str(raised.value)
-    assert read(store, find, first["numero"])["etat"] == EN_INSTRUCTION
+    assert read(store, find, first["number"])["state"] == RequestState.IN_REVIEW
 
 
 @pytest.mark.parametrize(
     ("path", "target"),
     [
-        ((), ACCORDEE),
-        ((), REFUSEE),
-        ((), DEPOSEE),
-        ((), RETIREE),
-        ((EN_INSTRUCTION,), EN_INSTRUCTION),
-        ((EN_INSTRUCTION,), DEPOSEE),
-        ((EN_INSTRUCTION, ACCORDEE), REFUSEE),
-        ((EN_INSTRUCTION, REFUSEE), ACCORDEE),
+        ((), RequestState.GRANTED),
+        ((), RequestState.REFUSED),
+        ((), RequestState.SUBMITTED),
+        ((), RequestState.WITHDRAWN),
+        ((RequestState.IN_REVIEW,), RequestState.IN_REVIEW),
+        ((RequestState.IN_REVIEW,), RequestState.SUBMITTED),
+        ((RequestState.IN_REVIEW, RequestState.GRANTED), RequestState.REFUSED),
+        ((RequestState.IN_REVIEW, RequestState.REFUSED), RequestState.GRANTED),
         ((), "perdue"),
     ],
 )
 def test_other_state_changes_are_refused(store, path, target):
     first = send(store, LEA)
     for state in path:
-        written(store, set_state, first["numero"], DIRECTION, state, NOW, 1, "motif")
-    before = read(store, find, first["numero"])
+        written(store, set_state, first["number"], DIRECTION, state, NOW, 1, "motif")
+    before = read(store, find, first["number"])
     with pytest.raises(BadTransition) as raised:
-        written(store, set_state, first["numero"], DIRECTION, target, NOW, 1, "motif")
+        written(store, set_state, first["number"], DIRECTION, target, NOW, 1, "motif")
     assert raised.value.field is None
-    assert read(store, find, first["numero"]) == before
+    assert read(store, find, first["number"]) == before
 
 
 def test_a_withdrawn_request_is_not_studied(store):
     first = send(store, LEA)
-    written(store, withdraw, first["numero"], first["account_id"], NOW)
+    written(store, withdraw, first["number"], first["account_id"], NOW)
     with pytest.raises(BadTransition):
-        written(store, set_state, first["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
+        written(store, set_state, first["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
 
 
 def test_staff_of_another_school_cannot_touch_a_request(store):
     first = send(store, LEA)
     with pytest.raises(LookupError):
-        written(store, set_state, first["numero"], PALMISTES_STAFF, EN_INSTRUCTION, NOW)
+        written(store, set_state, first["number"], PALMISTES_STAFF, RequestState.IN_REVIEW, NOW)
     with pytest.raises(LookupError):
-        written(store, set_state, "0691234A-2026-00042", SECRETARIAT, EN_INSTRUCTION, NOW)
-    assert read(store, find, first["numero"]) == first
+        written(store, set_state, "0691234A-2026-00042", SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    assert read(store, find, first["number"]) == first
     assert [entry["action"] for entry in read(store, audit.entries, PALMISTES)] == []
 
 
@@ -795,16 +837,27 @@ def test_counts_by_state_and_echelon(store):
     send(store, HUGO, rfr=0)
     ines = send(store, INES, rfr=10_000_000)  # estimate: no scholarship
     moussa = send(store, MOUSSA, rfr=0)
-    written(store, set_state, lea["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    written(store, set_state, lea["numero"], DIRECTION, ACCORDEE, NOW, echelon=1)
-    written(store, set_state, ines["numero"], SECRETARIAT, EN_INSTRUCTION, NOW)
-    written(store, set_state, ines["numero"], DIRECTION, REFUSEE, NOW, motif="Hors barème")
-    written(store, withdraw, moussa["numero"], moussa["account_id"], NOW)
+    written(store, set_state, lea["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    written(store, set_state, lea["number"], DIRECTION, RequestState.GRANTED, NOW, echelon=1)
+    written(store, set_state, ines["number"], SECRETARIAT, RequestState.IN_REVIEW, NOW)
+    written(
+        store, set_state, ines["number"], DIRECTION, RequestState.REFUSED, NOW, reason="Hors barème"
+    )
+    written(store, withdraw, moussa["number"], moussa["account_id"], NOW)
 
     assert counts(read(store, of_school, CONCORDE, "2026-2027")) == {
-        "etats": {DEPOSEE: 1, EN_INSTRUCTION: 0, ACCORDEE: 1, REFUSEE: 1, RETIREE: 1},
+        "states": {
+            RequestState.SUBMITTED: 1,
+            RequestState.IN_REVIEW: 0,
+            RequestState.GRANTED: 1,
+            RequestState.REFUSED: 1,
+            RequestState.WITHDRAWN: 1,
+        },
         "echelons": {0: 1, 1: 1, 2: 0, 3: 2},
     }
-    assert counts([]) == {"etats": dict.fromkeys(STATES, 0), "echelons": {0: 0, 1: 0, 2: 0, 3: 0}}
-    assert list(counts([])["etats"]) == list(STATES)
-    assert DECIDED == (ACCORDEE, REFUSEE)
+    assert counts([]) == {
+        "states": dict.fromkeys(RequestState, 0),
+        "echelons": {0: 0, 1: 0, 2: 0, 3: 0},
+    }
+    assert list(counts([])["states"]) == list(RequestState)
+    assert DECIDED == (RequestState.GRANTED, RequestState.REFUSED)

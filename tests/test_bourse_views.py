@@ -325,16 +325,16 @@ def test_another_households_notice_is_said_and_flagged(sophie, web):
     assert elements(page.text, "input", name="etape", value="situation")
     # … and the request is for the school to check.
     sent = sent_from_the_foyer(sophie)
-    assert sent["fiscal"]["source"] == "dgfip" and sent["fiscal"]["declarants_differents"]
-    assert sent["pieces_a_verifier"] is True
-    assert sent["motifs_a_verifier"] == [bourse_requests.OTHER_DECLARANTS]
-    page = plain(sophie.get(f"/bourse/demandes/{sent['numero']}").text)
+    assert sent["tax"]["source"] == "dgfip" and sent["tax"]["declarants_differents"]
+    assert sent["documents_to_check"] is True
+    assert sent["reasons_to_check"] == [bourse_requests.OTHER_DECLARANTS]
+    page = plain(sophie.get(f"/bourse/demandes/{sent['number']}").text)
     assert "vous n'êtes pas parmi les déclarants de l'avis : à vérifier par l'établissement" in (
         page
     )
     assert "l'établissement vérifiera votre situation avant de décider" in page
     assert "Vous avez saisi vos revenus vous-même" not in page
-    receipt = sophie.get(f"/bourse/demandes/{sent['numero']}/accuse.pdf").data
+    receipt = sophie.get(f"/bourse/demandes/{sent['number']}/accuse.pdf").data
     text = " ".join(
         " ".join(one.extract_text() for one in PdfReader(io.BytesIO(receipt)).pages).split()
     )
@@ -348,8 +348,8 @@ def test_the_applicants_own_notice_is_not_flagged(web):
     karim.post("/bourse/demande/situation-fiscale", data=situation())
     assert foyer_warning(karim.get("/bourse/demande/foyer")) == ""
     sent = sent_from_the_foyer(karim)
-    assert sent["fiscal"]["declarants_differents"] is False
-    assert sent["pieces_a_verifier"] is False and sent["motifs_a_verifier"] == []
+    assert sent["tax"]["declarants_differents"] is False
+    assert sent["documents_to_check"] is False and sent["reasons_to_check"] == []
 
 
 @pytest.mark.parametrize("parent", [SOPHIE, JULIEN])
@@ -387,7 +387,7 @@ def test_a_manual_entry_is_checked_for_what_it_is(sophie, web):
     manual(sophie, data=pdf_bytes())
     assert foyer_warning(sophie.get("/bourse/demande/foyer")) == ""
     sent = sent_from_the_foyer(sophie)
-    assert sent["motifs_a_verifier"] == [bourse_requests.TYPED_BY_FAMILY]
+    assert sent["reasons_to_check"] == [bourse_requests.TYPED_BY_FAMILY]
 
 
 # Step 2, manual entry ------------------------------------------------------------------------
@@ -490,10 +490,10 @@ def test_manual_request_is_flagged(sophie, web):
     answer = send(sophie)
     numero = answer.headers["Location"].rsplit("/", 1)[1]
     sent = read(web, bourse_requests.find, numero)
-    assert sent["pieces_a_verifier"] and sent["fiscal"]["source"] == "manuel"
-    (piece,) = sent["fiscal"]["pieces"]
+    assert sent["documents_to_check"] and sent["tax"]["source"] == "manuel"
+    (piece,) = sent["tax"]["pieces"]
     assert web.extensions["files"].read(piece["cle"]) == notice
-    assert sent["fiscal"]["rfr"] == 12000 and sent["estimation"]["echelon"] == 2
+    assert sent["tax"]["rfr"] == 12000 and sent["estimate"]["echelon"] == 2
 
 
 # Steps 3 to 5 ---------------------------------------------------------------------------------
@@ -760,11 +760,11 @@ def test_second_request_for_the_same_child(sophie, web):
     answer = send(other)
     assert answer.status_code == 409
     assert "déjà enregistrée" in plain(answer.text)
-    assert elements(answer.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+    assert elements(answer.text, "a", href=f"/bourse/demandes/{sent['number']}")
     # The child's page leads to the request.
     answer = sophie.get(f"/bourse/eleves/{LEA}")
-    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
-    assert redirects_to(sophie.post(f"/bourse/eleves/{LEA}"), f"/bourse/demandes/{sent['numero']}")
+    assert redirects_to(answer, f"/bourse/demandes/{sent['number']}")
+    assert redirects_to(sophie.post(f"/bourse/eleves/{LEA}"), f"/bourse/demandes/{sent['number']}")
 
 
 def signed_in_again(web, client):
@@ -807,12 +807,12 @@ def test_a_request_may_take_the_parent_hours_but_not_a_day(sophie, clock):
 
 def test_receipt_pdf(sophie):
     sent = sent_request(sophie)
-    answer = sophie.get(f"/bourse/demandes/{sent['numero']}/accuse.pdf")
+    answer = sophie.get(f"/bourse/demandes/{sent['number']}/accuse.pdf")
     assert answer.status_code == 200
     assert answer.mimetype == "application/pdf"
     assert "attachment" in answer.headers["Content-Disposition"]
     text = PdfReader(io.BytesIO(answer.data)).pages[0].extract_text()
-    assert sent["numero"] in text
+    assert sent["number"] in text
 
 
 def no_pdf(*args):
@@ -840,34 +840,34 @@ def test_a_receipt_that_cannot_be_made_is_said_so_and_the_request_stays(sophie, 
 def test_another_parents_request_is_not_found(sophie, francois):
     sent = sent_request(sophie)
     for path in ("", "/accuse.pdf", "/retrait"):
-        assert francois.get(f"/bourse/demandes/{sent['numero']}{path}").status_code == 404
+        assert francois.get(f"/bourse/demandes/{sent['number']}{path}").status_code == 404
     for path in ("/corriger", "/retrait", "/autre-enfant"):
-        assert francois.post(f"/bourse/demandes/{sent['numero']}{path}").status_code == 404
+        assert francois.post(f"/bourse/demandes/{sent['number']}{path}").status_code == 404
     assert sophie.get("/bourse/demandes/0691234A-2026-99999").status_code == 404
 
 
 def test_correction(sophie, web):
     sent = sent_request(sophie)
-    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/corriger")
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/corriger")
     assert redirects_to(answer, "/bourse/demande/recapitulatif")
     sophie.post("/bourse/demande/retour", data={"etape": "banque"})
     sophie.post("/bourse/demande/banque", data={**BANK, "titulaire": "Julien Lefèvre-D'Almeida"})
     answer = send(sophie)
-    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
-    corrected = read(web, bourse_requests.find, sent["numero"])
-    assert corrected["banque"]["titulaire"] == "Julien Lefèvre-D'Almeida"
-    assert corrected["modifiee_le"]
+    assert redirects_to(answer, f"/bourse/demandes/{sent['number']}")
+    corrected = read(web, bourse_requests.find, sent["number"])
+    assert corrected["bank"]["titulaire"] == "Julien Lefèvre-D'Almeida"
+    assert corrected["modified_at"]
     assert len(mails(web)) == 2
     assert "corrigée" in plain(sophie.get(answer.headers["Location"]).text)
 
 
 def test_withdrawal(sophie, web):
     sent = sent_request(sophie)
-    page = sophie.get(f"/bourse/demandes/{sent['numero']}/retrait")
+    page = sophie.get(f"/bourse/demandes/{sent['number']}/retrait")
     assert "Voulez-vous vraiment retirer" in plain(page.text)
-    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/retrait")
-    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
-    assert read(web, bourse_requests.find, sent["numero"])["etat"] == "retirée"
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/retrait")
+    assert redirects_to(answer, f"/bourse/demandes/{sent['number']}")
+    assert read(web, bourse_requests.find, sent["number"])["state"] == "retirée"
     text = plain(sophie.get(answer.headers["Location"]).text)
     assert "Votre demande est retirée" in text
     assert (
@@ -888,31 +888,31 @@ def test_no_correction_after_the_campaign(sophie, web, clock):
     sent = sent_request(sophie)
     clock.advance(days=40)
     sophie = signed_in_again(web, sophie)  # back 40 days later
-    page = sophie.get(f"/bourse/demandes/{sent['numero']}")
+    page = sophie.get(f"/bourse/demandes/{sent['number']}")
     assert "Corriger la demande" not in plain(page.text)
-    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/corriger")
-    assert redirects_to(answer, f"/bourse/demandes/{sent['numero']}")
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/corriger")
+    assert redirects_to(answer, f"/bourse/demandes/{sent['number']}")
     assert "ne peut plus être corrigée" in plain(sophie.get(answer.headers["Location"]).text)
-    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/retrait")
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/retrait")
     assert "n'est pas ouverte" in plain(sophie.get(answer.headers["Location"]).text)
 
 
 def test_sibling_request_reuses_the_household(sophie, web):
     sent = sent_request(sophie, LEA)
-    page = sophie.get(f"/bourse/demandes/{sent['numero']}")
+    page = sophie.get(f"/bourse/demandes/{sent['number']}")
     assert "Faire une demande pour un autre enfant : Hugo" in plain(page.text)
-    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/autre-enfant", data={"ine": HUGO})
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/autre-enfant", data={"ine": HUGO})
     assert redirects_to(answer, "/bourse/demande/recapitulatif")
     text = plain(sophie.get("/bourse/demande/recapitulatif").text)
     assert "Pour Hugo Lefèvre-D'Almeida" in text and "3 300 €" in text
     answer = send(sophie)
     hugo = read(web, bourse_requests.active_for_child, HUGO, "2026-2027")
-    assert redirects_to(answer, f"/bourse/demandes/{hugo['numero']}")
-    assert hugo["banque"] == sent["banque"] and hugo["fiscal"] == sent["fiscal"]
+    assert redirects_to(answer, f"/bourse/demandes/{hugo['number']}")
+    assert hugo["bank"] == sent["bank"] and hugo["tax"] == sent["tax"]
     # No sibling left.
-    page = sophie.get(f"/bourse/demandes/{hugo['numero']}")
+    page = sophie.get(f"/bourse/demandes/{hugo['number']}")
     assert "autre enfant" not in plain(page.text)
-    answer = sophie.post(f"/bourse/demandes/{sent['numero']}/autre-enfant", data={"ine": HUGO})
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/autre-enfant", data={"ine": HUGO})
     assert answer.status_code == 404
 
 
@@ -931,23 +931,23 @@ def test_the_other_parent_is_told_a_request_exists(sophie, julien):
     (title,) = texts(page.text, "title")
     assert title == "Une demande de bourse existe déjà pour Léa Lefèvre-D'Almeida — Téléservices"
     text = plain(page.text)
-    assert f"Numéro de la demande {sent['numero']}" in text and "État déposée" in text
+    assert f"Numéro de la demande {sent['number']}" in text and "État déposée" in text
     assert "Une seule demande est possible par élève et par année scolaire" in text
     assert "le responsable qui l'a envoyée peut la corriger en ligne" in text
     assert "contactez le secrétariat de l'établissement (Collège Concorde)" in text
     # Who made it, and what it holds, are not shown.
     for private in ("Sophie", "sophie.perso", "Bellecour", "FR76", "3 300"):
         assert private not in text
-    assert not elements(page.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+    assert not elements(page.text, "a", href=f"/bourse/demandes/{sent['number']}")
     assert not elements(page.text, "form", action=f"/bourse/eleves/{LEA}")
     # Starting one anyway (a page left open, a replayed form) answers the same, as a conflict.
     answer = julien.post(f"/bourse/eleves/{LEA}")
     assert answer.status_code == 409
-    assert f"Numéro de la demande {sent['numero']}" in plain(answer.text)
+    assert f"Numéro de la demande {sent['number']}" in plain(answer.text)
     answer = julien.post(f"/bourse/eleves/{LEA}", headers=HTMX)
     assert answer.status_code == 409 and "<html" not in answer.text
     # The request itself stays its maker's.
-    assert julien.get(f"/bourse/demandes/{sent['numero']}").status_code == 404
+    assert julien.get(f"/bourse/demandes/{sent['number']}").status_code == 404
 
 
 def test_the_other_parent_after_the_campaign(sophie, julien, clock):
@@ -955,14 +955,14 @@ def test_the_other_parent_after_the_campaign(sophie, julien, clock):
     clock.advance(days=40)
     julien = signed_in_again(julien.application, julien)
     text = plain(julien.get(f"/bourse/eleves/{LEA}").text)
-    assert f"Numéro de la demande {sent['numero']}" in text
+    assert f"Numéro de la demande {sent['number']}" in text
     assert "Elle ne peut plus être corrigée en ligne" in text
     assert "peut la corriger" not in text
 
 
 def test_the_other_parent_may_apply_once_the_request_is_withdrawn(sophie, julien):
     sent = sent_request(sophie)
-    sophie.post(f"/bourse/demandes/{sent['numero']}/retrait")
+    sophie.post(f"/bourse/demandes/{sent['number']}/retrait")
     page = julien.get(f"/bourse/eleves/{LEA}")
     assert "Commencer la demande" in plain(page.text)
     assert redirects_to(julien.post(f"/bourse/eleves/{LEA}"), "/bourse/demande/coordonnees")
@@ -976,8 +976,8 @@ def test_the_other_parent_sending_second_is_told_too(sophie, julien):
     answer = send(julien)
     assert answer.status_code == 409
     text = plain(answer.text)
-    assert f"Numéro de la demande {sent['numero']}" in text and "Sophie" not in text
-    assert not elements(answer.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+    assert f"Numéro de la demande {sent['number']}" in text and "Sophie" not in text
+    assert not elements(answer.text, "a", href=f"/bourse/demandes/{sent['number']}")
 
 
 # htmx ------------------------------------------------------------------------------------------
@@ -1001,11 +1001,11 @@ def test_services_tell_the_other_parent(sophie, julien):
     sent = sent_request(sophie)
     page = julien.get("/mes-services")
     text = plain(page.text)
-    assert f"Demande de bourse n° {sent['numero']} : déposée, faite par un autre responsable" in (
+    assert f"Demande de bourse n° {sent['number']} : déposée, faite par un autre responsable" in (
         text
     )
     assert elements(page.text, "a", href=f"/bourse/eleves/{LEA}")
-    assert not elements(page.text, "a", href=f"/bourse/demandes/{sent['numero']}")
+    assert not elements(page.text, "a", href=f"/bourse/demandes/{sent['number']}")
 
 
 def test_services_link_to_the_request(sophie):
@@ -1013,8 +1013,8 @@ def test_services_link_to_the_request(sophie):
     assert elements(page.text, "a", href=f"/bourse/eleves/{LEA}")
     sent = sent_request(sophie)
     page = sophie.get("/mes-services")
-    assert elements(page.text, "a", href=f"/bourse/demandes/{sent['numero']}")
-    assert f"Demande de bourse n° {sent['numero']} : déposée" in plain(page.text)
+    assert elements(page.text, "a", href=f"/bourse/demandes/{sent['number']}")
+    assert f"Demande de bourse n° {sent['number']} : déposée" in plain(page.text)
 
 
 def test_two_notices_by_hand_need_two_files(sophie):

@@ -125,9 +125,9 @@ def school_file(path) -> dict[str, list[dict]]:
         "demandes_bourse": [
             {
                 "id": 1,
-                "numero": "0691234A-2026-00001",
+                "number": "0691234A-2026-00001",
                 "uai": "0691234A",
-                "annee": 2026,
+                "school_year": 2026,
                 "ine": "INE-A",
                 "account_id": 7,
                 "data": {"foyer": {"enfants": 2}, "rib": None},
@@ -176,7 +176,7 @@ def test_copy_moves_every_document_with_its_id(make_app, tmp_path, postgresql_ta
         assert tx.next_number("identifiant:s.lefevre") == 4
         assert tx.next_number("demande:0691234A-2026") == 2
         assert [doc["id"] for doc in tx.find("comptes", responsables=3)] == [7]
-        assert tx.find_one("demandes_bourse", ine="INE-A", annee=2026)["data"]["foyer"] == {
+        assert tx.find_one("demandes_bourse", ine="INE-A", school_year=2026)["data"]["foyer"] == {
             "enfants": 2
         }
         assert tx.find_one("eleves", ine="INE-B")["classe"] is None

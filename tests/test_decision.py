@@ -10,19 +10,19 @@ import pytest
 from documents.decision import decision_email, granted_amounts
 
 REQUEST = {
-    "numero": "0691234A-2026-00007",
-    "annee": "2026-2027",
+    "number": "0691234A-2026-00007",
+    "school_year": "2026-2027",
     "uai": "0691234A",
     "ine": "0691600301A",
-    "eleve": {
+    "pupil": {
         "prenom": "Inès",
         "nom": "Benali",
         "classe": "5eB",
         "niveau": "5e",
         "etablissement_nom": "Collège Concorde",
     },
-    "responsable": {"prenom": "Karim", "nom": "Benali"},
-    "coordonnees": {
+    "applicant": {"prenom": "Karim", "nom": "Benali"},
+    "contact": {
         "courriel": "karim.benali@example.org",
         "telephone": "+33623456789",
         "adresse": {
@@ -32,7 +32,7 @@ REQUEST = {
             "commune": "Lyon",
         },
     },
-    "fiscal": {
+    "tax": {
         "source": "dgfip",
         "avis": [
             {"numero_fiscal": "1234567890123", "reference_avis": "2612345678901", "avis": None}
@@ -44,23 +44,23 @@ REQUEST = {
         "renouvellement": "accepte",
         "pieces": [],
     },
-    "estimation": {
+    "estimate": {
         "annee": "2026-2027",
         "echelon": 2,
         "montant_annuel": 336,
         "montant_trimestriel": 112,
         "provisoire": True,
     },
-    "banque": {"titulaire": "Karim Benali", "iban": "FR7630006000011234567890189", "bic": ""},
-    "pieces_a_verifier": False,
-    "etat": "déposée",
-    "echelon_accorde": None,
-    "motif_refus": None,
-    "deposee_le": "2026-09-14T10:05:00+02:00",
-    "modifiee_le": None,
-    "decidee_le": None,
-    "jeton": "jeton",
-    "historique": [],
+    "bank": {"titulaire": "Karim Benali", "iban": "FR7630006000011234567890189", "bic": ""},
+    "documents_to_check": False,
+    "state": "déposée",
+    "granted_echelon": None,
+    "refusal_reason": None,
+    "submitted_at": "2026-09-14T10:05:00+02:00",
+    "modified_at": None,
+    "decided_at": None,
+    "token": "jeton",
+    "history": [],
 }
 
 
@@ -71,12 +71,12 @@ def a_request(**changes) -> dict:
 
 def test_granted_amounts_come_from_the_scale_of_the_requests_year():
     # 2026-2027: 120, 336 and 525 € a year; 2025-2026: échelon 2 is 330 €.
-    assert granted_amounts(a_request(etat="accordée", echelon_accorde=3)) == (525, 175)
-    assert granted_amounts(a_request(annee="2025-2026", echelon_accorde=2)) == (330, 110)
+    assert granted_amounts(a_request(state="accordée", granted_echelon=3)) == (525, 175)
+    assert granted_amounts(a_request(school_year="2025-2026", granted_echelon=2)) == (330, 110)
 
 
 def test_a_granted_scholarship():
-    subject, body = decision_email(a_request(etat="accordée", echelon_accorde=3))
+    subject, body = decision_email(a_request(state="accordée", granted_echelon=3))
     assert subject == "Demande de bourse de collège n° 0691234A-2026-00007 : bourse accordée"
     assert body.startswith("Bonjour Karim Benali,\n")
     assert (
@@ -91,14 +91,16 @@ def test_a_granted_scholarship():
 
 
 def test_a_published_scale_is_not_called_provisional():
-    _, body = decision_email(a_request(annee="2025-2026", etat="accordée", echelon_accorde=1))
+    _, body = decision_email(
+        a_request(school_year="2025-2026", state="accordée", granted_echelon=1)
+    )
     assert "Montant pour l'année scolaire : 120 €, versé en trois fois 40 €" in body
     assert "provisoire" not in body
 
 
 def test_a_refusal_gives_its_reason():
     reason = "Revenu fiscal de référence au-dessus du plafond pour 2 enfants."
-    subject, body = decision_email(a_request(etat="refusée", motif_refus=reason))
+    subject, body = decision_email(a_request(state="refusée", refusal_reason=reason))
     assert subject == "Demande de bourse de collège n° 0691234A-2026-00007 : demande refusée"
     assert f"La bourse de collège n'est pas accordée, pour la raison suivante :\n{reason}\n" in body
     assert "€" not in body
@@ -108,4 +110,4 @@ def test_a_refusal_gives_its_reason():
 @pytest.mark.parametrize("state", ["déposée", "en instruction", "retirée"])
 def test_no_decision_no_email(state):
     with pytest.raises(ValueError):
-        decision_email(a_request(etat=state))
+        decision_email(a_request(state=state))

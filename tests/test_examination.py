@@ -209,23 +209,23 @@ def test_eligible_pupils_become_requests_under_study(office, web, db, clock):
     account, _ = consent(db, clock, "Moussa", NDIAYE)
     launch(office)
     (made,) = requests(db)
-    assert made["numero"] == results(db)["Moussa"]["numero"]
-    assert (made["etat"], made["origine"], made["account_id"]) == (
+    assert made["number"] == results(db)["Moussa"]["numero"]
+    assert (made["state"], made["origin"], made["account_id"]) == (
         "en instruction",
         "examen automatique",
         account["id"],
     )
-    assert made["coordonnees"]["courriel"] == "aminata.ndiaye@example.org"
-    assert made["coordonnees"]["telephone"] == "+33698765432"
-    assert made["estimation"] == {
+    assert made["contact"]["courriel"] == "aminata.ndiaye@example.org"
+    assert made["contact"]["telephone"] == "+33698765432"
+    assert made["estimate"] == {
         "annee": "2026-2027",
         "echelon": 1,
         "montant_annuel": 120,
         "montant_trimestriel": 40,
         "provisoire": True,
     }
-    assert (made["fiscal"]["rfr"], made["fiscal"]["annee_revenus"]) == (15900, 2025)
-    assert made["banque"]["iban"] == ""
+    assert (made["tax"]["rfr"], made["tax"]["annee_revenus"]) == (15900, 2025)
+    assert made["bank"]["iban"] == ""
     assert mails(web) == [] and sms(web) == []  # an eligible family waits for the decision
 
 
@@ -235,11 +235,11 @@ def test_the_direction_grants_an_examination_request_and_the_family_is_told(
     consent(db, clock, "Moussa", NDIAYE)
     launch(office)
     (made,) = requests(db)
-    page = head.get(f"/admin/bourses/{made['numero']}").get_data(as_text=True)
+    page = head.get(f"/admin/bourses/{made['number']}").get_data(as_text=True)
     assert "examen automatique" in page
     assert "Coordonnées bancaires à demander à la famille" in plain(page)
     answer = head.post(
-        f"/admin/bourses/{made['numero']}/etat", data={"etat": "accordée", "echelon": "1"}
+        f"/admin/bourses/{made['number']}/etat", data={"etat": "accordée", "echelon": "1"}
     )
     assert answer.status_code == 303
     (mail,) = mails(web)
@@ -256,7 +256,7 @@ def test_two_parents_not_married_are_one_household_of_two_notices(web, db, clock
     row = results(db, PALMISTES)["Kévin"]
     assert (row["result"], row["rfr"], row["enfants"], row["echelon"]) == (ELIGIBLE, 12100, 2, 2)
     (made,) = requests(db, PALMISTES)
-    assert len(made["fiscal"]["avis"]) == 2
+    assert len(made["tax"]["avis"]) == 2
 
 
 def test_families_not_found_or_not_eligible_are_told_once(office, web, db, clock):
@@ -342,10 +342,10 @@ def test_the_request_is_never_made_twice(office, web, db, clock):
         again, made_again = bourse_requests.from_examination(
             tx, account, pupil, "2026-2027", {}, {}, {}, clock.now()
         )
-    assert made and not made_again and again["numero"] == online["numero"]
+    assert made and not made_again and again["number"] == online["number"]
     launch(office)
-    assert [one["numero"] for one in requests(db)] == [online["numero"]]
-    assert results(db)["Inès"]["numero"] == online["numero"]
+    assert [one["number"] for one in requests(db)] == [online["number"]]
+    assert results(db)["Inès"]["numero"] == online["number"]
 
 
 def test_a_consent_withdrawn_meanwhile_is_not_examined(office, web, db, clock, monkeypatch):
@@ -559,11 +559,11 @@ def test_the_family_sees_its_examination_request(office, web, db, clock):
     family = web.test_client()
     with family.session_transaction() as session:
         session["compte"] = account["id"]
-    page = family.get(f"/bourse/demandes/{made['numero']}")
+    page = family.get(f"/bourse/demandes/{made['number']}")
     assert page.status_code == 200
     assert "le secrétariat de l'établissement vous les demandera" in plain(page.text)
-    assert family.get(f"/bourse/demandes/{made['numero']}/accuse.pdf").status_code in (200, 303)
-    corrected = family.post(f"/bourse/demandes/{made['numero']}/corriger")
+    assert family.get(f"/bourse/demandes/{made['number']}/accuse.pdf").status_code in (200, 303)
+    corrected = family.post(f"/bourse/demandes/{made['number']}/corriger")
     assert corrected.status_code == 303
     assert family.get(corrected.headers["Location"]).status_code == 200
 

@@ -178,14 +178,14 @@ def test_eligible_shows_the_request_the_examination_made(db, sophie, julien):
         tx.insert(
             "demandes_bourse",
             {
-                "numero": "0691234A-2026-00042",
-                "annee": ANNEE,
+                "number": "0691234A-2026-00042",
+                "school_year": ANNEE,
                 "uai": "0691234A",
                 "ine": LEA,
                 "account_id": sophie.account["id"],
-                "etat": bourse_requests.EN_INSTRUCTION,
-                "origine": "examen automatique",
-                "jeton": None,
+                "state": bourse_requests.RequestState.IN_REVIEW,
+                "origin": "examen automatique",
+                "token": None,
             },
         )
     assert lea_card(sophie) == [

@@ -17,25 +17,25 @@ LONG_UCS2_NAME = "Françoise-Bénédicte-Hélène-Geneviève-Maïté-Ghislaine"
 
 
 def family(prenom: str = "Karim", **changes) -> dict:
-    row = request(numero="0691234A-2026-99999", **changes)
-    return {**row, "responsable": {"prenom": prenom, "nom": "Nom-De-Famille-Tres-Long-Aussi"}}
+    row = request(number="0691234A-2026-99999", **changes)
+    return {**row, "applicant": {"prenom": prenom, "nom": "Nom-De-Famille-Tres-Long-Aussi"}}
 
 
 def granted(prenom: str = "Karim", echelon: int = 3) -> dict:
     return family(
-        prenom, etat="accordée", echelon_accorde=echelon, decidee_le="2026-10-02T08:00:00+00:00"
+        prenom, state="accordée", granted_echelon=echelon, decided_at="2026-10-02T08:00:00+00:00"
     )
 
 
 def refused(motif: str, prenom: str = "Karim") -> dict:
-    return family(prenom, etat="refusée", motif_refus=motif)
+    return family(prenom, state="refusée", refusal_reason=motif)
 
 
 def all_texts(prenom: str) -> list[str]:
-    withdrawn = family(prenom, etat="retirée", modifiee_le="2026-09-20T07:30:00+00:00")
+    withdrawn = family(prenom, state="retirée", modified_at="2026-09-20T07:30:00+00:00")
     return [
         receipt_sms(family(prenom), URL),
-        receipt_sms(family(prenom, modifiee_le="2026-09-15T09:00:00+00:00"), URL),
+        receipt_sms(family(prenom, modified_at="2026-09-15T09:00:00+00:00"), URL),
         withdrawal_sms(withdrawn, URL),
         *(decision_sms(granted(prenom, echelon), URL) for echelon in (1, 2, 3)),
         decision_sms(refused("Ressources supérieures au plafond de l'échelon 1.", prenom), URL),
@@ -76,7 +76,7 @@ def test_the_receipt_says_when():
     assert "a bien été enregistrée le 14/09/2026 à 18 h 05. Accusé et suivi : " in receipt_sms(
         family(), URL
     )
-    corrected = receipt_sms(family(modifiee_le="2026-09-15T09:00:00+00:00"), URL)
+    corrected = receipt_sms(family(modified_at="2026-09-15T09:00:00+00:00"), URL)
     assert "a bien été corrigée le 15/09/2026 à 11 h 00." in corrected
 
 
@@ -104,4 +104,4 @@ def test_a_long_reason_is_cut_to_fit():
 
 def test_no_decision_no_text():
     with pytest.raises(ValueError):
-        decision_sms(family(etat="en instruction"), URL)
+        decision_sms(family(state="en instruction"), URL)

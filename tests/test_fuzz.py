@@ -123,7 +123,7 @@ def world(web, db, clock):
             "personnel": {"personnel": staff["id"]},
         },
         "values": {
-            "numero": [request["numero"], f"{CONCORDE}-2026-99999"],
+            "numero": [request["number"], f"{CONCORDE}-2026-99999"],
             "ine": [request["ine"], *eleves[:2]],
             "responsable_id": [str(min(responsables))],
             "index": ["1"],

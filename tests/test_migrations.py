@@ -1,28 +1,35 @@
 """The PostgreSQL schema the migrations build matches outside/storage/schema.py: an index per
 declared key, used by the engine's lookups; an upgrade applies each migration once; the service
-refuses a database not migrated.
+refuses a database not migrated; version 6 renames the scholarship requests' keys and their
+journeys' on both engines.
 
 These tests need PostgreSQL, whatever TEST_BACKEND says: each makes a database of its own and
 drops it. Where PostgreSQL does not answer they are skipped (and fail in CI)."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from app import create_app
-from outside.storage import StorageError, open_store, postgres
+from outside.storage import StorageError, migrations, open_store, postgres
 from outside.storage.migrations import MIGRATIONS, upgrade
 from outside.storage.postgres import PgTx
 from outside.storage.schema import EXPIRES, TABLES
+from outside.storage.tiny import TinyStore
+from records import bourse_requests, journeys
+from rules.clock import PARIS
 from tests import backends
 from tests.conftest import TEST_SETTINGS
 from tests.markup import texts
@@ -275,3 +282,226 @@ def test_the_service_on_a_database_not_migrated_answers_503_in_french(empty_data
     every = ", ".join(str(migration.version) for migration in MIGRATIONS)
     assert result.output == f"Migrations appliquées : {every}.\n"
     assert app.test_client().get("/dev/sms").status_code == 200
+
+
+# Version 6: the scholarship requests' keys in English -------------------------------------------
+
+STARTED = datetime(2026, 9, 14, 18, 0, tzinfo=PARIS)
+CONTACT = {"courriel": "sophie@example.org", "telephone": "+33612345678", "adresse": None}
+TAX = {"source": "manuel", "rfr": 12000, "enfants_a_charge": 2, "pieces": [{"cle": "k1"}]}
+ESTIMATE = {"annee": "2026-2027", "echelon": 2, "montant_annuel": 336}
+BANK = {"titulaire": "Sophie Lefèvre", "iban": "FR7630006000011234567890189", "bic": ""}
+NOTICE = {"event": "accuse", "at": "2026-09-14T18:05:00+02:00", "channel": "sms", "sent": True}
+# A request as versions 1 to 5 kept it: granted on the secretariat's proposal.
+OLD_REQUEST = {
+    "numero": "0691234A-2026-00003",
+    "annee": "2026-2027",
+    "uai": "0691234A",
+    "ine": "0691500123K",
+    "account_id": 1,
+    "eleve": {"prenom": "Léa", "nom": "Lefèvre", "classe": "6eA"},
+    "responsable": {"prenom": "Sophie", "nom": "Lefèvre"},
+    "coordonnees": CONTACT,
+    "fiscal": TAX,
+    "estimation": ESTIMATE,
+    "banque": BANK,
+    "pieces_a_verifier": True,
+    "motifs_a_verifier": ["les données fiscales ont été saisies par la famille"],
+    "etat": "accordée",
+    "echelon_accorde": 2,
+    "motif_refus": None,
+    "deposee_le": "2026-09-14T18:05:00+02:00",
+    "modifiee_le": "2026-09-15T09:00:00+02:00",
+    "decidee_le": "2026-09-20T10:00:00+02:00",
+    "jeton": "jeton-1",
+    "jetons_correction": ["jeton-2"],
+    "historique": [
+        {"etat": "déposée", "le": "2026-09-14T18:05:00+02:00", "par": "famille", "detail": "a"},
+        {"etat": "accordée", "le": "2026-09-20T10:00:00+02:00", "par": "direction", "detail": "b"},
+    ],
+    "proposition": {
+        "etat": "accordée",
+        "echelon": 2,
+        "motif": None,
+        "par": "secretariat.concorde",
+        "le": "2026-09-19T10:00:00+02:00",
+    },
+    "accuses_envoyes": ["jeton-1"],
+    "notices": [NOTICE],
+}
+# The same request as records/bourse_requests.py reads it from version 6 on.
+NEW_REQUEST = {
+    "number": "0691234A-2026-00003",
+    "school_year": "2026-2027",
+    "uai": "0691234A",
+    "ine": "0691500123K",
+    "account_id": 1,
+    "pupil": {"prenom": "Léa", "nom": "Lefèvre", "classe": "6eA"},
+    "applicant": {"prenom": "Sophie", "nom": "Lefèvre"},
+    "contact": CONTACT,
+    "tax": TAX,
+    "estimate": ESTIMATE,
+    "bank": BANK,
+    "documents_to_check": True,
+    "reasons_to_check": ["les données fiscales ont été saisies par la famille"],
+    "state": "accordée",
+    "granted_echelon": 2,
+    "refusal_reason": None,
+    "submitted_at": "2026-09-14T18:05:00+02:00",
+    "modified_at": "2026-09-15T09:00:00+02:00",
+    "decided_at": "2026-09-20T10:00:00+02:00",
+    "token": "jeton-1",
+    "correction_tokens": ["jeton-2"],
+    "history": [
+        {"state": "déposée", "at": "2026-09-14T18:05:00+02:00", "by": "famille", "detail": "a"},
+        {"state": "accordée", "at": "2026-09-20T10:00:00+02:00", "by": "direction", "detail": "b"},
+    ],
+    "proposal": {
+        "state": "accordée",
+        "echelon": 2,
+        "reason": None,
+        "by": "secretariat.concorde",
+        "at": "2026-09-19T10:00:00+02:00",
+    },
+    "receipts_sent": ["jeton-1"],
+    "notices": [NOTICE],
+}
+# One the automatic examination made, still under study, for another pupil.
+OLD_EXAMINED = {
+    "numero": "0691234A-2026-00004",
+    "annee": "2026-2027",
+    "uai": "0691234A",
+    "ine": "0691300456L",
+    "account_id": 2,
+    "origine": "examen automatique",
+    "fiscal": {"source": "dgfip", "rfr": 9000, "enfants_a_charge": 1, "pieces": []},
+    "etat": "en instruction",
+    "deposee_le": "2026-09-16T08:00:00+02:00",
+    "jeton": "examen:0691300456L:2026-2027",
+    "historique": [],
+}
+
+
+def journey(kind: str, state: dict) -> dict:
+    """A journey record started at STARTED for four hours, as records/journeys.py keeps it."""
+    return {
+        "journey_id": f"{kind}-{len(state)}",
+        "kind": kind,
+        "account_id": 1,
+        "state": state,
+        "lifetime_seconds": 14_400,
+        "started_at": STARTED.isoformat(),
+        "started_timestamp": STARTED.timestamp(),
+        EXPIRES: STARTED.timestamp() + 14_400,
+    }
+
+
+# A parent correcting the request on its summary when the service is deployed, one whose
+# sending is done, and an activation's journey, whose state is not the scholarship's.
+CORRECTING = journey(
+    "bourse",
+    {
+        "step": "recapitulatif",
+        "account_id": 1,
+        "ine": "0691500123K",
+        "numero": "0691234A-2026-00003",
+        "revu": True,
+        "coordonnees": CONTACT,
+        "fiscal": TAX,
+        "estimation": ESTIMATE,
+        "banque": BANK,
+        "envois": ["k1"],
+    },
+)
+SENT = journey("bourse", {"step": "recapitulatif", "ine": "0691300456L", "envoyee": "X-1"})
+ACTIVATION = journey("activation", {"step": "code", "numero": "+33612345678"})
+
+
+def at_version_5_tinydb(path) -> TinyStore:
+    """A TinyDB file written by versions 1 to 5 of the service."""
+    content = {
+        "migrations": {str(version): {"version": version} for version in range(1, 6)},
+        "demandes_bourse": {"1": OLD_REQUEST, "2": OLD_EXAMINED},
+        "parcours": {"1": CORRECTING, "2": SENT, "3": ACTIVATION},
+    }
+    path.write_text(json.dumps(content), encoding="utf-8")
+    return TinyStore(path)
+
+
+def at_version_5_postgresql(url: str, monkeypatch):
+    """A PostgreSQL database migrated to version 5, holding what versions 1 to 5 wrote."""
+    store = open_store(url)
+    with monkeypatch.context() as patched:
+        patched.setattr(migrations, "MIGRATIONS", MIGRATIONS[:5])
+        assert upgrade(store) == [1, 2, 3, 4, 5]
+    with psycopg.connect(url) as connection:
+        for table_name, docs in (
+            ("demandes_bourse", (OLD_REQUEST, OLD_EXAMINED)),
+            ("parcours", (CORRECTING, SENT, ACTIVATION)),
+        ):
+            for doc in docs:
+                connection.execute(
+                    sql.SQL("INSERT INTO {} (doc) VALUES (%s)").format(sql.Identifier(table_name)),
+                    (Jsonb(doc),),
+                )
+    return store
+
+
+@pytest.fixture(params=["tinydb", "postgresql"])
+def at_version_5(request, tmp_path, monkeypatch):
+    if request.param == "tinydb":
+        yield at_version_5_tinydb(tmp_path / "db.json")
+        return
+    with scratch_database() as url:
+        yield at_version_5_postgresql(url, monkeypatch)
+
+
+def test_version_6_renames_the_requests_keys_read_by_the_records(at_version_5):
+    store = at_version_5
+    assert upgrade(store) == [6]
+    with store.reading() as tx:
+        found = bourse_requests.find(tx, "0691234A-2026-00003")
+        assert {key: value for key, value in found.items() if key != "id"} == NEW_REQUEST
+        assert [one["number"] for one in bourse_requests.of_account(tx, 1)] == [found["number"]]
+        listed = bourse_requests.of_school(tx, "0691234A", "2026-2027")
+        assert [one["number"] for one in listed] == ["0691234A-2026-00003", "0691234A-2026-00004"]
+        examined = bourse_requests.active_for_child(tx, "0691300456L", "2026-2027")
+        assert (examined["origin"], examined["state"]) == ("examen automatique", "en instruction")
+        assert examined["state"] == bourse_requests.RequestState.IN_REVIEW
+        assert tx.find_one("demandes_bourse", token="jeton-1")["number"] == found["number"]
+        assert bourse_requests.kept_pieces(tx) == {"k1"}
+    assert upgrade(store) == []
+
+
+def test_version_6_keeps_the_scholarship_journeys_under_way(at_version_5):
+    store = at_version_5
+    upgrade(store)
+    with store.reading() as tx:
+        correcting = journeys.load(tx, CORRECTING["journey_id"], kind="bourse", now=STARTED)
+        sent = journeys.load(tx, SENT["journey_id"], kind="bourse", now=STARTED)
+        activation = journeys.load(tx, ACTIVATION["journey_id"], now=STARTED)
+    assert correcting == {
+        "kind": "bourse",
+        "step": "recapitulatif",
+        "account_id": 1,
+        "ine": "0691500123K",
+        "number": "0691234A-2026-00003",
+        "reviewed": True,
+        "contact": CONTACT,
+        "tax": TAX,
+        "estimate": ESTIMATE,
+        "bank": BANK,
+        "uploads": ["k1"],
+    }
+    assert sent == {"kind": "bourse", "step": "recapitulatif", "ine": "0691300456L", "sent": "X-1"}
+    assert activation == {**ACTIVATION["state"], "kind": "activation"}
+
+
+def test_version_6_keeps_the_requests_ids_and_the_next_one(at_version_5):
+    """The requests are written again with the ids they had; a new one takes the next."""
+    store = at_version_5
+    upgrade(store)
+    with store.writing() as tx:
+        found = {doc["number"]: doc["id"] for doc in tx.scan("demandes_bourse")}
+        assert found == {"0691234A-2026-00003": 1, "0691234A-2026-00004": 2}
+        assert tx.insert("demandes_bourse", {"number": "0691234A-2026-00005"}) == 3

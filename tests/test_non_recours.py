@@ -16,6 +16,7 @@ from datetime import date
 
 from documents.reminder import reminder_sms
 from records import audit, consents, reminders, teleservices
+from records.bourse_requests import RequestState
 from records.staff import create_staff
 from records.teleservices import BOURSE, State
 from rules.civil_status import CivilStatus
@@ -122,10 +123,10 @@ def test_a_withdrawn_request_or_consent_counts_as_none(db, clock, office):
     consent(db, clock, "Léa")
     with db.writing() as tx:
         consents.withdraw(tx, account_for(tx, clock, "Léa")["id"], INES["Léa"], clock.now())
-    numero = submitted(db, clock, "Inès")["numero"]
+    number = submitted(db, clock, "Inès")["number"]
     with db.writing() as tx:
-        request = tx.find_one("demandes_bourse", numero=numero)
-        tx.update("demandes_bourse", request["id"], {"etat": "retirée"})
+        request = tx.find_one("demandes_bourse", number=number)
+        tx.update("demandes_bourse", request["id"], {"state": RequestState.WITHDRAWN})
     found = rows(office.get(PAGE).text, "par-classe")
     assert found[0] == ["6eA", "1", "0", "0", "1"]
     assert found[2] == ["5eB", "1", "0", "0", "1"]

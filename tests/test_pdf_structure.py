@@ -124,7 +124,7 @@ def test_a_receipt_on_two_pages_keeps_one_tree_in_order():
         "commune": "Cayenne",
     }
     row = manual()
-    row["coordonnees"] = {**row["coordonnees"], "adresse": long}
+    row["contact"] = {**row["contact"], "adresse": long}
     document = read(receipt_pdf(row))
     assert len(document.reader.pages) == 2
     assert_pdf_ua(document, RECEIPT_TITLE)

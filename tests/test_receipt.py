@@ -21,20 +21,20 @@ def request(**changes) -> dict:
     """A request row as records.bourse_requests stores it."""
     row = {
         "id": 7,
-        "numero": "0691234A-2026-00007",
-        "annee": "2026-2027",
+        "number": "0691234A-2026-00007",
+        "school_year": "2026-2027",
         "uai": "0691234A",
         "ine": "0691500123K",
         "account_id": 1,
-        "eleve": {
+        "pupil": {
             "prenom": "Léa",
             "nom": "Lefèvre-D'Almeida",
             "classe": "6eA",
             "niveau": "6e",
             "etablissement_nom": "Collège Concorde",
         },
-        "responsable": {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"},
-        "coordonnees": {
+        "applicant": {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"},
+        "contact": {
             "courriel": "sophie.lefevre-dalmeida@example.org",
             "telephone": "+33612345678",
             "adresse": {
@@ -44,7 +44,7 @@ def request(**changes) -> dict:
                 "commune": "Lyon",
             },
         },
-        "fiscal": {
+        "tax": {
             "source": "dgfip",
             "avis": [
                 {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
@@ -56,30 +56,30 @@ def request(**changes) -> dict:
             "renouvellement": "accepte",
             "pieces": [],
         },
-        "estimation": estimate("2026-2027", 12_345, 2).as_dict(),
-        "banque": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
-        "pieces_a_verifier": False,
-        "etat": "déposée",
-        "echelon_accorde": None,
-        "motif_refus": None,
+        "estimate": estimate("2026-2027", 12_345, 2).as_dict(),
+        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
+        "documents_to_check": False,
+        "state": "déposée",
+        "granted_echelon": None,
+        "refusal_reason": None,
         # 16:05 UTC: 18 h 05 in Paris in September.
-        "deposee_le": "2026-09-14T16:05:42+00:00",
-        "modifiee_le": None,
-        "decidee_le": None,
-        "jeton": "j",
-        "historique": [],
+        "submitted_at": "2026-09-14T16:05:42+00:00",
+        "modified_at": None,
+        "decided_at": None,
+        "token": "j",
+        "history": [],
     }
     return {**row, **changes}
 
 
 def manual() -> dict:
     fiscal = {
-        **request()["fiscal"],
+        **request()["tax"],
         "source": "manuel",
         "consentement_dgfip": False,
         "pieces": [{"cle": "k", "nom": "avis-2026.pdf", "type": "application/pdf", "taille": 9}],
     }
-    return request(fiscal=fiscal, pieces_a_verifier=True)
+    return request(tax=fiscal, documents_to_check=True)
 
 
 def pdf_text(data: bytes) -> str:
@@ -93,7 +93,7 @@ def flat(text: str) -> str:
 
 
 def test_the_estimate_the_tests_look_for():
-    assert request()["estimation"] == {
+    assert request()["estimate"] == {
         "annee": "2026-2027",
         "echelon": 1,
         "montant_annuel": 120,
@@ -169,7 +169,7 @@ def test_typed_income_asks_for_the_documents_to_be_checked():
 
 
 def test_a_correction_is_dated_and_named_in_the_subject():
-    corrected = request(modifiee_le="2026-10-02T09:30:00+02:00")
+    corrected = request(modified_at="2026-10-02T09:30:00+02:00")
     assert "Dernière modification le : 2 octobre 2026 à 9 h 30" in pdf_text(receipt_pdf(corrected))
     subject, body = receipt_email(corrected, URL)
     assert "demande corrigée" in subject
@@ -178,7 +178,7 @@ def test_a_correction_is_dated_and_named_in_the_subject():
 
 
 def test_no_scholarship_in_the_estimate_is_said_plainly():
-    none = request(estimation=estimate("2026-2027", 900_000, 1).as_dict())
+    none = request(estimate=estimate("2026-2027", 900_000, 1).as_dict())
     text = pdf_text(receipt_pdf(none))
     assert "pas de bourse d'après le barème 2026-2027" in text
     assert "échelon 0" in text
@@ -193,7 +193,7 @@ def test_a_long_address_never_loses_a_line():
         "commune": "Cayenne",
     }
     row = manual()
-    row["coordonnees"] = {**row["coordonnees"], "adresse": long}
+    row["contact"] = {**row["contact"], "adresse": long}
     text = pdf_text(receipt_pdf(row))
     assert "97300 Cayenne" in text
     assert "Je certifie sur l'honneur" in text

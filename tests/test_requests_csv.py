@@ -18,7 +18,7 @@ def parsed(data: bytes) -> list[list[str]]:
 
 
 def test_the_file_has_the_header_and_one_line_per_request():
-    lines = parsed(requests_csv([a_request(), a_request(numero="0691234A-2026-00008")]))
+    lines = parsed(requests_csv([a_request(), a_request(number="0691234A-2026-00008")]))
     assert lines[0] == HEADER
     assert lines[0][:3] == ["Numéro", "Date de dépôt", "État"]
     assert [line[0] for line in lines[1:]] == ["0691234A-2026-00007", "0691234A-2026-00008"]
@@ -29,7 +29,7 @@ def test_an_empty_list_is_the_header_alone():
 
 
 def test_a_request_being_examined():
-    assert row(a_request(etat="en instruction")) == [
+    assert row(a_request(state="en instruction")) == [
         "0691234A-2026-00007",
         "14/09/2026 10:05",
         "en instruction",
@@ -49,7 +49,7 @@ def test_a_request_being_examined():
 
 
 def test_a_granted_request_has_its_echelon_and_amount():
-    cells = dict(zip(HEADER, row(a_request(etat="accordée", echelon_accorde=3)), strict=True))
+    cells = dict(zip(HEADER, row(a_request(state="accordée", granted_echelon=3)), strict=True))
     assert cells["Échelon estimé"] == "2"
     assert cells["Échelon accordé"] == "3"
     assert cells["Montant annuel accordé (€)"] == "525"
@@ -57,9 +57,9 @@ def test_a_granted_request_has_its_echelon_and_amount():
 
 
 def test_a_refused_request_with_typed_tax_data():
-    fiscal = {**a_request()["fiscal"], "source": "manuel"}
-    refused = a_request(etat="refusée", motif_refus="Avis illisible; à redéposer.", fiscal=fiscal)
-    cells = dict(zip(HEADER, row({**refused, "pieces_a_verifier": True}), strict=True))
+    fiscal = {**a_request()["tax"], "source": "manuel"}
+    refused = a_request(state="refusée", refusal_reason="Avis illisible; à redéposer.", tax=fiscal)
+    cells = dict(zip(HEADER, row({**refused, "documents_to_check": True}), strict=True))
     assert cells["Source des données fiscales"] == "saisie manuelle"
     assert cells["Pièces à vérifier"] == "oui"
     assert cells["Échelon accordé"] == "" and cells["Montant annuel accordé (€)"] == ""
@@ -70,7 +70,7 @@ def test_a_refused_request_with_typed_tax_data():
 
 def test_the_deposit_time_is_paris_time():
     # 08:05 UTC in September is 10:05 in Paris.
-    assert row(a_request(deposee_le="2026-09-14T08:05:00+00:00"))[1] == "14/09/2026 10:05"
+    assert row(a_request(submitted_at="2026-09-14T08:05:00+00:00"))[1] == "14/09/2026 10:05"
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -79,12 +79,12 @@ def test_a_formula_is_quoted(start):
 
 
 def test_names_and_reasons_cannot_inject_a_formula():
-    child = {**a_request()["eleve"], "prenom": "=1+1", "nom": "X"}
+    child = {**a_request()["pupil"], "prenom": "=1+1", "nom": "X"}
     refused = a_request(
-        etat="refusée",
-        motif_refus="@SUM(A1:A2)",
-        eleve=child,
-        responsable={"prenom": "-2", "nom": "Y"},
+        state="refusée",
+        refusal_reason="@SUM(A1:A2)",
+        pupil=child,
+        applicant={"prenom": "-2", "nom": "Y"},
     )
     cells = dict(zip(HEADER, row(refused), strict=True))
     assert cells["Élève"] == "'=1+1 X"

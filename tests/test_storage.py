@@ -431,7 +431,7 @@ def test_after_the_upgrade_numbers_follow_the_old_records(tmp_path):
         assert tx.next_number("identifiant:k.benali") == 2
         assert tx.next_number("identifiant:m.martin") == 1
         assert tx.next_number("demande:0691234A-2026") == 13
-        assert tx.insert("demandes_bourse", {"numero": "0691234A-2026-00013"}) == 6
+        assert tx.insert("demandes_bourse", {"number": "0691234A-2026-00013"}) == 6
     with store.writing() as tx:
         assert tx.purge_expired("parcours", datetime(2026, 9, 14, 11, 30).timestamp()) == 1
         assert [doc["journey_id"] for doc in tx.scan("parcours")] == ["abc"]

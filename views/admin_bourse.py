@@ -17,17 +17,12 @@ from documents.requests_csv import requests_csv
 from outside.files import UnknownFile
 from records import audit, bourse_requests
 from records.bourse_requests import (
-    ACCORDEE,
     DECIDED,
     DECISION,
-    DEPOSEE,
-    EN_INSTRUCTION,
-    MOTIF_MAX,
-    REFUSEE,
-    RETIREE,
-    STATES,
+    REASON_MAX,
     BadTransition,
     DecisionReserved,
+    RequestState,
 )
 from records.staff import DIRECTION
 from rules.bank import mask_iban
@@ -45,21 +40,21 @@ ECHELONS = ("0", "1", "2", "3")
 FAILED = "La décision n'a pas été enregistrée : corrigez l'erreur signalée."
 PROPOSAL_FAILED = "La proposition n'a pas été enregistrée : corrigez l'erreur signalée."
 PROPOSED = (
-    "La proposition est enregistrée (demande n° {numero}) : la direction de l'établissement "
+    "La proposition est enregistrée (demande n° {number}) : la direction de l'établissement "
     "décidera."
 )
 BADGES = {
-    DEPOSEE: "new",
-    EN_INSTRUCTION: "info",
-    ACCORDEE: "success",
-    REFUSEE: "error",
-    RETIREE: "warning",
+    RequestState.SUBMITTED: "new",
+    RequestState.IN_REVIEW: "info",
+    RequestState.GRANTED: "success",
+    RequestState.REFUSED: "error",
+    RequestState.WITHDRAWN: "warning",
 }
 SOURCES = {"dgfip": "transmises par la DGFiP", "manuel": "saisies par la famille"}
 DONE = {
-    EN_INSTRUCTION: "La demande n° {numero} est en instruction.",
-    ACCORDEE: "La bourse est accordée (demande n° {numero}).",
-    REFUSEE: "La demande n° {numero} est refusée.",
+    RequestState.IN_REVIEW: "La demande n° {number} est en instruction.",
+    RequestState.GRANTED: "La bourse est accordée (demande n° {number}).",
+    RequestState.REFUSED: "La demande n° {number} est refusée.",
 }
 
 
@@ -69,13 +64,13 @@ DONE = {
 def matches(found: dict, text: str) -> bool:
     """Whether `text` is part of the request's number, or of the name of its child or of its
     responsable, compared as names are ("lea" finds "Léa")."""
-    if text.strip().upper() in found["numero"]:
+    if text.strip().upper() in found["number"]:
         return True
     wanted = normalize_name(text)
     return any(
         wanted in normalize_name(f"{person['prenom']} {person['nom']}")
         or wanted in normalize_name(f"{person['nom']} {person['prenom']}")
-        for person in (found["eleve"], found["responsable"])
+        for person in (found["pupil"], found["applicant"])
     )
 
 
@@ -84,21 +79,21 @@ class Filters:
 
     def __init__(self, args):
         self.q = args.get("q", "").strip()
-        self.etat = args.get("etat", "") if args.get("etat") in STATES else ""
+        self.state = args.get("etat", "") if args.get("etat") in set(RequestState) else ""
         self.echelon = args.get("echelon", "") if args.get("echelon") in ECHELONS else ""
         self.pieces = args.get("pieces") == "oui"
 
     def keep(self, found: dict) -> bool:
         return (
             (not self.q or matches(found, self.q))
-            and (not self.etat or found["etat"] == self.etat)
+            and (not self.state or found["state"] == self.state)
             and (not self.echelon or bourse_requests.echelon_of(found) == int(self.echelon))
-            and (not self.pieces or found["pieces_a_verifier"])
+            and (not self.pieces or found["documents_to_check"])
         )
 
     def args(self) -> dict:
         """The filters given, for an address (the CSV export, the other pages of the list)."""
-        given = {"q": self.q, "etat": self.etat, "echelon": self.echelon}
+        given = {"q": self.q, "etat": self.state, "echelon": self.echelon}
         given = {name: value for name, value in given.items() if value}
         return {**given, "pieces": "oui"} if self.pieces else given
 
@@ -129,7 +124,7 @@ def bourses(staff):
         counts=bourse_requests.counts(found),
         total=len(found),
         filters=filters,
-        states=STATES,
+        states=RequestState,
         echelons=ECHELONS,
         request_badges=BADGES,
         echelon_of=bourse_requests.echelon_of,
@@ -169,20 +164,20 @@ NO_ERRORS = {"echelon": None, "motif": None}
 def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None = None, **context):
     """The request's page; `typed` holds the decision or proposal just refused: its values and
     errors. Otherwise its forms hold the proposal, if any."""
-    proposal = found.get("proposition") or {}
+    proposal = found.get("proposal") or {}
     typed = typed or {
         "etat": "",
         "echelon": "",
-        "motif": proposal.get("motif") or "",
+        "motif": proposal.get("reason") or "",
         "errors": NO_ERRORS,
     }
     if not typed["echelon"]:
         typed = {**typed, "echelon": suggested_echelon(found, proposal)}
-    granted = granted_amounts(found) if found["etat"] == ACCORDEE else None
+    granted = granted_amounts(found) if found["state"] == RequestState.GRANTED else None
     return admin_page(
         "bourse",
         "main",
-        f"Demande de bourse n° {found['numero']}",
+        f"Demande de bourse n° {found['number']}",
         staff,
         status,
         ("form", "back-office", "radio"),
@@ -191,11 +186,12 @@ def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None
         deciding=staff["role"] == DIRECTION,
         typed=typed,
         granted=granted,
-        amounts=load_scale(found["annee"]).montants_annuels,
-        masked_iban=mask_iban(found["banque"]["iban"]),
+        amounts=load_scale(found["school_year"]).montants_annuels,
+        masked_iban=mask_iban(found["bank"]["iban"]),
         sources=SOURCES,
+        states=RequestState,
         request_badges=BADGES,
-        motif_max=MOTIF_MAX,
+        motif_max=REASON_MAX,
         notice_events=EVENT_NAMES,
         **context,
     )
@@ -203,7 +199,7 @@ def request_page(staff: dict, found: dict, status: int = 200, typed: dict | None
 
 def suggested_echelon(found: dict, proposal: dict) -> str:
     """The échelon chosen beforehand: the one proposed, else the estimate's (none for 0)."""
-    echelon = proposal.get("echelon") or found["estimation"]["echelon"]
+    echelon = proposal.get("echelon") or found["estimate"]["echelon"]
     return str(echelon) if echelon else ""
 
 
@@ -242,7 +238,7 @@ def refused_page(staff: dict, found: dict, refused: BadTransition, typed: dict, 
 def apply_typed(change, numero: str, staff: dict, typed: dict) -> dict:
     """`change` (a decision or a proposal) with what the form typed."""
     echelon = read_echelon(typed["echelon"])
-    return change(tx(), numero, staff, typed["etat"], now(), echelon=echelon, motif=typed["motif"])
+    return change(tx(), numero, staff, typed["etat"], now(), echelon=echelon, reason=typed["motif"])
 
 
 @bp.post("/bourses/<numero>/etat")
@@ -259,8 +255,8 @@ def change_bourse(staff, numero: str):
         )
     except BadTransition as refused:
         return refused_page(staff, found, refused, typed, FAILED)
-    flash(DONE[changed["etat"]].format(numero=numero), "notice")
-    if changed["etat"] in DECIDED:
+    flash(DONE[changed["state"]].format(number=numero), "notice")
+    if changed["state"] in DECIDED:
         say_how_told(tell_family(changed, DECISION))
     return leave_to(url_for("admin.bourse", numero=numero))
 
@@ -275,7 +271,7 @@ def propose_bourse(staff, numero: str):
         apply_typed(bourse_requests.propose, numero, staff, typed)
     except BadTransition as refused:
         return refused_page(staff, found, refused, typed, PROPOSAL_FAILED)
-    flash(PROPOSED.format(numero=numero), "notice")
+    flash(PROPOSED.format(number=numero), "notice")
     return leave_to(url_for("admin.bourse", numero=numero))
 
 
@@ -301,7 +297,7 @@ def say_how_told(told: list[dict]) -> None:
 def bourse_piece(staff, numero: str, index: int):
     """A document the family uploaded (numbered from 1), as a download: never shown inline, so a
     file cannot run as a page of the service."""
-    pieces = request_or_404(staff, numero)["fiscal"]["pieces"]
+    pieces = request_or_404(staff, numero)["tax"]["pieces"]
     if not 1 <= index <= len(pieces):
         abort(404)
     piece = pieces[index - 1]

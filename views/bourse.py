@@ -20,13 +20,14 @@ from documents.pdf import PdfUnavailable
 from documents.receipt import moment_text, receipt_pdf
 from records import bourse_requests
 from records.accounts import children_of
-from records.bourse_requests import WITHDRAWAL
+from records.bourse_requests import WITHDRAWAL, RequestState
 from records.contacts import Contact
 from records.teleservices import BOURSE, service_of
 from rules import bank
 from views import bourse_situation, bourse_start, bourse_steps  # noqa: F401 (their routes)
 from views.auth import account_required
 from views.bourse_journey import (
+    BADGES,
     COMPONENTS,
     JOURNEY,
     SECTIONS,
@@ -54,7 +55,7 @@ def siblings(account: dict, sent: dict) -> list[dict]:
     year, while the campaign is open."""
     if not service_of(tx(), sent["uai"], BOURSE, today()).open:
         return []
-    if sent["annee"] != school_year():
+    if sent["school_year"] != school_year():
         return []
     return [
         child
@@ -62,7 +63,7 @@ def siblings(account: dict, sent: dict) -> list[dict]:
         if child["uai"] == sent["uai"]
         and child["ine"] != sent["ine"]
         and child["niveau"] in COLLEGE
-        and bourse_requests.active_for_child(tx(), child["ine"], sent["annee"]) is None
+        and bourse_requests.active_for_child(tx(), child["ine"], sent["school_year"]) is None
         and examination_of(account, child).may_apply_online
     ]
 
@@ -78,13 +79,15 @@ def demande(account, numero):
         title=f"Demande de bourse n° {numero}",
         components=COMPONENTS,
         sent=sent,
+        states=RequestState,
+        badges=BADGES,
         changeable=bourse_requests.changeable(tx(), sent, now()),
         siblings=siblings(account, sent),
-        iban=bank.mask_iban(sent["banque"]["iban"]),
-        coordonnees=Contact.from_dict(sent["coordonnees"]),
-        telephone=phone_display(sent["coordonnees"]["telephone"]),
-        deposee_le=moment_text(sent["deposee_le"]),
-        modifiee_le=moment_text(sent["modifiee_le"]) if sent.get("modifiee_le") else None,
+        iban=bank.mask_iban(sent["bank"]["iban"]),
+        contact=Contact.from_dict(sent["contact"]),
+        telephone=phone_display(sent["contact"]["telephone"]),
+        submitted_at=moment_text(sent["submitted_at"]),
+        modified_at=moment_text(sent["modified_at"]) if sent.get("modified_at") else None,
         failure=failure,
         notice=notice,
     )
@@ -105,15 +108,15 @@ def accuse(account, numero):
     return response
 
 
-def restart_from(account: dict, sent: dict, ine: str, numero: str | None):
+def restart_from(account: dict, sent: dict, ine: str, number: str | None):
     """A journey on the summary, its sections from a request (to correct it, or for a
     sibling)."""
     state = {
         "step": "recapitulatif",
         "account_id": account["id"],
         "ine": ine,
-        "numero": numero,
-        "revu": True,
+        "number": number,
+        "reviewed": True,
         **{name: sent[name] for name in SECTIONS},
     }
     JOURNEY.start(state)

@@ -3,7 +3,7 @@
 
 `/bourse/eleves/<ine>` (views/bourse_start.py) presents the request for one child and starts a
 `Journey` (kind and session key "bourse") whose state holds the child, the school year and each
-section as the request record will keep it ("coordonnees", "fiscal", "estimation", "banque").
+section as the request record will keep it ("contact", "tax", "estimate", "bank").
 Its steps are views/bourse_steps.py's (Vos coordonnées, Votre foyer, Estimation, Coordonnées
 bancaires, Récapitulatif and sending) and views/bourse_situation.py's (Votre situation fiscale
 and its manual entry); the request sent, its receipt, correction and withdrawal are
@@ -26,6 +26,7 @@ from flask import Blueprint, abort, current_app, g, redirect, url_for
 
 from records import bourse_requests, examination_state, journeys
 from records.accounts import children_of
+from records.bourse_requests import RequestState
 from records.teleservices import BOURSE, service_of
 from rules.bourse import school_year_on
 from views.auth import current_account
@@ -59,7 +60,15 @@ JOURNEY = Journey(
     lifetime=timedelta(hours=4),
     owned=True,
 )
-SECTIONS = ("coordonnees", "fiscal", "estimation", "banque")
+SECTIONS = ("contact", "tax", "estimate", "bank")
+# The DSFR badge of each state on the family's pages.
+BADGES = {
+    RequestState.SUBMITTED: "info",
+    RequestState.IN_REVIEW: "new",
+    RequestState.GRANTED: "success",
+    RequestState.REFUSED: "error",
+    RequestState.WITHDRAWN: "warning",
+}
 
 
 def today():
@@ -86,8 +95,8 @@ def campaign_of(child: dict):
     return service_of(tx(), child["uai"], BOURSE, today())
 
 
-def own_request(account: dict, numero: str) -> dict:
-    found = bourse_requests.find(tx(), numero)
+def own_request(account: dict, number: str) -> dict:
+    found = bourse_requests.find(tx(), number)
     if found is None or found["account_id"] != account["id"]:
         abort(404)
     return found
@@ -115,8 +124,8 @@ def still_the_parents(state: dict):
     account, child = parent_and_child(state)
     if account is None:  # signed in, but the account is no more
         return redirect(url_for("login.show"), code=303)
-    if state.get("envoyee"):
-        return leave_to(url_for("bourse.demande", numero=state["envoyee"]))
+    if state.get("sent"):
+        return leave_to(url_for("bourse.demande", numero=state["sent"]))
     if child is None or state["account_id"] != account["id"]:
         abort(404)
     return None
@@ -124,7 +133,7 @@ def still_the_parents(state: dict):
 
 def after(state: dict, step: str) -> str:
     """The next step; once the summary was seen, the summary again."""
-    if state.get("revu") and step in ("coordonnees", "estimation", "banque"):
+    if state.get("reviewed") and step in ("coordonnees", "estimation", "banque"):
         return "recapitulatif"
     following = {"coordonnees": "situation", "estimation": "banque", "banque": "recapitulatif"}
     return following[step]
@@ -164,8 +173,9 @@ def another_responsables_page(child: dict, existing: dict, status: int = 200):
         f"Une demande de bourse existe déjà pour {child['prenom']} {child['nom']}",
         child,
         status,
-        numero=existing["numero"],
-        etat=existing["etat"],
+        number=existing["number"],
+        state=existing["state"],
+        badges=BADGES,
         changeable=bourse_requests.changeable(tx(), existing, now()),
     )
 

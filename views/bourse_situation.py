@@ -47,7 +47,7 @@ FILE_TOO_LARGE = (
 @bp.get("/demande/situation-fiscale")
 @JOURNEY.at_step("situation", guard=still_the_parents)
 def situation(state):
-    return situation_page(state, SituationForm.filled(state.get("fiscal")))
+    return situation_page(state, SituationForm.filled(state.get("tax")))
 
 
 def situation_page(state, form, status=200, failure=None):
@@ -65,8 +65,8 @@ def submit_situation(state):
     renewal = form.renouvellement.data
     if manual:
         consent = bool(form.consentement.data)
-        previous = state.get("fiscal")
-        state["fiscal"] = tax_situation.typed(previous, numbers, consent, renewal, school_year())
+        previous = state.get("tax")
+        state["tax"] = tax_situation.typed(previous, numbers, consent, renewal, school_year())
         return JOURNEY.advance(state, "saisie")
     try:
         found = [retrieve(form, index, *notice) for index, notice in enumerate(numbers)]
@@ -76,7 +76,7 @@ def submit_situation(state):
         return situation_page(state, form, 422)
     account, _ = parent_and_child(state)
     declared = tax_situation.applicant_declared(account["nom"], account["prenom"], found)
-    state["fiscal"] = tax_situation.retrieved(numbers, found, renewal, declared)
+    state["tax"] = tax_situation.retrieved(numbers, found, renewal, declared)
     return JOURNEY.advance(state, "foyer")
 
 
@@ -105,7 +105,7 @@ def retrieve(form: SituationForm, index: int, numero: str, reference: str):
 @bp.get("/demande/saisie")
 @JOURNEY.at_step("saisie", guard=still_the_parents)
 def saisie(state):
-    return saisie_page(state, ManualForm.typed_before(state["fiscal"]))
+    return saisie_page(state, ManualForm.typed_before(state["tax"]))
 
 
 def too_large(error):
@@ -118,7 +118,7 @@ def too_large(error):
 
 @JOURNEY.at_step("saisie", guard=still_the_parents)
 def saisie_too_large(state):
-    form = ManualForm.typed_before(state["fiscal"])
+    form = ManualForm.typed_before(state["tax"])
     form.avis.errors = [FILE_TOO_LARGE]
     return saisie_page(state, form, 413)
 
@@ -127,7 +127,7 @@ bp.register_error_handler(413, too_large)
 
 
 def saisie_page(state, form, status=200):
-    return page("saisie", state, status, form=form, pieces=state["fiscal"]["pieces"])
+    return page("saisie", state, status, form=form, pieces=state["tax"]["pieces"])
 
 
 @bp.post("/demande/saisie")
@@ -135,21 +135,21 @@ def saisie_page(state, form, status=200):
 def submit_saisie(state):
     form = ManualForm()
     form.validate()
-    fiscal = state["fiscal"]
-    for index, field in enumerate((form.avis, form.avis_2)[: len(fiscal["avis"])]):
+    tax = state["tax"]
+    for index, field in enumerate((form.avis, form.avis_2)[: len(tax["avis"])]):
         receive(state, index, field)
     JOURNEY.save(state)  # a file received stays, whatever else is wrong
     if any(field.errors for field in form):
         return saisie_page(state, form, 422)
-    fiscal["rfr"] = form.rfr.number
-    fiscal["enfants_a_charge"] = form.enfants.number
+    tax["rfr"] = form.rfr.number
+    tax["enfants_a_charge"] = form.enfants.number
     return JOURNEY.advance(state, "foyer")
 
 
 def receive(state: dict, index: int, field) -> None:
     """Check and keep the file sent in `field` as the notice number `index`; without a file,
     the one sent before stays, and one is required if there is none."""
-    pieces = state["fiscal"]["pieces"]
+    pieces = state["tax"]["pieces"]
     upload = field.data
     if not getattr(upload, "filename", ""):
         if pieces[index] is None:
@@ -165,9 +165,9 @@ def receive(state: dict, index: int, field) -> None:
     replaced = pieces[index]
     # Only a file sent during this journey is deleted: a corrected request's files stay its own
     # until the correction is sent.
-    if replaced and replaced["cle"] in state.get("envois", []):
+    if replaced and replaced["cle"] in state.get("uploads", []):
         files.delete(replaced["cle"])
     key = files.save(data)
-    state.setdefault("envois", []).append(key)
+    state.setdefault("uploads", []).append(key)
     name = " ".join(upload.filename.split())[-100:]
     pieces[index] = {"cle": key, "nom": name, "type": kind, "taille": len(data)}

@@ -53,7 +53,7 @@ def where_it_stands(account: dict, child: dict, status: int, to_request):
     with `status` — or None when this parent may apply."""
     existing = bourse_requests.active_for_child(tx(), child["ine"], school_year())
     if existing and existing["account_id"] == account["id"]:
-        return to_request(url_for(".demande", numero=existing["numero"]))
+        return to_request(url_for(".demande", numero=existing["number"]))
     if existing:
         return another_responsables_page(child, existing, status)
     examination = examination_of(account, child)
@@ -65,7 +65,7 @@ def where_it_stands(account: dict, child: dict, status: int, to_request):
 def intro_page(child: dict):
     service = campaign_of(child)
     state = JOURNEY.load()
-    ongoing = state if state and state["ine"] == child["ine"] and not state.get("envoyee") else None
+    ongoing = state if state and state["ine"] == child["ine"] and not state.get("sent") else None
     return child_page(
         "eleve",
         f"Demande de bourse de collège pour {child['prenom']} {child['nom']}",

@@ -60,7 +60,7 @@ from views.unit import tx, writes
 def retour(account):
     """« Précédent » and the summary's « Modifier »."""
     state = JOURNEY.load()
-    if state is None or state["account_id"] != account["id"] or state.get("envoyee"):
+    if state is None or state["account_id"] != account["id"] or state.get("sent"):
         return leave_to(url_for("services.home"))
     return JOURNEY.go_back(state, request.form.get("etape", ""))
 
@@ -76,8 +76,8 @@ def coordonnees(state):
 
 
 def current_contact(state: dict) -> Contact:
-    if state.get("coordonnees"):
-        return Contact.from_dict(state["coordonnees"])
+    if state.get("contact"):
+        return Contact.from_dict(state["contact"])
     account, _ = parent_and_child(state)
     return contact_of(tx(), account)
 
@@ -96,7 +96,7 @@ def submit_coordonnees(state):
         return coordonnees_page(current_contact(state), state, form, 422)
     account, _ = parent_and_child(state)
     contact = save_contact(tx(), account["id"], *typed, now())
-    state["coordonnees"] = contact.as_dict()
+    state["contact"] = contact.as_dict()
     return JOURNEY.advance(state, after(state, "coordonnees"))
 
 
@@ -106,7 +106,7 @@ def submit_coordonnees(state):
 def estimate_of(state: dict) -> tuple[dict | None, str | None]:
     """The estimate of the journey's tax situation, or why there is none."""
     try:
-        found = tax_situation.estimate_of(state["fiscal"], school_year())
+        found = tax_situation.estimate_of(state["tax"], school_year())
     except (tax_situation.NoDependentChild, BourseError) as error:
         return None, str(error)
     return found.as_dict(), None
@@ -122,8 +122,7 @@ def foyer_page(state, status=200):
     _, problem = estimate_of(state)
     account, _ = parent_and_child(state)
     applicant = f"{account['prenom']} {account['nom']}"
-    fiscal = state["fiscal"]
-    return page("foyer", state, status, fiscal=fiscal, applicant=applicant, failure=problem)
+    return page("foyer", state, status, tax=state["tax"], applicant=applicant, failure=problem)
 
 
 @bp.post("/demande/foyer")
@@ -132,7 +131,7 @@ def submit_foyer(state):
     found, problem = estimate_of(state)
     if problem:
         return foyer_page(state, 422)
-    state["estimation"] = found
+    state["estimate"] = found
     return JOURNEY.advance(state, "estimation")
 
 
@@ -142,7 +141,7 @@ def submit_foyer(state):
 @bp.get("/demande/estimation")
 @JOURNEY.at_step("estimation", guard=still_the_parents)
 def estimation(state):
-    return page("estimation", state, estimation=state["estimation"])
+    return page("estimation", state, estimate=state["estimate"])
 
 
 @bp.post("/demande/estimation")
@@ -158,7 +157,7 @@ def submit_estimation(state):
 @JOURNEY.at_step("banque", guard=still_the_parents)
 def banque(state):
     account, _ = parent_and_child(state)
-    typed = state.get("banque") or {"titulaire": f"{account['prenom']} {account['nom']}"}
+    typed = state.get("bank") or {"titulaire": f"{account['prenom']} {account['nom']}"}
     if typed.get("iban"):
         typed = {**typed, "iban": bank.format_iban(typed["iban"])}
     return page("banque", state, form=BankForm(formdata=None, **typed))
@@ -171,7 +170,7 @@ def submit_banque(state):
     found = form.read()
     if found is None:
         return page("banque", state, 422, form=form)
-    state["banque"] = found
+    state["bank"] = found
     return JOURNEY.advance(state, after(state, "banque"))
 
 
@@ -182,7 +181,7 @@ def submit_banque(state):
 @writes
 @JOURNEY.at_step("recapitulatif", guard=still_the_parents)
 def recapitulatif(state):
-    state["revu"] = True
+    state["reviewed"] = True
     JOURNEY.save(state)
     return summary_page(state, SummaryForm(formdata=None))
 
@@ -193,13 +192,13 @@ def summary_page(state, form, status=200):
 
 def sections(state: dict) -> dict:
     return {
-        "coordonnees": Contact.from_dict(state["coordonnees"]),
-        "telephone": phone_display(state["coordonnees"]["telephone"]),
-        "fiscal": state["fiscal"],
-        "estimation": state["estimation"],
-        "banque": state["banque"],
-        "iban": bank.format_iban(state["banque"]["iban"]),
-        "correction": state.get("numero"),
+        "contact": Contact.from_dict(state["contact"]),
+        "telephone": phone_display(state["contact"]["telephone"]),
+        "tax": state["tax"],
+        "estimate": state["estimate"],
+        "bank": state["bank"],
+        "iban": bank.format_iban(state["bank"]["iban"]),
+        "correction": state.get("number"),
     }
 
 
@@ -207,7 +206,7 @@ def sections(state: dict) -> dict:
 @JOURNEY.at_step("recapitulatif", guard=still_the_parents)
 def submit_recapitulatif(state):
     account, child = parent_and_child(state)
-    if not state.get("numero"):
+    if not state.get("number"):
         # A consent given since the journey began is the request now.
         examination = examination_of(account, child)
         if not examination.may_apply_online:
@@ -218,8 +217,8 @@ def submit_recapitulatif(state):
     data = {name: state[name] for name in SECTIONS}
     token = JOURNEY.journey_id()
     try:
-        if state.get("numero"):
-            sent = bourse_requests.correct(tx(), state["numero"], account["id"], data, token, now())
+        if state.get("number"):
+            sent = bourse_requests.correct(tx(), state["number"], account["id"], data, token, now())
         else:
             sent = bourse_requests.submit(tx(), account, child, data, token, now())
     except bourse_requests.CampaignClosed:
@@ -229,12 +228,12 @@ def submit_recapitulatif(state):
             return another_responsables_page(child, refusal.existing, 409)
         return message_page(child, str(refusal), 409, existing=refusal.existing)
     except bourse_requests.NotChangeable as refusal:
-        return message_page(child, str(refusal), 409, existing={"numero": state["numero"]})
-    state["envoyee"] = sent["numero"]
+        return message_page(child, str(refusal), 409, existing={"number": state["number"]})
+    state["sent"] = sent["number"]
     JOURNEY.save(state)
-    if bourse_requests.claim_receipt(tx(), sent["numero"], token):
-        send_receipt(sent, corrected=bool(state.get("numero")))
-    return leave_to(url_for(".demande", numero=sent["numero"]))
+    if bourse_requests.claim_receipt(tx(), sent["number"], token):
+        send_receipt(sent, corrected=bool(state.get("number")))
+    return leave_to(url_for(".demande", numero=sent["number"]))
 
 
 def message_page(child: dict, text: str, status: int, existing: dict | None = None):

@@ -201,7 +201,7 @@ def save(tx, run: dict, pupil: dict, chosen: Examined, outcome: Outcome, notices
             contact_of(tx, account).as_dict(),
             now,
         )
-        examinations.attach_request(tx, row, made["numero"])
+        examinations.attach_request(tx, row, made["number"])
     elif outcome.result in (NOT_FOUND, NOT_ELIGIBLE) and not examinations.told(row, row["result"]):
         tell_family(tx, row, account, school, links, now)
 

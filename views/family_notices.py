@@ -50,8 +50,8 @@ SMS_TEXTS = {
 def tell_family(request: dict, event: str) -> list[dict]:
     """Send the family the notice of `event` by every way it can be reached; returns what was
     sent, each {"channel", "to", "sent"} (empty when the family gave neither)."""
-    url = url_for("bourse.demande", numero=request["numero"], _external=True)
-    contact = request["coordonnees"]
+    url = url_for("bourse.demande", numero=request["number"], _external=True)
+    contact = request["contact"]
     told = []
     courriel = confirmed_email(request)
     if courriel:
@@ -60,7 +60,7 @@ def tell_family(request: dict, event: str) -> list[dict]:
     if contact.get("telephone"):
         sent = send_sms(contact["telephone"], SMS_TEXTS[event](request, url))
         told.append({"channel": SMS, "to": contact["telephone"], "sent": sent})
-    bourse_requests.record_notices(tx(), request["numero"], event, told, now())
+    bourse_requests.record_notices(tx(), request["number"], event, told, now())
     return told
 
 
@@ -113,4 +113,4 @@ def _receipt_attachment(request: dict) -> list:
     except PdfUnavailable as error:
         current_app.logger.error("accusé non joint au courriel : %s", error)
         return []
-    return [Attachment(f"accuse-{request['numero']}.pdf", "application/pdf", pdf)]
+    return [Attachment(f"accuse-{request['number']}.pdf", "application/pdf", pdf)]

@@ -71,15 +71,15 @@ def offers(
     if examination and not (request and examination.outcome in (ELIGIBLE, NOT_FOUND)):
         found.append(examination_offer(child, examination, fiche.open))
     if request and request["account_id"] == account["id"]:
-        href = url_for("bourse.demande", numero=request["numero"])
-        text = f"Demande de bourse n° {request['numero']}{origin(request)} : {request['etat']}."
+        href = url_for("bourse.demande", numero=request["number"])
+        text = f"Demande de bourse n° {request['number']}{origin(request)} : {request['state']}."
         found.append(Offer(text, "", href, "Voir la demande"))
     elif request:
         # The child's other responsable applied: its page is theirs, the child's page says
         # what this parent may do.
         href = url_for("bourse.eleve", ine=child["ine"])
         text = (
-            f"Demande de bourse n° {request['numero']}{origin(request)} : {request['etat']}, "
+            f"Demande de bourse n° {request['number']}{origin(request)} : {request['state']}, "
             "faite par un autre responsable."
         )
         found.append(Offer(text, "", href, "En savoir plus"))
@@ -100,7 +100,7 @@ def request_offer(child: dict, bourse: Service) -> Offer:
 
 def origin(request: dict) -> str:
     """ " (examen automatique)" for a request the school's examination made."""
-    return f" ({request['origine']})" if request.get("origine") else ""
+    return f" ({request['origin']})" if request.get("origin") else ""
 
 
 def consent_url(ine: str) -> str:

@@ -124,8 +124,8 @@ TABLES: dict[str, Table] = {
         Table("teleservices", unique=(("uai", "service"),), keys=(("uai",),)),
         Table(
             "demandes_bourse",
-            unique=(("numero",),),
-            keys=(("ine", "annee"), ("uai", "annee"), ("account_id",), ("jeton",)),
+            unique=(("number",),),
+            keys=(("ine", "school_year"), ("uai", "school_year"), ("account_id",), ("token",)),
         ),
         # The automatic examination of the right to the scholarship (journeys §7 bis): each
         # responsable's consent per pupil, each pupil's result per school year, the school's

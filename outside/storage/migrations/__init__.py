@@ -85,6 +85,74 @@ def _relist(tx: Tx, responsables: list[dict], states: dict[int, str]) -> None:
             tx.update("responsables", doc["id"], changes)
 
 
+# Version 6: the scholarship requests' keys in English (issue 11). The names are written here,
+# not taken from records/: this step must rename what version 5 left, whatever records/ reads.
+_REQUEST_KEYS = {
+    "numero": "number",
+    "annee": "school_year",
+    "origine": "origin",
+    "eleve": "pupil",
+    "responsable": "applicant",
+    "coordonnees": "contact",
+    "fiscal": "tax",
+    "estimation": "estimate",
+    "banque": "bank",
+    "pieces_a_verifier": "documents_to_check",
+    "motifs_a_verifier": "reasons_to_check",
+    "etat": "state",
+    "echelon_accorde": "granted_echelon",
+    "motif_refus": "refusal_reason",
+    "deposee_le": "submitted_at",
+    "modifiee_le": "modified_at",
+    "decidee_le": "decided_at",
+    "jeton": "token",
+    "jetons_correction": "correction_tokens",
+    "historique": "history",
+    "accuses_envoyes": "receipts_sent",
+    "proposition": "proposal",
+}
+# A line of a request's history, and the secretariat's proposal.
+_CHANGE_KEYS = {"etat": "state", "le": "at", "par": "by", "motif": "reason"}
+# A scholarship journey's state, kept in "parcours" (kind "bourse").
+_JOURNEY_KEYS = {
+    "coordonnees": "contact",
+    "fiscal": "tax",
+    "estimation": "estimate",
+    "banque": "bank",
+    "revu": "reviewed",
+    "envoyee": "sent",
+    "numero": "number",
+    "envois": "uploads",
+}
+
+
+def _renamed(doc: dict, names: dict[str, str]) -> dict:
+    return {names.get(name, name): value for name, value in doc.items()}
+
+
+def _english_request(doc: dict) -> dict:
+    request = _renamed(doc, _REQUEST_KEYS)
+    if "history" in request:
+        request["history"] = [_renamed(entry, _CHANGE_KEYS) for entry in request["history"]]
+    if request.get("proposal"):
+        request["proposal"] = _renamed(request["proposal"], _CHANGE_KEYS)
+    return request
+
+
+def _v6_documents(tx: Tx) -> None:
+    """Every request and every scholarship journey under way with its keys in English. A
+    request is written again whole, with its id (an update would keep the French fields
+    beside the English ones); a journey keeps its record and gets its state renamed, so a
+    parent in the middle of a request during the deployment goes on where they were."""
+    requests = [doc for doc in tx.scan("demandes_bourse") if "numero" in doc]
+    for doc in requests:
+        tx.delete("demandes_bourse", doc["id"])
+    tx.restore("demandes_bourse", [_english_request(doc) for doc in requests])
+    for doc in list(tx.scan("parcours")):
+        if doc.get("kind") == "bourse" and doc.get("state"):
+            tx.update("parcours", doc["id"], {"state": _renamed(doc["state"], _JOURNEY_KEYS)})
+
+
 MIGRATIONS = (
     Migration(1, "0001_tables.sql", _v1_documents),
     # Journeys found by their account (records/journeys.py); older ones have none.
@@ -95,6 +163,8 @@ MIGRATIONS = (
     Migration(4, "0004_examen_automatique.sql"),
     # The back office's list of responsables paged by the database (issue 10).
     Migration(5, "0005_liste_responsables.sql", _v5_documents),
+    # The scholarship requests' keys, and their journeys', in English (issue 11).
+    Migration(6, "0006_demandes_bourse_english.sql", _v6_documents),
     # The mails waiting to leave, kept with what decided them (issue 10).
     Migration(8, "0008_mail_queue.sql"),
 )
