@@ -122,7 +122,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
     account's.
     """
     _check_data(data)
-    if child["ine"] not in {one["ine"] for one in children_of(tx, account["responsables"])}:
+    if child["ine"] not in {one["ine"] for one in children_of(tx, account["responsable_ids"])}:
         raise LookupError(f"l'élève {child['ine']} n'est pas un enfant du compte {account['id']}")
     moment = in_paris(now)
     year = school_year_of(moment.date())
@@ -147,7 +147,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
         "eleve": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "responsable": {"prenom": account["prenom"], "nom": account["nom"]},
+        "responsable": {"prenom": account["first_name"], "nom": account["last_name"]},
         **_data(data),
         "etat": DEPOSEE,
         "echelon_accorde": None,
@@ -202,7 +202,7 @@ def from_examination(
         "eleve": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "responsable": {"prenom": account["prenom"], "nom": account["nom"]},
+        "responsable": {"prenom": account["first_name"], "nom": account["last_name"]},
         "coordonnees": copy.deepcopy(coordonnees),
         "fiscal": copy.deepcopy(fiscal),
         "estimation": copy.deepcopy(estimation),
@@ -371,7 +371,7 @@ def set_state(
         if proposal:
             detail = f"Proposition de {proposal['par']} : {_proposal_text(proposal)} {detail}"
     return _changed(
-        tx, request, staff, changes, _entry(new_state, moment, staff["identifiant"], detail), now
+        tx, request, staff, changes, _entry(new_state, moment, staff["identifier"], detail), now
     )
 
 
@@ -406,11 +406,11 @@ def propose(
         "etat": decision,
         "echelon": echelon if decision == ACCORDEE else None,
         "motif": motif if decision == REFUSEE else None,
-        "par": staff["identifiant"],
+        "par": staff["identifier"],
         "le": moment.isoformat(),
     }
     detail = f"Proposition : {_proposal_text(proposal)}"
-    entry = _entry(EN_INSTRUCTION, moment, staff["identifiant"], detail)
+    entry = _entry(EN_INSTRUCTION, moment, staff["identifier"], detail)
     return _changed(tx, request, staff, {"proposition": proposal}, entry, now)
 
 

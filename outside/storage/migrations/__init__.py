@@ -59,6 +59,7 @@ def _v1_documents(tx: Tx) -> None:
 def _v5_documents(tx: Tx) -> None:
     """The back office's list keys on every responsable record (rules/family_list.py): its
     account's state, its order, search and class keys from its names and children."""
+    # The accounts as they were before migration 7: their responsables under "responsables".
     states = {
         number: account.get("state") or NO_ACCOUNT
         for account in tx.scan("comptes")
@@ -85,6 +86,80 @@ def _relist(tx: Tx, responsables: list[dict], states: dict[int, str]) -> None:
             tx.update("responsables", doc["id"], changes)
 
 
+# Migration 7's English names of the keys of the accounts, the staff, the identifiers given and
+# what a session remembers (issue 11): old name → new name.
+_ACCOUNT_KEYS = {
+    "identifiant": "identifier",
+    "identifiant_key": "identifier_key",
+    "responsables": "responsable_ids",
+    "prenom": "first_name",
+    "nom": "last_name",
+    "telephone": "phone",
+    "coordonnees": "contact_details",
+}
+_CONTACT_DETAILS_KEYS = {"adresse": "address", "modifiees_le": "changed_at"}
+_STAFF_KEYS = {"identifiant": "identifier", "identifiant_key": "identifier_key"}
+_USED_IDENTIFIER_KEYS = {"identifiant": "identifier"}
+_SESSION_KEYS = {
+    "compte": "account_id",
+    "personnel": "staff_id",
+    "compte_cree": "account_created",
+    "fiche_telephone": "phone_change",
+}
+
+
+def _v7_documents(tx: Tx) -> None:
+    """The accounts', staff's and identifiers' keys in English, and the sessions in flight
+    still signed in as they were (issue 11)."""
+    _rewrite(tx, "comptes", _v7_account)
+    _rewrite(tx, "personnels", lambda doc: _renamed(doc, _STAFF_KEYS))
+    _rewrite(tx, "identifiants_utilises", lambda doc: _renamed(doc, _USED_IDENTIFIER_KEYS))
+    for doc in tx.scan("sessions"):
+        data = _renamed(doc.get("data") or {}, _SESSION_KEYS)
+        if data != doc.get("data"):
+            tx.update("sessions", doc["id"], {"data": data})
+
+
+def _v7_account(doc: dict) -> dict:
+    account = _renamed(doc, _ACCOUNT_KEYS)
+    details = account.get("contact_details")
+    if details:
+        # Before issue 12 the fiche kept an address nobody confirmed (never used since) and a
+        # mobile beside the account's, which came first: the account's own from now on.
+        phone = details.get("telephone")
+        kept = {
+            name: value for name, value in details.items() if name not in ("telephone", "courriel")
+        }
+        account["contact_details"] = _renamed(kept, _CONTACT_DETAILS_KEYS)
+        if phone:
+            account["phone"] = phone
+    return account
+
+
+def _renamed(doc: dict, names: dict[str, str]) -> dict:
+    return {names.get(name, name): value for name, value in doc.items()}
+
+
+def _rewrite(tx: Tx, name: str, change: Callable[[dict], dict]) -> None:
+    """Write again, whole and under its id, each document of the table `change` reshapes: an
+    update only adds or replaces fields, a renamed one must go."""
+    batch: list[dict] = []
+    for doc in tx.scan(name):
+        changed = change(doc)
+        if changed != doc:
+            batch.append(changed)
+        if len(batch) == _BATCH:
+            _write_again(tx, name, batch)
+            batch = []
+    _write_again(tx, name, batch)
+
+
+def _write_again(tx: Tx, name: str, docs: list[dict]) -> None:
+    for doc in docs:
+        tx.delete(name, doc["id"])
+    tx.restore(name, docs)
+
+
 MIGRATIONS = (
     Migration(1, "0001_tables.sql", _v1_documents),
     # Journeys found by their account (records/journeys.py); older ones have none.
@@ -95,6 +170,8 @@ MIGRATIONS = (
     Migration(4, "0004_examen_automatique.sql"),
     # The back office's list of responsables paged by the database (issue 10).
     Migration(5, "0005_liste_responsables.sql", _v5_documents),
+    # The keys of the accounts, the staff, the identifiers given and the sessions in English.
+    Migration(7, "0007_account_keys.sql", _v7_documents),
 )
 LATEST = MIGRATIONS[-1].version
 
