@@ -72,7 +72,7 @@ def seed(database: str, pupils: int, moment) -> None:
         for one, account_id in zip(families, ids, strict=True):
             born = date(1980, 1, one.n % 28 + 1)
             applicant = CivilStatus(one.nom, one.parent_prenom, born, "Lyon", "69")
-            account = {"id": account_id, "prenom": one.parent_prenom, "nom": one.nom}
+            account = {"id": account_id, "first_name": one.parent_prenom, "last_name": one.nom}
             child = {"ine": one.ine, "uai": BENCH_UAI}
             consents.choose(tx, account, child, True, moment, applicant=applicant)
     store.close()
@@ -82,9 +82,9 @@ def _account(family: Family, hashed: str) -> dict:
     identifiant = f"banc.{family.n}"
     return {
         **_without_id(family.compte(hashed)),
-        "identifiant": identifiant,
-        "identifiant_key": identifiant,
-        "responsables": [],
+        "identifier": identifiant,
+        "identifier_key": identifiant,
+        "responsable_ids": [],
         "email": f"parent{family.n}@exemple.fr",
         "email_confirmed": family.n % 2 == 0,
     }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from rules.account_states import AccountState
 from rules.campaign import default_campaign
 from rules.family_list import NO_ACCOUNT, list_changes
 from rules.identifiers import base_identifier
@@ -140,27 +141,27 @@ class Family:
         }
         # The back office list's keys, as records.roster.relist and records.accounts.list_state
         # keep them.
-        state = "actif" if self.has_account else NO_ACCOUNT
+        state = AccountState.ACTIVE if self.has_account else NO_ACCOUNT
         return {**doc, **list_changes(doc, {self.ine: self.eleve()}, state)}
 
     def identifiant_used(self) -> dict:
-        return {"id": self.account_id, "identifiant": self.identifiant, "reserved_at": MOMENT}
+        return {"id": self.account_id, "identifier": self.identifiant, "reserved_at": MOMENT}
 
     def compte(self, password_hash: str) -> dict:
         return {
             "id": self.account_id,
-            "identifiant": self.identifiant,
-            "identifiant_key": self.identifiant.casefold(),
+            "identifier": self.identifiant,
+            "identifier_key": self.identifiant.casefold(),
             "password_hash": password_hash,
-            "state": "actif",
+            "state": AccountState.ACTIVE,
             "method": "auto-inscription",
             "franceconnect_sub": None,
             "email": None,
             "email_confirmed": False,
-            "responsables": [self.responsable_id],
-            "prenom": self.parent_prenom,
-            "nom": self.nom,
-            "telephone": self.telephone,
+            "responsable_ids": [self.responsable_id],
+            "first_name": self.parent_prenom,
+            "last_name": self.nom,
+            "phone": self.telephone,
             "failures": 0,
             "clients": {},
             "activated_at": MOMENT,
@@ -250,8 +251,8 @@ def _staff(hashed: str) -> dict:
     """A direction account of the bench school, as records/staff.py writes one."""
     return {
         "id": 1,
-        "identifiant": STAFF_IDENTIFIANT,
-        "identifiant_key": STAFF_IDENTIFIANT.casefold(),
+        "identifier": STAFF_IDENTIFIANT,
+        "identifier_key": STAFF_IDENTIFIANT.casefold(),
         "password_hash": hashed,
         "uai": BENCH_UAI,
         "role": "direction",

@@ -16,7 +16,14 @@ from flask.cli import AppGroup
 from commands.roster import CommandError
 from records import audit
 from records.school import school_name
-from records.staff import ROLE_NAMES, ROLES, StaffExists, create_staff, set_password
+from records.staff import (
+    ROLE_NAMES,
+    ROLES,
+    SECRETARIAT,
+    StaffExists,
+    create_staff,
+    set_password,
+)
 from rules.passwords import MISMATCH, RULE_TEXTS, unmet_rules
 
 staff = AppGroup("staff", help="Comptes du personnel des établissements (espace /admin).")
@@ -37,7 +44,7 @@ password_stdin_option = click.option(
 @click.option("--uai", default="", help="UAI de l'établissement, par exemple 0691234A.")
 @click.option(
     "--role",
-    default="secretariat",
+    default=SECRETARIAT,
     show_default=True,
     help="direction ou secretariat ; la direction voit aussi le journal des actions.",
 )
@@ -64,10 +71,10 @@ def create_command(identifiant: str, uai: str, role: str, password_stdin: bool) 
         except ValueError as error:
             raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
         school = school_name(tx, created["uai"])
-        description = f"{created['identifiant']} ({ROLE_NAMES[role]}, {school}, {created['uai']})"
+        description = f"{created['identifier']} ({ROLE_NAMES[role]}, {school}, {created['uai']})"
         audit.record(
             tx,
-            {"identifiant": COMMAND_LINE, "uai": created["uai"]},
+            {"identifier": COMMAND_LINE, "uai": created["uai"]},
             "compte-personnel",
             f"Compte du personnel {description} créé.",
             clock.now(),
@@ -90,13 +97,13 @@ def password_command(identifiant: str, password_stdin: bool) -> None:
         member, ended = changed
         audit.record(
             tx,
-            {"identifiant": COMMAND_LINE, "uai": member["uai"]},
+            {"identifier": COMMAND_LINE, "uai": member["uai"]},
             "mot-de-passe-personnel",
-            f"Mot de passe de {member['identifiant']} changé ; sessions fermées : {ended}.",
+            f"Mot de passe de {member['identifier']} changé ; sessions fermées : {ended}.",
             clock.now(),
         )
     click.echo(
-        f"Mot de passe de {member['identifiant']} changé ; sessions ouvertes fermées : {ended}."
+        f"Mot de passe de {member['identifier']} changé ; sessions ouvertes fermées : {ended}."
     )
 
 

@@ -57,7 +57,7 @@ def create_parent(server, nom: str, prenom: str, telephone: str, password: str =
             "auto-inscription",
             datetime.now(UTC),
         )
-    return account["identifiant"]
+    return account["identifier"]
 
 
 def letter_for(server, nom: str, telephone: str, uai: str, region: str = "FR") -> Letter:

@@ -91,11 +91,11 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
     store = open_store(server.env["FLASK_DATABASE"])
     with store.reading() as tx:
         account = find_by_identifiant(tx, identifiant)
-        (child,) = children_of(tx, account["responsables"])
+        (child,) = children_of(tx, account["responsable_ids"])
     data = {
         "contact": {
             "courriel": courriel,
-            "telephone": account["telephone"],
+            "telephone": account["phone"],
             "adresse": {
                 "ligne1": "4 place des Tilleuls",
                 "ligne2": "",

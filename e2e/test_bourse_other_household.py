@@ -95,7 +95,7 @@ def applied(server, identifiant: str) -> str:
     store = open_store(server.env["FLASK_DATABASE"])
     with store.reading() as tx:
         account = find_by_identifiant(tx, identifiant)
-        (child,) = children_of(tx, account["responsables"])
+        (child,) = children_of(tx, account["responsable_ids"])
     fiscal = {
         "source": "dgfip",
         "avis": [],
@@ -108,7 +108,7 @@ def applied(server, identifiant: str) -> str:
         "declarants_differents": False,
     }
     data = {
-        "contact": {"courriel": "", "telephone": account["telephone"], "adresse": None},
+        "contact": {"courriel": "", "telephone": account["phone"], "adresse": None},
         "tax": fiscal,
         "estimate": estimate("2026-2027", 9000, 2).as_dict(),
         "bank": {"titulaire": "Aurélie Girard", "iban": "FR7630006000011234567890189", "bic": ""},

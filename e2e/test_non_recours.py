@@ -88,7 +88,7 @@ def school_of(server, school: dict) -> None:
     if school["consenting"]:
         consenting = find_by_identifiant_of(server, store, *school["consenting"])
         with store.writing() as tx:
-            (child,) = children_of(tx, consenting["responsables"])
+            (child,) = children_of(tx, consenting["responsable_ids"])
             consents.choose(tx, consenting, child, True, now, applicant=APPLICANT)
     create_staff(server, school["staff"], PASSWORD, uai=school["uai"])
 
@@ -236,7 +236,7 @@ def consented(server, which: str) -> str:
             tx, LOUISE_MICHEL, BOURSE, State.OPEN, "", date(2026, 9, 1), date(2026, 10, 15), now
         )
         account = find_by_identifiant(tx, identifiant)
-        (child,) = children_of(tx, account["responsables"])
+        (child,) = children_of(tx, account["responsable_ids"])
         consents.choose(tx, account, child, True, now, applicant=civil_status)
     return identifiant
 

@@ -2,8 +2,9 @@
 rosters as, creating their one account, and signing in.
 
 An account ("comptes") belongs to one person, who may be a responsable in several schools: it
-holds the doc ids of all those responsable records. Every identifiant ever given is also kept in
-"identifiants_utilises", so none is given twice, even after an account is deleted.
+holds the doc ids of all those responsable records ("responsable_ids"). Every identifier ever
+given is also kept in "identifiants_utilises", so none is given twice, even after an account is
+deleted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import cache
 
 from outside.storage import Tx
 from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
+from rules.account_states import LISTED, AccountState
 from rules.clock import in_paris
 from rules.identifiers import base_identifier
 from rules.lockout import LIMITS, Limits, cleared, record_failure, record_success, wait_until
@@ -24,7 +26,7 @@ from rules.passwords import hash_password, verify_password
 ACCOUNTS = "comptes"
 USED_IDENTIFIERS = "identifiants_utilises"
 
-STATES = ("actif", "notifié", "non activé", "bloqué")
+STATES = LISTED
 METHODS = ("auto-inscription", "franceconnect", "notification")
 
 # The lock a password check takes on the account it counts against, per table.
@@ -35,7 +37,7 @@ class AccountExists(Exception):
     """One of these responsables already has an account (kept in `account`, with its "id")."""
 
     def __init__(self, account: dict):
-        super().__init__(f"le compte {account['identifiant']} existe déjà")
+        super().__init__(f"le compte {account['identifier']} existe déjà")
         self.account = account
 
 
@@ -111,8 +113,8 @@ def _responsables(tx: Tx, responsable_ids: list[int]) -> list[dict]:
 def list_state(tx: Tx, account: dict) -> None:
     """Keep the account's state on each of its responsable records, where the back office's
     list filters by it (rules/family_list.py) without reading the accounts. Called by every
-    write of an account's "state" or "responsables", in its transaction."""
-    for number in account["responsables"]:
+    write of an account's "state" or "responsable_ids", in its transaction."""
+    for number in account["responsable_ids"]:
         tx.update(RESPONSABLES, number, {"etat_compte": account["state"]})
 
 
@@ -131,7 +133,7 @@ def find_by_identifiant(tx: Tx, identifiant: str) -> dict | None:
     typed = (identifiant or "").strip().casefold()
     if not typed:
         return None
-    return tx.find_one(ACCOUNTS, identifiant_key=typed)
+    return tx.find_one(ACCOUNTS, identifier_key=typed)
 
 
 def create_account(
@@ -164,7 +166,7 @@ def create_account(
     existing = _account_of(tx, responsable_ids)
     if existing is None and franceconnect_sub:
         existing = find_by_franceconnect_sub(tx, franceconnect_sub)
-    if existing is not None and existing["state"] == "notifié" and password_hash:
+    if existing is not None and existing["state"] == AccountState.NOTIFIED and password_hash:
         return _activate_notified(tx, existing, telephone, password_hash, method, moment)
     if existing is not None:
         raise AccountExists(existing)
@@ -188,10 +190,10 @@ def _activate_notified(
     birth dates another way (the letter lost, or expired): its temporary password and an
     activation link waiting for confirmation stop working."""
     changes = {
-        "state": "actif",
+        "state": AccountState.ACTIVE,
         "method": method,
         "password_hash": password_hash,
-        "telephone": telephone,
+        "phone": telephone,
         "activated_at": moment,
         "temporary_password_hash": None,
         "temporary_password_expires": None,
@@ -221,15 +223,15 @@ def _new_account(
     method: str,
     moment: str,
     franceconnect_sub: str | None = None,
-    state: str = "actif",
+    state: AccountState = AccountState.ACTIVE,
 ) -> dict:
     """Insert an account with a newly reserved identifiant, in the caller's transaction: active,
     or "notifié" when a school distributes it (records.notifications), activated later."""
     identifiant = _reserve_identifier(tx, prenom, nom, moment)
     account = {
-        "identifiant": identifiant,
+        "identifier": identifiant,
         # How a typed identifiant finds the account, by key ("  S.Durand1 " is "s.durand1").
-        "identifiant_key": identifiant.casefold(),
+        "identifier_key": identifiant.casefold(),
         "password_hash": password_hash,
         "state": state,
         "method": method,
@@ -237,12 +239,12 @@ def _new_account(
         # The roster's address is the school's; the account's is the one the parent confirms.
         "email": None,
         "email_confirmed": False,
-        "responsables": sorted(set(responsable_ids)),
-        "prenom": prenom,
-        "nom": nom,
-        "telephone": telephone,
+        "responsable_ids": sorted(set(responsable_ids)),
+        "first_name": prenom,
+        "last_name": nom,
+        "phone": telephone,
         **cleared(),
-        "activated_at": moment if state == "actif" else None,
+        "activated_at": moment if state == AccountState.ACTIVE else None,
         "created_at": moment,
     }
     if franceconnect_sub:
@@ -282,8 +284,8 @@ def activate_with_franceconnect(
         raise AccountExists(existing)
     if existing is not None:
         changes = {"franceconnect_sub": sub, "franceconnect_linked_at": moment}
-        if existing["state"] != "actif":
-            changes.update(state="actif", method="franceconnect", activated_at=moment)
+        if existing["state"] != AccountState.ACTIVE:
+            changes.update(state=AccountState.ACTIVE, method="franceconnect", activated_at=moment)
         tx.update(ACCOUNTS, existing["id"], changes)
         list_state(tx, {**existing, **changes})
         return {**existing, **changes}
@@ -293,7 +295,7 @@ def activate_with_franceconnect(
 
 
 def _account_of(tx: Tx, responsable_ids: list[int]) -> dict | None:
-    found = tx.find_any(ACCOUNTS, "responsables", sorted(set(responsable_ids)))
+    found = tx.find_any(ACCOUNTS, "responsable_ids", sorted(set(responsable_ids)))
     return found[0] if found else None
 
 
@@ -305,12 +307,12 @@ def _reserve_identifier(tx: Tx, prenom: str, nom: str, moment: str) -> str:
         identifiant = f"{base}{tx.next_number(f'identifiant:{base}')}"
         # The accounts' identifiants too, in case one was ever written without being recorded
         # (or given before the counter existed).
-        taken = tx.find_one(USED_IDENTIFIERS, identifiant=identifiant) or tx.find_one(
-            ACCOUNTS, identifiant_key=identifiant.casefold()
+        taken = tx.find_one(USED_IDENTIFIERS, identifier=identifiant) or tx.find_one(
+            ACCOUNTS, identifier_key=identifiant.casefold()
         )
         if taken is None:
             break
-    tx.insert(USED_IDENTIFIERS, {"identifiant": identifiant, "reserved_at": moment})
+    tx.insert(USED_IDENTIFIERS, {"identifier": identifiant, "reserved_at": moment})
     return identifiant
 
 
@@ -320,8 +322,10 @@ def _reserve_identifier(tx: Tx, prenom: str, nom: str, moment: str) -> str:
 def responsable_identity(tx: Tx, account: dict) -> dict:
     """The civilité, nom and prénom the school knows the account's holder by (its first
     responsable record), or the account's own names when none is left."""
-    found = _responsables(tx, account.get("responsables") or [])
-    first = found[0] if found else account
+    found = _responsables(tx, account.get("responsable_ids") or [])
+    if not found:
+        return {"civilite": "", "nom": account["last_name"], "prenom": account["first_name"]}
+    first = found[0]
     return {"civilite": first.get("civilite") or "", "nom": first["nom"], "prenom": first["prenom"]}
 
 
@@ -401,7 +405,7 @@ def check_counted(
     if current is None or current.get(hash_field) != account[hash_field]:
         # Deleted or given a new password while this one was being checked.
         return SignIn(SignInOutcome.FAILED)
-    if current.get("state") == "bloqué" or wait_until(current, client, now) is not None:
+    if current.get("state") == AccountState.BLOCKED or wait_until(current, client, now) is not None:
         # Blocked by the school, or this client waits after its failures: refused whatever the
         # password, without counting, as an unknown identifiant is.
         return SignIn(SignInOutcome.FAILED)

@@ -23,13 +23,14 @@ from outside.storage import Tx
 from outside.storage.tx import stored
 from records.accounts import ACCOUNTS, list_state
 from records.roster import RESPONSABLES, relist
+from rules.account_states import AccountState
 from rules.activation_links import new_nonce
 from rules.clock import in_paris
 from rules.lockout import cleared
 
 REPORTS = "signalements"
 PENDING = "pending_activation"
-WAITING = "notifié"  # the only state a first login activates
+WAITING = AccountState.NOTIFIED  # the only state a first login activates
 
 
 class LinkOutcome(Enum):
@@ -132,14 +133,14 @@ def check_link(tx: Tx, account_id: int, email: str, nonce: str) -> LinkCheck:
 
 def confirm(tx: Tx, account_id: int, email: str, nonce: str, now: datetime) -> LinkCheck:
     """Activate the account with the password and address waiting for this link: state
-    "actif", the address confirmed, the temporary password gone (it no longer signs in)."""
+    ACTIVE, the address confirmed, the temporary password gone (it no longer signs in)."""
     moment = in_paris(now).isoformat()
     account = _lock_account(tx, account_id)
     outcome = _verdict(account, email, nonce)
     if outcome is not LinkOutcome.VALID:
         return LinkCheck(outcome, account)
     changes = {
-        "state": "actif",
+        "state": AccountState.ACTIVE,
         "password_hash": account[PENDING]["password_hash"],
         "email": email,
         "email_confirmed": True,
@@ -155,9 +156,9 @@ def confirm(tx: Tx, account_id: int, email: str, nonce: str, now: datetime) -> L
 
 
 def _verdict(account: dict | None, email: str, nonce: str) -> LinkOutcome:
-    if account is None or account["state"] not in (WAITING, "actif"):
+    if account is None or account["state"] not in (WAITING, AccountState.ACTIVE):
         return LinkOutcome.REFUSED
-    if account["state"] == "actif":
+    if account["state"] == AccountState.ACTIVE:
         return LinkOutcome.USED
     pending = account.get(PENDING)
     if not pending or not hmac.compare_digest(pending["nonce"].encode(), nonce.encode()):

@@ -31,12 +31,12 @@ ACTIONS = {
 
 
 def record(tx: Tx, staff: dict, action: str, detail: str, now: datetime) -> None:
-    """Add one entry; `staff` needs only its "identifiant" and "uai"."""
+    """Add one entry; `staff` needs only its "identifier" and "uai"."""
     if action not in ACTIONS:
         raise ValueError(f"action inconnue : {action}")
     entry = {
         "at": in_paris(now).isoformat(),
-        "staff": staff["identifiant"],
+        "staff": staff["identifier"],
         "uai": staff["uai"],
         "action": action,
         "detail": detail,

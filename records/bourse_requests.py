@@ -131,7 +131,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
     account's.
     """
     _check_data(data)
-    if child["ine"] not in {one["ine"] for one in children_of(tx, account["responsables"])}:
+    if child["ine"] not in {one["ine"] for one in children_of(tx, account["responsable_ids"])}:
         raise LookupError(f"l'élève {child['ine']} n'est pas un enfant du compte {account['id']}")
     moment = in_paris(now)
     year = school_year_of(moment.date())
@@ -156,7 +156,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
         "pupil": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "applicant": {"prenom": account["prenom"], "nom": account["nom"]},
+        "applicant": {"prenom": account["first_name"], "nom": account["last_name"]},
         **_data(data),
         "state": RequestState.SUBMITTED,
         "granted_echelon": None,
@@ -211,7 +211,7 @@ def from_examination(
         "pupil": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "applicant": {"prenom": account["prenom"], "nom": account["nom"]},
+        "applicant": {"prenom": account["first_name"], "nom": account["last_name"]},
         "contact": copy.deepcopy(contact),
         "tax": copy.deepcopy(tax),
         "estimate": copy.deepcopy(estimate),
@@ -380,7 +380,7 @@ def set_state(
         if proposal:
             detail = f"Proposition de {proposal['by']} : {_proposal_text(proposal)} {detail}"
     return _changed(
-        tx, request, staff, changes, _entry(new_state, moment, staff["identifiant"], detail), now
+        tx, request, staff, changes, _entry(new_state, moment, staff["identifier"], detail), now
     )
 
 
@@ -416,11 +416,11 @@ def propose(
         "state": decision,
         "echelon": echelon if decision == RequestState.GRANTED else None,
         "reason": reason if decision == RequestState.REFUSED else None,
-        "by": staff["identifiant"],
+        "by": staff["identifier"],
         "at": moment.isoformat(),
     }
     detail = f"Proposition : {_proposal_text(proposal)}"
-    entry = _entry(RequestState.IN_REVIEW, moment, staff["identifiant"], detail)
+    entry = _entry(RequestState.IN_REVIEW, moment, staff["identifier"], detail)
     return _changed(tx, request, staff, {"proposal": proposal}, entry, now)
 
 

@@ -79,7 +79,7 @@ def choose(
         row = {
             "ine": child["ine"],
             "account_id": account["id"],
-            "responsable": {"prenom": account["prenom"], "nom": account["nom"]},
+            "responsable": {"prenom": account["first_name"], "nom": account["last_name"]},
             **changes,
             "given_at": moment if given else None,
             "changed_at": moment,

@@ -10,10 +10,10 @@ parent: the school's file stays what the school sent.
   for its confirmation link (`courriel_a_confirmer`) and is used only once confirmed. The
   school's roster address is the school's: it is never used for the parent's mail. An e-mail
   declared empty forgets the confirmed address (the parent chose to be told by SMS).
-- The mobile: the account's own "telephone", changed once the parent proved the new one with a
-  code sent there (a number the fiche declared under "coordonnees" before issue 12 still comes
-  first, and moves to the account at the next save).
-- The postal address: under "coordonnees"; none until the parent gives one.
+- The mobile: the account's own "phone", changed once the parent proved the new one with a
+  code sent there.
+- The postal address: under "contact_details" ("address", and "changed_at" for the last
+  change); none until the parent gives one.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from records.accounts import ACCOUNTS
 from rules.addresses import Address
 from rules.clock import in_paris
 
-KEY = "coordonnees"
+KEY = "contact_details"
 
 
 @dataclass(frozen=True)
@@ -77,28 +77,29 @@ def save_contact(
         email_changes.remove_email(tx, account_id)
     elif courriel == email_changes.confirmed_email(account):
         email_changes.cancel(tx, account_id)
-    return _declare(tx, account_id, now, adresse=adresse.as_dict())
+    return _declare(tx, account_id, now, address=adresse.as_dict())
 
 
 def change_phone(tx: Tx, account_id: int, telephone_e164: str, now: datetime) -> Contact:
     """Change the mobile, once the parent proved it is theirs with a code sent there: the
-    account's own "telephone" (issue 12: the one « Mon compte », the notices of a password
+    account's own "phone" (issue 12: the one « Mon compte », the notices of a password
     change and the recovery read), so no other number is kept beside it."""
-    return _declare(tx, account_id, now, telephone=telephone_e164)
+    return _declare(tx, account_id, now, phone=telephone_e164)
 
 
-def _declare(tx: Tx, account_id: int, now: datetime, **details) -> Contact:
+def _declare(
+    tx: Tx, account_id: int, now: datetime, address: dict | None = None, phone: str = ""
+) -> Contact:
     # The details are merged into what the account holds: read under the account's lock, so
     # the fiche and a request's first step saving at once keep each other's details.
     tx.lock(f"compte:{account_id}")
     account = _account(tx, account_id)
-    declared = {**account.get(KEY, {}), **details, "modifiees_le": in_paris(now).isoformat()}
-    # Before issue 12 the fiche kept an address nobody confirmed, and a mobile beside the
-    # account's: neither is kept any more (the account holds both).
-    declared.pop("courriel", None)
+    declared = {**account.get(KEY, {}), "changed_at": in_paris(now).isoformat()}
+    if address is not None:
+        declared["address"] = address
     changes = {KEY: declared}
-    if declared.get("telephone"):  # the new one, or one the fiche kept before issue 12
-        changes["telephone"] = declared.pop("telephone")
+    if phone:
+        changes["phone"] = phone
     tx.update(ACCOUNTS, account_id, changes)
     return _contact(tx, {**account, **changes})
 
@@ -114,7 +115,7 @@ def _contact(tx: Tx, account: dict) -> Contact:
     declared = account.get(KEY) or {}
     return Contact(
         courriel=email_changes.confirmed_email(account),
-        telephone=declared.get("telephone") or account.get("telephone") or "",
-        adresse=Address.from_dict(declared["adresse"]) if declared.get("adresse") else None,
+        telephone=account.get("phone") or "",
+        adresse=Address.from_dict(declared["address"]) if declared.get("address") else None,
         courriel_a_confirmer=email_changes.pending_email(account),
     )

@@ -22,6 +22,7 @@ from enum import Enum
 from outside.storage import Tx
 from records.accounts import ACCOUNTS
 from rules import email_links
+from rules.account_states import AccountState
 from rules.clock import in_paris
 
 PENDING = "email_change"
@@ -64,7 +65,7 @@ def await_confirmation(tx: Tx, account_id: int, email: str, now: datetime) -> di
     PENDING holds the nonce the link must carry), or None for an account that cannot change
     its address. A link sent before, to this address or another, stops working."""
     account = _lock(tx, account_id)
-    if account is None or account.get("state") != "actif":
+    if account is None or account.get("state") != AccountState.ACTIVE:
         return None
     moment = in_paris(now).isoformat()
     before = account.get(PENDING) or {}
@@ -120,7 +121,7 @@ def confirm(tx: Tx, account_id: int, email: str, nonce: str, now: datetime) -> L
 
 
 def _verdict(account: dict | None, email: str, nonce: str) -> Outcome:
-    if account is None or account.get("state") != "actif":
+    if account is None or account.get("state") != AccountState.ACTIVE:
         return Outcome.REFUSED
     pending = account.get(PENDING)
     if (

@@ -34,12 +34,12 @@ from records import accounts, audit, bourse_requests, notifications, sessions
 from records.accounts import ACCOUNTS
 from records.notifications import TemporaryOutcome
 from records.roster import RESPONSABLES
+from rules.account_states import AccountState
 from rules.clock import in_paris
 from rules.lockout import LIMITS, Limits, cleared, record_failure, record_success, wait_until
 from rules.passwords import verify_password
 from rules.same_person import same_person
 
-CLOSED = "fermé"
 ACTION = "fusion-comptes"
 
 
@@ -90,12 +90,12 @@ def merge(
         accounts.unknown_identifiant(password)
         return Merge(Refusal.WRONG)
     account, typed = _lock_both(tx, account_id, typed["id"])
-    if account is None or account["state"] != "actif":
+    if account is None or account["state"] != AccountState.ACTIVE:
         return Merge(Refusal.NOT_OPEN)
     if typed is None:
         accounts.unknown_identifiant(password)
         return Merge(Refusal.WRONG)
-    if typed["state"] == "bloqué":
+    if typed["state"] == AccountState.BLOCKED:
         return Merge(_blocked(tx, typed, password, now, client, limits))
     other, refusal = _open(tx, identifiant, password, now, client, limits)
     if refusal:
@@ -110,12 +110,12 @@ def _lock_both(tx: Tx, account_id: int, other_id: int) -> tuple[dict | None, dic
     each kind in one order (a registration and a letter lock them the same way)."""
     for _ in range(3):
         seen = [tx.get(ACCOUNTS, number) for number in (account_id, other_id)]
-        people = sorted({number for doc in seen if doc for number in doc["responsables"]})
+        people = sorted({number for doc in seen if doc for number in doc["responsable_ids"]})
         accounts.lock_responsables(tx, people)
         for number in sorted((account_id, other_id)):
             tx.lock(f"compte:{number}")
         account, other = tx.get(ACCOUNTS, account_id), tx.get(ACCOUNTS, other_id)
-        now_people = {n for doc in (account, other) if doc for n in doc["responsables"]}
+        now_people = {n for doc in (account, other) if doc for n in doc["responsable_ids"]}
         if now_people <= set(people):
             break
     return account, other
@@ -159,8 +159,8 @@ def _blocked(
 
 def names_of(tx: Tx, account: dict) -> list[tuple[str, str]]:
     """Every name an account is known by: its own, and its roster records'."""
-    names = [(account.get("nom") or "", account.get("prenom") or "")]
-    for doc in _responsables(tx, account["responsables"]):
+    names = [(account.get("last_name") or "", account.get("first_name") or "")]
+    for doc in _responsables(tx, account["responsable_ids"]):
         names.append((doc["nom"], doc["prenom"]))
     return names
 
@@ -171,11 +171,11 @@ def _responsables(tx: Tx, numbers: list[int]) -> list[dict]:
 
 def _move(tx: Tx, account: dict, other: dict, now: datetime) -> Merge:
     moment = now.isoformat()
-    brought = accounts.children_of(tx, other["responsables"])
+    brought = accounts.children_of(tx, other["responsable_ids"])
     moved_sub = other.get("franceconnect_sub") if not account.get("franceconnect_sub") else None
     closed = {
-        "state": CLOSED,
-        "responsables": [],
+        "state": AccountState.CLOSED,
+        "responsable_ids": [],
         "password_hash": None,
         "temporary_password_hash": None,
         "temporary_password_expires": None,
@@ -188,7 +188,9 @@ def _move(tx: Tx, account: dict, other: dict, now: datetime) -> Merge:
         **cleared(),
     }
     tx.update(ACCOUNTS, other["id"], closed)
-    changes = {"responsables": sorted(set(account["responsables"]) | set(other["responsables"]))}
+    changes = {
+        "responsable_ids": sorted(set(account["responsable_ids"]) | set(other["responsable_ids"]))
+    }
     if moved_sub:
         changes["franceconnect_sub"] = moved_sub
         changes["franceconnect_linked_at"] = other.get("franceconnect_linked_at")
@@ -204,9 +206,9 @@ def _move(tx: Tx, account: dict, other: dict, now: datetime) -> Merge:
 
 def _journal(tx: Tx, account: dict, other: dict, now: datetime) -> None:
     detail = (
-        f"Le compte {other['identifiant']} est fermé : ses élèves sont rattachés au compte "
-        f"{account['identifiant']}, à la demande de son titulaire."
+        f"Le compte {other['identifier']} est fermé : ses élèves sont rattachés au compte "
+        f"{account['identifier']}, à la demande de son titulaire."
     )
-    uais = sorted({doc["uai"] for doc in _responsables(tx, account["responsables"])})
+    uais = sorted({doc["uai"] for doc in _responsables(tx, account["responsable_ids"])})
     for uai in uais:
-        audit.record(tx, {"identifiant": account["identifiant"], "uai": uai}, ACTION, detail, now)
+        audit.record(tx, {"identifier": account["identifier"], "uai": uai}, ACTION, detail, now)

@@ -60,7 +60,7 @@ class NonRecours:
         school's; the e-mail only when the account confirmed it."""
         return [
             Recipient(
-                (family.account or {}).get("telephone") or family.responsable["telephone"],
+                (family.account or {}).get("phone") or family.responsable["telephone"],
                 confirmed_email(family.account),
             )
             for family in self.families

@@ -20,6 +20,7 @@ from outside.storage import Tx
 from records import accounts
 from records.accounts import ACCOUNTS, SignInOutcome
 from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
+from rules.account_states import AccountState
 from rules.clock import in_paris
 from rules.lockout import LIMITS, Limits, cleared
 from rules.names import normalize_name
@@ -142,12 +143,12 @@ def notify(
                 password_hash=None,
                 method="notification",
                 moment=moment.isoformat(),
-                state="notifié",
+                state=AccountState.NOTIFIED,
             )
         changes = {
-            "state": "notifié",
+            "state": AccountState.NOTIFIED,
             "method": "notification",
-            "responsables": sorted(set(account["responsables"]) | set(person)),
+            "responsable_ids": sorted(set(account["responsable_ids"]) | set(person)),
             "temporary_password_hash": hashes[number],
             "temporary_password_expires": valid_until.isoformat(),
             "notified_at": moment.isoformat(),
@@ -158,7 +159,7 @@ def notify(
         }
         tx.update(ACCOUNTS, account["id"], changes)
         accounts.list_state(tx, {**account, **changes})
-        identifiants[number] = (account["identifiant"], account["id"])
+        identifiants[number] = (account["identifier"], account["id"])
         given[account["id"]] = number
     written = {
         number: responsable
@@ -241,9 +242,9 @@ def _schools_and_children(
 def _refusal(account: dict | None) -> str | None:
     if account is None:
         return None
-    if account["state"] == "actif":
+    if account["state"] == AccountState.ACTIVE:
         return ALREADY_ACTIVE
-    if account["state"] == "bloqué":
+    if account["state"] == AccountState.BLOCKED:
         return BLOCKED
     return None
 
@@ -308,7 +309,7 @@ def check_temporary(
     account = accounts.find_by_identifiant(tx, identifiant)
     if (
         account is None
-        or account["state"] != "notifié"
+        or account["state"] != AccountState.NOTIFIED
         or not account.get("temporary_password_hash")
     ):
         return TemporaryCheck(TemporaryOutcome.NOT_TEMPORARY)

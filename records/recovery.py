@@ -26,12 +26,13 @@ from records import contacts, journeys, sessions
 from records.accounts import ACCOUNTS, find_by_identifiant
 from records.roster import RESPONSABLES
 from rules import recovery as rules
+from rules.account_states import AccountState
 from rules.activation_links import new_nonce
 from rules.clock import in_paris
 from rules.lockout import cleared
 from rules.phones import mask_mobile
 
-ACTIVE = "actif"
+ACTIVE = AccountState.ACTIVE
 RESET = "password_reset"
 
 
@@ -41,7 +42,7 @@ def active_accounts_of_phone(tx: Tx, numbers: list[str]) -> list[dict]:
     ids = sorted(
         {doc["id"] for number in numbers for doc in tx.find(RESPONSABLES, telephone=number)}
     )
-    found = {doc["id"]: doc for doc in tx.find_any(ACCOUNTS, "responsables", ids)} if ids else {}
+    found = {doc["id"]: doc for doc in tx.find_any(ACCOUNTS, "responsable_ids", ids)} if ids else {}
     return _active(found.values())
 
 
@@ -54,7 +55,7 @@ def active_accounts_of_email(tx: Tx, address: str) -> list[dict]:
 
 def _active(accounts) -> list[dict]:
     return sorted(
-        (doc for doc in accounts if doc.get("state") == ACTIVE), key=lambda doc: doc["identifiant"]
+        (doc for doc in accounts if doc.get("state") == ACTIVE), key=lambda doc: doc["identifier"]
     )
 
 
@@ -64,7 +65,7 @@ def telephone_of(tx: Tx, account: dict) -> str | None:
     on_file = contacts.contact_of(tx, account).telephone
     if on_file:
         return on_file
-    for number in account.get("responsables", []):
+    for number in account.get("responsable_ids", []):
         doc = tx.get(RESPONSABLES, number)
         if doc and doc.get("telephone"):
             return doc["telephone"]
@@ -87,9 +88,9 @@ def ways_of(tx: Tx, typed: str, secret_key: str | bytes) -> dict:
             return {
                 "decoy": False,
                 "compte": account["id"],
-                "identifiant": account["identifiant"],
-                "nom": account["nom"],
-                "prenom": account["prenom"],
+                "identifiant": account["identifier"],
+                "nom": account["last_name"],
+                "prenom": account["first_name"],
                 "telephone": telephone,
                 "email": email,
                 "masked_phone": mask_mobile(telephone) if telephone else None,

@@ -59,7 +59,7 @@ def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: da
         "uai": staff["uai"],
         "annee": annee,
         "sent_at": in_paris(now).isoformat(),
-        "staff": staff["identifiant"],
+        "staff": staff["identifier"],
         "families": sent.families,
         "sms": sent.sms,
         "emails": 0,  # none left yet: they leave after the commit

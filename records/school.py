@@ -22,6 +22,7 @@ from records.roster import (
     eleves_of,
     responsables_of,
 )
+from rules.account_states import AccountState
 from rules.family_list import NO_ACCOUNT, children_at_school, searched
 from rules.lockout import cleared, waiting_until
 from rules.names import normalize_name
@@ -182,17 +183,19 @@ def unblock(tx: Tx, uai: str, responsable_id: int) -> dict | None:
     if account is None:
         return None
     changes = cleared()
-    if account["state"] == "bloqué":
+    if account["state"] == AccountState.BLOCKED:
         changes["state"] = _state_before_block(account)
     tx.update(ACCOUNTS, account["id"], changes)
     list_state(tx, {**account, **changes})
     return account
 
 
-def _state_before_block(account: dict) -> str:
+def _state_before_block(account: dict) -> AccountState:
     if account.get("activated_at"):
-        return "actif"
-    return "notifié" if account.get("temporary_password_hash") else NO_ACCOUNT
+        return AccountState.ACTIVE
+    if account.get("temporary_password_hash"):
+        return AccountState.NOTIFIED
+    return AccountState.NOT_ACTIVATED
 
 
 def _families(tx: Tx, uai: str) -> list[Family]:
@@ -229,11 +232,11 @@ def _accounts_by_responsable(tx: Tx, responsable_ids: list[int]) -> dict[int, di
     """The account of each of these responsables that has one. An account holds every record
     of its parent (one per school), so some found hold other responsables too."""
     found = {}
-    for doc in tx.find_any(ACCOUNTS, "responsables", responsable_ids):
-        for number in doc.get("responsables", []):
+    for doc in tx.find_any(ACCOUNTS, "responsable_ids", responsable_ids):
+        for number in doc.get("responsable_ids", []):
             found[number] = doc
     return found
 
 
 def _account(tx: Tx, responsable_id: int) -> dict | None:
-    return tx.find_one(ACCOUNTS, responsables=responsable_id)
+    return tx.find_one(ACCOUNTS, responsable_ids=responsable_id)

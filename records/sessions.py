@@ -2,8 +2,8 @@
 random id, the record holds what the session remembers.
 
 A record is found by the sha256 of that id ("digest"): the id itself is never stored, so reading
-the database gives no one a session. It carries the account ("compte") or staff member
-("personnel") the session is signed in as, so every session of one person can be ended at once
+the database gives no one a session. It carries the account ("account_id") or staff
+member ("staff_id") the session is signed in as, so every session of one person can be ended at once
 (`end_all`: a password changed, « tous les appareils »).
 
 A session ends `idle` seconds after its last request and `absolute` seconds after it began,
@@ -26,8 +26,8 @@ from outside.storage import Tx
 from outside.storage.schema import EXPIRES
 
 SESSIONS = "sessions"
-ACCOUNT_KEY = "compte"  # the session key of a signed-in parent's account id
-STAFF_KEY = "personnel"  # the session key of a signed-in staff member's id
+ACCOUNT_KEY = "account_id"  # the session key of a signed-in parent's account id
+STAFF_KEY = "staff_id"  # the session key of a signed-in staff member's id
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 
 from outside.storage import Duplicate, Tx
 from records import sessions
@@ -20,9 +21,16 @@ from rules.lockout import cleared
 from rules.passwords import hash_password
 
 STAFF = "personnels"
-DIRECTION, SECRETARIAT = "direction", "secretariat"
-ROLES = (DIRECTION, SECRETARIAT)
-ROLE_NAMES = {"direction": "direction", "secretariat": "secrétariat"}
+
+
+class Role(StrEnum):
+    DIRECTION = "direction"  # the school head: also decides the scholarship requests
+    SECRETARIAT = "secretariat"
+
+
+DIRECTION, SECRETARIAT = Role.DIRECTION, Role.SECRETARIAT
+ROLES = tuple(Role)
+ROLE_NAMES = {DIRECTION: "direction", SECRETARIAT: "secrétariat"}
 
 # Letters, digits and the separators people put in logins; no spaces, so it can be typed as is.
 IDENTIFIANT = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
@@ -54,9 +62,9 @@ def create_staff(
     if _by_identifiant(tx, identifiant) is not None:
         raise StaffExists(identifiant)
     staff = {
-        "identifiant": identifiant,
+        "identifier": identifiant,
         # How it is found: the identifiant is unique whatever its case.
-        "identifiant_key": identifiant.casefold(),
+        "identifier_key": identifiant.casefold(),
         "password_hash": hash_password(password),
         "uai": uai,
         "role": role,
@@ -106,4 +114,4 @@ def _by_identifiant(tx: Tx, identifiant: str) -> dict | None:
     typed = (identifiant or "").strip().casefold()
     if not typed:
         return None
-    return tx.find_one(STAFF, identifiant_key=typed)
+    return tx.find_one(STAFF, identifier_key=typed)

@@ -11,9 +11,10 @@ an index, not by reading the school's every family.
 
 from __future__ import annotations
 
+from rules.account_states import AccountState
 from rules.names import normalize_name
 
-NO_ACCOUNT = "non activé"  # the state listed for a responsable without an account
+NO_ACCOUNT = AccountState.NOT_ACTIVATED  # the state listed for a responsable without an account
 
 # Between the names of the search key: normalize_name leaves no space, so a text searched never
 # spans two names.

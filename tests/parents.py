@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from records import accounts
+from records.sessions import ACCOUNT_KEY
 from rules.clock import PARIS
 from rules.passwords import hash_password
 
@@ -34,6 +35,6 @@ def signed_in_parent(app, nom: str, prenom: str, telephone: str):
     client = app.test_client()
     with client.session_transaction() as session:
         session.clear()  # as signing in does (views/login.py)
-        session["compte"] = account["id"]
+        session[ACCOUNT_KEY] = account["id"]
     client.account = account
     return client

@@ -1,5 +1,6 @@
 """A staff member of a school, signed in to the back office, for the view tests."""
 
+from records.sessions import STAFF_KEY
 from records.staff import create_staff
 from tests.markup import redirects_to
 
@@ -28,5 +29,5 @@ def staff_session(app, db, clock, identifiant: str, uai: str = CONCORDE, role: s
         staff = create_staff(tx, identifiant, PASSWORD, uai, role, clock.now())
     client = app.test_client()
     with client.session_transaction() as session:
-        session["personnel"] = staff["id"]
+        session[STAFF_KEY] = staff["id"]
     return client

@@ -112,7 +112,7 @@ def test_a_new_address_is_sent_a_link_without_javascript(web, with_old):
     (mail,) = mails(web)
     assert mail["to"] == NEW and mail["subject"] == email_confirmation.MAIL_SUBJECT
     assert "valable 48 heures" in mail["body"]
-    assert with_old.account["identifiant"] not in mail["body"]
+    assert with_old.account["identifier"] not in mail["body"]
     # Nothing changes before the link is followed: mails still go to the old address.
     assert account(web, with_old)["email"] == OLD
     page = with_old.get("/mon-compte/courriel")

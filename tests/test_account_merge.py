@@ -22,6 +22,7 @@ from records.accounts import ACCOUNTS
 from records.bourse_requests import REQUESTS
 from records.roster import RESPONSABLES
 from rules import lockout
+from rules.account_states import AccountState
 from rules.passwords import hash_password
 from rules.same_person import prenoms_match, same_person
 from rules.sms_length import MAX_SEGMENTS, fits, is_gsm
@@ -70,7 +71,7 @@ def family(db, clock):
             "auto-inscription",
             clock.now(),
         )
-    assert mine["identifiant"] == "f.dasilva1"
+    assert mine["identifier"] == "f.dasilva1"
     return {"concorde": concorde["id"], "palmistes": palmistes["id"], "account": mine}
 
 
@@ -99,7 +100,7 @@ def activated(db, clock, family):
             "auto-inscription",
             clock.now(),
         )
-    assert other["identifiant"] == "f.dasilva2"
+    assert other["identifier"] == "f.dasilva2"
     return other
 
 
@@ -107,7 +108,7 @@ def activated(db, clock, family):
 def francois(web, family):
     client = web.test_client()
     with client.session_transaction() as session:
-        session["compte"] = family["account"]["id"]
+        session["account_id"] = family["account"]["id"]
     return client
 
 
@@ -186,9 +187,9 @@ def test_a_letter_account_is_merged(francois, web, db, clock, family, letter):
     assert redirects_to(answer, "/mes-services")
 
     mine, other = account(db, "f.dasilva1"), account(db, "f.dasilva2")
-    assert sorted(mine["responsables"]) == sorted([family["concorde"], family["palmistes"]])
-    assert other["state"] == merge.CLOSED
-    assert other["responsables"] == []
+    assert sorted(mine["responsable_ids"]) == sorted([family["concorde"], family["palmistes"]])
+    assert other["state"] == AccountState.CLOSED
+    assert other["responsable_ids"] == []
     assert other["merged_into"] == mine["id"]
     for field in ("password_hash", "temporary_password_hash", "franceconnect_sub"):
         assert other[field] is None
@@ -225,7 +226,7 @@ def test_an_active_account_with_its_own_password(francois, web, db, clock, activ
     assert redirects_to(signed_there.get("/mes-services"), "/connexion")
     with db.reading() as tx:
         assert tx.find(sessions.SESSIONS, account_id=activated["id"]) == []
-    assert account(db, "f.dasilva2")["state"] == merge.CLOSED
+    assert account(db, "f.dasilva2")["state"] == AccountState.CLOSED
     answer = web.test_client().post(
         "/connexion", data={"identifiant": "f.dasilva2", "mot_de_passe": OTHER_PASSWORD}
     )
@@ -237,7 +238,7 @@ def test_its_identifiant_is_never_given_again(francois, db, clock, letter):
     with db.writing() as tx:
         given = accounts._reserve_identifier(tx, "Fanny", "Da Silva", clock.now().isoformat())
         assert given == "f.dasilva3"
-        assert accounts.find_by_identifiant(tx, "f.dasilva2")["state"] == merge.CLOSED
+        assert accounts.find_by_identifiant(tx, "f.dasilva2")["state"] == AccountState.CLOSED
 
 
 def test_the_franceconnect_link_moves_when_this_account_has_none(francois, db, activated):
@@ -248,7 +249,7 @@ def test_the_franceconnect_link_moves_when_this_account_has_none(francois, db, a
     assert account(db, "f.dasilva1")["franceconnect_sub"] == "sub-de-francois"
     assert account(db, "f.dasilva2")["franceconnect_sub"] is None
     with db.reading() as tx:
-        assert accounts.find_by_franceconnect_sub(tx, "sub-de-francois")["identifiant"] == (
+        assert accounts.find_by_franceconnect_sub(tx, "sub-de-francois")["identifier"] == (
             "f.dasilva1"
         )
     assert "Sa connexion avec FranceConnect passe à ce compte." in notice(
@@ -329,7 +330,7 @@ def test_htmx_merge_leaves_for_services(francois, letter):
 
 def nothing_moved(db, family):
     mine = account(db, "f.dasilva1")
-    assert mine["responsables"] == [family["concorde"]]
+    assert mine["responsable_ids"] == [family["concorde"]]
 
 
 @pytest.mark.parametrize("identifiant", ["f.dasilva2", "f.inconnu9"])
@@ -370,7 +371,7 @@ def limited(make_app, seeded, clock):
 def test_too_many_tries_from_one_address(limited, family_on_limited):
     client = limited.test_client()
     with client.session_transaction() as session:
-        session["compte"] = family_on_limited["id"]
+        session["account_id"] = family_on_limited["id"]
     for _ in range(3):
         assert add(client, "f.inconnu9", "x").status_code == 422
     answer = add(client, "f.inconnu9", "x")
@@ -414,16 +415,16 @@ def test_another_persons_account(francois, db, clock, family):
             "auto-inscription",
             clock.now(),
         )
-    answer = add(francois, karim["identifiant"], OTHER_PASSWORD)
+    answer = add(francois, karim["identifier"], OTHER_PASSWORD)
     assert answer.status_code == 422
     message = alert(answer.text)
     assert message.startswith("Ce compte appartient à une autre personne : ")
     assert "Karim" not in answer.text and "Benali" not in answer.text.replace(
-        karim["identifiant"], ""
+        karim["identifier"], ""
     )
     nothing_moved(db, family)
-    assert account(db, karim["identifiant"])["state"] == "actif"
-    assert account(db, karim["identifiant"])["responsables"] == [d["id"] for d in found]
+    assert account(db, karim["identifier"])["state"] == "actif"
+    assert account(db, karim["identifier"])["responsable_ids"] == [d["id"] for d in found]
 
 
 def test_a_blocked_account(francois, db, family, letter):
@@ -487,10 +488,10 @@ def test_two_merges_at_once_never_both_succeed(web, db, clock, family, activated
         results = list(pool.map(run, crossed))
     assert sorted(result.ok for result in results) == [False, True]
     (done,) = [result for result in results if result.ok]
-    kept, closed = account(db, done.account["identifiant"]), account(db, done.other["identifiant"])
-    assert kept["state"] == "actif" and closed["state"] == merge.CLOSED
-    assert sorted(kept["responsables"]) == sorted([family["concorde"], family["palmistes"]])
-    assert closed["responsables"] == []
+    kept, closed = account(db, done.account["identifier"]), account(db, done.other["identifier"])
+    assert kept["state"] == "actif" and closed["state"] == AccountState.CLOSED
+    assert sorted(kept["responsable_ids"]) == sorted([family["concorde"], family["palmistes"]])
+    assert closed["responsable_ids"] == []
 
 
 def test_two_tabs_taking_one_account(web, db, clock, family, activated):

@@ -61,7 +61,7 @@ def second_device(app, account_id: int):
     other = app.test_client()
     with other.session_transaction() as session:
         session.clear()
-        session["compte"] = account_id
+        session["account_id"] = account_id
     assert other.get("/mes-services").status_code == 200
     return other
 
@@ -196,7 +196,7 @@ def franceconnect_only(web, db):
     client = web.test_client()
     with client.session_transaction() as session:
         session.clear()
-        session["compte"] = account["id"]
+        session["account_id"] = account["id"]
     client.account = account
     return client
 

@@ -156,21 +156,21 @@ def test_children_are_distinct_and_sorted_by_first_name_within_a_school(demo):
 def test_an_account_is_created_active_with_a_new_identifiant(demo):
     responsables = sophie(demo)
     account = register(demo, responsables)
-    assert account["identifiant"] == "s.lefevredalmeida1"
+    assert account["identifier"] == "s.lefevredalmeida1"
     assert account == {
         "id": account["id"],
-        "identifiant": "s.lefevredalmeida1",
-        "identifiant_key": "s.lefevredalmeida1",
+        "identifier": "s.lefevredalmeida1",
+        "identifier_key": "s.lefevredalmeida1",
         "password_hash": FIXED_HASH,
         "state": "actif",
         "method": "auto-inscription",
         "franceconnect_sub": None,
         "email": None,
         "email_confirmed": False,
-        "responsables": ids(responsables),
-        "prenom": "Sophie",
-        "nom": "Lefèvre-D'Almeida",
-        "telephone": "+33612345678",
+        "responsable_ids": ids(responsables),
+        "first_name": "Sophie",
+        "last_name": "Lefèvre-D'Almeida",
+        "phone": "+33612345678",
         "failures": 0,
         "clients": {},
         "activated_at": "2026-09-14T18:05:00+02:00",
@@ -186,7 +186,7 @@ def test_account_of_finds_the_account_by_any_of_its_responsables(demo):
     account = register(
         demo, francois, method="franceconnect", password_hash=None, franceconnect_sub="sub-francois"
     )
-    assert account["identifiant"] == "f.dasilva1"
+    assert account["identifier"] == "f.dasilva1"
     assert account["franceconnect_sub"] == "sub-francois"
     with demo.reading() as tx:
         assert account_of(tx, [francois[1]["id"]])["id"] == account["id"]
@@ -227,7 +227,7 @@ def test_same_base_gets_the_next_number(demo):
         demo,
         [{"id": other, "prenom": "Sarah", "nom": "Lefevre Dalmeida", "telephone": "+33600000001"}],
     )
-    assert sarah["identifiant"] == "s.lefevredalmeida2"
+    assert sarah["identifier"] == "s.lefevredalmeida2"
 
 
 def test_an_identifiant_is_never_given_again_even_after_the_account_is_deleted(demo):
@@ -235,17 +235,17 @@ def test_an_identifiant_is_never_given_again_even_after_the_account_is_deleted(d
     with demo.writing() as tx:
         tx.delete(accounts.ACCOUNTS, first["id"])
     again = register(demo, sophie(demo))
-    assert again["identifiant"] == "s.lefevredalmeida2"
+    assert again["identifier"] == "s.lefevredalmeida2"
     with demo.reading() as tx:
-        used = [doc["identifiant"] for doc in tx.scan(accounts.USED_IDENTIFIERS)]
+        used = [doc["identifier"] for doc in tx.scan(accounts.USED_IDENTIFIERS)]
     assert used == ["s.lefevredalmeida1", "s.lefevredalmeida2"]
 
 
 def test_an_identifiant_given_before_the_counter_is_not_given_again(demo):
     # A database whose counter is behind what was given (written by hand, or by an old version).
     with demo.writing() as tx:
-        tx.insert(accounts.USED_IDENTIFIERS, {"identifiant": "s.lefevredalmeida1"})
-    assert register(demo, sophie(demo))["identifiant"] == "s.lefevredalmeida2"
+        tx.insert(accounts.USED_IDENTIFIERS, {"identifier": "s.lefevredalmeida1"})
+    assert register(demo, sophie(demo))["identifier"] == "s.lefevredalmeida2"
 
 
 def test_bad_requests_write_nothing(demo):
@@ -311,13 +311,13 @@ def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(
 
     with new_store.reading() as tx:
         created = list(tx.scan(accounts.ACCOUNTS))
-    assert sorted(account["identifiant"] for account in created) == [
+    assert sorted(account["identifier"] for account in created) == [
         "m.durand1",
         "m.durand2",
         "m.durand3",
         "m.durand4",
     ]
-    assert sorted(account["responsables"][0] for account in created) == made
+    assert sorted(account["responsable_ids"][0] for account in created) == made
 
 
 def test_twenty_registrations_of_one_name_at_once_get_twenty_identifiants(new_store):
@@ -335,13 +335,13 @@ def test_twenty_registrations_of_one_name_at_once_get_twenty_identifiants(new_st
                     None,
                     "franceconnect",
                     NOW,
-                )["identifiant"],
+                )["identifier"],
                 made,
             )
         )
     assert sorted(given) == sorted(f"m.durand{n}" for n in range(1, 21))
     with new_store.reading() as tx:
-        used = [doc["identifiant"] for doc in tx.scan(accounts.USED_IDENTIFIERS)]
+        used = [doc["identifier"] for doc in tx.scan(accounts.USED_IDENTIFIERS)]
     assert sorted(used) == sorted(given)
 
 

@@ -163,7 +163,7 @@ def journey_id(client) -> str | None:
 
 def signed_in_as(client) -> int | None:
     with client.session_transaction() as session:
-        return session.get("compte")
+        return session.get("account_id")
 
 
 # The first login ----------------------------------------------------------------------------
@@ -651,8 +651,8 @@ def test_link_activates_and_signs_in(parent, web, db, letter):
     assert activated[activation.PENDING] is None
     assert activated["activated_at"]
     with parent.session_transaction() as session:
-        assert set(session) - {"_permanent", "_flashes"} == {"compte"}
-        assert session["compte"] == activated["id"]
+        assert set(session) - {"_permanent", "_flashes"} == {"account_id"}
+        assert session["account_id"] == activated["id"]
 
     services = parent.get("/mes-services")
     assert markup.alert(services.text, "services-alerte-statut") == (

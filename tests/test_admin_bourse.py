@@ -71,11 +71,13 @@ def submit_in(
     other_declarants: bool = False,
 ):
     account = account_for(tx, clock, child)
-    (pupil,) = [one for one in children_of(tx, account["responsables"]) if one["prenom"] == child]
+    (pupil,) = [
+        one for one in children_of(tx, account["responsable_ids"]) if one["prenom"] == child
+    ]
     data = {
         "contact": {
-            "courriel": f"{account['prenom'].lower()}@example.org",
-            "telephone": account["telephone"],
+            "courriel": f"{account['first_name'].lower()}@example.org",
+            "telephone": account["phone"],
             "adresse": {
                 "ligne1": "12 rue des Lilas",
                 "ligne2": "",
@@ -98,7 +100,11 @@ def submit_in(
             "declarants_differents": other_declarants,
         },
         "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
-        "bank": {"titulaire": f"{account['prenom']} {account['nom']}", "iban": IBAN, "bic": ""},
+        "bank": {
+            "titulaire": f"{account['first_name']} {account['last_name']}",
+            "iban": IBAN,
+            "bic": "",
+        },
     }
     if data["contact"]["courriel"]:
         # Issue 12: a family is e-mailed at its account's confirmed address only; these
@@ -115,7 +121,7 @@ def uploaded(web, data: bytes = PDF, name: str = "avis 2026.pdf") -> dict:
 
 def moved(db, clock, numero: str, *steps):
     """The request taken through these states straight in the records, by the direction."""
-    staff = {"identifiant": "direction.concorde", "uai": CONCORDE, "role": "direction"}
+    staff = {"identifier": "direction.concorde", "uai": CONCORDE, "role": "direction"}
     for state, options in steps:
         with db.writing() as tx:
             bourse_requests.set_state(tx, numero, staff, state, clock.now(), **options)

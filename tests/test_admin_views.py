@@ -126,7 +126,7 @@ def test_pages_need_a_staff_session(web, url):
 def test_a_parent_session_is_no_staff_session(web, db, clock):
     client = web.test_client()
     with client.session_transaction() as session:
-        session["compte"] = activate(db, clock, "Karim", "Benali", "+33623456789")["id"]
+        session["account_id"] = activate(db, clock, "Karim", "Benali", "+33623456789")["id"]
     assert redirects_to(client.get("/admin"), "/admin/connexion")
 
 
@@ -137,12 +137,12 @@ def test_sign_in_starts_a_new_session(web, db, secretariat):
     assert texts(page.text, "h1") == ["Espace établissement"]
     assert texts(page.text, "title") == ["Connexion à l'espace établissement — Téléservices"]
     with client.session_transaction() as session:
-        session["compte"] = 1  # a parent signed in on the same browser
+        session["account_id"] = 1  # a parent signed in on the same browser
 
     assert redirects_to(sign_in(client, " SECRETARIAT.Concorde "), "/admin")
     with client.session_transaction() as session:
         kept = {name: value for name, value in session.items() if name != "_permanent"}
-    assert kept == {"personnel": secretariat["id"]}
+    assert kept == {"staff_id": secretariat["id"]}
     assert journal(db) == [
         ("secretariat.concorde", "connexion", "Connexion à l'espace établissement.")
     ]
@@ -283,7 +283,7 @@ def test_journal_is_for_the_direction_only(office, direction, db, clock):
     assert "Le journal des actions est réservé à la direction" in plain(refused.text)
     assert "/admin/journal" not in [link["href"] for link in elements(refused.text, "a")]
 
-    palmistes = {"identifiant": "s.palmistes", "uai": PALMISTES}
+    palmistes = {"identifier": "s.palmistes", "uai": PALMISTES}
     record(db, palmistes, "import", "Ailleurs.", clock.now())
     page = direction.get("/admin/journal")
     assert page.status_code == 200
@@ -296,7 +296,7 @@ def test_journal_is_for_the_direction_only(office, direction, db, clock):
 
 def test_journal_pages(direction, db, clock):
     for number in range(60):
-        staff = {"identifiant": "d", "uai": CONCORDE}
+        staff = {"identifier": "d", "uai": CONCORDE}
         record(db, staff, "import", f"Import {number}.", clock.now())
     first = plain(direction.get("/admin/journal").text)
     assert "Actions, page 1 sur 2" in first
@@ -666,7 +666,7 @@ def test_notify_by_email(office, web, db):
     assert mail["to"] == "sophie.lefevre-dalmeida@example.org"
     account = account_of(db, "Sophie")
     assert account["state"] == "notifié"
-    assert account["identifiant"] in mail["body"]
+    assert account["identifier"] in mail["body"]
     temporary = re.search(r"Votre mot de passe provisoire : (\S+)", mail["body"]).group(1)
     assert verify_password(account["temporary_password_hash"], temporary)
     page = office.get("/admin/responsables?q=lef")
@@ -676,7 +676,7 @@ def test_notify_by_email(office, web, db):
     assert "Notifié par courriel le 14/09/2026 à 10 h 00" in plain(page.text)
     ((staff, action, detail),) = [entry for entry in journal(db) if entry[1] == "notification"]
     assert detail == (
-        f"Identifiants de Mme Sophie Lefèvre-D'Almeida ({account['identifiant']}) envoyés par "
+        f"Identifiants de Mme Sophie Lefèvre-D'Almeida ({account['identifier']}) envoyés par "
         "courriel à sophie.lefevre-dalmeida@example.org, valables jusqu'au 14/12/2026."
     )
     assert temporary not in detail
@@ -695,7 +695,7 @@ def test_notify_by_letter(office, db):
     karim = pdf.pages[0].extract_text()
     assert "k.benali1" in karim
     assert account_of(db, "Karim")["state"] == "notifié"
-    assert account_of(db, "Aminata")["identifiant"] in pdf.pages[1].extract_text()
+    assert account_of(db, "Aminata")["identifier"] in pdf.pages[1].extract_text()
     assert len([entry for entry in journal(db) if entry[1] == "notification"]) == 2
 
 
@@ -835,9 +835,7 @@ def long_lists(db, clock, monkeypatch):
     for child in ("Inès", "Léa", "Hugo"):
         submitted(db, clock, child)
     for number in range(2):
-        record(
-            db, {"identifiant": "d", "uai": CONCORDE}, "import", f"Import {number}.", clock.now()
-        )
+        record(db, {"identifier": "d", "uai": CONCORDE}, "import", f"Import {number}.", clock.now())
 
 
 @pytest.mark.parametrize("htmx", [{}, HTMX], ids=["page", "fragment"])

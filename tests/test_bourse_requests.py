@@ -46,9 +46,9 @@ from rules.roster import parse_roster_bytes
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
-SECRETARIAT = {"identifiant": "secretariat.concorde", "uai": CONCORDE, "role": "secretariat"}
-DIRECTION = {"identifiant": "direction.concorde", "uai": CONCORDE, "role": "direction"}
-PALMISTES_STAFF = {"identifiant": "secretariat.palmistes", "uai": PALMISTES, "role": "secretariat"}
+SECRETARIAT = {"identifier": "secretariat.concorde", "uai": CONCORDE, "role": "secretariat"}
+DIRECTION = {"identifier": "direction.concorde", "uai": CONCORDE, "role": "direction"}
+PALMISTES_STAFF = {"identifier": "secretariat.palmistes", "uai": PALMISTES, "role": "secretariat"}
 LEA, HUGO, INES, MOUSSA, LUCAS, EMMA = (
     "0691500123K",
     "0691300456L",
@@ -106,7 +106,7 @@ def account_of(store, name: str) -> dict:
 
 
 def child(store, account: dict, ine: str) -> dict:
-    children = read(store, children_of, account["responsables"])
+    children = read(store, children_of, account["responsable_ids"])
     return next(one for one in children if one["ine"] == ine)
 
 

@@ -770,7 +770,7 @@ def test_second_request_for_the_same_child(sophie, web):
 def signed_in_again(web, client):
     other = web.test_client()
     with other.session_transaction() as session:
-        session["compte"] = client.account["id"]
+        session["account_id"] = client.account["id"]
     other.account = client.account
     return other
 

@@ -41,7 +41,7 @@ def test_upgrade_brings_an_old_tinydb_file_up_to_date(make_app, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == f"Migrations appliquées : {EVERY_VERSION}.\n"
     with TinyStore(path).reading() as tx:
-        assert tx.find_one("comptes", identifiant_key="s.lefevre1")["id"] == 1
+        assert tx.find_one("comptes", identifier_key="s.lefevre1")["id"] == 1
     assert invoke(app, "db", "upgrade").output == "La base est à jour.\n"
 
 
@@ -113,13 +113,13 @@ def school_file(path) -> dict[str, list[dict]]:
         "comptes": [
             {
                 "id": 7,
-                "identifiant": "s.lefevre1",
-                "identifiant_key": "s.lefevre1",
-                "responsables": [3],
+                "identifier": "s.lefevre1",
+                "identifier_key": "s.lefevre1",
+                "responsable_ids": [3],
                 "franceconnect_sub": None,
             },
         ],
-        "identifiants_utilises": [{"id": 4, "identifiant": "s.lefevre1"}],
+        "identifiants_utilises": [{"id": 4, "identifier": "s.lefevre1"}],
         "journal": [{"id": n, "uai": "0691234A", "detail": f"étape n° {n}"} for n in (1, 2, 9)],
         "parcours": [{"id": 12, "journey_id": "abc", "expires_ts": time.time() + 3_600}],
         "demandes_bourse": [
@@ -175,7 +175,7 @@ def test_copy_moves_every_document_with_its_id(make_app, tmp_path, postgresql_ta
         assert tx.insert("sms_outbox", {"body": "après"}) == 31
         assert tx.next_number("identifiant:s.lefevre") == 4
         assert tx.next_number("demande:0691234A-2026") == 2
-        assert [doc["id"] for doc in tx.find("comptes", responsables=3)] == [7]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=3)] == [7]
         assert tx.find_one("demandes_bourse", ine="INE-A", school_year=2026)["data"]["foyer"] == {
             "enfants": 2
         }
@@ -203,7 +203,7 @@ def test_copy_of_an_old_file_upgrades_it_first(make_app, tmp_path, postgresql_ta
     result = invoke(make_app(), "db", "copy", "--from", str(source), "--to", postgresql_target)
     assert result.exit_code == 0, result.output
     with open_store(postgresql_target).reading() as tx:
-        assert tx.find_one("comptes", identifiant_key="s.lefevre1")["id"] == 1
+        assert tx.find_one("comptes", identifier_key="s.lefevre1")["id"] == 1
         assert tx.find_one("compteurs", name="demande:0691234A-2026")["value"] == 12
 
 

@@ -558,7 +558,7 @@ def test_the_family_sees_its_examination_request(office, web, db, clock):
     (made,) = requests(db)
     family = web.test_client()
     with family.session_transaction() as session:
-        session["compte"] = account["id"]
+        session["account_id"] = account["id"]
     page = family.get(f"/bourse/demandes/{made['number']}")
     assert page.status_code == 200
     assert "le secrétariat de l'établissement vous les demandera" in plain(page.text)

@@ -49,7 +49,7 @@ def lea(db) -> dict:
 
 
 def choose(db, client, given: bool, now=NOW):
-    civil = APPLICANT if client.account["prenom"] == "Sophie" else JULIEN_CIVIL
+    civil = APPLICANT if client.account["first_name"] == "Sophie" else JULIEN_CIVIL
     with db.writing() as tx:
         consents.choose(tx, client.account, lea(db), given, now, applicant=civil if given else None)
 

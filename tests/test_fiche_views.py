@@ -47,7 +47,7 @@ def francois(web):
 
 def account_id(client) -> int:
     with client.session_transaction() as session:
-        return session["compte"]
+        return session["account_id"]
 
 
 def contact(web, client) -> Contact:

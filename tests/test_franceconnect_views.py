@@ -206,7 +206,7 @@ def test_linking_an_existing_account_keeps_it(store, fc):
         linked = accounts.activate_with_franceconnect(
             tx, ids, "Sophie", "Lefèvre-D'Almeida", "+33612345678", sophie().sub, Clock().now()
         )
-    assert linked["id"] == existing["id"] and linked["identifiant"] == existing["identifiant"]
+    assert linked["id"] == existing["id"] and linked["identifier"] == existing["identifier"]
     assert linked["method"] == "auto-inscription"
     with store.reading() as tx:
         assert accounts.find_by_franceconnect_sub(tx, sophie().sub)["id"] == existing["id"]

@@ -119,8 +119,8 @@ def world(web, db, clock):
     world = {
         "sessions": {
             "anonyme": {},
-            "parent": {"compte": request["account_id"]},  # as tests/parents.py signs in
-            "personnel": {"personnel": staff["id"]},
+            "parent": {"account_id": request["account_id"]},  # as tests/parents.py signs in
+            "personnel": {"staff_id": staff["id"]},
         },
         "values": {
             "numero": [request["number"], f"{CONCORDE}-2026-99999"],

@@ -1,17 +1,20 @@
 """The PostgreSQL schema the migrations build matches outside/storage/schema.py: an index per
 declared key, used by the engine's lookups; an upgrade applies each migration once; the service
-refuses a database not migrated; version 6 renames the scholarship requests' keys and their
-journeys' on both engines.
+refuses a database not migrated; records written before a migration read as before after it, on
+both engines (version 6: the scholarship requests' keys and their journeys'; version 7: the
+accounts', staff's, identifiers' and sessions' keys).
 
 These tests need PostgreSQL, whatever TEST_BACKEND says: each makes a database of its own and
 drops it. Where PostgreSQL does not answer they are skipped (and fail in CI)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +22,7 @@ from datetime import datetime
 
 import psycopg
 import pytest
+from itsdangerous import Signer
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -28,8 +32,11 @@ from outside.storage.migrations import MIGRATIONS, upgrade
 from outside.storage.postgres import PgTx
 from outside.storage.schema import EXPIRES, TABLES
 from outside.storage.tiny import TinyStore
-from records import bourse_requests, journeys
+from outside.storage.tx import stored
+from records import accounts, bourse_requests, contacts, journeys, recovery, sessions, staff
+from records.sessions import digest_of
 from rules.clock import PARIS
+from rules.passwords import hash_password
 from tests import backends
 from tests.conftest import TEST_SETTINGS
 from tests.markup import texts
@@ -507,3 +514,196 @@ def test_version_6_keeps_the_requests_ids_and_the_next_one(at_version_5):
         found = {doc["number"]: doc["id"] for doc in tx.scan("demandes_bourse")}
         assert found == {"0691234A-2026-00003": 1, "0691234A-2026-00004": 2}
         assert tx.insert("demandes_bourse", {"number": "0691234A-2026-00005"}) == 3
+
+
+# Migration 7: the accounts', staff's and sessions' keys in English ------------------------------
+
+NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
+OLD_PASSWORD = "Rentree-Scolaire-2026!"
+SOPHIE_SESSION, STAFF_SESSION = "session-de-sophie", "session-du-secretariat"
+
+
+def before_migration_7() -> dict[str, list[dict]]:
+    """Records as the service wrote them at version 5: an account with contact details the
+    fiche kept before issue 12, a staff member, an identifier given, a session of each."""
+    hashed = hash_password(OLD_PASSWORD)
+    ends = time.time() + 3_600
+    session = {"staff_id": None, "created_ts": ends - 3_600, "last_seen_ts": ends - 3_600}
+    return {
+        "responsables": [
+            {
+                "id": 1,
+                "uai": "0691234A",
+                "civilite": "Mme",
+                "nom": "Lefèvre",
+                "prenom": "Sophie",
+                "telephone": "+33612345678",
+                "eleves": [],
+                "etat_compte": "actif",
+            }
+        ],
+        "comptes": [
+            {
+                "id": 4,
+                "identifiant": "s.lefevre1",
+                "identifiant_key": "s.lefevre1",
+                "password_hash": hashed,
+                "state": "actif",
+                "method": "auto-inscription",
+                "franceconnect_sub": None,
+                "email": "sophie@exemple.fr",
+                "email_confirmed": True,
+                "responsables": [1],
+                "prenom": "Sophie",
+                "nom": "Lefèvre",
+                "telephone": "+33612345678",
+                "failures": 0,
+                "clients": {},
+                "activated_at": "2026-09-01T10:00:00+02:00",
+                "created_at": "2026-09-01T10:00:00+02:00",
+                "coordonnees": {
+                    "adresse": {"ligne1": "12 rue des Lilas", "code_postal": "69003"},
+                    "modifiees_le": "2026-09-02T10:00:00+02:00",
+                    "telephone": "+33670000101",
+                    "courriel": "jamais-confirmee@exemple.fr",
+                },
+            }
+        ],
+        "personnels": [
+            {
+                "id": 2,
+                "identifiant": "Secretariat.Concorde",
+                "identifiant_key": "secretariat.concorde",
+                "password_hash": hashed,
+                "uai": "0691234A",
+                "role": "secretariat",
+                "failures": 0,
+                "clients": {},
+                "created_at": "2026-09-01T10:00:00+02:00",
+            }
+        ],
+        "identifiants_utilises": [
+            {"id": 3, "identifiant": "s.lefevre1", "reserved_at": "2026-09-01T10:00:00+02:00"}
+        ],
+        "sessions": [
+            {
+                **session,
+                "id": 5,
+                "digest": digest_of(SOPHIE_SESSION),
+                "data": {"compte": 4, "compte_cree": True, "_fresh": False},
+                "account_id": 4,
+                "ends_ts": ends,
+                EXPIRES: ends,
+            },
+            {
+                **session,
+                "id": 6,
+                "digest": digest_of(STAFF_SESSION),
+                "data": {"personnel": 2},
+                "staff_id": 2,
+                "account_id": None,
+                "ends_ts": ends,
+                EXPIRES: ends,
+            },
+        ],
+    }
+
+
+@contextmanager
+def accounts_at_version_5(engine: str, tmp_path, monkeypatch) -> Iterator[str]:
+    """A TinyDB file or a PostgreSQL database migrated up to version 5 only, holding
+    `before_migration_7`'s records; its path or URL."""
+    old = before_migration_7()
+    if engine == "tinydb":
+        path = tmp_path / "version5.json"
+        content = {
+            name: {str(doc["id"]): stored(doc) for doc in docs} for name, docs in old.items()
+        }
+        content["migrations"] = {str(n): {"version": n} for n in range(1, 6)}
+        path.write_text(json.dumps(content), encoding="utf-8")
+        yield str(path)
+        return
+    with scratch_database() as url:
+        with monkeypatch.context() as patched:
+            patched.setattr(
+                migrations, "MIGRATIONS", tuple(one for one in MIGRATIONS if one.version <= 5)
+            )
+            upgrade(open_store(url))
+        with psycopg.connect(url) as connection:
+            for name, docs in old.items():
+                for doc in docs:
+                    connection.execute(
+                        sql.SQL(
+                            "INSERT INTO {} (id, doc) OVERRIDING SYSTEM VALUE VALUES (%s, %s)"
+                        ).format(sql.Identifier(name)),
+                        (doc["id"], Jsonb(stored(doc))),
+                    )
+                connection.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                    (name, max(doc["id"] for doc in docs)),
+                )
+        close_pool(url)
+        yield url
+
+
+@pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
+def test_migration_7_renames_the_keys_and_everything_reads_as_before(engine, tmp_path, monkeypatch):
+    with accounts_at_version_5(engine, tmp_path, monkeypatch) as database:
+        store = open_store(database)
+        assert 7 in upgrade(store)
+        with store.writing() as tx:
+            signed_in = accounts.sign_in(tx, " S.Lefevre1 ", OLD_PASSWORD, NOW, "client")
+            staff_signed_in = staff.sign_in_staff(
+                tx, "secretariat.concorde", OLD_PASSWORD, NOW, "client"
+            )
+        assert signed_in.ok and staff_signed_in.ok
+        with store.reading() as tx:
+            account = accounts.find_by_identifiant(tx, "s.lefevre1")
+            assert account == {**account, "identifier": "s.lefevre1", "responsable_ids": [1]}
+            assert (account["first_name"], account["last_name"]) == ("Sophie", "Lefèvre")
+            assert accounts.account_of(tx, [1])["id"] == 4
+            assert [
+                one["id"] for one in recovery.active_accounts_of_phone(tx, ["+33612345678"])
+            ] == [4]
+            # The mobile the fiche kept came first: it is the account's own now.
+            contact = contacts.contact_of(tx, account)
+            assert (contact.telephone, contact.courriel) == ("+33670000101", "sophie@exemple.fr")
+            assert contact.adresse.as_dict()["ligne1"] == "12 rue des Lilas"
+            assert account["contact_details"] == {
+                "address": {"ligne1": "12 rue des Lilas", "code_postal": "69003"},
+                "changed_at": "2026-09-02T10:00:00+02:00",
+            }
+            old_names = {"identifiant", "identifiant_key", "responsables", "prenom", "nom"}
+            assert not old_names & set(account) and "telephone" not in account
+            member = staff.find_staff_by_id(tx, 2)
+            assert member["identifier"] == "Secretariat.Concorde" and "identifiant" not in member
+            assert tx.find_one(accounts.USED_IDENTIFIERS, identifier="s.lefevre1")["id"] == 3
+            # The sessions in flight stay signed in, as the same people.
+            parent = sessions.load(tx, digest_of(SOPHIE_SESSION), time.time())["data"]
+            office = sessions.load(tx, digest_of(STAFF_SESSION), time.time())["data"]
+            assert parent == {"account_id": 4, "account_created": True, "_fresh": False}
+            assert sessions.identity(parent) == (4, None)
+            assert sessions.identity(office) == (None, 2)
+        assert upgrade(store) == []
+        close_pool(database)
+
+
+@pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
+def test_a_browser_signed_in_before_migration_7_still_is_after_it(engine, tmp_path, monkeypatch):
+    with accounts_at_version_5(engine, tmp_path, monkeypatch) as database:
+        upgrade(open_store(database))
+        app = create_app({**TEST_SETTINGS, "DATABASE": database})
+        signer = Signer(
+            app.secret_key,
+            salt="server-session",
+            key_derivation="hmac",
+            digest_method=hashlib.sha256,
+        )
+        parent, office = app.test_client(), app.test_client()
+        parent.set_cookie("session", signer.sign(SOPHIE_SESSION).decode())
+        office.set_cookie("session", signer.sign(STAFF_SESSION).decode())
+        page = parent.get("/mon-compte")
+        assert page.status_code == 200
+        assert "s.lefevre1" in texts(page.text, "dd")
+        assert office.get("/admin").status_code == 200
+        close_pool(database)

@@ -291,7 +291,7 @@ def test_the_sending_needs_the_csrf_token(guarded, db, clock):
         staff = create_staff(tx, "secretariat.csrf", PASSWORD, CONCORDE, "secretariat", clock.now())
     client = guarded.test_client()
     with client.session_transaction() as session:
-        session["personnel"] = staff["id"]
+        session["staff_id"] = staff["id"]
     assert client.get(PAGE).status_code == 200
     assert client.post(SEND).status_code == 400
     assert guarded.extensions["outboxes"]["sms"].newest_first() == []

@@ -132,13 +132,13 @@ def test_the_account_is_created_notified_with_only_the_hash(demo):
     assert saved["temporary_password_expires"] == "2026-12-14"
     assert saved["notified_at"] == NOW.isoformat()
     assert (saved["notified_by"], saved["notified_how"]) == ("secretariat1", "courriel")
-    assert (saved["prenom"], saved["nom"], saved["telephone"]) == (
+    assert (saved["first_name"], saved["last_name"], saved["phone"]) == (
         "Sophie",
         "Lefèvre-D'Almeida",
         "+33612345678",
     )
     # The identifiant is reserved as self-registration reserves it: never given twice.
-    used = [doc["identifiant"] for doc in every(demo, USED_IDENTIFIERS)]
+    used = [doc["identifier"] for doc in every(demo, USED_IDENTIFIERS)]
     assert used == ["s.lefevredalmeida1"]
     assert letter.temporary_password not in database_text(demo)
 
@@ -163,7 +163,7 @@ def test_each_letter_gets_its_own_password_and_identifiant(demo):
 
 def test_an_identifiant_already_used_is_not_given_again(demo):
     with demo.writing() as tx:
-        tx.insert(USED_IDENTIFIERS, {"identifiant": "k.benali1", "reserved_at": "x"})
+        tx.insert(USED_IDENTIFIERS, {"identifier": "k.benali1", "reserved_at": "x"})
     [letter] = send(demo, [rid(demo, "Karim")])
     assert letter.identifiant == "k.benali2"
 
@@ -171,7 +171,7 @@ def test_an_identifiant_already_used_is_not_given_again(demo):
 def test_one_person_in_two_schools_gets_one_account(demo):
     concorde, palmistes = rid(demo, "François"), rid(demo, "François", PALMISTES)
     [first] = send(demo, [concorde])
-    assert account(demo, "f.dasilva1")["responsables"] == sorted([concorde, palmistes])
+    assert account(demo, "f.dasilva1")["responsable_ids"] == sorted([concorde, palmistes])
     # Each school's letter shows that school's children only: its staff prints it.
     assert first.children == (Child("Lucas", "Da Silva", "5eA"),)
 
@@ -232,7 +232,7 @@ def test_a_notified_parent_who_registers_alone_activates_the_letters_account(dem
     activated = create_account(
         demo, [karim], "Karim", "Benali", "+33623456789", password_hash, "auto-inscription", NOW
     )
-    assert activated["identifiant"] == letter.identifiant == "k.benali1"
+    assert activated["identifier"] == letter.identifiant == "k.benali1"
     assert activated["id"] == account(demo, "k.benali1")["id"]
     assert len(every(demo, ACCOUNTS)) == 1
     found = account(demo, "k.benali1")
@@ -343,7 +343,7 @@ def test_two_schools_notifying_one_person_at_once_give_one_account(demo, monkeyp
         [one], [other] = first.result(), second.result()
     assert one.account_id == other.account_id and one.identifiant == "f.dasilva1"
     [saved] = every(demo, ACCOUNTS)
-    assert saved["responsables"] == sorted([concorde, palmistes])
+    assert saved["responsable_ids"] == sorted([concorde, palmistes])
     # The school that wrote last holds the password that works.
     works = [
         letter

@@ -201,7 +201,7 @@ def test_the_identifier_is_sent_by_sms_to_the_number_of_an_active_account(web, p
     assert status_message(answer.text) == rules.IDENTIFIER_SENT
     [message] = sms(web)
     assert message["to"] == KARIM_PHONE
-    assert karim["identifiant"] in message["body"]
+    assert karim["identifier"] in message["body"]
     assert mails(web) == []
 
 
@@ -210,7 +210,7 @@ def test_the_identifier_is_sent_by_email_to_a_confirmed_address_only(web, parent
     assert status_message(answer.text) == rules.IDENTIFIER_SENT
     [mail] = mails(web)
     assert mail["to"] == SOPHIE_EMAIL
-    assert sophie["identifiant"] in mail["body"]
+    assert sophie["identifier"] in mail["body"]
     assert sms(web) == []
 
     with db.writing() as tx:
@@ -274,7 +274,7 @@ def test_identifier_sms_per_number_per_day_share_the_sms_quota(web, parent, kari
     assert len(sms(web)) == web.config["SMS_PER_NUMBER_PER_DAY"]  # the same answer, no SMS
 
     # The quota is the one of the codes: a code for this number is refused too.
-    start(parent, karim["identifiant"])
+    start(parent, karim["identifier"])
     refused = choose(parent, "sms")
     assert refused.status_code == 422
     assert alert(refused.text) == sms_codes.DAILY_LIMIT_REACHED
@@ -346,9 +346,9 @@ def test_the_identifier_sms_fit_two_segments():
 
 
 def test_a_new_password_by_sms_code(web, db, sophie, clock):
-    other_device = signed_in_client(web, sophie["identifiant"])
+    other_device = signed_in_client(web, sophie["identifier"])
     client = web.test_client()
-    ways = start(client, sophie["identifiant"])
+    ways = start(client, sophie["identifier"])
     assert ways.status_code == 200
     assert ways_shown(ways.text) == [
         "Par SMS au 06 •• •• •• 78",
@@ -361,7 +361,7 @@ def test_a_new_password_by_sms_code(web, db, sophie, clock):
         "/mot-de-passe-oublie/mot-de-passe",
     )
     page = client.get("/mot-de-passe-oublie/mot-de-passe")
-    assert sophie["identifiant"] in page.text
+    assert sophie["identifier"] in page.text
     weak = new_password(client, "court")
     assert weak.status_code == 422
     done = new_password(client)
@@ -371,8 +371,8 @@ def test_a_new_password_by_sms_code(web, db, sophie, clock):
     assert forgotten_password.CHANGED in markup.plain(home.text)
 
     assert other_device.get("/mes-services").status_code == 303  # its session ended
-    assert redirects_to(sign_in(web, sophie["identifiant"], NEW_PASSWORD), "/mes-services")
-    assert sign_in(web, sophie["identifiant"], PASSWORD).status_code == 422
+    assert redirects_to(sign_in(web, sophie["identifier"], NEW_PASSWORD), "/mes-services")
+    assert sign_in(web, sophie["identifier"], PASSWORD).status_code == 422
     told_sms = sms(web)[0]
     assert told_sms["to"] == SOPHIE_PHONE
     assert "votre mot de passe a été changé" in told_sms["body"]
@@ -383,18 +383,18 @@ def test_a_new_password_by_sms_code(web, db, sophie, clock):
 
 def test_the_sign_in_waits_of_the_account_are_lifted(web, db, karim):
     for _ in range(lockout.LIMITS.free_failures + 1):
-        sign_in(web, karim["identifiant"], "Mauvais-mot-2026!")
-    assert sign_in(web, karim["identifiant"], PASSWORD).status_code == 422  # waiting
+        sign_in(web, karim["identifier"], "Mauvais-mot-2026!")
+    assert sign_in(web, karim["identifier"], PASSWORD).status_code == 422  # waiting
     assert account(db, karim["id"])["clients"]
 
     client = web.test_client()
-    ways = start(client, karim["identifiant"])
+    ways = start(client, karim["identifier"])
     assert ways_shown(ways.text) == ["Par SMS au 06 •• •• •• 89"]
     choose(client, "sms")
     client.post("/mot-de-passe-oublie/code", data={"code": last_code(web, KARIM_PHONE)})
     assert redirects_to(new_password(client), "/mes-services")
     assert account(db, karim["id"])["clients"] == {}
-    assert redirects_to(sign_in(web, karim["identifiant"], NEW_PASSWORD), "/mes-services")
+    assert redirects_to(sign_in(web, karim["identifier"], NEW_PASSWORD), "/mes-services")
 
 
 def test_an_account_made_through_franceconnect_sets_its_first_password(web, db, karim):
@@ -405,16 +405,16 @@ def test_an_account_made_through_franceconnect_sets_its_first_password(web, db, 
             {"password_hash": None, "method": "franceconnect", "franceconnect_sub": "abc"},
         )
     client = web.test_client()
-    start(client, karim["identifiant"])
+    start(client, karim["identifier"])
     choose(client, "sms")
     client.post("/mot-de-passe-oublie/code", data={"code": last_code(web, KARIM_PHONE)})
     assert redirects_to(new_password(client), "/mes-services")
-    assert redirects_to(sign_in(web, karim["identifiant"], NEW_PASSWORD), "/mes-services")
+    assert redirects_to(sign_in(web, karim["identifier"], NEW_PASSWORD), "/mes-services")
 
 
 def test_code_limits_tries_expiry_resend_and_codes_per_journey(web, karim, clock):
     client = web.test_client()
-    start(client, karim["identifiant"])
+    start(client, karim["identifier"])
     choose(client, "sms")
     code = last_code(web, KARIM_PHONE)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
@@ -461,10 +461,10 @@ def test_code_limits_tries_expiry_resend_and_codes_per_journey(web, karim, clock
 def test_codes_per_number_per_day_across_journeys(web, karim):
     for _ in range(web.config["SMS_PER_NUMBER_PER_DAY"]):
         client = web.test_client()
-        start(client, karim["identifiant"])
+        start(client, karim["identifier"])
         assert redirects_to(choose(client, "sms"), "/mot-de-passe-oublie/code")
     client = web.test_client()
-    start(client, karim["identifiant"])
+    start(client, karim["identifier"])
     refused = choose(client, "sms")
     assert refused.status_code == 422
     assert alert(refused.text) == sms_codes.DAILY_LIMIT_REACHED
@@ -472,7 +472,7 @@ def test_codes_per_number_per_day_across_journeys(web, karim):
 
 def test_the_password_step_cannot_be_reached_without_the_code(web, karim):
     client = web.test_client()
-    start(client, karim["identifiant"])
+    start(client, karim["identifier"])
     assert redirects_to(
         client.get("/mot-de-passe-oublie/mot-de-passe"), "/mot-de-passe-oublie/moyen"
     )
@@ -483,14 +483,14 @@ def test_the_password_step_cannot_be_reached_without_the_code(web, karim):
 
 def test_a_way_not_offered_is_refused(web, karim, sophie):
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     for way in ("", "pigeon"):
         refused = choose(client, way)
         assert refused.status_code == 422
         assert error_messages(refused.text, "moyen") == [forgotten_password.CHOOSE]
         assert texts(refused.text, "title")[0].startswith("Erreur — ")
     client = web.test_client()
-    start(client, karim["identifiant"])  # a mobile only
+    start(client, karim["identifier"])  # a mobile only
     refused = choose(client, "courriel")
     assert refused.status_code == 422
     assert alert(refused.text) == forgotten_password.CHOOSE
@@ -499,7 +499,7 @@ def test_a_way_not_offered_is_refused(web, karim, sophie):
 
 def test_restarting_forgets_the_journey(web, karim):
     client = web.test_client()
-    start(client, karim["identifiant"])
+    start(client, karim["identifier"])
     assert redirects_to(client.get("/mot-de-passe-oublie"), "/mot-de-passe-oublie/moyen")
     assert redirects_to(client.post("/mot-de-passe-oublie/recommencer"), "/mot-de-passe-oublie")
     assert client.get("/mot-de-passe-oublie").status_code == 200
@@ -523,9 +523,9 @@ def masks_removed(html: str) -> str:
 @pytest.mark.parametrize("who", ["sophie", "julien", "aminata", "unknown"])
 def test_every_identifiant_walks_the_same_pages(web, sophie, julien, aminata, who):
     identifiant = {
-        "sophie": sophie["identifiant"],
-        "julien": julien["identifiant"],
-        "aminata": aminata["identifiant"],
+        "sophie": sophie["identifier"],
+        "julien": julien["identifier"],
+        "aminata": aminata["identifier"],
         "unknown": "z.personne1",
     }[who]
     client = web.test_client()
@@ -544,7 +544,7 @@ def test_every_identifiant_walks_the_same_pages(web, sophie, julien, aminata, wh
     page = client.get("/mot-de-passe-oublie/code")
     assert page.status_code == 200
     reference = web.test_client()
-    start(reference, sophie["identifiant"])
+    start(reference, sophie["identifier"])
     choose(reference, "sms")
     assert masks_removed(page.text) == masks_removed(
         reference.get("/mot-de-passe-oublie/code").text
@@ -585,7 +585,7 @@ def test_a_decoy_link_is_never_sent_but_the_page_is_the_same(web, sophie):
     assert redirects_to(choose(client, "courriel"), "/mot-de-passe-oublie/courriel")
     page = client.get("/mot-de-passe-oublie/courriel")
     reference = web.test_client()
-    start(reference, sophie["identifiant"])
+    start(reference, sophie["identifier"])
     choose(reference, "courriel")
     assert masks_removed(page.text) == masks_removed(
         reference.get("/mot-de-passe-oublie/courriel").text
@@ -597,9 +597,9 @@ def test_a_decoy_link_is_never_sent_but_the_page_is_the_same(web, sophie):
 
 
 def test_a_new_password_by_email_link_in_another_browser(web, db, sophie):
-    other_device = signed_in_client(web, sophie["identifiant"])
+    other_device = signed_in_client(web, sophie["identifier"])
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     assert redirects_to(choose(client, "courriel"), "/mot-de-passe-oublie/courriel")
     assert "s•••@example.org" in client.get("/mot-de-passe-oublie/courriel").text
     link = last_link(web, SOPHIE_EMAIL)
@@ -607,13 +607,13 @@ def test_a_new_password_by_email_link_in_another_browser(web, db, sophie):
     browser = web.test_client()
     opened = browser.get(link)
     assert opened.status_code == 200
-    assert sophie["identifiant"] in opened.text
+    assert sophie["identifier"] in opened.text
     assert browser.get(link).status_code == 200  # opening it spends nothing
     assert redirects_to(browser.post(link), "/mot-de-passe-oublie/mot-de-passe")
     assert redirects_to(new_password(browser), "/mes-services")
 
     assert other_device.get("/mes-services").status_code == 303
-    assert redirects_to(sign_in(web, sophie["identifiant"], NEW_PASSWORD), "/mes-services")
+    assert redirects_to(sign_in(web, sophie["identifier"], NEW_PASSWORD), "/mes-services")
     # Used once: the link no longer works.
     used = web.test_client().post(link)
     assert used.status_code == 410
@@ -623,7 +623,7 @@ def test_a_new_password_by_email_link_in_another_browser(web, db, sophie):
 
 def test_the_link_expires(web, sophie, clock):
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     choose(client, "courriel")
     link = last_link(web, SOPHIE_EMAIL)
     clock.advance(seconds=web.config["RECOVERY_LINK_LIFETIME"] + 1)
@@ -635,7 +635,7 @@ def test_the_link_expires(web, sophie, clock):
 
 def test_a_changed_or_foreign_link_is_refused(web, sophie):
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     choose(client, "courriel")
     link = last_link(web, SOPHIE_EMAIL)
     for bad in (link[:-3], link + "x", "/mot-de-passe-oublie/lien/abc"):
@@ -648,7 +648,7 @@ def test_a_changed_or_foreign_link_is_refused(web, sophie):
 
 def test_only_the_last_link_works_and_mails_are_limited(web, sophie, clock):
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     choose(client, "courriel")
     first = last_link(web, SOPHIE_EMAIL)
     early = client.post("/mot-de-passe-oublie/courriel/renvoyer")
@@ -681,10 +681,10 @@ def test_links_per_address_per_day(make_app, seeded, clock, sophie):
     )
     forget_identifier(web.test_client(), SOPHIE_EMAIL)  # counts for the address too
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     assert redirects_to(choose(client, "courriel"), "/mot-de-passe-oublie/courriel")
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     refused = choose(client, "courriel")
     assert refused.status_code == 422
     assert alert(refused.text) == forgotten_password.MAILS_DAILY_LIMIT
@@ -693,7 +693,7 @@ def test_links_per_address_per_day(make_app, seeded, clock, sophie):
 
 def test_a_link_for_an_account_blocked_since_does_not_work(web, db, sophie):
     client = web.test_client()
-    start(client, sophie["identifiant"])
+    start(client, sophie["identifier"])
     choose(client, "courriel")
     link = last_link(web, SOPHIE_EMAIL)
     with db.writing() as tx:
@@ -704,7 +704,7 @@ def test_a_link_for_an_account_blocked_since_does_not_work(web, db, sophie):
 def test_the_journey_pages_as_htmx_fragments(web, karim):
     client = web.test_client()
     answer = client.post(
-        "/mot-de-passe-oublie", data={"identifiant": karim["identifiant"]}, headers=HTMX
+        "/mot-de-passe-oublie", data={"identifiant": karim["identifier"]}, headers=HTMX
     )
     assert answer.status_code == 200
     assert answer.headers["HX-Push-Url"] == "/mot-de-passe-oublie/moyen"
@@ -723,7 +723,7 @@ def test_a_post_without_its_csrf_token_sends_nothing(guarded, karim_in_guarded):
 
 @pytest.fixture
 def karim_in_guarded(guarded):
-    return make_account(guarded.extensions["store"], KARIM_PHONE, "Benali", "Karim")["identifiant"]
+    return make_account(guarded.extensions["store"], KARIM_PHONE, "Benali", "Karim")["identifier"]
 
 
 def test_answers_that_may_send_take_the_same_shortest_time(make_app, seeded, clock, karim):
@@ -739,7 +739,7 @@ def test_answers_that_may_send_take_the_same_shortest_time(make_app, seeded, clo
         started = time.monotonic()
         forget_identifier(web.test_client(), contact)
         assert time.monotonic() - started >= 0.4, contact
-    for identifiant in (karim["identifiant"], "z.personne1"):
+    for identifiant in (karim["identifier"], "z.personne1"):
         client = web.test_client()
         started = time.monotonic()
         start(client, identifiant)

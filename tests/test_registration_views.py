@@ -878,7 +878,7 @@ def test_a_parent_the_school_sent_a_letter_to_activates_that_account(parent, web
     page = parent.get("/inscription/compte-active")
     assert re.search(rf'id="identifiant-cree">{re.escape(letter.identifiant)}</p>', page.text)
     account = sophie_account(db)
-    assert (account["identifiant"], account["state"]) == (letter.identifiant, "actif")
+    assert (account["identifier"], account["state"]) == (letter.identifiant, "actif")
     assert passwords.verify_password(account["password_hash"], PASSWORD)
     assert account["temporary_password_hash"] is None
 
@@ -893,7 +893,7 @@ def test_account_created(parent, web, db):
         account = accounts.find_by_identifiant(tx, SOPHIE_ID)
     assert account is not None
     assert account["state"] == "actif" and account["method"] == "auto-inscription"
-    assert account["responsables"] == sophie_responsables(db)
+    assert account["responsable_ids"] == sophie_responsables(db)
     assert account["password_hash"].startswith("$argon2id$")
     assert passwords.verify_password(account["password_hash"], PASSWORD)
     assert PASSWORD not in database_text(db)
@@ -908,7 +908,7 @@ def test_account_created(parent, web, db):
 
     with parent.session_transaction() as session:
         assert "inscription" not in session
-        assert session["compte"] == account["id"]
+        assert session["account_id"] == account["id"]
     with db.reading() as tx:
         assert journeys.load(tx, old_journey) is None
 
@@ -972,7 +972,7 @@ def test_no_second_account(parent, web, db):
 def test_signed_in_parent_without_new_account_goes_to_services(parent, web, db, clock):
     account = create_sophie_account(db, clock)
     with parent.session_transaction() as session:
-        session["compte"] = account["id"]
+        session["account_id"] = account["id"]
     assert redirects_to(parent.get("/inscription/compte-active"), "/mes-services")
 
 

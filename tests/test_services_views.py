@@ -205,14 +205,14 @@ def applied(app, client, ine: str) -> str:
     records it)."""
     fiscal = {"source": "dgfip", "avis": [], "rfr": 3300, "enfants_a_charge": 1, "pieces": []}
     data = {
-        "contact": {"courriel": "", "telephone": client.account["telephone"], "adresse": None},
+        "contact": {"courriel": "", "telephone": client.account["phone"], "adresse": None},
         "tax": fiscal,
         "estimate": estimate("2026-2027", 3300, 1).as_dict(),
         "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": "FR76", "bic": ""},
     }
     with app.extensions["store"].writing() as tx:
         (child,) = [
-            one for one in children_of(tx, client.account["responsables"]) if one["ine"] == ine
+            one for one in children_of(tx, client.account["responsable_ids"]) if one["ine"] == ine
         ]
         return bourse_requests.submit(tx, client.account, child, data, "jeton", NOW)["number"]
 

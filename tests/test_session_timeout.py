@@ -58,7 +58,7 @@ def same_account_new_session(web, client):
     other = web.test_client()
     with other.session_transaction() as session:
         session.clear()
-        session["compte"] = client.account["id"]
+        session["account_id"] = client.account["id"]
     other.account = client.account
     return other
 
@@ -225,7 +225,7 @@ def test_staying_signed_in_needs_the_csrf_token(guarded):
 
 
 def account_identifier(client) -> str:
-    return client.account["identifiant"]
+    return client.account["identifier"]
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def test_the_cookie_holds_only_a_signed_random_id(web, db, sophie):
     # The records know the session by the digest of its id only.
     (row,) = rows(db, account_id=sophie.account["id"])
     assert row["digest"] == hashlib.sha256(identifier.encode()).hexdigest()
-    assert row["data"] == {"compte": sophie.account["id"]}
+    assert row["data"] == {"account_id": sophie.account["id"]}
     assert identifier not in database_text(db)
 
 
@@ -211,7 +211,7 @@ def _all_rows(store) -> list[dict]:
 def test_end_all_revokes_every_session_of_an_account_but_the_one_kept(web, db, sophie):
     laptop = web.test_client()
     with laptop.session_transaction() as session:
-        session["compte"] = sophie.account["id"]
+        session["account_id"] = sophie.account["id"]
     phone = with_cookie(web, cookie(laptop))  # a third browser, with the laptop's cookie copied
     assert laptop.get(SERVICES).status_code == 200 and phone.get(SERVICES).status_code == 200
     assert len(rows(db, account_id=sophie.account["id"])) == 2
@@ -356,7 +356,7 @@ def test_signing_in_gives_a_new_id_and_ends_the_one_before(web, db, sophie):
 def test_a_staff_sign_in_gives_a_new_id(web, db, clock):
     client = web.test_client()
     with client.session_transaction() as session:
-        session["compte"] = 1  # a parent's session on the same browser
+        session["account_id"] = 1  # a parent's session on the same browser
     before = cookie(client)
     staff = signed_in_staff(web, db, clock, "secretariat.concorde")
     answer = client.post(
@@ -366,7 +366,7 @@ def test_a_staff_sign_in_gives_a_new_id(web, db, clock):
     assert redirects_to(answer, "/admin")
     assert cookie(client) not in (before, cookie(staff))
     with client.session_transaction() as session:
-        assert set(session) == {"personnel"}
+        assert set(session) == {"staff_id"}
     assert redirects_to(with_cookie(web, before).get("/admin"), "/admin/connexion")
 
 
@@ -375,7 +375,7 @@ def test_an_identity_set_without_clearing_still_gets_a_new_id(web, db):
     client.get("/connexion")
     before = cookie(client)
     with client.session_transaction() as session:
-        session["compte"] = 7
+        session["account_id"] = 7
     assert cookie(client) != before
     assert [row["account_id"] for row in _all_rows(db)] == [7]
 
@@ -476,16 +476,16 @@ def test_unreadable_records_answer_503_and_keep_the_cookie(web, sophie, monkeypa
 
 def test_records_end_at_the_first_of_idle_and_absolute(new_store):
     with new_store.writing() as tx:
-        row = sessions.create(tx, "d1", {"compte": 3}, 1000.0, LIVES)
+        row = sessions.create(tx, "d1", {"account_id": 3}, 1000.0, LIVES)
         assert (row["account_id"], row["staff_id"]) == (3, None)
         assert row["ends_ts"] == 1000.0 + 30 * 60
         assert sessions.touch(tx, "d1", 2700.0, LIVES)["ends_ts"] == 2700.0 + 30 * 60
     short = Lifetimes(idle=30 * 60, absolute=50 * 60)
     with new_store.writing() as tx:
-        sessions.create(tx, "d2", {"compte": 3}, 1000.0, short)
+        sessions.create(tx, "d2", {"account_id": 3}, 1000.0, short)
         assert sessions.touch(tx, "d2", 2500.0, short)["ends_ts"] == 1000.0 + 50 * 60
     with new_store.reading() as tx:
-        assert sessions.load(tx, "d2", 3999.0)["data"] == {"compte": 3}
+        assert sessions.load(tx, "d2", 3999.0)["data"] == {"account_id": 3}
         assert sessions.load(tx, "d2", 4000.0) is None
     with new_store.writing() as tx:
         assert sessions.save(tx, "d2", {}, 4000.0, short) is None
@@ -494,8 +494,8 @@ def test_records_end_at_the_first_of_idle_and_absolute(new_store):
 
 def test_records_follow_the_identity_and_are_purged_once_ended(new_store):
     with new_store.writing() as tx:
-        sessions.create(tx, "d2", {"personnel": 5}, 1000.0, LIVES)
-        saved = sessions.save(tx, "d2", {"personnel": 5, "x": 1}, 1100.0, LIVES)
+        sessions.create(tx, "d2", {"staff_id": 5}, 1000.0, LIVES)
+        saved = sessions.save(tx, "d2", {"staff_id": 5, "x": 1}, 1100.0, LIVES)
     assert (saved["account_id"], saved["staff_id"], saved["created_ts"]) == (None, 5, 1000.0)
     with new_store.reading() as tx:
         (row,) = tx.find("sessions", staff_id=5)
@@ -511,7 +511,7 @@ def test_a_view_knows_its_own_digest_to_keep_it(web, db, sophie):
     """What a view passes to `end_all(keep_digest=…)` (« déconnecter les autres appareils »)."""
     laptop = web.test_client()
     with laptop.session_transaction() as session:
-        session["compte"] = sophie.account["id"]
+        session["account_id"] = sophie.account["id"]
     value = cookie(sophie)
     with web.test_request_context("/", headers={"Cookie": f"session={value}"}):
         kept = current_digest()

@@ -46,7 +46,7 @@ def create(db, clock, nom: str, prenom: str, telephone: str, password: str = PAS
 @pytest.fixture
 def sophie(db, clock):
     account = create(db, clock, "Lefèvre-D'Almeida", "Sophie", SOPHIE_PHONE)
-    assert account["identifiant"] == SOPHIE_ID
+    assert account["identifier"] == SOPHIE_ID
     return account
 
 
@@ -80,7 +80,7 @@ def without_names_and_tokens(html: str, *names: str) -> str:
 
 def signed_in_as(client) -> int | None:
     with client.session_transaction() as session:
-        return session.get("compte")
+        return session.get("account_id")
 
 
 # Signing in -------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def test_right_password_signs_in_with_a_new_session(parent, sophie):
     assert parent.get_cookie("session").value != before
     with parent.session_transaction() as session:
         kept = {name: value for name, value in session.items() if name != "_permanent"}
-    assert kept == {"compte": sophie["id"]}
+    assert kept == {"account_id": sophie["id"]}
 
     page = parent.get("/mes-services")
     assert page.status_code == 200

@@ -92,7 +92,7 @@ def secretariat(demo):
 
 
 def test_create_staff(demo, secretariat):
-    assert secretariat["identifiant"] == "secretariat.concorde"
+    assert secretariat["identifier"] == "secretariat.concorde"
     assert secretariat["uai"] == CONCORDE
     assert secretariat["role"] == "secretariat"
     assert secretariat["password_hash"].startswith("$argon2id$")
@@ -110,12 +110,12 @@ def test_identifiant_is_unique_whatever_its_case(demo, secretariat):
 
 def test_an_identifiant_is_kept_as_typed_and_found_by_its_key(demo):
     created = create_staff(demo, "Direction.Concorde", PASSWORD, CONCORDE, "direction", NOW)
-    assert (created["identifiant"], created["identifiant_key"]) == (
+    assert (created["identifier"], created["identifier_key"]) == (
         "Direction.Concorde",
         "direction.concorde",
     )
     with demo.reading() as tx:
-        assert tx.find_one(STAFF, identifiant_key="direction.concorde") == created
+        assert tx.find_one(STAFF, identifier_key="direction.concorde") == created
     assert find_staff_by_identifiant(demo, "DIRECTION.concorde") == created
 
 
@@ -203,7 +203,7 @@ def test_naive_time_is_refused(demo, secretariat):
 
 
 def test_journal_newest_first_per_school(demo, secretariat):
-    palmistes = {"identifiant": "secretariat.palmistes", "uai": PALMISTES}
+    palmistes = {"identifier": "secretariat.palmistes", "uai": PALMISTES}
     record(demo, secretariat, "connexion", "Première.", NOW)
     record(demo, palmistes, "connexion", "Ailleurs.", NOW + timedelta(minutes=1))
     record(demo, secretariat, "import", "Deuxième.", NOW + timedelta(minutes=2))
@@ -311,7 +311,7 @@ def test_unblock_clears_the_waits_and_the_block(demo):
     assert karim.locked_until(NOW) is not None
 
     assert unblock(demo, PALMISTES, karim.id) is None  # not that school's
-    assert unblock(demo, CONCORDE, karim.id)["identifiant"] == "k.benali1"
+    assert unblock(demo, CONCORDE, karim.id)["identifier"] == "k.benali1"
     karim = family(demo, CONCORDE, karim.id)
     assert karim.state == "actif"
     assert karim.locked_until(NOW) is None

@@ -280,12 +280,12 @@ def test_indexes_kept_across_writes_find_what_a_fresh_parse_finds(tmp_path):
     path = tmp_path / "db.json"
     store = TinyStore(path)
     with store.writing() as tx:
-        tx.insert_many("comptes", [{"responsables": [n, n + 1], "n": n} for n in range(1, 7)])
+        tx.insert_many("comptes", [{"responsable_ids": [n, n + 1], "n": n} for n in range(1, 7)])
         tx.insert_many("sessions", [{"digest": f"d{n}", "account_id": n % 3} for n in range(9)])
 
     def lookups(tx) -> list:
         return [
-            *(sorted(doc["id"] for doc in tx.find("comptes", responsables=n)) for n in range(9)),
+            *(sorted(doc["id"] for doc in tx.find("comptes", responsable_ids=n)) for n in range(9)),
             *(sorted(doc["id"] for doc in tx.find("sessions", account_id=n)) for n in range(4)),
             *(tx.find_one("sessions", digest=f"d{n}") for n in range(10)),
         ]
@@ -293,9 +293,9 @@ def test_indexes_kept_across_writes_find_what_a_fresh_parse_finds(tmp_path):
     with store.reading() as tx:
         lookups(tx)  # builds the indexes in this process
     with store.writing() as tx:
-        tx.update("comptes", 2, {"responsables": [8]})  # a list key changed
+        tx.update("comptes", 2, {"responsable_ids": [8]})  # a list key changed
         tx.delete("comptes", 3)
-        tx.insert("comptes", {"responsables": [2, 8]})
+        tx.insert("comptes", {"responsable_ids": [2, 8]})
         tx.update("sessions", 1, {"account_id": 3})  # a key moved
         tx.update("sessions", 2, {"digest": "d9"})
         tx.delete("sessions", 4)
@@ -402,12 +402,12 @@ def test_the_upgrade_derives_the_fields_lookups_use(tmp_path):
     upgrade(TinyStore(path))
     started = datetime(2026, 9, 14, 10, 0).timestamp()
     with TinyStore(path).reading() as tx:
-        assert tx.find_one("comptes", identifiant_key="s.lefevre1")["id"] == 1
-        assert tx.find_one("comptes", identifiant_key="k.benali1")["identifiant"] == "k.benali1"
-        assert tx.find_one("comptes", identifiant_key="k.benali1")["id"] == 3
-        assert [doc["id"] for doc in tx.find("comptes", responsables=2)] == [3]
-        staff = tx.find_one("personnels", identifiant_key="secretariat.concorde")
-        assert staff["identifiant"] == "Secretariat.Concorde"
+        assert tx.find_one("comptes", identifier_key="s.lefevre1")["id"] == 1
+        assert tx.find_one("comptes", identifier_key="k.benali1")["identifier"] == "k.benali1"
+        assert tx.find_one("comptes", identifier_key="k.benali1")["id"] == 3
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=2)] == [3]
+        staff = tx.find_one("personnels", identifier_key="secretariat.concorde")
+        assert staff["identifier"] == "Secretariat.Concorde"
         assert tx.find_one("parcours", journey_id="abc")["expires_ts"] == started + 14_400
         assert tx.find_one("parcours", journey_id="def")["expires_ts"] == started + 3_600
         sent = datetime.fromisoformat("2026-09-14T10:00:00+02:00") + timedelta(hours=24)

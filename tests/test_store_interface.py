@@ -296,11 +296,11 @@ def test_a_unique_key_of_two_fields(new_store):
 
 def test_documents_without_a_value_do_not_clash_on_a_unique_key(new_store):
     with new_store.writing() as tx:
-        tx.insert("comptes", {"identifiant_key": "s.lefevre1", "franceconnect_sub": None})
-        tx.insert("comptes", {"identifiant_key": "k.benali1"})
-        tx.insert("comptes", {"identifiant_key": "m.martin1", "franceconnect_sub": None})
+        tx.insert("comptes", {"identifier_key": "s.lefevre1", "franceconnect_sub": None})
+        tx.insert("comptes", {"identifier_key": "k.benali1"})
+        tx.insert("comptes", {"identifier_key": "m.martin1", "franceconnect_sub": None})
         with pytest.raises(Duplicate):
-            tx.insert("comptes", {"identifiant_key": "s.lefevre1"})
+            tx.insert("comptes", {"identifier_key": "s.lefevre1"})
 
 
 # None values and `many` keys --------------------------------------------------------------------
@@ -325,28 +325,32 @@ def test_none_is_no_value(new_store):
 
 def test_a_many_key_finds_a_document_by_any_element_of_its_list(new_store):
     with new_store.writing() as tx:
-        tx.insert("comptes", {"identifiant_key": "a1", "responsables": [3, 5]})
-        tx.insert("comptes", {"identifiant_key": "b1", "responsables": [5]})
-        tx.insert("comptes", {"identifiant_key": "c1", "responsables": []})
-        tx.insert("comptes", {"identifiant_key": "d1"})
-        tx.insert("comptes", {"identifiant_key": "e1", "responsables": ["7", "x"]})
+        tx.insert("comptes", {"identifier_key": "a1", "responsable_ids": [3, 5]})
+        tx.insert("comptes", {"identifier_key": "b1", "responsable_ids": [5]})
+        tx.insert("comptes", {"identifier_key": "c1", "responsable_ids": []})
+        tx.insert("comptes", {"identifier_key": "d1"})
+        tx.insert("comptes", {"identifier_key": "e1", "responsable_ids": ["7", "x"]})
     with new_store.writing() as tx:
-        assert [doc["id"] for doc in tx.find("comptes", responsables=5)] == [1, 2]
-        assert [doc["id"] for doc in tx.find("comptes", responsables=3)] == [1]
-        assert tx.find("comptes", responsables=4) == []
-        assert [doc["id"] for doc in tx.find_any("comptes", "responsables", [3, 5, 7])] == [1, 2, 5]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=5)] == [1, 2]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=3)] == [1]
+        assert tx.find("comptes", responsable_ids=4) == []
+        assert [doc["id"] for doc in tx.find_any("comptes", "responsable_ids", [3, 5, 7])] == [
+            1,
+            2,
+            5,
+        ]
         # Compared as text, as every key is.
-        assert [doc["id"] for doc in tx.find("comptes", responsables="5")] == [1, 2]
-        assert [doc["id"] for doc in tx.find("comptes", responsables=7)] == [5]
-        assert [doc["id"] for doc in tx.find("comptes", responsables="x")] == [5]
-        tx.update("comptes", 2, {"responsables": [5, 4]})
-        tx.update("comptes", 1, {"responsables": [3]})
-        assert [doc["id"] for doc in tx.find("comptes", responsables=5)] == [2]
-        assert [doc["id"] for doc in tx.find("comptes", responsables=4)] == [2]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids="5")] == [1, 2]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=7)] == [5]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids="x")] == [5]
+        tx.update("comptes", 2, {"responsable_ids": [5, 4]})
+        tx.update("comptes", 1, {"responsable_ids": [3]})
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=5)] == [2]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=4)] == [2]
     with new_store.reading() as tx:
-        assert [doc["id"] for doc in tx.find("comptes", responsables=5)] == [2]
-        assert [doc["id"] for doc in tx.find("comptes", responsables=4)] == [2]
-        assert [doc["id"] for doc in tx.find("comptes", responsables=3)] == [1]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=5)] == [2]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=4)] == [2]
+        assert [doc["id"] for doc in tx.find("comptes", responsable_ids=3)] == [1]
 
 
 # Counters and expiry ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from records.teleservices import BOURSE, FICHE, Phase, ServiceErrors, State
 from rules.clock import PARIS
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
-STAFF = {"identifiant": "secretariat.concorde", "uai": CONCORDE}
+STAFF = {"identifier": "secretariat.concorde", "uai": CONCORDE}
 NOW = datetime(2026, 9, 14, 10, 0, tzinfo=PARIS)
 
 

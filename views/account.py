@@ -81,7 +81,7 @@ def show(account):
         components=("form",),
         account=account,
         identity=accounts.responsable_identity(tx(), account),
-        children=children_of(tx(), account["responsables"]),
+        children=children_of(tx(), account["responsable_ids"]),
         activation=activation_text(account),
         email=confirmed_email(account) or account.get("email") or "",
         email_confirmed=bool(confirmed_email(account)),
@@ -104,7 +104,9 @@ def show(account):
 
 def rule_states(account: dict, typed: str) -> list[tuple[str, str, bool]]:
     """The rules of §2.4, the identifiant and the names being the account's."""
-    return passwords.rule_states(typed, account["identifiant"], [account["nom"], account["prenom"]])
+    return passwords.rule_states(
+        typed, account["identifier"], [account["last_name"], account["first_name"]]
+    )
 
 
 def password_page(account: dict, form: PasswordChangeForm | None = None, status: int = 200):
@@ -180,9 +182,9 @@ def submit_mot_de_passe(account):
     changed = accounts.change_password(tx(), account["id"], new_hash, clock.now())
     sessions.end_all(tx(), account_id=account["id"], keep_digest=current_digest())
     mail = changed_in_account_email(
-        changed["prenom"],
-        changed["nom"],
-        changed["identifiant"],
+        changed["first_name"],
+        changed["last_name"],
+        changed["identifier"],
         clock.now(),
         url_for("login.show", _external=True),
     )

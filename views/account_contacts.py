@@ -28,6 +28,7 @@ from records import email_changes
 from records.accounts import children_of, find_by_id
 from records.contacts import contact_of
 from records.email_changes import Outcome
+from records.sessions import ACCOUNT_KEY
 from rules import email_links, emails, phones
 from views import email_confirmation, phone_change
 from views.auth import account_required
@@ -179,7 +180,7 @@ LINKS = LinkPages(
     "account_contacts/lien.html",
     LINK_PAGES,
     text_values=lambda: {"hours": email_confirmation.link_hours()},
-    context=lambda: {"signed_in": session.get("compte") is not None},
+    context=lambda: {"signed_in": session.get(ACCOUNT_KEY) is not None},
 )
 
 
@@ -194,7 +195,7 @@ def read_link(token: str):
     )
     if refusal:
         return None, refusal
-    signed_in = session.get("compte")
+    signed_in = session.get(ACCOUNT_KEY)
     if signed_in is not None and signed_in != content[0]:
         return None, LINKS.refused("other")
     return content, None
@@ -256,7 +257,7 @@ def phone_answer(account: dict, result: phone_change.Answer, **forms):
 def region(account: dict) -> str:
     """The region a national number is read in: that of the first child's school (« 0694… »
     is a Guyane mobile for a Palmistes family)."""
-    children = children_of(tx(), account["responsables"])
+    children = children_of(tx(), account["responsable_ids"])
     return phones.region_for_uai(children[0]["uai"]) if children else "FR"
 
 

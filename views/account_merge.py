@@ -68,7 +68,7 @@ def merge_page(account: dict, form: MergeForm, status: int = 200, failure: str |
         status=status,
         components=("form", "password"),
         account=account,
-        children=accounts.children_of(tx(), account["responsables"]),
+        children=accounts.children_of(tx(), account["responsable_ids"]),
         form=form,
         failure=failure,
         focus=first_error or ("identifiant" if failure else None),
@@ -100,7 +100,7 @@ def submit(account):
 
 
 def added_notice(done: merge.Merge) -> str:
-    other = done.other["identifiant"]
+    other = done.other["identifier"]
     names = ", ".join(
         f"{child['prenom']} ({child['etablissement_nom']})" for child in done.children
     )
@@ -118,7 +118,7 @@ def added_notice(done: merge.Merge) -> str:
 def tell_both(done: merge.Merge) -> list[dict]:
     """Tell each account's contact (once per address): e-mail when confirmed, else SMS."""
     moment = now()
-    closed, kept = done.other["identifiant"], done.account["identifiant"]
+    closed, kept = done.other["identifier"], done.account["identifier"]
     names = [child["prenom"] for child in done.children]
     emails, phones = [], []
     for account in (done.account, done.other):

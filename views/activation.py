@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, session, url_for
 from records import accounts, activation, journeys
 from records.activation import LinkOutcome
 from rules import activation_links, emails, mailed_links
+from rules.account_states import AccountState
 from rules.activation import (
     ACTIVATED,
     ALL_DETACHED,
@@ -82,7 +83,7 @@ LINK_PAGES = {
 def begin(account: dict) -> str | None:
     """Start the activation of an account whose temporary password was just typed right at the
     login form (views.login); or say, in French, why it cannot be activated."""
-    if not accounts.children_of(tx(), account["responsables"]):
+    if not accounts.children_of(tx(), account["responsable_ids"]):
         return NO_CHILD
     # A new first login starts the steps again: a link sent before must not work any more.
     activation.forget_pending(tx(), account["id"])
@@ -92,11 +93,11 @@ def begin(account: dict) -> str | None:
         {
             "step": "mot_de_passe",
             "compte": account["id"],
-            "responsables": account["responsables"],
-            "identifiant": account["identifiant"],
-            "prenom": account["prenom"],
-            "nom": account["nom"],
-            "email": activation.known_email(tx(), account["responsables"]),
+            "responsables": account["responsable_ids"],
+            "identifiant": account["identifier"],
+            "prenom": account["first_name"],
+            "nom": account["last_name"],
+            "email": activation.known_email(tx(), account["responsable_ids"]),
             "password_hash": None,
             "mails_sent": 0,
             "mail": None,
@@ -119,7 +120,7 @@ def no_longer_waiting(state: dict):
     if account and account["state"] == activation.WAITING:
         return None
     JOURNEY.finish()
-    if account and account["state"] == "actif":
+    if account and account["state"] == AccountState.ACTIVE:
         flash(ALREADY_ACTIVE, "notice")
     else:
         flash(NOT_AVAILABLE, "error")
@@ -313,7 +314,7 @@ def lien(token: str):
     return LINKS.page(
         200,
         JOURNEY.heading,
-        identifiant=check.account["identifiant"],
+        identifiant=check.account["identifier"],
         email=content[1],
         token=token,
     )
@@ -330,5 +331,5 @@ def confirm_lien(token: str):
     if session.get(JOURNEY.blueprint):
         journeys.finish(tx(), session[JOURNEY.blueprint])
     sign_in_session(result.account["id"])
-    flash(ACTIVATED.format(identifiant=result.account["identifiant"]), "notice")
+    flash(ACTIVATED.format(identifiant=result.account["identifier"]), "notice")
     return redirect(url_for("services.home"), code=303)

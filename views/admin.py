@@ -3,7 +3,7 @@ the statistics and the journal. The import, responsables, téléservices and sch
 pages are in `views/admin_import.py`, `views/admin_responsables.py`,
 `views/admin_teleservices.py` and `views/admin_bourse.py`, on the same blueprint.
 
-A staff session holds only `session["personnel"]`, apart from a parent's `session["compte"]`;
+A staff session holds only `session["staff_id"]`, apart from a parent's `session["account_id"]`;
 every page reads the records of the staff member's own school only.
 """
 
@@ -18,8 +18,10 @@ from flask import Blueprint, flash, get_flashed_messages, redirect, request, ses
 
 from records import audit, school
 from records.accounts import STATES
-from records.staff import ROLE_NAMES, find_staff_by_id, sign_in_staff
+from records.sessions import STAFF_KEY
+from records.staff import DIRECTION, ROLE_NAMES, find_staff_by_id, sign_in_staff
 from rules import lockout
+from rules.account_states import AccountState
 from rules.clock import in_paris
 from views.journey import now
 from views.login import SIGNED_OUT, LoginForm, sign_in_limit, this_client
@@ -56,7 +58,16 @@ SECTIONS = {
     "admin.non_recours_list": "admin.bourses",
     "admin.send_reminder": "admin.bourses",
 }
-STATE_BADGES = {"actif": "success", "notifié": "info", "non activé": "new", "bloqué": "error"}
+STATE_BADGES = {
+    AccountState.ACTIVE: "success",
+    AccountState.NOTIFIED: "info",
+    AccountState.NOT_ACTIVATED: "new",
+    AccountState.BLOCKED: "error",
+}
+
+
+# The pages (and the macros they import, which see no page's context) compare states by name.
+bp.add_app_template_global(AccountState, "AccountState")
 
 
 @bp.app_template_filter("moment")
@@ -77,7 +88,7 @@ def french_date(iso: str | None) -> str:
 
 
 def current_staff() -> dict | None:
-    staff_id = session.get("personnel")
+    staff_id = session.get(STAFF_KEY)
     return find_staff_by_id(tx(), staff_id) if staff_id is not None else None
 
 
@@ -118,7 +129,7 @@ def admin_page(
         staff=staff,
         school_name=school.school_name(tx(), staff["uai"]) if staff else None,
         role_name=ROLE_NAMES.get(staff["role"]) if staff else None,
-        menu=[item for item in MENU if staff and (staff["role"] == "direction" or not item[2])],
+        menu=[item for item in MENU if staff and (staff["role"] == DIRECTION or not item[2])],
         current=SECTIONS.get(request.endpoint, request.endpoint),
         badges=STATE_BADGES,
         now=now(),
@@ -168,7 +179,7 @@ def submit_connexion():
         return sign_in_page(form, 422, failure=lockout.FAILED)
     # A new session: nothing from before (a parent's session, a CSRF token) carries over.
     session.clear()
-    session["personnel"] = result.account["id"]
+    session[STAFF_KEY] = result.account["id"]
     record(result.account, "connexion", "Connexion à l'espace établissement.")
     return leave_to(url_for("admin.home"))
 
@@ -222,7 +233,7 @@ def statistics(staff):
 @bp.get("/journal")
 @staff_required
 def journal(staff):
-    if staff["role"] != "direction":
+    if staff["role"] != DIRECTION:
         return admin_page("refus", "main", "Accès réservé à la direction", staff, 403)
     page = paginate(audit.entries(tx(), staff["uai"]), JOURNAL_PER_PAGE)
     return admin_page(

@@ -113,7 +113,7 @@ def examen_progression(staff):
 def lancer_examen(staff):
     annee = school_year()
     try:
-        run = examination_run.start(tx(), staff["uai"], annee, staff["identifiant"], now())
+        run = examination_run.start(tx(), staff["uai"], annee, staff["identifier"], now())
     except CannotStart as refused:
         return examination_page(staff, "main", 422, failure=str(refused))
     except examinations.AlreadyRunning as running:

@@ -91,7 +91,7 @@ def unblock(staff, responsable_id: int):
     account = school.unblock(tx(), staff["uai"], responsable_id)
     if account is None:
         abort(404)
-    record(staff, "deblocage", f"Compte {account['identifiant']} de {found.name} débloqué.")
+    record(staff, "deblocage", f"Compte {account['identifier']} de {found.name} débloqué.")
     flash(f"Le compte de {found.name} est débloqué.", "notice")
     return redirect(url_for("admin.responsable", responsable_id=responsable_id), code=303)
 
@@ -111,7 +111,7 @@ def notifier(staff):
         flash(NONE_SELECTED, "error")
         return redirect(back, code=303)
     letters = notify(
-        tx(), [one.id for one in chosen], staff["identifiant"], how, now(), staff["uai"]
+        tx(), [one.id for one in chosen], staff["identifier"], how, now(), staff["uai"]
     )
     if letters.skipped:
         flash(skipped_text(letters.skipped), "error")

@@ -7,17 +7,18 @@ from functools import wraps
 from flask import redirect, session, url_for
 
 from records.accounts import find_by_id
+from records.sessions import ACCOUNT_KEY
 from views.unit import tx
 
 
 def sign_in_session(account_id: int) -> None:
     # A new session on sign-in: nothing from before (journey, CSRF token) carries over.
     session.clear()
-    session["compte"] = account_id
+    session[ACCOUNT_KEY] = account_id
 
 
 def current_account() -> dict | None:
-    account_id = session.get("compte")
+    account_id = session.get(ACCOUNT_KEY)
     if account_id is None:
         return None
     return find_by_id(tx(), account_id)
@@ -37,4 +38,4 @@ def account_required(view):
 def signed_in_context() -> dict:
     """What every page knows of who is signed in, for the header's account menu: read from the
     session alone, so a page asks the records nothing more (and nothing when nobody is)."""
-    return {"parent_signed_in": session.get("compte") is not None}
+    return {"parent_signed_in": session.get(ACCOUNT_KEY) is not None}

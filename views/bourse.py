@@ -59,7 +59,7 @@ def siblings(account: dict, sent: dict) -> list[dict]:
         return []
     return [
         child
-        for child in children_of(tx(), account["responsables"])
+        for child in children_of(tx(), account["responsable_ids"])
         if child["uai"] == sent["uai"]
         and child["ine"] != sent["ine"]
         and child["niveau"] in COLLEGE

@@ -84,7 +84,7 @@ def child_of(account: dict, ine: str) -> dict | None:
     return next(
         (
             child
-            for child in children_of(tx(), account["responsables"])
+            for child in children_of(tx(), account["responsable_ids"])
             if child["ine"] == ine and child["niveau"] in COLLEGE
         ),
         None,

@@ -75,7 +75,7 @@ def submit_situation(state):
     if None in found:
         return situation_page(state, form, 422)
     account, _ = parent_and_child(state)
-    declared = tax_situation.applicant_declared(account["nom"], account["prenom"], found)
+    declared = tax_situation.applicant_declared(account["last_name"], account["first_name"], found)
     state["tax"] = tax_situation.retrieved(numbers, found, renewal, declared)
     return JOURNEY.advance(state, "foyer")
 

@@ -121,7 +121,7 @@ def foyer(state):
 def foyer_page(state, status=200):
     _, problem = estimate_of(state)
     account, _ = parent_and_child(state)
-    applicant = f"{account['prenom']} {account['nom']}"
+    applicant = f"{account['first_name']} {account['last_name']}"
     return page("foyer", state, status, tax=state["tax"], applicant=applicant, failure=problem)
 
 
@@ -157,7 +157,7 @@ def submit_estimation(state):
 @JOURNEY.at_step("banque", guard=still_the_parents)
 def banque(state):
     account, _ = parent_and_child(state)
-    typed = state.get("bank") or {"titulaire": f"{account['prenom']} {account['nom']}"}
+    typed = state.get("bank") or {"titulaire": f"{account['first_name']} {account['last_name']}"}
     if typed.get("iban"):
         typed = {**typed, "iban": bank.format_iban(typed["iban"])}
     return page("banque", state, form=BankForm(formdata=None, **typed))

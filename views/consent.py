@@ -100,7 +100,7 @@ def sibling_offer(account: dict, child: dict, mine: dict | None) -> dict | None:
     other = consents.given_for_another_pupil(tx(), account["id"], child["ine"])
     if other is None:
         return None
-    pupils = children_of(tx(), account["responsables"])
+    pupils = children_of(tx(), account["responsable_ids"])
     named = next((pupil for pupil in pupils if pupil["ine"] == other["ine"]), None)
     prenom = named["prenom"] if named else "un autre de vos enfants"
     return {**other, "prenom": prenom, "day": day(datetime.fromisoformat(other["given_at"]))}

@@ -79,7 +79,7 @@ def send_link(account: dict, email: str, resending: bool = False) -> str | None:
 def mail_body(account: dict, link: str) -> str:
     # No identifiant here: an address mistyped would give it to a stranger.
     return (
-        f"Bonjour {account['prenom']} {account['nom']},\n\n"
+        f"Bonjour {account['first_name']} {account['last_name']},\n\n"
         "Pour confirmer cette adresse électronique pour votre compte ÉduConnect, ouvrez ce "
         "lien :\n\n"
         f"{link}\n\n"
@@ -102,7 +102,7 @@ def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
         "envoyé. Les courriels du service ne vous seront plus envoyés ici"
     )
     body = (
-        f"Bonjour {account['prenom']} {account['nom']},\n\n"
+        f"Bonjour {account['first_name']} {account['last_name']},\n\n"
         f"L'adresse électronique de votre compte ÉduConnect {what}.\n\n"
         "Si ce n'est pas vous, connectez-vous et changez votre mot de passe, ou contactez le "
         "secrétariat de l'établissement de votre enfant.\n\n"

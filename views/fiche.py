@@ -92,7 +92,7 @@ def fiche_view(view):
 def own_child(account: dict, ine: str) -> dict:
     """The signed-in parent's child with this INE; any other is « not found »."""
     child = next(
-        (child for child in children_of(tx(), account["responsables"]) if child["ine"] == ine),
+        (child for child in children_of(tx(), account["responsable_ids"]) if child["ine"] == ine),
         None,
     )
     if child is None:

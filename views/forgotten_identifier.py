@@ -69,7 +69,7 @@ def send_identifier_by_sms(numbers: list[str]) -> None:
             continue
         if found:
             records.record_sent(tx(), number, now())
-            text = rules.identifier_sms([account["identifiant"] for account in found])
+            text = rules.identifier_sms([account["identifier"] for account in found])
             send_sms(number, text)
 
 
@@ -80,6 +80,6 @@ def send_identifier_by_email(address: str) -> None:
         return
     records.record_sent(tx(), key, now())
     subject, body = rules.identifier_email(
-        [account["identifiant"] for account in found], url_for("login.show", _external=True)
+        [account["identifier"] for account in found], url_for("login.show", _external=True)
     )
     send_mail(address, subject, body)

@@ -258,7 +258,7 @@ def lien(token: str):
     account = records.check_link(tx(), *content)
     if account is None:
         return LINKS.refused("spent")
-    return LINKS.page(200, JOURNEY.heading, identifiant=account["identifiant"], token=token)
+    return LINKS.page(200, JOURNEY.heading, identifiant=account["identifier"], token=token)
 
 
 @bp.post("/lien/<token>")
@@ -276,9 +276,9 @@ def confirm_lien(token: str):
             "decoy": False,
             "verified": True,
             "compte": account["id"],
-            "identifiant": account["identifiant"],
-            "nom": account["nom"],
-            "prenom": account["prenom"],
+            "identifiant": account["identifier"],
+            "nom": account["last_name"],
+            "prenom": account["first_name"],
         }
     )
     return redirect(JOURNEY.url("mot_de_passe"), code=303)
@@ -303,7 +303,9 @@ def password_chosen(state: dict, password_hash: str):
     tell_password_changed(
         records.telephone_of(tx(), account),
         records.confirmed_email(account),
-        rules.changed_email(account["prenom"], account["nom"], account["identifiant"], now()),
+        rules.changed_email(
+            account["first_name"], account["last_name"], account["identifier"], now()
+        ),
         now(),
     )
     sign_in_session(account["id"])

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 
 from outside.franceconnect import FranceConnectError
 from records import accounts, journeys
+from rules.account_states import AccountState
 from views import verification
 from views.auth import sign_in_session
 from views.forms.franceconnect import PhoneForm
@@ -100,7 +101,7 @@ def callback():
         return back_to_login(FAILURES[error.kind])
 
     account = accounts.find_by_franceconnect_sub(tx(), identity.sub)
-    if account and account["state"] == "bloqué":
+    if account and account["state"] == AccountState.BLOCKED:
         return back_to_login(BLOCKED_BY_SCHOOL)
     if account:
         return signed_in(account, identity.id_token)

@@ -33,7 +33,7 @@ from views.journey import now
 from views.unit import tx
 from views.verification import NEW_CODE_SENT, send_code, verify_code
 
-PENDING = "fiche_telephone"  # the session key of the pending phone change
+PENDING = "phone_change"  # the session key of the pending phone change
 KIND = journeys.Kind.PHONE_CHANGE
 
 SAME_NUMBER = "C'est déjà le numéro enregistré : indiquez votre nouveau numéro."

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, redirect, session, url_for
 
 from records import accounts, journeys
 from rules import identifiers
+from rules.account_states import AccountState
 from views import password_step, verification
 from views.auth import account_required, sign_in_session
 from views.forms.registration import IdentityForm
@@ -46,7 +47,7 @@ def submit_identite():
     if not family:
         return JOURNEY.page("identite", 422, form=form, failure=failure)
     existing = accounts.account_of(tx(), [responsable["id"] for responsable in family])
-    if existing and existing["state"] == "actif":
+    if existing and existing["state"] == AccountState.ACTIVE:
         return JOURNEY.page("identite", 422, form=form, failure=ALREADY_ACTIVE, show_forgotten=True)
     refusal = verification.begin(JOURNEY, family)
     if refusal:
@@ -116,12 +117,12 @@ def password_chosen(state: dict, password_hash: str):
         return PASSWORD.page(state, 422, failure=ALREADY_ACTIVE)
     current_app.extensions["sms"].send(
         state["telephone"],
-        f"ÉduConnect : votre identifiant est {account['identifiant']}. "
+        f"ÉduConnect : votre identifiant est {account['identifier']}. "
         "Il vous servira à chaque connexion.",
     )
     JOURNEY.finish()
     sign_in_session(account["id"])
-    session["compte_cree"] = True
+    session["account_created"] = True
     return JOURNEY.go_to("termine")
 
 
@@ -153,9 +154,9 @@ def password_rules():
 @bp.get("/compte-active")
 @account_required
 def termine(account):
-    if not session.get("compte_cree"):
+    if not session.get("account_created"):
         return redirect(url_for("services.home"), code=303)
-    return JOURNEY.page("termine", identifiant=account["identifiant"])
+    return JOURNEY.page("termine", identifiant=account["identifier"])
 
 
 JOURNEY.views.update(termine=termine)

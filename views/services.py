@@ -195,7 +195,7 @@ def day(value: date) -> str:
 @account_required
 def home(account):
     today = current_app.extensions["clock"].today()
-    children = children_of(tx(), account["responsables"])
+    children = children_of(tx(), account["responsable_ids"])
     annee = school_year_on(today)
     schools = {
         uai: {one.service: one for one in services_of(tx(), uai, today)}

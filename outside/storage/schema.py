@@ -6,7 +6,7 @@ same indexes from these declarations: in memory for TinyDB, as expression indexe
 (the migrations create them; a test checks they match).
 
 Values are compared as text (`5` and `"5"` are one key), None as "no value"; a `many` key is a
-list field, found by any one of its elements (an account by any of its responsables).
+list field, found by any one of its elements (an account by any of its responsable_ids).
 """
 
 from __future__ import annotations
@@ -102,12 +102,12 @@ TABLES: dict[str, Table] = {
         # Accounts, identifiers, staff, journal.
         Table(
             "comptes",
-            unique=(("identifiant_key",), ("franceconnect_sub",)),
+            unique=(("identifier_key",), ("franceconnect_sub",)),
             keys=(("email",),),
-            many=("responsables",),
+            many=("responsable_ids",),
         ),
-        Table("identifiants_utilises", unique=(("identifiant",),)),
-        Table("personnels", unique=(("identifiant_key",),)),
+        Table("identifiants_utilises", unique=(("identifier",),)),
+        Table("personnels", unique=(("identifier_key",),)),
         Table("journal", keys=(("uai",),)),
         Table("signalements", keys=(("uai",),)),
         # Journeys, SMS quota, blocks, keys, sessions.

@@ -59,6 +59,7 @@ def _v1_documents(tx: Tx) -> None:
 def _v5_documents(tx: Tx) -> None:
     """The back office's list keys on every responsable record (rules/family_list.py): its
     account's state, its order, search and class keys from its names and children."""
+    # The accounts as they were before migration 7: their responsables under "responsables".
     states = {
         number: account.get("state") or NO_ACCOUNT
         for account in tx.scan("comptes")
@@ -126,6 +127,56 @@ _JOURNEY_KEYS = {
 }
 
 
+# Migration 7's English names of the keys of the accounts, the staff, the identifiers given and
+# what a session remembers (issue 11): old name → new name.
+_ACCOUNT_KEYS = {
+    "identifiant": "identifier",
+    "identifiant_key": "identifier_key",
+    "responsables": "responsable_ids",
+    "prenom": "first_name",
+    "nom": "last_name",
+    "telephone": "phone",
+    "coordonnees": "contact_details",
+}
+_CONTACT_DETAILS_KEYS = {"adresse": "address", "modifiees_le": "changed_at"}
+_STAFF_KEYS = {"identifiant": "identifier", "identifiant_key": "identifier_key"}
+_USED_IDENTIFIER_KEYS = {"identifiant": "identifier"}
+_SESSION_KEYS = {
+    "compte": "account_id",
+    "personnel": "staff_id",
+    "compte_cree": "account_created",
+    "fiche_telephone": "phone_change",
+}
+
+
+def _v7_documents(tx: Tx) -> None:
+    """The accounts', staff's and identifiers' keys in English, and the sessions in flight
+    still signed in as they were (issue 11)."""
+    _rewrite(tx, "comptes", _v7_account)
+    _rewrite(tx, "personnels", lambda doc: _renamed(doc, _STAFF_KEYS))
+    _rewrite(tx, "identifiants_utilises", lambda doc: _renamed(doc, _USED_IDENTIFIER_KEYS))
+    for doc in tx.scan("sessions"):
+        data = _renamed(doc.get("data") or {}, _SESSION_KEYS)
+        if data != doc.get("data"):
+            tx.update("sessions", doc["id"], {"data": data})
+
+
+def _v7_account(doc: dict) -> dict:
+    account = _renamed(doc, _ACCOUNT_KEYS)
+    details = account.get("contact_details")
+    if details:
+        # Before issue 12 the fiche kept an address nobody confirmed (never used since) and a
+        # mobile beside the account's, which came first: the account's own from now on.
+        phone = details.get("telephone")
+        kept = {
+            name: value for name, value in details.items() if name not in ("telephone", "courriel")
+        }
+        account["contact_details"] = _renamed(kept, _CONTACT_DETAILS_KEYS)
+        if phone:
+            account["phone"] = phone
+    return account
+
+
 def _renamed(doc: dict, names: dict[str, str]) -> dict:
     return {names.get(name, name): value for name, value in doc.items()}
 
@@ -144,13 +195,30 @@ def _v6_documents(tx: Tx) -> None:
     request is written again whole, with its id (an update would keep the French fields
     beside the English ones); a journey keeps its record and gets its state renamed, so a
     parent in the middle of a request during the deployment goes on where they were."""
-    requests = [doc for doc in tx.scan("demandes_bourse") if "numero" in doc]
-    for doc in requests:
-        tx.delete("demandes_bourse", doc["id"])
-    tx.restore("demandes_bourse", [_english_request(doc) for doc in requests])
+    _rewrite(tx, "demandes_bourse", lambda doc: _english_request(doc) if "numero" in doc else doc)
     for doc in list(tx.scan("parcours")):
         if doc.get("kind") == "bourse" and doc.get("state"):
             tx.update("parcours", doc["id"], {"state": _renamed(doc["state"], _JOURNEY_KEYS)})
+
+
+def _rewrite(tx: Tx, name: str, change: Callable[[dict], dict]) -> None:
+    """Write again, whole and under its id, each document of the table `change` reshapes: an
+    update only adds or replaces fields, a renamed one must go."""
+    batch: list[dict] = []
+    for doc in tx.scan(name):
+        changed = change(doc)
+        if changed != doc:
+            batch.append(changed)
+        if len(batch) == _BATCH:
+            _write_again(tx, name, batch)
+            batch = []
+    _write_again(tx, name, batch)
+
+
+def _write_again(tx: Tx, name: str, docs: list[dict]) -> None:
+    for doc in docs:
+        tx.delete(name, doc["id"])
+    tx.restore(name, docs)
 
 
 MIGRATIONS = (
@@ -165,6 +233,8 @@ MIGRATIONS = (
     Migration(5, "0005_liste_responsables.sql", _v5_documents),
     # The scholarship requests' keys, and their journeys', in English (issue 11).
     Migration(6, "0006_demandes_bourse_english.sql", _v6_documents),
+    # The keys of the accounts, the staff, the identifiers given and the sessions in English.
+    Migration(7, "0007_account_keys.sql", _v7_documents),
     # The mails waiting to leave, kept with what decided them (issue 10).
     Migration(8, "0008_mail_queue.sql"),
 )
