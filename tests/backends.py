@@ -61,9 +61,20 @@ EMPTYING = "; ".join(
 )
 
 
+_kept: dict[str, psycopg.Connection] = {}
+
+
+def run(url: str, statements: str) -> None:
+    """Run SQL on a worker's database by a connection kept open: a new connection for each test
+    cost the server a new process."""
+    connection = _kept.get(url)
+    if connection is None or connection.closed:
+        connection = _kept[url] = psycopg.connect(url, autocommit=True)
+    connection.execute(statements)
+
+
 def empty(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(EMPTYING)
+    run(url, EMPTYING)
 
 
 def filling(url: str) -> str:
@@ -88,13 +99,10 @@ def filling(url: str) -> str:
     return "; ".join(statements)
 
 
-def fill(url: str, statements: str) -> None:
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(statements)
-
-
 def drop(url: str) -> None:
     close_pools()
+    if url in _kept:
+        _kept.pop(url).close()
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

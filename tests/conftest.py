@@ -165,7 +165,7 @@ def demo_database(postgresql_url, tmp_path_factory):
 def seeded(database, demo_database):
     """The test's database starts with the demo roster, a copy of its own."""
     if backends.on_postgresql():
-        backends.fill(database, demo_database)
+        backends.run(database, demo_database)
     else:
         assert not os.path.exists(database), "the demo roster comes before any other record"
         shutil.copyfile(demo_database, database)
