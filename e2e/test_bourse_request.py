@@ -117,7 +117,11 @@ def pdf_text(page, numero: str) -> str:
 
 def send(page, check, label: str) -> str:
     """On the summary: the sworn statement, « Envoyer », the receipt; returns the number."""
-    page.get_by_label(re.compile("Je certifie sur l'honneur")).check(force=True)
+    expect(page).to_have_title(re.compile("Étape 6 sur 6 — Récapitulatif"))  # refused once, too
+    # Its label, as a parent clicks it: Playwright waits for it to stand still (the summary may
+    # still be settling after its swap), which a forced check of the hidden input does not.
+    page.locator("label[for=certification]").click()
+    expect(page.get_by_label(re.compile("Je certifie sur l'honneur"))).to_be_checked()
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page).to_have_url(NUMERO)
     numero = NUMERO.search(page.url).group(1)
