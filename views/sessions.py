@@ -144,7 +144,10 @@ class ServerSessionInterface(SessionInterface):
             self._forget(app, response)
             return
         session.row = row
-        if written or app.config["SESSION_REFRESH_EACH_REQUEST"]:
+        # Only a written session's cookie: the record's end moves only when it is written, and a
+        # request that began before a sign-in and ends after it (the password rules checked as
+        # the parent types) would otherwise hand the browser back the id the sign-in replaced.
+        if written:
             self._set_cookie(app, response, session.session_id, row, now_ts)
         if identity(data) != (None, None):
             response.headers[REMAINING_HEADER] = str(max(0, int(row["ends_ts"] - now_ts)))
