@@ -5,6 +5,7 @@ a file from before the migrations is refused until `flask db upgrade`.
 
 These tests open TinyDB files of their own, whatever TEST_BACKEND says."""
 
+import gc
 import json
 import multiprocessing
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from outside.storage import StorageError
+from outside.storage import StorageError, tiny
 from outside.storage.migrations import LATEST, MIGRATIONS, upgrade
 from outside.storage.tiny import TinyStore
 
@@ -457,3 +458,54 @@ def test_an_empty_file_upgraded_is_at_the_latest_version(tmp_path):
     assert upgrade(store) == []
     with store.writing() as tx:
         assert tx.next_number("demande:0691234A-2026") == 1
+
+
+@pytest.fixture
+def collector_untouched():
+    """The tests' process as it was: what a test froze goes back to the cyclic collector."""
+    yield
+    gc.unfreeze()
+
+
+def _tracked_ids() -> set[int]:
+    return {id(thing) for thing in gc.get_objects()}
+
+
+def test_a_large_file_is_kept_out_of_the_cyclic_collectors_walks(
+    tmp_path, monkeypatch, collector_untouched
+):
+    """At 100,000 families the parsed file is some 600,000 containers: each full collection
+    walked them all (0.4 s, every few hundred requests), and the collections made while parsing
+    tripled its time."""
+    monkeypatch.setattr(tiny, "UNCOLLECTED_FROM_BYTES", 1000)
+    path = tmp_path / "db.json"
+    with TinyStore(path).writing() as tx:
+        tx.insert_many("responsables", [{"uai": "0691500A", "listes": [n]} for n in range(50)])
+    gc.collect()
+    store = TinyStore(path)
+    with store.reading() as tx:
+        held = tx.version.docs("responsables")
+        index = tx.version.index(tiny.table("responsables"), ("uai",))
+    tracked = _tracked_ids()
+    assert id(held) not in tracked and id(held["1"]["listes"]) not in tracked
+    assert id(index) not in tracked and id(index[("0691500A",)]) not in tracked
+    assert gc.isenabled()
+
+    frozen = gc.get_freeze_count()
+    del held, index, tx
+    with TinyStore(path).writing() as tx:  # another process's write: the file is read again
+        tx.insert("responsables", {"uai": "0691500A", "listes": []})
+    with store.reading() as tx:
+        assert tx.get("responsables", 51) is not None
+    # The replaced version's containers are freed, not kept frozen for ever.
+    assert gc.get_freeze_count() < frozen + 20
+
+
+def test_a_small_file_is_left_to_the_collector(tmp_path, collector_untouched):
+    path = tmp_path / "db.json"
+    with TinyStore(path).writing() as tx:
+        tx.insert("responsables", {"uai": "0691500A", "listes": [1]})
+    store = TinyStore(path)
+    with store.reading() as tx:
+        held = tx.version.docs("responsables")
+    assert id(held) in _tracked_ids()
