@@ -533,3 +533,13 @@ def test_a_request_with_a_replaced_cookie_leaves_the_browser_s_cookie_alone(web,
     late = with_cookie(web, replaced).get("/mes-services")
     assert redirects_to(late, "/connexion")
     assert set_cookies(late) == []
+
+
+def test_a_request_that_only_read_its_session_sends_no_cookie(sophie):
+    """A request that began before a sign-in and ends after it (the password rules checked as
+    the parent types) would otherwise hand the browser back the id the sign-in replaced."""
+    first = sophie.get("/mes-services")
+    assert first.status_code == 200
+    again = sophie.get("/mes-services")
+    assert again.status_code == 200
+    assert set_cookies(again) == []
