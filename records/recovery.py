@@ -87,11 +87,11 @@ def ways_of(tx: Tx, typed: str, secret_key: str | bytes) -> dict:
         if telephone or email:
             return {
                 "decoy": False,
-                "compte": account["id"],
-                "identifiant": account["identifier"],
-                "nom": account["last_name"],
-                "prenom": account["first_name"],
-                "telephone": telephone,
+                "account_id": account["id"],
+                "identifier": account["identifier"],
+                "last_name": account["last_name"],
+                "first_name": account["first_name"],
+                "phone": telephone,
                 "email": email,
                 "masked_phone": mask_mobile(telephone) if telephone else None,
                 "masked_email": rules.mask_email(email) if email else None,
@@ -99,11 +99,11 @@ def ways_of(tx: Tx, typed: str, secret_key: str | bytes) -> dict:
     decoy = rules.decoy(secret_key, typed)
     return {
         "decoy": True,
-        "compte": None,
-        "identifiant": typed.strip()[:100],
-        "nom": "",
-        "prenom": "",
-        "telephone": decoy["telephone"],
+        "account_id": None,
+        "identifier": typed.strip()[:100],
+        "last_name": "",
+        "first_name": "",
+        "phone": decoy["telephone"],
         "email": None,
         "masked_phone": mask_mobile(decoy["telephone"]),
         "masked_email": decoy["masked_email"],

@@ -182,7 +182,7 @@ def test_temporary_password_starts_the_activation_with_a_new_session(parent, db,
     assert redirects_to(parent.get("/mes-services"), "/connexion")
     state = journey_state(db, parent)
     assert state["kind"] == journeys.Kind.NOTIFICATION and state["step"] == "mot_de_passe"
-    assert state["compte"] == account(db)["id"]
+    assert state["account_id"] == account(db)["id"]
     assert letter.temporary_password not in json.dumps(state)
 
 
