@@ -23,7 +23,7 @@ from datetime import datetime
 
 from outside.storage import Tx
 from records import contacts, journeys, sessions
-from records.accounts import ACCOUNTS, find_by_identifiant
+from records.accounts import ACCOUNTS, find_by_identifier
 from records.roster import RESPONSABLES
 from rules import recovery as rules
 from rules.account_states import AccountState
@@ -80,7 +80,7 @@ def ways_of(tx: Tx, typed: str, secret_key: str | bytes) -> dict:
     """Who « Mot de passe oublié ? » speaks to for the identifiant typed, and the ways it may
     reach them: its account's mobile and confirmed address when it is active and has one, else
     a decoy's (rules/recovery.py: the same pages, nothing sent)."""
-    account = find_by_identifiant(tx, typed)
+    account = find_by_identifier(tx, typed)
     if account is not None and account["state"] == ACTIVE:
         telephone = telephone_of(tx, account)
         email = confirmed_email(account)
@@ -127,8 +127,8 @@ def mail_key(address: str) -> str:
     return f"courriel:{address.casefold()}"
 
 
-def decoy_key(kind: str, identifiant: str) -> str:
-    return f"leurre:{kind}:{(identifiant or '').strip().casefold()}"
+def decoy_key(kind: str, identifier: str) -> str:
+    return f"leurre:{kind}:{(identifier or '').strip().casefold()}"
 
 
 # The link --------------------------------------------------------------------------------------

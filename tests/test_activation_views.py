@@ -81,7 +81,7 @@ def letter(db, clock) -> notifications.Letter:
 
 def account(db) -> dict:
     with db.reading() as tx:
-        return accounts.find_by_identifiant(tx, SOPHIE_ID)
+        return accounts.find_by_identifier(tx, SOPHIE_ID)
 
 
 def journey_state(db, client) -> dict | None:

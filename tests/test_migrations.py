@@ -682,7 +682,7 @@ def test_migration_7_renames_the_keys_and_everything_reads_as_before(engine, tmp
             )
         assert signed_in.ok and staff_signed_in.ok
         with store.reading() as tx:
-            account = accounts.find_by_identifiant(tx, "s.lefevre1")
+            account = accounts.find_by_identifier(tx, "s.lefevre1")
             assert account == {**account, "identifier": "s.lefevre1", "responsable_ids": [1]}
             assert (account["first_name"], account["last_name"]) == ("Sophie", "Lefèvre")
             assert accounts.account_of(tx, [1])["id"] == 4
