@@ -64,9 +64,9 @@ def sophie(store: Store) -> list[dict]:
 def register(store: Store, responsables: list[dict], password_hash=FIXED_HASH, **changes) -> dict:
     first = responsables[0]
     arguments = {
-        "prenom": first["prenom"],
-        "nom": first["nom"],
-        "telephone": first["telephone"],
+        "first_name": first["prenom"],
+        "last_name": first["nom"],
+        "phone": first["telephone"],
         "password_hash": password_hash,
         "method": "auto-inscription",
         "now": NOW,
