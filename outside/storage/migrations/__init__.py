@@ -194,7 +194,7 @@ _JOURNEY_STATE_KEYS = {
 _SERVICE_KEYS = {"etat": "state", "debut": "start", "fin": "end", "modifie_le": "changed_at"}
 _SCHOOL_YEAR_KEYS = {"annee": "school_year"}
 _EXAMINATION_KEYS = {
-    "annee": "school_year",
+    **_SCHOOL_YEAR_KEYS,
     "numero": "request_number",
     "eleve": "pupil",
     "responsable": "parent",
