@@ -239,11 +239,11 @@ def _open_bourse(school_uai: str) -> dict:
         "id": 1,
         "uai": school_uai,
         "service": "bourse",
-        "etat": "ouvert",
+        "state": "ouvert",
         "message": "",
-        "debut": start.isoformat(),
-        "fin": end.isoformat(),
-        "modifie_le": MOMENT,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "changed_at": MOMENT,
     }
 
 

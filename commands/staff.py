@@ -67,7 +67,7 @@ def create_command(identifiant: str, uai: str, role: str, password_stdin: bool) 
         try:
             created = create_staff(tx, identifiant, password, uai, role, clock.now())
         except StaffExists as error:
-            raise CommandError(f"Un compte du personnel {error.identifiant} existe déjà.") from None
+            raise CommandError(f"Un compte du personnel {error.identifier} existe déjà.") from None
         except ValueError as error:
             raise CommandError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
         school = school_name(tx, created["uai"])

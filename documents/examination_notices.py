@@ -22,10 +22,10 @@ def examination_email(row: dict, event: str, school: str, link: str, deadline: d
     campaign's last day, None once it is over; NOT_ELIGIBLE: `link` is the simulator's)."""
     if event not in (NOT_FOUND, NOT_ELIGIBLE):
         raise ValueError(f"pas de message pour le résultat {event}")
-    parent, child = row["responsable"], row["eleve"]
-    subject = f"Bourse de collège {row['annee']} pour {child['prenom']} {child['nom']}"
+    parent, child = row["parent"], row["pupil"]
+    subject = f"Bourse de collège {row['school_year']} pour {child['prenom']} {child['nom']}"
     lines = [
-        f"Bonjour {parent['prenom']} {parent['nom']},",
+        f"Bonjour {parent['first_name']} {parent['last_name']},",
         "",
         f"Vous avez donné votre accord pour que le {school} examine automatiquement le droit à "
         f"la bourse de collège de {child['prenom']} {child['nom']} ({child['classe']}), à partir "
@@ -41,10 +41,11 @@ def examination_email(row: dict, event: str, school: str, link: str, deadline: d
 
 
 def _not_found(row: dict, link: str, deadline: date | None) -> list[str]:
+    year = row["school_year"]
     lines = [
-        f"Nous n'avons pas retrouvé votre avis d'imposition {tax_year(row['annee'])} auprès de "
+        f"Nous n'avons pas retrouvé votre avis d'imposition {tax_year(year)} auprès de "
         "l'administration fiscale à partir de l'état civil que vous avez indiqué : le droit à "
-        f"la bourse pour l'année scolaire {row['annee']} n'a donc pas pu être examiné.",
+        f"la bourse pour l'année scolaire {year} n'a donc pas pu être examiné.",
         "",
     ]
     if deadline is None:
@@ -62,11 +63,11 @@ def _not_found(row: dict, link: str, deadline: date | None) -> list[str]:
 
 
 def _not_eligible(row: dict, link: str) -> list[str]:
-    enfants = row["enfants"]
+    enfants, year = row["enfants"], row["school_year"]
     return [
-        f"D'après votre avis d'imposition {tax_year(row['annee'])}, le revenu fiscal de "
+        f"D'après votre avis d'imposition {tax_year(year)}, le revenu fiscal de "
         f"référence de votre foyer ({row['rfr']} €, {enfants} enfant{'s' if enfants > 1 else ''} "
-        f"à charge) dépasse le plafond de la bourse de collège {row['annee']} ({row['ceiling']} €"
+        f"à charge) dépasse le plafond de la bourse de collège {year} ({row['ceiling']} €"
         "). La bourse ne peut pas être attribuée cette année ; vous n'avez rien à faire.",
         "",
         "Si votre situation a changé, le simulateur de bourse vous donne une estimation :",
@@ -75,21 +76,21 @@ def _not_eligible(row: dict, link: str) -> list[str]:
 
 
 def examination_sms(row: dict, event: str, link: str, deadline: date | None) -> str:
-    child = row["eleve"]["prenom"]
+    child = row["pupil"]["prenom"]
     if event == NOT_FOUND:
         if deadline is None:
             ask = "Demandez le formulaire papier au secrétariat du collège."
         else:
             ask = f"Faites la demande en ligne avant le {deadline:%d/%m/%Y} : {link}"
         return fitted(
-            row["responsable"]["prenom"],
+            row["parent"]["first_name"],
             f"nous n'avons pas retrouvé votre avis d'imposition pour la bourse de collège de "
-            f"{child} ({row['annee']}). {ask}",
+            f"{child} ({row['school_year']}). {ask}",
         )
     if event == NOT_ELIGIBLE:
         return fitted(
-            row["responsable"]["prenom"],
+            row["parent"]["first_name"],
             f"d'après votre avis d'imposition, votre revenu dépasse le plafond de la bourse de "
-            f"collège {row['annee']} pour {child}. Rien à faire. Simulateur : {link}",
+            f"collège {row['school_year']} pour {child}. Rien à faire. Simulateur : {link}",
         )
     raise ValueError(f"pas de message pour le résultat {event}")

@@ -24,11 +24,11 @@ HEADER = [
 
 def row(result: dict) -> list[str]:
     """The cells of one pupil's result, in the order of HEADER."""
-    child, parent = result["eleve"], result["responsable"]
+    child, parent = result["pupil"], result["parent"]
     cells = [
         f"{child['prenom']} {child['nom']}",
         child["classe"],
-        f"{parent['prenom']} {parent['nom']}",
+        f"{parent['first_name']} {parent['last_name']}",
         LABELS[result["result"]],
         submitted_at(result["examined_at"]),
         result["rfr"],
@@ -36,7 +36,7 @@ def row(result: dict) -> list[str]:
         result["ceiling"],
         result["echelon"] or "",
         result["montant_annuel"] or "",
-        result["numero"],
+        result["request_number"],
     ]
     return [safe_cell(cell) for cell in cells]
 

@@ -38,7 +38,7 @@ from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
 from outside.files import FolderFileStore
 from outside.storage import open_store
-from records.accounts import children_of, find_by_identifiant
+from records.accounts import children_of, find_by_identifier
 from records.bourse_requests import submit
 from rules.bourse import estimate
 from rules.clock import PARIS
@@ -90,7 +90,7 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
     identifiant = create_parent(server, nom, prenom, telephone)
     store = open_store(server.env["FLASK_DATABASE"])
     with store.reading() as tx:
-        account = find_by_identifiant(tx, identifiant)
+        account = find_by_identifier(tx, identifiant)
         (child,) = children_of(tx, account["responsable_ids"])
     data = {
         "contact": {

@@ -18,7 +18,7 @@ from e2e.browsers import assert_accessible
 from e2e.parents import add_roster_lines, create_parent, sign_in
 from e2e.test_bourse_request import BENALI_2026, fill_contact, fill_situation, title
 from outside.storage import open_store
-from records.accounts import children_of, find_by_identifiant
+from records.accounts import children_of, find_by_identifier
 from records.bourse_requests import submit
 from rules.bourse import estimate
 from rules.clock import PARIS
@@ -94,7 +94,7 @@ def applied(server, identifiant: str) -> str:
     """The request this parent makes for their one child, written as the journey records it."""
     store = open_store(server.env["FLASK_DATABASE"])
     with store.reading() as tx:
-        account = find_by_identifiant(tx, identifiant)
+        account = find_by_identifier(tx, identifiant)
         (child,) = children_of(tx, account["responsable_ids"])
     fiscal = {
         "source": "dgfip",

@@ -32,7 +32,7 @@ from e2e.staff import create_staff
 from e2e.test_consent import fill_person
 from outside.storage import open_store
 from records import examinations
-from records.accounts import find_by_identifiant
+from records.accounts import find_by_identifier
 from records.teleservices import BOURSE, State, save_service
 
 CONCORDE = "0691234A;Collège Concorde"
@@ -54,7 +54,7 @@ def parent(server, lines: list[str], nom: str, prenom: str, telephone: str, cour
     add_roster_lines(server, lines)
     identifiant = create_parent(server, nom, prenom, telephone)
     with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
-        account = find_by_identifiant(tx, identifiant)
+        account = find_by_identifier(tx, identifiant)
         tx.update("comptes", account["id"], {"email": courriel, "email_confirmed": True})
     return identifiant
 

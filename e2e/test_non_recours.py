@@ -28,7 +28,7 @@ from e2e.staff import create_staff
 from e2e.test_bourse_request import BENALI_2026, IBAN, fill_bank, fill_contact, fill_situation
 from outside.storage import open_store
 from records import consents, teleservices
-from records.accounts import children_of, find_by_identifiant
+from records.accounts import children_of, find_by_identifier
 from records.teleservices import BOURSE, State
 from rules.civil_status import CivilStatus
 
@@ -96,7 +96,7 @@ def school_of(server, school: dict) -> None:
 def find_by_identifiant_of(server, store, nom: str, prenom: str, telephone: str) -> dict:
     identifiant = create_parent(server, nom, prenom, telephone)
     with store.reading() as tx:
-        return find_by_identifiant(tx, identifiant)
+        return find_by_identifier(tx, identifiant)
 
 
 def sign_in(page, school: dict) -> None:
@@ -235,7 +235,7 @@ def consented(server, which: str) -> str:
         teleservices.save_service(
             tx, LOUISE_MICHEL, BOURSE, State.OPEN, "", date(2026, 9, 1), date(2026, 10, 15), now
         )
-        account = find_by_identifiant(tx, identifiant)
+        account = find_by_identifier(tx, identifiant)
         (child,) = children_of(tx, account["responsable_ids"])
         consents.choose(tx, account, child, True, now, applicant=civil_status)
     return identifiant

@@ -15,7 +15,7 @@ from e2e.conftest import open_page
 from e2e.outbox import last_code, last_sms
 from e2e.parents import PASSWORD, add_roster_lines, create_parent, sign_in
 from outside.storage import open_store
-from records.accounts import ACCOUNTS, find_by_identifiant
+from records.accounts import ACCOUNTS, find_by_identifier
 
 CONCORDE = "0691234A;Collège Concorde"
 FAMILIES = {
@@ -40,7 +40,7 @@ def family(server, name: str, nom: str, prenom: str, telephone: str, email: str 
     identifiant = create_parent(server, nom, prenom, telephone)
     if email:
         with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
-            account = find_by_identifiant(tx, identifiant)
+            account = find_by_identifier(tx, identifiant)
             tx.update(ACCOUNTS, account["id"], {"email": email, "email_confirmed": True})
     return identifiant
 

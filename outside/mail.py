@@ -43,7 +43,7 @@ class MailOutbox(Outbox):
         self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
     ) -> None:
         joined = [attachment.description() for attachment in attachments]
-        self.keep(to=to, subject=subject, body=body, pieces_jointes=joined)
+        self.keep(to=to, subject=subject, body=body, attachments=joined)
 
 
 class SmtpMailer:

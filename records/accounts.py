@@ -62,12 +62,12 @@ class SignIn:
 # -- Responsables and their children -------------------------------------------------------------
 
 
-def find_responsables(tx: Tx, telephone_e164: str, nom: str, prenom: str) -> list[dict]:
+def find_responsables(tx: Tx, phone: str, last_name: str, first_name: str) -> list[dict]:
     """Every responsable record, in every school, with this phone and this name (§2.1)."""
-    wanted = (normalize_name(nom), normalize_name(prenom))
+    wanted = (normalize_name(last_name), normalize_name(first_name))
     return [
         doc
-        for doc in tx.find(RESPONSABLES, telephone=telephone_e164)
+        for doc in tx.find(RESPONSABLES, telephone=phone)
         if (normalize_name(doc["nom"]), normalize_name(doc["prenom"])) == wanted
     ]
 
@@ -128,9 +128,9 @@ def find_by_id(tx: Tx, account_id: int) -> dict | None:
     return tx.get(ACCOUNTS, account_id)
 
 
-def find_by_identifiant(tx: Tx, identifiant: str) -> dict | None:
-    """The account with this identifiant, however it was typed ("  M.Durand1 ")."""
-    typed = (identifiant or "").strip().casefold()
+def find_by_identifier(tx: Tx, identifier: str) -> dict | None:
+    """The account with this identifier, however it was typed ("  M.Durand1 ")."""
+    typed = (identifier or "").strip().casefold()
     if not typed:
         return None
     return tx.find_one(ACCOUNTS, identifier_key=typed)
@@ -139,9 +139,9 @@ def find_by_identifiant(tx: Tx, identifiant: str) -> dict | None:
 def create_account(
     tx: Tx,
     responsable_ids: list[int],
-    prenom: str,
-    nom: str,
-    telephone: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
     password_hash: str | None,
     method: str,
     now: datetime,
@@ -167,15 +167,15 @@ def create_account(
     if existing is None and franceconnect_sub:
         existing = find_by_franceconnect_sub(tx, franceconnect_sub)
     if existing is not None and existing["state"] == AccountState.NOTIFIED and password_hash:
-        return _activate_notified(tx, existing, telephone, password_hash, method, moment)
+        return _activate_notified(tx, existing, phone, password_hash, method, moment)
     if existing is not None:
         raise AccountExists(existing)
     return _new_account(
         tx,
         responsable_ids,
-        prenom,
-        nom,
-        telephone,
+        first_name,
+        last_name,
+        phone,
         password_hash,
         method,
         moment,
@@ -184,7 +184,7 @@ def create_account(
 
 
 def _activate_notified(
-    tx: Tx, account: dict, telephone: str, password_hash: str, method: str, moment: str
+    tx: Tx, account: dict, phone: str, password_hash: str, method: str, moment: str
 ) -> dict:
     """The letter's account, activated by the parent who proved the phone and the children's
     birth dates another way (the letter lost, or expired): its temporary password and an
@@ -193,7 +193,7 @@ def _activate_notified(
         "state": AccountState.ACTIVE,
         "method": method,
         "password_hash": password_hash,
-        "phone": telephone,
+        "phone": phone,
         "activated_at": moment,
         "temporary_password_hash": None,
         "temporary_password_expires": None,
@@ -216,9 +216,9 @@ def lock_responsables(tx: Tx, responsable_ids: list[int]) -> None:
 def _new_account(
     tx: Tx,
     responsable_ids: list[int],
-    prenom: str,
-    nom: str,
-    telephone: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
     password_hash: str | None,
     method: str,
     moment: str,
@@ -227,7 +227,7 @@ def _new_account(
 ) -> dict:
     """Insert an account with a newly reserved identifiant, in the caller's transaction: active,
     or "notifié" when a school distributes it (records.notifications), activated later."""
-    identifiant = _reserve_identifier(tx, prenom, nom, moment)
+    identifiant = _reserve_identifier(tx, first_name, last_name, moment)
     account = {
         "identifier": identifiant,
         # How a typed identifiant finds the account, by key ("  S.Durand1 " is "s.durand1").
@@ -240,9 +240,9 @@ def _new_account(
         "email": None,
         "email_confirmed": False,
         "responsable_ids": sorted(set(responsable_ids)),
-        "first_name": prenom,
-        "last_name": nom,
-        "phone": telephone,
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone": phone,
         **cleared(),
         "activated_at": moment if state == AccountState.ACTIVE else None,
         "created_at": moment,
@@ -264,9 +264,9 @@ def find_by_franceconnect_sub(tx: Tx, sub: str) -> dict | None:
 def activate_with_franceconnect(
     tx: Tx,
     responsable_ids: list[int],
-    prenom: str,
-    nom: str,
-    telephone: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
     sub: str,
     now: datetime,
 ) -> dict:
@@ -290,7 +290,7 @@ def activate_with_franceconnect(
         list_state(tx, {**existing, **changes})
         return {**existing, **changes}
     return create_account(
-        tx, responsable_ids, prenom, nom, telephone, None, "franceconnect", now, sub
+        tx, responsable_ids, first_name, last_name, phone, None, "franceconnect", now, sub
     )
 
 
@@ -299,9 +299,9 @@ def _account_of(tx: Tx, responsable_ids: list[int]) -> dict | None:
     return found[0] if found else None
 
 
-def _reserve_identifier(tx: Tx, prenom: str, nom: str, moment: str) -> str:
+def _reserve_identifier(tx: Tx, first_name: str, last_name: str, moment: str) -> str:
     """The base's next number never given (§0), recorded as used for ever."""
-    base = base_identifier(prenom, nom)
+    base = base_identifier(first_name, last_name)
     tx.lock(f"identifiant:{base}")
     while True:
         identifiant = f"{base}{tx.next_number(f'identifiant:{base}')}"
@@ -357,16 +357,16 @@ def unlink_franceconnect(tx: Tx, account_id: int) -> dict:
 
 def sign_in(
     tx: Tx,
-    identifiant: str,
+    identifier: str,
     password: str,
     now: datetime,
     client: str,
     limits: Limits = LIMITS,
 ) -> SignIn:
-    """Check an identifiant and password (§1) typed from `client` (rules.lockout.client_digest),
+    """Check an identifier and password (§1) typed from `client` (rules.lockout.client_digest),
     counting the failure towards that client's waits."""
     now = in_paris(now)
-    account = find_by_identifiant(tx, identifiant)
+    account = find_by_identifier(tx, identifier)
     if account is None or not account.get("password_hash"):
         return unknown_identifiant(password)
     return check_counted(tx, ACCOUNTS, account, "password_hash", password, now, client, limits)

@@ -79,7 +79,7 @@ def choose(
         row = {
             "ine": child["ine"],
             "account_id": account["id"],
-            "responsable": {"prenom": account["first_name"], "nom": account["last_name"]},
+            "parent": {"first_name": account["first_name"], "last_name": account["last_name"]},
             **changes,
             "given_at": moment if given else None,
             "changed_at": moment,
@@ -216,7 +216,8 @@ def household_for(consents: list[dict], account_id: int) -> str | None:
 
 
 def _name(consent: dict) -> str:
-    return f"{consent['responsable']['prenom']} {consent['responsable']['nom']}"
+    parent = consent["parent"]
+    return f"{parent['first_name']} {parent['last_name']}"
 
 
 def _entry(state: ConsentState, moment: str, detail: str) -> dict:

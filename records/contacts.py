@@ -64,27 +64,25 @@ def contact_of(tx: Tx, account: dict) -> Contact:
     return _contact(tx, _account(tx, account["id"]))
 
 
-def save_contact(
-    tx: Tx, account_id: int, courriel: str, adresse: Address, now: datetime
-) -> Contact:
+def save_contact(tx: Tx, account_id: int, email: str, address: Address, now: datetime) -> Contact:
     """Declare the postal address (already checked) and the e-mail: "" forgets the confirmed
     address, the confirmed one itself cancels a new one waiting; any other address is kept only
     by its confirmation link (`views/email_confirmation.py` sends it as the form is read: an
     address with no link waiting is not kept). The phone is kept."""
     tx.lock(f"compte:{account_id}")
     account = _account(tx, account_id)
-    if not courriel:
+    if not email:
         email_changes.remove_email(tx, account_id)
-    elif courriel == email_changes.confirmed_email(account):
+    elif email == email_changes.confirmed_email(account):
         email_changes.cancel(tx, account_id)
-    return _declare(tx, account_id, now, address=adresse.as_dict())
+    return _declare(tx, account_id, now, address=address.as_dict())
 
 
-def change_phone(tx: Tx, account_id: int, telephone_e164: str, now: datetime) -> Contact:
+def change_phone(tx: Tx, account_id: int, phone: str, now: datetime) -> Contact:
     """Change the mobile, once the parent proved it is theirs with a code sent there: the
     account's own "phone" (issue 12: the one « Mon compte », the notices of a password
     change and the recovery read), so no other number is kept beside it."""
-    return _declare(tx, account_id, now, phone=telephone_e164)
+    return _declare(tx, account_id, now, phone=phone)
 
 
 def _declare(

@@ -57,19 +57,19 @@ class ExaminationState:
         return bool(self.examined and self.own and self.examined.consent["id"] == self.own["id"])
 
 
-def of_pupils(tx: Tx, ines, annee: str, account_id: int) -> dict[str, ExaminationState]:
-    """The state of each of these pupils in school year `annee` ("2026-2027"), as the parent
+def of_pupils(tx: Tx, ines, school_year: str, account_id: int) -> dict[str, ExaminationState]:
+    """The state of each of these pupils in school year `school_year` ("2026-2027"), as the parent
     with this account sees it."""
     choices = consents.of_pupils(tx, ines)
-    return {ine: _state(tx, choices.get(ine, []), ine, annee, account_id) for ine in ines}
+    return {ine: _state(tx, choices.get(ine, []), ine, school_year, account_id) for ine in ines}
 
 
-def of_pupil(tx: Tx, ine: str, annee: str, account_id: int) -> ExaminationState:
-    return of_pupils(tx, [ine], annee, account_id)[ine]
+def of_pupil(tx: Tx, ine: str, school_year: str, account_id: int) -> ExaminationState:
+    return of_pupils(tx, [ine], school_year, account_id)[ine]
 
 
-def _state(tx: Tx, choices: list[dict], ine: str, annee: str, account_id: int):
+def _state(tx: Tx, choices: list[dict], ine: str, school_year: str, account_id: int):
     examined = consents.examined(choices)
     own = next((choice for choice in choices if choice["account_id"] == account_id), None)
-    result = examinations.of_pupil(tx, ine, annee) if examined else None
+    result = examinations.of_pupil(tx, ine, school_year) if examined else None
     return ExaminationState(examined, own, result)

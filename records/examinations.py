@@ -1,17 +1,18 @@
 """The school's automatic examination of the right to the scholarship (journeys §7 bis, issue
-14): table "bourse_examens", one row per pupil and school year ("annee" like "2026-2027"), and
-table "bourse_examen_runs", one row per school and school year: its last run and its progress.
+14): table "bourse_examens", one row per pupil and school year ("school_year" like
+"2026-2027"), and table "bourse_examen_runs", one row per school and school year: its last run
+and its progress.
 
 A result row holds the result (`rules.examination`: "eligible", "not_eligible", "not_found",
 "unavailable"), the RFR, the dependent children, the ceiling or the échelon and its amounts,
 when, the consent used (its row, a digest of its household, why this household) and, for an
 eligible pupil, the number of the request made for it. It keeps no état civil.
 
-Each result is written under the pupil's lock ("examen:<ine>:<annee>"), so two runs at once
+Each result is written under the pupil's lock ("examen:<ine>:<school_year>"), so two runs at once
 (two processes, a run and the cron) examine a pupil once; the notices to the family are
 recorded on the row, each sent once a year.
 
-A run is started under the school's lock ("examen-run:<uai>:<annee>"): one at a time. Its
+A run is started under the school's lock ("examen-run:<uai>:<school_year>"): one at a time. Its
 progress is saved by batch, each in its own transaction, so any process's page shows it; a run
 whose last save is older than the stale delay (its process died) may be started again.
 """
@@ -53,28 +54,28 @@ class AlreadyRunning(Exception):
 # -- Results -----------------------------------------------------------------------------------
 
 
-def of_pupil(tx: Tx, ine: str, annee: str) -> dict | None:
+def of_pupil(tx: Tx, ine: str, school_year: str) -> dict | None:
     """The pupil's result of that school year, if examined."""
-    return tx.find_one(EXAMINATIONS, ine=ine, annee=annee)
+    return tx.find_one(EXAMINATIONS, ine=ine, school_year=school_year)
 
 
-def of_school(tx: Tx, uai: str, annee: str) -> list[dict]:
+def of_school(tx: Tx, uai: str, school_year: str) -> list[dict]:
     """The school's results of that school year, by class then name."""
-    found = tx.find(EXAMINATIONS, uai=uai, annee=annee)
+    found = tx.find(EXAMINATIONS, uai=uai, school_year=school_year)
     return sorted(found, key=_by_class_and_name)
 
 
 def _by_class_and_name(row: dict) -> tuple:
-    pupil = row["eleve"]
+    pupil = row["pupil"]
     return (class_order(pupil["classe"]), pupil["nom"], pupil["prenom"], row["ine"])
 
 
-def pending(tx: Tx, uai: str, annee: str) -> list[tuple[dict, Examined]]:
+def pending(tx: Tx, uai: str, school_year: str) -> list[tuple[dict, Examined]]:
     """The school's pupils a run examines now: a responsable consents, and the pupil has no
     result this year that stands (`rules.examination.to_examine`). Each with the consent
     examined. Keyed reads only: the school's pupils, each one's consents, the year's results."""
     pupils = {pupil["ine"]: pupil for pupil in eleves_of(tx, uai)}
-    results = {row["ine"]: row for row in tx.find(EXAMINATIONS, uai=uai, annee=annee)}
+    results = {row["ine"]: row for row in tx.find(EXAMINATIONS, uai=uai, school_year=school_year)}
     found = []
     for ine, choices in consents.of_pupils(tx, pupils).items():
         chosen = consents.examined(choices)
@@ -89,14 +90,14 @@ def current_consent(tx: Tx, ine: str) -> Examined | None:
 
 
 def record(
-    tx: Tx, annee: str, pupil: dict, chosen: Examined, outcome: dict, now: datetime
+    tx: Tx, school_year: str, pupil: dict, chosen: Examined, outcome: dict, now: datetime
 ) -> dict | None:
     """Write the pupil's result (`outcome`: `rules.examination.Outcome.as_record()`) for the
     household `chosen`, unless a standing one is there (another run wrote it meanwhile):
     then None. The notices already sent and the request made stay on the row."""
-    tx.lock(f"examen:{pupil['ine']}:{annee}")
+    tx.lock(f"examen:{pupil['ine']}:{school_year}")
     key = consent_key(chosen.consent)
-    previous = of_pupil(tx, pupil["ine"], annee)
+    previous = of_pupil(tx, pupil["ine"], school_year)
     if not to_examine(previous, key):
         return None
     consent = chosen.consent
@@ -109,28 +110,28 @@ def record(
             "key": key,
             "reason": chosen.reason,
         },
-        "eleve": {key_: pupil[key_] for key_ in ("prenom", "nom", "classe")},
-        "responsable": dict(consent["responsable"]),
+        "pupil": {key_: pupil[key_] for key_ in ("prenom", "nom", "classe")},
+        "parent": dict(consent["parent"]),
     }
     if previous is not None:
         tx.update(EXAMINATIONS, previous["id"], fields)
         return {**previous, **copy.deepcopy(fields)}
     row = {
         "ine": pupil["ine"],
-        "annee": annee,
+        "school_year": school_year,
         "uai": pupil["uai"],
         **fields,
-        "numero": None,
+        "request_number": None,
         "notices": [],
     }
     row_id = tx.insert(EXAMINATIONS, row)
     return {**copy.deepcopy(row), "id": row_id}
 
 
-def attach_request(tx: Tx, row: dict, numero: str) -> dict:
+def attach_request(tx: Tx, row: dict, request_number: str) -> dict:
     """The request made for an eligible pupil (or the one the family had made already)."""
-    tx.update(EXAMINATIONS, row["id"], {"numero": numero})
-    return {**row, "numero": numero}
+    tx.update(EXAMINATIONS, row["id"], {"request_number": request_number})
+    return {**row, "request_number": request_number}
 
 
 def told(row: dict, event: str) -> bool:
@@ -170,8 +171,8 @@ def _awaiting(notice: dict, event: str, to: str) -> bool:
 # -- Runs --------------------------------------------------------------------------------------
 
 
-def run_of(tx: Tx, uai: str, annee: str) -> dict | None:
-    return tx.find_one(RUNS, uai=uai, annee=annee)
+def run_of(tx: Tx, uai: str, school_year: str) -> dict | None:
+    return tx.find_one(RUNS, uai=uai, school_year=school_year)
 
 
 def is_running(run: dict | None, now: datetime, stale_after: timedelta) -> bool:
@@ -182,12 +183,12 @@ def is_running(run: dict | None, now: datetime, stale_after: timedelta) -> bool:
 
 
 def start_run(
-    tx: Tx, uai: str, annee: str, by: str, total: int, now: datetime, stale_after: timedelta
+    tx: Tx, uai: str, school_year: str, by: str, total: int, now: datetime, stale_after: timedelta
 ) -> dict:
     """Start the school's run of `total` pupils, by `by` (a staff identifiant, or the
     command). Raises AlreadyRunning while another is under way."""
-    tx.lock(f"examen-run:{uai}:{annee}")
-    existing = run_of(tx, uai, annee)
+    tx.lock(f"examen-run:{uai}:{school_year}")
+    existing = run_of(tx, uai, school_year)
     if is_running(existing, now, stale_after):
         raise AlreadyRunning()
     moment = in_paris(now).isoformat()
@@ -203,7 +204,7 @@ def start_run(
         "runs": (existing or {}).get("runs", 0) + 1,
     }
     if existing is None:
-        row = {"uai": uai, "annee": annee, **fields}
+        row = {"uai": uai, "school_year": school_year, **fields}
         return {**row, "id": tx.insert(RUNS, row)}
     tx.update(RUNS, existing["id"], fields)
     return {**existing, **fields}
@@ -238,6 +239,6 @@ def end_run(tx: Tx, run: dict, now: datetime, failure: str | None = None) -> dic
 
 def _same_run(tx: Tx, run: dict) -> dict | None:
     """The run's row, locked, while it is still this run (a later start counts one more)."""
-    tx.lock(f"examen-run:{run['uai']}:{run['annee']}")
+    tx.lock(f"examen-run:{run['uai']}:{run['school_year']}")
     current = tx.get(RUNS, run["id"])
     return current if current["runs"] == run["runs"] else None

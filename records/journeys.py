@@ -190,23 +190,23 @@ def _expired(doc: dict, max_age: timedelta, now: datetime | None = None) -> bool
 # -- SMS sent per number -------------------------------------------------------------------------
 
 
-def sms_sent_today(tx: Tx, telephone: str, now: datetime, window: timedelta = SMS_WINDOW) -> int:
+def sms_sent_today(tx: Tx, phone: str, now: datetime, window: timedelta = SMS_WINDOW) -> int:
     """How many SMS this number (E.164) received in the `window` before now.
 
     In a write transaction the number's count is locked until the transaction ends: a caller
     that sends when the count allows it, and records the SMS (`record_sms`) in the same
     transaction, is the only one deciding for this number meanwhile."""
     since = in_paris(now) - window
-    digest = _sms_digest(tx, telephone)
+    digest = _sms_digest(tx, phone)
     if digest is None:
         return 0
     return sum(1 for doc in tx.find(SMS_SENT, digest=digest) if _after(doc["sent_at"], since))
 
 
-def record_sms(tx: Tx, telephone: str, now: datetime, window: timedelta = SMS_WINDOW) -> None:
+def record_sms(tx: Tx, phone: str, now: datetime, window: timedelta = SMS_WINDOW) -> None:
     """Count an SMS sent to this number, dropping its own ones too old to count any more."""
     now = in_paris(now)
-    digest = _sms_digest(tx, telephone)
+    digest = _sms_digest(tx, phone)
     for doc in tx.find(SMS_SENT, digest=digest):
         if not _after(doc["sent_at"], now - window):
             tx.delete(SMS_SENT, doc["id"])
@@ -216,23 +216,23 @@ def record_sms(tx: Tx, telephone: str, now: datetime, window: timedelta = SMS_WI
     )
 
 
-def _sms_digest(tx: Tx, telephone: str) -> str | None:
+def _sms_digest(tx: Tx, phone: str) -> str | None:
     """The number's digest, its count locked in a write transaction; None in a read one when
     no SMS was ever counted (no key yet)."""
     if not tx.writable:
         found = tx.find_one(KEYS, name=SMS_SENT)
-        return _phone_digest(bytes.fromhex(found["value"]), telephone) if found else None
-    digest = _phone_digest(_key(tx, SMS_SENT), telephone)
+        return _phone_digest(bytes.fromhex(found["value"]), phone) if found else None
+    digest = _phone_digest(_key(tx, SMS_SENT), phone)
     tx.lock(f"sms:{digest}")
     return digest
 
 
-def _phone_digest(key: bytes, telephone: str) -> str:
+def _phone_digest(key: bytes, phone: str) -> str:
     # The quota needs only to tell numbers apart, not to read them back. The key is random per
     # database, so digests cannot be looked up in a table computed once for every mobile number;
     # it lives in the same database, so this is data minimisation, not protection from a thief
     # of the database (who would find the numbers on the roster anyway).
-    return hmac.new(key, telephone.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, phone.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _key(tx: Tx, name: str) -> bytes:

@@ -72,17 +72,17 @@ class Merge:
 def merge(
     tx: Tx,
     account_id: int,
-    identifiant: str,
+    identifier: str,
     password: str,
     now: datetime,
     client: str,
     limits: Limits = LIMITS,
 ) -> Merge:
-    """Move the children of the account `identifiant` (if `password` opens it and it is the
+    """Move the children of the account `identifier` (if `password` opens it and it is the
     same person's) to the account `account_id`, and close it; or say why not."""
     now = in_paris(now)
     account = tx.get(ACCOUNTS, account_id)
-    typed = accounts.find_by_identifiant(tx, identifiant)
+    typed = accounts.find_by_identifier(tx, identifier)
     if account is not None and typed is not None and typed["id"] == account["id"]:
         return Merge(Refusal.SAME)
     if typed is None:
@@ -97,7 +97,7 @@ def merge(
         return Merge(Refusal.WRONG)
     if typed["state"] == AccountState.BLOCKED:
         return Merge(_blocked(tx, typed, password, now, client, limits))
-    other, refusal = _open(tx, identifiant, password, now, client, limits)
+    other, refusal = _open(tx, identifier, password, now, client, limits)
     if refusal:
         return Merge(refusal)
     if not same_person(names_of(tx, account), names_of(tx, other)):
@@ -122,17 +122,17 @@ def _lock_both(tx: Tx, account_id: int, other_id: int) -> tuple[dict | None, dic
 
 
 def _open(
-    tx: Tx, identifiant: str, password: str, now: datetime, client: str, limits: Limits
+    tx: Tx, identifier: str, password: str, now: datetime, client: str, limits: Limits
 ) -> tuple[dict | None, Refusal | None]:
     """The other account if the password opens it, as the login form checks it (§1, §4)."""
-    first = notifications.check_temporary(tx, identifiant, password, now, client, limits)
+    first = notifications.check_temporary(tx, identifier, password, now, client, limits)
     if first.ok:
         return first.account, None
     if first.outcome is TemporaryOutcome.EXPIRED:
         return None, Refusal.EXPIRED
     if first.outcome is TemporaryOutcome.FAILED:
         return None, Refusal.WRONG
-    result = accounts.sign_in(tx, identifiant, password, now, client, limits)
+    result = accounts.sign_in(tx, identifier, password, now, client, limits)
     return (result.account, None) if result.ok else (None, Refusal.WRONG)
 
 

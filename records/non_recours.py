@@ -67,13 +67,13 @@ class NonRecours:
         ]
 
 
-def of_school(tx: Tx, uai: str, annee: str) -> NonRecours:
+def of_school(tx: Tx, uai: str, school_year: str) -> NonRecours:
     pupils = [pupil for pupil in eleves_of(tx, uai) if pupil["niveau"] in NIVEAUX]
     choices = consents.of_pupils(tx, [pupil["ine"] for pupil in pupils])
     consenting = {ine for ine, found in choices.items() if consents.examined(found)}
     requesting = {
         request["ine"]
-        for request in bourse_requests.of_school(tx, uai, annee)
+        for request in bourse_requests.of_school(tx, uai, school_year)
         if request["state"] != RequestState.WITHDRAWN
     }
     neither = [p for p in pupils if p["ine"] not in consenting | requesting]

@@ -94,7 +94,7 @@ class Notified(list):
 def notify(
     tx: Tx,
     responsable_ids: list[int],
-    staff_identifiant: str,
+    staff_identifier: str,
     how: str,
     now: datetime,
     uai: str | None = None,
@@ -152,7 +152,7 @@ def notify(
             "temporary_password_hash": hashes[number],
             "temporary_password_expires": valid_until.isoformat(),
             "notified_at": moment.isoformat(),
-            "notified_by": staff_identifiant,
+            "notified_by": staff_identifier,
             "notified_how": how,
             # A new password: the tries made at the old one no longer count.
             **cleared(),
@@ -292,7 +292,7 @@ _FROM_SIGN_IN = {
 
 def check_temporary(
     tx: Tx,
-    identifiant: str,
+    identifier: str,
     password: str,
     now: datetime,
     client: str,
@@ -303,10 +303,10 @@ def check_temporary(
     Failures count towards the same waits as the normal sign-in's (rules/lockout.py). Expiry
     is told only to whoever types the right password, so it says nothing about an account to
     someone guessing. An account not "notifié" returns at once, without a password check: the
-    normal sign-in then spends one, as for any identifiant.
+    normal sign-in then spends one, as for any identifier.
     """
     now = in_paris(now)
-    account = accounts.find_by_identifiant(tx, identifiant)
+    account = accounts.find_by_identifier(tx, identifier)
     if (
         account is None
         or account["state"] != AccountState.NOTIFIED

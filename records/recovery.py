@@ -23,7 +23,7 @@ from datetime import datetime
 
 from outside.storage import Tx
 from records import contacts, journeys, sessions
-from records.accounts import ACCOUNTS, find_by_identifiant
+from records.accounts import ACCOUNTS, find_by_identifier
 from records.roster import RESPONSABLES
 from rules import recovery as rules
 from rules.account_states import AccountState
@@ -80,18 +80,18 @@ def ways_of(tx: Tx, typed: str, secret_key: str | bytes) -> dict:
     """Who « Mot de passe oublié ? » speaks to for the identifiant typed, and the ways it may
     reach them: its account's mobile and confirmed address when it is active and has one, else
     a decoy's (rules/recovery.py: the same pages, nothing sent)."""
-    account = find_by_identifiant(tx, typed)
+    account = find_by_identifier(tx, typed)
     if account is not None and account["state"] == ACTIVE:
         telephone = telephone_of(tx, account)
         email = confirmed_email(account)
         if telephone or email:
             return {
                 "decoy": False,
-                "compte": account["id"],
-                "identifiant": account["identifier"],
-                "nom": account["last_name"],
-                "prenom": account["first_name"],
-                "telephone": telephone,
+                "account_id": account["id"],
+                "identifier": account["identifier"],
+                "last_name": account["last_name"],
+                "first_name": account["first_name"],
+                "phone": telephone,
                 "email": email,
                 "masked_phone": mask_mobile(telephone) if telephone else None,
                 "masked_email": rules.mask_email(email) if email else None,
@@ -99,11 +99,11 @@ def ways_of(tx: Tx, typed: str, secret_key: str | bytes) -> dict:
     decoy = rules.decoy(secret_key, typed)
     return {
         "decoy": True,
-        "compte": None,
-        "identifiant": typed.strip()[:100],
-        "nom": "",
-        "prenom": "",
-        "telephone": decoy["telephone"],
+        "account_id": None,
+        "identifier": typed.strip()[:100],
+        "last_name": "",
+        "first_name": "",
+        "phone": decoy["telephone"],
         "email": None,
         "masked_phone": mask_mobile(decoy["telephone"]),
         "masked_email": decoy["masked_email"],
@@ -127,8 +127,8 @@ def mail_key(address: str) -> str:
     return f"courriel:{address.casefold()}"
 
 
-def decoy_key(kind: str, identifiant: str) -> str:
-    return f"leurre:{kind}:{(identifiant or '').strip().casefold()}"
+def decoy_key(kind: str, identifier: str) -> str:
+    return f"leurre:{kind}:{(identifier or '').strip().casefold()}"
 
 
 # The link --------------------------------------------------------------------------------------

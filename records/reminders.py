@@ -2,7 +2,7 @@
 school and school year, written when the school sends its one reminder of the campaign to the
 families with no consent and no request (`records/non_recours.py`).
 
-`send_once` takes the lock "relance:<uai>:<annee>", reads the row, and only when there is none
+`send_once` takes the lock "relance:<uai>:<school_year>", reads the row, and only when there is none
 sends (the caller's function: the SMS, kept in the transaction) and writes the row and its
 journal entry, in the caller's transaction: two clicks at once, in any processes, send once;
 the second is refused with the first's date and author. The e-mails leave once that is saved
@@ -36,28 +36,30 @@ class AlreadySent(Exception):
     def __init__(self, reminder: dict):
         local = in_paris(datetime.fromisoformat(reminder["sent_at"]))
         super().__init__(
-            f"Le rappel de la campagne {reminder['annee']} a déjà été envoyé le "
+            f"Le rappel de la campagne {reminder['school_year']} a déjà été envoyé le "
             f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d} par {reminder['staff']} : "
             "il ne s'envoie qu'une fois par campagne."
         )
         self.reminder = reminder
 
 
-def of_campaign(tx: Tx, uai: str, annee: str) -> dict | None:
-    return tx.find_one(REMINDERS, uai=uai, annee=annee)
+def of_campaign(tx: Tx, uai: str, school_year: str) -> dict | None:
+    return tx.find_one(REMINDERS, uai=uai, school_year=school_year)
 
 
-def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: datetime) -> dict:
-    """Send the school's reminder of school year `annee` with `send`, unless it was sent
+def send_once(
+    tx: Tx, staff: dict, school_year: str, send: Callable[[], Sent], now: datetime
+) -> dict:
+    """Send the school's reminder of school year `school_year` with `send`, unless it was sent
     (AlreadySent); the row written, and the journal's entry."""
-    tx.lock(f"relance:{staff['uai']}:{annee}")
-    existing = of_campaign(tx, staff["uai"], annee)
+    tx.lock(f"relance:{staff['uai']}:{school_year}")
+    existing = of_campaign(tx, staff["uai"], school_year)
     if existing is not None:
         raise AlreadySent(existing)
     sent = send()
     row = {
         "uai": staff["uai"],
-        "annee": annee,
+        "school_year": school_year,
         "sent_at": in_paris(now).isoformat(),
         "staff": staff["identifier"],
         "families": sent.families,
@@ -68,8 +70,8 @@ def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: da
     }
     row["id"] = tx.insert(REMINDERS, row)
     detail = (
-        f"Rappel de la campagne {annee} envoyé à {sent.families} responsable(s) : {sent.sms} SMS, "
-        f"{sent.emails} courriel(s)."
+        f"Rappel de la campagne {school_year} envoyé à {sent.families} responsable(s) : "
+        f"{sent.sms} SMS, {sent.emails} courriel(s)."
     )
     audit.record(tx, staff, "relance-bourse", detail, now)
     return row
@@ -82,6 +84,6 @@ def record_mails(tx: Tx, staff: dict, row: dict, mailed: int, now: datetime) -> 
     changes = {"emails": mailed, "failed": row["failed"] + missed}
     tx.update(REMINDERS, row["id"], changes)
     if missed:
-        detail = f"Rappel de la campagne {row['annee']} : {missed} courriel(s) non parti(s)."
+        detail = f"Rappel de la campagne {row['school_year']} : {missed} courriel(s) non parti(s)."
         audit.record(tx, staff, "relance-bourse", detail, now)
     return {**row, **changes}

@@ -39,32 +39,32 @@ IDENTIFIANT = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 class StaffExists(Exception):
     """A staff account already has this identifiant (compared without case)."""
 
-    def __init__(self, identifiant: str):
-        super().__init__(f"le compte {identifiant} existe déjà")
-        self.identifiant = identifiant
+    def __init__(self, identifier: str):
+        super().__init__(f"le compte {identifier} existe déjà")
+        self.identifier = identifier
 
 
 def create_staff(
-    tx: Tx, identifiant: str, password: str, uai: str, role: str, now: datetime
+    tx: Tx, identifier: str, password: str, uai: str, role: str, now: datetime
 ) -> dict:
-    """A new staff account; ValueError (in French) for a bad identifiant, role or unknown UAI."""
-    identifiant = (identifiant or "").strip()
+    """A new staff account; ValueError (in French) for a bad identifier, role or unknown UAI."""
+    identifier = (identifier or "").strip()
     uai = (uai or "").strip().upper()
-    if not IDENTIFIANT.match(identifiant):
+    if not IDENTIFIANT.match(identifier):
         raise ValueError(
-            f"identifiant « {identifiant} » refusé : de 3 à 64 lettres sans accent, chiffres, "
+            f"identifiant « {identifier} » refusé : de 3 à 64 lettres sans accent, chiffres, "
             "points, tirets ou soulignés"
         )
     if role not in ROLES:
         raise ValueError(f"rôle « {role} » inconnu : direction ou secretariat")
     if tx.find_one(ETABLISSEMENTS, uai=uai) is None:
         raise ValueError(f"établissement {uai} inconnu : importez d'abord sa liste d'élèves")
-    if _by_identifiant(tx, identifiant) is not None:
-        raise StaffExists(identifiant)
+    if _by_identifier(tx, identifier) is not None:
+        raise StaffExists(identifier)
     staff = {
-        "identifier": identifiant,
-        # How it is found: the identifiant is unique whatever its case.
-        "identifier_key": identifiant.casefold(),
+        "identifier": identifier,
+        # How it is found: the identifier is unique whatever its case.
+        "identifier_key": identifier.casefold(),
         "password_hash": hash_password(password),
         "uai": uai,
         "role": role,
@@ -75,7 +75,7 @@ def create_staff(
         number = tx.insert(STAFF, staff)
     except Duplicate:
         # Created by another transaction since the check above.
-        raise StaffExists(identifiant) from None
+        raise StaffExists(identifier) from None
     return {**staff, "id": number}
 
 
@@ -83,24 +83,24 @@ def find_staff_by_id(tx: Tx, staff_id: int) -> dict | None:
     return tx.get(STAFF, staff_id)
 
 
-def find_staff_by_identifiant(tx: Tx, identifiant: str) -> dict | None:
-    return _by_identifiant(tx, identifiant)
+def find_staff_by_identifier(tx: Tx, identifier: str) -> dict | None:
+    return _by_identifier(tx, identifier)
 
 
-def sign_in_staff(tx: Tx, identifiant: str, password: str, now: datetime, client: str) -> SignIn:
+def sign_in_staff(tx: Tx, identifier: str, password: str, now: datetime, client: str) -> SignIn:
     """As `records.accounts.sign_in`: OK with the staff account in `account`, or FAILED; wrong
     passwords make the client that types them wait, as the parents' do (rules/lockout.py)."""
-    staff = find_staff_by_identifiant(tx, identifiant)
+    staff = find_staff_by_identifier(tx, identifier)
     if staff is None:
         return unknown_identifiant(password)
     return check_counted(tx, STAFF, staff, "password_hash", password, now, client)
 
 
-def set_password(tx: Tx, identifiant: str, password: str) -> tuple[dict, int] | None:
+def set_password(tx: Tx, identifier: str, password: str) -> tuple[dict, int] | None:
     """Give the staff member a new password: the waits after wrong ones end and every
     session signed in with the old one ends. Returns the staff member and how many sessions
-    ended, or None when the identifiant is unknown."""
-    found = _by_identifiant(tx, identifiant)
+    ended, or None when the identifier is unknown."""
+    found = _by_identifier(tx, identifier)
     if found is None:
         return None
     password_hash = hash_password(password)  # before the lock: argon2 takes a fifth of a second
@@ -110,8 +110,8 @@ def set_password(tx: Tx, identifiant: str, password: str) -> tuple[dict, int] | 
     return {**found, **changes}, sessions.end_all(tx, staff_id=found["id"])
 
 
-def _by_identifiant(tx: Tx, identifiant: str) -> dict | None:
-    typed = (identifiant or "").strip().casefold()
+def _by_identifier(tx: Tx, identifier: str) -> dict | None:
+    typed = (identifier or "").strip().casefold()
     if not typed:
         return None
     return tx.find_one(STAFF, identifier_key=typed)

@@ -27,7 +27,7 @@ MESSAGE_MAX = 500
 
 
 class State(StrEnum):
-    """A service as the school set it; the value is stored ("etat") and shown."""
+    """A service as the school set it; the value is stored ("state") and shown."""
 
     OPEN = "ouvert"
     CLOSED = "fermé"
@@ -63,8 +63,8 @@ class Service:
 
 
 class ServiceErrors(ValueError):
-    """What is wrong with a change, a French message per field ("etat", "message", "debut",
-    "fin")."""
+    """What is wrong with a change, a French message per field of the form ("etat", "message",
+    "debut", "fin")."""
 
     def __init__(self, errors: dict[str, str]):
         super().__init__(" ".join(errors.values()))
@@ -84,14 +84,14 @@ def service_of(tx: Tx, uai: str, service: str, today: date) -> Service:
 
 def _effective(service: str, row: dict | None, today: date) -> Service:
     row = row or {}
-    state = State(row.get("etat", State.OPEN if service == FICHE else State.CLOSED))
+    state = State(row.get("state", State.OPEN if service == FICHE else State.CLOSED))
     message = row.get("message", "")
     if service == FICHE:
         return Service(service, LABELS[service], state, message, None, None, _phase(state))
     year = school_year_of(today)
     start, end = default_campaign(year)
-    if row.get("debut") and school_year_of(date.fromisoformat(row["debut"])) == year:
-        start, end = date.fromisoformat(row["debut"]), date.fromisoformat(row["fin"])
+    if row.get("start") and school_year_of(date.fromisoformat(row["start"])) == year:
+        start, end = date.fromisoformat(row["start"]), date.fromisoformat(row["end"])
     else:
         state = State.CLOSED  # no campaign set for this school year yet
     if state is State.OPEN and today < start:
@@ -163,11 +163,11 @@ def save_service(
     row = {
         "uai": uai,
         "service": service,
-        "etat": state,
+        "state": state,
         "message": message,
-        "debut": start.isoformat() if periodic else None,
-        "fin": end.isoformat() if periodic else None,
-        "modifie_le": in_paris(now).isoformat(),
+        "start": start.isoformat() if periodic else None,
+        "end": end.isoformat() if periodic else None,
+        "changed_at": in_paris(now).isoformat(),
     }
     # Two first changes at once would both insert the row: the second waits, then updates it.
     tx.lock(f"teleservice:{uai}:{service}")

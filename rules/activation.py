@@ -35,7 +35,7 @@ MAIL_FAILED = "Le mail n'a pas pu être envoyé. Réessayez dans quelques minute
 def welcome(state: dict) -> str:
     """The password step's introduction: the names and the identifiant of the letter."""
     return (
-        f"Bienvenue {state['prenom']} {state['nom']}. Vous vous êtes connecté avec le mot de "
-        "passe provisoire de votre courrier : choisissez maintenant votre propre mot de passe "
-        f"pour l'identifiant {state['identifiant']}."
+        f"Bienvenue {state['first_name']} {state['last_name']}. Vous vous êtes connecté avec le "
+        "mot de passe provisoire de votre courrier : choisissez maintenant votre propre mot de "
+        f"passe pour l'identifiant {state['identifier']}."
     )

@@ -118,7 +118,7 @@ def add(client, identifiant: str, password: str, **options):
 
 def account(db, identifiant: str) -> dict:
     with db.reading() as tx:
-        return accounts.find_by_identifiant(tx, identifiant)
+        return accounts.find_by_identifier(tx, identifiant)
 
 
 def sms(web) -> list[dict]:
@@ -238,7 +238,7 @@ def test_its_identifiant_is_never_given_again(francois, db, clock, letter):
     with db.writing() as tx:
         given = accounts._reserve_identifier(tx, "Fanny", "Da Silva", clock.now().isoformat())
         assert given == "f.dasilva3"
-        assert accounts.find_by_identifiant(tx, "f.dasilva2")["state"] == AccountState.CLOSED
+        assert accounts.find_by_identifier(tx, "f.dasilva2")["state"] == AccountState.CLOSED
 
 
 def test_the_franceconnect_link_moves_when_this_account_has_none(francois, db, activated):

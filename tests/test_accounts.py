@@ -20,7 +20,7 @@ from records.accounts import (
     children_of,
     create_account,
     find_by_id,
-    find_by_identifiant,
+    find_by_identifier,
     find_responsables,
     sign_in,
 )
@@ -64,9 +64,9 @@ def sophie(store: Store) -> list[dict]:
 def register(store: Store, responsables: list[dict], password_hash=FIXED_HASH, **changes) -> dict:
     first = responsables[0]
     arguments = {
-        "prenom": first["prenom"],
-        "nom": first["nom"],
-        "telephone": first["telephone"],
+        "first_name": first["prenom"],
+        "last_name": first["nom"],
+        "phone": first["telephone"],
         "password_hash": password_hash,
         "method": "auto-inscription",
         "now": NOW,
@@ -83,7 +83,7 @@ def try_password(
 
 
 def by_identifiant(store: Store, identifiant: str) -> dict | None:
-    return reading(store, find_by_identifiant, identifiant)
+    return reading(store, find_by_identifier, identifiant)
 
 
 # -- Finding responsables and children -----------------------------------------------------------
@@ -178,7 +178,7 @@ def test_an_account_is_created_active_with_a_new_identifiant(demo):
     }
     with demo.reading() as tx:
         assert account_of(tx, ids(responsables)) == account
-        assert find_by_identifiant(tx, "s.lefevredalmeida1") == account
+        assert find_by_identifier(tx, "s.lefevredalmeida1") == account
 
 
 def test_account_of_finds_the_account_by_any_of_its_responsables(demo):

@@ -81,7 +81,7 @@ def letter(db, clock) -> notifications.Letter:
 
 def account(db) -> dict:
     with db.reading() as tx:
-        return accounts.find_by_identifiant(tx, SOPHIE_ID)
+        return accounts.find_by_identifier(tx, SOPHIE_ID)
 
 
 def journey_state(db, client) -> dict | None:
@@ -182,7 +182,7 @@ def test_temporary_password_starts_the_activation_with_a_new_session(parent, db,
     assert redirects_to(parent.get("/mes-services"), "/connexion")
     state = journey_state(db, parent)
     assert state["kind"] == journeys.Kind.NOTIFICATION and state["step"] == "mot_de_passe"
-    assert state["compte"] == account(db)["id"]
+    assert state["account_id"] == account(db)["id"]
     assert letter.temporary_password not in json.dumps(state)
 
 

@@ -605,7 +605,7 @@ def test_sending_records_mails_and_shows_the_receipt(sophie, web):
     (mail,) = mails(web)
     assert mail["to"] == "sophie.perso@example.net"
     assert f"http://localhost/bourse/demandes/{numero}" in mail["body"]
-    (attached,) = mail["pieces_jointes"]
+    (attached,) = mail["attachments"]
     assert attached.startswith(f"accuse-{numero}.pdf (") and attached.endswith(" Ko)")
     # Families with both get both.
     (text,) = [one for one in sms(web) if numero in one["body"]]
@@ -828,7 +828,7 @@ def test_a_receipt_that_cannot_be_made_is_said_so_and_the_request_stays(sophie, 
     numero = answer.headers["Location"].rsplit("/", 1)[1]
     # The mail leaves without its attachment; the request's page offers the receipt later.
     (mail,) = mails(web)
-    assert mail["pieces_jointes"] == []
+    assert mail["attachments"] == []
     assert f"http://localhost/bourse/demandes/{numero}" in mail["body"]
     download = sophie.get(f"/bourse/demandes/{numero}/accuse.pdf")
     assert redirects_to(download, f"/bourse/demandes/{numero}")

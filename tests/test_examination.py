@@ -80,9 +80,9 @@ def launch(client) -> None:
     examination_run.wait()
 
 
-def results(db, uai: str = CONCORDE, annee: str = "2026-2027") -> dict[str, dict]:
+def results(db, uai: str = CONCORDE, school_year: str = "2026-2027") -> dict[str, dict]:
     with db.reading() as tx:
-        return {row["eleve"]["prenom"]: row for row in examinations.of_school(tx, uai, annee)}
+        return {row["pupil"]["prenom"]: row for row in examinations.of_school(tx, uai, school_year)}
 
 
 def run_of(db, uai: str = CONCORDE) -> dict:
@@ -209,7 +209,7 @@ def test_eligible_pupils_become_requests_under_study(office, web, db, clock):
     account, _ = consent(db, clock, "Moussa", NDIAYE)
     launch(office)
     (made,) = requests(db)
-    assert made["number"] == results(db)["Moussa"]["numero"]
+    assert made["number"] == results(db)["Moussa"]["request_number"]
     assert (made["state"], made["origin"], made["account_id"]) == (
         "en instruction",
         "examen automatique",
@@ -345,7 +345,7 @@ def test_the_request_is_never_made_twice(office, web, db, clock):
     assert made and not made_again and again["number"] == online["number"]
     launch(office)
     assert [one["number"] for one in requests(db)] == [online["number"]]
-    assert results(db)["Inès"]["numero"] == online["number"]
+    assert results(db)["Inès"]["request_number"] == online["number"]
 
 
 def test_a_consent_withdrawn_meanwhile_is_not_examined(office, web, db, clock, monkeypatch):
@@ -634,8 +634,8 @@ def test_the_next_school_year_examines_the_same_family_again(web, db, clock, tmp
     with db.reading() as tx:
         row = examinations.of_pupil(tx, "0691400789M", "2027-2028")
     assert (row["result"], row["rfr"], row["echelon"]) == (ELIGIBLE, 3400, 3)
-    assert row["numero"].startswith("0691234A-2027-")
-    assert results(db)["Inès"]["numero"].startswith("0691234A-2026-")
+    assert row["request_number"].startswith("0691234A-2027-")
+    assert results(db)["Inès"]["request_number"].startswith("0691234A-2026-")
 
 
 def test_the_command_refuses_while_a_run_is_under_way_or_without_the_scale(web, db, clock):
@@ -663,9 +663,9 @@ def test_a_consent_whose_account_is_gone_is_left(office, web, db, clock):
 # The texts ------------------------------------------------------------------------------------
 
 ROW = {
-    "annee": "2026-2027",
-    "responsable": {"prenom": "Marie-Françoise-Éléonore", "nom": "Dupont-Lagrange"},
-    "eleve": {"prenom": "Jean-Baptiste-Maximilien", "nom": "Dupont-Lagrange", "classe": "6eA"},
+    "school_year": "2026-2027",
+    "parent": {"first_name": "Marie-Françoise-Éléonore", "last_name": "Dupont-Lagrange"},
+    "pupil": {"prenom": "Jean-Baptiste-Maximilien", "nom": "Dupont-Lagrange", "classe": "6eA"},
     "rfr": 61800,
     "enfants": 2,
     "ceiling": 22754,

@@ -61,7 +61,7 @@ def withdraw(db, client):
 
 def examined(db, result: str, **fields):
     """The year's examination of Léa, as records/examinations.py writes it."""
-    row = {"ine": LEA, "uai": "0691234A", "annee": ANNEE, "result": result, **fields}
+    row = {"ine": LEA, "uai": "0691234A", "school_year": ANNEE, "result": result, **fields}
     with db.writing() as tx:
         tx.insert("bourse_examens", row)
 
@@ -119,7 +119,7 @@ def test_a_refusal_does_not_undo_the_other_parents_consent(db, sophie, julien):
 
 def test_an_examination_of_last_year_is_not_this_years(db, sophie):
     choose(db, sophie, True)
-    examined(db, "not_found", annee="2025-2026")
+    examined(db, "not_found", school_year="2025-2026")
     assert lea_card(sophie) == [FICHE_LINK, GIVEN]
 
 
@@ -202,7 +202,7 @@ def test_eligible_shows_the_request_the_examination_made(db, sophie, julien):
 
 def test_eligible_whose_request_was_withdrawn(db, sophie):
     choose(db, sophie, True)
-    examined(db, "eligible", echelon=3, numero="0691234A-2026-00042")
+    examined(db, "eligible", echelon=3, request_number="0691234A-2026-00042")
     assert lea_card(sophie) == [
         FICHE_LINK,
         f"{EXAMEN}votre foyer pouvait bénéficier de la bourse ; la demande n° "

@@ -325,7 +325,7 @@ def test_the_pending_change_is_kept_on_the_server(francois, web):
     assert code not in cookie and "70000101" not in cookie and "hash" not in cookie
     with web.extensions["store"].reading() as tx:
         state = journeys.load(tx, journey_id, kind=fiche.KIND)
-    assert state["telephone"] == NEW_PHONE
+    assert state["phone"] == NEW_PHONE
     assert set(state["code"]) == {"hmac", "nonce", "sent_at", "wrong_tries", "used"}
 
 

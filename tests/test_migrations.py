@@ -2,7 +2,8 @@
 declared key, used by the engine's lookups; an upgrade applies each migration once; the service
 refuses a database not migrated; records written before a migration read as before after it, on
 both engines (version 6: the scholarship requests' keys and their journeys'; version 7: the
-accounts', staff's, identifiers' and sessions' keys).
+accounts', staff's, identifiers' and sessions' keys; version 9: the other journeys', the online
+services', the automatic examination's and the consents' keys), and a journey under way goes on.
 
 These tests need PostgreSQL, whatever TEST_BACKEND says: each makes a database of its own and
 drops it. Where PostgreSQL does not answer they are skipped (and fail in CI)."""
@@ -18,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 
 import psycopg
 import pytest
@@ -27,15 +28,29 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from app import create_app
+from documents import examinations_csv
 from outside.storage import StorageError, migrations, open_store, postgres
 from outside.storage.migrations import MIGRATIONS, upgrade
 from outside.storage.postgres import PgTx
 from outside.storage.schema import EXPIRES, TABLES
 from outside.storage.tiny import TinyStore
 from outside.storage.tx import stored
-from records import accounts, bourse_requests, contacts, journeys, recovery, sessions, staff
+from records import (
+    accounts,
+    bourse_requests,
+    consents,
+    contacts,
+    examinations,
+    journeys,
+    recovery,
+    reminders,
+    sessions,
+    staff,
+    teleservices,
+)
 from records.sessions import digest_of
-from rules.clock import PARIS
+from rules import sms_codes
+from rules.clock import PARIS, Clock
 from rules.passwords import hash_password
 from tests import backends
 from tests.conftest import TEST_SETTINGS
@@ -613,20 +628,29 @@ def before_migration_7() -> dict[str, list[dict]]:
 def accounts_at_version_5(engine: str, tmp_path, monkeypatch) -> Iterator[str]:
     """A TinyDB file or a PostgreSQL database migrated up to version 5 only, holding
     `before_migration_7`'s records; its path or URL."""
-    old = before_migration_7()
+    with database_at(5, before_migration_7(), engine, tmp_path, monkeypatch) as database:
+        yield database
+
+
+@contextmanager
+def database_at(
+    version: int, old: dict[str, list[dict]], engine: str, tmp_path, monkeypatch
+) -> Iterator[str]:
+    """A TinyDB file or a PostgreSQL database migrated up to `version` only, holding the `old`
+    records (by table, each with its id); its path or URL."""
     if engine == "tinydb":
-        path = tmp_path / "version5.json"
+        path = tmp_path / f"version{version}.json"
         content = {
             name: {str(doc["id"]): stored(doc) for doc in docs} for name, docs in old.items()
         }
-        content["migrations"] = {str(n): {"version": n} for n in range(1, 6)}
+        content["migrations"] = {str(n): {"version": n} for n in range(1, version + 1)}
         path.write_text(json.dumps(content), encoding="utf-8")
         yield str(path)
         return
     with scratch_database() as url:
         with monkeypatch.context() as patched:
             patched.setattr(
-                migrations, "MIGRATIONS", tuple(one for one in MIGRATIONS if one.version <= 5)
+                migrations, "MIGRATIONS", tuple(one for one in MIGRATIONS if one.version <= version)
             )
             upgrade(open_store(url))
         with psycopg.connect(url) as connection:
@@ -658,7 +682,7 @@ def test_migration_7_renames_the_keys_and_everything_reads_as_before(engine, tmp
             )
         assert signed_in.ok and staff_signed_in.ok
         with store.reading() as tx:
-            account = accounts.find_by_identifiant(tx, "s.lefevre1")
+            account = accounts.find_by_identifier(tx, "s.lefevre1")
             assert account == {**account, "identifier": "s.lefevre1", "responsable_ids": [1]}
             assert (account["first_name"], account["last_name"]) == ("Sophie", "Lefèvre")
             assert accounts.account_of(tx, [1])["id"] == 4
@@ -706,4 +730,362 @@ def test_a_browser_signed_in_before_migration_7_still_is_after_it(engine, tmp_pa
         assert page.status_code == 200
         assert "s.lefevre1" in texts(page.text, "dd")
         assert office.get("/admin").status_code == 200
+        close_pool(database)
+
+
+# Migration 9: the journeys', services', examination's and consents' keys in English -------------
+
+SCHOOL, LUCAS, YEAR = "0691234A", "0691500123K", "2026-2027"
+NEW_PHONE, PHONE_CODE = "+33698765432", "482913"
+SIGNING_UP, CHANGING_PHONE = "inscription-en-cours", "telephone-en-cours"
+# Lucas's other responsable, signing up (the roster's French names).
+MARC = {"nom": "Lefèvre", "prenom": "Marc", "telephone": "+33611223344"}
+# The service's key the codes sent before the migration were made with.
+SECRET = "cle-des-tests-de-la-migration-9-" + "0" * 32
+
+
+def in_progress(journey_id: str, kind: str, state: dict, started: datetime) -> dict:
+    """A journey record started at `started` for an hour, as records/journeys.py keeps it."""
+    return {
+        "journey_id": journey_id,
+        "kind": kind,
+        "account_id": None,
+        "state": state,
+        "lifetime_seconds": 3_600,
+        "started_at": started.isoformat(),
+        "started_timestamp": started.timestamp(),
+        EXPIRES: started.timestamp() + 3_600,
+    }
+
+
+def before_migration_9(started: datetime, code: dict) -> dict[str, list[dict]]:
+    """Records as the service wrote them at version 8: a roster, an account, a journey of every
+    kind but the scholarship request's under way (a registration at its password, a mobile
+    change waiting for its code), the school's scholarship service, a pupil's consent and
+    result, the school's run and reminder, a mail of the development outbox, and the sessions
+    of a browser signing up and of a parent signed in."""
+    ends = time.time() + 3_600
+    session = {"staff_id": None, "created_ts": ends - 60, "last_seen_ts": ends - 60}
+    journey_ids = {
+        "auto-inscription": SIGNING_UP,
+        "fiche-telephone": CHANGING_PHONE,
+    }
+    identity = {"sub": "fc-1", "given_name": "Sophie", "family_name": "Lefèvre", "id_token": "t"}
+    names = {"nom": "Lefèvre", "prenom": "Sophie", "telephone": "+33612345678"}
+    states = {
+        "auto-inscription": {
+            "step": "mot_de_passe",
+            **MARC,
+            "responsables": [2],
+            "codes_sent": 1,
+            "code": code,
+        },
+        "franceconnect": {"step": "enfants", **identity, **names, "responsables": [1]},
+        "notification": {
+            "step": "enfants",
+            "compte": 4,
+            "responsables": [1],
+            "identifiant": "s.lefevre1",
+            "prenom": "Sophie",
+            "nom": "Lefèvre",
+            "detaches": [LUCAS],
+        },
+        "recuperation": {"step": "code", "decoy": False, "compte": 4, "identifiant": "s.lefevre1"},
+        "fiche-telephone": {
+            "account_id": 4,
+            "telephone": NEW_PHONE,
+            "code": code,
+            "codes_sent": 1,
+        },
+        "import-liste": {"fichier": "eleves.csv", "contenu": "ine;nom\n"},
+    }
+    return {
+        "etablissements": [{"id": 1, "uai": SCHOOL, "nom": "Collège de la Concorde"}],
+        "eleves": [
+            {
+                "id": 1,
+                "ine": LUCAS,
+                "nom": "Lefèvre",
+                "prenom": "Lucas",
+                "date_naissance": "2014-03-12",
+                "niveau": "6e",
+                "classe": "6e A",
+                "uai": SCHOOL,
+            }
+        ],
+        "responsables": [
+            {
+                "id": 1,
+                "uai": SCHOOL,
+                "civilite": "Mme",
+                "nom": "Lefèvre",
+                "prenom": "Sophie",
+                "telephone": "+33612345678",
+                "eleves": [LUCAS],
+                "etat_compte": "actif",
+            },
+            {
+                "id": 2,
+                "uai": SCHOOL,
+                "civilite": "M.",
+                **MARC,
+                "eleves": [LUCAS],
+                "etat_compte": "non activé",
+            },
+        ],
+        "comptes": [
+            {
+                "id": 4,
+                "identifier": "s.lefevre1",
+                "identifier_key": "s.lefevre1",
+                "password_hash": hash_password(OLD_PASSWORD),
+                "state": "actif",
+                "method": "auto-inscription",
+                "franceconnect_sub": None,
+                "email": None,
+                "email_confirmed": False,
+                "responsable_ids": [1],
+                "first_name": "Sophie",
+                "last_name": "Lefèvre",
+                "phone": "+33612345678",
+                "failures": 0,
+                "clients": {},
+                "created_at": "2026-09-01T10:00:00+02:00",
+            }
+        ],
+        "parcours": [
+            {"id": number, **in_progress(journey_ids.get(kind, kind), kind, state, started)}
+            for number, (kind, state) in enumerate(states.items(), start=1)
+        ],
+        "sessions": [
+            {
+                **session,
+                "id": 1,
+                "digest": digest_of(SIGNING_UP),
+                "data": {"inscription": SIGNING_UP},
+                "account_id": None,
+                "ends_ts": ends,
+                EXPIRES: ends,
+            },
+            {
+                **session,
+                "id": 2,
+                "digest": digest_of(CHANGING_PHONE),
+                "data": {"account_id": 4, "phone_change": CHANGING_PHONE},
+                "account_id": 4,
+                "ends_ts": ends,
+                EXPIRES: ends,
+            },
+        ],
+        "teleservices": [
+            {
+                "id": 1,
+                "uai": SCHOOL,
+                "service": "bourse",
+                "etat": "ouvert",
+                "message": "Bienvenue",
+                "debut": "2026-09-01",
+                "fin": "2026-10-15",
+                "modifie_le": "2026-08-30T10:00:00+02:00",
+            }
+        ],
+        "bourse_consents": [
+            {
+                "id": 1,
+                "ine": LUCAS,
+                "account_id": 4,
+                "uai": SCHOOL,
+                "responsable": {"prenom": "Sophie", "nom": "Lefèvre"},
+                "state": "given",
+                "applicant": None,
+                "partner": None,
+                "given_at": "2026-09-02T10:00:00+02:00",
+                "changed_at": "2026-09-02T10:00:00+02:00",
+                "history": [],
+            }
+        ],
+        "bourse_examens": [
+            {
+                "id": 1,
+                "ine": LUCAS,
+                "annee": YEAR,
+                "uai": SCHOOL,
+                "result": "not_eligible",
+                "rfr": 61000,
+                "enfants": 1,
+                "ceiling": 21000,
+                "echelon": None,
+                "montant_annuel": None,
+                "examined_at": "2026-09-10T10:00:00+02:00",
+                "consent": {"id": 1, "account_id": 4, "key": "k", "reason": "seul accord"},
+                "eleve": {"prenom": "Lucas", "nom": "Lefèvre", "classe": "6e A"},
+                "responsable": {"prenom": "Sophie", "nom": "Lefèvre"},
+                "numero": "0691234A-2026-00007",
+                "notices": [],
+            }
+        ],
+        "bourse_examen_runs": [
+            {"id": 1, "uai": SCHOOL, "annee": YEAR, "state": "done", "total": 1, "done": 1}
+        ],
+        "bourse_relances": [
+            {"id": 1, "uai": SCHOOL, "annee": YEAR, "sent_at": "2026-09-11T10:00:00+02:00"}
+        ],
+        "mail_outbox": [
+            {
+                "id": 1,
+                "to": "sophie@exemple.fr",
+                "subject": "Accusé",
+                "body": "…",
+                "pieces_jointes": ["accuse.pdf (3 Ko)"],
+                "sent_at": "2026-09-12T10:00:00+02:00",
+            }
+        ],
+    }
+
+
+def service_now() -> datetime:
+    """The tests' service clock (TODAY) now."""
+    return Clock(date.fromisoformat(TEST_SETTINGS["TODAY"])).now()
+
+
+@contextmanager
+def at_version_8(engine: str, tmp_path, monkeypatch) -> Iterator[str]:
+    started = service_now()
+    code = sms_codes.issue(PHONE_CODE, started, SECRET)
+    with database_at(8, before_migration_9(started, code), engine, tmp_path, monkeypatch) as url:
+        yield url
+
+
+@pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
+def test_migration_9_renames_the_keys_and_everything_reads_as_before(engine, tmp_path, monkeypatch):
+    with at_version_8(engine, tmp_path, monkeypatch) as database:
+        store = open_store(database)
+        assert upgrade(store) == [9]
+        now = service_now()
+        with store.reading() as tx:
+            states = {
+                doc["kind"]: journeys.load(tx, doc["journey_id"], now=now)
+                for doc in tx.scan("parcours")
+            }
+            service = teleservices.service_of(tx, SCHOOL, teleservices.BOURSE, now.date())
+            (consent,) = consents.of_account(tx, 4)
+            result = examinations.of_pupil(tx, LUCAS, YEAR)
+            listed = examinations.of_school(tx, SCHOOL, YEAR)
+            run = examinations.run_of(tx, SCHOOL, YEAR)
+            reminder = reminders.of_campaign(tx, SCHOOL, YEAR)
+            (mail,) = tx.scan("mail_outbox")
+        names = {"last_name": "Lefèvre", "first_name": "Sophie", "phone": "+33612345678"}
+        assert {kind: state["step"] for kind, state in states.items() if "step" in state} == {
+            "auto-inscription": "mot_de_passe",
+            "franceconnect": "enfants",
+            "notification": "enfants",
+            "recuperation": "code",
+        }
+        assert states["auto-inscription"] == {
+            **states["auto-inscription"],
+            "last_name": "Lefèvre",
+            "first_name": "Marc",
+            "phone": "+33611223344",
+            "responsable_ids": [2],
+        }
+        assert not {"nom", "prenom", "telephone", "responsables"} & set(states["auto-inscription"])
+        assert states["franceconnect"] == {
+            "kind": "franceconnect",
+            "step": "enfants",
+            "sub": "fc-1",
+            "given_name": "Sophie",
+            "family_name": "Lefèvre",
+            "id_token": "t",
+            **names,
+            "responsable_ids": [1],
+        }
+        assert states["notification"] == {
+            "kind": "notification",
+            "step": "enfants",
+            "account_id": 4,
+            "responsable_ids": [1],
+            "identifier": "s.lefevre1",
+            "first_name": "Sophie",
+            "last_name": "Lefèvre",
+            "detached": [LUCAS],
+        }
+        assert states["recuperation"] == {
+            "kind": "recuperation",
+            "step": "code",
+            "decoy": False,
+            "account_id": 4,
+            "identifier": "s.lefevre1",
+        }
+        assert states["fiche-telephone"]["phone"] == NEW_PHONE
+        assert "telephone" not in states["fiche-telephone"]
+        assert states["import-liste"] == {
+            "kind": "import-liste",
+            "file_name": "eleves.csv",
+            "content": "ine;nom\n",
+        }
+        assert (service.state, service.message) == (teleservices.State.OPEN, "Bienvenue")
+        assert (service.start, service.end) == (date(2026, 9, 1), date(2026, 10, 15))
+        assert consent["parent"] == {"first_name": "Sophie", "last_name": "Lefèvre"}
+        assert "responsable" not in consent
+        assert result == {
+            **result,
+            "school_year": YEAR,
+            "pupil": {"prenom": "Lucas", "nom": "Lefèvre", "classe": "6e A"},
+            "parent": {"first_name": "Sophie", "last_name": "Lefèvre"},
+            "request_number": "0691234A-2026-00007",
+        }
+        assert not {"annee", "eleve", "responsable", "numero"} & set(result)
+        assert [row["id"] for row in listed] == [result["id"]] == [1]
+        cells = examinations_csv.row(result)
+        assert cells[:3] == ["Lucas Lefèvre", "6e A", "Sophie Lefèvre"]
+        assert cells[-1] == "0691234A-2026-00007"
+        assert (run["id"], run["school_year"]) == (1, YEAR) and "annee" not in run
+        assert (reminder["id"], reminder["school_year"]) == (1, YEAR)
+        assert mail["attachments"] == ["accuse.pdf (3 Ko)"] and "pieces_jointes" not in mail
+        assert upgrade(store) == []
+        close_pool(database)
+
+
+def signed_in_browser(app, session_id: str):
+    """A browser holding the cookie of the session `session_id` (records/sessions.py)."""
+    signer = Signer(
+        app.secret_key, salt="server-session", key_derivation="hmac", digest_method=hashlib.sha256
+    )
+    browser = app.test_client()
+    browser.set_cookie("session", signer.sign(session_id).decode())
+    return browser
+
+
+@pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
+def test_journeys_under_way_before_migration_9_go_on_after_it(engine, tmp_path, monkeypatch):
+    with at_version_8(engine, tmp_path, monkeypatch) as database:
+        upgrade(open_store(database))
+        app = create_app(
+            {
+                **TEST_SETTINGS,
+                "DATABASE": database,
+                "SECRET_KEY": SECRET,
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+        # Signing up, at the password: the account is made from the names and mobile kept.
+        signing_up = signed_in_browser(app, SIGNING_UP)
+        password = "Vacances-de-Toussaint-2026!"
+        sent = signing_up.post(
+            "/inscription/mot-de-passe", data={"mot_de_passe": password, "confirmation": password}
+        )
+        assert sent.status_code == 303
+        assert sent.headers["Location"].endswith("/inscription/compte-active")
+        # Signed in, changing the mobile from the fiche: the code sent before still changes it.
+        parent = signed_in_browser(app, CHANGING_PHONE)
+        assert (
+            parent.post(f"/fiche/{LUCAS}/telephone/code", data={"code": PHONE_CODE}).status_code
+            < 400
+        )
+        store = open_store(database)
+        with store.reading() as tx:
+            made = [one for one in tx.scan("comptes") if one["id"] != 4]
+            assert [(one["first_name"], one["last_name"]) for one in made] == [("Marc", "Lefèvre")]
+            assert (made[0]["phone"], made[0]["responsable_ids"]) == ("+33611223344", [2])
+            assert accounts.find_by_id(tx, 4)["phone"] == NEW_PHONE
         close_pool(database)

@@ -11,7 +11,7 @@ import pytest
 
 from commands.demo import DEMO_ROSTER
 from records import accounts, notifications
-from records.accounts import ACCOUNTS, USED_IDENTIFIERS, SignInOutcome, find_by_identifiant
+from records.accounts import ACCOUNTS, USED_IDENTIFIERS, SignInOutcome, find_by_identifier
 from records.notifications import (
     ALREADY_ACTIVE,
     BLOCKED,
@@ -87,7 +87,7 @@ def send(store, ids, how="courrier", now=NOW, **options):
 
 def account(store, identifiant):
     with store.reading() as tx:
-        return find_by_identifiant(tx, identifiant)
+        return find_by_identifier(tx, identifiant)
 
 
 def every(store, table: str) -> list[dict]:
@@ -253,7 +253,7 @@ def test_an_active_or_blocked_account_is_not_taken_over_by_a_registration(demo):
     )
     send(demo, [karim])
     with demo.writing() as tx:
-        tx.update(ACCOUNTS, find_by_identifiant(tx, "k.benali1")["id"], {"state": "bloqué"})
+        tx.update(ACCOUNTS, find_by_identifier(tx, "k.benali1")["id"], {"state": "bloqué"})
     for ids, prenom, nom, phone in (
         ([sophie], "Sophie", "Lefèvre-D'Almeida", "+33612345678"),
         ([karim], "Karim", "Benali", "+33623456789"),

@@ -271,7 +271,7 @@ def test_attachments_travel_with_the_mail_and_are_named_in_the_outbox(make_app, 
     assert attached.get_content_type() == "application/pdf"
     assert attached.get_content() == receipt.data
     (kept,) = app.extensions["outboxes"]["mail"].newest_first()
-    assert kept["pieces_jointes"] == ["accuse-0691234A-2026-00001.pdf (3 Ko)"]
+    assert kept["attachments"] == ["accuse-0691234A-2026-00001.pdf (3 Ko)"]
     page = app.test_client().get("/dev/mail")
     assert "Pièces jointes : accuse-0691234A-2026-00001.pdf (3 Ko)" in page.text
 

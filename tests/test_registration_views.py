@@ -890,7 +890,7 @@ def test_account_created(parent, web, db):
     assert redirects_to(response, "/inscription/compte-active")
 
     with db.reading() as tx:
-        account = accounts.find_by_identifiant(tx, SOPHIE_ID)
+        account = accounts.find_by_identifier(tx, SOPHIE_ID)
     assert account is not None
     assert account["state"] == "actif" and account["method"] == "auto-inscription"
     assert account["responsable_ids"] == sophie_responsables(db)

@@ -38,9 +38,9 @@ def find_staff_by_id(store, staff_id):
         return staff.find_staff_by_id(tx, staff_id)
 
 
-def find_staff_by_identifiant(store, identifiant):
+def find_staff_by_identifier(store, identifiant):
     with store.reading() as tx:
-        return staff.find_staff_by_identifiant(tx, identifiant)
+        return staff.find_staff_by_identifier(tx, identifiant)
 
 
 def sign_in_staff(store, identifiant, password, now, client=OFFICE):
@@ -99,7 +99,7 @@ def test_create_staff(demo, secretariat):
     assert PASSWORD not in secretariat["password_hash"]
     assert secretariat["created_at"] == "2026-09-14T10:00:00+02:00"
     assert find_staff_by_id(demo, secretariat["id"]) == secretariat
-    assert find_staff_by_identifiant(demo, " SECRETARIAT.Concorde ") == secretariat
+    assert find_staff_by_identifier(demo, " SECRETARIAT.Concorde ") == secretariat
     assert find_staff_by_id(demo, 999) is None
 
 
@@ -116,7 +116,7 @@ def test_an_identifiant_is_kept_as_typed_and_found_by_its_key(demo):
     )
     with demo.reading() as tx:
         assert tx.find_one(STAFF, identifier_key="direction.concorde") == created
-    assert find_staff_by_identifiant(demo, "DIRECTION.concorde") == created
+    assert find_staff_by_identifier(demo, "DIRECTION.concorde") == created
 
 
 @pytest.mark.parametrize(
@@ -366,14 +366,14 @@ def test_create_with_prompt_twice(runner, demo):
     assert "Mot de passe : \nConfirmation du mot de passe : \n" in result.output
     assert PASSWORD not in result.output  # hidden as typed
     assert "(secrétariat, Collège Concorde, 0691234A)" in result.output
-    assert find_staff_by_identifiant(demo, "secretariat.concorde")["role"] == "secretariat"
+    assert find_staff_by_identifier(demo, "secretariat.concorde")["role"] == "secretariat"
 
 
 def test_prompts_that_differ(runner, demo):
     result = create(runner, "s.concorde", "--uai", CONCORDE, input=f"{PASSWORD}\nAutre-2026!mdp\n")
     assert result.exit_code == 1
     assert result.output.endswith("Erreur : Les deux mots de passe ne sont pas identiques.\n")
-    assert find_staff_by_identifiant(demo, "s.concorde") is None
+    assert find_staff_by_identifier(demo, "s.concorde") is None
 
 
 @pytest.mark.parametrize(

@@ -92,11 +92,11 @@ def begin(account: dict) -> str | None:
     JOURNEY.start(
         {
             "step": "mot_de_passe",
-            "compte": account["id"],
-            "responsables": account["responsable_ids"],
-            "identifiant": account["identifier"],
-            "prenom": account["first_name"],
-            "nom": account["last_name"],
+            "account_id": account["id"],
+            "responsable_ids": account["responsable_ids"],
+            "identifier": account["identifier"],
+            "first_name": account["first_name"],
+            "last_name": account["last_name"],
             "email": activation.known_email(tx(), account["responsable_ids"]),
             "password_hash": None,
             "mails_sent": 0,
@@ -116,7 +116,7 @@ def no_longer_waiting(state: dict):
     """None while the account waits for its activation; else the journey ends (the link was
     followed in another browser, or the school blocked the account) and the login page says
     why."""
-    account = accounts.find_by_id(tx(), state["compte"])
+    account = accounts.find_by_id(tx(), state["account_id"])
     if account and account["state"] == activation.WAITING:
         return None
     JOURNEY.finish()
@@ -181,10 +181,10 @@ def children_confirmed(state: dict):
     ended = no_longer_waiting(state)
     if ended:
         return ended
-    detached = state.pop("detaches", [])
+    detached = state.pop("detached", [])
     if detached:
-        activation.detach_children(tx(), state["responsables"], detached, now())
-    if not accounts.children_of(tx(), state["responsables"]):
+        activation.detach_children(tx(), state["responsable_ids"], detached, now())
+    if not accounts.children_of(tx(), state["responsable_ids"]):
         JOURNEY.finish()
         flash(ALL_DETACHED, "error")
         return leave_to(url_for("login.show"))
@@ -233,16 +233,16 @@ def send_link(state: dict, email: str) -> str | None:
     """Send a new activation link to `email` (the one sent before stops working); a French
     failure, or None once sent."""
     nonce = activation.await_confirmation(
-        tx(), state["compte"], email, state["password_hash"], now()
+        tx(), state["account_id"], email, state["password_hash"], now()
     )
     if nonce is None:
         return NOT_AVAILABLE
     token = activation_links.make_token(
-        current_app.secret_key, state["compte"], email, nonce, now()
+        current_app.secret_key, state["account_id"], email, nonce, now()
     )
     link = url_for("activation.lien", token=token, _external=True)
     if not send_mail(
-        email, *activation_links.activation_email(state["prenom"], state["nom"], link)
+        email, *activation_links.activation_email(state["first_name"], state["last_name"], link)
     ):
         return MAIL_FAILED
     state["email"] = email
@@ -285,7 +285,7 @@ def resend(state: dict):
 @JOURNEY.at_step("courriel_envoye", guard=no_longer_waiting)
 def change_email(state: dict):
     # The address may be someone else's: the link sent there must not activate anything.
-    activation.forget_pending(tx(), state["compte"])
+    activation.forget_pending(tx(), state["account_id"])
     return JOURNEY.advance(state, "courriel")
 
 

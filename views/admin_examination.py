@@ -42,7 +42,7 @@ class Filters:
 
     def keep(self, row: dict) -> bool:
         return (not self.resultat or row["result"] == self.resultat) and (
-            not self.classe or row["eleve"]["classe"] == self.classe
+            not self.classe or row["pupil"]["classe"] == self.classe
         )
 
     def args(self) -> dict:
@@ -54,7 +54,7 @@ def results(staff: dict) -> tuple[str, list[dict], list[dict], Filters]:
     """The school year, its results, those the filters keep, and the filters."""
     annee = school_year()
     found = examinations.of_school(tx(), staff["uai"], annee)
-    classes = sorted({row["eleve"]["classe"] for row in found})
+    classes = sorted({row["pupil"]["classe"] for row in found})
     filters = Filters(request.args, classes)
     return annee, found, [row for row in found if filters.keep(row)], filters
 
@@ -85,7 +85,7 @@ def examination_page(staff: dict, block: str, status: int = 200, **context):
         counts=counts,
         page=paginate(kept, PER_PAGE, filters.args()),
         filters=filters,
-        classes=sorted({row["eleve"]["classe"] for row in found}),
+        classes=sorted({row["pupil"]["classe"] for row in found}),
         results=RESULTS,
         labels=LABELS,
         result_texts={result: label.capitalize() for result, label in LABELS.items()},

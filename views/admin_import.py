@@ -66,7 +66,7 @@ def upload(staff):
     problems = file_problems(report)
     if problems:
         return import_page(staff, 422, errors=problems)
-    state = {"fichier": sent.filename or "fichier.csv", "contenu": data.decode("utf-8-sig")}
+    state = {"file_name": sent.filename or "fichier.csv", "content": data.decode("utf-8-sig")}
     session[KIND] = journeys.start(tx(), KIND, state, now())
     return leave_to(url_for("admin.preview"))
 
@@ -90,8 +90,8 @@ def pending(staff: dict):
     if state is None:
         flash(EXPIRED, "error")
         abort(leave_to(url_for("admin.import_form")))
-    data = state["contenu"].encode("utf-8")
-    return state["fichier"], parse_for_school(data, staff["uai"], now().date())
+    data = state["content"].encode("utf-8")
+    return state["file_name"], parse_for_school(data, staff["uai"], now().date())
 
 
 @bp.get("/import/apercu")

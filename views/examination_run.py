@@ -145,10 +145,12 @@ def examine_all(run: dict, links: Links) -> dict:
     store, clock = current_app.extensions["store"], current_app.extensions["clock"]
     try:
         with store.reading() as tx:
-            todo = examinations.pending(tx, run["uai"], run["annee"])
+            todo = examinations.pending(tx, run["uai"], run["school_year"])
         for first in range(0, len(todo), BATCH):
             batch = todo[first : first + BATCH]
-            found = [(pupil, chosen, *lookup(chosen, run["annee"])) for pupil, chosen in batch]
+            found = [
+                (pupil, chosen, *lookup(chosen, run["school_year"])) for pupil, chosen in batch
+            ]
             with store.writing() as tx:
                 for one in found:
                     save(tx, run, *one, links, clock.now())
@@ -186,7 +188,7 @@ def save(tx, run: dict, pupil: dict, chosen: Examined, outcome: Outcome, notices
     account = find_by_id(tx, chosen.consent["account_id"])
     if account is None:
         return  # the consenting account is gone (merged into another): nobody to answer
-    row = examinations.record(tx, run["annee"], pupil, chosen, outcome.as_record(), now)
+    row = examinations.record(tx, run["school_year"], pupil, chosen, outcome.as_record(), now)
     if row is None:
         return  # another run examined the pupil meanwhile
     school = school_name(tx, pupil["uai"])
@@ -195,9 +197,9 @@ def save(tx, run: dict, pupil: dict, chosen: Examined, outcome: Outcome, notices
             tx,
             account,
             {**pupil, "etablissement_nom": school},
-            run["annee"],
-            fiscal_of(outcome, notices, run["annee"]),
-            estimation_of(outcome, run["annee"]),
+            run["school_year"],
+            fiscal_of(outcome, notices, run["school_year"]),
+            estimation_of(outcome, run["school_year"]),
             contact_of(tx, account).as_dict(),
             now,
         )

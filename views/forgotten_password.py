@@ -275,10 +275,10 @@ def confirm_lien(token: str):
             "step": "mot_de_passe",
             "decoy": False,
             "verified": True,
-            "compte": account["id"],
-            "identifiant": account["identifier"],
-            "nom": account["last_name"],
-            "prenom": account["first_name"],
+            "account_id": account["id"],
+            "identifier": account["identifier"],
+            "last_name": account["last_name"],
+            "first_name": account["first_name"],
         }
     )
     return redirect(JOURNEY.url("mot_de_passe"), code=303)
@@ -288,14 +288,14 @@ def confirm_lien(token: str):
 
 
 def intro(state: dict) -> str:
-    return f"Choisissez un nouveau mot de passe pour l'identifiant {state['identifiant']}."
+    return f"Choisissez un nouveau mot de passe pour l'identifiant {state['identifier']}."
 
 
 def password_chosen(state: dict, password_hash: str):
     if not state.get("verified") or state.get("decoy"):
         # Never reached: a decoy's code is never right. Kept as a guard all the same.
         return redirect(JOURNEY.url("identifiant"), code=303)
-    account = records.set_password(tx(), state["compte"], password_hash, now())
+    account = records.set_password(tx(), state["account_id"], password_hash, now())
     JOURNEY.finish()
     if account is None:
         flash(rules.NOT_AVAILABLE, "error")

@@ -197,10 +197,10 @@ def children_confirmed(state: dict):
     try:
         account = accounts.activate_with_franceconnect(
             tx(),
-            state["responsables"],
-            state["prenom"],
-            state["nom"],
-            state["telephone"],
+            state["responsable_ids"],
+            state["first_name"],
+            state["last_name"],
+            state["phone"],
             state["sub"],
             now(),
         )

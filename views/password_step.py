@@ -21,7 +21,7 @@ from views.verification import RULES_NOT_MET
 
 def of_state(state: dict) -> tuple[str, list[str]]:
     """The identifiant and the names a password must not contain, as the journey keeps them."""
-    return state["identifiant"], [state["nom"], state["prenom"]]
+    return state["identifier"], [state["last_name"], state["first_name"]]
 
 
 @dataclass(frozen=True)

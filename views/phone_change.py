@@ -84,7 +84,7 @@ def ask_code(account: dict, form: PhoneForm, region: str) -> Answer:
     if number == contact_of(tx(), account).telephone:
         form.telephone.errors.append(SAME_NUMBER)
         return Answer(False)
-    state = {"account_id": account["id"], "telephone": number, "code": None, "codes_sent": 0}
+    state = {"account_id": account["id"], "phone": number, "code": None, "codes_sent": 0}
     refusal = send_code(state, sms_codes.NEW_NUMBER)
     if refusal:
         return Answer(False, failure=refusal)
@@ -109,11 +109,11 @@ def check_code(account: dict, form: CodeForm) -> Answer:
         form.code.data = ""
         return Answer(False)
     old = contact_of(tx(), account).telephone
-    change_phone(tx(), account["id"], state["telephone"], now())
+    change_phone(tx(), account["id"], state["phone"], now())
     drop_pending()
-    if old and old != state["telephone"]:
-        tell_old_number(old, state["telephone"])
-    return Answer(True, PHONE_SAVED.format(number=phone_display(state["telephone"])))
+    if old and old != state["phone"]:
+        tell_old_number(old, state["phone"])
+    return Answer(True, PHONE_SAVED.format(number=phone_display(state["phone"])))
 
 
 def new_code(account: dict) -> Answer:

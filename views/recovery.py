@@ -88,7 +88,7 @@ def send_code(state: dict) -> str | None:
         return verification.send_code(state, rules.CODE_PURPOSE)
     # A decoy: the same hashing and quota, under a key of its own, and nothing sent.
     issued = verification.issue_code(rules.decoy_code())
-    key = records.decoy_key(rules.SMS, state["identifiant"])
+    key = records.decoy_key(rules.SMS, state["identifier"])
     if sms_codes.daily_limit_reached(records.sent_today(tx(), key, now()), sms_per_day()):
         return sms_codes.DAILY_LIMIT_REACHED
     state["code"] = issued
@@ -101,23 +101,25 @@ def send_link(state: dict) -> str | None:
     """A new link by e-mail (any link sent before stops working), within the address's quota
     of the day; or why not, in French."""
     if state["decoy"]:
-        key = records.decoy_key(rules.EMAIL, state["identifiant"])
+        key = records.decoy_key(rules.EMAIL, state["identifier"])
     else:
         key = records.mail_key(state["email"])
     if records.sent_today(tx(), key, now()) >= mails_per_day():
         return MAILS_DAILY_LIMIT
     nonce = None
     if not state["decoy"]:
-        nonce = records.await_link(tx(), state["compte"], state["email"], now())
+        nonce = records.await_link(tx(), state["account_id"], state["email"], now())
         if nonce is None:
             return NOT_AVAILABLE
     # Counted under the quota's lock, which the commit before the mail lets go: a link that
     # then cannot leave counts all the same.
     records.record_sent(tx(), key, now())
     if nonce is not None:
-        token = rules.make_token(current_app.secret_key, state["compte"], nonce, now())
+        token = rules.make_token(current_app.secret_key, state["account_id"], nonce, now())
         link = url_for("recovery.lien", token=token, _external=True)
-        subject, body = rules.link_email(state["prenom"], state["nom"], link, link_lifetime())
+        subject, body = rules.link_email(
+            state["first_name"], state["last_name"], link, link_lifetime()
+        )
         if not send_mail(state["email"], subject, body):
             return MAIL_FAILED
     mailed_links.count_mail(state, now())

@@ -97,18 +97,18 @@ def children_confirmed(state: dict):
 
 def personal(state: dict) -> tuple[str, list[str]]:
     # The identifiant is not given yet: the one it will be, but for its number.
-    planned = identifiers.base_identifier(state["prenom"], state["nom"])
-    return planned, [state["nom"], state["prenom"]]
+    planned = identifiers.base_identifier(state["first_name"], state["last_name"])
+    return planned, [state["last_name"], state["first_name"]]
 
 
 def password_chosen(state: dict, password_hash: str):
     try:
         account = accounts.create_account(
             tx(),
-            state["responsables"],
-            state["prenom"],
-            state["nom"],
-            state["telephone"],
+            state["responsable_ids"],
+            state["first_name"],
+            state["last_name"],
+            state["phone"],
             password_hash,
             JOURNEY.kind,
             now(),
@@ -116,7 +116,7 @@ def password_chosen(state: dict, password_hash: str):
     except accounts.AccountExists:
         return PASSWORD.page(state, 422, failure=ALREADY_ACTIVE)
     current_app.extensions["sms"].send(
-        state["telephone"],
+        state["phone"],
         f"ÉduConnect : votre identifiant est {account['identifier']}. "
         "Il vous servira à chaque connexion.",
     )

@@ -159,11 +159,11 @@ def examined_offer(state: ExaminationState) -> Offer:
             f"{EXAMEN} : le service de l'administration fiscale n'a pas répondu ; l'examen "
             "sera repris, vous n'avez rien à faire."
         )
-    if result.get("numero"):
+    if result.get("request_number"):
         # Shown only when the pupil has no active request: the one made was withdrawn.
         return Offer(
             f"{EXAMEN} : votre foyer pouvait bénéficier de la bourse ; la demande "
-            f"n° {result['numero']} qui en est issue a été retirée."
+            f"n° {result['request_number']} qui en est issue a été retirée."
         )
     return Offer(f"{EXAMEN} : votre foyer peut bénéficier de la bourse ; la direction décidera.")
 

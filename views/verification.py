@@ -52,10 +52,10 @@ def begin(journey: Journey, responsables: list[dict], **extra) -> str | None:
     first = responsables[0]
     state = {
         "step": "code",
-        "nom": first["nom"],
-        "prenom": first["prenom"],
-        "telephone": first["telephone"],
-        "responsables": sorted(responsable["id"] for responsable in responsables),
+        "last_name": first["nom"],
+        "first_name": first["prenom"],
+        "phone": first["telephone"],
+        "responsable_ids": sorted(responsable["id"] for responsable in responsables),
         "codes_sent": 0,
         "code": None,
         **extra,
@@ -72,13 +72,13 @@ def send_code(state: dict, purpose: str = sms_codes.ACTIVATION) -> str | None:
     parallel requests for one number send no more than the quota."""
     code = sms_codes.new_code()
     issued = issue_code(code)
-    sent_today = journeys.sms_sent_today(tx(), state["telephone"], now())
+    sent_today = journeys.sms_sent_today(tx(), state["phone"], now())
     if sms_codes.daily_limit_reached(sent_today, current_app.config["SMS_PER_NUMBER_PER_DAY"]):
         return sms_codes.DAILY_LIMIT_REACHED
     state["code"] = issued
     state["codes_sent"] += 1
-    journeys.record_sms(tx(), state["telephone"], now())
-    current_app.extensions["sms"].send(state["telephone"], sms_codes.sms_text(code, purpose))
+    journeys.record_sms(tx(), state["phone"], now())
+    current_app.extensions["sms"].send(state["phone"], sms_codes.sms_text(code, purpose))
     return None
 
 
@@ -102,7 +102,7 @@ def code_page(
         "code",
         status,
         form=form or CodeForm(formdata=None),
-        masked=phones.mask_mobile(state["telephone"]),
+        masked=phones.mask_mobile(state["phone"]),
         **context,
     )
 
@@ -166,7 +166,7 @@ def block_keys(journey: Journey, state: dict) -> list[str]:
     # The responsables too, so that starting the journey again does not lift the block.
     return [
         journeys.journey_key(journey.journey_id()),
-        journeys.responsables_key(state["responsables"]),
+        journeys.responsables_key(state["responsable_ids"]),
     ]
 
 
@@ -183,7 +183,7 @@ def children_page(
     """The shared children step (§2.3): each child's birth date. With `detachable` (the first
     login with a letter, §4), each child also has the box « Je ne suis pas le représentant
     légal de cet élève »."""
-    children = accounts.children_of(tx(), state["responsables"])
+    children = accounts.children_of(tx(), state["responsable_ids"])
     return journey.page(
         "enfants",
         status,
@@ -204,7 +204,7 @@ def submit_children(
 ):
     """The birth dates typed at the shared children step; `after_children(state)` answers once
     they match. With `detachable`, a child ticked needs no date, and the INEs of the children
-    ticked reach `after_children` in `state["detaches"]`."""
+    ticked reach `after_children` in `state["detached"]`."""
     page = partial(children_page, journey, detachable=detachable)
     # Each key locked as it is read (records/journeys.py): the count below sees every wrong
     # date submitted before this one.
@@ -215,7 +215,7 @@ def submit_children(
         return page(state, 422, failure=birthdates.blocked_message(until))
 
     typed, errors, mismatch, detached = {}, {}, False, []
-    for child in accounts.children_of(tx(), state["responsables"]):
+    for child in accounts.children_of(tx(), state["responsable_ids"]):
         ine = child["ine"]
         parts = [request.form.get(f"{part}-{ine}", "").strip() for part in DATE_PARTS]
         typed[ine] = parts
@@ -237,5 +237,5 @@ def submit_children(
         return page(state, 422, typed, errors, detached, failure=failure)
     journeys.clear_failed_submissions(tx(), keys)
     if detachable:
-        state["detaches"] = detached
+        state["detached"] = detached
     return after_children(state)

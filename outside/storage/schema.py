@@ -135,9 +135,9 @@ TABLES: dict[str, Table] = {
             unique=(("ine", "account_id"),),
             keys=(("ine",), ("account_id",)),
         ),
-        Table("bourse_examens", unique=(("ine", "annee"),), keys=(("uai", "annee"),)),
-        Table("bourse_examen_runs", unique=(("uai", "annee"),)),
-        Table("bourse_relances", unique=(("uai", "annee"),)),
+        Table("bourse_examens", unique=(("ine", "school_year"),), keys=(("uai", "school_year"),)),
+        Table("bourse_examen_runs", unique=(("uai", "school_year"),)),
+        Table("bourse_relances", unique=(("uai", "school_year"),)),
         # The mails decided and not yet settled (records/mail_queue.py): the ones due, a batch
         # at a time in the order of their next try; a mail sent or given up ends.
         Table(

@@ -177,6 +177,66 @@ def _v7_account(doc: dict) -> dict:
     return account
 
 
+# Migration 9's English names (issue 11): the state of the journeys other than the scholarship
+# request's (renamed by migration 6), the online services, the automatic examination's results,
+# runs and reminders, the consents, and the development outbox's mails. Old name → new name.
+_JOURNEY_STATE_KEYS = {
+    "nom": "last_name",
+    "prenom": "first_name",
+    "telephone": "phone",
+    "responsables": "responsable_ids",
+    "compte": "account_id",
+    "identifiant": "identifier",
+    "detaches": "detached",
+    "fichier": "file_name",
+    "contenu": "content",
+}
+_SERVICE_KEYS = {"etat": "state", "debut": "start", "fin": "end", "modifie_le": "changed_at"}
+_SCHOOL_YEAR_KEYS = {"annee": "school_year"}
+_EXAMINATION_KEYS = {
+    **_SCHOOL_YEAR_KEYS,
+    "numero": "request_number",
+    "eleve": "pupil",
+    "responsable": "parent",
+}
+# Who consented, named from their account: its own English names.
+_CONSENTING_KEYS = {"responsable": "parent"}
+_PARENT_NAME_KEYS = {"prenom": "first_name", "nom": "last_name"}
+_OUTBOX_MAIL_KEYS = {"pieces_jointes": "attachments"}
+
+
+def _v9_documents(tx: Tx) -> None:
+    """The remaining record keys in English. A journey keeps its record and gets its state
+    renamed, so one in progress during the deployment goes on where it was; the other records
+    are written again whole under their ids."""
+    for doc in list(tx.scan("parcours")):
+        state = doc.get("state")
+        if doc.get("kind") != "bourse" and state:
+            renamed = _renamed(state, _JOURNEY_STATE_KEYS)
+            if renamed != state:
+                tx.update("parcours", doc["id"], {"state": renamed})
+    _rewrite(tx, "teleservices", lambda doc: _renamed(doc, _SERVICE_KEYS))
+    _rewrite(tx, "bourse_examens", _v9_examination)
+    _rewrite(tx, "bourse_examen_runs", lambda doc: _renamed(doc, _SCHOOL_YEAR_KEYS))
+    _rewrite(tx, "bourse_relances", lambda doc: _renamed(doc, _SCHOOL_YEAR_KEYS))
+    _rewrite(tx, "bourse_consents", _v9_consent)
+    _rewrite(tx, "mail_outbox", lambda doc: _renamed(doc, _OUTBOX_MAIL_KEYS))
+
+
+def _v9_examination(doc: dict) -> dict:
+    row = _renamed(doc, _EXAMINATION_KEYS)
+    if row.get("parent"):
+        row["parent"] = _renamed(row["parent"], _PARENT_NAME_KEYS)
+    return row
+
+
+def _v9_consent(doc: dict) -> dict:
+    consent = _renamed(doc, _CONSENTING_KEYS)
+    if consent.get("parent"):
+        consent["parent"] = _renamed(consent["parent"], _PARENT_NAME_KEYS)
+    return consent
+
+
 def _renamed(doc: dict, names: dict[str, str]) -> dict:
     return {names.get(name, name): value for name, value in doc.items()}
 
@@ -237,6 +297,8 @@ MIGRATIONS = (
     Migration(7, "0007_account_keys.sql", _v7_documents),
     # The mails waiting to leave, kept with what decided them (issue 10).
     Migration(8, "0008_mail_queue.sql"),
+    # The other record keys in English: journeys, services, the examination's rows (issue 11).
+    Migration(9, "0009_english_keys.sql", _v9_documents),
 )
 LATEST = MIGRATIONS[-1].version
 
