@@ -551,6 +551,19 @@ def test_emptying_the_address_on_the_fiche_forgets_it_and_tells_it(web, with_old
     assert len(mails(web)) == 1
 
 
+def test_an_address_emptied_whose_saving_fails_is_told_nothing(web, with_old, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("enregistrement impossible")
+
+    monkeypatch.setattr("views.fiche.save_contact", broken)
+    data = {"courriel": "", "adresse_ligne1": "1 rue A", "code_postal": "69001", "commune": "Lyon"}
+    with pytest.raises(RuntimeError):  # TESTING lets the view's exception through
+        with_old.post(f"/fiche/{LUCAS}/coordonnees", data=data)
+    # Not removed, so not told « retirée »: the notice goes with the change it tells of.
+    assert account(web, with_old)["email"] == OLD
+    assert mails(web) == []
+
+
 def test_the_address_waiting_typed_again_is_a_resend(web, francois, clock):
     ask_email(francois)
     response = ask_email(francois)

@@ -17,7 +17,7 @@ from records import email_changes
 from rules import email_links, sms_codes
 from rules.clock import moment_text
 from views.journey import now
-from views.sending import send_mail
+from views.sending import mail_after_commit, send_mail
 from views.unit import tx
 
 LINK_SENT = (
@@ -93,7 +93,8 @@ def mail_body(account: dict, link: str) -> str:
 def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
     """Tell the address the account no longer uses: replaced by a confirmed one, or `removed`
     (the parent emptied the field of the fiche or of a request). Never the new address: a
-    stranger who took the account over need not be known by it, nor the owner misled."""
+    stranger who took the account over need not be known by it, nor the owner misled. Queued
+    with the request's change, so a change that is not saved tells nothing."""
     when = f"le {moment_text(now())}"
     what = (
         f"a été retirée {when} : le service vous prévient désormais par SMS"
@@ -109,4 +110,4 @@ def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
         "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
     )
     subject = REMOVED_SUBJECT if removed else OLD_ADDRESS_SUBJECT
-    send_mail(old, subject, body)
+    mail_after_commit(old, subject, body)
