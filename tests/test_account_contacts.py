@@ -13,11 +13,14 @@ import pytest
 
 from records import accounts, bourse_requests
 from records.contacts import contact_of
+from records.mail_queue import SENT, SUPERSEDED
 from rules import email_links, sms_codes
 from tests import markup
 from tests.htmx_client import HTMX, form_posting_to, update_page_with_htmx
 from tests.parents import signed_in_parent
+from tests.test_activation_views import FailingMailer
 from tests.test_bourse_views import ADDRESS, SOPHIE, send, to_summary
+from tests.test_mail_queue import queued
 from views import account_contacts, email_confirmation, phone_change
 
 FRANCOIS = ("Da Silva", "François", "+33645127833")
@@ -562,6 +565,20 @@ def test_an_address_emptied_whose_saving_fails_is_told_nothing(web, with_old, mo
     # Not removed, so not told « retirée »: the notice goes with the change it tells of.
     assert account(web, with_old)["email"] == OLD
     assert mails(web) == []
+
+
+def test_a_link_that_could_not_leave_is_dropped_for_the_newer_one(
+    web, francois, clock, monkeypatch
+):
+    working = web.extensions["mail"]
+    monkeypatch.setitem(web.extensions, "mail", FailingMailer())
+    assert ask_email(francois).status_code == 422
+    monkeypatch.setitem(web.extensions, "mail", working)
+    clock.advance(seconds=60)
+    assert markup.redirects_to(ask_email(francois), "/mon-compte/courriel")
+    # The first link, waiting for the queue's next try, will never arrive after the second.
+    states = [(mail["to"], mail["state"]) for mail in queued(web.extensions["store"])]
+    assert states == [(NEW, SUPERSEDED), (NEW, SENT)]
 
 
 def test_the_address_waiting_typed_again_is_a_resend(web, francois, clock):

@@ -17,7 +17,7 @@ from records import email_changes
 from rules import email_links, sms_codes
 from rules.clock import moment_text
 from views.journey import now
-from views.sending import mail_after_commit, send_mail
+from views.sending import about_account, mail_after_commit, send_mail
 from views.unit import tx
 
 LINK_SENT = (
@@ -73,7 +73,9 @@ def send_link(account: dict, email: str, resending: bool = False) -> str | None:
     nonce = changed[email_changes.PENDING]["nonce"]
     token = email_links.make_token(current_app.secret_key, account["id"], email, nonce, now())
     link = url_for("account_contacts.link", token=token, _external=True)
-    return None if send_mail(email, MAIL_SUBJECT, mail_body(account, link)) else MAIL_FAILED
+    about = about_account(account["id"], "confirmation-adresse")
+    sent = send_mail(email, MAIL_SUBJECT, mail_body(account, link), about=about)
+    return None if sent else MAIL_FAILED
 
 
 def mail_body(account: dict, link: str) -> str:

@@ -22,7 +22,7 @@ from rules.recovery import MAIL_FAILED, MAILS_DAILY_LIMIT, NOT_AVAILABLE, change
 from views import verification
 from views.journey import now
 from views.login import limiter
-from views.sending import send_mail, send_sms
+from views.sending import about_account, send_mail, send_sms
 from views.unit import tx
 
 
@@ -118,7 +118,8 @@ def send_link(state: dict) -> str | None:
         token = rules.make_token(current_app.secret_key, state["compte"], nonce, now())
         link = url_for("recovery.lien", token=token, _external=True)
         subject, body = rules.link_email(state["prenom"], state["nom"], link, link_lifetime())
-        if not send_mail(state["email"], subject, body):
+        about = about_account(state["compte"], "mot-de-passe-oublie")
+        if not send_mail(state["email"], subject, body, about=about):
             return MAIL_FAILED
     mailed_links.count_mail(state, now())
     return None

@@ -20,6 +20,7 @@ from flask import current_app
 
 from outside.storage import StorageError
 from records import mail_queue
+from records.accounts import ACCOUNTS
 from views.unit import commit
 
 # The mails the command claims at once: a machine that stops mid-batch holds no more than
@@ -36,14 +37,42 @@ def send_sms(to: str, text: str) -> bool:
     return True
 
 
-def send_mail(to: str, subject: str, body: str, attachments=(), label: str = "") -> bool:
-    """Whether the mail left. In a request, what the request did so far is saved first
-    (`views.unit.commit`), with the mail in the queue; the mail then leaves, and the request
-    goes on in a transaction of its own: so the view still says at once whether it left.
+def about_account(account_id: int, link: str) -> dict:
+    """What a link mailed to an account is about (`mail_after_commit`): a newer link of the
+    same journey voids it, so it supersedes it."""
+    return {"table": ACCOUNTS, "id": account_id, "event": link}
+
+
+def send_mail(
+    to: str,
+    subject: str,
+    body: str,
+    attachments=(),
+    label: str = "",
+    about: dict | None = None,
+    school: str = "",
+) -> bool:
+    """Whether the mail left at its first try (`try_mail`)."""
+    return try_mail(to, subject, body, attachments, label, about, school) == mail_queue.SENT
+
+
+def try_mail(
+    to: str,
+    subject: str,
+    body: str,
+    attachments=(),
+    label: str = "",
+    about: dict | None = None,
+    school: str = "",
+) -> str:
+    """The mail's state after its first try: SENT, WAITING (the queue tries it again) or
+    GAVE_UP (with MAIL_ATTEMPTS at 1). In a request, what the request did so far is saved
+    first (`views.unit.commit`), with the mail in the queue; the mail then leaves, and the
+    request goes on in a transaction of its own: so the view still says at once how it went.
     `label` names the mail in the logs instead of its subject, when the subject names a
-    family."""
-    outcome: list[bool] = []
-    mail_after_commit(to, subject, body, attachments, label, then=outcome.append)
+    family; `about` and `school` as for `mail_after_commit`."""
+    outcome: list[str] = []
+    mail_after_commit(to, subject, body, attachments, label, about, school, outcome.append)
     commit()
     if not outcome:
         raise RuntimeError("send_mail inside a transaction of its own: use mail_after_commit")
@@ -57,23 +86,31 @@ def mail_after_commit(
     attachments=(),
     label: str = "",
     about: dict | None = None,
-    then: Callable[[bool], None] | None = None,
+    school: str = "",
+    then: Callable[[str], None] | None = None,
 ) -> None:
     """Queue the mail in the write transaction open in this thread (one of its own when none
-    is); it is tried once that is saved (never when it is rolled back), then `then(sent)` runs,
-    with no transaction open. `about` names the record its outcome is written on
-    (records/mail_queue.OUTCOMES)."""
+    is); it is tried once that is saved (never when it is rolled back), then `then(state)`
+    runs, with no transaction open. `about` names the record its outcome is written on
+    (records/mail_queue.OUTCOMES) and what it is about: a newer mail with the same `about`
+    supersedes it. `school`, the uai of the school whose mail it is, lets its staff send it
+    again once given up."""
     store = current_app.extensions["store"]
-    mail = mail_queue.Outgoing(to, subject, body, tuple(attachments), label, about)
+    mail = mail_queue.Outgoing(to, subject, body, tuple(attachments), label, about, school)
     with store.writing() as tx:
-        queued = mail_queue.add(tx, mail, current_app.extensions["clock"].now())
+        queued = mail_queue.add(tx, mail, current_app.extensions["clock"].now(), limits())
+        try_after_commit(queued, then)
 
-        def deliver() -> None:
-            sent = _deliver(queued) == mail_queue.SENT
-            if then is not None:
-                then(sent)
 
-        store.after_commit(deliver)
+def try_after_commit(queued: dict, then: Callable[[str], None] | None = None) -> None:
+    """Try a mail just claimed in the queue once the open transaction is saved."""
+
+    def attempt() -> None:
+        state = deliver(queued)
+        if then is not None:
+            then(state)
+
+    current_app.extensions["store"].after_commit(attempt)
 
 
 def send_waiting() -> Counter:
@@ -87,12 +124,16 @@ def send_waiting() -> Counter:
         if not claimed:
             return tally
         for queued in claimed:
-            tally[_deliver(queued)] += 1
+            tally[deliver(queued)] += 1
 
 
-def _deliver(queued: dict) -> str:
+def deliver(queued: dict) -> str:
     """Try a mail claimed in the queue, with no transaction open, then record how it went;
-    its state after it."""
+    its state after it. One superseded since it was claimed is not sent."""
+    with current_app.extensions["store"].reading() as tx:
+        now_state = mail_queue.state_of(tx, queued)
+    if now_state != mail_queue.WAITING:
+        return now_state
     to, subject, body, attachments = mail_queue.message(queued)
     try:
         current_app.extensions["mail"].send(to, subject, body, attachments)
@@ -116,19 +157,22 @@ def _deliver(queued: dict) -> str:
     return state or mail_queue.WAITING
 
 
-def _record(queued: dict, write) -> str | None:
-    """`write(tx, now, limits)` in a transaction of its own; what it returns. A record that
-    cannot be saved is logged: the mail is tried again once its claim is over (sent twice, at
-    worst, never lost)."""
+def limits() -> mail_queue.Limits:
     config = current_app.config
-    limits = mail_queue.Limits(
+    return mail_queue.Limits(
         config["MAIL_ATTEMPTS"],
         timedelta(seconds=config["MAIL_RETRY_SECONDS"]),
         timedelta(days=config["MAIL_KEPT_DAYS"]),
     )
+
+
+def _record(queued: dict, write) -> str | None:
+    """`write(tx, now, limits)` in a transaction of its own; what it returns. A record that
+    cannot be saved is logged: the mail is tried again once its claim is over (sent twice, at
+    worst, never lost)."""
     try:
         with current_app.extensions["store"].writing() as tx:
-            return write(tx, current_app.extensions["clock"].now(), limits)
+            return write(tx, current_app.extensions["clock"].now(), limits())
     except StorageError:
         current_app.logger.exception("Envoi du courriel n° %d non enregistré", queued["id"])
         return None

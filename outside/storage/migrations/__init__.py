@@ -237,6 +237,8 @@ MIGRATIONS = (
     Migration(7, "0007_account_keys.sql", _v7_documents),
     # The mails waiting to leave, kept with what decided them (issue 10).
     Migration(8, "0008_mail_queue.sql"),
+    # The mail queue's topics (a newer mail supersedes the older) and each school's mails.
+    Migration(9, "0009_mail_queue_topics.sql"),
 )
 LATEST = MIGRATIONS[-1].version
 
