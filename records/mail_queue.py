@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from outside.mail import Attachment
 from outside.storage import Tx
 from outside.storage.schema import EXPIRES
-from records import examinations
+from records import bourse_requests, examinations
 from rules.clock import in_paris
 
 QUEUE = "mail_queue"
@@ -170,9 +170,21 @@ def _tell_examination(tx: Tx, about: dict, to: str, state: str) -> None:
     examinations.mail_outcome(tx, about["id"], about["event"], to, state == SENT)
 
 
+def as_sent(state: str) -> bool | None:
+    """A mail's state as a record's notice says it: sent, given up, or None while waiting."""
+    return {SENT: True, GAVE_UP: False}.get(state)
+
+
+def _tell_request(tx: Tx, about: dict, to: str, state: str) -> None:
+    bourse_requests.mail_outcome(tx, about["id"], about["event"], to, as_sent(state))
+
+
 # Where a mail's outcome is written, by the table of the record it is about: with each try, in
 # the transaction that records it, so a mail sent by the command later is said sent there too.
-OUTCOMES = {examinations.EXAMINATIONS: _tell_examination}
+OUTCOMES = {
+    examinations.EXAMINATIONS: _tell_examination,
+    bourse_requests.REQUESTS: _tell_request,
+}
 
 
 def _tell(tx: Tx, doc: dict, state: str) -> None:

@@ -410,22 +410,51 @@ def test_refusal_tells_the_family_why(head, web, db, clock):
     assert f"Refusée le 14/09/2026 à 10 h 00 : « {reason} »" in plain(page)
 
 
-def test_a_failed_email_is_said(head, web, db, clock, monkeypatch):
+def refusing(db):
+    """A mail server that refuses every mail (until its `refuse` is unset)."""
+    from tests.test_mail_after_commit import WatchingMailer  # which imports this module
+
+    return WatchingMailer(db, refuse=True)
+
+
+def test_a_failed_email_is_said_to_be_sent_again_then_its_outcome_shown(head, web, db, clock):
     numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
-
-    def refuse(to, subject, body, attachments=()):
-        raise OSError("connexion refusée")
-
-    monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    web.extensions["mail"] = refusing(db)
     decide(head, numero, etat="accordée", echelon="2")
     assert read(db, bourse_requests.find, numero)["state"] == "accordée"
     page = head.get(f"/admin/bourses/{numero}").text
+    # The queue tries it again: the truth, and what to do if it never leaves.
     assert alert(page, "bourse-alerte") == (
-        "Le courriel à karim@example.org n'a pas pu partir : prévenez la famille autrement."
+        "Le courriel à karim@example.org n'est pas encore parti : il sera renvoyé "
+        "automatiquement dans les prochaines minutes. S'il ne peut toujours pas partir, il "
+        "sera listé dans « Courriels non partis » : prévenez alors la famille autrement."
     )
     assert [row[1:] for row in table_rows(page, "messages-famille")] == [
-        ["Décision", "Courriel", "karim@example.org", "échec : à prévenir autrement"],
+        ["Décision", "Courriel", "karim@example.org", "en attente d'un nouvel essai"],
+        ["Décision", "SMS", "06 •• •• •• 89", "envoyé"],
+    ]
+    web.extensions["mail"].refuse = False
+    clock.advance(minutes=1)
+    assert web.test_cli_runner().invoke(args=["mail", "envoyer"]).exit_code == 0
+    page = head.get(f"/admin/bourses/{numero}").text
+    assert [row[1:] for row in table_rows(page, "messages-famille")] == [
+        ["Décision", "Courriel", "karim@example.org", "envoyé"],
+        ["Décision", "SMS", "06 •• •• •• 89", "envoyé"],
+    ]
+
+
+def test_an_email_given_up_is_shown_so(head, web, db, clock):
+    web.config["MAIL_ATTEMPTS"] = 2
+    numero = submitted(db, clock, "Inès")["number"]
+    moved(db, clock, numero, ("en instruction", {}))
+    web.extensions["mail"] = refusing(db)
+    decide(head, numero, etat="accordée", echelon="2")
+    clock.advance(minutes=1)
+    assert web.test_cli_runner().invoke(args=["mail", "envoyer"]).exit_code == 0
+    page = head.get(f"/admin/bourses/{numero}").text
+    assert [row[1:] for row in table_rows(page, "messages-famille")] == [
+        ["Décision", "Courriel", "karim@example.org", "non parti : à prévenir autrement"],
         ["Décision", "SMS", "06 •• •• •• 89", "envoyé"],
     ]
 

@@ -667,7 +667,11 @@ def test_no_tax_number_or_iban_in_the_logs(sophie, web, monkeypatch, caplog):
     answer = send(sophie)
     assert answer.status_code == 303
     page = plain(sophie.get(answer.headers["Location"]).text)
-    assert "Le courriel à sophie.perso@example.net n'a pas pu partir." in page
+    assert (
+        "Le courriel à sophie.perso@example.net n'est pas encore parti : il sera renvoyé "
+        "automatiquement dans les prochaines minutes. Si vous ne le recevez pas, vérifiez "
+        "cette adresse dans « Mon compte »."
+    ) in page
     assert "Téléchargez l'accusé d'enregistrement ci-dessous." in page
     assert [
         record.getMessage()

@@ -1,0 +1,31 @@
+"""What the service says of a mail that did not leave at its first try: the mail queue
+(records/mail_queue.py) tries it again, MAIL_ATTEMPTS times in all, so no page says it « n'a pas
+pu partir » while it may still leave. One wording for every journey: the parent is told it will
+be sent again and what to check; the staff, where a mail given up will be listed."""
+
+from __future__ import annotations
+
+WILL_RETRY = "il sera renvoyé automatiquement dans les prochaines minutes"
+# The staff's page of the school's mails given up (views/admin_mail.py).
+GIVEN_UP_PAGE = "Courriels non partis"
+
+
+def not_yet_sent(what: str) -> str:
+    """`what` ("Le courriel à nom@exemple.fr") did not leave at its first try."""
+    return f"{what} n'est pas encore parti : {WILL_RETRY}."
+
+
+# The links mailed to a parent (activation, « Mot de passe oublié ? », a new address): a newer
+# link supersedes the one waiting (records/mail_queue.py), which then never leaves.
+LINK_NOT_YET_SENT = (
+    f"{not_yet_sent('Le courriel')} Si vous demandez un autre lien, seul le dernier partira."
+)
+
+
+def staff_not_yet_sent(what: str, otherwise: str) -> str:
+    """For the staff: `what` will be sent again; if it never leaves, where it is listed and
+    `otherwise` ("prévenez alors la famille autrement")."""
+    return (
+        f"{not_yet_sent(what)} S'il ne peut toujours pas partir, il sera listé dans "
+        f"« {GIVEN_UP_PAGE} » : {otherwise}."
+    )
