@@ -15,11 +15,11 @@ def not_yet_sent(what: str) -> str:
     return f"{what} n'est pas encore parti : {WILL_RETRY}."
 
 
-# The links mailed to a parent (activation, « Mot de passe oublié ? », a new address): a newer
-# link supersedes the one waiting (records/mail_queue.py), which then never leaves.
-LINK_NOT_YET_SENT = (
-    f"{not_yet_sent('Le courriel')} Si vous demandez un autre lien, seul le dernier partira."
-)
+def link_not_yet_sent(what: str = "Le courriel") -> str:
+    """A link mailed to a parent (activation — whose pages say « mail » —, « Mot de passe
+    oublié ? », a new address): a newer link supersedes the one waiting (records/mail_queue.py),
+    which then never leaves."""
+    return f"{not_yet_sent(what)} Si vous demandez un autre lien, seul le dernier partira."
 
 
 def staff_not_yet_sent(what: str, otherwise: str) -> str:

@@ -18,7 +18,7 @@ from rules import email_links, sms_codes
 from tests import markup
 from tests.htmx_client import HTMX, form_posting_to, update_page_with_htmx
 from tests.parents import signed_in_parent
-from tests.test_activation_views import FailingMailer
+from tests.test_activation_views import LINK_NOT_YET_SENT, FailingMailer
 from tests.test_bourse_views import ADDRESS, SOPHIE, send, to_summary
 from tests.test_mail_queue import queued
 from views import account_contacts, email_confirmation, phone_change
@@ -572,7 +572,9 @@ def test_a_link_that_could_not_leave_is_dropped_for_the_newer_one(
 ):
     working = web.extensions["mail"]
     monkeypatch.setitem(web.extensions, "mail", FailingMailer())
-    assert ask_email(francois).status_code == 422
+    refused = ask_email(francois)
+    assert refused.status_code == 422
+    assert email_failure(refused.text) == LINK_NOT_YET_SENT
     monkeypatch.setitem(web.extensions, "mail", working)
     clock.advance(seconds=60)
     assert markup.redirects_to(ask_email(francois), "/mon-compte/courriel")

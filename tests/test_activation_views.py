@@ -542,6 +542,12 @@ def test_link_sent(parent, web, db, letter):
     assert texts(html, "button") == ["Renvoyer le mail", "Modifier l'adresse électronique"]
 
 
+LINK_NOT_YET_SENT = (
+    "Le courriel n'est pas encore parti : il sera renvoyé automatiquement dans les prochaines "
+    "minutes. Si vous demandez un autre lien, seul le dernier partira."
+)
+
+
 class FailingMailer:
     def send(self, to: str, subject: str, body: str, attachments=()) -> None:
         raise ConnectionRefusedError("serveur SMTP injoignable")
@@ -562,7 +568,9 @@ def test_a_link_that_could_not_leave_is_dropped_for_the_newer_one(parent, web, l
     to_email(parent, letter)
     working = web.extensions["mail"]
     monkeypatch.setitem(web.extensions, "mail", FailingMailer())
-    assert give_email(parent).status_code == 422
+    refused = give_email(parent)
+    assert refused.status_code == 422
+    assert alert(refused.text) == LINK_NOT_YET_SENT.replace("Le courriel", "Le mail")
     monkeypatch.setitem(web.extensions, "mail", working)
     assert redirects_to(give_email(parent), "/activation/courriel/envoye")
     # The first link, waiting for the queue's next try, will never arrive after the second.

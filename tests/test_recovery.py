@@ -24,7 +24,7 @@ from tests.fake_clock import install
 from tests.htmx_client import HTMX
 from tests.markup import error_messages, redirects_to, texts
 from tests.parents import NOW, PASSWORD
-from tests.test_activation_views import FailingMailer
+from tests.test_activation_views import LINK_NOT_YET_SENT, FailingMailer
 from tests.test_mail_queue import queued
 from views import forgotten_password
 
@@ -677,7 +677,9 @@ def test_a_link_that_could_not_leave_is_dropped_for_the_newer_one(web, sophie, c
     start(client, sophie["identifier"])
     working = web.extensions["mail"]
     monkeypatch.setitem(web.extensions, "mail", FailingMailer())
-    assert choose(client, "courriel").status_code == 422
+    refused = choose(client, "courriel")
+    assert refused.status_code == 422
+    assert alert(refused.text) == LINK_NOT_YET_SENT
     monkeypatch.setitem(web.extensions, "mail", working)
     clock.advance(seconds=61)
     assert redirects_to(choose(client, "courriel"), "/mot-de-passe-oublie/courriel")

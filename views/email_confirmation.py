@@ -16,6 +16,7 @@ from flask import current_app, url_for
 from records import email_changes
 from rules import email_links, sms_codes
 from rules.clock import moment_text
+from rules.mail_retry import link_not_yet_sent
 from views.journey import now
 from views.sending import about_account, mail_after_commit, send_mail
 from views.unit import tx
@@ -30,7 +31,7 @@ TOO_MANY_MAILS = (
     "Vous avez demandé le nombre maximal de courriels de confirmation pour aujourd'hui. "
     "Réessayez demain."
 )
-MAIL_FAILED = "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes."
+MAIL_FAILED = link_not_yet_sent()
 NOT_AVAILABLE = "L'adresse électronique de ce compte ne peut pas être modifiée."
 MAIL_SUBJECT = "Confirmez votre adresse électronique"
 OLD_ADDRESS_SUBJECT = "Votre adresse électronique ÉduConnect a été remplacée"
