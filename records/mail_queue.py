@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from outside.mail import Attachment
 from outside.storage import Tx
 from outside.storage.schema import EXPIRES
-from records import bourse_requests, examinations
+from records import bourse_requests, examinations, reminders
 from rules.clock import in_paris
 
 QUEUE = "mail_queue"
@@ -133,7 +133,7 @@ def message(doc: dict) -> tuple[str, str, str, list[Attachment]]:
 
 def sent(tx: Tx, doc: dict, now: datetime, limits: Limits) -> None:
     tx.update(QUEUE, doc["id"], {"state": SENT, **_ended(now, limits)})
-    _tell(tx, doc, SENT)
+    _tell(tx, doc, SENT, now)
 
 
 def failed(tx: Tx, doc: dict, error: str, now: datetime, limits: Limits) -> str:
@@ -152,7 +152,7 @@ def failed(tx: Tx, doc: dict, error: str, now: datetime, limits: Limits) -> str:
         wait = limits.first_wait * 2 ** (doc["attempts"] - 1)
         changes = {"next_try": _stamp(now + wait)}
     tx.update(QUEUE, doc["id"], {**changes, "last_error": error})
-    _tell(tx, doc, state)
+    _tell(tx, doc, state, now)
     return state
 
 
@@ -166,7 +166,7 @@ def _ended(now: datetime, limits: Limits, keep: bool = False) -> dict:
     }
 
 
-def _tell_examination(tx: Tx, about: dict, to: str, state: str) -> None:
+def _tell_examination(tx: Tx, about: dict, to: str, state: str, now: datetime) -> None:
     examinations.mail_outcome(tx, about["id"], about["event"], to, state == SENT)
 
 
@@ -175,23 +175,28 @@ def as_sent(state: str) -> bool | None:
     return {SENT: True, GAVE_UP: False}.get(state)
 
 
-def _tell_request(tx: Tx, about: dict, to: str, state: str) -> None:
+def _tell_request(tx: Tx, about: dict, to: str, state: str, now: datetime) -> None:
     bourse_requests.mail_outcome(tx, about["id"], about["event"], to, as_sent(state))
 
 
 # Where a mail's outcome is written, by the table of the record it is about: with each try, in
 # the transaction that records it, so a mail sent by the command later is said sent there too.
+def _tell_reminder(tx: Tx, about: dict, to: str, state: str, now: datetime) -> None:
+    reminders.mail_outcome(tx, about["id"], as_sent(state), now)
+
+
 OUTCOMES = {
     examinations.EXAMINATIONS: _tell_examination,
     bourse_requests.REQUESTS: _tell_request,
+    reminders.REMINDERS: _tell_reminder,
 }
 
 
-def _tell(tx: Tx, doc: dict, state: str) -> None:
+def _tell(tx: Tx, doc: dict, state: str, now: datetime) -> None:
     about = doc.get("about") or {}
     record = OUTCOMES.get(about.get("table"))
     if record is not None:
-        record(tx, about, doc["to"], state)
+        record(tx, about, doc["to"], state, now)
 
 
 def _stamp(moment: datetime) -> str:

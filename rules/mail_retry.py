@@ -22,10 +22,22 @@ def link_not_yet_sent(what: str = "Le courriel") -> str:
     return f"{not_yet_sent(what)} Si vous demandez un autre lien, seul le dernier partira."
 
 
-def staff_not_yet_sent(what: str, otherwise: str) -> str:
-    """For the staff: `what` will be sent again; if it never leaves, where it is listed and
-    `otherwise` ("prévenez alors la famille autrement")."""
+def staff_not_yet_sent(what: str, otherwise: str = "") -> str:
+    """For the staff: `what` will be sent again; if it never leaves, where it is listed, and
+    `otherwise` what to do then ("prévenez alors la famille autrement")."""
+    then = f" : {otherwise}" if otherwise else ""
     return (
         f"{not_yet_sent(what)} S'il ne peut toujours pas partir, il sera listé dans "
-        f"« {GIVEN_UP_PAGE} » : {otherwise}."
+        f"« {GIVEN_UP_PAGE} »{then}."
+    )
+
+
+def staff_mails_not_yet_sent(count: int) -> str:
+    """For the staff: `count` mails of one sending will be sent again."""
+    if count == 1:
+        return staff_not_yet_sent("1 courriel")
+    return (
+        f"{count} courriels ne sont pas encore partis : ils seront renvoyés automatiquement "
+        f"dans les prochaines minutes. Ceux qui ne pourront toujours pas partir seront listés "
+        f"dans « {GIVEN_UP_PAGE} »."
     )

@@ -33,7 +33,17 @@ from outside.storage.postgres import PgTx
 from outside.storage.schema import EXPIRES, TABLES
 from outside.storage.tiny import TinyStore
 from outside.storage.tx import stored
-from records import accounts, bourse_requests, contacts, journeys, recovery, sessions, staff
+from records import (
+    accounts,
+    bourse_requests,
+    contacts,
+    journeys,
+    mail_queue,
+    recovery,
+    reminders,
+    sessions,
+    staff,
+)
 from records.sessions import digest_of
 from rules.clock import PARIS
 from rules.passwords import hash_password
@@ -707,3 +717,65 @@ def test_a_browser_signed_in_before_migration_7_still_is_after_it(engine, tmp_pa
         assert "s.lefevre1" in texts(page.text, "dd")
         assert office.get("/admin").status_code == 200
         close_pool(database)
+
+
+# Version 9: the mail queue's topics, the reminders counted as the queue sends ---------------------
+
+# A reminder of version 8 (its mails counted at their first try, one missed), and one older
+# still (no "to_mail": every mail counted as it left).
+REMINDER_8 = {
+    "uai": "0691234A",
+    "annee": "2026-2027",
+    "staff": "direction.concorde",
+    "sent_at": "2026-09-14T10:00:00+02:00",
+    "families": 6,
+    "sms": 6,
+    "emails": 2,
+    "to_mail": 3,
+    "failed": 1,
+}
+REMINDER_OLDER = {**REMINDER_8, "uai": "0691300B", "emails": 2, "failed": 0}
+del REMINDER_OLDER["to_mail"]
+
+
+@pytest.fixture(params=["tinydb", "postgresql"])
+def at_version_8(request, tmp_path, monkeypatch):
+    if request.param == "tinydb":
+        content = {
+            "migrations": {str(version): {"version": version} for version in range(1, 9)},
+            "bourse_relances": {"1": REMINDER_8, "2": REMINDER_OLDER},
+        }
+        path = tmp_path / "db.json"
+        path.write_text(json.dumps(content), encoding="utf-8")
+        yield TinyStore(path)
+        return
+    with scratch_database() as url:
+        store = open_store(url)
+        with monkeypatch.context() as patched:
+            patched.setattr(migrations, "MIGRATIONS", MIGRATIONS[:8])
+            assert upgrade(store) == list(range(1, 9))
+        with psycopg.connect(url) as connection:
+            for doc in (REMINDER_8, REMINDER_OLDER):
+                connection.execute("INSERT INTO bourse_relances (doc) VALUES (%s)", (Jsonb(doc),))
+        yield store
+
+
+def test_migration_9_says_no_reminders_mail_waiting_of_those_sent_before(at_version_8):
+    store = at_version_8
+    assert upgrade(store) == [9]
+    with store.reading() as tx:
+        newer = reminders.of_campaign(tx, "0691234A", "2026-2027")
+        older = reminders.of_campaign(tx, "0691300B", "2026-2027")
+        # The mail missed was counted failed at its first try: it is given up, none waits.
+        assert (newer["mails_gave_up"], newer["failed"], reminders.mails_waiting(newer)) == (
+            1,
+            1,
+            0,
+        )
+        assert (older["to_mail"], older["mails_gave_up"], reminders.mails_waiting(older)) == (
+            2,
+            0,
+            0,
+        )
+        assert tx.find(mail_queue.QUEUE, uai="0691234A", state=mail_queue.GAVE_UP) == []
+    assert upgrade(store) == []
