@@ -156,6 +156,30 @@ def failed(tx: Tx, doc: dict, error: str, now: datetime, limits: Limits) -> str:
     return state
 
 
+def given_up_of(tx: Tx, uai: str) -> list[dict]:
+    """The school's mails given up, the last given up first (few: purged after MAIL_KEPT_DAYS,
+    read whole)."""
+    found = tx.find(QUEUE, uai=uai, state=GAVE_UP)
+    return sorted(found, key=lambda doc: (doc["next_try"], doc["id"]), reverse=True)
+
+
+def send_again(tx: Tx, mail_id: int, uai: str, now: datetime, limits: Limits) -> dict | None:
+    """The school's mail given up, queued again as a new mail (claimed by the caller, who tries
+    it once `tx` is saved); the one given up is superseded by it. None when it is no longer
+    given up (sent again already); LookupError when it is no mail of this school's."""
+    tx.lock(f"{QUEUE}:{mail_id}")  # two clicks at once: one mail
+    doc = tx.get(QUEUE, mail_id)
+    if doc is None or not uai or doc.get("uai") != uai:
+        raise LookupError(f"aucun courriel n° {mail_id} pour {uai}")
+    if doc["state"] != GAVE_UP:
+        return None
+    to, subject, body, attachments = message(doc)
+    again = Outgoing(to, subject, body, tuple(attachments), doc["kind"], doc["about"], uai)
+    queued = add(tx, again, now, limits)  # supersedes it when it is about something
+    tx.update(QUEUE, doc["id"], {"state": SUPERSEDED, **_ended(now, limits)})
+    return queued
+
+
 def _ended(now: datetime, limits: Limits, keep: bool = False) -> dict:
     """A mail settled: what it said is erased (unless kept), the rest listed until the purge."""
     erased = {} if keep else {"body": "", "attachments": []}
@@ -182,7 +206,7 @@ def _tell_request(tx: Tx, about: dict, to: str, state: str, now: datetime) -> No
 # Where a mail's outcome is written, by the table of the record it is about: with each try, in
 # the transaction that records it, so a mail sent by the command later is said sent there too.
 def _tell_reminder(tx: Tx, about: dict, to: str, state: str, now: datetime) -> None:
-    reminders.mail_outcome(tx, about["id"], as_sent(state), now)
+    reminders.mail_outcome(tx, about["id"], to, as_sent(state), now)
 
 
 OUTCOMES = {

@@ -80,19 +80,31 @@ def send_once(tx: Tx, staff: dict, annee: str, send: Callable[[], Sent], now: da
     return row
 
 
-def mail_outcome(tx: Tx, row_id: int, sent: bool | None, now: datetime) -> None:
-    """One of the reminder's e-mails settled by the queue: sent (True) is counted, given up
+def mail_outcome(tx: Tx, row_id: int, to: str, sent: bool | None, now: datetime) -> None:
+    """One of the reminder's e-mails (to `to`) settled by the queue: sent (True) is counted —
+    and no longer failed when it had been given up, then sent again by the staff —, given up
     (False) counted as failed and told in the journal; None (to be tried again) changes
     nothing."""
     if sent is None:
         return
     tx.lock(f"{REMINDERS}:{row_id}")  # the counts of two mails settled at once both kept
     row = tx.get(REMINDERS, row_id)
-    if sent:
-        tx.update(REMINDERS, row_id, {"emails": row["emails"] + 1})
+    if row is None:
         return
-    gave_up = row.get("mails_gave_up", 0) + 1
-    tx.update(REMINDERS, row_id, {"mails_gave_up": gave_up, "failed": row["failed"] + 1})
+    given_up = list(row.get("gave_up_to", []))
+    if sent:
+        changes = {"emails": row["emails"] + 1}
+        if to in given_up:
+            given_up.remove(to)
+            changes |= {"mails_gave_up": row["mails_gave_up"] - 1, "failed": row["failed"] - 1}
+        tx.update(REMINDERS, row_id, {**changes, "gave_up_to": given_up})
+        return
+    changes = {
+        "mails_gave_up": row.get("mails_gave_up", 0) + 1,
+        "failed": row["failed"] + 1,
+        "gave_up_to": [*given_up, to],
+    }
+    tx.update(REMINDERS, row_id, changes)
     detail = f"Rappel de la campagne {row['annee']} : 1 courriel(s) non parti(s)."
     audit.record(tx, {"identifier": row["staff"], "uai": row["uai"]}, "relance-bourse", detail, now)
 

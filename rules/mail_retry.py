@@ -41,3 +41,45 @@ def staff_mails_not_yet_sent(count: int) -> str:
         f"dans les prochaines minutes. Ceux qui ne pourront toujours pas partir seront listés "
         f"dans « {GIVEN_UP_PAGE} »."
     )
+
+
+# The last error of a mail given up, as its kind was kept (views/sending.py: the error's class
+# only, never what it said), for the staff.
+ERRORS = {
+    "SMTPRecipientsRefused": (
+        "L'adresse a été refusée par le serveur de messagerie : vérifiez-la auprès de la famille."
+    ),
+    "SMTPSenderRefused": "Le serveur de messagerie a refusé l'expéditeur du service.",
+    "SMTPDataError": "Le serveur de messagerie a refusé le message.",
+    "SMTPAuthenticationError": (
+        "Le service n'a pas pu s'identifier auprès du serveur de messagerie."
+    ),
+    "SMTPServerDisconnected": "La connexion au serveur de messagerie a été coupée.",
+    "UnicodeError": (
+        "L'adresse contient des caractères que le serveur de messagerie n'accepte pas."
+    ),
+    "UnicodeEncodeError": (
+        "L'adresse contient des caractères que le serveur de messagerie n'accepte pas."
+    ),
+}
+UNANSWERED = "Le serveur de messagerie n'a pas répondu."
+OTHER_ERROR = "Le serveur de messagerie a renvoyé une erreur."
+# Errors of the network (OSError's): the server could not be reached in time.
+NETWORK = {
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "TimeoutError",
+    "timeout",
+    "gaierror",
+    "OSError",
+    "SMTPConnectError",
+}
+
+
+def error_text(kind: str) -> str:
+    """A mail's last error (its kind, "ConnectionRefusedError") in plain French."""
+    if kind in NETWORK:
+        return UNANSWERED
+    return ERRORS.get(kind, OTHER_ERROR)

@@ -42,6 +42,7 @@ MENU = [
     ("admin.import_form", "Importer la liste", False),
     ("admin.statistics", "Statistiques", False),
     ("admin.teleservices", "Téléservices", False),
+    ("admin.mails_given_up", "Courriels non partis", False),
     ("admin.journal", "Journal", True),
 ]
 # Pages that belong to a menu entry without being it.
@@ -57,6 +58,7 @@ SECTIONS = {
     "admin.lancer_examen": "admin.bourses",
     "admin.non_recours_list": "admin.bourses",
     "admin.send_reminder": "admin.bourses",
+    "admin.send_mail_again": "admin.mails_given_up",
 }
 STATE_BADGES = {
     AccountState.ACTIVE: "success",
@@ -301,6 +303,7 @@ from views import (  # noqa: E402, F401
     admin_bourse,
     admin_examination,
     admin_import,
+    admin_mail,
     admin_non_recours,
     admin_responsables,
     admin_teleservices,

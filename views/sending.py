@@ -71,8 +71,18 @@ def try_mail(
     request goes on in a transaction of its own: so the view still says at once how it went.
     `label` names the mail in the logs instead of its subject, when the subject names a
     family; `about` and `school` as for `mail_after_commit`."""
+    store = current_app.extensions["store"]
+    mail = mail_queue.Outgoing(to, subject, body, tuple(attachments), label, about, school)
+    with store.writing() as tx:
+        queued = mail_queue.add(tx, mail, current_app.extensions["clock"].now(), limits())
+    return try_queued(queued)
+
+
+def try_queued(queued: dict) -> str:
+    """Save what the request did so far (`views.unit.commit`), with `queued` just written to
+    the queue, then try it; its state after that try."""
     outcome: list[str] = []
-    mail_after_commit(to, subject, body, attachments, label, about, school, outcome.append)
+    try_after_commit(queued, outcome.append)
     commit()
     if not outcome:
         raise RuntimeError("send_mail inside a transaction of its own: use mail_after_commit")
