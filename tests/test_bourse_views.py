@@ -888,6 +888,22 @@ def test_withdrawal(sophie, web):
     assert sophie.get(f"/bourse/eleves/{LEA}").status_code == 200
 
 
+def test_a_withdrawals_confirmation_not_sent_yet_is_said_to_be_sent_again(sophie, web, monkeypatch):
+    sent = sent_request(sophie)
+
+    def refuse(to, subject, body, attachments=()):
+        raise ConnectionRefusedError("serveur SMTP injoignable")
+
+    monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/retrait")
+    text = plain(sophie.get(answer.headers["Location"]).text)
+    assert "Une confirmation vous a été envoyée par SMS au 06 •• •• •• 78." in text
+    assert (
+        "Le courriel à sophie.perso@example.net n'est pas encore parti : il sera renvoyé "
+        "automatiquement dans les prochaines minutes."
+    ) in text
+
+
 def test_no_correction_after_the_campaign(sophie, web, clock):
     sent = sent_request(sophie)
     clock.advance(days=40)
