@@ -251,14 +251,20 @@ def test_a_reminders_mail_that_cannot_leave_yet_is_said_waiting_then_counted_onc
     ) in page
     assert "0 courriel, à 6 responsables (1 courriel en attente d'un nouvel essai)." in page
     mailer.refuse = False
-    clock.advance(minutes=1)
-    assert web.test_cli_runner().invoke(args=["mail", "envoyer"]).exit_code == 0
+    page, row = after_the_queues_next_try(office, web, db, clock)
     # What the school sees is what the queue did: the mail left, later.
-    page = plain(office.get(NON_RECOURS).get_data(as_text=True))
     assert "6 SMS et 1 courriel, à 6 responsables. Le rappel" in page
-    with db.reading() as tx:
-        row = reminders.of_campaign(tx, CONCORDE, "2026-2027")
     assert (row["emails"], row["failed"]) == (1, 0)
+
+
+def after_the_queues_next_try(office, web, db, clock) -> tuple[str, dict]:
+    """The non-recours page and the reminder's row once `flask mail envoyer` tried again."""
+    from tests.test_admin_bourse import the_queue_tries_again  # which imports this module
+
+    the_queue_tries_again(web, clock)
+    page = plain(office.get(NON_RECOURS).get_data(as_text=True))
+    with db.reading() as tx:
+        return page, reminders.of_campaign(tx, CONCORDE, "2026-2027")
 
 
 def test_a_reminders_mail_given_up_is_counted_and_journaled(office, web, db, clock):
@@ -266,12 +272,9 @@ def test_a_reminders_mail_given_up_is_counted_and_journaled(office, web, db, clo
     web.extensions["mail"] = WatchingMailer(db, refuse=True)
     confirm_aminata(db, clock)
     office.post(SEND)
-    clock.advance(minutes=1)
-    assert web.test_cli_runner().invoke(args=["mail", "envoyer"]).exit_code == 0
-    page = plain(office.get(NON_RECOURS).get_data(as_text=True))
+    page, row = after_the_queues_next_try(office, web, db, clock)
     assert "6 SMS et 0 courriel, à 6 responsables (1 message n'a pas pu partir)." in page
     with db.reading() as tx:
-        row = reminders.of_campaign(tx, CONCORDE, "2026-2027")
         details = [entry["detail"] for entry in audit.entries(tx, CONCORDE)][:2]
     assert (row["emails"], row["failed"]) == (0, 1)
     assert details == [

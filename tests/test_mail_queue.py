@@ -272,13 +272,19 @@ def test_a_newer_mail_about_the_same_thing_drops_the_older_one_still_waiting(que
     ]
 
 
-def test_a_mail_superseded_once_claimed_is_not_sent(queueing, clock):
+def claimed_link(queueing, clock) -> dict:
+    """A link refused at its first try, then claimed by the command for its next."""
     queueing.mailer.refuse = True
     queue_link(queueing, LINK_OF_42, "premier lien")
     clock.advance(minutes=1)
-    store = queueing.extensions["store"]
-    with store.writing() as tx:
+    with queueing.extensions["store"].writing() as tx:
         (claimed,) = mail_queue.claim_due(tx, clock.now(), 10)
+    return claimed
+
+
+def test_a_mail_superseded_once_claimed_is_not_sent(queueing, clock):
+    claimed = claimed_link(queueing, clock)
+    store = queueing.extensions["store"]
     queueing.mailer.refuse = False
     queue_link(queueing, LINK_OF_42, "second lien")  # while the command held the first
     with queueing.app_context():
@@ -288,12 +294,8 @@ def test_a_mail_superseded_once_claimed_is_not_sent(queueing, clock):
 
 
 def test_a_mail_superseded_while_smtp_talked_stays_superseded_if_it_failed(queueing, clock):
-    queueing.mailer.refuse = True
-    queue_link(queueing, LINK_OF_42, "premier lien")
-    clock.advance(minutes=1)
+    claimed = claimed_link(queueing, clock)
     store = queueing.extensions["store"]
-    with store.writing() as tx:
-        (claimed,) = mail_queue.claim_due(tx, clock.now(), 10)
     newer = mail_queue.Outgoing(PARENT, "Votre lien", "second", about=LINK_OF_42)
     with store.writing() as tx:  # a newer link came between the check and the refusal
         mail_queue.add(tx, newer, clock.now(), LIMITS)

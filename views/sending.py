@@ -43,39 +43,18 @@ def about_account(account_id: int, link: str) -> dict:
     return {"table": ACCOUNTS, "id": account_id, "event": link}
 
 
-def send_mail(
-    to: str,
-    subject: str,
-    body: str,
-    attachments=(),
-    label: str = "",
-    about: dict | None = None,
-    school: str = "",
-) -> bool:
+def send_mail(*mail, **options) -> bool:
     """Whether the mail left at its first try (`try_mail`)."""
-    return try_mail(to, subject, body, attachments, label, about, school) == mail_queue.SENT
+    return try_mail(*mail, **options) == mail_queue.SENT
 
 
-def try_mail(
-    to: str,
-    subject: str,
-    body: str,
-    attachments=(),
-    label: str = "",
-    about: dict | None = None,
-    school: str = "",
-) -> str:
+def try_mail(*mail, **options) -> str:
     """The mail's state after its first try: SENT, WAITING (the queue tries it again) or
-    GAVE_UP (with MAIL_ATTEMPTS at 1). In a request, what the request did so far is saved
-    first (`views.unit.commit`), with the mail in the queue; the mail then leaves, and the
-    request goes on in a transaction of its own: so the view still says at once how it went.
-    `label` names the mail in the logs instead of its subject, when the subject names a
-    family; `about` and `school` as for `mail_after_commit`."""
-    store = current_app.extensions["store"]
-    mail = mail_queue.Outgoing(to, subject, body, tuple(attachments), label, about, school)
-    with store.writing() as tx:
-        queued = mail_queue.add(tx, mail, current_app.extensions["clock"].now(), limits())
-    return try_queued(queued)
+    GAVE_UP (with MAIL_ATTEMPTS at 1); the mail as for `queue`. In a request, what the request
+    did so far is saved first (`views.unit.commit`), with the mail in the queue; the mail then
+    leaves, and the request goes on in a transaction of its own: so the view still says at
+    once how it went."""
+    return try_queued(queue(*mail, **options))
 
 
 def try_queued(queued: dict) -> str:
@@ -89,7 +68,14 @@ def try_queued(queued: dict) -> str:
     return outcome[0]
 
 
-def mail_after_commit(
+def mail_after_commit(*mail, then: Callable[[str], None] | None = None, **options) -> None:
+    """Queue the mail (as for `queue`); it is tried once the transaction it was written in
+    is saved (never when it is rolled back), then `then(state)` runs, with no transaction
+    open."""
+    try_after_commit(queue(*mail, **options), then)
+
+
+def queue(
     to: str,
     subject: str,
     body: str,
@@ -97,23 +83,21 @@ def mail_after_commit(
     label: str = "",
     about: dict | None = None,
     school: str = "",
-    then: Callable[[str], None] | None = None,
-) -> None:
-    """Queue the mail in the write transaction open in this thread (one of its own when none
-    is); it is tried once that is saved (never when it is rolled back), then `then(state)`
-    runs, with no transaction open. `about` names the record its outcome is written on
-    (records/mail_queue.OUTCOMES) and what it is about: a newer mail with the same `about`
+) -> dict:
+    """Write the mail to the queue in the write transaction open in this thread (one of its
+    own when none is), claimed for this process. `label` names it in the logs instead of its
+    subject, when the subject names a family. `about` names the record its outcome is written
+    on (records/mail_queue.OUTCOMES) and what it is about: a newer mail with the same `about`
     supersedes it. `school`, the uai of the school whose mail it is, lets its staff send it
     again once given up."""
-    store = current_app.extensions["store"]
     mail = mail_queue.Outgoing(to, subject, body, tuple(attachments), label, about, school)
-    with store.writing() as tx:
-        queued = mail_queue.add(tx, mail, current_app.extensions["clock"].now(), limits())
-        try_after_commit(queued, then)
+    with current_app.extensions["store"].writing() as tx:
+        return mail_queue.add(tx, mail, current_app.extensions["clock"].now(), limits())
 
 
 def try_after_commit(queued: dict, then: Callable[[str], None] | None = None) -> None:
-    """Try a mail just claimed in the queue once the open transaction is saved."""
+    """Try a mail just claimed in the queue once the transaction open in this thread is saved
+    (at once when none is: it was saved)."""
 
     def attempt() -> None:
         state = deliver(queued)
