@@ -1,7 +1,8 @@
 """The school's back office (journeys §4) under /admin: the staff's own sign-in, the home page,
-the statistics and the journal. The import, responsables, téléservices and scholarship-request
-pages are in `views/admin_import.py`, `views/admin_responsables.py`,
-`views/admin_teleservices.py` and `views/admin_bourse.py`, on the same blueprint.
+the statistics and the journal. The import, responsables, téléservices, scholarship-request
+and « Courriels non partis » pages are in `views/admin_import.py`, `views/admin_responsables.py`,
+`views/admin_teleservices.py`, `views/admin_bourse.py` and `views/admin_mail.py`, on the same
+blueprint.
 
 A staff session holds only `session["staff_id"]`, apart from a parent's `session["account_id"]`;
 every page reads the records of the staff member's own school only.

@@ -7,7 +7,10 @@ an operator's connector would be fed from once committed). A mail is written to 
 with no transaction open: a change rolled back sends nothing, and no lock (TinyDB's file lock, a
 row's) waits while SMTP talks. This process tries it at once (`Store.after_commit`), so a parent
 gets a link within seconds; one that did not leave, or whose process died first, waits in the
-queue for `flask --app app mail envoyer` (`send_waiting`), until MAIL_ATTEMPTS tries."""
+queue for `flask --app app mail envoyer` (`send_waiting`), until MAIL_ATTEMPTS tries; a school's
+mail given up is listed for its staff, who may send it again (views/admin_mail.py). A view that
+says how a mail went says the truth of the queue: sent, to be sent again shortly, or given up
+(rules/mail_retry.py)."""
 
 from __future__ import annotations
 
