@@ -191,7 +191,7 @@ def _ended(now: datetime, limits: Limits, keep: bool = False) -> dict:
 
 
 def _tell_examination(tx: Tx, about: dict, to: str, state: str, now: datetime) -> None:
-    examinations.mail_outcome(tx, about["id"], about["event"], to, state == SENT)
+    examinations.mail_outcome(tx, about["id"], about["event"], to, as_sent(state))
 
 
 def as_sent(state: str) -> bool | None:

@@ -366,7 +366,7 @@ def test_an_examinations_mail_sent_later_by_the_command_is_said_sent(office, web
     examination_consent(db, clock, "Chloé", ROUSSEAU)
     launch(office)
     told = results(db)["Chloé"]["notices"]
-    assert [(one["channel"], one["sent"]) for one in told] == [("courriel", False), ("sms", True)]
+    assert [(one["channel"], one["sent"]) for one in told] == [("courriel", None), ("sms", True)]
     mailer.refuse = False
     clock.advance(minutes=1)
     assert send_waiting(web) == said(1)
