@@ -27,6 +27,7 @@ ACTIONS = {
     "examen-bourse": "Examen automatique du droit à bourse",
     "relance-bourse": "Rappel aux familles sans demande de bourse",
     "fusion-comptes": "Fusion de deux comptes par un parent",
+    "courriel": "Nouvel envoi d'un courriel non parti",
 }
 
 

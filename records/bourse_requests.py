@@ -301,6 +301,22 @@ def record_notices(tx: Tx, number: str, event: str, sent: list[dict], now: datet
     tx.update(REQUESTS, request["id"], {"notices": [*request.get("notices", []), *added]})
 
 
+def mail_outcome(tx: Tx, number: str, event: str, to: str, sent: bool | None) -> None:
+    """How a later try of the e-mail of `event` to `to` went (records/mail_queue.py): True
+    sent, None to be tried again, False given up. A notice said sent stays so."""
+    request = _locked(tx, number)
+    if request is None:
+        return  # the request's own notice is written after the first try
+    notices = [
+        {**notice, "sent": sent}
+        if (notice["channel"], notice["event"], notice["to"]) == ("courriel", event, to)
+        and notice["sent"] is not True
+        else notice
+        for notice in request.get("notices", [])
+    ]
+    tx.update(REQUESTS, request["id"], {"notices": notices})
+
+
 def kept_pieces(tx: Tx) -> set[str]:
     """The keys of every file a request holds (any state, any year: a withdrawn or refused
     request stays on record with its documents). Reads every request: for the purge command

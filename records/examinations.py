@@ -152,10 +152,10 @@ def record_notices(tx: Tx, row: dict, event: str, sent: list[dict], now: datetim
     return {**row, "notices": notices}
 
 
-def mail_outcome(tx: Tx, row_id: int, event: str, to: str, sent: bool) -> None:
+def mail_outcome(tx: Tx, row_id: int, event: str, to: str, sent: bool | None) -> None:
     """How the e-mail of `event` to `to`, kept « en attente » (`sent` None) with its result,
-    went once it was tried; a mail not sent at once (False) is said sent once a later try of
-    the queue (records/mail_queue.py) sends it."""
+    went at each try of the queue (records/mail_queue.py): True once sent, still None while
+    the queue tries it again, False once given up."""
     row = tx.get(EXAMINATIONS, row_id)
     notices = [
         {**notice, "sent": sent} if _awaiting(notice, event, to) else notice

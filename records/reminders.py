@@ -5,8 +5,12 @@ families with no consent and no request (`records/non_recours.py`).
 `send_once` takes the lock "relance:<uai>:<school_year>", reads the row, and only when there is none
 sends (the caller's function: the SMS, kept in the transaction) and writes the row and its
 journal entry, in the caller's transaction: two clicks at once, in any processes, send once;
-the second is refused with the first's date and author. The e-mails leave once that is saved
-(no lock waits on SMTP); `record_mails` then counts those that left.
+the second is refused with the first's date and author. The e-mails are queued with it
+(records/mail_queue.py, each about the reminder and its address) and leave once that is saved
+(no lock waits on SMTP). What the school sees is what the queue did: "emails" counts those that
+left, whenever they did (`mail_outcome`, at each mail's try); one given up is counted in
+"failed" (with the SMS that could not leave) and in "mails_gave_up", and told in the journal;
+the others are waiting for a new try (`mails_waiting`).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def send_once(
         "sms": sent.sms,
         "emails": 0,  # none left yet: they leave after the commit
         "to_mail": sent.emails,
+        "mails_gave_up": 0,
         "failed": sent.failed,
     }
     row["id"] = tx.insert(REMINDERS, row)
@@ -77,13 +82,35 @@ def send_once(
     return row
 
 
-def record_mails(tx: Tx, staff: dict, row: dict, mailed: int, now: datetime) -> dict:
-    """How many of the reminder's e-mails left, once tried after its commit; those that could
-    not leave are counted as failed, and told in the journal."""
-    missed = row["to_mail"] - mailed
-    changes = {"emails": mailed, "failed": row["failed"] + missed}
-    tx.update(REMINDERS, row["id"], changes)
-    if missed:
-        detail = f"Rappel de la campagne {row['school_year']} : {missed} courriel(s) non parti(s)."
-        audit.record(tx, staff, "relance-bourse", detail, now)
-    return {**row, **changes}
+def mail_outcome(tx: Tx, row_id: int, to: str, sent: bool | None, now: datetime) -> None:
+    """One of the reminder's e-mails (to `to`) settled by the queue: sent (True) is counted —
+    and no longer failed when it had been given up, then sent again by the staff —, given up
+    (False) counted as failed and told in the journal; None (to be tried again) changes
+    nothing."""
+    if sent is None:
+        return
+    tx.lock(f"{REMINDERS}:{row_id}")  # the counts of two mails settled at once both kept
+    row = tx.get(REMINDERS, row_id)
+    if row is None:
+        return
+    given_up = list(row.get("gave_up_to", []))
+    if sent:
+        changes = {"emails": row["emails"] + 1}
+        if to in given_up:
+            given_up.remove(to)
+            changes |= {"mails_gave_up": row["mails_gave_up"] - 1, "failed": row["failed"] - 1}
+        tx.update(REMINDERS, row_id, {**changes, "gave_up_to": given_up})
+        return
+    changes = {
+        "mails_gave_up": row.get("mails_gave_up", 0) + 1,
+        "failed": row["failed"] + 1,
+        "gave_up_to": [*given_up, to],
+    }
+    tx.update(REMINDERS, row_id, changes)
+    detail = f"Rappel de la campagne {row['school_year']} : 1 courriel(s) non parti(s)."
+    audit.record(tx, {"identifier": row["staff"], "uai": row["uai"]}, "relance-bourse", detail, now)
+
+
+def mails_waiting(row: dict) -> int:
+    """The reminder's e-mails the queue will try again."""
+    return row["to_mail"] - row["emails"] - row.get("mails_gave_up", 0)

@@ -3,6 +3,8 @@ many mails one journey may send is the setting ACTIVATION_MAILS_PER_JOURNEY."""
 
 from __future__ import annotations
 
+from rules.mail_retry import link_not_yet_sent
+
 NO_CHILD = (
     "Aucun élève n'est rattaché à ce compte : il ne peut pas être activé. Contactez le "
     "secrétariat de l'établissement de votre enfant."
@@ -29,7 +31,7 @@ TOO_MANY_MAILS = (
     "Vous avez demandé le nombre maximal de mails pour cette démarche. Reconnectez-vous plus "
     "tard avec votre identifiant et votre mot de passe provisoire pour recommencer."
 )
-MAIL_FAILED = "Le mail n'a pas pu être envoyé. Réessayez dans quelques minutes."
+MAIL_FAILED = link_not_yet_sent("Le mail")
 
 
 def welcome(state: dict) -> str:

@@ -19,6 +19,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from rules.clock import in_paris, moment_text
+from rules.mail_retry import link_not_yet_sent
 from rules.signed_links import LinkInvalid, sign, unsign
 
 SMS, EMAIL = "sms", "courriel"
@@ -45,7 +46,7 @@ MAILS_DAILY_LIMIT = (
     "tard."
 )
 MAIL_WAIT = "Vous pourrez demander un nouveau courriel dans {seconds} seconde{s}."
-MAIL_FAILED = "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes."
+MAIL_FAILED = link_not_yet_sent()
 MAIL_SENT_AGAIN = "Un nouveau courriel vous a été envoyé : seul le lien du dernier fonctionne."
 NOT_AVAILABLE = (
     "Le mot de passe de ce compte ne peut pas être changé. Contactez le secrétariat de "

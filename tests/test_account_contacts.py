@@ -13,11 +13,14 @@ import pytest
 
 from records import accounts, bourse_requests
 from records.contacts import contact_of
+from records.mail_queue import SENT, SUPERSEDED
 from rules import email_links, sms_codes
 from tests import markup
 from tests.htmx_client import HTMX, form_posting_to, update_page_with_htmx
 from tests.parents import signed_in_parent
+from tests.test_activation_views import LINK_NOT_YET_SENT, FailingMailer
 from tests.test_bourse_views import ADDRESS, SOPHIE, send, to_summary
+from tests.test_mail_queue import queued
 from views import account_contacts, email_confirmation, phone_change
 
 FRANCOIS = ("Da Silva", "François", "+33645127833")
@@ -549,6 +552,35 @@ def test_emptying_the_address_on_the_fiche_forgets_it_and_tells_it(web, with_old
     # Nothing more to tell once it is gone.
     with_old.post(f"/fiche/{LUCAS}/coordonnees", data=data)
     assert len(mails(web)) == 1
+
+
+def test_an_address_emptied_whose_saving_fails_is_told_nothing(web, with_old, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("enregistrement impossible")
+
+    monkeypatch.setattr("views.fiche.save_contact", broken)
+    data = {"courriel": "", "adresse_ligne1": "1 rue A", "code_postal": "69001", "commune": "Lyon"}
+    with pytest.raises(RuntimeError):  # TESTING lets the view's exception through
+        with_old.post(f"/fiche/{LUCAS}/coordonnees", data=data)
+    # Not removed, so not told « retirée »: the notice goes with the change it tells of.
+    assert account(web, with_old)["email"] == OLD
+    assert mails(web) == []
+
+
+def test_a_link_that_could_not_leave_is_dropped_for_the_newer_one(
+    web, francois, clock, monkeypatch
+):
+    working = web.extensions["mail"]
+    monkeypatch.setitem(web.extensions, "mail", FailingMailer())
+    refused = ask_email(francois)
+    assert refused.status_code == 422
+    assert email_failure(refused.text) == LINK_NOT_YET_SENT
+    monkeypatch.setitem(web.extensions, "mail", working)
+    clock.advance(seconds=60)
+    assert markup.redirects_to(ask_email(francois), "/mon-compte/courriel")
+    # The first link, waiting for the queue's next try, will never arrive after the second.
+    states = [(mail["to"], mail["state"]) for mail in queued(web.extensions["store"])]
+    assert states == [(NEW, SUPERSEDED), (NEW, SENT)]
 
 
 def test_the_address_waiting_typed_again_is_a_resend(web, francois, clock):

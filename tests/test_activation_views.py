@@ -16,6 +16,7 @@ import pytest
 
 from outside.storage.tx import stored
 from records import accounts, activation, journeys, notifications
+from records.mail_queue import SENT, SUPERSEDED
 from records.roster import RESPONSABLES
 from rules import activation_links, birthdates, emails, passwords
 from rules.lockout import FAILED
@@ -25,6 +26,7 @@ from tests.backends import database_text
 from tests.fake_clock import install
 from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
+from tests.test_mail_queue import queued
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
 from views import activation as activation_views
 from views import verification
@@ -540,6 +542,12 @@ def test_link_sent(parent, web, db, letter):
     assert texts(html, "button") == ["Renvoyer le mail", "Modifier l'adresse électronique"]
 
 
+LINK_NOT_YET_SENT = (
+    "Le courriel n'est pas encore parti : il sera renvoyé automatiquement dans les prochaines "
+    "minutes. Si vous demandez un autre lien, seul le dernier partira."
+)
+
+
 class FailingMailer:
     def send(self, to: str, subject: str, body: str, attachments=()) -> None:
         raise ConnectionRefusedError("serveur SMTP injoignable")
@@ -554,6 +562,20 @@ def test_mail_that_cannot_be_sent(parent, web, letter, monkeypatch):
     (field,) = elements(response.text, "input", name="courriel")
     assert field["value"] == NEW_EMAIL
     assert redirects_to(parent.get("/activation/courriel/envoye"), "/activation/courriel")
+
+
+def test_a_link_that_could_not_leave_is_dropped_for_the_newer_one(parent, web, letter, monkeypatch):
+    to_email(parent, letter)
+    working = web.extensions["mail"]
+    monkeypatch.setitem(web.extensions, "mail", FailingMailer())
+    refused = give_email(parent)
+    assert refused.status_code == 422
+    assert alert(refused.text) == LINK_NOT_YET_SENT.replace("Le courriel", "Le mail")
+    monkeypatch.setitem(web.extensions, "mail", working)
+    assert redirects_to(give_email(parent), "/activation/courriel/envoye")
+    # The first link, waiting for the queue's next try, will never arrive after the second.
+    states = [(mail["to"], mail["state"]) for mail in queued(web.extensions["store"])]
+    assert states == [(NEW_EMAIL, SUPERSEDED), (NEW_EMAIL, SENT)]
 
 
 # Step 4: the waiting screen, « Renvoyer le mail », « Modifier l'adresse » -------------------

@@ -410,24 +410,60 @@ def test_refusal_tells_the_family_why(head, web, db, clock):
     assert f"Refusée le 14/09/2026 à 10 h 00 : « {reason} »" in plain(page)
 
 
-def test_a_failed_email_is_said(head, web, db, clock, monkeypatch):
+def refusing(db):
+    """A mail server that refuses every mail (until its `refuse` is unset)."""
+    from tests.test_mail_after_commit import WatchingMailer  # which imports this module
+
+    return WatchingMailer(db, refuse=True)
+
+
+def decided_with_smtp_down(head, web, db, clock) -> str:
+    """A request granted while the mail server refuses every mail; its number."""
     numero = submitted(db, clock, "Inès")["number"]
     moved(db, clock, numero, ("en instruction", {}))
-
-    def refuse(to, subject, body, attachments=()):
-        raise OSError("connexion refusée")
-
-    monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    web.extensions["mail"] = refusing(db)
     decide(head, numero, etat="accordée", echelon="2")
+    return numero
+
+
+def the_queue_tries_again(web, clock) -> None:
+    """`flask --app app mail envoyer`, once the next try has come."""
+    clock.advance(minutes=1)
+    assert web.test_cli_runner().invoke(args=["mail", "envoyer"]).exit_code == 0
+
+
+KARIM_MAIL = ["Décision", "Courriel", "karim@example.org"]
+
+
+def decision_notices(head, numero: str) -> list[str]:
+    """How the request's page says the decision's e-mail went, and its SMS."""
+    page = head.get(f"/admin/bourses/{numero}").text
+    rows = [row[1:] for row in table_rows(page, "messages-famille")]
+    assert rows[1] == ["Décision", "SMS", "06 •• •• •• 89", "envoyé"]
+    return rows[0]
+
+
+def test_a_failed_email_is_said_to_be_sent_again_then_its_outcome_shown(head, web, db, clock):
+    numero = decided_with_smtp_down(head, web, db, clock)
     assert read(db, bourse_requests.find, numero)["state"] == "accordée"
     page = head.get(f"/admin/bourses/{numero}").text
+    # The queue tries it again: the truth, and what to do if it never leaves.
     assert alert(page, "bourse-alerte") == (
-        "Le courriel à karim@example.org n'a pas pu partir : prévenez la famille autrement."
+        "Le courriel à karim@example.org n'est pas encore parti : il sera renvoyé "
+        "automatiquement dans les prochaines minutes. S'il ne peut toujours pas partir, il "
+        "sera listé dans « Courriels non partis » : prévenez alors la famille autrement."
     )
-    assert [row[1:] for row in table_rows(page, "messages-famille")] == [
-        ["Décision", "Courriel", "karim@example.org", "échec : à prévenir autrement"],
-        ["Décision", "SMS", "06 •• •• •• 89", "envoyé"],
-    ]
+    assert decision_notices(head, numero) == [*KARIM_MAIL, "en attente d'un nouvel essai"]
+    web.extensions["mail"].refuse = False
+    the_queue_tries_again(web, clock)
+    assert decision_notices(head, numero) == [*KARIM_MAIL, "envoyé"]
+
+
+def test_an_email_given_up_is_shown_so(head, web, db, clock):
+    web.config["MAIL_ATTEMPTS"] = 2
+    numero = decided_with_smtp_down(head, web, db, clock)
+    the_queue_tries_again(web, clock)
+    assert decision_notices(head, numero) == [*KARIM_MAIL, "non parti : à prévenir autrement"]
 
 
 def test_a_family_with_only_a_mobile_is_told_by_sms(head, web, db, clock):

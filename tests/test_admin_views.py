@@ -769,7 +769,7 @@ def test_unknown_mode(office, db):
     assert notify(office, "Sophie", mode="pigeon", db=db).status_code == 400
 
 
-def test_a_failed_email_is_said(office, web, db, monkeypatch):
+def test_a_failed_email_is_said_to_be_sent_again(office, web, db, monkeypatch):
     def refuse(to, subject, body, attachments=()):
         raise ConnectionRefusedError("serveur arrêté")
 
@@ -777,10 +777,14 @@ def test_a_failed_email_is_said(office, web, db, monkeypatch):
     notify(office, "Sophie", mode="courriel", db=db)
     failure = markup.alert(office.get("/admin/responsables").text, "responsables-alerte")
     assert failure == (
-        "Le courriel pour Mme Sophie Lefèvre-D'Almeida n'a pas pu être envoyé : notifiez-le à "
-        "nouveau, ou choisissez le courrier."
+        "Le courriel pour Mme Sophie Lefèvre-D'Almeida n'est pas encore parti : il sera renvoyé "
+        "automatiquement dans les prochaines minutes. S'il ne peut toujours pas partir, il sera "
+        "listé dans « Courriels non partis » : notifiez-le à nouveau, ou choisissez le courrier."
     )
-    assert [entry for entry in journal(db) if entry[1] == "notification"] == []
+    # The new identifiers are kept and their mail waits in the queue: the journal says so.
+    (entry,) = [entry for entry in journal(db) if entry[1] == "notification"]
+    assert "à envoyer par courriel à sophie" in entry[2]
+    assert "(nouvel essai automatique)" in entry[2]
 
 
 # htmx on every page, and the addresses of the pages of a list -------------------------------

@@ -667,7 +667,11 @@ def test_no_tax_number_or_iban_in_the_logs(sophie, web, monkeypatch, caplog):
     answer = send(sophie)
     assert answer.status_code == 303
     page = plain(sophie.get(answer.headers["Location"]).text)
-    assert "Le courriel à sophie.perso@example.net n'a pas pu partir." in page
+    assert (
+        "Le courriel à sophie.perso@example.net n'est pas encore parti : il sera renvoyé "
+        "automatiquement dans les prochaines minutes. Si vous ne le recevez pas, vérifiez "
+        "cette adresse dans « Mon compte »."
+    ) in page
     assert "Téléchargez l'accusé d'enregistrement ci-dessous." in page
     assert [
         record.getMessage()
@@ -882,6 +886,22 @@ def test_withdrawal(sophie, web):
     assert "Corriger la demande" not in text
     # A new request can be made.
     assert sophie.get(f"/bourse/eleves/{LEA}").status_code == 200
+
+
+def test_a_withdrawals_confirmation_not_sent_yet_is_said_to_be_sent_again(sophie, web, monkeypatch):
+    sent = sent_request(sophie)
+
+    def refuse(to, subject, body, attachments=()):
+        raise ConnectionRefusedError("serveur SMTP injoignable")
+
+    monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    answer = sophie.post(f"/bourse/demandes/{sent['number']}/retrait")
+    text = plain(sophie.get(answer.headers["Location"]).text)
+    assert "Une confirmation vous a été envoyée par SMS au 06 •• •• •• 78." in text
+    assert (
+        "Le courriel à sophie.perso@example.net n'est pas encore parti : il sera renvoyé "
+        "automatiquement dans les prochaines minutes."
+    ) in text
 
 
 def test_no_correction_after_the_campaign(sophie, web, clock):

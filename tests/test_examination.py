@@ -701,10 +701,18 @@ def test_a_mail_that_cannot_leave_is_recorded_and_said(office, web, db, clock, m
         raise OSError("SMTP injoignable")
 
     monkeypatch.setattr(web.extensions["mail"], "send", refuse)
+    web.config["MAIL_ATTEMPTS"] = 2
     consent(db, clock, "Chloé", ROUSSEAU)
     launch(office)
+    # The queue tries it again: waiting, not « non parti ».
+    told = results(db)["Chloé"]["notices"]
+    assert [(one["channel"], one["sent"]) for one in told] == [("courriel", None), ("sms", True)]
+    page = plain(office.get(PAGE).text)
+    assert "Courriel en attente d'envoi depuis le 14/09/2026 à 10 h 00" in page
+    assert "SMS envoyé le 14/09/2026 à 10 h 00" in page
+    clock.advance(minutes=1)
+    assert web.test_cli_runner().invoke(args=["mail", "envoyer"]).exit_code == 0
     told = results(db)["Chloé"]["notices"]
     assert [(one["channel"], one["sent"]) for one in told] == [("courriel", False), ("sms", True)]
     page = plain(office.get(PAGE).text)
     assert "Courriel non parti le 14/09/2026 à 10 h 00" in page
-    assert "SMS envoyé le 14/09/2026 à 10 h 00" in page

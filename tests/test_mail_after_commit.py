@@ -235,15 +235,48 @@ def test_the_reminders_mails_leave_once_it_is_saved(office, web, db, clock):
     assert (reminder(db)["emails"], reminder(db)["failed"]) == (1, 0)
 
 
-def test_a_reminders_mail_that_cannot_leave_is_counted_and_said(office, web, db, clock):
+def test_a_reminders_mail_that_cannot_leave_yet_is_said_waiting_then_counted_once_sent(
+    office, web, db, clock
+):
+    mailer = WatchingMailer(db, refuse=True)
+    web.extensions["mail"] = mailer
+    confirm_aminata(db, clock)
+    office.post(SEND)
+    page = plain(office.get(NON_RECOURS).get_data(as_text=True))
+    assert "Le rappel est envoyé à 6 responsable(s) : 6 SMS et 0 courriel(s)." in page
+    assert (
+        "1 courriel n'est pas encore parti : il sera renvoyé automatiquement dans les "
+        "prochaines minutes. S'il ne peut toujours pas partir, il sera listé dans « Courriels "
+        "non partis »."
+    ) in page
+    assert "0 courriel, à 6 responsables (1 courriel en attente d'un nouvel essai)." in page
+    mailer.refuse = False
+    page, row = after_the_queues_next_try(office, web, db, clock)
+    # What the school sees is what the queue did: the mail left, later.
+    assert "6 SMS et 1 courriel, à 6 responsables. Le rappel" in page
+    assert (row["emails"], row["failed"]) == (1, 0)
+
+
+def after_the_queues_next_try(office, web, db, clock) -> tuple[str, dict]:
+    """The non-recours page and the reminder's row once `flask mail envoyer` tried again."""
+    from tests.test_admin_bourse import the_queue_tries_again  # which imports this module
+
+    the_queue_tries_again(web, clock)
+    page = plain(office.get(NON_RECOURS).get_data(as_text=True))
+    with db.reading() as tx:
+        return page, reminders.of_campaign(tx, CONCORDE, "2026-2027")
+
+
+def test_a_reminders_mail_given_up_is_counted_and_journaled(office, web, db, clock):
+    web.config["MAIL_ATTEMPTS"] = 2
     web.extensions["mail"] = WatchingMailer(db, refuse=True)
     confirm_aminata(db, clock)
     office.post(SEND)
-    page = office.get(NON_RECOURS).get_data(as_text=True)
-    assert "Le rappel est envoyé à 6 responsable(s) : 6 SMS et 0 courriel(s)." in plain(page)
-    assert "1 message(s) n'ont pas pu partir." in plain(page)
+    page, row = after_the_queues_next_try(office, web, db, clock)
+    assert "6 SMS et 0 courriel, à 6 responsables (1 message n'a pas pu partir)." in page
     with db.reading() as tx:
         details = [entry["detail"] for entry in audit.entries(tx, CONCORDE)][:2]
+    assert (row["emails"], row["failed"]) == (0, 1)
     assert details == [
         "Rappel de la campagne 2026-2027 : 1 courriel(s) non parti(s).",
         "Rappel de la campagne 2026-2027 envoyé à 6 responsable(s) : 6 SMS, 1 courriel(s).",

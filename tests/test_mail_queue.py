@@ -19,17 +19,19 @@ from aiosmtpd.controller import Controller
 from outside.mail import Attachment
 from outside.storage.schema import EXPIRES
 from records import mail_queue
-from records.mail_queue import CLAIM, GAVE_UP, QUEUE, SENT, WAITING
+from records.mail_queue import CLAIM, GAVE_UP, QUEUE, SENT, SUPERSEDED, WAITING
 from tests.conftest import TEST_SETTINGS
 from tests.fake_clock import START, FakeClock, install
 from tests.test_examination import ROUSSEAU, launch, results
 from tests.test_examination import consent as examination_consent
 from tests.test_mail_after_commit import WatchingMailer, kept_sms
 from tests.test_outboxes import Collector, free_port
-from views.sending import mail_after_commit, send_mail, send_sms
+from views.sending import deliver, mail_after_commit, send_mail, send_sms
 
 PARENT = "ines.queue@example.org"
 KEPT = "+33612340002"
+# The test settings' MAIL_ATTEMPTS, MAIL_RETRY_SECONDS, MAIL_KEPT_DAYS.
+LIMITS = mail_queue.Limits(8, timedelta(seconds=60), timedelta(days=7))
 RECEIPT = Attachment("accuse-0691234A-2026-00007.pdf", "application/pdf", b"%PDF-1.4 " * 100)
 
 
@@ -214,7 +216,9 @@ def test_a_mail_whose_process_died_before_smtp_answered_is_sent_once_its_claim_i
 ):
     store = queueing.extensions["store"]
     with store.writing() as tx:  # written with its change; the process stops right after
-        mail_queue.add(tx, mail_queue.Outgoing(PARENT, "Votre lien", "Bonjour"), clock.now())
+        mail_queue.add(
+            tx, mail_queue.Outgoing(PARENT, "Votre lien", "Bonjour"), clock.now(), LIMITS
+        )
     assert send_waiting(queueing) == said(0)  # maybe still being sent
     clock.advance(seconds=CLAIM.total_seconds())
     assert send_waiting(queueing) == said(1)
@@ -227,12 +231,79 @@ def test_the_command_takes_the_due_mails_a_batch_at_a_time_in_their_order(queuei
         for number in range(45):
             moment = clock.now() + timedelta(seconds=number)
             outgoing = mail_queue.Outgoing(f"parent{number}@example.org", f"n° {number}", "")
-            mail_queue.add(tx, outgoing, moment - CLAIM)
+            mail_queue.add(tx, outgoing, moment - CLAIM, LIMITS)
     clock.advance(seconds=39)  # the last 5 are not due yet
     assert send_waiting(queueing) == said(40)
     assert [mail["subject"] for mail in queueing.mailer.mails] == [
         f"n° {number}" for number in range(40)
     ]
+
+
+# A newer mail about the same thing -------------------------------------------------------------
+
+LINK_OF_42 = {"table": "comptes", "id": 42, "event": "activation"}
+
+
+def queue_link(app, about: dict, body: str) -> None:
+    """A link mailed about `about`, as a view queues it."""
+    with app.test_request_context(), app.extensions["store"].writing():
+        mail_after_commit(PARENT, "Votre lien", body, about=about)
+
+
+def test_a_newer_mail_about_the_same_thing_drops_the_older_one_still_waiting(queueing, clock):
+    queueing.mailer.refuse = True
+    queue_link(queueing, LINK_OF_42, "premier lien")
+    other = {**LINK_OF_42, "id": 43}
+    queue_link(queueing, other, "lien d'un autre compte")
+    queueing.mailer.refuse = False
+    queue_link(queueing, LINK_OF_42, "second lien")
+    first, kept, newer = queued(queueing.extensions["store"])
+    # Kept for the record, what it said erased, and never sent: the newer link leaves alone.
+    assert (first["state"], first["body"], first["attempts"]) == (SUPERSEDED, "", 1)
+    assert first[EXPIRES] == (START + timedelta(days=7)).timestamp()
+    assert (kept["state"], newer["state"]) == (WAITING, SENT)
+    clock.advance(minutes=5)
+    assert send_waiting(queueing) == said(1)
+    assert [mail["subject"] for mail in queueing.mailer.mails] == ["Votre lien"] * 4
+    assert [one["state"] for one in queued(queueing.extensions["store"])] == [
+        SUPERSEDED,
+        SENT,
+        SENT,
+    ]
+
+
+def claimed_link(queueing, clock) -> dict:
+    """A link refused at its first try, then claimed by the command for its next."""
+    queueing.mailer.refuse = True
+    queue_link(queueing, LINK_OF_42, "premier lien")
+    clock.advance(minutes=1)
+    with queueing.extensions["store"].writing() as tx:
+        (claimed,) = mail_queue.claim_due(tx, clock.now(), 10)
+    return claimed
+
+
+def test_a_mail_superseded_once_claimed_is_not_sent(queueing, clock):
+    claimed = claimed_link(queueing, clock)
+    store = queueing.extensions["store"]
+    queueing.mailer.refuse = False
+    queue_link(queueing, LINK_OF_42, "second lien")  # while the command held the first
+    with queueing.app_context():
+        assert deliver(claimed) == SUPERSEDED
+    assert len(queueing.mailer.mails) == 2  # the first try, then the newer link only
+    assert [one["state"] for one in queued(store)] == [SUPERSEDED, SENT]
+
+
+def test_a_mail_superseded_while_smtp_talked_stays_superseded_if_it_failed(queueing, clock):
+    claimed = claimed_link(queueing, clock)
+    store = queueing.extensions["store"]
+    newer = mail_queue.Outgoing(PARENT, "Votre lien", "second", about=LINK_OF_42)
+    with store.writing() as tx:  # a newer link came between the check and the refusal
+        mail_queue.add(tx, newer, clock.now(), LIMITS)
+    with store.writing() as tx:
+        refused = mail_queue.failed(tx, claimed, "SMTPServerDisconnected", clock.now(), LIMITS)
+    assert refused == SUPERSEDED
+    first, _ = queued(store)
+    assert (first["state"], first["last_error"]) == (SUPERSEDED, "SMTPServerDisconnected")
 
 
 # Two machines at once -------------------------------------------------------------------------
@@ -261,7 +332,8 @@ def test_two_commands_at_once_send_each_mail_once(queueing, storage, clock, port
     with store.writing() as tx:
         for to in recipients:
             # Due long ago, whatever the other processes' clocks say: an earlier day.
-            mail_queue.add(tx, mail_queue.Outgoing(to, "Décision", "Bonjour"), START - CLAIM * 200)
+            outgoing = mail_queue.Outgoing(to, "Décision", "Bonjour")
+            mail_queue.add(tx, outgoing, START - CLAIM * 200, LIMITS)
     smtp = smtp_server(port, SlowCollector())
     context = multiprocessing.get_context("spawn")
     outputs, start = context.Queue(), context.Barrier(2)
@@ -294,7 +366,7 @@ def test_an_examinations_mail_sent_later_by_the_command_is_said_sent(office, web
     examination_consent(db, clock, "Chloé", ROUSSEAU)
     launch(office)
     told = results(db)["Chloé"]["notices"]
-    assert [(one["channel"], one["sent"]) for one in told] == [("courriel", False), ("sms", True)]
+    assert [(one["channel"], one["sent"]) for one in told] == [("courriel", None), ("sms", True)]
     mailer.refuse = False
     clock.advance(minutes=1)
     assert send_waiting(web) == said(1)

@@ -42,6 +42,7 @@ from records import (
     contacts,
     examinations,
     journeys,
+    mail_queue,
     recovery,
     reminders,
     sessions,
@@ -928,7 +929,14 @@ def before_migration_9(started: datetime, code: dict) -> dict[str, list[dict]]:
             {"id": 1, "uai": SCHOOL, "annee": YEAR, "state": "done", "total": 1, "done": 1}
         ],
         "bourse_relances": [
-            {"id": 1, "uai": SCHOOL, "annee": YEAR, "sent_at": "2026-09-11T10:00:00+02:00"}
+            {
+                "id": 1,
+                "uai": SCHOOL,
+                "annee": YEAR,
+                "staff": "direction.concorde",
+                "sent_at": "2026-09-11T10:00:00+02:00",
+                **{"families": 2, "sms": 2, "emails": 1, "to_mail": 1, "failed": 0},
+            }
         ],
         "mail_outbox": [
             {
@@ -960,7 +968,7 @@ def at_version_8(engine: str, tmp_path, monkeypatch) -> Iterator[str]:
 def test_migration_9_renames_the_keys_and_everything_reads_as_before(engine, tmp_path, monkeypatch):
     with at_version_8(engine, tmp_path, monkeypatch) as database:
         store = open_store(database)
-        assert upgrade(store) == [9]
+        assert upgrade(store) == [9, 10]
         now = service_now()
         with store.reading() as tx:
             states = {
@@ -1089,3 +1097,65 @@ def test_journeys_under_way_before_migration_9_go_on_after_it(engine, tmp_path, 
             assert (made[0]["phone"], made[0]["responsable_ids"]) == ("+33611223344", [2])
             assert accounts.find_by_id(tx, 4)["phone"] == NEW_PHONE
         close_pool(database)
+
+
+# Version 10: the mail queue's topics, the reminders counted as the queue sends --------------------
+
+# A reminder of version 8 (its mails counted at their first try, one missed), and one older
+# still (no "to_mail": every mail counted as it left).
+REMINDER_8 = {
+    "uai": "0691234A",
+    "annee": "2026-2027",
+    "staff": "direction.concorde",
+    "sent_at": "2026-09-14T10:00:00+02:00",
+    "families": 6,
+    "sms": 6,
+    "emails": 2,
+    "to_mail": 3,
+    "failed": 1,
+}
+REMINDER_OLDER = {**REMINDER_8, "uai": "0691300B", "emails": 2, "failed": 0}
+del REMINDER_OLDER["to_mail"]
+
+
+@pytest.fixture(params=["tinydb", "postgresql"])
+def reminders_at_version_8(request, tmp_path, monkeypatch):
+    if request.param == "tinydb":
+        content = {
+            "migrations": {str(version): {"version": version} for version in range(1, 9)},
+            "bourse_relances": {"1": REMINDER_8, "2": REMINDER_OLDER},
+        }
+        path = tmp_path / "db.json"
+        path.write_text(json.dumps(content), encoding="utf-8")
+        yield TinyStore(path)
+        return
+    with scratch_database() as url:
+        store = open_store(url)
+        with monkeypatch.context() as patched:
+            patched.setattr(migrations, "MIGRATIONS", MIGRATIONS[:8])
+            assert upgrade(store) == list(range(1, 9))
+        with psycopg.connect(url) as connection:
+            for doc in (REMINDER_8, REMINDER_OLDER):
+                connection.execute("INSERT INTO bourse_relances (doc) VALUES (%s)", (Jsonb(doc),))
+        yield store
+
+
+def test_migration_10_says_no_reminders_mail_waiting_of_those_sent_before(reminders_at_version_8):
+    store = reminders_at_version_8
+    assert upgrade(store) == [9, 10]
+    with store.reading() as tx:
+        newer = reminders.of_campaign(tx, "0691234A", "2026-2027")
+        older = reminders.of_campaign(tx, "0691300B", "2026-2027")
+        # The mail missed was counted failed at its first try: it is given up, none waits.
+        assert (newer["mails_gave_up"], newer["failed"], reminders.mails_waiting(newer)) == (
+            1,
+            1,
+            0,
+        )
+        assert (older["to_mail"], older["mails_gave_up"], reminders.mails_waiting(older)) == (
+            2,
+            0,
+            0,
+        )
+        assert tx.find(mail_queue.QUEUE, uai="0691234A", state=mail_queue.GAVE_UP) == []
+    assert upgrade(store) == []

@@ -14,6 +14,7 @@ import pytest
 
 from records import accounts
 from records.accounts import ACCOUNTS
+from records.mail_queue import SENT, SUPERSEDED
 from rules import lockout, sms_codes
 from rules import recovery as rules
 from rules.passwords import hash_password
@@ -23,6 +24,8 @@ from tests.fake_clock import install
 from tests.htmx_client import HTMX
 from tests.markup import error_messages, redirects_to, texts
 from tests.parents import NOW, PASSWORD
+from tests.test_activation_views import LINK_NOT_YET_SENT, FailingMailer
+from tests.test_mail_queue import queued
 from views import forgotten_password
 
 NEW_PASSWORD = "Nouveau-Mdp-2026!"
@@ -667,6 +670,22 @@ def test_only_the_last_link_works_and_mails_are_limited(web, sophie, clock):
     assert alert(refused.text) == forgotten_password.TOO_MANY_MAILS
     assert len(mails(web)) == sms_codes.MAX_CODES_PER_JOURNEY
     assert web.test_client().post(second).status_code == 410  # superseded by the third
+
+
+def test_a_link_that_could_not_leave_is_dropped_for_the_newer_one(web, sophie, clock, monkeypatch):
+    client = web.test_client()
+    start(client, sophie["identifier"])
+    working = web.extensions["mail"]
+    monkeypatch.setitem(web.extensions, "mail", FailingMailer())
+    refused = choose(client, "courriel")
+    assert refused.status_code == 422
+    assert alert(refused.text) == LINK_NOT_YET_SENT
+    monkeypatch.setitem(web.extensions, "mail", working)
+    clock.advance(seconds=61)
+    assert redirects_to(choose(client, "courriel"), "/mot-de-passe-oublie/courriel")
+    # The first link, waiting for the queue's next try, will never arrive after the second.
+    states = [(mail["to"], mail["state"]) for mail in queued(web.extensions["store"])]
+    assert states == [(SOPHIE_EMAIL, SUPERSEDED), (SOPHIE_EMAIL, SENT)]
 
 
 def test_links_per_address_per_day(make_app, seeded, clock, sophie):

@@ -31,7 +31,7 @@ from views.forms.activation import EmailForm
 from views.journey import Journey, now
 from views.mailed_links import LinkPages
 from views.rendering import leave_to
-from views.sending import send_mail
+from views.sending import about_account, send_mail
 from views.unit import tx, writes
 
 bp = Blueprint("activation", __name__, url_prefix="/activation")
@@ -241,9 +241,8 @@ def send_link(state: dict, email: str) -> str | None:
         current_app.secret_key, state["account_id"], email, nonce, now()
     )
     link = url_for("activation.lien", token=token, _external=True)
-    if not send_mail(
-        email, *activation_links.activation_email(state["first_name"], state["last_name"], link)
-    ):
+    subject, body = activation_links.activation_email(state["first_name"], state["last_name"], link)
+    if not send_mail(email, subject, body, about=about_account(state["account_id"], "activation")):
         return MAIL_FAILED
     state["email"] = email
     mailed_links.count_mail(state, now())

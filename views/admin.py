@@ -1,7 +1,8 @@
 """The school's back office (journeys §4) under /admin: the staff's own sign-in, the home page,
-the statistics and the journal. The import, responsables, téléservices and scholarship-request
-pages are in `views/admin_import.py`, `views/admin_responsables.py`,
-`views/admin_teleservices.py` and `views/admin_bourse.py`, on the same blueprint.
+the statistics and the journal. The import, responsables, téléservices, scholarship-request
+and « Courriels non partis » pages are in `views/admin_import.py`, `views/admin_responsables.py`,
+`views/admin_teleservices.py`, `views/admin_bourse.py` and `views/admin_mail.py`, on the same
+blueprint.
 
 A staff session holds only `session["staff_id"]`, apart from a parent's `session["account_id"]`;
 every page reads the records of the staff member's own school only.
@@ -42,6 +43,7 @@ MENU = [
     ("admin.import_form", "Importer la liste", False),
     ("admin.statistics", "Statistiques", False),
     ("admin.teleservices", "Téléservices", False),
+    ("admin.mails_given_up", "Courriels non partis", False),
     ("admin.journal", "Journal", True),
 ]
 # Pages that belong to a menu entry without being it.
@@ -57,6 +59,7 @@ SECTIONS = {
     "admin.lancer_examen": "admin.bourses",
     "admin.non_recours_list": "admin.bourses",
     "admin.send_reminder": "admin.bourses",
+    "admin.send_mail_again": "admin.mails_given_up",
 }
 STATE_BADGES = {
     AccountState.ACTIVE: "success",
@@ -301,6 +304,7 @@ from views import (  # noqa: E402, F401
     admin_bourse,
     admin_examination,
     admin_import,
+    admin_mail,
     admin_non_recours,
     admin_responsables,
     admin_teleservices,

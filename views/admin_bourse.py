@@ -27,10 +27,11 @@ from records.bourse_requests import (
 from records.staff import DIRECTION
 from rules.bank import mask_iban
 from rules.bourse import load_scale, school_year_on
+from rules.mail_retry import staff_not_yet_sent
 from rules.names import normalize_name
 from rules.uploads import KINDS
 from views.admin import admin_page, bp, paginate, staff_required
-from views.family_notices import EVENT_NAMES, how_told, not_sent, tell_family
+from views.family_notices import EVENT_NAMES, capital, how_told, not_sent, tell_family, waiting
 from views.journey import now
 from views.rendering import leave_to
 from views.unit import tx, writes
@@ -276,12 +277,11 @@ def propose_bourse(staff, numero: str):
 
 
 def say_how_told(told: list[dict]) -> None:
-    how, failed = how_told(told), not_sent(told)
+    how, failed, later = how_told(told), not_sent(told), waiting(told)
+    if later:
+        flash(staff_not_yet_sent(capital(later), "prévenez alors la famille autrement"), "error")
     if failed:
-        flash(
-            f"{failed[:1].upper()}{failed[1:]} n'a pas pu partir : prévenez la famille autrement.",
-            "error",
-        )
+        flash(f"{capital(failed)} n'a pas pu partir : prévenez la famille autrement.", "error")
     if how:
         flash(f"La famille est prévenue {how}.", "notice")
     if not told:

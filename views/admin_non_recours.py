@@ -4,9 +4,10 @@ collège pupils with no consent to the automatic examination and no request this
 campaign, while it is open, a fixed text (`documents/reminder.py`) to those families'
 responsables — by SMS to each mobile, by e-mail to each confirmed address, once per number and
 address whatever the number of children — recorded with its journal entry in the transaction
-that sends its SMS (`records/reminders.py`); its e-mails leave once that is saved, and how many
-left is recorded then. A second sending is refused (409) with the first's date and author; the
-page then says when, by whom and how many messages left."""
+that sends its SMS and queues its e-mails (`records/reminders.py`); the e-mails leave once that
+is saved, and the reminder counts them as the queue sends or gives them up. A second sending is
+refused (409) with the first's date and author; the page then says when, by whom and how many
+messages left (and how many e-mails wait for a new try)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from documents.reminder import reminder_email, reminder_sms
 from records import non_recours, reminders, school
 from records.reminders import AlreadySent, Sent
 from records.teleservices import BOURSE, service_of
+from rules.mail_retry import staff_mails_not_yet_sent
 from views.admin import admin_page, bp, paginate, staff_required
 from views.admin_bourse import school_year
 from views.journey import now
 from views.rendering import leave_to
-from views.sending import send_mail, send_sms
-from views.unit import tx
+from views.sending import mail_after_commit, send_sms
+from views.unit import commit, tx
 
 PER_PAGE = 50
 NOBODY = "Aucune famille n'est à relancer : chaque élève a une demande ou un accord."
@@ -50,6 +52,7 @@ def non_recours_page(staff: dict, status: int = 200, block: str = "resultats", *
     classe = classe if classe in found.classes else ""
     kept = [pupil for pupil in found.pupils if not classe or pupil.eleve["classe"] == classe]
     campaign = service_of(tx(), staff["uai"], BOURSE, now().date())
+    sent = reminders.of_campaign(tx(), staff["uai"], annee)
     return admin_page(
         "non_recours",
         block,
@@ -61,7 +64,8 @@ def non_recours_page(staff: dict, status: int = 200, block: str = "resultats", *
         classe=classe,
         page=paginate(kept, PER_PAGE, {"classe": classe}),
         campaign=campaign,
-        sent=reminders.of_campaign(tx(), staff["uai"], annee),
+        sent=sent,
+        mails_waiting=reminders.mails_waiting(sent) if sent else 0,
         message=texts(staff, campaign) if campaign.open else None,
         not_open=NOT_OPEN,
         nobody=NOBODY,
@@ -93,13 +97,16 @@ def send_reminder(staff):
         )
     except AlreadySent as refused:  # another click was first, since the page was read
         return non_recours_page(staff, 409, "main", failure=str(refused))
-    # The first mail saves the reminder: its lock is let go before SMTP talks.
-    mailed = sum(
-        send_mail(address, message["subject"], message["body"], label="rappel")
-        for address in addresses
-    )
-    row = reminders.record_mails(tx(), staff, row, mailed, now())
+    for address in addresses:
+        about = {"table": reminders.REMINDERS, "id": row["id"], "to": address}
+        subject, body = message["subject"], message["body"]
+        mail_after_commit(address, subject, body, label="rappel", about=about, school=staff["uai"])
+    # Saved, its lock let go: the mails are tried now, each counted on the reminder as it goes.
+    commit()
+    row = reminders.of_campaign(tx(), staff["uai"], annee)
     flash(said(row), "notice")
+    if reminders.mails_waiting(row):
+        flash(staff_mails_not_yet_sent(reminders.mails_waiting(row)), "error")
     if row["failed"]:
         flash(f"{row['failed']} message(s) n'ont pas pu partir.", "error")
     return leave_to(url_for("admin.non_recours_list"))

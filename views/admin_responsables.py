@@ -14,11 +14,14 @@ from documents.letters import letter_email, letters_pdf
 from documents.pdf import PdfUnavailable
 from records import school
 from records.accounts import STATES
+from records.mail_queue import SENT, WAITING
 from records.notifications import notify
+from records.roster import RESPONSABLES
+from rules.mail_retry import staff_not_yet_sent
 from rules.phones import mask_mobile
 from views.admin import admin_page, bp, paginate_found, record, staff_required
 from views.journey import now
-from views.sending import send_mail
+from views.sending import try_mail
 from views.unit import tx
 
 PER_PAGE = 20
@@ -120,9 +123,15 @@ def notifier(staff):
     service_url = url_for("login.show", _external=True)
     if how == "courrier":
         return pdf_answer(staff, letters, service_url, back)
-    sent = [letter for letter in letters if send_email(letter, service_url)]
-    for letter in sent:
-        audit_letter(staff, letter, f"envoyés par courriel à {letter.responsable.email}")
+    sent = []
+    for letter in letters:
+        state = send_email(staff, letter, service_url)
+        if state == SENT:
+            sent.append(letter)
+            audit_letter(staff, letter, f"envoyés par courriel à {letter.responsable.email}")
+        elif state == WAITING:
+            to = letter.responsable.email
+            audit_letter(staff, letter, f"à envoyer par courriel à {to} (nouvel essai automatique)")
     if sent:
         names = ", ".join(name_of(letter) for letter in sent)
         flash(f"Identifiants envoyés par courriel : {names}.", "notice")
@@ -172,17 +181,23 @@ def audit_letter(staff: dict, letter, how: str) -> None:
     )
 
 
-def send_email(letter, service_url: str) -> bool:
-    """The letter's e-mail, once the letters are saved: never a password that was not kept."""
+def send_email(staff: dict, letter, service_url: str) -> str:
+    """The letter's e-mail, once the letters are saved: never a password that was not kept.
+    Its state in the queue after the first try; a newer letter's mail supersedes it."""
     subject, body = letter_email(letter, service_url)
-    if send_mail(letter.responsable.email, subject, body, label="notification"):
-        return True
-    flash(
-        f"Le courriel pour {name_of(letter)} n'a pas pu être envoyé : notifiez-le à nouveau, "
-        "ou choisissez le courrier.",
-        "error",
-    )
-    return False
+    about = {"table": RESPONSABLES, "id": letter.responsable_id, "event": "notification"}
+    to = letter.responsable.email
+    state = try_mail(to, subject, body, label="notification", about=about, school=staff["uai"])
+    if state == WAITING:
+        what = f"Le courriel pour {name_of(letter)}"
+        flash(staff_not_yet_sent(what, "notifiez-le à nouveau, ou choisissez le courrier"), "error")
+    elif state != SENT:
+        flash(
+            f"Le courriel pour {name_of(letter)} n'a pas pu être envoyé : notifiez-le à nouveau, "
+            "ou choisissez le courrier.",
+            "error",
+        )
+    return state
 
 
 def pdf_answer(staff: dict, letters: list, service_url: str, back: str):

@@ -24,6 +24,7 @@ from records.bourse_requests import WITHDRAWAL, RequestState
 from records.contacts import Contact
 from records.teleservices import BOURSE, service_of
 from rules import bank
+from rules.mail_retry import not_yet_sent
 from views import bourse_situation, bourse_start, bourse_steps  # noqa: F401 (their routes)
 from views.auth import account_required
 from views.bourse_journey import (
@@ -38,7 +39,7 @@ from views.bourse_journey import (
     today,
 )
 from views.contact import phone_display
-from views.family_notices import how_told, tell_family
+from views.family_notices import capital, how_told, tell_family, waiting
 from views.journey import now
 from views.rendering import flashed, leave_to, render_page
 from views.services import COLLEGE
@@ -168,7 +169,10 @@ def retirer(account, numero):
     except (bourse_requests.NotChangeable, bourse_requests.CampaignClosed) as refusal:
         flash(str(refusal), "error")
     else:
-        how = how_told(tell_family(withdrawn, WITHDRAWAL))
+        told = tell_family(withdrawn, WITHDRAWAL)
+        how, later = how_told(told), waiting(told)
         confirmed = f" Une confirmation vous a été envoyée {how}." if how else ""
+        if later:
+            confirmed += f" {not_yet_sent(capital(later))}"
         flash(f"Votre demande est retirée. Vous pouvez en faire une nouvelle.{confirmed}", "info")
     return leave_to(url_for(".demande", numero=numero))

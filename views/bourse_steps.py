@@ -30,6 +30,7 @@ from records.bourse_requests import CORRECTION, RECEIPT
 from records.contacts import Contact, contact_of, save_contact
 from rules import bank, tax_situation
 from rules.bourse import BourseError
+from rules.mail_retry import not_yet_sent
 from views.auth import account_required
 from views.bourse_journey import (
     JOURNEY,
@@ -47,7 +48,7 @@ from views.bourse_journey import (
     still_the_parents,
 )
 from views.contact import ContactForm, phone_display
-from views.family_notices import how_told, not_sent, tell_family
+from views.family_notices import capital, how_told, not_sent, tell_family, waiting
 from views.forms.bourse import BankForm, SummaryForm
 from views.journey import now
 from views.rendering import leave_to
@@ -236,6 +237,9 @@ def submit_recapitulatif(state):
     return leave_to(url_for(".demande", numero=sent["number"]))
 
 
+CHECK_ADDRESS = "Si vous ne le recevez pas, vérifiez cette adresse dans « Mon compte »."
+
+
 def message_page(child: dict, text: str, status: int, existing: dict | None = None):
     title = "Votre demande n'a pas pu être envoyée"
     return child_page("message", title, child, status, text=text, existing=existing)
@@ -245,12 +249,14 @@ def send_receipt(sent: dict, corrected: bool) -> None:
     """Send the receipt (by e-mail, by SMS), and say how (or what failed) on the request's
     page, where the PDF is too."""
     told = tell_family(sent, CORRECTION if corrected else RECEIPT)
-    how, failed = how_told(told), not_sent(told)
+    how, failed, later = how_told(told), not_sent(told), waiting(told)
     said = [f"Votre demande est {'corrigée' if corrected else 'envoyée'}."]
     if how:
         said.append(f"L'accusé d'enregistrement vous a été envoyé {how}.")
+    if later:
+        said.append(f"{not_yet_sent(capital(later))} {CHECK_ADDRESS}")
     if failed:
-        said.append(f"{failed[:1].upper()}{failed[1:]} n'a pas pu partir.")
-    if failed or not how:
+        said.append(f"{capital(failed)} n'a pas pu partir.")
+    if failed or later or not how:
         said.append("Téléchargez l'accusé d'enregistrement ci-dessous.")
-    flash(" ".join(said), "error" if failed else "info")
+    flash(" ".join(said), "error" if failed or later else "info")

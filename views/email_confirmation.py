@@ -16,8 +16,9 @@ from flask import current_app, url_for
 from records import email_changes
 from rules import email_links, sms_codes
 from rules.clock import moment_text
+from rules.mail_retry import link_not_yet_sent
 from views.journey import now
-from views.sending import send_mail
+from views.sending import about_account, mail_after_commit, send_mail
 from views.unit import tx
 
 LINK_SENT = (
@@ -30,7 +31,7 @@ TOO_MANY_MAILS = (
     "Vous avez demandé le nombre maximal de courriels de confirmation pour aujourd'hui. "
     "Réessayez demain."
 )
-MAIL_FAILED = "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes."
+MAIL_FAILED = link_not_yet_sent()
 NOT_AVAILABLE = "L'adresse électronique de ce compte ne peut pas être modifiée."
 MAIL_SUBJECT = "Confirmez votre adresse électronique"
 OLD_ADDRESS_SUBJECT = "Votre adresse électronique ÉduConnect a été remplacée"
@@ -73,7 +74,9 @@ def send_link(account: dict, email: str, resending: bool = False) -> str | None:
     nonce = changed[email_changes.PENDING]["nonce"]
     token = email_links.make_token(current_app.secret_key, account["id"], email, nonce, now())
     link = url_for("account_contacts.link", token=token, _external=True)
-    return None if send_mail(email, MAIL_SUBJECT, mail_body(account, link)) else MAIL_FAILED
+    about = about_account(account["id"], "confirmation-adresse")
+    sent = send_mail(email, MAIL_SUBJECT, mail_body(account, link), about=about)
+    return None if sent else MAIL_FAILED
 
 
 def mail_body(account: dict, link: str) -> str:
@@ -93,7 +96,8 @@ def mail_body(account: dict, link: str) -> str:
 def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
     """Tell the address the account no longer uses: replaced by a confirmed one, or `removed`
     (the parent emptied the field of the fiche or of a request). Never the new address: a
-    stranger who took the account over need not be known by it, nor the owner misled."""
+    stranger who took the account over need not be known by it, nor the owner misled. Queued
+    with the request's change, so a change that is not saved tells nothing."""
     when = f"le {moment_text(now())}"
     what = (
         f"a été retirée {when} : le service vous prévient désormais par SMS"
@@ -109,4 +113,4 @@ def tell_old_address(account: dict, old: str, removed: bool = False) -> None:
         "Téléservices — ce message est envoyé automatiquement, n'y répondez pas.\n"
     )
     subject = REMOVED_SUBJECT if removed else OLD_ADDRESS_SUBJECT
-    send_mail(old, subject, body)
+    mail_after_commit(old, subject, body)

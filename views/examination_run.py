@@ -250,7 +250,10 @@ def tell_family(tx, row: dict, account: dict, school: str, links: Links, now) ->
         # each of its tries is written on the row (records/mail_queue.OUTCOMES).
         sent.append({"channel": EMAIL, "to": contact.courriel, "sent": None})
         about = {"table": examinations.EXAMINATIONS, "id": row["id"], "event": event}
-        mail_after_commit(contact.courriel, subject, body, label=f"examen {event}", about=about)
+        label = f"examen {event}"
+        mail_after_commit(
+            contact.courriel, subject, body, label=label, about=about, school=row["uai"]
+        )
     if contact.telephone:
         texted = send_sms(contact.telephone, examination_sms(row, event, link, deadline))
         sent.append({"channel": SMS, "to": contact.telephone, "sent": texted})

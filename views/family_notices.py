@@ -11,8 +11,11 @@ goes to that one. How each notice went is kept on the request, and
 the back office shows it.
 
 The SMS are kept by the SMS sender within the request's unit of work (the local outbox is a
-table: a request rolled back sends nothing). An e-mail that cannot leave is recorded as not
-sent, and the person acting is told to use the other way or the PDF.
+table: a request rolled back sends nothing). An e-mail is a mail of the queue about the request
+and its event (records/mail_queue.py): its notice says "sent" True once it left, None while the
+queue tries it again, False once given up; the queue writes each later try's outcome on it
+(`bourse_requests.mail_outcome`). The person acting is told the truth: sent, to be sent again
+shortly, or not sent (the other way, the PDF).
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from outside.mail import Attachment
 from records import bourse_requests, email_changes
 from records.accounts import find_by_id
 from records.bourse_requests import CORRECTION, DECISION, RECEIPT, WITHDRAWAL
+from records.mail_queue import as_sent
 from rules.phones import mask_mobile
 from views.journey import now
-from views.sending import send_mail, send_sms
+from views.sending import send_sms, try_mail
 from views.unit import tx
 
 EMAIL, SMS = "courriel", "sms"
@@ -55,8 +59,8 @@ def tell_family(request: dict, event: str) -> list[dict]:
     told = []
     courriel = confirmed_email(request)
     if courriel:
-        sent = _mail(courriel, request, event, url)
-        told.append({"channel": EMAIL, "to": courriel, "sent": sent})
+        state = _mail(courriel, request, event, url)
+        told.append({"channel": EMAIL, "to": courriel, "sent": as_sent(state)})
     if contact.get("telephone"):
         sent = send_sms(contact["telephone"], SMS_TEXTS[event](request, url))
         told.append({"channel": SMS, "to": contact["telephone"], "sent": sent})
@@ -80,11 +84,24 @@ def how_told(told: list[dict]) -> str:
 
 
 def not_sent(told: list[dict]) -> str:
-    """ "le courriel à nom@exemple.fr", of the notices that could not leave."""
+    """ "le courriel à nom@exemple.fr", of the notices that could not leave (and will not)."""
+    return _ways(one for one in told if one["sent"] is False)
+
+
+def waiting(told: list[dict]) -> str:
+    """ "le courriel à nom@exemple.fr", of the e-mails the queue will try again."""
+    return _ways(one for one in told if one["sent"] is None)
+
+
+def capital(ways: str) -> str:
+    """The ways, at the start of a sentence."""
+    return ways[:1].upper() + ways[1:]
+
+
+def _ways(notices) -> str:
     ways = [
         f"le courriel à {one['to']}" if one["channel"] == EMAIL else f"le SMS au {masked(one)}"
-        for one in told
-        if not one["sent"]
+        for one in notices
     ]
     return " et ".join(ways)
 
@@ -93,7 +110,8 @@ def masked(notice: dict) -> str:
     return mask_mobile(notice["to"]) if notice["channel"] == SMS else notice["to"]
 
 
-def _mail(to: str, request: dict, event: str, url: str) -> bool:
+def _mail(to: str, request: dict, event: str, url: str) -> str:
+    """The mail's state in the queue after its first try."""
     attachments = []
     if event in (RECEIPT, CORRECTION):
         subject, body = receipt_email(request, url)
@@ -102,7 +120,8 @@ def _mail(to: str, request: dict, event: str, url: str) -> bool:
         subject, body = withdrawal_email(request, url)
     else:
         subject, body = decision_email(request)
-    return send_mail(to, subject, body, attachments, label=event)
+    about = {"table": bourse_requests.REQUESTS, "id": request["number"], "event": event}
+    return try_mail(to, subject, body, attachments, event, about, request["uai"])
 
 
 def _receipt_attachment(request: dict) -> list:

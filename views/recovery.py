@@ -22,7 +22,7 @@ from rules.recovery import MAIL_FAILED, MAILS_DAILY_LIMIT, NOT_AVAILABLE, change
 from views import verification
 from views.journey import now
 from views.login import limiter
-from views.sending import send_mail, send_sms
+from views.sending import about_account, send_mail, send_sms
 from views.unit import tx
 
 
@@ -120,7 +120,8 @@ def send_link(state: dict) -> str | None:
         subject, body = rules.link_email(
             state["first_name"], state["last_name"], link, link_lifetime()
         )
-        if not send_mail(state["email"], subject, body):
+        about = about_account(state["account_id"], "mot-de-passe-oublie")
+        if not send_mail(state["email"], subject, body, about=about):
             return MAIL_FAILED
     mailed_links.count_mail(state, now())
     return None

@@ -139,9 +139,11 @@ TABLES: dict[str, Table] = {
         Table("bourse_examen_runs", unique=(("uai", "school_year"),)),
         Table("bourse_relances", unique=(("uai", "school_year"),)),
         # The mails decided and not yet settled (records/mail_queue.py): the ones due, a batch
-        # at a time in the order of their next try; a mail sent or given up ends.
+        # at a time in the order of their next try; a mail sent or given up ends. By topic, the
+        # ones a newer mail supersedes; by school and state, a school's mails given up.
         Table(
             "mail_queue",
+            keys=(("topic",), ("uai", "state")),
             expires=True,
             listing=Listing(key=("state",), order=("next_try",)),
         ),

@@ -281,6 +281,16 @@ def _write_again(tx: Tx, name: str, docs: list[dict]) -> None:
     tx.restore(name, docs)
 
 
+def _v10_documents(tx: Tx) -> None:
+    """The reminders sent before: their e-mails were counted once, at their first try, those
+    that did not leave counted failed (and journaled). They stay so: none said waiting."""
+    for row in list(tx.scan("bourse_relances")):
+        if "mails_gave_up" not in row:
+            to_mail = row.get("to_mail", row["emails"])
+            changes = {"to_mail": to_mail, "mails_gave_up": to_mail - row["emails"]}
+            tx.update("bourse_relances", row["id"], changes)
+
+
 MIGRATIONS = (
     Migration(1, "0001_tables.sql", _v1_documents),
     # Journeys found by their account (records/journeys.py); older ones have none.
@@ -299,6 +309,8 @@ MIGRATIONS = (
     Migration(8, "0008_mail_queue.sql"),
     # The other record keys in English: journeys, services, the examination's rows (issue 11).
     Migration(9, "0009_english_keys.sql", _v9_documents),
+    # The mail queue's topics (a newer mail supersedes the older) and each school's mails.
+    Migration(10, "0010_mail_queue_topics.sql", _v10_documents),
 )
 LATEST = MIGRATIONS[-1].version
 
