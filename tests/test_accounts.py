@@ -28,8 +28,8 @@ from rules.clock import PARIS
 from rules.lockout import Limits, wait_until
 from rules.passwords import hash_password
 from rules.roster import parse_roster_bytes
-from tests.account_processes import create_durand
 from tests.backends import database_text, reading, writing
+from tests.processes import create_durand
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 # Two clients (digests of addresses): the parent's own, and one somewhere else.
