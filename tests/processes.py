@@ -8,6 +8,7 @@ import contextlib
 from datetime import datetime
 
 from outside.storage import is_url, open_store
+from outside.storage.migrations import upgrade
 from outside.storage.tiny import TinyStore
 from records.accounts import create_account
 from records.bourse_requests import AlreadyRequested, submit
@@ -40,3 +41,13 @@ def submit_in_process(database: str, request: tuple, start) -> None:
             submit(tx, *request)
     finally:
         store.close()
+
+
+def upgrade_from_another_process(url: str, queue, start) -> None:
+    store = open_store(url)
+    start.wait(timeout=120)  # every process ready: the upgrades start at the same moment
+    try:
+        queue.put(upgrade(store))
+    except Exception as error:
+        queue.put(repr(error))
+    store.close()
