@@ -258,3 +258,38 @@ def office(web, db, clock):
 def head(web, db, clock):
     """The Concorde's direction, signed in: it grants or refuses."""
     return signed_in_staff(web, db, clock, "direction.concorde", role="direction")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n 2` alone deals the tests out to the workers by turns (xdist's `load`): a module's
+    tests went to both, and each worker started the same module's servers (tests/test_races.py,
+    tests/test_reminder_races.py); and a worker that ran out first waited for the other's
+    last long tests. Work stealing gives each worker one half of the tests, in order, and lets
+    the first one done take the other's last ones (the short tests: LONGEST_FIRST below).
+    Any other --dist asked is kept."""
+    if config.getvalue("dist") == "load":
+        from xdist.scheduler import WorkStealingScheduling
+
+        return WorkStealingScheduling(config, log)
+    return None
+
+
+# The tests that take seconds each (real servers and processes, the fuzzing of every route),
+# run first: work stealing then balances the two workers with the short tests at the end, never
+# leaving one worker alone with a long test, nor splitting a module of servers between them.
+LONGEST_FIRST = (
+    "tests/test_races.py",
+    "tests/test_fuzz.py",
+    "tests/test_reminder_races.py",
+    "tests/test_shared_limits.py",
+    "tests/test_migrations.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the same order as before within each module and for the rest
