@@ -56,18 +56,59 @@ COMPILED_TEMPLATES = CompiledTemplates()
 
 
 class OnceCompiledRule(Rule):
-    """For each rule of each app, werkzeug writes and compiles two functions that build its
-    URLs: most of create_app's time, and the tests make thousands of apps. The apps of one test
-    process share them: a builder is plain code over the rule's own parts and defaults, and is
-    given the rule it builds for at each call."""
+    """For each rule of each app, werkzeug parses the rule's text into its parts (regular
+    expressions, weights, converters) and writes and compiles two functions that build its URLs:
+    most of create_app's time, and the tests make thousands of apps. The apps of one test
+    process share them:
+    - a builder is plain code over the rule's own parts and defaults, and is given the rule it
+      builds for at each call;
+    - a rule's parts and trace follow from its text, its domain and its map's converter classes
+      and slash settings only (werkzeug never changes them once made), so a rule of the same
+      text in another app gets the same ones; its converters are made again for its own map
+      from the arguments first parsed, as werkzeug would have made them.
+    Both override werkzeug's private Rule.compile and Rule._compile_builder: check them when
+    werkzeug is upgraded."""
 
     builders = {}
+    parsed = {}
 
     def _compile_builder(self, append_unknown=True):
         key = (self.rule, repr(self.defaults), repr(self._trace), append_unknown)
         if key not in self.builders:
             self.builders[key] = super()._compile_builder(append_unknown)
         return self.builders[key]
+
+    def compile(self):
+        key = (
+            self.rule,
+            self.host if self.map.host_matching else self.subdomain,
+            self.map.host_matching,
+            self.merge_slashes,
+            tuple(self.map.converters.items()),
+        )
+        if key not in self.parsed:
+            self._converter_arguments = []
+            try:
+                super().compile()
+                made = (tuple(self._parts), tuple(self._trace), self._converter_arguments)
+                self.parsed[key] = made
+            finally:
+                del self._converter_arguments
+            return
+        parts, trace, converter_arguments = self.parsed[key]
+        self._parts, self._trace = list(parts), list(trace)
+        self._converters = {}
+        for variable, *arguments in converter_arguments:
+            self._converters[variable] = self.get_converter(variable, *arguments)
+            self.arguments.add(variable)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+    def get_converter(self, variable_name, converter_name, args, kwargs):
+        # Kept while a rule is parsed for the first time, for the same rule in the next apps.
+        if hasattr(self, "_converter_arguments"):
+            self._converter_arguments.append((variable_name, converter_name, args, kwargs))
+        return super().get_converter(variable_name, converter_name, args, kwargs)
 
 
 Flask.url_rule_class = OnceCompiledRule
@@ -217,3 +258,38 @@ def office(web, db, clock):
 def head(web, db, clock):
     """The Concorde's direction, signed in: it grants or refuses."""
     return signed_in_staff(web, db, clock, "direction.concorde", role="direction")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n 2` alone deals the tests out to the workers by turns (xdist's `load`): a module's
+    tests went to both, and each worker started the same module's servers (tests/test_races.py,
+    tests/test_reminder_races.py); and a worker that ran out first waited for the other's
+    last long tests. Work stealing gives each worker one half of the tests, in order, and lets
+    the first one done take the other's last ones (the short tests: LONGEST_FIRST below).
+    Any other --dist asked is kept."""
+    if config.getvalue("dist") == "load":
+        from xdist.scheduler import WorkStealingScheduling
+
+        return WorkStealingScheduling(config, log)
+    return None
+
+
+# The tests that take seconds each (real servers and processes, the fuzzing of every route),
+# run first: work stealing then balances the two workers with the short tests at the end, never
+# leaving one worker alone with a long test, nor splitting a module of servers between them.
+LONGEST_FIRST = (
+    "tests/test_races.py",
+    "tests/test_fuzz.py",
+    "tests/test_reminder_races.py",
+    "tests/test_shared_limits.py",
+    "tests/test_migrations.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the same order as before within each module and for the rest

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from commands.demo import DEMO_ROSTER
-from outside.storage import open_store
 from outside.storage.tx import Store, stored
 from records import accounts
 from records.accounts import (
@@ -30,6 +29,7 @@ from rules.lockout import Limits, wait_until
 from rules.passwords import hash_password
 from rules.roster import parse_roster_bytes
 from tests.backends import database_text, reading, writing
+from tests.processes import create_durand
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 # Two clients (digests of addresses): the parent's own, and one somewhere else.
@@ -262,21 +262,6 @@ def test_bad_requests_write_nothing(demo):
     assert database_text(demo) == before
 
 
-def create_durand(location: str, responsable_id: int, start) -> None:
-    start.wait()
-    with open_store(location).writing() as tx:
-        create_account(
-            tx,
-            [responsable_id],
-            "Marc",
-            "Durand",
-            f"+336{responsable_id:08d}",
-            None,
-            "franceconnect",
-            NOW,
-        )
-
-
 def durands(store: Store, count: int) -> list[int]:
     """`count` responsables named Marc Durand, each with a phone of his own."""
     with store.writing() as tx:
@@ -301,7 +286,7 @@ def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(
     made = durands(new_store, 4)
     context = multiprocessing.get_context("spawn")
     start = context.Event()
-    workers = [context.Process(target=create_durand, args=(database, n, start)) for n in made]
+    workers = [context.Process(target=create_durand, args=(database, n, NOW, start)) for n in made]
     for process in workers:
         process.start()
     start.set()

@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from commands.demo import DEMO_ROSTER
-from outside.storage import is_url, open_store
-from outside.storage.tiny import TinyStore
 from records import audit, bourse_requests
 from records.accounts import children_of, create_account, find_by_id, find_responsables
 from records.bourse_requests import (
@@ -43,6 +41,7 @@ from records.teleservices import BOURSE, State, save_service
 from rules.bourse import estimate
 from rules.clock import PARIS
 from rules.roster import parse_roster_bytes
+from tests.processes import submit_in_process
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
@@ -142,9 +141,14 @@ def data(source="dgfip", rfr=12_000, enfants=2, iban="FR763000600001123456789018
 
 
 def send(store, ine: str, token: str | None = None, now=NOW, **changes) -> dict:
+    return written(store, submit, *submission(store, ine, token, now, **changes))
+
+
+def submission(store, ine: str, token: str | None = None, now=NOW, **changes) -> tuple:
+    """submit's arguments after its transaction, for this pupil by its parent."""
     account = account_of(store, PARENT_OF.get(ine, "francois"))
     pupil = child(store, account, ine)
-    return written(store, submit, account, pupil, data(**changes), token or f"j-{ine}", now)
+    return account, pupil, data(**changes), token or f"j-{ine}", now
 
 
 def at_once(count: int, action) -> list:
@@ -343,23 +347,6 @@ def test_the_active_request_of_a_child(store):
 # -- Numbers across processes ----------------------------------------------------------------------
 
 
-def worker_store(database: str):
-    """The test's database as another server process opens it (waiting long for TinyDB's file
-    lock: seven processes write at once)."""
-    return open_store(database) if is_url(database) else TinyStore(database, lock_timeout=60)
-
-
-def submit_in_process(database: str, ine: str, token: str, start) -> None:
-    start.wait()
-    store = worker_store(database)
-    try:
-        # Whichever of a pupil's journeys comes first wins; the others are told it exists.
-        with contextlib.suppress(AlreadyRequested):
-            send(store, ine, token)
-    finally:
-        store.close()
-
-
 def test_processes_submitting_at_once_never_share_a_number(database, new_store):
     store = make_store(new_store)
     work = [
@@ -374,7 +361,8 @@ def test_processes_submitting_at_once_never_share_a_number(database, new_store):
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     workers = [
-        context.Process(target=submit_in_process, args=(database, *one, start)) for one in work
+        context.Process(target=submit_in_process, args=(database, submission(store, *one), start))
+        for one in work
     ]
     for process in workers:
         process.start()

@@ -26,6 +26,7 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
+from documents import pdf, receipt
 from documents.pdf import FontMissing
 from records import bourse_requests, journeys
 from records.contacts import contact_of
@@ -64,6 +65,27 @@ def pdf_bytes() -> bytes:
     document.set_font("helvetica", size=12)
     document.cell(text="Avis d'impot 2026")
     return bytes(document.output())
+
+
+# Twenty of these tests send the same request, and WeasyPrint laid out the same receipt (the
+# mail's attachment) again for each: ~0.3 s apiece. They share the PDF made of the same HTML
+# with the same fonts and WeasyPrint (a test taking the fonts or WeasyPrint away still gets its
+# error); a test reading the logs gets a rendering of its own, whose logs it reads.
+RECEIPTS = {}
+
+
+@pytest.fixture(autouse=True)
+def receipts_laid_out_once(request, monkeypatch):
+    if "caplog" in request.fixturenames:
+        return
+
+    def html_pdf_once(html: str) -> bytes:
+        key = (html, pdf.font_faces(), pdf._weasyprint)
+        if key not in RECEIPTS:
+            RECEIPTS[key] = pdf.html_pdf(html)
+        return RECEIPTS[key]
+
+    monkeypatch.setattr(receipt, "html_pdf", html_pdf_once)
 
 
 @pytest.fixture

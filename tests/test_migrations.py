@@ -56,6 +56,7 @@ from rules.passwords import hash_password
 from tests import backends
 from tests.conftest import TEST_SETTINGS
 from tests.markup import texts
+from tests.processes import upgrade_from_another_process
 
 
 @contextmanager
@@ -236,16 +237,6 @@ def test_an_upgrade_applies_each_migration_once(empty_database):
         assert connection.execute("SELECT count(*) FROM pg_indexes").fetchone() == indexes_before
     with store.writing() as tx:
         assert tx.next_number("demande:0691234A-2026") == 1
-
-
-def upgrade_from_another_process(url: str, queue, start) -> None:
-    store = open_store(url)
-    start.wait(timeout=120)  # every process ready: the upgrades start at the same moment
-    try:
-        queue.put(upgrade(store))
-    except Exception as error:
-        queue.put(repr(error))
-    store.close()
 
 
 def test_upgrades_started_at_once_apply_each_migration_once(empty_database):

@@ -6,6 +6,7 @@ another."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +17,15 @@ from e2e.parents import add_roster_lines, create_parent
 from e2e.servers import start_app
 from rules import birthdates
 from tests import backends
+from tests.conftest import CHEAP_HASH_COST
 from tests.http_client import Client, last_code, sms_sent
 
 PARALLEL = 20
+# The servers hash passwords at the tests' cheap cost (PASSWORD_HASH_COST needs TESTING): at the
+# production cost twenty passwords made most of the suite's longest test, and that cost is
+# proved by tests/test_settings.py. What races here is the identifiers' allocation, whatever
+# the hash costs: the twenty requests still arrive at once on 2 processes × 4 threads.
+CHEAP_HASHES = {"TESTING": "true", "PASSWORD_HASH_COST": json.dumps(CHEAP_HASH_COST)}
 BIRTH_DATE = "12/05/2015"
 
 
@@ -41,7 +48,7 @@ def database(tmp_path_factory, worker_id):
 def servers(tmp_path_factory, database):
     """Two servers, each of 2 processes, sharing one database and one secret key."""
     folder = tmp_path_factory.mktemp("servers")
-    shared = {"DATABASE": database, "SECRET_KEY": secrets.token_hex(32)}
+    shared = {"DATABASE": database, "SECRET_KEY": secrets.token_hex(32), **CHEAP_HASHES}
     first = start_app(folder / "first", **shared)
     second = start_app(folder / "second", **shared)
     yield first, second
@@ -63,6 +70,11 @@ def start_registration(server, number: int, **names) -> tuple[Client, str, str]:
     """A parent of a new family at the code step; the client, the mobile and the pupil's INE."""
     line, mobile = family(number, **names)
     add_roster_lines(server, [line])
+    return register(server, line, mobile)
+
+
+def register(server, line: str, mobile: str) -> tuple[Client, str, str]:
+    """The parent of this imported roster line at the code step."""
     parent = Client(server.url)
     parent.form("/inscription")
     nom, prenom = line.split(";")[9:11]
@@ -80,7 +92,10 @@ def sharing(parent: Client, server) -> Client:
 
 
 def to_children_step(server, number: int, **names) -> tuple[Client, str, str]:
-    parent, mobile, ine = start_registration(server, number, **names)
+    return past_code(server, *start_registration(server, number, **names))
+
+
+def past_code(server, parent: Client, mobile: str, ine: str) -> tuple[Client, str, str]:
     status, _ = parent.post("/inscription/code", code=last_code(server.url, mobile))
     assert status == 303
     return parent, mobile, ine
@@ -159,7 +174,11 @@ def test_forty_wrong_birth_dates_at_once_count_three_then_block(server):
 
 
 def test_twenty_registrations_at_once_get_twenty_identifiers(server):
-    parents = [to_children_step(server, 100 + n, nom="Durand", prenom="Paule") for n in range(20)]
+    # One roster import for the twenty families: a `flask roster import` process each took most
+    # of the test's time, and the race is the passwords' step below, not the import.
+    families = [family(100 + n, nom="Durand", prenom="Paule") for n in range(20)]
+    add_roster_lines(server, [line for line, _ in families])
+    parents = [past_code(server, *register(server, *one)) for one in families]
     for parent, _, ine in parents:
         status, _ = parent.post("/inscription/enfants", **birth_date_fields(ine))
         assert status == 303
