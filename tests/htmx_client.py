@@ -121,7 +121,9 @@ def swapped(page: str, element: dict, answer: str) -> str:
 
 
 def assert_same_page(one: str, other: str) -> None:
-    """The two pages are the same markup, whitespace between and inside tags aside."""
+    """The two pages are the same markup, whitespace between and inside tags aside, and the
+    signed-in session's end told alike (assert_same_session_end)."""
+    assert_same_session_end(one, other)
     one_lines, other_lines = _normalized(one), _normalized(other)
     difference = "\n".join(difflib.unified_diff(one_lines, other_lines, lineterm="", n=2))
     assert one_lines == other_lines, f"pages différentes :\n{difference}"
@@ -129,10 +131,36 @@ def assert_same_page(one: str, other: str) -> None:
 
 # A CSRF token holds the moment it was made: two renders of a page differ by it alone.
 CSRF_TOKEN = re.compile(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]+"')
+# The session's end, in seconds left and as a time of day on the real clock: two renders a
+# moment apart may fall on either side of a second or of a minute.
+SESSION_REMAINING = re.compile(r'data-session-remaining="(\d+)"')
+SESSION_ENDS = re.compile(r"<span data-session-ends>(\d+) h (\d\d)</span>")
+
+
+def assert_same_session_end(one: str, other: str) -> None:
+    """Both pages tell the session's end as many times, within a few seconds (the seconds left)
+    and a minute (the time of day, midnight included) of each other."""
+    for moments, tolerance, cycle in ((_seconds_left, 5, None), (_end_minutes, 1, 24 * 60)):
+        first, second = moments(one), moments(other)
+        assert len(first) == len(second), (first, second)
+        for a, b in zip(first, second, strict=True):
+            gap = abs(a - b) if cycle is None else min(abs(a - b), cycle - abs(a - b))
+            assert gap <= tolerance, (first, second)
+
+
+def _seconds_left(page: str) -> list[int]:
+    return [int(seconds) for seconds in SESSION_REMAINING.findall(page)]
+
+
+def _end_minutes(page: str) -> list[int]:
+    return [int(hour) * 60 + int(minute) for hour, minute in SESSION_ENDS.findall(page)]
 
 
 def _normalized(html: str) -> list[str]:
-    """One tag or one text a line, spaces collapsed, CSRF tokens left out."""
+    """One tag or one text a line, spaces collapsed, CSRF tokens and the session's end left out
+    (assert_same_session_end compares those)."""
+    html = SESSION_ENDS.sub("<span data-session-ends></span>", html)
+    html = SESSION_REMAINING.sub('data-session-remaining=""', html)
     collapsed = re.sub(r"\s+", " ", CSRF_TOKEN.sub(r'\1"', html))
     return [line for line in re.sub(r"\s*(<[^>]*>)\s*", r"\n\1\n", collapsed).split("\n") if line]
 
