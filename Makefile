@@ -57,6 +57,9 @@ run: setup
 	trap "kill $$!" EXIT INT TERM; \
 	$(BIN)/flask run --port 5000
 
+# Compiled modules and pytest's rewritten tests kept between runs even where the machine sets
+# PYTHONDONTWRITEBYTECODE: each test worker and server otherwise compiles everything again.
+unit e2e: export PYTHONDONTWRITEBYTECODE =
 unit: setup
 	$(BIN)/pytest tests -q -n $(UNIT_WORKERS)
 	@$(call ON_POSTGRESQL,$(BIN)/pytest tests -q -n $(UNIT_WORKERS))
