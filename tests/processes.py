@@ -5,13 +5,16 @@ hash, made at import at the production cost outside pytest) took most of each pr
 What each process reads before racing is read by the test and handed over."""
 
 import contextlib
+import time
 from datetime import datetime
 
 from outside.storage import is_url, open_store
 from outside.storage.migrations import upgrade
 from outside.storage.tiny import TinyStore
+from outside.storage.tx import Store
 from records.accounts import create_account
 from records.bourse_requests import AlreadyRequested, submit
+from records.journeys import load, save
 
 
 def create_durand(location: str, responsable_id: int, now: datetime, start) -> None:
@@ -51,3 +54,53 @@ def upgrade_from_another_process(url: str, queue, start) -> None:
     except Exception as error:
         queue.put(repr(error))
     store.close()
+
+
+def guess(store: Store, journey: str) -> bool:
+    """A wrong code, as the code step checks it: read the tries under the journey's lock,
+    count one, save; True if it was counted."""
+    with store.writing() as tx:
+        state = load(tx, journey)
+        if state["tries"] >= 3:
+            return False
+        # Time for every other guess to read the same count, were the journey not locked.
+        time.sleep(0.01)
+        save(tx, journey, {**state, "tries": state["tries"] + 1})
+        return True
+
+
+def guess_in_process(location: str, journey: str, start_event, counted) -> None:
+    start_event.wait()
+    if guess(open_store(location), journey):
+        with counted.get_lock():
+            counted.value += 1
+
+
+def take_numbers(location: str, queue, count: int) -> None:
+    store = open_store(location)
+    numbers = []
+    for _ in range(count):
+        with store.writing() as tx:
+            numbers.append(tx.next_number("demande:0691234A-2026"))
+    store.close()
+    queue.put(numbers)
+
+
+def add_under_lock(location: str, queue, count: int) -> None:
+    """A read-check-write a rule would do (a quota): read the total, wait, write it plus one."""
+    store = open_store(location)
+    for _ in range(count):
+        with store.writing() as tx:
+            tx.lock("compteur:test")
+            doc = tx.find_one("cles", name="total")
+            time.sleep(0.002)  # room for another process to read the same total, were it free
+            tx.update("cles", doc["id"], {"value": doc["value"] + 1})
+    store.close()
+    queue.put(count)
+
+
+def write_many(path: str, writer: int, count: int) -> None:
+    store = TinyStore(path, lock_timeout=60)
+    for number in range(count):
+        with store.writing() as tx:
+            tx.insert("journal", {"writer": writer, "number": number})

@@ -29,6 +29,7 @@ from records.journeys import (
 )
 from rules.clock import PARIS
 from tests.backends import database_text, reading, writing
+from tests.processes import guess, guess_in_process
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 SOPHIE = "+33612345678"
@@ -213,32 +214,12 @@ def test_starting_a_journey_drops_nothing_the_purge_drops_the_expired_ones(store
     assert kept == [longer, fresh]
 
 
-def guess(store: Store, journey: str) -> bool:
-    """A wrong code, as the code step checks it: read the tries under the journey's lock,
-    count one, save; True if it was counted."""
-    with store.writing() as tx:
-        state = load(tx, journey)
-        if state["tries"] >= 3:
-            return False
-        # Time for every other guess to read the same count, were the journey not locked.
-        time.sleep(0.01)
-        save(tx, journey, {**state, "tries": state["tries"] + 1})
-        return True
-
-
 def test_guesses_of_one_journey_at_once_are_counted_one_by_one(store):
     journey = writing(store, start, Kind.REGISTRATION, {"tries": 0}, NOW)
     with ThreadPoolExecutor(max_workers=16) as pool:
         counted = list(pool.map(lambda _: guess(store, journey), range(16)))
     assert counted.count(True) == 3
     assert reading(store, load, journey)["tries"] == 3
-
-
-def guess_in_process(location: str, journey: str, start_event, counted) -> None:
-    start_event.wait()
-    if guess(open_store(location), journey):
-        with counted.get_lock():
-            counted.value += 1
 
 
 def test_guesses_from_several_processes_are_counted_one_by_one(store, database):

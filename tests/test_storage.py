@@ -23,19 +23,13 @@ from tinydb import TinyDB
 from outside.storage import StorageError, tiny
 from outside.storage.migrations import LATEST, MIGRATIONS, upgrade
 from outside.storage.tiny import TinyStore
+from tests.processes import write_many
 
 # What a store up to date has recorded: every migration, in order.
 EVERY_VERSION = [migration.version for migration in MIGRATIONS]
 
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def write_many(path: str, writer: int, count: int) -> None:
-    store = TinyStore(path, lock_timeout=60)
-    for number in range(count):
-        with store.writing() as tx:
-            tx.insert("journal", {"writer": writer, "number": number})
 
 
 def journal(path: Path) -> dict:

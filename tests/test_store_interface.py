@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from outside.storage import Duplicate, ReadOnly, StorageError, UndeclaredKey, open_store
+from outside.storage import Duplicate, ReadOnly, StorageError, UndeclaredKey
+from tests.processes import add_under_lock, take_numbers
 
 # Reading ----------------------------------------------------------------------------------------
 
@@ -530,16 +531,6 @@ def spawn(target, location: str, processes: int, *args) -> list:
     return results
 
 
-def take_numbers(location: str, queue, count: int) -> None:
-    store = open_store(location)
-    numbers = []
-    for _ in range(count):
-        with store.writing() as tx:
-            numbers.append(tx.next_number("demande:0691234A-2026"))
-    store.close()
-    queue.put(numbers)
-
-
 def test_processes_taking_numbers_at_once_never_get_the_same(new_store, database):
     results = spawn(take_numbers, database, 6, 30)
     numbers = [number for taken in results for number in taken]
@@ -547,19 +538,6 @@ def test_processes_taking_numbers_at_once_never_get_the_same(new_store, database
     assert all(taken == sorted(taken) for taken in results)
     with new_store.writing() as tx:
         assert tx.next_number("demande:0691234A-2026") == 181
-
-
-def add_under_lock(location: str, queue, count: int) -> None:
-    """A read-check-write a rule would do (a quota): read the total, wait, write it plus one."""
-    store = open_store(location)
-    for _ in range(count):
-        with store.writing() as tx:
-            tx.lock("compteur:test")
-            doc = tx.find_one("cles", name="total")
-            time.sleep(0.002)  # room for another process to read the same total, were it free
-            tx.update("cles", doc["id"], {"value": doc["value"] + 1})
-    store.close()
-    queue.put(count)
 
 
 def test_a_lock_serialises_a_read_check_write_across_processes(new_store, database):
