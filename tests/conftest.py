@@ -229,6 +229,10 @@ def demo_database(postgresql_url, tmp_path_factory):
     PostgreSQL the SQL that fills the emptied database with it."""
     folder = tmp_path_factory.mktemp("demo")
     database = postgresql_url or str(folder / "db.json")
+    if postgresql_url:
+        # A session fixture comes before the test's own `database`, which empties the worker's
+        # database: the records an earlier test left would be seeded into the copy otherwise.
+        backends.empty(postgresql_url)
     app = new_app(DATABASE=database, UPLOAD_FOLDER=str(folder / "pieces"))
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
