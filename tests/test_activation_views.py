@@ -18,6 +18,7 @@ from outside.storage.tx import stored
 from records import accounts, activation, journeys, notifications
 from records.mail_queue import SENT, SUPERSEDED
 from records.roster import RESPONSABLES
+from rules import activation as activation_messages
 from rules import activation_links, birthdates, emails, passwords
 from rules.lockout import FAILED
 from rules.temporary_passwords import EXPIRED_MESSAGE
@@ -28,7 +29,6 @@ from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, error_messages, plain, redirects_to, texts
 from tests.test_mail_queue import queued
 from tests.weak_passwords import SOPHIE_ID, WEAK_PASSWORDS
-from views import activation as activation_views
 from views import verification
 from views.errors import CSRF_MESSAGE
 
@@ -470,14 +470,14 @@ def test_detaching_every_child_ends_the_activation(parent, web, db, letter):
     )
     assert redirects_to(response, "/connexion")
     page = parent.get("/connexion")
-    assert login_alert(page.text) == activation_views.ALL_DETACHED
+    assert login_alert(page.text) == activation_messages.ALL_DETACHED
     assert journey_id(parent) is None
     assert account(db)["state"] == "notifié"
     assert len(every(db, activation.REPORTS)) == 2
     # The letter no longer leads anywhere.
     response = sign_in(parent, letter.temporary_password)
     assert response.status_code == 422
-    assert login_alert(response.text) == activation_views.NO_CHILD
+    assert login_alert(response.text) == activation_messages.NO_CHILD
     assert mails(web) == []
 
 
@@ -558,7 +558,7 @@ def test_mail_that_cannot_be_sent(parent, web, letter, monkeypatch):
     monkeypatch.setitem(web.extensions, "mail", FailingMailer())
     response = give_email(parent)
     assert response.status_code == 422
-    assert alert(response.text) == activation_views.MAIL_FAILED
+    assert alert(response.text) == activation_messages.MAIL_FAILED
     (field,) = elements(response.text, "input", name="courriel")
     assert field["value"] == NEW_EMAIL
     assert redirects_to(parent.get("/activation/courriel/envoye"), "/activation/courriel")
@@ -592,7 +592,7 @@ def test_resend_waits_a_minute_then_only_the_newest_link_works(parent, web, cloc
     clock.advance(seconds=1)
     response = parent.post("/activation/courriel/renvoyer")
     assert response.status_code == 200
-    assert status_message(response.text) == activation_views.MAIL_SENT_AGAIN
+    assert status_message(response.text) == activation_messages.MAIL_SENT_AGAIN
     assert len(mails(web)) == 2
     second = last_link(web)
     assert second != first
@@ -611,13 +611,13 @@ def test_at_most_five_mails(parent, web, clock, letter):
     clock.advance(seconds=60)
     response = parent.post("/activation/courriel/renvoyer")
     assert response.status_code == 422
-    assert alert(response.text) == activation_views.TOO_MANY_MAILS
+    assert alert(response.text) == activation_messages.TOO_MANY_MAILS
     assert len(mails(web)) == 5
     # Nor by another address.
     parent.post("/activation/courriel/modifier")
     response = give_email(parent, "autre@example.org")
     assert response.status_code == 422
-    assert alert(response.text) == activation_views.TOO_MANY_MAILS
+    assert alert(response.text) == activation_messages.TOO_MANY_MAILS
     assert len(mails(web)) == 5
 
 
@@ -632,7 +632,7 @@ def test_the_mails_of_a_journey_are_a_setting_the_waiting_screen_quotes(
     to_waiting_from_email(parent, web, "autre@example.org")
     clock.advance(seconds=60)
     refused = parent.post("/activation/courriel/renvoyer")
-    assert (refused.status_code, alert(refused.text)) == (422, activation_views.TOO_MANY_MAILS)
+    assert (refused.status_code, alert(refused.text)) == (422, activation_messages.TOO_MANY_MAILS)
     assert len(mails(web)) == 2
 
 
@@ -678,7 +678,7 @@ def test_link_activates_and_signs_in(parent, web, db, letter):
 
     services = parent.get("/mes-services")
     assert markup.alert(services.text, "services-alerte-statut") == (
-        activation_views.ACTIVATED.format(identifiant=SOPHIE_ID)
+        activation_messages.ACTIVATED.format(identifiant=SOPHIE_ID)
     )
     assert texts(services.text, "h3") == ["Hugo Lefèvre-D'Almeida", "Léa Lefèvre-D'Almeida"]
     assert every(db, journeys.JOURNEYS) == []
@@ -693,7 +693,7 @@ def test_link_opened_in_another_browser(parent, web, db, letter):
     response = parent.post("/activation/courriel/renvoyer")
     assert redirects_to(response, "/connexion")
     assert markup.alert(parent.get("/connexion").text, "login-alert-statut") == (
-        activation_views.ALREADY_ACTIVE
+        activation_messages.ALREADY_ACTIVE
     )
     assert journey_id(parent) is None
     assert len(mails(web)) == 1
@@ -789,7 +789,7 @@ def test_blocked_account_is_not_activated(parent, web, db, letter):
         tx.update(accounts.ACCOUNTS, account(db)["id"], {"state": "bloqué"})
     response = parent.post(link)
     assert response.status_code == 403
-    assert activation_views.NOT_AVAILABLE in plain(response.text)
+    assert activation_messages.NOT_AVAILABLE in plain(response.text)
     assert account(db)["state"] == "bloqué"
     assert signed_in_as(parent) is None
 

@@ -6,11 +6,15 @@ from flask_wtf import CSRFProtect
 from jinja2 import StrictUndefined
 
 from rules.uploads import limits_text, size_text
-from views import (
+
+# Importing them puts their routes (the links mailed) on activation's and forgotten_password's
+# blueprints.
+from views import (  # noqa: F401
     account,
     account_contacts,
     account_merge,
     activation,
+    activation_link,
     admin,
     assets,
     auth,
@@ -21,6 +25,7 @@ from views import (
     fiche,
     forgotten_identifier,
     forgotten_password,
+    forgotten_password_link,
     franceconnect,
     help_pages,
     info,

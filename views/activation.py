@@ -8,11 +8,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, session, url_for
 
 from records import accounts, activation, journeys
-from records.activation import LinkOutcome
 from rules import activation_links, emails, mailed_links
 from rules.account_states import AccountState
 from rules.activation import (
-    ACTIVATED,
     ALL_DETACHED,
     ALREADY_ACTIVE,
     MAIL_FAILED,
@@ -26,10 +24,8 @@ from rules.activation import (
 from rules.activation_links import LINK_HOURS
 from rules.passwords import hash_password
 from views import password_step, verification
-from views.auth import sign_in_session
 from views.forms.activation import EmailForm
 from views.journey import Journey, now
-from views.mailed_links import LinkPages
 from views.rendering import leave_to
 from views.sending import about_account, send_mail
 from views.unit import tx, writes
@@ -48,36 +44,6 @@ JOURNEY = Journey(
         "courriel_envoye": "Confirmation de votre adresse",
     },
 )
-
-LINK_PAGES = {
-    "invalid": (
-        400,
-        "Lien d'activation non valide",
-        "Ce lien d'activation n'est pas valide. Ouvrez-le directement depuis le mail reçu, ou "
-        "copiez son adresse en entier.",
-    ),
-    "expired": (
-        410,
-        "Lien d'activation expiré",
-        f"Ce lien d'activation a expiré : il était valable {LINK_HOURS} heures. Connectez-vous "
-        "à nouveau avec l'identifiant et le mot de passe provisoire de votre courrier pour en "
-        "recevoir un nouveau.",
-    ),
-    LinkOutcome.USED: (
-        410,
-        "Lien d'activation déjà utilisé",
-        "Ce lien a déjà servi : votre compte ÉduConnect est activé. Connectez-vous avec votre "
-        "identifiant et votre mot de passe.",
-    ),
-    LinkOutcome.SUPERSEDED: (
-        410,
-        "Lien d'activation remplacé",
-        "Ce lien n'est plus valable : un lien plus récent vous a été envoyé. Utilisez le dernier "
-        "mail reçu, ou connectez-vous à nouveau avec votre mot de passe provisoire pour "
-        "recommencer.",
-    ),
-    LinkOutcome.REFUSED: (403, "Activation impossible", NOT_AVAILABLE),
-}
 
 
 def begin(account: dict) -> str | None:
@@ -286,49 +252,3 @@ def change_email(state: dict):
     # The address may be someone else's: the link sent there must not activate anything.
     activation.forget_pending(tx(), state["account_id"])
     return JOURNEY.advance(state, "courriel")
-
-
-# The link -----------------------------------------------------------------------------------
-
-
-LINKS = LinkPages("journeys/activation_lien.html", LINK_PAGES)
-
-
-def read_link(token: str):
-    """((account id, address, nonce), None) for a genuine link within its 48 hours, else
-    (None, the page saying what is wrong with it)."""
-    return LINKS.read(lambda: activation_links.read_token(current_app.secret_key, token, now=now()))
-
-
-@bp.get("/lien/<token>")
-def lien(token: str):
-    # Opening the link changes nothing: mail filters that open every link would spend it. The
-    # page asks for one click, which posts.
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    check = activation.check_link(tx(), *content)
-    if check.outcome is not LinkOutcome.VALID:
-        return LINKS.refused(check.outcome)
-    return LINKS.page(
-        200,
-        JOURNEY.heading,
-        identifiant=check.account["identifier"],
-        email=content[1],
-        token=token,
-    )
-
-
-@bp.post("/lien/<token>")
-def confirm_lien(token: str):
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    result = activation.confirm(tx(), *content, now())
-    if result.outcome is not LinkOutcome.VALID:
-        return LINKS.refused(result.outcome)
-    if session.get(JOURNEY.blueprint):
-        journeys.finish(tx(), session[JOURNEY.blueprint])
-    sign_in_session(result.account["id"])
-    flash(ACTIVATED.format(identifiant=result.account["identifier"]), "notice")
-    return redirect(url_for("services.home"), code=303)

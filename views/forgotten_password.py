@@ -23,7 +23,6 @@ from views.auth import sign_in_session
 from views.forms.forgotten_password import IdentifiantForm
 from views.forms.verification import CodeForm
 from views.journey import Journey, now
-from views.mailed_links import LinkPages
 from views.recovery import (
     even_out_answers,
     link_lifetime,
@@ -57,27 +56,6 @@ JOURNEY = Journey(
     detours={"courriel_envoye": "code"},
     detour_titles={"code": "Code reçu par SMS", "courriel_envoye": "Lien envoyé par courriel"},
 )
-
-LINK_PAGES = {
-    "invalid": (
-        400,
-        "Lien non valide",
-        "Ce lien n'est pas valide. Ouvrez-le directement depuis le courriel reçu, ou copiez son "
-        "adresse en entier.",
-    ),
-    "expired": (
-        410,
-        "Lien expiré",
-        "Ce lien a expiré : il était valable {duration}. Recommencez « Mot de passe oublié ? » "
-        "pour en recevoir un nouveau.",
-    ),
-    "spent": (
-        410,
-        "Lien déjà utilisé ou remplacé",
-        "Ce lien n'est plus valable : il a déjà servi, ou un lien plus récent vous a été "
-        "envoyé. Utilisez le dernier courriel reçu, ou recommencez « Mot de passe oublié ? ».",
-    ),
-}
 
 
 def restart_form():
@@ -231,57 +209,6 @@ def resend(state: dict):
     if failure:
         return waiting_page(state, 422, failure=failure)
     return waiting_page(state, notice=MAIL_SENT_AGAIN)
-
-
-# The link sent by e-mail
-
-
-LINKS = LinkPages(
-    "recovery/lien.html",
-    LINK_PAGES,
-    text_values=lambda: {"duration": rules.duration_text(link_lifetime())},
-)
-
-
-def read_link(token: str):
-    return LINKS.read(
-        lambda: rules.read_token(current_app.secret_key, token, link_lifetime(), now())
-    )
-
-
-@bp.get("/lien/<token>")
-def lien(token: str):
-    # Opening the link changes nothing (mail filters open links): one click posts.
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    account = records.check_link(tx(), *content)
-    if account is None:
-        return LINKS.refused("spent")
-    return LINKS.page(200, JOURNEY.heading, identifiant=account["identifier"], token=token)
-
-
-@bp.post("/lien/<token>")
-def confirm_lien(token: str):
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    account = records.use_link(tx(), *content)
-    if account is None:
-        return LINKS.refused("spent")
-    # This browser (maybe not the one that asked) goes on to the new password.
-    JOURNEY.start(
-        {
-            "step": "mot_de_passe",
-            "decoy": False,
-            "verified": True,
-            "account_id": account["id"],
-            "identifier": account["identifier"],
-            "last_name": account["last_name"],
-            "first_name": account["first_name"],
-        }
-    )
-    return redirect(JOURNEY.url("mot_de_passe"), code=303)
 
 
 # Step 4: Votre nouveau mot de passe
