@@ -959,7 +959,7 @@ def at_version_8(engine: str, tmp_path, monkeypatch) -> Iterator[str]:
 def test_migration_9_renames_the_keys_and_everything_reads_as_before(engine, tmp_path, monkeypatch):
     with at_version_8(engine, tmp_path, monkeypatch) as database:
         store = open_store(database)
-        assert upgrade(store) == [9, 10]
+        assert upgrade(store) == [9, 10, 11]
         now = service_now()
         with store.reading() as tx:
             states = {
@@ -1055,26 +1055,30 @@ def signed_in_browser(app, session_id: str):
     return browser
 
 
+def journeys_app(database: str):
+    """The service on `database`, its forms posted as a browser's (the tests' own key)."""
+    return create_app(
+        {**TEST_SETTINGS, "DATABASE": database, "SECRET_KEY": SECRET, "WTF_CSRF_ENABLED": False}
+    )
+
+
+def assert_signing_up_goes_on(app) -> None:
+    """The browser of `SIGNING_UP`, at the password, chooses one: its account is activated."""
+    password = "Vacances-de-Toussaint-2026!"
+    sent = signed_in_browser(app, SIGNING_UP).post(
+        "/inscription/mot-de-passe", data={"mot_de_passe": password, "confirmation": password}
+    )
+    assert sent.status_code == 303
+    assert sent.headers["Location"].endswith("/inscription/compte-active")
+
+
 @pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
 def test_journeys_under_way_before_migration_9_go_on_after_it(engine, tmp_path, monkeypatch):
     with at_version_8(engine, tmp_path, monkeypatch) as database:
         upgrade(open_store(database))
-        app = create_app(
-            {
-                **TEST_SETTINGS,
-                "DATABASE": database,
-                "SECRET_KEY": SECRET,
-                "WTF_CSRF_ENABLED": False,
-            }
-        )
+        app = journeys_app(database)
         # Signing up, at the password: the account is made from the names and mobile kept.
-        signing_up = signed_in_browser(app, SIGNING_UP)
-        password = "Vacances-de-Toussaint-2026!"
-        sent = signing_up.post(
-            "/inscription/mot-de-passe", data={"mot_de_passe": password, "confirmation": password}
-        )
-        assert sent.status_code == 303
-        assert sent.headers["Location"].endswith("/inscription/compte-active")
+        assert_signing_up_goes_on(app)
         # Signed in, changing the mobile from the fiche: the code sent before still changes it.
         parent = signed_in_browser(app, CHANGING_PHONE)
         assert (
@@ -1087,6 +1091,65 @@ def test_journeys_under_way_before_migration_9_go_on_after_it(engine, tmp_path, 
             assert [(one["first_name"], one["last_name"]) for one in made] == [("Marc", "Lefèvre")]
             assert (made[0]["phone"], made[0]["responsable_ids"]) == ("+33611223344", [2])
             assert accounts.find_by_id(tx, 4)["phone"] == NEW_PHONE
+        close_pool(database)
+
+
+# Migration 11: the journeys' session keys named as their blueprints, in English -----------------
+
+# A browser at the first connection with FranceConnect and at « Mot de passe oublié », as the
+# journeys' records of `before_migration_9` (their ids are their kinds there).
+AT_TWO_JOURNEYS = "deux-parcours-en-cours"
+
+
+def at_two_journeys(ends: float) -> dict:
+    """The session of `AT_TWO_JOURNEYS`, as records/sessions.py keeps it before migration 11."""
+    return {
+        "id": 3,
+        "digest": digest_of(AT_TWO_JOURNEYS),
+        "data": {"premiere_connexion": "franceconnect", "recovery": "recuperation"},
+        "account_id": None,
+        "staff_id": None,
+        "created_ts": ends - 60,
+        "last_seen_ts": ends - 60,
+        "ends_ts": ends,
+        EXPIRES: ends,
+    }
+
+
+@pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
+def test_journeys_under_way_before_migration_11_go_on_after_it(engine, tmp_path, monkeypatch):
+    started = service_now()
+    old = before_migration_9(started, sms_codes.issue(PHONE_CODE, started, SECRET))
+    old["sessions"].append(at_two_journeys(time.time() + 3_600))
+    (recovering,) = [doc for doc in old["parcours"] if doc["kind"] == "recuperation"]
+    recovering["state"]["masked_phone"] = "06 •• •• •• 78"  # what its code page shows
+    with database_at(8, old, engine, tmp_path, monkeypatch) as database:
+        store = open_store(database)
+        with monkeypatch.context() as patched:
+            patched.setattr(
+                migrations, "MIGRATIONS", tuple(one for one in MIGRATIONS if one.version <= 10)
+            )
+            assert upgrade(store) == [9, 10]
+        assert upgrade(store) == [11]
+        with store.reading() as tx:
+            signing_up = sessions.load(tx, digest_of(SIGNING_UP), time.time())["data"]
+            at_two = sessions.load(tx, digest_of(AT_TWO_JOURNEYS), time.time())["data"]
+            changing_phone = sessions.load(tx, digest_of(CHANGING_PHONE), time.time())["data"]
+        assert signing_up == {"registration": SIGNING_UP}
+        assert at_two == {
+            "franceconnect_first_connection": "franceconnect",
+            "forgotten_password": "recuperation",
+        }
+        assert changing_phone == {"account_id": 4, "phone_change": CHANGING_PHONE}
+        app = journeys_app(database)
+        # Signing up, at the password: the journey goes on where it was.
+        assert_signing_up_goes_on(app)
+        # At the first connection with FranceConnect and at « Mot de passe oublié », each at its
+        # step: its page shows, not the login page nor the journey's first step.
+        browser = signed_in_browser(app, AT_TWO_JOURNEYS)
+        assert browser.get("/franceconnect/premiere-connexion/enfants").status_code == 200
+        assert browser.get("/mot-de-passe-oublie/code").status_code == 200
+        assert upgrade(store) == []
         close_pool(database)
 
 
@@ -1133,7 +1196,7 @@ def reminders_at_version_8(request, tmp_path, monkeypatch):
 
 def test_migration_10_says_no_reminders_mail_waiting_of_those_sent_before(reminders_at_version_8):
     store = reminders_at_version_8
-    assert upgrade(store) == [9, 10]
+    assert upgrade(store) == [9, 10, 11]
     with store.reading() as tx:
         newer = reminders.of_campaign(tx, "0691234A", "2026-2027")
         older = reminders.of_campaign(tx, "0691300B", "2026-2027")

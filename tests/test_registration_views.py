@@ -75,7 +75,7 @@ def card_descriptions(html: str) -> list[str]:
 
 def journey_id(client) -> str | None:
     with client.session_transaction() as session:
-        return session.get("inscription")
+        return session.get("registration")
 
 
 # Walking the steps -------------------------------------------------------------------------
@@ -548,7 +548,7 @@ def test_finished_journey_cannot_be_replayed(parent, web, db):
 def test_forged_journey_id(parent, web, db, forged):
     to_password(parent, web)  # a real journey exists, but not under the forged id
     with parent.session_transaction() as session:
-        session["inscription"] = forged
+        session["registration"] = forged
     for method, url in LATER_STEPS:
         response = open_step(parent, method, url)
         assert redirects_to(response, "/inscription"), (method, url, response.status_code)
@@ -907,7 +907,7 @@ def test_account_created(parent, web, db):
     }
 
     with parent.session_transaction() as session:
-        assert "inscription" not in session
+        assert "registration" not in session
         assert session["account_id"] == account["id"]
     with db.reading() as tx:
         assert journeys.load(tx, old_journey) is None

@@ -37,7 +37,7 @@ def texts(staff: dict, campaign) -> dict:
     """The reminder's SMS and e-mail, as they will leave."""
     name = school.school_name(tx(), staff["uai"])
     url = url_for("services.home", _external=True)
-    simulator = url_for("simulateur.show", _external=True)
+    simulator = url_for("simulator.show", _external=True)
     annee = school_year()
     subject, body = reminder_email(name, annee, campaign.end, url, simulator)
     return {"sms": reminder_sms(annee, campaign.end, url), "subject": subject, "body": body}

@@ -80,7 +80,7 @@ class Links:
         return self._build("bourse.eleve", ine=ine)
 
     def simulator(self) -> str:
-        return self._build("simulateur.show")
+        return self._build("simulator.show")
 
 
 # Starting -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from views.rendering import render_page
 from views.sending import send_mail, send_sms
 from views.unit import tx
 
-forgotten_identifier = Blueprint("identifiant_oublie", __name__)
+forgotten_identifier = Blueprint("forgotten_identifier", __name__)
 even_out_answers(forgotten_identifier)
 
 

@@ -34,14 +34,14 @@ from views.recovery import (
 from views.rendering import leave_to
 from views.unit import tx
 
-bp = Blueprint("recovery", __name__, url_prefix="/mot-de-passe-oublie")
+bp = Blueprint("forgotten_password", __name__, url_prefix="/mot-de-passe-oublie")
 even_out_answers(bp)
 
 
 # A journey's counts before it sends anything (its codes by SMS, its links by mail).
 NOTHING_SENT = {"codes_sent": 0, "code": None, "mails_sent": 0, "mail": None}
 JOURNEY = Journey(
-    blueprint="recovery",
+    blueprint=bp.name,
     kind=journeys.Kind.RECOVERY,
     heading="Mot de passe oublié",
     titles={
@@ -59,7 +59,7 @@ JOURNEY = Journey(
 
 
 def restart_form():
-    return {"restart_url": url_for("recovery.restart")}
+    return {"restart_url": url_for("forgotten_password.restart")}
 
 
 # Step 1: Votre identifiant

@@ -19,9 +19,11 @@ from views.rendering import leave_to
 from views.unit import tx, writes
 
 bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
-first = Blueprint("premiere_connexion", __name__, url_prefix="/franceconnect/premiere-connexion")
+first = Blueprint(
+    "franceconnect_first_connection", __name__, url_prefix="/franceconnect/premiere-connexion"
+)
 JOURNEY = Journey(
-    blueprint="premiere_connexion",
+    blueprint=first.name,
     kind=journeys.Kind.FRANCECONNECT,
     heading="Première connexion avec FranceConnect",
     without_journey="login.show",

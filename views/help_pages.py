@@ -11,7 +11,7 @@ from rules import activation_links, passwords, sms_codes, temporary_passwords
 from rules.birthdates import BLOCK_DURATION, MAX_FAILED_SUBMISSIONS
 from views.rendering import render_page
 
-bp = Blueprint("aide", __name__, url_prefix="/aide")
+bp = Blueprint("help_pages", __name__, url_prefix="/aide")
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,11 @@ PAGES = {page.slug: page for page in (FRANCECONNECT, REGISTRATION, LETTER, FORGO
 # Which help a page's errors point to, by the blueprint that answers it.
 HELP_BY_BLUEPRINT = {
     "login": FORGOTTEN,
-    "recovery": FORGOTTEN,
-    "identifiant_oublie": FORGOTTEN,
-    "inscription": REGISTRATION,
+    "forgotten_password": FORGOTTEN,
+    "forgotten_identifier": FORGOTTEN,
+    "registration": REGISTRATION,
     "franceconnect": FRANCECONNECT,
-    "premiere_connexion": FRANCECONNECT,
+    "franceconnect_first_connection": FRANCECONNECT,
     "activation": LETTER,
 }
 
@@ -43,7 +43,7 @@ def help_for_this_page() -> dict | None:
     page = HELP_BY_BLUEPRINT.get(request.blueprint or "")
     if page is None:
         return None
-    return {"title": page.title, "url": url_for("aide.page", slug=page.slug)}
+    return {"title": page.title, "url": url_for("help_pages.page", slug=page.slug)}
 
 
 def limits() -> dict:

@@ -38,11 +38,11 @@ per_client = limiter.shared_limit(rate_limit, scope="recuperation", methods=["PO
 # request's start to after its transaction is saved: an SMS or a mail sent (an SMTP exchange)
 # for a known number, address or identifiant takes no longer to answer than nothing sent.
 EVENED_OUT = (
-    "identifiant_oublie.submit_identifiant_oublie",
-    "recovery.submit_identifiant",
-    "recovery.submit_moyen",
-    "recovery.new_code",
-    "recovery.resend",
+    "forgotten_identifier.submit_identifiant_oublie",
+    "forgotten_password.submit_identifiant",
+    "forgotten_password.submit_moyen",
+    "forgotten_password.new_code",
+    "forgotten_password.resend",
 )
 
 
@@ -116,7 +116,7 @@ def send_link(state: dict) -> str | None:
     records.record_sent(tx(), key, now())
     if nonce is not None:
         token = rules.make_token(current_app.secret_key, state["account_id"], nonce, now())
-        link = url_for("recovery.lien", token=token, _external=True)
+        link = url_for("forgotten_password.lien", token=token, _external=True)
         subject, body = rules.link_email(
             state["first_name"], state["last_name"], link, link_lifetime()
         )

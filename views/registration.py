@@ -14,9 +14,9 @@ from views.forms.registration import IdentityForm
 from views.journey import Journey, now
 from views.unit import tx
 
-bp = Blueprint("inscription", __name__, url_prefix="/inscription")
+bp = Blueprint("registration", __name__, url_prefix="/inscription")
 JOURNEY = Journey(
-    blueprint="inscription",
+    blueprint=bp.name,
     kind=journeys.Kind.REGISTRATION,
     heading="Créer mon compte ÉduConnect",
     titles={

@@ -147,7 +147,7 @@ def examined_offer(state: ExaminationState) -> Offer:
             f"({euros(result['ceiling'])}) : pas de bourse de collège cette année scolaire. "
             "Le simulateur montre les plafonds."
         )
-        return Offer(text, "", url_for("simulateur.show"), "Simulateur de bourse")
+        return Offer(text, "", url_for("simulator.show"), "Simulateur de bourse")
     if state.outcome == NOT_FOUND:
         # The request's line follows: until when, and the way to apply.
         return Offer(

@@ -33,7 +33,7 @@ from rules.clock import PARIS
 from views.rendering import leave_to, wants_fragment
 from views.sessions import STATIC_BLUEPRINT, lifetimes, timestamp, touch_every
 
-bp = Blueprint("session", __name__)
+bp = Blueprint("session_timeout", __name__)
 
 
 def register(app: Flask) -> None:

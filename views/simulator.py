@@ -19,7 +19,7 @@ from rules.bourse import (
 from views.forms.validators import whole_number
 from views.rendering import render_page
 
-bp = Blueprint("simulateur", __name__, url_prefix="/simulateur-bourse")
+bp = Blueprint("simulator", __name__, url_prefix="/simulateur-bourse")
 TITLE = "Simulateur de bourse de collège"
 COMPONENTS = ("form", "simulator")
 

@@ -155,8 +155,13 @@ def _v7_documents(tx: Tx) -> None:
     _rewrite(tx, "comptes", _v7_account)
     _rewrite(tx, "personnels", lambda doc: _renamed(doc, _STAFF_KEYS))
     _rewrite(tx, "identifiants_utilises", lambda doc: _renamed(doc, _USED_IDENTIFIER_KEYS))
-    for doc in tx.scan("sessions"):
-        data = _renamed(doc.get("data") or {}, _SESSION_KEYS)
+    _rename_session_keys(tx, _SESSION_KEYS)
+
+
+def _rename_session_keys(tx: Tx, names: dict[str, str]) -> None:
+    """What the sessions in flight remember, under its new names: their browsers go on."""
+    for doc in list(tx.scan("sessions")):
+        data = _renamed(doc.get("data") or {}, names)
         if data != doc.get("data"):
             tx.update("sessions", doc["id"], {"data": data})
 
@@ -291,6 +296,20 @@ def _v10_documents(tx: Tx) -> None:
             tx.update("bourse_relances", row["id"], changes)
 
 
+# Migration 11 (issue 11): a journey's id is kept in the session under its blueprint's name
+# (views/journey.py), the blueprints now named as their modules. Old name → new name.
+_JOURNEY_SESSION_KEYS = {
+    "inscription": "registration",
+    "premiere_connexion": "franceconnect_first_connection",
+    "recovery": "forgotten_password",
+}
+
+
+def _v11_documents(tx: Tx) -> None:
+    """A parent in the middle of a journey during the deployment goes on where they were."""
+    _rename_session_keys(tx, _JOURNEY_SESSION_KEYS)
+
+
 MIGRATIONS = (
     Migration(1, "0001_tables.sql", _v1_documents),
     # Journeys found by their account (records/journeys.py); older ones have none.
@@ -311,6 +330,8 @@ MIGRATIONS = (
     Migration(9, "0009_english_keys.sql", _v9_documents),
     # The mail queue's topics (a newer mail supersedes the older) and each school's mails.
     Migration(10, "0010_mail_queue_topics.sql", _v10_documents),
+    # The journeys' ids in the sessions under their blueprints' English names.
+    Migration(11, "0011_journey_session_keys.sql", _v11_documents),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,0 +1,3 @@
+-- The journeys' session keys named as their blueprints, in English (issue 11): only the data of
+-- the "sessions" documents changes, which the migration's documents step rewrites; no table or
+-- index does.
