@@ -42,11 +42,13 @@ from outside.storage.tx import (
 
 Signature = tuple[int, int, int] | None  # inode, size, mtime in ns; None: no file yet
 
-# From this size (some 5,000 families) the parsed file and its indexes are hundreds of thousands
+# From this size (some 40,000 families) the parsed file and its indexes are hundreds of thousands
 # of containers, which Python's cyclic garbage collector walked at each full collection (0.4 s at
 # 100,000 families, every few hundred requests) and, while parsing, at each young collection
 # (tripling the parse). They hold no cycle: reference counting alone frees a version replaced.
-UNCOLLECTED_FROM_BYTES = 4_000_000
+# Not lower: at 10,000 families (8 MB) the bench's write steps were slower with it (p50 85 and
+# 166 ms against 29 and 35) while reads gained nothing measurable.
+UNCOLLECTED_FROM_BYTES = 32_000_000
 
 
 @contextmanager
