@@ -29,7 +29,7 @@ from records.accounts import children_of, find_by_id
 from records.contacts import contact_of
 from records.email_changes import Outcome
 from records.sessions import ACCOUNT_KEY
-from rules import email_links, emails, phones
+from rules import email_links, phones
 from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
@@ -136,12 +136,8 @@ def courriel(account):
 @account_required
 def submit_courriel(account):
     form = EmailChangeForm()
-    if not form.validate_on_submit():
-        return email_page(account, 422, form)
-    try:
-        email = emails.normalize(form.courriel.data)
-    except emails.EmailError as error:
-        form.courriel.errors.append(error.message)
+    email = form.address()
+    if email is None:
         return email_page(account, 422, form)
     if email == email_changes.confirmed_email(account):
         form.courriel.errors.append(SAME_EMAIL)
