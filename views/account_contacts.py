@@ -29,7 +29,7 @@ from records.accounts import children_of, find_by_id
 from records.contacts import contact_of
 from records.email_changes import Outcome
 from records.sessions import ACCOUNT_KEY
-from rules import email_links, emails, phones
+from rules import email_links, phones
 from views import email_confirmation, phone_change
 from views.auth import account_required
 from views.contact import phone_display
@@ -37,7 +37,7 @@ from views.forms.account_contacts import EmailChangeForm
 from views.forms.phone_change import PhoneForm
 from views.forms.verification import CodeForm
 from views.journey import now
-from views.mailed_links import LinkPages
+from views.mailed_links import LinkPages, LinkRefused
 from views.rendering import render_page, wants_fragment
 from views.unit import tx
 
@@ -136,12 +136,8 @@ def courriel(account):
 @account_required
 def submit_courriel(account):
     form = EmailChangeForm()
-    if not form.validate_on_submit():
-        return email_page(account, 422, form)
-    try:
-        email = emails.normalize(form.courriel.data)
-    except emails.EmailError as error:
-        form.courriel.errors.append(error.message)
+    email = form.address()
+    if email is None:
         return email_page(account, 422, form)
     if email == email_changes.confirmed_email(account):
         form.courriel.errors.append(SAME_EMAIL)
@@ -176,50 +172,37 @@ def cancel_email(account):
 # The link -----------------------------------------------------------------------------------
 
 
+def read_token(token: str) -> tuple:
+    """(account id, address, nonce) of a genuine link within its lifetime, of this browser's
+    account (or of any account when none is signed in)."""
+    content = email_links.read_token(
+        current_app.secret_key, token, email_confirmation.link_lifetime(), now()
+    )
+    signed_in = session.get(ACCOUNT_KEY)
+    if signed_in is not None and signed_in != content[0]:
+        raise LinkRefused("other")
+    return content
+
+
 LINKS = LinkPages(
     "account_contacts/lien.html",
     LINK_PAGES,
+    read_token=read_token,
+    refusal_of=lambda check: None if check.outcome is Outcome.VALID else check.outcome,
     text_values=lambda: {"hours": email_confirmation.link_hours()},
     context=lambda: {"signed_in": session.get(ACCOUNT_KEY) is not None},
 )
 
 
-def read_link(token: str):
-    """((account id, address, nonce), None) for a genuine link of this browser's account (or
-    of any account when none is signed in), within its lifetime; else (None, the page saying
-    what is wrong with it)."""
-    content, refusal = LINKS.read(
-        lambda: email_links.read_token(
-            current_app.secret_key, token, email_confirmation.link_lifetime(), now()
-        )
-    )
-    if refusal:
-        return None, refusal
-    signed_in = session.get(ACCOUNT_KEY)
-    if signed_in is not None and signed_in != content[0]:
-        return None, LINKS.refused("other")
-    return content, None
-
-
 @bp.get("/courriel/confirmer/<token>")
-def link(token: str):
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    check = email_changes.check_link(tx(), *content)
-    if check.outcome is not Outcome.VALID:
-        return LINKS.refused(check.outcome)
+@LINKS.follow(lambda content: email_changes.check_link(tx(), *content))
+def link(token: str, content: tuple, check: email_changes.LinkCheck):
     return LINKS.page(200, "Confirmer mon adresse électronique", email=content[1], token=token)
 
 
 @bp.post("/courriel/confirmer/<token>")
-def confirm_link(token: str):
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    result = email_changes.confirm(tx(), *content, now())
-    if result.outcome is not Outcome.VALID:
-        return LINKS.refused(result.outcome)
+@LINKS.follow(lambda content: email_changes.confirm(tx(), *content, now()))
+def confirm_link(token: str, content: tuple, result: email_changes.LinkCheck):
     if result.old_email and result.old_email != content[1]:
         email_confirmation.tell_old_address(result.account, result.old_email)
     return LINKS.page(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, session, url_for
 
 from records import accounts, activation, journeys
-from rules import activation_links, emails, mailed_links
+from rules import activation_links, mailed_links
 from rules.account_states import AccountState
 from rules.activation import (
     ALL_DETACHED,
@@ -176,12 +176,8 @@ def courriel(state: dict):
 @JOURNEY.at_step("courriel", guard=no_longer_waiting)
 def submit_courriel(state: dict):
     form = EmailForm()
-    if not form.validate_on_submit():
-        return email_page(state, 422, form)
-    try:
-        email = emails.normalize(form.courriel.data)
-    except emails.EmailError as error:
-        form.courriel.errors.append(error.message)
+    email = form.address()
+    if email is None:
         return email_page(state, 422, form)
     if state["mails_sent"] >= mails_per_journey():
         return email_page(state, 422, form, failure=TOO_MANY_MAILS)

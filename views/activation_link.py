@@ -48,25 +48,20 @@ LINK_PAGES = {
 }
 
 
-LINKS = LinkPages("journeys/activation_lien.html", LINK_PAGES)
-
-
-def read_link(token: str):
-    """((account id, address, nonce), None) for a genuine link within its 48 hours, else
-    (None, the page saying what is wrong with it)."""
-    return LINKS.read(lambda: activation_links.read_token(current_app.secret_key, token, now=now()))
+LINKS = LinkPages(
+    "journeys/activation_lien.html",
+    LINK_PAGES,
+    # (account id, address, nonce) of a genuine link within its 48 hours.
+    read_token=lambda token: activation_links.read_token(current_app.secret_key, token, now=now()),
+    refusal_of=lambda check: None if check.outcome is LinkOutcome.VALID else check.outcome,
+)
 
 
 @bp.get("/lien/<token>")
-def lien(token: str):
+@LINKS.follow(lambda content: activation.check_link(tx(), *content))
+def lien(token: str, content: tuple, check: activation.LinkCheck):
     # Opening the link changes nothing: mail filters that open every link would spend it. The
     # page asks for one click, which posts.
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    check = activation.check_link(tx(), *content)
-    if check.outcome is not LinkOutcome.VALID:
-        return LINKS.refused(check.outcome)
     return LINKS.page(
         200,
         JOURNEY.heading,
@@ -77,13 +72,8 @@ def lien(token: str):
 
 
 @bp.post("/lien/<token>")
-def confirm_lien(token: str):
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    result = activation.confirm(tx(), *content, now())
-    if result.outcome is not LinkOutcome.VALID:
-        return LINKS.refused(result.outcome)
+@LINKS.follow(lambda content: activation.confirm(tx(), *content, now()))
+def confirm_lien(token: str, content: tuple, result: activation.LinkCheck):
     if session.get(JOURNEY.blueprint):
         journeys.finish(tx(), session[JOURNEY.blueprint])
     sign_in_session(result.account["id"])

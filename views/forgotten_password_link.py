@@ -39,36 +39,26 @@ LINK_PAGES = {
 LINKS = LinkPages(
     "recovery/lien.html",
     LINK_PAGES,
+    read_token=lambda token: rules.read_token(
+        current_app.secret_key, token, link_lifetime(), now()
+    ),
+    # The records answer the account, or None for a link used, superseded or of an account
+    # blocked since: the page does not tell which.
+    refusal_of=lambda account: "spent" if account is None else None,
     text_values=lambda: {"duration": rules.duration_text(link_lifetime())},
 )
 
 
-def read_link(token: str):
-    return LINKS.read(
-        lambda: rules.read_token(current_app.secret_key, token, link_lifetime(), now())
-    )
-
-
 @bp.get("/lien/<token>")
-def lien(token: str):
+@LINKS.follow(lambda content: records.check_link(tx(), *content))
+def lien(token: str, content: tuple, account: dict):
     # Opening the link changes nothing (mail filters open links): one click posts.
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    account = records.check_link(tx(), *content)
-    if account is None:
-        return LINKS.refused("spent")
     return LINKS.page(200, JOURNEY.heading, identifiant=account["identifier"], token=token)
 
 
 @bp.post("/lien/<token>")
-def confirm_lien(token: str):
-    content, refusal = read_link(token)
-    if refusal:
-        return refusal
-    account = records.use_link(tx(), *content)
-    if account is None:
-        return LINKS.refused("spent")
+@LINKS.follow(lambda content: records.use_link(tx(), *content))
+def confirm_lien(token: str, content: tuple, account: dict):
     # This browser (maybe not the one that asked) goes on to the new password.
     JOURNEY.start(
         {

@@ -3,14 +3,14 @@ views/phone_change.py's, shared with the fiche."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from rules import emails
+from views.forms.validators import EmailEntry
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(EmailEntry):
     courriel = StringField(
         "Nouvelle adresse électronique", validators=[InputRequired(emails.MISSING)]
     )

@@ -3,12 +3,12 @@ password and children steps' are views/forms/verification.py's."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from rules import emails
+from views.forms.validators import EmailEntry
 
 
-class EmailForm(FlaskForm):
+class EmailForm(EmailEntry):
     courriel = StringField("Adresse électronique", validators=[InputRequired(emails.MISSING)])
