@@ -2,7 +2,7 @@
 browser on a phone, from the login page: the identifier by SMS and by e-mail; a new password by
 SMS code and by e-mail link (opened in another browser), then signing in with it while the
 session open before on another device is refused; axe after every step and every error state.
-Once more by SMS with JavaScript off. Every family here is this file's own."""
+Each once more with JavaScript off. Every family here is this file's own."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from e2e.browsers import DESKTOP, assert_accessible, assert_accessible_without_j
 from e2e.conftest import open_page
 from e2e.outbox import last_code, last_sms
 from e2e.parents import PASSWORD, add_roster_lines, create_parent, sign_in
+from e2e.test_account_contacts import mail_to
 from outside.storage import open_store
 from records.accounts import ACCOUNTS, find_by_identifier
 
@@ -29,6 +30,12 @@ FAMILIES = {
     "06 70 00 14 04;agathe.joly@example.net",
     "keller": f"{CONCORDE};0691601405E;Keller;Sam;15/05/2014;5e;5eA;M.;Keller;Hugo;père;"
     "06 70 00 14 05;",
+    "lebon": f"{CONCORDE};0691601406F;Lebon;Alix;02/02/2013;4e;4eB;Mme;Lebon;Maud;mère;"
+    "06 70 00 14 06;",
+    "moulin": f"{CONCORDE};0691601407G;Moulin;Elio;09/09/2014;5e;5eC;M.;Moulin;Rémi;père;"
+    "06 70 00 14 07;remi.moulin@example.net",
+    "nadal": f"{CONCORDE};0691601408H;Nadal;Iris;30/06/2012;3e;3eB;Mme;Nadal;Chloé;mère;"
+    "06 70 00 14 08;chloe.nadal@example.net",
 }
 NEW_PASSWORD = "Gomme-Rouge-2026!"
 
@@ -240,3 +247,107 @@ def test_forgotten_password_without_javascript(phone_without_js, app_server):
     page.get_by_role("button", name="Changer mon mot de passe").click()
     expect(page).to_have_url(re.compile("/mes-services$"))
     check(page, "mot de passe changé sans JavaScript")
+
+
+def test_forgotten_identifier_without_javascript(phone_without_js, app_server, smtp_server):
+    by_sms = family(app_server, "lebon", "Lebon", "Maud", "06 70 00 14 06")
+    by_mail = family(
+        app_server, "moulin", "Moulin", "Rémi", "06 70 00 14 07", "remi.moulin@example.net"
+    )
+    page, check = phone_without_js, assert_accessible_without_js
+    page.goto("/connexion")
+    page.get_by_role("link", name="Identifiant oublié ?").click()
+    expect(page).to_have_title("Identifiant oublié — Téléservices")
+    check(page, "identifiant oublié sans JavaScript")
+
+    field = page.get_by_label("Numéro de téléphone portable ou adresse électronique")
+    field.fill("remi.moulin@")
+    page.get_by_role("button", name="Recevoir mon identifiant").click()
+    expect(page).to_have_title("Erreur — Identifiant oublié — Téléservices")
+    expect(page.locator(".fr-message--error")).to_be_visible()
+    check(page, "identifiant oublié sans JavaScript, adresse incomplète")
+
+    field.fill("06 70 00 14 06")
+    page.get_by_role("button", name="Recevoir mon identifiant").click()
+    expect(page).to_have_url(re.compile("/identifiant-oublie$"))
+    notice = page.get_by_role("status").filter(has_text="Si un compte correspond")
+    expect(notice).to_be_visible()
+    expect(field).to_have_value("")
+    check(page, "identifiant envoyé par SMS sans JavaScript")
+    assert by_sms in last_sms(page, app_server.url, "+33670001406")
+
+    # A number nobody has: the very same answer.
+    field.fill("06 70 00 14 99")
+    page.get_by_role("button", name="Recevoir mon identifiant").click()
+    expect(notice).to_be_visible()
+
+    field.fill("remi.moulin@example.net")
+    page.get_by_role("button", name="Recevoir mon identifiant").click()
+    expect(notice).to_be_visible()
+    check(page, "identifiant envoyé par courriel sans JavaScript")
+    mail = mail_to(smtp_server, "remi.moulin@example.net")
+    assert mail["subject"] == "Votre identifiant ÉduConnect"
+    assert by_mail in mail["body"]
+
+
+def test_forgotten_password_by_email_link_without_javascript(
+    phone_without_js, new_context, app_server, smtp_server
+):
+    email = "chloe.nadal@example.net"
+    identifiant = family(app_server, "nadal", "Nadal", "Chloé", "06 70 00 14 08", email)
+    # A session opened before on another device.
+    tablet = open_page(new_context, app_server, java_script_enabled=False)
+    sign_in(tablet, identifiant)
+
+    page, check = phone_without_js, assert_accessible_without_js
+    page.goto("/connexion")
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    page.get_by_label("Identifiant").fill(identifiant)
+    page.get_by_role("button", name="Continuer").click()
+    expect(page).to_have_url(re.compile("/mot-de-passe-oublie/moyen$"))
+    check(page, "étape 2 sans JavaScript")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(
+        page.get_by_text("Choisissez comment recevoir votre code ou votre lien.")
+    ).to_be_visible()
+    check(page, "étape 2 sans JavaScript, aucun choix")
+
+    page.get_by_label("Par courriel à c•••@example.net").check(force=True)
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page).to_have_url(re.compile("/mot-de-passe-oublie/courriel$"))
+    check(page, "étape 3 sans JavaScript, lien envoyé")
+    page.get_by_role("button", name="Renvoyer le courriel").click()
+    expect(page.get_by_role("alert")).to_contain_text("Vous pourrez demander un nouveau courriel")
+    check(page, "étape 3 sans JavaScript, renvoi trop tôt")
+
+    mail = mail_to(smtp_server, email)
+    link = re.search(r"http://\S+/mot-de-passe-oublie/lien/\S+", mail["body"]).group(0)
+    page.goto(link)
+    check(page, "lien ouvert sans JavaScript")
+    page.get_by_role("button", name="Choisir un nouveau mot de passe").click()
+    expect(page).to_have_url(re.compile("/mot-de-passe-oublie/mot-de-passe$"))
+    page.locator("#mot_de_passe").fill(NEW_PASSWORD)
+    page.locator("#confirmation").fill(NEW_PASSWORD + "?")
+    page.get_by_role("button", name="Changer mon mot de passe").click()
+    expect(page.get_by_text("Les deux mots de passe ne sont pas identiques.")).to_be_visible()
+    check(page, "étape 4 sans JavaScript, confirmation différente")
+    page.locator("#mot_de_passe").fill(NEW_PASSWORD)
+    page.locator("#confirmation").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Changer mon mot de passe").click()
+    expect(page).to_have_url(re.compile("/mes-services$"))
+    expect(page.get_by_role("status")).to_contain_text("Votre mot de passe a été changé")
+    check(page, "mot de passe changé sans JavaScript")
+    told = mail_to(smtp_server, email, count=2)
+    assert told["subject"] == "Votre mot de passe ÉduConnect a été changé"
+
+    page.goto(link)
+    expect(page).to_have_title("Erreur — Lien déjà utilisé ou remplacé — Téléservices")
+    check(page, "lien déjà utilisé sans JavaScript")
+    # The session opened before is over; the old password is refused, the new one signs in.
+    tablet.goto("/mes-services")
+    expect(tablet).to_have_url(re.compile("/connexion$"))
+    tablet.locator("#identifiant").fill(identifiant)
+    tablet.locator("#mot_de_passe").fill(PASSWORD)
+    tablet.get_by_role("button", name="Se connecter").click()
+    expect(tablet.get_by_text("Identifiant ou mot de passe incorrect.")).to_be_visible()
+    sign_in(tablet, identifiant, NEW_PASSWORD)
