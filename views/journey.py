@@ -18,6 +18,7 @@ from flask import current_app, redirect, request, session, url_for
 from records import journeys
 from records.sessions import ACCOUNT_KEY
 from views.rendering import leave_to, render_page, wants_fragment
+from views.session_timeout import signed_in_only
 from views.unit import tx
 
 COMPONENTS = ("form", "stepper", "password")
@@ -129,7 +130,7 @@ class Journey:
 
             if view.__name__ == step:
                 self.views[step] = guarded
-            return guarded
+            return signed_in_only(guarded) if self.owned else guarded
 
         return decorate
 
