@@ -80,19 +80,26 @@ def title(page, text: str) -> None:
     expect(page).to_have_title(f"{text} — Téléservices")
 
 
+def to_tax_step(page, ine: str, street: str, postcode: str, email: str | None = None) -> None:
+    """A scholarship request begun for the pupil `ine`, its first step filled (in Lyon), to its
+    second."""
+    page.goto(f"/bourse/eleves/{ine}")
+    page.get_by_role("button", name="Commencer la demande").click()
+    title(page, "Étape 1 sur 6 — Vos coordonnées")
+    if email:
+        page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Numéro et voie").fill(street)
+    page.get_by_label("Code postal").fill(postcode)
+    page.get_by_label("Commune").fill("Lyon")
+    page.get_by_role("button", name="Continuer").click()
+    title(page, "Étape 2 sur 6 — Votre situation fiscale")
+
+
 def test_warned_kept_then_ended_and_resumed(new_context, short_sessions):
     identifiant = family(short_sessions, GARNIER, "Garnier", "Inès", "06 70 00 03 01")
     page = open_phone(new_context, short_sessions)
     sign_in(page, identifiant)
-    page.goto("/bourse/eleves/0691600301A")
-    page.get_by_role("button", name="Commencer la demande").click()
-    title(page, "Étape 1 sur 6 — Vos coordonnées")
-    page.get_by_label("Adresse électronique").fill("ines.perso@example.net")
-    page.get_by_label("Numéro et voie").fill("8 rue Garibaldi")
-    page.get_by_label("Code postal").fill("69006")
-    page.get_by_label("Commune").fill("Lyon")
-    page.get_by_role("button", name="Continuer").click()
-    title(page, "Étape 2 sur 6 — Votre situation fiscale")
+    to_tax_step(page, "0691600301A", "8 rue Garibaldi", "69006", "ines.perso@example.net")
     page.locator("#numero_fiscal").fill(BENALI_2026[0])
     page.locator("#reference_avis").fill(BENALI_2026[1])
     page.get_by_label(re.compile("J'accepte que l'établissement obtienne")).check(force=True)
@@ -166,14 +173,7 @@ def test_without_javascript_left_to_end_then_resumed(new_context, short_sessions
     identifiant = family(short_sessions, ROUSSEL, "Roussel", "Anaïs", "06 70 00 03 04")
     page = open_phone(new_context, short_sessions, java_script_enabled=False)
     sign_in(page, identifiant)
-    page.goto("/bourse/eleves/0691600304D")
-    page.get_by_role("button", name="Commencer la demande").click()
-    title(page, "Étape 1 sur 6 — Vos coordonnées")
-    page.get_by_label("Numéro et voie").fill("3 place Bellecour")
-    page.get_by_label("Code postal").fill("69002")
-    page.get_by_label("Commune").fill("Lyon")
-    page.get_by_role("button", name="Continuer").click()
-    title(page, "Étape 2 sur 6 — Votre situation fiscale")
+    to_tax_step(page, "0691600304D", "3 place Bellecour", "69002")
     expect(page.get_by_text(re.compile("Sans action de votre part"))).to_be_visible()
     assert_accessible_without_js(page, "étape 2, sans JavaScript")
 
