@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -19,6 +19,7 @@ from e2e.signing import submit_sign_in
 from outside.storage import open_store
 from records.accounts import create_account, find_responsables
 from records.notifications import Letter, notify
+from rules.clock import Clock
 from rules.passwords import hash_password
 from rules.phones import parse_mobile
 
@@ -62,7 +63,9 @@ def create_parent(server, nom: str, prenom: str, telephone: str, password: str =
 
 def letter_for(server, nom: str, telephone: str, uai: str, region: str = "FR") -> Letter:
     """The school's letter to the responsable with this nom and mobile in `uai` (as the back
-    office's « Imprimer les identifiants » makes it): its account becomes « notifié »."""
+    office's « Imprimer les identifiants » makes it, on the service's clock: dated later, the
+    letter would supersede the activation links the service sends): its account becomes
+    « notifié »."""
     e164 = parse_mobile(telephone, region)
     with open_store(server.env["FLASK_DATABASE"]).writing() as tx:
         (record,) = [
@@ -70,7 +73,8 @@ def letter_for(server, nom: str, telephone: str, uai: str, region: str = "FR") -
             for doc in tx.find("responsables", telephone=e164)
             if doc["nom"] == nom and doc["uai"] == uai
         ]
-        (letter,) = notify(tx, [record["id"]], "e2e.secretariat", "courrier", datetime.now(UTC))
+        now = Clock(date.fromisoformat(server.env["FLASK_TODAY"])).now()
+        (letter,) = notify(tx, [record["id"]], "e2e.secretariat", "courrier", now)
     return letter
 
 

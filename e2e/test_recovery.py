@@ -2,18 +2,20 @@
 browser on a phone, from the login page: the identifier by SMS and by e-mail; a new password by
 SMS code and by e-mail link (opened in another browser), then signing in with it while the
 session open before on another device is refused; axe after every step and every error state.
-Once more by SMS with JavaScript off. Every family here is this file's own."""
+Each once more with JavaScript off. Every family here is this file's own."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
-from e2e.browsers import DESKTOP, assert_accessible, assert_accessible_without_js
+from e2e.browsers import DESKTOP, PHONE, assert_accessible, assert_accessible_without_js
 from e2e.conftest import open_page
 from e2e.outbox import last_code, last_sms
 from e2e.parents import PASSWORD, add_roster_lines, create_parent, sign_in
+from e2e.test_account_contacts import mail_to
 from outside.storage import open_store
 from records.accounts import ACCOUNTS, find_by_identifier
 
@@ -29,6 +31,12 @@ FAMILIES = {
     "06 70 00 14 04;agathe.joly@example.net",
     "keller": f"{CONCORDE};0691601405E;Keller;Sam;15/05/2014;5e;5eA;M.;Keller;Hugo;père;"
     "06 70 00 14 05;",
+    "lebon": f"{CONCORDE};0691601406F;Lebon;Alix;02/02/2013;4e;4eB;Mme;Lebon;Maud;mère;"
+    "06 70 00 14 06;",
+    "moulin": f"{CONCORDE};0691601407G;Moulin;Elio;09/09/2014;5e;5eC;M.;Moulin;Rémi;père;"
+    "06 70 00 14 07;remi.moulin@example.net",
+    "nadal": f"{CONCORDE};0691601408H;Nadal;Iris;30/06/2012;3e;3eB;Mme;Nadal;Chloé;mère;"
+    "06 70 00 14 08;chloe.nadal@example.net",
 }
 NEW_PASSWORD = "Gomme-Rouge-2026!"
 
@@ -45,12 +53,43 @@ def family(server, name: str, nom: str, prenom: str, telephone: str, email: str 
     return identifiant
 
 
-def test_forgotten_identifier_by_sms_and_by_email(phone, app_server, smtp_server):
-    by_sms = family(app_server, "garnier", "Garnier", "Odile", "06 70 00 14 01")
-    by_mail = family(
-        app_server, "hoarau", "Hoarau", "Yann", "06 70 00 14 02", "yann.hoarau@example.net"
-    )
-    page, check = phone, assert_accessible
+def browser(new_context, server, javascript: bool, **size):
+    """A page of a new browser (a phone's size unless told), with JavaScript or without, and
+    the axe check that goes with it."""
+    page = open_page(new_context, server, java_script_enabled=javascript, **(size or PHONE))
+    return page, assert_accessible if javascript else assert_accessible_without_js
+
+
+WITH_AND_WITHOUT_JAVASCRIPT = pytest.mark.parametrize(
+    "javascript", [pytest.param(True, id="javascript"), pytest.param(False, id="sans-javascript")]
+)
+# Per pass: (by SMS, by e-mail) for the identifier; the family of the e-mail link.
+IDENTIFIER_FAMILIES = {
+    True: (
+        ("garnier", "Garnier", "Odile", "06 70 00 14 01"),
+        ("hoarau", "Hoarau", "Yann", "06 70 00 14 02", "yann.hoarau@example.net"),
+    ),
+    False: (
+        ("lebon", "Lebon", "Maud", "06 70 00 14 06"),
+        ("moulin", "Moulin", "Rémi", "06 70 00 14 07", "remi.moulin@example.net"),
+    ),
+}
+LINK_FAMILIES = {
+    True: ("joly", "Joly", "Agathe", "06 70 00 14 04", "agathe.joly@example.net"),
+    False: ("nadal", "Nadal", "Chloé", "06 70 00 14 08", "chloe.nadal@example.net"),
+}
+
+
+def e164(telephone: str) -> str:
+    return "+33" + telephone.replace(" ", "")[1:]
+
+
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_forgotten_identifier_by_sms_and_by_email(new_context, app_server, smtp_server, javascript):
+    sms_family, mail_family = IDENTIFIER_FAMILIES[javascript]
+    by_sms, by_mail = family(app_server, *sms_family), family(app_server, *mail_family)
+    email = mail_family[4]
+    page, check = browser(new_context, app_server, javascript)
     page.goto("/connexion")
     page.get_by_role("link", name="Identifiant oublié ?").click()
     expect(page).to_have_title("Identifiant oublié — Téléservices")
@@ -61,7 +100,8 @@ def test_forgotten_identifier_by_sms_and_by_email(phone, app_server, smtp_server
     expect(
         page.get_by_text("Indiquez votre numéro de téléphone portable ou votre adresse")
     ).to_be_visible()
-    expect(field).to_be_focused()
+    if javascript:
+        expect(field).to_be_focused()
     expect(page).to_have_title("Erreur — Identifiant oublié — Téléservices")
     check(page, "identifiant oublié, rien saisi")
 
@@ -70,19 +110,27 @@ def test_forgotten_identifier_by_sms_and_by_email(phone, app_server, smtp_server
     expect(page.get_by_text("C'est un numéro de téléphone fixe")).to_be_visible()
     check(page, "identifiant oublié, numéro fixe")
 
-    field.fill("06 70 00 14 01")
+    field.fill(sms_family[3])
     page.get_by_role("button", name="Recevoir mon identifiant").click()
+    expect(page).to_have_url(re.compile("/identifiant-oublie$"))
     notice = page.get_by_role("status").filter(has_text="Si un compte correspond")
     expect(notice).to_be_visible()
     expect(field).to_have_value("")
     check(page, "identifiant envoyé par SMS")
-    assert by_sms in last_sms(page, app_server.url, "+33670001401")
+    assert by_sms in last_sms(page, app_server.url, e164(sms_family[3]))
 
-    field.fill("yann.hoarau@example.net")
+    # A number nobody has: the very same answer (the form emptied once it is in).
+    field.fill("06 70 00 14 99")
     page.get_by_role("button", name="Recevoir mon identifiant").click()
+    expect(field).to_have_value("")
+    expect(notice).to_be_visible()
+
+    field.fill(email)
+    page.get_by_role("button", name="Recevoir mon identifiant").click()
+    expect(field).to_have_value("")
     expect(notice).to_be_visible()
     check(page, "identifiant envoyé par courriel")
-    [mail] = smtp_server.received("yann.hoarau@example.net")
+    mail = mail_to(smtp_server, email)
     assert mail["subject"] == "Votre identifiant ÉduConnect"
     assert by_mail in mail["body"]
 
@@ -147,19 +195,24 @@ def test_forgotten_password_by_sms_code(phone, new_context, app_server):
     sign_in(laptop, identifiant, NEW_PASSWORD)
 
 
-def test_forgotten_password_by_email_link(phone, new_context, app_server, smtp_server):
-    email = "agathe.joly@example.net"
-    identifiant = family(app_server, "joly", "Joly", "Agathe", "06 70 00 14 04", email)
+@WITH_AND_WITHOUT_JAVASCRIPT
+def test_forgotten_password_by_email_link(new_context, app_server, smtp_server, javascript):
+    email = LINK_FAMILIES[javascript][4]
+    identifiant = family(app_server, *LINK_FAMILIES[javascript])
     # A session opened before, on a tablet at home.
-    tablet = open_page(new_context, app_server)
+    tablet, _ = browser(
+        new_context, app_server, javascript, viewport={"width": 800, "height": 1100}
+    )
     sign_in(tablet, identifiant)
-    laptop = open_page(new_context, app_server, **DESKTOP)
+    laptop, check_laptop = browser(new_context, app_server, javascript, **DESKTOP)
 
-    page, check = phone, assert_accessible
-    page.goto("/mot-de-passe-oublie")
+    page, check = browser(new_context, app_server, javascript)
+    page.goto("/connexion")
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
     page.get_by_label("Identifiant").fill(identifiant)
     page.get_by_role("button", name="Continuer").click()
     expect(page).to_have_title("Étape 2 sur 4 — Recevoir un code ou un lien — Téléservices")
+    check(page, "étape 2")
     page.get_by_role("button", name="Envoyer").click()
     expect(
         page.get_by_text("Choisissez comment recevoir votre code ou votre lien.")
@@ -169,7 +222,7 @@ def test_forgotten_password_by_email_link(phone, new_context, app_server, smtp_s
     )
     check(page, "étape 2, aucun choix")
 
-    page.get_by_label("Par courriel à a•••@example.net").check(force=True)
+    page.get_by_label(f"Par courriel à {email[0]}•••@example.net").check(force=True)
     page.get_by_role("button", name="Envoyer").click()
     expect(page).to_have_title("Étape 3 sur 4 — Lien envoyé par courriel — Téléservices")
     check(page, "étape 3, lien envoyé")
@@ -177,25 +230,26 @@ def test_forgotten_password_by_email_link(phone, new_context, app_server, smtp_s
     expect(page.get_by_role("alert")).to_contain_text("Vous pourrez demander un nouveau courriel")
     check(page, "étape 3, renvoi trop tôt")
 
-    [mail] = smtp_server.received(email)
+    mail = mail_to(smtp_server, email)
     link = re.search(r"http://\S+/mot-de-passe-oublie/lien/\S+", mail["body"]).group(0)
     # Opened on the laptop, where the parent reads the mail.
     laptop.goto(link)
     expect(laptop.get_by_role("heading", level=1)).to_have_text("Mot de passe oublié")
-    check(laptop, "lien ouvert")
+    check_laptop(laptop, "lien ouvert")
     laptop.get_by_role("button", name="Choisir un nouveau mot de passe").click()
     expect(laptop).to_have_title("Étape 4 sur 4 — Votre nouveau mot de passe — Téléservices")
     laptop.locator("#mot_de_passe").fill(NEW_PASSWORD)
     laptop.locator("#confirmation").fill(NEW_PASSWORD + "?")
     laptop.get_by_role("button", name="Changer mon mot de passe").click()
     expect(laptop.get_by_text("Les deux mots de passe ne sont pas identiques.")).to_be_visible()
-    check(laptop, "étape 4, confirmation différente")
+    check_laptop(laptop, "étape 4, confirmation différente")
     laptop.locator("#mot_de_passe").fill(NEW_PASSWORD)
     laptop.locator("#confirmation").fill(NEW_PASSWORD)
     laptop.get_by_role("button", name="Changer mon mot de passe").click()
     expect(laptop).to_have_title("Mes services — Téléservices")
-    check(laptop, "mot de passe changé")
-    told = smtp_server.received(email)[0]
+    expect(laptop.get_by_role("status")).to_contain_text("Votre mot de passe a été changé")
+    check_laptop(laptop, "mot de passe changé")
+    told = mail_to(smtp_server, email, count=2)
     assert told["subject"] == "Votre mot de passe ÉduConnect a été changé"
 
     # The link works once.

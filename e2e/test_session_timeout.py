@@ -8,7 +8,10 @@ warning opens 8 seconds after the last request. Two families of this file's own:
   session left to end, « Se reconnecter », and the request resumed at its step with what was
   typed;
 - M. Malik Perrin (Adam, Concorde), JavaScript off: the plain notice on every signed-in page and
-  its « Rester connecté » form.
+  its « Rester connecté » form;
+- Mme Anaïs Roussel (Théo, Concorde), JavaScript off: a scholarship request to its second step,
+  the session left to end, the step sent anyway, signed in again and back at that step, with
+  what the first step held.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ GARNIER = [
 PERRIN = [
     f"{CONCORDE};0691600302B;Perrin;Adam;04/02/2013;4e;4eC;M.;Perrin;Malik;père;"
     "06 70 00 03 02;malik.perrin@example.org"
+]
+ROUSSEL = [
+    f"{CONCORDE};0691600304D;Roussel;Théo;18/10/2013;4e;4eD;Mme;Roussel;Anaïs;mère;"
+    "06 70 00 03 04;anais.roussel@example.org"
 ]
 BENALI_2026 = ("2080012799074", "2669B02B23101")
 ENDS = re.compile(r"Votre session se termine à \d{1,2} h \d{2} sans action de votre part")
@@ -73,19 +80,26 @@ def title(page, text: str) -> None:
     expect(page).to_have_title(f"{text} — Téléservices")
 
 
+def to_tax_step(page, ine: str, street: str, postcode: str, email: str | None = None) -> None:
+    """A scholarship request begun for the pupil `ine`, its first step filled (in Lyon), to its
+    second."""
+    page.goto(f"/bourse/eleves/{ine}")
+    page.get_by_role("button", name="Commencer la demande").click()
+    title(page, "Étape 1 sur 6 — Vos coordonnées")
+    if email:
+        page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Numéro et voie").fill(street)
+    page.get_by_label("Code postal").fill(postcode)
+    page.get_by_label("Commune").fill("Lyon")
+    page.get_by_role("button", name="Continuer").click()
+    title(page, "Étape 2 sur 6 — Votre situation fiscale")
+
+
 def test_warned_kept_then_ended_and_resumed(new_context, short_sessions):
     identifiant = family(short_sessions, GARNIER, "Garnier", "Inès", "06 70 00 03 01")
     page = open_phone(new_context, short_sessions)
     sign_in(page, identifiant)
-    page.goto("/bourse/eleves/0691600301A")
-    page.get_by_role("button", name="Commencer la demande").click()
-    title(page, "Étape 1 sur 6 — Vos coordonnées")
-    page.get_by_label("Adresse électronique").fill("ines.perso@example.net")
-    page.get_by_label("Numéro et voie").fill("8 rue Garibaldi")
-    page.get_by_label("Code postal").fill("69006")
-    page.get_by_label("Commune").fill("Lyon")
-    page.get_by_role("button", name="Continuer").click()
-    title(page, "Étape 2 sur 6 — Votre situation fiscale")
+    to_tax_step(page, "0691600301A", "8 rue Garibaldi", "69006", "ines.perso@example.net")
     page.locator("#numero_fiscal").fill(BENALI_2026[0])
     page.locator("#reference_avis").fill(BENALI_2026[1])
     page.get_by_label(re.compile("J'accepte que l'établissement obtienne")).check(force=True)
@@ -153,3 +167,30 @@ def test_without_javascript_every_signed_in_page_says_it(new_context, short_sess
     expect(page).to_have_url(re.compile("/bourse/eleves/0691600302B$"))
     expect(notice).to_be_visible()
     assert_accessible_without_js(page, "après « Rester connecté », sans JavaScript")
+
+
+def test_without_javascript_left_to_end_then_resumed(new_context, short_sessions):
+    identifiant = family(short_sessions, ROUSSEL, "Roussel", "Anaïs", "06 70 00 03 04")
+    page = open_phone(new_context, short_sessions, java_script_enabled=False)
+    sign_in(page, identifiant)
+    to_tax_step(page, "0691600304D", "3 place Bellecour", "69002")
+    expect(page.get_by_text(re.compile("Sans action de votre part"))).to_be_visible()
+    assert_accessible_without_js(page, "étape 2, sans JavaScript")
+
+    # Nothing is done until the session has ended; the step is sent all the same.
+    page.wait_for_timeout((IDLE + 2) * 1000)
+    page.locator("#numero_fiscal").fill(BENALI_2026[0])
+    page.locator("#reference_avis").fill(BENALI_2026[1])
+    page.get_by_role("button", name="Récupérer mes informations fiscales").click()
+    title(page, "Connexion")
+    expect(page).to_have_url(re.compile(r"/connexion\?next="))
+    assert_accessible_without_js(page, "connexion après la fin de session, sans JavaScript")
+
+    # Signed in again: back at the step, with what the first step held.
+    submit_sign_in(page, identifiant, PASSWORD)
+    expect(page).to_have_url(re.compile("/bourse/demande/situation-fiscale$"))
+    title(page, "Étape 2 sur 6 — Votre situation fiscale")
+    assert_accessible_without_js(page, "demande reprise, sans JavaScript")
+    page.get_by_role("button", name="Précédent").click()
+    title(page, "Étape 1 sur 6 — Vos coordonnées")
+    expect(page.get_by_label("Numéro et voie")).to_have_value("3 place Bellecour")

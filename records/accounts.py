@@ -374,7 +374,7 @@ def sign_in(
 
 def unknown_identifiant(password: str) -> SignIn:
     # As long as a real check, so the answer's delay does not tell who has an account.
-    verify_password(_dummy_hash(), password)
+    verify_password(dummy_hash(), password)
     return SignIn(SignInOutcome.FAILED)
 
 
@@ -387,10 +387,13 @@ def check_counted(
     now: datetime,
     client: str,
     limits: Limits = LIMITS,
+    also_right: bool = False,
 ) -> SignIn:
     """Check the password against the hash in `hash_field` of an account of `table_name`
     (parents' "comptes" with their password or their temporary one, staff's "personnels"),
-    counting the failure or the success of `client` (rules/lockout.py).
+    counting the failure or the success of `client` (rules/lockout.py). `also_right`: the
+    caller found the password right against another hash of the account (the new password of
+    an activation in progress); it counts as the one in `hash_field` would.
 
     The password is read even when the client must wait, so that its answer comes as late as
     any other and says nothing more (FAILED). It is read before the account is locked: argon2
@@ -399,7 +402,7 @@ def check_counted(
     made at the same time are all counted.
     """
     now = in_paris(now)
-    right = verify_password(account[hash_field], password)
+    right = verify_password(account[hash_field], password) or also_right
     tx.lock(f"{_SIGN_IN_LOCKS[table_name]}:{account['id']}")
     current = tx.get(table_name, account["id"])
     if current is None or current.get(hash_field) != account[hash_field]:
@@ -421,6 +424,6 @@ def check_counted(
 
 
 @cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     """A hash made with the same cost as real ones, for identifiants that have none."""
     return hash_password("aucun compte ne porte ce mot de passe")

@@ -21,6 +21,7 @@ from enum import Enum
 
 from outside.storage import Tx
 from outside.storage.tx import stored
+from records import journeys
 from records.accounts import ACCOUNTS, list_state
 from records.roster import RESPONSABLES, relist
 from rules.account_states import AccountState
@@ -52,6 +53,19 @@ def _lock_account(tx: Tx, account_id: int) -> dict | None:
     other's result."""
     tx.lock(f"compte:{account_id}")
     return tx.get(ACCOUNTS, account_id)
+
+
+def chosen_in_progress(tx: Tx, account_id: int, now: datetime) -> tuple[str, str] | None:
+    """The account's activation in progress once its new password is chosen (the journey a
+    first login started, views/activation.py): its journey id and that password's hash; None
+    before, after its lifetime, or once a new first login started the steps again. Read without
+    locks (`peek`): what it finds decides nothing before the password is checked."""
+    kind = journeys.Kind.NOTIFICATION
+    found = journeys.for_account(tx, account_id, kind, now, peek=True)
+    state = journeys.load(tx, found, kind=kind, now=now, peek=True)
+    if state is None or not state.get("password_hash"):
+        return None
+    return found, state["password_hash"]
 
 
 def forget_pending(tx: Tx, account_id: int) -> None:

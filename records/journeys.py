@@ -133,13 +133,15 @@ def load(
     return {**doc["state"], "kind": doc["kind"]}
 
 
-def for_account(tx: Tx, account_id: int, kind: str, now: datetime | None = None) -> str | None:
+def for_account(
+    tx: Tx, account_id: int, kind: str, now: datetime | None = None, peek: bool = False
+) -> str | None:
     """The id of the account's journey of this kind in progress (started with its
     `account_id`), or None when there is none or it has ended (its lifetime from its start, as
-    `load` measures it)."""
+    `load` measures it). `peek`, as `load`'s: without the lock, a look that decides nothing."""
     if now is not None:
         now = in_paris(now)
-    if tx.writable:
+    if tx.writable and not peek:
         tx.lock(_owner_lock(account_id, kind))
     found = [
         doc

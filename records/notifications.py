@@ -17,14 +17,14 @@ from datetime import date, datetime
 from enum import Enum
 
 from outside.storage import Tx
-from records import accounts
+from records import accounts, activation
 from records.accounts import ACCOUNTS, SignInOutcome
 from records.roster import ELEVES, ETABLISSEMENTS, RESPONSABLES
 from rules.account_states import AccountState
 from rules.clock import in_paris
 from rules.lockout import LIMITS, Limits, cleared
 from rules.names import normalize_name
-from rules.passwords import hash_password
+from rules.passwords import hash_password, verify_password
 from rules.temporary_passwords import expires_on, is_expired, new_temporary_password
 
 HOWS = ("courriel", "courrier")
@@ -268,16 +268,20 @@ class TemporaryOutcome(Enum):
     EXPIRED = "expired"
     NOT_TEMPORARY = "not_temporary"
     FAILED = "failed"
+    RESUMED = "resumed"
 
 
 @dataclass(frozen=True)
 class TemporaryCheck:
-    """OK with the `account`; EXPIRED (the right password, too late); NOT_TEMPORARY (no account
-    waiting for its first login has this identifiant: the normal sign-in applies); FAILED (a
-    wrong password, counted towards the client's waits, or a client kept waiting)."""
+    """OK with the `account`; RESUMED with the `account` and the `journey_id` of its activation
+    in progress (the new password chosen there was typed); EXPIRED (the right password, too
+    late); NOT_TEMPORARY (no account waiting for its first login has this identifiant: the
+    normal sign-in applies); FAILED (a wrong password, counted towards the client's waits, or a
+    client kept waiting)."""
 
     outcome: TemporaryOutcome
     account: dict | None = None
+    journey_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -304,6 +308,11 @@ def check_temporary(
     is told only to whoever types the right password, so it says nothing about an account to
     someone guessing. An account not "notifié" returns at once, without a password check: the
     normal sign-in then spends one, as for any identifier.
+
+    The new password chosen at the first step of an activation in progress also signs in: it
+    resumes that activation where it stands, in any session (issue 12, item 6); it proves the
+    parent is who chose it, which the letter's password alone does not. It counts as the
+    temporary one would, and is checked only while such an activation is in progress.
     """
     now = in_paris(now)
     account = accounts.find_by_identifier(tx, identifier)
@@ -313,6 +322,8 @@ def check_temporary(
         or not account.get("temporary_password_hash")
     ):
         return TemporaryCheck(TemporaryOutcome.NOT_TEMPORARY)
+    in_progress = activation.chosen_in_progress(tx, account["id"], now)
+    chosen = in_progress is not None and verify_password(in_progress[1], password)
     result = accounts.check_counted(
         tx,
         accounts.ACCOUNTS,
@@ -322,9 +333,14 @@ def check_temporary(
         now,
         client,
         limits,
+        also_right=chosen,
     )
     if result.ok and is_expired(
         date.fromisoformat(account["temporary_password_expires"]), now.date()
     ):
         return TemporaryCheck(TemporaryOutcome.EXPIRED)
+    if result.ok and chosen:
+        return TemporaryCheck(
+            TemporaryOutcome.RESUMED, account=result.account, journey_id=in_progress[0]
+        )
     return TemporaryCheck(_FROM_SIGN_IN[result.outcome], account=result.account)

@@ -871,6 +871,75 @@ def test_forged_journey_id(parent, web, db, letter):
         assert redirects_to(open_step(parent, method, url), "/connexion"), (method, url)
 
 
+# Signed in again: an activation in progress belongs to the account (issue 12, item 6) ----------
+
+
+def test_signed_in_again_with_the_new_password_the_activation_resumes_at_its_step(
+    parent, web, db, letter
+):
+    """The session ended (30 idle minutes, another device): the new password chosen at step 1
+    proves the parent is who chose it, and the activation goes on where it stood."""
+    to_email(parent, letter)
+    again = web.test_client()
+    response = sign_in(again, PASSWORD)
+    assert redirects_to(response, "/activation/courriel")
+    page = again.get("/activation/courriel")
+    assert page.status_code == 200
+    assert "Étape 3 sur 4" in page.text
+    assert signed_in_as(again) is None
+    assert account(db)["failures"] == 0
+
+
+def test_resumed_at_the_waiting_screen_the_link_sent_before_still_activates(
+    parent, web, db, letter
+):
+    link = to_waiting(parent, web, letter)
+    again = web.test_client()
+    assert redirects_to(sign_in(again, PASSWORD), "/activation/courriel/envoye")
+    page = again.get("/activation/courriel/envoye")
+    assert NEW_EMAIL in plain(page.text)
+    activate(again, link)
+    assert account(db)["state"] == "actif"
+    assert passwords.verify_password(account(db)["password_hash"], PASSWORD)
+
+
+def test_the_new_password_resumes_nothing_before_it_is_chosen(parent, web, db, letter):
+    to_password(parent, letter)
+    response = sign_in(web.test_client(), PASSWORD)
+    assert response.status_code == 422
+    assert login_alert(response.text) == FAILED
+    assert account(db)["failures"] == 1
+
+
+def test_the_temporary_password_typed_again_forgets_the_password_chosen_before(parent, web, letter):
+    """Whoever holds the letter starts again from step 1; the password someone chose before
+    never completes an activation, nor resumes it (the letter may have been read by another)."""
+    to_email(parent, letter)
+    to_password(web.test_client(), letter)
+    response = sign_in(web.test_client(), PASSWORD)
+    assert response.status_code == 422
+    assert login_alert(response.text) == FAILED
+
+
+def test_the_activation_resumes_for_its_lifetime_only(parent, web, clock, letter):
+    to_email(parent, letter)
+    clock.advance(minutes=59)
+    assert redirects_to(sign_in(web.test_client(), PASSWORD), "/activation/courriel")
+    clock.advance(minutes=1, seconds=1)
+    response = sign_in(web.test_client(), PASSWORD)
+    assert response.status_code == 422
+
+
+def test_a_waiting_client_resumes_nothing(parent, web, letter):
+    to_email(parent, letter)
+    again = web.test_client()
+    for _ in range(5):
+        sign_in(again, "Pas-le-bon-2026!")
+    response = sign_in(again, PASSWORD)
+    assert response.status_code == 422
+    assert journey_id(again) is None
+
+
 def test_expired_journey(parent, clock, letter):
     to_children(parent, letter)
     clock.advance(hours=1, seconds=1)

@@ -8,7 +8,8 @@ import pytest
 
 from rules import sms_codes, temporary_passwords
 from rules.birthdates import BLOCK_DURATION, MAX_FAILED_SUBMISSIONS
-from tests.markup import elements, plain
+from records import journeys
+from tests.markup import elements, plain, texts
 
 HELP_PAGES = ["/aide/franceconnect", "/aide/inscription", "/aide/courrier", "/aide/oubli"]
 
@@ -48,6 +49,20 @@ def test_the_numbers_quoted_are_the_rules_ones(client, app):
     assert f"bloquée {int(BLOCK_DURATION.total_seconds() // 60)} minutes" in text
     letter = plain(client.get("/aide/courrier").text)
     assert f"valable {temporary_passwords.VALIDITY_MONTHS} mois" in letter
+
+
+def test_the_letters_help_says_how_an_interrupted_activation_resumes(client):
+    text = plain(client.get("/aide/courrier").text)
+    minutes = int(journeys.JOURNEY_LIFETIME.total_seconds() // 60)
+    assert f"pendant {minutes} minutes" in text
+    assert "avec le nouveau mot de passe que vous avez choisi" in text
+
+
+def test_the_recovery_help_says_what_to_do_when_the_phone_changed(client):
+    answer = client.get("/aide/oubli")
+    assert "Votre numéro de téléphone portable a changé" in texts(answer.text, "h2")
+    text = plain(answer.text)
+    assert "changez-le dans « Mon compte » : un code est envoyé au nouveau numéro" in text
 
 
 def test_the_daily_sms_cap_quoted_follows_its_setting(make_app):

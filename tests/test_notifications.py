@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from commands.demo import DEMO_ROSTER
-from records import accounts, notifications
+from records import accounts, journeys, notifications
 from records.accounts import ACCOUNTS, USED_IDENTIFIERS, SignInOutcome, find_by_identifier
 from records.notifications import (
     ALREADY_ACTIVE,
@@ -244,6 +244,53 @@ def test_a_notified_parent_who_registers_alone_activates_the_letters_account(dem
     assert found["temporary_password_hash"] is None
     assert not check_temporary(demo, "k.benali1", letter.temporary_password, NOW).ok
     assert sign_in(demo, "k.benali1", "Cartable-Rouge-2026", NOW).ok
+
+
+def start_activation(store, account_id: int, password_hash: str | None, now=NOW) -> str:
+    """An activation journey as a first login starts it (views/activation.py), kept under the
+    account, its new password chosen (hashed) or not yet."""
+    with store.writing() as tx:
+        return journeys.start(
+            tx,
+            journeys.Kind.NOTIFICATION,
+            {"step": "enfants", "account_id": account_id, "password_hash": password_hash},
+            now,
+            account_id=account_id,
+        )
+
+
+def test_the_password_an_activation_in_progress_chose_resumes_it(demo):
+    """Issue 12, item 6: the session holding the activation ended; the new password chosen at
+    its first step signs in to it again (counted as the letter's would be), nothing else."""
+    (letter,) = send(demo, [rid(demo, "Karim")])
+    account_id = letter.account_id
+    journey = start_activation(demo, account_id, hash_password("Cartable-Rouge-2026"))
+    check_temporary(demo, "k.benali1", "Pas-le-bon-2026", NOW)
+    assert account(demo, "k.benali1")["failures"] == 1
+    resumed = check_temporary(demo, "k.benali1", "Cartable-Rouge-2026", NOW)
+    assert resumed.outcome is TemporaryOutcome.RESUMED
+    assert (resumed.journey_id, resumed.account["id"]) == (journey, account_id)
+    assert account(demo, "k.benali1")["failures"] == 0
+    # The letter's own password starts again, as before.
+    assert check_temporary(demo, "k.benali1", letter.temporary_password, NOW).ok
+    # Past the journey's lifetime, nothing to resume.
+    later = NOW + journeys.JOURNEY_LIFETIME + timedelta(seconds=1)
+    outcome = check_temporary(demo, "k.benali1", "Cartable-Rouge-2026", later).outcome
+    assert outcome is TemporaryOutcome.FAILED
+
+
+def test_only_the_accounts_latest_activation_with_a_chosen_password_resumes(demo):
+    (letter,) = send(demo, [rid(demo, "Karim")])
+    start_activation(demo, letter.account_id, hash_password("Cartable-Rouge-2026"))
+    # A new first login started the steps again: the password chosen before is no key.
+    start_activation(demo, letter.account_id, None, NOW + timedelta(minutes=1))
+    outcome = check_temporary(demo, "k.benali1", "Cartable-Rouge-2026", NOW).outcome
+    assert outcome is TemporaryOutcome.FAILED
+    # Another account's activation is no key either.
+    (other,) = send(demo, [rid(demo, "Sophie")])
+    start_activation(demo, other.account_id, hash_password("Cartable-Vert-2026"))
+    outcome = check_temporary(demo, "k.benali1", "Cartable-Vert-2026", NOW).outcome
+    assert outcome is TemporaryOutcome.FAILED
 
 
 def test_an_active_or_blocked_account_is_not_taken_over_by_a_registration(demo):

@@ -21,7 +21,7 @@ from rules.clock import PARIS
 from tests.htmx_client import HTMX
 from tests.markup import csrf_token, elements, plain, redirects_to
 from tests.parents import PASSWORD, signed_in_parent
-from tests.staff import signed_in_staff
+from tests.staff import signed_in_staff, staff_session
 
 SOPHIE = ("Lefèvre-D'Almeida", "Sophie", "+33612345678")
 JULIEN = ("Lefèvre-D'Almeida", "Julien", "+33781452290")
@@ -342,6 +342,70 @@ def test_a_step_sent_after_the_end_comes_back_to_it_after_signing_in(web, sophie
     )
     assert redirects_to(signed_in, SITUATION_URL)
     assert sophie.get(SITUATION_URL).status_code == 200
+
+
+def test_a_plain_form_sent_after_the_end_asks_to_sign_in_again_not_a_400(guarded, clock):
+    """Without JavaScript nothing warned: the step's form, sent once the session ended, holds
+    the token of a session that is gone. Not « Erreur 400 — Votre session a expiré »: signed
+    in again, the parent is back at the step (what that last form held is lost, nothing done)."""
+    parent = signed_in_parent(guarded, *SOPHIE)
+    html = parent.get(f"/bourse/eleves/{LEA}").text
+    started = parent.post(f"/bourse/eleves/{LEA}", data={"csrf_token": csrf_token(html)})
+    assert started.status_code == 303
+    html = parent.get("/bourse/demande/coordonnees").text
+    sent = parent.post(
+        "/bourse/demande/coordonnees", data={**ADDRESS, "csrf_token": csrf_token(html)}
+    )
+    assert redirects_to(sent, SITUATION_URL)
+    token = csrf_token(parent.get(SITUATION_URL).text)
+    clock.advance(minutes=31)
+    answer = parent.post(
+        SITUATION_URL, data={"numero_fiscal": "2080012799074", "csrf_token": token}
+    )
+    assert redirects_to(answer, "/connexion?next=" + SITUATION_URL)
+    answer = parent.post(SITUATION_URL, data={"csrf_token": token}, headers=HTMX)
+    assert answer.headers["HX-Redirect"] == "/connexion?next=" + SITUATION_URL
+    # « Précédent » answers POST only: back to the page the form was sent from.
+    answer = parent.post(
+        "/bourse/demande/retour",
+        data={"etape": "coordonnees", "csrf_token": token},
+        headers=sent_from(SITUATION_URL),
+    )
+    assert redirects_to(answer, "/connexion?next=" + SITUATION_URL)
+
+
+def test_the_plain_stay_signed_in_form_sent_after_the_end_asks_to_sign_in_again(guarded, clock):
+    parent = signed_in_parent(guarded, *SOPHIE)
+    token = csrf_token(parent.get("/mes-services").text)
+    clock.advance(minutes=31)
+    answer = parent.post(
+        "/session/prolonger", data={"csrf_token": token}, headers=sent_from("/mes-services")
+    )
+    assert redirects_to(answer, "/connexion?next=/mes-services")
+
+
+def test_a_staff_form_sent_after_the_end_asks_to_sign_in_again(guarded, db, clock):
+    office = staff_session(guarded, db, clock, "secretariat.fin")
+    token = csrf_token(office.get("/admin").text)
+    clock.advance(minutes=31)
+    answer = office.post(
+        "/session/prolonger", data={"csrf_token": token}, headers=sent_from("/admin")
+    )
+    assert redirects_to(answer, "/admin/connexion")
+
+
+def test_a_form_of_a_signed_in_session_without_its_token_is_still_refused(guarded, clock):
+    parent = signed_in_parent(guarded, *SOPHIE)
+    parent.get("/mes-services")
+    answer = parent.post("/session/prolonger", headers=sent_from("/mes-services"))
+    assert answer.status_code == 400
+
+
+def test_a_signed_out_journeys_form_from_a_session_gone_is_still_refused(guarded):
+    """Only a page that needs a signed-in parent leads to signing in again."""
+    token = csrf_token(guarded.test_client().get("/inscription").text)
+    answer = guarded.test_client().post("/inscription", data={"nom": "Benali", "csrf_token": token})
+    assert answer.status_code == 400
 
 
 def test_an_uploaded_notice_is_kept_for_the_next_session(web, sophie):

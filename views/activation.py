@@ -55,6 +55,8 @@ def begin(account: dict) -> str | None:
     activation.forget_pending(tx(), account["id"])
     # A new session, as at any sign-in: nothing from before carries over.
     session.clear()
+    # Kept under the account: its parent may resume it from another session (`resume`). The
+    # activation started before, if any, is no longer the account's.
     JOURNEY.start(
         {
             "step": "mot_de_passe",
@@ -67,9 +69,19 @@ def begin(account: dict) -> str | None:
             "password_hash": None,
             "mails_sent": 0,
             "mail": None,
-        }
+        },
+        owner=account["id"],
     )
     return None
+
+
+def resume(journey_id: str) -> str:
+    """Signed in with the new password its first step chose (records/notifications.py's
+    check_temporary), after the session that held it ended: a new session goes on with the
+    activation where it stands, with what was typed (and the link sent still works). Returns
+    the URL of its step."""
+    session.clear()
+    return JOURNEY.resume(journey_id)
 
 
 @bp.get("")

@@ -27,6 +27,7 @@ from rules.clock import in_paris
 from views.journey import now
 from views.login import SIGNED_OUT, LoginForm, sign_in_limit, this_client
 from views.rendering import leave_to, render_page
+from views.session_timeout import signed_in_only
 from views.unit import tx
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -105,7 +106,7 @@ def staff_required(view):
             return leave_to(url_for("admin.connexion"))
         return view(staff, *args, **kwargs)
 
-    return guarded
+    return signed_in_only(guarded)
 
 
 def admin_page(

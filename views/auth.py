@@ -8,6 +8,7 @@ from flask import redirect, session, url_for
 
 from records.accounts import find_by_id
 from records.sessions import ACCOUNT_KEY
+from views.session_timeout import signed_in_only
 from views.unit import tx
 
 
@@ -32,7 +33,7 @@ def account_required(view):
             return redirect(url_for("login.show"), code=303)
         return view(account, *args, **kwargs)
 
-    return guarded
+    return signed_in_only(guarded)
 
 
 def signed_in_context() -> dict:

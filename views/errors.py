@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from outside.storage import StorageError
 from views.rendering import render_page, wants_fragment
+from views.session_timeout import after_the_end
 
 MESSAGES = {
     400: ("Requête invalide", "La demande envoyée n'a pas pu être traitée."),
@@ -53,7 +54,8 @@ def error_page(status: int, detail: str | None = None):
 
 def handle_http_error(error: HTTPException):
     if isinstance(error, CSRFError):
-        return error_page(400, CSRF_MESSAGE)
+        # A form of a signed-in page sent after its session ended: signing in again instead.
+        return after_the_end() or error_page(400, CSRF_MESSAGE)
     response = error_page(error.code or 500)
     # Keep what the error itself says in headers (a 405's Allow, a 401's WWW-Authenticate…).
     for name, value in error.get_headers():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, request, url_for
 
+from records import journeys
 from rules import activation_links, passwords, sms_codes, temporary_passwords
 from rules.birthdates import BLOCK_DURATION, MAX_FAILED_SUBMISSIONS
 from views.rendering import render_page
@@ -60,6 +61,7 @@ def limits() -> dict:
         "link_hours": int(activation_links.MAX_AGE.total_seconds() // 3600),
         "activation_mails": current_app.config["ACTIVATION_MAILS_PER_JOURNEY"],
         "password_length": passwords.MIN_LENGTH,
+        "activation_minutes": int(journeys.JOURNEY_LIFETIME.total_seconds() // 60),
     }
 
 

@@ -4,7 +4,9 @@ journey's current one goes back to it, so no step can be skipped or replayed.
 
 A journey a signed-in parent runs (`owned`, the scholarship request) is also kept under the
 account: after a session ends (30 idle minutes, a new device), signing in again and opening the
-journey resumes it at the step reached, with what was saved, for the rest of its lifetime."""
+journey resumes it at the step reached, with what was saved, for the rest of its lifetime. An
+activation (the first login of a school's letter) is started under its account too (`owner`),
+and resumed (`resume`) when its parent signs in with the password its first step chose."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from flask import current_app, redirect, request, session, url_for
 from records import journeys
 from records.sessions import ACCOUNT_KEY
 from views.rendering import leave_to, render_page, wants_fragment
+from views.session_timeout import signed_in_only
 from views.unit import tx
 
 COMPONENTS = ("form", "stepper", "password")
@@ -69,10 +72,20 @@ class Journey:
 
     # State ---------------------------------------------------------------------------------
 
-    def start(self, state: dict) -> None:
+    def start(self, state: dict, owner: int | None = None) -> None:
+        """A new journey from `state`, held by this session; kept under the account `owner`
+        (by default the signed-in one, for an `owned` journey) to be found again later."""
+        owner = owner if owner is not None else self._owner()
         session[self.blueprint] = journeys.start(
-            tx(), self.kind, state, now(), self.lifetime, account_id=self._owner()
+            tx(), self.kind, state, now(), self.lifetime, account_id=owner
         )
+
+    def resume(self, journey_id: str) -> str:
+        """This session takes over the journey `journey_id` (one a session that ended held);
+        the URL of the step it stands at (its first step if it has ended meanwhile)."""
+        session[self.blueprint] = journey_id
+        state = self.load()
+        return self.url(state["step"] if state else self.steps[0])
 
     def load(self) -> dict | None:
         state = journeys.load(tx(), session.get(self.blueprint), kind=self.kind, now=now())
@@ -129,7 +142,7 @@ class Journey:
 
             if view.__name__ == step:
                 self.views[step] = guarded
-            return guarded
+            return signed_in_only(guarded) if self.owned else guarded
 
         return decorate
 

@@ -95,6 +95,8 @@ def sign_in():
         if refusal:
             return login_page(form, status=422, failure=refusal)
         return leave_to(url_for("activation.mot_de_passe"))
+    if first.outcome is TemporaryOutcome.RESUMED:
+        return leave_to(activation.resume(first.journey_id))
     if first.outcome is TemporaryOutcome.EXPIRED:
         return login_page(form, status=422, failure=EXPIRED_MESSAGE)
     result = first

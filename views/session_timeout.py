@@ -36,6 +36,14 @@ from views.sessions import STATIC_BLUEPRINT, lifetimes, timestamp, touch_every
 bp = Blueprint("session_timeout", __name__)
 
 
+def signed_in_only(view):
+    """Mark a view that only a signed-in session may use (a parent's or a staff member's):
+    a form sent to it once that session has ended leads to signing in again (`after_the_end`)
+    rather than to the refusal of its stale CSRF token."""
+    view.signed_in_only = True
+    return view
+
+
 def register(app: Flask) -> None:
     app.context_processor(_timeout_context)
     app.register_blueprint(bp)
@@ -126,7 +134,25 @@ def _sent_from() -> str | None:
     return local_url(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
+def after_the_end():
+    """A form refused for its CSRF token, sent from a session that has ended (the plain form of
+    a page left open, without JavaScript to warn; its token was the ended session's): to a view
+    that only a signed-in session may use, with nobody signed in now, the way to sign in again,
+    back to its page afterwards, as the view itself would answer; else None (the refusal
+    stands). Nothing the form held is done."""
+    if signed_in_as() is not None:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "signed_in_only", False):
+        return None
+    back = local_url(request.path) or _sent_from()
+    if request.path.startswith("/admin") or (back and back.startswith("/admin")):
+        return leave_to(url_for("admin.connexion"))
+    return leave_to(url_for("login.show", next=back))
+
+
 @bp.post("/session/prolonger")
+@signed_in_only
 def prolonger():
     """« Rester connecté »: the session records this request (its idle time starts again), then
     204 for htmx (the new end in X-Session-Remaining), or back to the page it was sent from."""
