@@ -81,11 +81,11 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     """The facts, by section: (heading, [(label, value)])."""
     child, parent = request["pupil"], request["applicant"]
     contact, tax, bank = request["contact"], request["tax"], request["bank"]
-    address = contact.get("adresse") or {}
+    address = contact.get("address") or {}
     address_lines = [
-        address.get("ligne1", ""),
-        address.get("ligne2", ""),
-        f"{address.get('code_postal', '')} {address.get('commune', '')}".strip(),
+        address.get("line1", ""),
+        address.get("line2", ""),
+        f"{address.get('postal_code', '')} {address.get('city', '')}".strip(),
     ]
     pieces = ", ".join(piece["nom"] for piece in tax.get("pieces", []))
     return [
@@ -102,8 +102,8 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
             "Responsable",
             [
                 ("Nom", f"{parent['prenom']} {parent['nom']}"),
-                ("Adresse électronique", contact.get("courriel") or "non renseignée"),
-                ("Téléphone", phone_text(contact.get("telephone", ""))),
+                ("Adresse électronique", contact.get("email") or "non renseignée"),
+                ("Téléphone", phone_text(contact.get("phone", ""))),
                 ("Adresse", ", ".join(line for line in address_lines if line)),
             ],
         ),
@@ -127,7 +127,7 @@ def _bank(bank: dict) -> list[tuple[str, str]]:
     if not bank["iban"]:  # a request of the automatic examination: the school asks for them
         return [("Coordonnées bancaires", "à transmettre au secrétariat de l'établissement")]
     return [
-        ("Titulaire", bank["titulaire"]),
+        ("Titulaire", bank["holder"]),
         ("IBAN", mask_iban(bank["iban"])),
         *([("BIC", bank["bic"])] if bank.get("bic") else []),
     ]

@@ -54,7 +54,7 @@ def row(request: dict) -> list[str]:
         f"{child['prenom']} {child['nom']}",
         child["classe"],
         f"{parent['prenom']} {parent['nom']}",
-        request["contact"]["courriel"],
+        request["contact"]["email"],
         fiscal["rfr"],
         fiscal["enfants_a_charge"],
         SOURCES.get(fiscal["source"], fiscal["source"]),

@@ -94,19 +94,19 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
         (child,) = children_of(tx, account["responsable_ids"])
     data = {
         "contact": {
-            "courriel": courriel,
-            "telephone": account["phone"],
-            "adresse": {
-                "ligne1": "4 place des Tilleuls",
-                "ligne2": "",
-                "code_postal": "69005",
-                "commune": "Lyon",
+            "email": courriel,
+            "phone": account["phone"],
+            "address": {
+                "line1": "4 place des Tilleuls",
+                "line2": "",
+                "postal_code": "69005",
+                "city": "Lyon",
             },
         },
         "tax": fiscal,
         "estimate": estimate("2026-2027", fiscal["rfr"], fiscal["enfants_a_charge"]).as_dict(),
         "bank": {
-            "titulaire": f"{prenom} {nom}",
+            "holder": f"{prenom} {nom}",
             "iban": "FR7630006000011234567890189",
             "bic": "",
         },

@@ -108,10 +108,10 @@ def applied(server, identifiant: str) -> str:
         "declarants_differents": False,
     }
     data = {
-        "contact": {"courriel": "", "telephone": account["phone"], "adresse": None},
+        "contact": {"email": "", "phone": account["phone"], "address": None},
         "tax": fiscal,
         "estimate": estimate("2026-2027", 9000, 2).as_dict(),
-        "bank": {"titulaire": "Aurélie Girard", "iban": "FR7630006000011234567890189", "bic": ""},
+        "bank": {"holder": "Aurélie Girard", "iban": "FR7630006000011234567890189", "bic": ""},
     }
     moment = datetime(2026, 9, 14, 9, 30, tzinfo=PARIS)
     with store.writing() as tx:

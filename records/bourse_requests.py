@@ -176,7 +176,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
 
 EXAMINATION = "examen automatique"  # the "origin" of a request the examination made
 # An examination finds no bank details: the school asks the family for them.
-NO_BANK = {"titulaire": "", "iban": "", "bic": ""}
+NO_BANK = {"holder": "", "iban": "", "bic": ""}
 
 
 def from_examination(

@@ -112,13 +112,13 @@ def child(store, account: dict, ine: str) -> dict:
 def data(source="dgfip", rfr=12_000, enfants=2, iban="FR7630006000011234567890189") -> dict:
     return {
         "contact": {
-            "courriel": "sophie.lefevre-dalmeida@example.org",
-            "telephone": "+33612345678",
-            "adresse": {
-                "ligne1": "12 rue des Lilas",
-                "ligne2": "",
-                "code_postal": "69003",
-                "commune": "Lyon",
+            "email": "sophie.lefevre-dalmeida@example.org",
+            "phone": "+33612345678",
+            "address": {
+                "line1": "12 rue des Lilas",
+                "line2": "",
+                "postal_code": "69003",
+                "city": "Lyon",
             },
         },
         "tax": {
@@ -136,7 +136,7 @@ def data(source="dgfip", rfr=12_000, enfants=2, iban="FR763000600001123456789018
             else [{"cle": "clé-1", "nom": "avis.pdf", "type": "application/pdf", "taille": 1234}],
         },
         "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
-        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},
+        "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},
     }
 
 

@@ -211,8 +211,8 @@ def test_contact_details_prefilled_and_saved(sophie, db):
     sophie.post("/bourse/demande/coordonnees", data=ADDRESS)
     with db.reading() as tx:
         saved = contact_of(tx, sophie.account)
-    assert saved.courriel == ADDRESS["courriel"]
-    assert saved.adresse.code_postal == "69002"
+    assert saved.email == ADDRESS["courriel"]
+    assert saved.address.postal_code == "69002"
 
 
 def test_contact_details_errors(sophie):
@@ -881,7 +881,7 @@ def test_correction(sophie, web):
     answer = send(sophie)
     assert redirects_to(answer, f"/bourse/demandes/{sent['number']}")
     corrected = read(web, bourse_requests.find, sent["number"])
-    assert corrected["bank"]["titulaire"] == "Julien Lefèvre-D'Almeida"
+    assert corrected["bank"]["holder"] == "Julien Lefèvre-D'Almeida"
     assert corrected["modified_at"]
     assert len(mails(web)) == 2
     assert "corrigée" in plain(sophie.get(answer.headers["Location"]).text)

@@ -23,13 +23,13 @@ REQUEST = {
     },
     "applicant": {"prenom": "Karim", "nom": "Benali"},
     "contact": {
-        "courriel": "karim.benali@example.org",
-        "telephone": "+33623456789",
-        "adresse": {
-            "ligne1": "12 rue des Lilas",
-            "ligne2": "",
-            "code_postal": "69003",
-            "commune": "Lyon",
+        "email": "karim.benali@example.org",
+        "phone": "+33623456789",
+        "address": {
+            "line1": "12 rue des Lilas",
+            "line2": "",
+            "postal_code": "69003",
+            "city": "Lyon",
         },
     },
     "tax": {
@@ -51,7 +51,7 @@ REQUEST = {
         "montant_trimestriel": 112,
         "provisoire": True,
     },
-    "bank": {"titulaire": "Karim Benali", "iban": "FR7630006000011234567890189", "bic": ""},
+    "bank": {"holder": "Karim Benali", "iban": "FR7630006000011234567890189", "bic": ""},
     "documents_to_check": False,
     "state": "déposée",
     "granted_echelon": None,

@@ -215,8 +215,8 @@ def test_eligible_pupils_become_requests_under_study(office, web, db, clock):
         "examen automatique",
         account["id"],
     )
-    assert made["contact"]["courriel"] == "aminata.ndiaye@example.org"
-    assert made["contact"]["telephone"] == "+33698765432"
+    assert made["contact"]["email"] == "aminata.ndiaye@example.org"
+    assert made["contact"]["phone"] == "+33698765432"
     assert made["estimate"] == {
         "annee": "2026-2027",
         "echelon": 1,

@@ -35,13 +35,13 @@ def request(**changes) -> dict:
         },
         "applicant": {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"},
         "contact": {
-            "courriel": "sophie.lefevre-dalmeida@example.org",
-            "telephone": "+33612345678",
-            "adresse": {
-                "ligne1": "12 rue des Lilas",
-                "ligne2": "Bâtiment B",
-                "code_postal": "69003",
-                "commune": "Lyon",
+            "email": "sophie.lefevre-dalmeida@example.org",
+            "phone": "+33612345678",
+            "address": {
+                "line1": "12 rue des Lilas",
+                "line2": "Bâtiment B",
+                "postal_code": "69003",
+                "city": "Lyon",
             },
         },
         "tax": {
@@ -57,7 +57,7 @@ def request(**changes) -> dict:
             "pieces": [],
         },
         "estimate": estimate("2026-2027", 12_345, 2).as_dict(),
-        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
+        "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
         "documents_to_check": False,
         "state": "déposée",
         "granted_echelon": None,
@@ -187,13 +187,13 @@ def test_no_scholarship_in_the_estimate_is_said_plainly():
 
 def test_a_long_address_never_loses_a_line():
     long = {
-        "ligne1": "Résidence des Très Longs Noms de Rue, " * 6,
-        "ligne2": "",
-        "code_postal": "97300",
-        "commune": "Cayenne",
+        "line1": "Résidence des Très Longs Noms de Rue, " * 6,
+        "line2": "",
+        "postal_code": "97300",
+        "city": "Cayenne",
     }
     row = manual()
-    row["contact"] = {**row["contact"], "adresse": long}
+    row["contact"] = {**row["contact"], "address": long}
     text = pdf_text(receipt_pdf(row))
     assert "97300 Cayenne" in text
     assert "Je certifie sur l'honneur" in text

@@ -205,10 +205,10 @@ def applied(app, client, ine: str) -> str:
     records it)."""
     fiscal = {"source": "dgfip", "avis": [], "rfr": 3300, "enfants_a_charge": 1, "pieces": []}
     data = {
-        "contact": {"courriel": "", "telephone": client.account["phone"], "adresse": None},
+        "contact": {"email": "", "phone": client.account["phone"], "address": None},
         "tax": fiscal,
         "estimate": estimate("2026-2027", 3300, 1).as_dict(),
-        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": "FR76", "bic": ""},
+        "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": "FR76", "bic": ""},
     }
     with app.extensions["store"].writing() as tx:
         (child,) = [

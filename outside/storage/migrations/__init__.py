@@ -310,6 +310,56 @@ def _v11_documents(tx: Tx) -> None:
     _rename_session_keys(tx, _JOURNEY_SESSION_KEYS)
 
 
+# Migration 12's English names (issue 11): the parts of a postal address (rules/addresses.py), kept
+# on an account and in a request's contact details; a request's contact details themselves and
+# its bank details, in the request and in a scholarship journey under way. Old name → new name.
+_ADDRESS_KEYS = {
+    "ligne1": "line1",
+    "ligne2": "line2",
+    "code_postal": "postal_code",
+    "commune": "city",
+}
+_CONTACT_KEYS = {
+    "courriel": "email",
+    "telephone": "phone",
+    "adresse": "address",
+    "courriel_a_confirmer": "email_to_confirm",
+}
+_BANK_KEYS = {"titulaire": "holder"}
+
+
+def _v12_documents(tx: Tx) -> None:
+    """A request is written again whole under its id; an account and a journey get the part
+    renamed, so a parent in the middle of a request during the deployment goes on where they
+    were (and a sending at the same moment is not written over)."""
+    for doc in list(tx.scan("comptes")):
+        details = doc.get("contact_details") or {}
+        if details.get("address"):
+            renamed = {**details, "address": _renamed(details["address"], _ADDRESS_KEYS)}
+            if renamed != details:
+                tx.update("comptes", doc["id"], {"contact_details": renamed})
+    _rewrite(tx, "demandes_bourse", _english_parts)
+    for doc in list(tx.scan("parcours")):
+        state = doc.get("state")
+        if doc.get("kind") == "bourse" and state:
+            renamed = _english_parts(state)
+            if renamed != state:
+                tx.update("parcours", doc["id"], {"state": renamed})
+
+
+def _english_parts(doc: dict) -> dict:
+    """A request or a scholarship journey's state with its contact and bank details renamed."""
+    changed = dict(doc)
+    if doc.get("contact"):
+        contact = _renamed(doc["contact"], _CONTACT_KEYS)
+        if contact.get("address"):
+            contact["address"] = _renamed(contact["address"], _ADDRESS_KEYS)
+        changed["contact"] = contact
+    if doc.get("bank"):
+        changed["bank"] = _renamed(doc["bank"], _BANK_KEYS)
+    return changed
+
+
 MIGRATIONS = (
     Migration(1, "0001_tables.sql", _v1_documents),
     # Journeys found by their account (records/journeys.py); older ones have none.
@@ -332,6 +382,8 @@ MIGRATIONS = (
     Migration(10, "0010_mail_queue_topics.sql", _v10_documents),
     # The journeys' ids in the sessions under their blueprints' English names.
     Migration(11, "0011_journey_session_keys.sql", _v11_documents),
+    # The contact, address and bank details' own keys in English, in requests and accounts.
+    Migration(12, "0012_contact_keys.sql", _v12_documents),
 )
 LATEST = MIGRATIONS[-1].version
 
