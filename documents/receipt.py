@@ -87,7 +87,7 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         address.get("line2", ""),
         f"{address.get('postal_code', '')} {address.get('city', '')}".strip(),
     ]
-    pieces = ", ".join(piece["nom"] for piece in tax.get("pieces", []))
+    pieces = ", ".join(piece["name"] for piece in tax.get("files", []))
     return [
         (
             "Élève",
@@ -115,7 +115,7 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
                 ("Enfants à charge", str(tax["enfants_a_charge"])),
                 ("Données", SOURCES[tax["source"]]),
                 *([("Justificatifs joints", pieces)] if pieces else []),
-                ("Renouvellement annuel", RENEWALS.get(tax.get("renouvellement"), "")),
+                ("Renouvellement annuel", RENEWALS.get(tax.get("renewal"), "")),
             ],
         ),
         ("Estimation de la bourse", _estimate(request["estimate"])),

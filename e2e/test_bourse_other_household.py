@@ -98,14 +98,14 @@ def applied(server, identifiant: str) -> str:
         (child,) = children_of(tx, account["responsable_ids"])
     fiscal = {
         "source": "dgfip",
-        "avis": [],
+        "notices": [],
         "rfr": 9000,
         "enfants_a_charge": 2,
         "annee_revenus": 2025,
-        "consentement_dgfip": True,
-        "renouvellement": "accepte",
-        "pieces": [],
-        "declarants_differents": False,
+        "dgfip_consent": True,
+        "renewal": "accepte",
+        "files": [],
+        "other_declarants": False,
     }
     data = {
         "contact": {"email": "", "phone": account["phone"], "address": None},

@@ -322,9 +322,9 @@ def kept_pieces(tx: Tx) -> set[str]:
     request stays on record with its documents). Reads every request: for the purge command
     only, never on a request path."""
     return {
-        piece["cle"]
+        piece["key"]
         for request in tx.scan(REQUESTS)
-        for piece in request["tax"].get("pieces", [])
+        for piece in request["tax"].get("files", [])
         if piece
     }
 
@@ -563,7 +563,7 @@ def _to_check(tax: dict) -> list[str]:
     reasons = []
     if tax["source"] == TYPED:
         reasons.append(TYPED_BY_FAMILY)
-    if tax.get("declarants_differents"):
+    if tax.get("other_declarants"):
         reasons.append(OTHER_DECLARANTS)
     return reasons
 

@@ -88,16 +88,20 @@ def submit_in(
         },
         "tax": {
             "source": "manuel" if pieces else "dgfip",
-            "avis": [
-                {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}
+            "notices": [
+                {
+                    "numero_fiscal": "3023217600053",
+                    "reference_avis": "2612A98765432",
+                    "notice": None,
+                }
             ],
             "rfr": rfr,
             "enfants_a_charge": enfants,
             "annee_revenus": 2025,
-            "consentement_dgfip": not pieces,
-            "renouvellement": "accepte",
-            "pieces": list(pieces),
-            "declarants_differents": other_declarants,
+            "dgfip_consent": not pieces,
+            "renewal": "accepte",
+            "files": list(pieces),
+            "other_declarants": other_declarants,
         },
         "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
         "bank": {
@@ -116,7 +120,7 @@ def submit_in(
 
 def uploaded(web, data: bytes = PDF, name: str = "avis 2026.pdf") -> dict:
     key = web.extensions["files"].save(data)
-    return {"cle": key, "nom": name, "type": "application/pdf", "taille": len(data)}
+    return {"key": key, "name": name, "type": "application/pdf", "size": len(data)}
 
 
 def moved(db, clock, numero: str, *steps):
@@ -847,7 +851,7 @@ def test_a_document_that_is_not_there(office, web, db, clock):
     for index in (0, 2):
         assert office.get(f"/admin/bourses/{numero}/pieces/{index}").status_code == 404
     assert office.get(f"/admin/bourses/{numero}/pieces/-1").status_code == 404
-    web.extensions["files"].delete(piece["cle"])
+    web.extensions["files"].delete(piece["key"])
     assert office.get(f"/admin/bourses/{numero}/pieces/1").status_code == 404
 
 

@@ -123,17 +123,21 @@ def data(source="dgfip", rfr=12_000, enfants=2, iban="FR763000600001123456789018
         },
         "tax": {
             "source": source,
-            "avis": [
-                {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
+            "notices": [
+                {
+                    "numero_fiscal": "3023217600053",
+                    "reference_avis": "2623A12345678",
+                    "notice": None,
+                }
             ],
             "rfr": rfr,
             "enfants_a_charge": enfants,
             "annee_revenus": 2025,
-            "consentement_dgfip": source == "dgfip",
-            "renouvellement": "accepte",
-            "pieces": []
+            "dgfip_consent": source == "dgfip",
+            "renewal": "accepte",
+            "files": []
             if source == "dgfip"
-            else [{"cle": "clé-1", "nom": "avis.pdf", "type": "application/pdf", "taille": 1234}],
+            else [{"key": "clé-1", "name": "avis.pdf", "type": "application/pdf", "size": 1234}],
         },
         "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
         "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},

@@ -347,7 +347,7 @@ def test_another_households_notice_is_said_and_flagged(sophie, web):
     assert elements(page.text, "input", name="etape", value="situation")
     # … and the request is for the school to check.
     sent = sent_from_the_foyer(sophie)
-    assert sent["tax"]["source"] == "dgfip" and sent["tax"]["declarants_differents"]
+    assert sent["tax"]["source"] == "dgfip" and sent["tax"]["other_declarants"]
     assert sent["documents_to_check"] is True
     assert sent["reasons_to_check"] == [bourse_requests.OTHER_DECLARANTS]
     page = plain(sophie.get(f"/bourse/demandes/{sent['number']}").text)
@@ -370,7 +370,7 @@ def test_the_applicants_own_notice_is_not_flagged(web):
     karim.post("/bourse/demande/situation-fiscale", data=situation())
     assert foyer_warning(karim.get("/bourse/demande/foyer")) == ""
     sent = sent_from_the_foyer(karim)
-    assert sent["tax"]["declarants_differents"] is False
+    assert sent["tax"]["other_declarants"] is False
     assert sent["documents_to_check"] is False and sent["reasons_to_check"] == []
 
 
@@ -513,8 +513,8 @@ def test_manual_request_is_flagged(sophie, web):
     numero = answer.headers["Location"].rsplit("/", 1)[1]
     sent = read(web, bourse_requests.find, numero)
     assert sent["documents_to_check"] and sent["tax"]["source"] == "manuel"
-    (piece,) = sent["tax"]["pieces"]
-    assert web.extensions["files"].read(piece["cle"]) == notice
+    (piece,) = sent["tax"]["files"]
+    assert web.extensions["files"].read(piece["key"]) == notice
     assert sent["tax"]["rfr"] == 12000 and sent["estimate"]["echelon"] == 2
 
 

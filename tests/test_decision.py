@@ -34,15 +34,15 @@ REQUEST = {
     },
     "tax": {
         "source": "dgfip",
-        "avis": [
-            {"numero_fiscal": "1234567890123", "reference_avis": "2612345678901", "avis": None}
+        "notices": [
+            {"numero_fiscal": "1234567890123", "reference_avis": "2612345678901", "notice": None}
         ],
         "rfr": 9000,
         "enfants_a_charge": 2,
         "annee_revenus": 2025,
-        "consentement_dgfip": True,
-        "renouvellement": "accepte",
-        "pieces": [],
+        "dgfip_consent": True,
+        "renewal": "accepte",
+        "files": [],
     },
     "estimate": {
         "annee": "2026-2027",

@@ -311,8 +311,9 @@ CONTACT = {"courriel": "sophie@example.org", "telephone": "+33612345678", "adres
 TAX = {"source": "manuel", "rfr": 12000, "enfants_a_charge": 2, "pieces": [{"cle": "k1"}]}
 ESTIMATE = {"annee": "2026-2027", "echelon": 2, "montant_annuel": 336}
 BANK = {"titulaire": "Sophie Lefèvre", "iban": "FR7630006000011234567890189", "bic": ""}
-# The contact and bank details as migration 12 renames them.
+# The contact, tax and bank details as migration 12 renames them.
 ENGLISH_CONTACT = {"email": "sophie@example.org", "phone": "+33612345678", "address": None}
+ENGLISH_TAX = {"source": "manuel", "rfr": 12000, "enfants_a_charge": 2, "files": [{"key": "k1"}]}
 ENGLISH_BANK = {"holder": "Sophie Lefèvre", "iban": "FR7630006000011234567890189", "bic": ""}
 NOTICE = {"event": "accuse", "at": "2026-09-14T18:05:00+02:00", "channel": "sms", "sent": True}
 # A request as versions 1 to 5 kept it: granted on the secretariat's proposal.
@@ -353,7 +354,7 @@ OLD_REQUEST = {
     "notices": [NOTICE],
 }
 # The same request as records/bourse_requests.py reads it from version 6 on (its contact and bank
-# details' own keys from version 12 on).
+# and tax details' own keys from version 12 on).
 NEW_REQUEST = {
     "number": "0691234A-2026-00003",
     "school_year": "2026-2027",
@@ -363,7 +364,7 @@ NEW_REQUEST = {
     "pupil": {"prenom": "Léa", "nom": "Lefèvre", "classe": "6eA"},
     "applicant": {"prenom": "Sophie", "nom": "Lefèvre"},
     "contact": ENGLISH_CONTACT,
-    "tax": TAX,
+    "tax": ENGLISH_TAX,
     "estimate": ESTIMATE,
     "bank": ENGLISH_BANK,
     "documents_to_check": True,
@@ -514,7 +515,7 @@ def test_version_6_keeps_the_scholarship_journeys_under_way(at_version_5):
         "number": "0691234A-2026-00003",
         "reviewed": True,
         "contact": ENGLISH_CONTACT,
-        "tax": TAX,
+        "tax": ENGLISH_TAX,
         "estimate": ESTIMATE,
         "bank": ENGLISH_BANK,
         "uploads": ["k1"],
@@ -1186,11 +1187,19 @@ TAX_12 = {
     **{"annee_revenus": 2025, "consentement_dgfip": False, "renouvellement": "accepte"},
     "pieces": [{"cle": "k1", "nom": "avis.pdf", "type": "application/pdf", "taille": 9}],
 }
+ENGLISH_TAX_12 = {
+    **ENGLISH_TAX,
+    "notices": [
+        {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "notice": None}
+    ],
+    **{"annee_revenus": 2025, "dgfip_consent": False, "renewal": "accepte"},
+    "files": [{"key": "k1", "name": "avis.pdf", "type": "application/pdf", "size": 9}],
+}
 
 
-def sent_request_12(contact: dict, holder_key: str) -> dict:
-    """Léa's request as sent before migration 12 (`contact` and the holder under the names of
-    the version), « déposée », open to a correction."""
+def sent_request_12(contact: dict, tax: dict, bank: dict) -> dict:
+    """Léa's request « déposée », open to a correction, with its `contact`, `tax` and `bank`
+    details under the names of a version (before or from migration 12)."""
     return {
         "id": 1,
         "number": REQUEST_NUMBER,
@@ -1207,9 +1216,9 @@ def sent_request_12(contact: dict, holder_key: str) -> dict:
         },
         "applicant": {"prenom": "Sophie", "nom": "Lefèvre"},
         "contact": contact,
-        "tax": TAX_12,
+        "tax": tax,
         "estimate": estimate(YEAR, 12000, 2).as_dict(),
-        "bank": {holder_key: "Sophie Lefèvre", "iban": IBAN_12, "bic": ""},
+        "bank": bank,
         "documents_to_check": True,
         "reasons_to_check": [bourse_requests.TYPED_BY_FAMILY],
         "state": "déposée",
@@ -1244,7 +1253,8 @@ def before_migration_12(started: datetime) -> dict[str, list[dict]]:
     old["responsables"][0]["eleves"] = [LUCAS, LEA]
     (sophie,) = old["comptes"]
     sophie["contact_details"] = {"address": OLD_ADDRESS, "changed_at": "2026-09-02T10:00:00+02:00"}
-    old["demandes_bourse"] = [sent_request_12(OLD_CONTACT, "titulaire")]
+    bank = {"titulaire": "Sophie Lefèvre", "iban": IBAN_12, "bic": ""}
+    old["demandes_bourse"] = [sent_request_12(OLD_CONTACT, TAX_12, bank)]
     correcting = {
         "step": "recapitulatif",
         "account_id": 4,
@@ -1287,7 +1297,7 @@ def receipt_text(pdf: bytes) -> str:
 
 
 @pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
-def test_migration_12_renames_the_contact_and_bank_keys_and_all_reads_as_before(
+def test_migration_12_renames_the_contact_tax_and_bank_keys_and_all_reads_as_before(
     engine, tmp_path, monkeypatch
 ):
     with database_at(8, before_migration_12(service_now()), engine, tmp_path, monkeypatch) as url:
@@ -1300,17 +1310,19 @@ def test_migration_12_renames_the_contact_and_bank_keys_and_all_reads_as_before(
             correcting = journeys.load(tx, AT_SUMMARY, kind="bourse", now=service_now())
         assert account["contact_details"]["address"] == NEW_ADDRESS
         assert contact.address == Address("12 rue des Lilas", "Bâtiment B", "69003", "Lyon")
-        expected = {**sent_request_12(NEW_CONTACT, "holder"), "id": found["id"]}
+        bank = {"holder": "Sophie Lefèvre", "iban": IBAN_12, "bic": ""}
+        expected = {**sent_request_12(NEW_CONTACT, ENGLISH_TAX_12, bank), "id": found["id"]}
         assert found == expected
         assert (correcting["contact"], correcting["bank"]["holder"]) == (
             NEW_CONTACT,
             "Julien Lefèvre",
         )
-        assert "titulaire" not in correcting["bank"]
+        assert "titulaire" not in correcting["bank"] and correcting["tax"] == ENGLISH_TAX_12
         # The receipt and the export say what they said of the request written as before.
         receipt, cells = documents_of(found)
         assert "12 rue des Lilas, Bâtiment B, 69003 Lyon" in receipt
         assert "Titulaire Sophie Lefèvre" in receipt and "Téléphone +33 6 12 34 56 78" in receipt
+        assert "Justificatifs joints avis.pdf" in receipt
         assert (receipt, cells) == documents_of(expected)
         assert upgrade(store) == []
         close_pool(url)
@@ -1331,12 +1343,14 @@ def test_a_request_corrected_during_migration_12_goes_on_after_it(engine, tmp_pa
         assert summary.status_code == 200
         shown = plain(summary.text)
         assert "12 rue des Lilas Bâtiment B 69003 Lyon" in shown and "Julien Lefèvre" in shown
+        assert "avis.pdf (9 octets)" in shown and "référence 2612A98765432" in shown
         sent = parent.post("/bourse/demande/recapitulatif", data={"certification": "y"})
         assert redirects_to(sent, f"/bourse/demandes/{REQUEST_NUMBER}")
         with open_store(url).reading() as tx:
             corrected = bourse_requests.find(tx, REQUEST_NUMBER)
         assert corrected["contact"] == NEW_CONTACT
         assert corrected["bank"] == {"holder": "Julien Lefèvre", "iban": IBAN_12, "bic": ""}
+        assert corrected["tax"] == ENGLISH_TAX_12
         assert corrected["modified_at"]
         receipt = parent.get(f"/bourse/demandes/{REQUEST_NUMBER}/accuse.pdf")
         assert receipt.status_code == 200

@@ -46,15 +46,19 @@ def request(**changes) -> dict:
         },
         "tax": {
             "source": "dgfip",
-            "avis": [
-                {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
+            "notices": [
+                {
+                    "numero_fiscal": "3023217600053",
+                    "reference_avis": "2623A12345678",
+                    "notice": None,
+                }
             ],
             "rfr": 12_345,
             "enfants_a_charge": 2,
             "annee_revenus": 2025,
-            "consentement_dgfip": True,
-            "renouvellement": "accepte",
-            "pieces": [],
+            "dgfip_consent": True,
+            "renewal": "accepte",
+            "files": [],
         },
         "estimate": estimate("2026-2027", 12_345, 2).as_dict(),
         "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
@@ -76,8 +80,8 @@ def manual() -> dict:
     fiscal = {
         **request()["tax"],
         "source": "manuel",
-        "consentement_dgfip": False,
-        "pieces": [{"cle": "k", "nom": "avis-2026.pdf", "type": "application/pdf", "taille": 9}],
+        "dgfip_consent": False,
+        "files": [{"key": "k", "name": "avis-2026.pdf", "type": "application/pdf", "size": 9}],
     }
     return request(tax=fiscal, documents_to_check=True)
 

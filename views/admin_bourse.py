@@ -297,12 +297,12 @@ def say_how_told(told: list[dict]) -> None:
 def bourse_piece(staff, numero: str, index: int):
     """A document the family uploaded (numbered from 1), as a download: never shown inline, so a
     file cannot run as a page of the service."""
-    pieces = request_or_404(staff, numero)["tax"]["pieces"]
+    pieces = request_or_404(staff, numero)["tax"]["files"]
     if not 1 <= index <= len(pieces):
         abort(404)
     piece = pieces[index - 1]
     try:
-        data = current_app.extensions["files"].read(piece["cle"])
+        data = current_app.extensions["files"].read(piece["key"])
     except UnknownFile:
         abort(404)
     # Named by the service, not by the family: nothing typed reaches the header.

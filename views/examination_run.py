@@ -213,16 +213,16 @@ def fiscal_of(outcome: Outcome, notices: list, annee: str) -> dict:
     administration gave (found by état civil: no numbers typed)."""
     return {
         "source": "dgfip",
-        "avis": [
-            {"numero_fiscal": "", "reference_avis": "", "avis": avis.to_api()} for avis in notices
+        "notices": [
+            {"numero_fiscal": "", "reference_avis": "", "notice": avis.to_api()} for avis in notices
         ],
         "rfr": outcome.rfr,
         "enfants_a_charge": outcome.enfants,
         "annee_revenus": tax_year(annee) - 1,
-        "consentement_dgfip": True,
-        "renouvellement": "accepte",
-        "pieces": [],
-        "declarants_differents": False,
+        "dgfip_consent": True,
+        "renewal": "accepte",
+        "files": [],
+        "other_declarants": False,
     }
 
 

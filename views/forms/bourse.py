@@ -29,10 +29,10 @@ class SituationForm(FlaskForm):
     @classmethod
     def filled(cls, fiscal: dict | None) -> SituationForm:
         fiscal = fiscal or {}
-        avis = fiscal.get("avis", [])
-        values = {"consentement": fiscal.get("consentement_dgfip", False)}
-        values["renouvellement"] = fiscal.get("renouvellement", "")
-        for index, notice in enumerate(avis[:2]):
+        notices = fiscal.get("notices", [])
+        values = {"consentement": fiscal.get("dgfip_consent", False)}
+        values["renouvellement"] = fiscal.get("renewal", "")
+        for index, notice in enumerate(notices[:2]):
             suffix = "_2" if index else ""
             values[f"numero_fiscal{suffix}"] = notice["numero_fiscal"]
             values[f"reference_avis{suffix}"] = notice["reference_avis"]
