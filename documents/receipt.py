@@ -101,7 +101,7 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         (
             "Responsable",
             [
-                ("Nom", f"{parent['prenom']} {parent['nom']}"),
+                ("Nom", f"{parent['first_name']} {parent['last_name']}"),
                 ("Adresse électronique", contact.get("email") or "non renseignée"),
                 ("Téléphone", phone_text(contact.get("phone", ""))),
                 ("Adresse", ", ".join(line for line in address_lines if line)),
@@ -169,7 +169,7 @@ def receipt_email(request: dict, url: str) -> tuple[str, str]:
     )
     done = "corrigée" if corrected else "enregistrée"
     lines = [
-        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
+        f"Bonjour {request['applicant']['first_name']} {request['applicant']['last_name']},",
         "",
         f"Votre demande de bourse de collège pour {child['prenom']} {child['nom']} a bien été "
         f"{done}.",
@@ -195,7 +195,7 @@ def withdrawal_email(request: dict, url: str) -> tuple[str, str]:
         f"{SUBTITLE} n° {request['number']} : demande retirée – {child['prenom']} {child['nom']}"
     )
     lines = [
-        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
+        f"Bonjour {request['applicant']['first_name']} {request['applicant']['last_name']},",
         "",
         f"Votre demande de bourse de collège n° {request['number']} pour {child['prenom']} "
         f"{child['nom']} a été retirée le {moment_text(request['modified_at'])}, à votre demande.",

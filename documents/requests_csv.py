@@ -53,7 +53,7 @@ def row(request: dict) -> list[str]:
         request["state"],
         f"{child['prenom']} {child['nom']}",
         child["classe"],
-        f"{parent['prenom']} {parent['nom']}",
+        f"{parent['first_name']} {parent['last_name']}",
         request["contact"]["email"],
         fiscal["rfr"],
         fiscal["enfants_a_charge"],

@@ -156,7 +156,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
         "pupil": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "applicant": {"prenom": account["first_name"], "nom": account["last_name"]},
+        "applicant": {key: account[key] for key in ("first_name", "last_name")},
         **_data(data),
         "state": RequestState.SUBMITTED,
         "granted_echelon": None,
@@ -211,7 +211,7 @@ def from_examination(
         "pupil": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "applicant": {"prenom": account["first_name"], "nom": account["last_name"]},
+        "applicant": {key: account[key] for key in ("first_name", "last_name")},
         "contact": copy.deepcopy(contact),
         "tax": copy.deepcopy(tax),
         "estimate": copy.deepcopy(estimate),

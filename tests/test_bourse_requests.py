@@ -188,7 +188,7 @@ def test_a_submitted_request_holds_the_contract_row(store):
         "niveau": "6e",
         "etablissement_nom": "Collège Concorde",
     }
-    assert made["applicant"] == {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"}
+    assert made["applicant"] == {"first_name": "Sophie", "last_name": "Lefèvre-D'Almeida"}
     for key, value in data().items():
         assert made[key] == value
     assert made["documents_to_check"] is False

@@ -21,7 +21,7 @@ REQUEST = {
         "niveau": "5e",
         "etablissement_nom": "Collège Concorde",
     },
-    "applicant": {"prenom": "Karim", "nom": "Benali"},
+    "applicant": {"first_name": "Karim", "last_name": "Benali"},
     "contact": {
         "email": "karim.benali@example.org",
         "phone": "+33623456789",

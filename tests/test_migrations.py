@@ -32,7 +32,7 @@ from pypdf import PdfReader
 
 from app import create_app
 from documents import examinations_csv, requests_csv
-from documents.receipt import receipt_pdf
+from documents.receipt import receipt_email, receipt_pdf
 from outside.storage import StorageError, migrations, open_store, postgres
 from outside.storage.migrations import MIGRATIONS, upgrade
 from outside.storage.postgres import PgTx
@@ -354,7 +354,7 @@ OLD_REQUEST = {
     "notices": [NOTICE],
 }
 # The same request as records/bourse_requests.py reads it from version 6 on (its contact and bank
-# and tax details' own keys from version 12 on).
+# and tax details' own keys and its applicant's names from version 12 on).
 NEW_REQUEST = {
     "number": "0691234A-2026-00003",
     "school_year": "2026-2027",
@@ -362,7 +362,7 @@ NEW_REQUEST = {
     "ine": "0691500123K",
     "account_id": 1,
     "pupil": {"prenom": "Léa", "nom": "Lefèvre", "classe": "6eA"},
-    "applicant": {"prenom": "Sophie", "nom": "Lefèvre"},
+    "applicant": {"first_name": "Sophie", "last_name": "Lefèvre"},
     "contact": ENGLISH_CONTACT,
     "tax": ENGLISH_TAX,
     "estimate": ESTIMATE,
@@ -1197,9 +1197,10 @@ ENGLISH_TAX_12 = {
 }
 
 
-def sent_request_12(contact: dict, tax: dict, bank: dict) -> dict:
-    """Léa's request « déposée », open to a correction, with its `contact`, `tax` and `bank`
-    details under the names of a version (before or from migration 12)."""
+def sent_request_12(applicant: dict, contact: dict, tax: dict, bank: dict) -> dict:
+    """Léa's request « déposée », open to a correction, with its `applicant`'s names and its
+    `contact`, `tax` and `bank` details under the names of a version (before or from migration
+    12)."""
     return {
         "id": 1,
         "number": REQUEST_NUMBER,
@@ -1214,7 +1215,7 @@ def sent_request_12(contact: dict, tax: dict, bank: dict) -> dict:
             "niveau": "4e",
             "etablissement_nom": "Collège de la Concorde",
         },
-        "applicant": {"prenom": "Sophie", "nom": "Lefèvre"},
+        "applicant": applicant,
         "contact": contact,
         "tax": tax,
         "estimate": estimate(YEAR, 12000, 2).as_dict(),
@@ -1254,7 +1255,8 @@ def before_migration_12(started: datetime) -> dict[str, list[dict]]:
     (sophie,) = old["comptes"]
     sophie["contact_details"] = {"address": OLD_ADDRESS, "changed_at": "2026-09-02T10:00:00+02:00"}
     bank = {"titulaire": "Sophie Lefèvre", "iban": IBAN_12, "bic": ""}
-    old["demandes_bourse"] = [sent_request_12(OLD_CONTACT, TAX_12, bank)]
+    applicant = {"prenom": "Sophie", "nom": "Lefèvre"}
+    old["demandes_bourse"] = [sent_request_12(applicant, OLD_CONTACT, TAX_12, bank)]
     correcting = {
         "step": "recapitulatif",
         "account_id": 4,
@@ -1286,9 +1288,10 @@ def before_migration_12(started: datetime) -> dict[str, list[dict]]:
     return old
 
 
-def documents_of(request: dict) -> tuple[str, list[str]]:
-    """The request's receipt (its text) and its line of the school's CSV export."""
-    return receipt_text(receipt_pdf(request)), requests_csv.row(request)
+def documents_of(request: dict) -> tuple[str, tuple[str, str], list[str]]:
+    """The request's receipt (its text), its mail and its line of the school's CSV export."""
+    mail = receipt_email(request, "https://teleservices.example/bourse")
+    return receipt_text(receipt_pdf(request)), mail, requests_csv.row(request)
 
 
 def receipt_text(pdf: bytes) -> str:
@@ -1311,7 +1314,9 @@ def test_migration_12_renames_the_contact_tax_and_bank_keys_and_all_reads_as_bef
         assert account["contact_details"]["address"] == NEW_ADDRESS
         assert contact.address == Address("12 rue des Lilas", "Bâtiment B", "69003", "Lyon")
         bank = {"holder": "Sophie Lefèvre", "iban": IBAN_12, "bic": ""}
-        expected = {**sent_request_12(NEW_CONTACT, ENGLISH_TAX_12, bank), "id": found["id"]}
+        applicant = {"first_name": "Sophie", "last_name": "Lefèvre"}
+        made = sent_request_12(applicant, NEW_CONTACT, ENGLISH_TAX_12, bank)
+        expected = {**made, "id": found["id"]}
         assert found == expected
         assert (correcting["contact"], correcting["bank"]["holder"]) == (
             NEW_CONTACT,
@@ -1319,11 +1324,12 @@ def test_migration_12_renames_the_contact_tax_and_bank_keys_and_all_reads_as_bef
         )
         assert "titulaire" not in correcting["bank"] and correcting["tax"] == ENGLISH_TAX_12
         # The receipt and the export say what they said of the request written as before.
-        receipt, cells = documents_of(found)
+        receipt, (_, body), cells = documents_of(found)
         assert "12 rue des Lilas, Bâtiment B, 69003 Lyon" in receipt
         assert "Titulaire Sophie Lefèvre" in receipt and "Téléphone +33 6 12 34 56 78" in receipt
         assert "Justificatifs joints avis.pdf" in receipt
-        assert (receipt, cells) == documents_of(expected)
+        assert body.startswith("Bonjour Sophie Lefèvre,") and cells[5] == "Sophie Lefèvre"
+        assert documents_of(found) == documents_of(expected)
         assert upgrade(store) == []
         close_pool(url)
 

@@ -33,7 +33,7 @@ def request(**changes) -> dict:
             "niveau": "6e",
             "etablissement_nom": "Collège Concorde",
         },
-        "applicant": {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"},
+        "applicant": {"first_name": "Sophie", "last_name": "Lefèvre-D'Almeida"},
         "contact": {
             "email": "sophie.lefevre-dalmeida@example.org",
             "phone": "+33612345678",

@@ -68,10 +68,12 @@ def matches(found: dict, text: str) -> bool:
     if text.strip().upper() in found["number"]:
         return True
     wanted = normalize_name(text)
+    pupil, applicant = found["pupil"], found["applicant"]
+    # The pupil as the roster names them, the parent as their account does.
+    names = ((pupil["prenom"], pupil["nom"]), (applicant["first_name"], applicant["last_name"]))
     return any(
-        wanted in normalize_name(f"{person['prenom']} {person['nom']}")
-        or wanted in normalize_name(f"{person['nom']} {person['prenom']}")
-        for person in (found["pupil"], found["applicant"])
+        wanted in normalize_name(f"{first} {last}") or wanted in normalize_name(f"{last} {first}")
+        for first, last in names
     )
 
 

@@ -312,7 +312,8 @@ def _v11_documents(tx: Tx) -> None:
 
 # Migration 12's English names (issue 11): the parts of a postal address (rules/addresses.py), kept
 # on an account and in a request's contact details; a request's contact details themselves, its
-# tax situation and its bank details, in the request and in a scholarship journey under way. The
+# tax situation and its bank details, in the request and in a scholarship journey under way (and
+# the request's applicant named as their account names them, as migration 9 did). The
 # tax situation keeps the notice's own words, as printed on it and as the scale reads them
 # ("numero_fiscal", "reference_avis", "rfr", "enfants_a_charge", "annee_revenus"), and the API's
 # answer ("notice") as it came. Old name → new name.
@@ -339,13 +340,21 @@ def _v12_documents(tx: Tx) -> None:
             renamed = {**details, "address": _renamed(details["address"], _ADDRESS_KEYS)}
             if renamed != details:
                 tx.update("comptes", doc["id"], {"contact_details": renamed})
-    _rewrite(tx, "demandes_bourse", _english_parts)
+    _rewrite(tx, "demandes_bourse", _v12_request)
     for doc in list(tx.scan("parcours")):
         state = doc.get("state")
         if doc.get("kind") == "bourse" and state:
             renamed = _english_parts(state)
             if renamed != state:
                 tx.update("parcours", doc["id"], {"state": renamed})
+
+
+def _v12_request(doc: dict) -> dict:
+    """A request's parts, and the parent who made it named as their account names them."""
+    request = _english_parts(doc)
+    if request.get("applicant"):
+        request["applicant"] = _renamed(request["applicant"], _PARENT_NAME_KEYS)
+    return request
 
 
 def _english_parts(doc: dict) -> dict:
