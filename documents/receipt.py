@@ -110,7 +110,7 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         (
             "Situation fiscale",
             [
-                ("Revenu tax de référence", euros(tax["rfr"])),
+                ("Revenu fiscal de référence", euros(tax["rfr"])),
                 ("Revenus de l'année", str(tax["annee_revenus"])),
                 ("Enfants à charge", str(tax["enfants_a_charge"])),
                 ("Données", SOURCES[tax["source"]]),

@@ -117,6 +117,7 @@ def expected() -> list[str]:
         "Collège Concorde",
         "2026-2027",
         "Sophie Lefèvre-D'Almeida",
+        "Revenu fiscal de référence",
         "12 345 €",
         "Échelon estimé",
         "1 (barème 2026-2027 provisoire)",
