@@ -26,7 +26,7 @@ def decision_email(request: dict) -> tuple[str, str]:
     school = child["etablissement_nom"]
     subject = f"Demande de bourse de collège n° {request['number']} : {SUBJECTS[state]}"
     lines = [
-        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
+        f"Bonjour {request['applicant']['first_name']} {request['applicant']['last_name']},",
         "",
         f"Votre demande de bourse de collège n° {request['number']} pour "
         f"{child['prenom']} {child['nom']} ({child['classe']}, {school}), année scolaire "

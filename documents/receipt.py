@@ -81,13 +81,13 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     """The facts, by section: (heading, [(label, value)])."""
     child, parent = request["pupil"], request["applicant"]
     contact, tax, bank = request["contact"], request["tax"], request["bank"]
-    address = contact.get("adresse") or {}
+    address = contact.get("address") or {}
     address_lines = [
-        address.get("ligne1", ""),
-        address.get("ligne2", ""),
-        f"{address.get('code_postal', '')} {address.get('commune', '')}".strip(),
+        address.get("line1", ""),
+        address.get("line2", ""),
+        f"{address.get('postal_code', '')} {address.get('city', '')}".strip(),
     ]
-    pieces = ", ".join(piece["nom"] for piece in tax.get("pieces", []))
+    pieces = ", ".join(piece["name"] for piece in tax.get("files", []))
     return [
         (
             "Élève",
@@ -101,21 +101,21 @@ def _sections(request: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         (
             "Responsable",
             [
-                ("Nom", f"{parent['prenom']} {parent['nom']}"),
-                ("Adresse électronique", contact.get("courriel") or "non renseignée"),
-                ("Téléphone", phone_text(contact.get("telephone", ""))),
+                ("Nom", f"{parent['first_name']} {parent['last_name']}"),
+                ("Adresse électronique", contact.get("email") or "non renseignée"),
+                ("Téléphone", phone_text(contact.get("phone", ""))),
                 ("Adresse", ", ".join(line for line in address_lines if line)),
             ],
         ),
         (
             "Situation fiscale",
             [
-                ("Revenu tax de référence", euros(tax["rfr"])),
+                ("Revenu fiscal de référence", euros(tax["rfr"])),
                 ("Revenus de l'année", str(tax["annee_revenus"])),
                 ("Enfants à charge", str(tax["enfants_a_charge"])),
                 ("Données", SOURCES[tax["source"]]),
                 *([("Justificatifs joints", pieces)] if pieces else []),
-                ("Renouvellement annuel", RENEWALS.get(tax.get("renouvellement"), "")),
+                ("Renouvellement annuel", RENEWALS.get(tax.get("renewal"), "")),
             ],
         ),
         ("Estimation de la bourse", _estimate(request["estimate"])),
@@ -127,7 +127,7 @@ def _bank(bank: dict) -> list[tuple[str, str]]:
     if not bank["iban"]:  # a request of the automatic examination: the school asks for them
         return [("Coordonnées bancaires", "à transmettre au secrétariat de l'établissement")]
     return [
-        ("Titulaire", bank["titulaire"]),
+        ("Titulaire", bank["holder"]),
         ("IBAN", mask_iban(bank["iban"])),
         *([("BIC", bank["bic"])] if bank.get("bic") else []),
     ]
@@ -169,7 +169,7 @@ def receipt_email(request: dict, url: str) -> tuple[str, str]:
     )
     done = "corrigée" if corrected else "enregistrée"
     lines = [
-        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
+        f"Bonjour {request['applicant']['first_name']} {request['applicant']['last_name']},",
         "",
         f"Votre demande de bourse de collège pour {child['prenom']} {child['nom']} a bien été "
         f"{done}.",
@@ -195,7 +195,7 @@ def withdrawal_email(request: dict, url: str) -> tuple[str, str]:
         f"{SUBTITLE} n° {request['number']} : demande retirée – {child['prenom']} {child['nom']}"
     )
     lines = [
-        f"Bonjour {request['applicant']['prenom']} {request['applicant']['nom']},",
+        f"Bonjour {request['applicant']['first_name']} {request['applicant']['last_name']},",
         "",
         f"Votre demande de bourse de collège n° {request['number']} pour {child['prenom']} "
         f"{child['nom']} a été retirée le {moment_text(request['modified_at'])}, à votre demande.",

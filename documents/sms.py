@@ -105,7 +105,7 @@ def fitted(first_name: str, message: str) -> str:
 
 def _parent(request: dict) -> str:
     """The first name of the parent who made the request."""
-    return request["applicant"]["prenom"]
+    return request["applicant"]["first_name"]
 
 
 def _named(first_name: str, message: str) -> str:

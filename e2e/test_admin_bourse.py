@@ -56,13 +56,15 @@ FAMILY = (
 # beforehand on the staff's form.
 FISCAL = {
     "source": "dgfip",
-    "avis": [{"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}],
+    "notices": [
+        {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "notice": None}
+    ],
     "rfr": 60000,
     "enfants_a_charge": 2,
     "annee_revenus": 2025,
-    "consentement_dgfip": True,
-    "renouvellement": "accepte",
-    "pieces": [],
+    "dgfip_consent": True,
+    "renewal": "accepte",
+    "files": [],
 }
 
 MANUAL_STAFF = "e2e.bourse.secretariat.pieces"
@@ -94,19 +96,19 @@ def submitted_request(server, family: str, courriel: str, fiscal: dict) -> str:
         (child,) = children_of(tx, account["responsable_ids"])
     data = {
         "contact": {
-            "courriel": courriel,
-            "telephone": account["phone"],
-            "adresse": {
-                "ligne1": "4 place des Tilleuls",
-                "ligne2": "",
-                "code_postal": "69005",
-                "commune": "Lyon",
+            "email": courriel,
+            "phone": account["phone"],
+            "address": {
+                "line1": "4 place des Tilleuls",
+                "line2": "",
+                "postal_code": "69005",
+                "city": "Lyon",
             },
         },
         "tax": fiscal,
         "estimate": estimate("2026-2027", fiscal["rfr"], fiscal["enfants_a_charge"]).as_dict(),
         "bank": {
-            "titulaire": f"{prenom} {nom}",
+            "holder": f"{prenom} {nom}",
             "iban": "FR7630006000011234567890189",
             "bic": "",
         },
@@ -261,16 +263,16 @@ def test_the_head_refuses_a_request_with_a_notice_to_check_on_a_desktop(
     key = FolderFileStore(folder).save(pdf)
     fiscal = {
         "source": "manuel",
-        "avis": [
-            {"numero_fiscal": "3023217600061", "reference_avis": "2612B12345678", "avis": None}
+        "notices": [
+            {"numero_fiscal": "3023217600061", "reference_avis": "2612B12345678", "notice": None}
         ],
         "rfr": 18000,
         "enfants_a_charge": 2,
         "annee_revenus": 2025,
-        "consentement_dgfip": False,
-        "renouvellement": "accepte",
-        "pieces": [
-            {"cle": key, "nom": "avis-2026.pdf", "type": "application/pdf", "taille": len(pdf)}
+        "dgfip_consent": False,
+        "renewal": "accepte",
+        "files": [
+            {"key": key, "name": "avis-2026.pdf", "type": "application/pdf", "size": len(pdf)}
         ],
     }
     numero = submitted_request(app_server, MANUAL_FAMILY, MANUAL_COURRIEL, fiscal)

@@ -98,20 +98,20 @@ def applied(server, identifiant: str) -> str:
         (child,) = children_of(tx, account["responsable_ids"])
     fiscal = {
         "source": "dgfip",
-        "avis": [],
+        "notices": [],
         "rfr": 9000,
         "enfants_a_charge": 2,
         "annee_revenus": 2025,
-        "consentement_dgfip": True,
-        "renouvellement": "accepte",
-        "pieces": [],
-        "declarants_differents": False,
+        "dgfip_consent": True,
+        "renewal": "accepte",
+        "files": [],
+        "other_declarants": False,
     }
     data = {
-        "contact": {"courriel": "", "telephone": account["phone"], "adresse": None},
+        "contact": {"email": "", "phone": account["phone"], "address": None},
         "tax": fiscal,
         "estimate": estimate("2026-2027", 9000, 2).as_dict(),
-        "bank": {"titulaire": "Aurélie Girard", "iban": "FR7630006000011234567890189", "bic": ""},
+        "bank": {"holder": "Aurélie Girard", "iban": "FR7630006000011234567890189", "bic": ""},
     }
     moment = datetime(2026, 9, 14, 9, 30, tzinfo=PARIS)
     with store.writing() as tx:

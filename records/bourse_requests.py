@@ -156,7 +156,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
         "pupil": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "applicant": {"prenom": account["first_name"], "nom": account["last_name"]},
+        "applicant": {key: account[key] for key in ("first_name", "last_name")},
         **_data(data),
         "state": RequestState.SUBMITTED,
         "granted_echelon": None,
@@ -176,7 +176,7 @@ def submit(tx: Tx, account: dict, child: dict, data: dict, token: str, now: date
 
 EXAMINATION = "examen automatique"  # the "origin" of a request the examination made
 # An examination finds no bank details: the school asks the family for them.
-NO_BANK = {"titulaire": "", "iban": "", "bic": ""}
+NO_BANK = {"holder": "", "iban": "", "bic": ""}
 
 
 def from_examination(
@@ -211,7 +211,7 @@ def from_examination(
         "pupil": {
             key: child[key] for key in ("prenom", "nom", "classe", "niveau", "etablissement_nom")
         },
-        "applicant": {"prenom": account["first_name"], "nom": account["last_name"]},
+        "applicant": {key: account[key] for key in ("first_name", "last_name")},
         "contact": copy.deepcopy(contact),
         "tax": copy.deepcopy(tax),
         "estimate": copy.deepcopy(estimate),
@@ -322,9 +322,9 @@ def kept_pieces(tx: Tx) -> set[str]:
     request stays on record with its documents). Reads every request: for the purge command
     only, never on a request path."""
     return {
-        piece["cle"]
+        piece["key"]
         for request in tx.scan(REQUESTS)
-        for piece in request["tax"].get("pieces", [])
+        for piece in request["tax"].get("files", [])
         if piece
     }
 
@@ -563,7 +563,7 @@ def _to_check(tax: dict) -> list[str]:
     reasons = []
     if tax["source"] == TYPED:
         reasons.append(TYPED_BY_FAMILY)
-    if tax.get("declarants_differents"):
+    if tax.get("other_declarants"):
         reasons.append(OTHER_DECLARANTS)
     return reasons
 

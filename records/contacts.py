@@ -7,7 +7,7 @@ parent: the school's file stays what the school sent.
 
 - The e-mail is the account's CONFIRMED address only (`records/email_changes.py`, issue 12):
   the one every mail goes to. An address typed in the fiche or a request that is not it waits
-  for its confirmation link (`courriel_a_confirmer`) and is used only once confirmed. The
+  for its confirmation link (`email_to_confirm`) and is used only once confirmed. The
   school's roster address is the school's: it is never used for the parent's mail. An e-mail
   declared empty forgets the confirmed address (the parent chose to be told by SMS).
 - The mobile: the account's own "phone", changed once the parent proved the new one with a
@@ -32,30 +32,31 @@ KEY = "contact_details"
 
 @dataclass(frozen=True)
 class Contact:
-    courriel: str
-    telephone: str  # E.164
-    adresse: Address | None
+    email: str
+    phone: str  # E.164
+    address: Address | None
     # A new address typed, waiting for its confirmation link: never written to.
-    courriel_a_confirmer: str = ""
+    email_to_confirm: str = ""
 
     def as_dict(self) -> dict:
+        """As a scholarship request and its journey keep it (their "contact")."""
         data = {
-            "courriel": self.courriel,
-            "telephone": self.telephone,
-            "adresse": self.adresse.as_dict() if self.adresse else None,
+            "email": self.email,
+            "phone": self.phone,
+            "address": self.address.as_dict() if self.address else None,
         }
-        if self.courriel_a_confirmer:
-            data["courriel_a_confirmer"] = self.courriel_a_confirmer
+        if self.email_to_confirm:
+            data["email_to_confirm"] = self.email_to_confirm
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Contact:
-        adresse = data.get("adresse")
+        address = data.get("address")
         return cls(
-            courriel=data.get("courriel") or "",
-            telephone=data.get("telephone") or "",
-            adresse=Address.from_dict(adresse) if adresse else None,
-            courriel_a_confirmer=data.get("courriel_a_confirmer") or "",
+            email=data.get("email") or "",
+            phone=data.get("phone") or "",
+            address=Address.from_dict(address) if address else None,
+            email_to_confirm=data.get("email_to_confirm") or "",
         )
 
 
@@ -112,8 +113,8 @@ def _account(tx: Tx, account_id: int) -> dict:
 def _contact(tx: Tx, account: dict) -> Contact:
     declared = account.get(KEY) or {}
     return Contact(
-        courriel=email_changes.confirmed_email(account),
-        telephone=account.get("phone") or "",
-        adresse=Address.from_dict(declared["address"]) if declared.get("address") else None,
-        courriel_a_confirmer=email_changes.pending_email(account),
+        email=email_changes.confirmed_email(account),
+        phone=account.get("phone") or "",
+        address=Address.from_dict(declared["address"]) if declared.get("address") else None,
+        email_to_confirm=email_changes.pending_email(account),
     )

@@ -62,7 +62,7 @@ def _active(accounts) -> list[dict]:
 def telephone_of(tx: Tx, account: dict) -> str | None:
     """The mobile a code goes to: the one on file for the account (records.contacts: declared
     by the parent, else the account's), else its responsables'."""
-    on_file = contacts.contact_of(tx, account).telephone
+    on_file = contacts.contact_of(tx, account).phone
     if on_file:
         return on_file
     for number in account.get("responsable_ids", []):

@@ -20,12 +20,12 @@ from dataclasses import asdict, dataclass
 LINE_LENGTH = 38
 COMMUNE_LENGTH = LINE_LENGTH - 6  # « 69001 » and a space share the last line
 
-FIELDS = ("ligne1", "ligne2", "code_postal", "commune")
+FIELDS = ("line1", "line2", "postal_code", "city")
 
 MISSING = {
-    "ligne1": "Indiquez le numéro et le nom de la voie.",
-    "code_postal": "Indiquez le code postal.",
-    "commune": "Indiquez la commune.",
+    "line1": "Indiquez le numéro et le nom de la voie.",
+    "postal_code": "Indiquez le code postal.",
+    "city": "Indiquez la commune.",
 }
 TOO_LONG = "Cette ligne est trop longue ({length} caractères au plus)."
 COMMUNE_TOO_LONG = f"Ce nom de commune est trop long ({COMMUNE_LENGTH} caractères au plus)."
@@ -45,10 +45,12 @@ class AddressErrors(ValueError):
 
 @dataclass(frozen=True)
 class Address:
-    ligne1: str
-    ligne2: str
-    code_postal: str
-    commune: str
+    """Kept as it is here (`as_dict`) on the account and in a scholarship request."""
+
+    line1: str
+    line2: str
+    postal_code: str
+    city: str
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,18 +61,18 @@ class Address:
 
     def lines(self) -> list[str]:
         """The address as it is written on an envelope, without an empty complement."""
-        return [line for line in (self.ligne1, self.ligne2) if line] + [
-            f"{self.code_postal} {self.commune}"
+        return [line for line in (self.line1, self.line2) if line] + [
+            f"{self.postal_code} {self.city}"
         ]
 
 
-def check_address(ligne1: str, ligne2: str, code_postal: str, commune: str) -> Address:
+def check_address(line1: str, line2: str, postal_code: str, city: str) -> Address:
     """The address as it will be kept, or AddressErrors naming every wrong field at once."""
     typed = {
-        "ligne1": _clean(ligne1),
-        "ligne2": _clean(ligne2),
-        "code_postal": re.sub(r"\s+", "", code_postal or ""),
-        "commune": _clean(commune),
+        "line1": _clean(line1),
+        "line2": _clean(line2),
+        "postal_code": re.sub(r"\s+", "", postal_code or ""),
+        "city": _clean(city),
     }
     errors = {}
     for name, value in typed.items():
@@ -91,8 +93,8 @@ def _error(name: str, value: str) -> str | None:
         return MISSING.get(name)
     if not value.isprintable():
         return UNPRINTABLE
-    if name == "code_postal":
+    if name == "postal_code":
         return None if _POSTAL_CODE.fullmatch(value) else BAD_POSTAL_CODE
-    if name == "commune":
+    if name == "city":
         return COMMUNE_TOO_LONG if len(value) > COMMUNE_LENGTH else None
     return TOO_LONG.format(length=LINE_LENGTH) if len(value) > LINE_LENGTH else None

@@ -1,4 +1,4 @@
-"""The scholarship request's tax situation ("fiscal" in the journey's state and the request),
+"""The scholarship request's tax situation ("tax" in the journey's state and the request),
 no Flask: retrieved from the DGFiP (one notice, or two for partners neither married nor PACSed,
 added up by `rules.bourse.household_of`) or typed by the parent; the notice's year a school
 year takes (`rules.examination.tax_year`, as the automatic examination); the estimate, refused
@@ -39,17 +39,17 @@ def retrieved(numbers: list[tuple[str, str]], notices: list, renewal: str, decla
     rfr, enfants = household_of(notices)
     return {
         "source": RETRIEVED,
-        "avis": [
-            {"numero_fiscal": numero, "reference_avis": reference, "avis": avis.to_api()}
+        "notices": [
+            {"numero_fiscal": numero, "reference_avis": reference, "notice": avis.to_api()}
             for (numero, reference), avis in zip(numbers, notices, strict=True)
         ],
         "rfr": rfr,
         "enfants_a_charge": enfants,
         "annee_revenus": notices[0].annee_revenus,
-        "consentement_dgfip": True,
-        "renouvellement": renewal,
-        "pieces": [],
-        "declarants_differents": not declared,
+        "dgfip_consent": True,
+        "renewal": renewal,
+        "files": [],
+        "other_declarants": not declared,
     }
 
 
@@ -59,19 +59,19 @@ def typed(
     """The tax situation the parent is going to type, keeping what was already typed (and the
     files already sent) for the same notices."""
     previous = previous if previous and previous["source"] == TYPED else {}
-    pieces = previous.get("pieces", [])
+    files = previous.get("files", [])
     return {
         "source": TYPED,
-        "avis": [
-            {"numero_fiscal": numero, "reference_avis": reference, "avis": None}
+        "notices": [
+            {"numero_fiscal": numero, "reference_avis": reference, "notice": None}
             for numero, reference in numbers
         ],
         "rfr": previous.get("rfr"),
         "enfants_a_charge": previous.get("enfants_a_charge"),
         "annee_revenus": tax_year(annee) - 1,
-        "consentement_dgfip": consent,
-        "renouvellement": renewal,
-        "pieces": (pieces + [None, None])[: len(numbers)],
+        "dgfip_consent": consent,
+        "renewal": renewal,
+        "files": (files + [None, None])[: len(numbers)],
     }
 
 

@@ -174,7 +174,7 @@ def test_the_link_confirms_and_the_old_address_is_told(web, with_old):
     assert told["to"] == OLD and told["subject"] == account_contacts.OLD_ADDRESS_SUBJECT
     assert "Si ce n'est pas vous" in told["body"] and NEW not in told["body"]
     with web.extensions["store"].reading() as tx:
-        assert contact_of(tx, changed).courriel == NEW
+        assert contact_of(tx, changed).email == NEW
 
 
 def test_the_link_is_single_use(web, francois):
@@ -358,7 +358,7 @@ def type_code(client, code: str, **headers):
 
 def phone_of(web, client) -> str:
     with web.extensions["store"].reading() as tx:
-        return contact_of(tx, client.account).telephone
+        return contact_of(tx, client.account).phone
 
 
 def test_a_new_mobile_with_its_code_and_the_old_one_told(web, francois):

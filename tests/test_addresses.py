@@ -23,7 +23,7 @@ def test_a_full_address_is_kept_cleaned():
 
 
 def test_the_complement_is_optional():
-    assert check_address("12 rue des Lilas", "", "69001", "Lyon").ligne2 == ""
+    assert check_address("12 rue des Lilas", "", "69001", "Lyon").line2 == ""
 
 
 def test_every_missing_part_is_named_at_once():
@@ -36,12 +36,12 @@ def test_every_missing_part_is_named_at_once():
 def test_bad_postal_codes(typed):
     with pytest.raises(AddressErrors) as raised:
         check_address("12 rue des Lilas", "", typed, "Lyon")
-    assert raised.value.errors == {"code_postal": BAD_POSTAL_CODE}
+    assert raised.value.errors == {"postal_code": BAD_POSTAL_CODE}
 
 
 @pytest.mark.parametrize("typed", ["01000", "20000", "97300", "98000"])
 def test_postal_codes_of_every_kind(typed):
-    assert check_address("1 place du Marché", "", typed, "Ville").code_postal == typed
+    assert check_address("1 place du Marché", "", typed, "Ville").postal_code == typed
 
 
 def test_lines_longer_than_the_postal_standard():
@@ -49,11 +49,9 @@ def test_lines_longer_than_the_postal_standard():
         check_address("x" * 39, "y" * 39, "69001", "z" * 33)
     errors = raised.value.errors
     assert (
-        errors["ligne1"]
-        == errors["ligne2"]
-        == "Cette ligne est trop longue (38 caractères au plus)."
+        errors["line1"] == errors["line2"] == "Cette ligne est trop longue (38 caractères au plus)."
     )
-    assert errors["commune"] == COMMUNE_TOO_LONG
+    assert errors["city"] == COMMUNE_TOO_LONG
 
 
 def test_the_longest_lines_allowed():
@@ -64,12 +62,12 @@ def test_the_longest_lines_allowed():
 def test_control_characters_are_refused():
     with pytest.raises(AddressErrors) as raised:
         check_address("12 rue\x00 des Lilas", "", "69001", "Lyon")
-    assert raised.value.errors == {"ligne1": UNPRINTABLE}
+    assert raised.value.errors == {"line1": UNPRINTABLE}
 
 
 def test_accents_are_kept_in_one_form():
     # "é" typed as "e" + combining accent (macOS) is kept as the one character.
-    assert check_address("1 rue de l'E\u0301glise", "", "69001", "Lyon").ligne1 == (
+    assert check_address("1 rue de l'E\u0301glise", "", "69001", "Lyon").line1 == (
         "1 rue de l'\u00c9glise"
     )
 
@@ -83,12 +81,12 @@ def test_lines_without_a_complement():
 
 def test_dict_round_trip():
     assert LILAS.as_dict() == {
-        "ligne1": "12 rue des Lilas",
-        "ligne2": "Bâtiment B",
-        "code_postal": "69001",
-        "commune": "Lyon",
+        "line1": "12 rue des Lilas",
+        "line2": "Bâtiment B",
+        "postal_code": "69001",
+        "city": "Lyon",
     }
     assert Address.from_dict(LILAS.as_dict()) == LILAS
-    assert Address.from_dict({"ligne1": "1 rue", "code_postal": "69001", "commune": "Lyon"}) == (
+    assert Address.from_dict({"line1": "1 rue", "postal_code": "69001", "city": "Lyon"}) == (
         Address("1 rue", "", "69001", "Lyon")
     )

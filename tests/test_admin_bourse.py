@@ -52,12 +52,12 @@ def submitted(
     enfants: int = 2,
     pieces: tuple = (),
     other_declarants: bool = False,
-    **coordonnees,
+    **contact_details,
 ):
     """`child`'s request, sent by its parent through the records' own function; with
     `other_declarants`, on a notice the parent is not a declarant of."""
     with db.writing() as tx:
-        return submit_in(tx, clock, child, rfr, enfants, pieces, coordonnees, other_declarants)
+        return submit_in(tx, clock, child, rfr, enfants, pieces, contact_details, other_declarants)
 
 
 def submit_in(
@@ -67,7 +67,7 @@ def submit_in(
     rfr: int,
     enfants: int,
     pieces: tuple,
-    coordonnees: dict,
+    contact_details: dict,
     other_declarants: bool = False,
 ):
     account = account_for(tx, clock, child)
@@ -76,47 +76,51 @@ def submit_in(
     ]
     data = {
         "contact": {
-            "courriel": f"{account['first_name'].lower()}@example.org",
-            "telephone": account["phone"],
-            "adresse": {
-                "ligne1": "12 rue des Lilas",
-                "ligne2": "",
-                "code_postal": "69003",
-                "commune": "Lyon",
+            "email": f"{account['first_name'].lower()}@example.org",
+            "phone": account["phone"],
+            "address": {
+                "line1": "12 rue des Lilas",
+                "line2": "",
+                "postal_code": "69003",
+                "city": "Lyon",
             },
-            **coordonnees,
+            **contact_details,
         },
         "tax": {
             "source": "manuel" if pieces else "dgfip",
-            "avis": [
-                {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}
+            "notices": [
+                {
+                    "numero_fiscal": "3023217600053",
+                    "reference_avis": "2612A98765432",
+                    "notice": None,
+                }
             ],
             "rfr": rfr,
             "enfants_a_charge": enfants,
             "annee_revenus": 2025,
-            "consentement_dgfip": not pieces,
-            "renouvellement": "accepte",
-            "pieces": list(pieces),
-            "declarants_differents": other_declarants,
+            "dgfip_consent": not pieces,
+            "renewal": "accepte",
+            "files": list(pieces),
+            "other_declarants": other_declarants,
         },
         "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
         "bank": {
-            "titulaire": f"{account['first_name']} {account['last_name']}",
+            "holder": f"{account['first_name']} {account['last_name']}",
             "iban": IBAN,
             "bic": "",
         },
     }
-    if data["contact"]["courriel"]:
+    if data["contact"]["email"]:
         # Issue 12: a family is e-mailed at its account's confirmed address only; these
         # families confirmed the one their request gives.
-        confirmed = {"email": data["contact"]["courriel"], "email_confirmed": True}
+        confirmed = {"email": data["contact"]["email"], "email_confirmed": True}
         tx.update("comptes", account["id"], confirmed)
     return bourse_requests.submit(tx, account, pupil, data, f"jeton-{child}", clock.now())
 
 
 def uploaded(web, data: bytes = PDF, name: str = "avis 2026.pdf") -> dict:
     key = web.extensions["files"].save(data)
-    return {"cle": key, "nom": name, "type": "application/pdf", "taille": len(data)}
+    return {"key": key, "name": name, "type": "application/pdf", "size": len(data)}
 
 
 def moved(db, clock, numero: str, *steps):
@@ -362,7 +366,7 @@ def checked_echelon(page: str) -> str | None:
 
 
 def test_grant_tells_the_family(head, web, db, clock):
-    numero = submitted(db, clock, "Inès", courriel="famille.benali@example.net")["number"]
+    numero = submitted(db, clock, "Inès", email="famille.benali@example.net")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     answer = decide(head, numero, etat="accordée", echelon="3")
     assert redirects_to(answer, f"/admin/bourses/{numero}")
@@ -467,7 +471,7 @@ def test_an_email_given_up_is_shown_so(head, web, db, clock):
 
 
 def test_a_family_with_only_a_mobile_is_told_by_sms(head, web, db, clock):
-    numero = submitted(db, clock, "Inès", courriel="")["number"]
+    numero = submitted(db, clock, "Inès", email="")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     page = head.get(f"/admin/bourses/{numero}").text
     assert "La famille reçoit la décision par SMS, au 06 •• •• •• 89." in plain(page)
@@ -483,7 +487,7 @@ def test_a_family_with_only_a_mobile_is_told_by_sms(head, web, db, clock):
 
 
 def test_a_family_with_no_way_to_be_told_is_said(head, web, db, clock):
-    numero = submitted(db, clock, "Inès", courriel="", telephone="")["number"]
+    numero = submitted(db, clock, "Inès", email="", phone="")["number"]
     moved(db, clock, numero, ("en instruction", {}))
     decide(head, numero, etat="accordée", echelon="3")
     assert mails(web) == [] and sms(web) == []
@@ -847,7 +851,7 @@ def test_a_document_that_is_not_there(office, web, db, clock):
     for index in (0, 2):
         assert office.get(f"/admin/bourses/{numero}/pieces/{index}").status_code == 404
     assert office.get(f"/admin/bourses/{numero}/pieces/-1").status_code == 404
-    web.extensions["files"].delete(piece["cle"])
+    web.extensions["files"].delete(piece["key"])
     assert office.get(f"/admin/bourses/{numero}/pieces/1").status_code == 404
 
 
@@ -899,6 +903,6 @@ def test_the_export_keeps_the_filters(office, web, db, clock):
 
 
 def test_the_export_guards_against_formulas(office, db, clock):
-    submitted(db, clock, "Inès", courriel='=HYPERLINK("http://x")@example.org')
+    submitted(db, clock, "Inès", email='=HYPERLINK("http://x")@example.org')
     (row,) = exported(office.get("/admin/bourses/export.csv"))
     assert row["Courriel"] == '\'=HYPERLINK("http://x")@example.org'

@@ -106,7 +106,7 @@ def test_purge_deletes_only_old_files_no_request_holds(make_app, tmp_path):
     with store.writing() as tx:
         tx.insert(
             "demandes_bourse",
-            {"number": "0691234A-2026-00001", "tax": {"pieces": [{"cle": held}, None]}},
+            {"number": "0691234A-2026-00001", "tax": {"files": [{"key": held}, None]}},
         )
     result = runner.invoke(args=["bourse", "purge-pieces"])
     assert result.exit_code == 0

@@ -112,31 +112,35 @@ def child(store, account: dict, ine: str) -> dict:
 def data(source="dgfip", rfr=12_000, enfants=2, iban="FR7630006000011234567890189") -> dict:
     return {
         "contact": {
-            "courriel": "sophie.lefevre-dalmeida@example.org",
-            "telephone": "+33612345678",
-            "adresse": {
-                "ligne1": "12 rue des Lilas",
-                "ligne2": "",
-                "code_postal": "69003",
-                "commune": "Lyon",
+            "email": "sophie.lefevre-dalmeida@example.org",
+            "phone": "+33612345678",
+            "address": {
+                "line1": "12 rue des Lilas",
+                "line2": "",
+                "postal_code": "69003",
+                "city": "Lyon",
             },
         },
         "tax": {
             "source": source,
-            "avis": [
-                {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
+            "notices": [
+                {
+                    "numero_fiscal": "3023217600053",
+                    "reference_avis": "2623A12345678",
+                    "notice": None,
+                }
             ],
             "rfr": rfr,
             "enfants_a_charge": enfants,
             "annee_revenus": 2025,
-            "consentement_dgfip": source == "dgfip",
-            "renouvellement": "accepte",
-            "pieces": []
+            "dgfip_consent": source == "dgfip",
+            "renewal": "accepte",
+            "files": []
             if source == "dgfip"
-            else [{"cle": "clé-1", "nom": "avis.pdf", "type": "application/pdf", "taille": 1234}],
+            else [{"key": "clé-1", "name": "avis.pdf", "type": "application/pdf", "size": 1234}],
         },
         "estimate": estimate("2026-2027", rfr, enfants).as_dict(),
-        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},
+        "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": iban, "bic": ""},
     }
 
 
@@ -184,7 +188,7 @@ def test_a_submitted_request_holds_the_contract_row(store):
         "niveau": "6e",
         "etablissement_nom": "Collège Concorde",
     }
-    assert made["applicant"] == {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"}
+    assert made["applicant"] == {"first_name": "Sophie", "last_name": "Lefèvre-D'Almeida"}
     for key, value in data().items():
         assert made[key] == value
     assert made["documents_to_check"] is False

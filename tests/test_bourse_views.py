@@ -211,8 +211,8 @@ def test_contact_details_prefilled_and_saved(sophie, db):
     sophie.post("/bourse/demande/coordonnees", data=ADDRESS)
     with db.reading() as tx:
         saved = contact_of(tx, sophie.account)
-    assert saved.courriel == ADDRESS["courriel"]
-    assert saved.adresse.code_postal == "69002"
+    assert saved.email == ADDRESS["courriel"]
+    assert saved.address.postal_code == "69002"
 
 
 def test_contact_details_errors(sophie):
@@ -347,7 +347,7 @@ def test_another_households_notice_is_said_and_flagged(sophie, web):
     assert elements(page.text, "input", name="etape", value="situation")
     # … and the request is for the school to check.
     sent = sent_from_the_foyer(sophie)
-    assert sent["tax"]["source"] == "dgfip" and sent["tax"]["declarants_differents"]
+    assert sent["tax"]["source"] == "dgfip" and sent["tax"]["other_declarants"]
     assert sent["documents_to_check"] is True
     assert sent["reasons_to_check"] == [bourse_requests.OTHER_DECLARANTS]
     page = plain(sophie.get(f"/bourse/demandes/{sent['number']}").text)
@@ -370,7 +370,7 @@ def test_the_applicants_own_notice_is_not_flagged(web):
     karim.post("/bourse/demande/situation-fiscale", data=situation())
     assert foyer_warning(karim.get("/bourse/demande/foyer")) == ""
     sent = sent_from_the_foyer(karim)
-    assert sent["tax"]["declarants_differents"] is False
+    assert sent["tax"]["other_declarants"] is False
     assert sent["documents_to_check"] is False and sent["reasons_to_check"] == []
 
 
@@ -513,8 +513,8 @@ def test_manual_request_is_flagged(sophie, web):
     numero = answer.headers["Location"].rsplit("/", 1)[1]
     sent = read(web, bourse_requests.find, numero)
     assert sent["documents_to_check"] and sent["tax"]["source"] == "manuel"
-    (piece,) = sent["tax"]["pieces"]
-    assert web.extensions["files"].read(piece["cle"]) == notice
+    (piece,) = sent["tax"]["files"]
+    assert web.extensions["files"].read(piece["key"]) == notice
     assert sent["tax"]["rfr"] == 12000 and sent["estimate"]["echelon"] == 2
 
 
@@ -881,7 +881,7 @@ def test_correction(sophie, web):
     answer = send(sophie)
     assert redirects_to(answer, f"/bourse/demandes/{sent['number']}")
     corrected = read(web, bourse_requests.find, sent["number"])
-    assert corrected["bank"]["titulaire"] == "Julien Lefèvre-D'Almeida"
+    assert corrected["bank"]["holder"] == "Julien Lefèvre-D'Almeida"
     assert corrected["modified_at"]
     assert len(mails(web)) == 2
     assert "corrigée" in plain(sophie.get(answer.headers["Location"]).text)

@@ -61,10 +61,10 @@ def test_the_accounts_confirmed_email_only(db, sophie):
     with db.writing() as tx:
         tx.update(accounts.ACCOUNTS, sophie["id"], {"email": "sophie@exemple.fr"})
     # Written but not confirmed: no mail may go there.
-    assert read(db, contact_of, sophie).courriel == ""
+    assert read(db, contact_of, sophie).email == ""
     confirm_email(db, sophie, "sophie@exemple.fr")
     # The account as read before the change is enough: the details are read again.
-    assert read(db, contact_of, sophie).courriel == "sophie@exemple.fr"
+    assert read(db, contact_of, sophie).email == "sophie@exemple.fr"
 
 
 def test_no_email_known(db, karim):
@@ -76,7 +76,7 @@ def test_a_new_email_waits_beside_the_confirmed_one(db, karim):
     written(db, email_changes.await_confirmation, karim["id"], "karim@nouveau.fr", NOW)
     contact = read(db, contact_of, karim)
     assert contact == Contact("karim@exemple.fr", "+33623456789", None, "karim@nouveau.fr")
-    assert contact.as_dict()["courriel_a_confirmer"] == "karim@nouveau.fr"
+    assert contact.as_dict()["email_to_confirm"] == "karim@nouveau.fr"
     assert Contact.from_dict(contact.as_dict()) == contact
 
 
@@ -96,7 +96,8 @@ def test_an_email_typed_without_its_link_is_not_kept(db, karim):
     saved = written(db, save_contact, karim["id"], "karim@exemple.fr", LILAS, NOW)
     assert saved == Contact("", "+33623456789", LILAS)
     account = read(db, accounts.find_by_id, karim["id"])
-    assert account["email"] is None and "courriel" not in account["contact_details"]
+    assert account["email"] is None
+    assert not {"courriel", "email"} & set(account["contact_details"])
 
 
 def test_typing_the_confirmed_email_again_cancels_the_new_one(db, karim):
@@ -160,9 +161,9 @@ def test_saving_for_no_account(db):
 def test_dict_round_trip():
     contact = Contact("karim@exemple.fr", "+33670000101", LILAS)
     assert contact.as_dict() == {
-        "courriel": "karim@exemple.fr",
-        "telephone": "+33670000101",
-        "adresse": LILAS.as_dict(),
+        "email": "karim@exemple.fr",
+        "phone": "+33670000101",
+        "address": LILAS.as_dict(),
     }
     assert Contact.from_dict(contact.as_dict()) == contact
-    assert Contact.from_dict({"courriel": "a@b.fr", "telephone": "+33670000101"}).adresse is None
+    assert Contact.from_dict({"email": "a@b.fr", "phone": "+33670000101"}).address is None

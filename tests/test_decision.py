@@ -21,28 +21,28 @@ REQUEST = {
         "niveau": "5e",
         "etablissement_nom": "Collège Concorde",
     },
-    "applicant": {"prenom": "Karim", "nom": "Benali"},
+    "applicant": {"first_name": "Karim", "last_name": "Benali"},
     "contact": {
-        "courriel": "karim.benali@example.org",
-        "telephone": "+33623456789",
-        "adresse": {
-            "ligne1": "12 rue des Lilas",
-            "ligne2": "",
-            "code_postal": "69003",
-            "commune": "Lyon",
+        "email": "karim.benali@example.org",
+        "phone": "+33623456789",
+        "address": {
+            "line1": "12 rue des Lilas",
+            "line2": "",
+            "postal_code": "69003",
+            "city": "Lyon",
         },
     },
     "tax": {
         "source": "dgfip",
-        "avis": [
-            {"numero_fiscal": "1234567890123", "reference_avis": "2612345678901", "avis": None}
+        "notices": [
+            {"numero_fiscal": "1234567890123", "reference_avis": "2612345678901", "notice": None}
         ],
         "rfr": 9000,
         "enfants_a_charge": 2,
         "annee_revenus": 2025,
-        "consentement_dgfip": True,
-        "renouvellement": "accepte",
-        "pieces": [],
+        "dgfip_consent": True,
+        "renewal": "accepte",
+        "files": [],
     },
     "estimate": {
         "annee": "2026-2027",
@@ -51,7 +51,7 @@ REQUEST = {
         "montant_trimestriel": 112,
         "provisoire": True,
     },
-    "bank": {"titulaire": "Karim Benali", "iban": "FR7630006000011234567890189", "bic": ""},
+    "bank": {"holder": "Karim Benali", "iban": "FR7630006000011234567890189", "bic": ""},
     "documents_to_check": False,
     "state": "déposée",
     "granted_echelon": None,

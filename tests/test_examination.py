@@ -215,8 +215,8 @@ def test_eligible_pupils_become_requests_under_study(office, web, db, clock):
         "examen automatique",
         account["id"],
     )
-    assert made["contact"]["courriel"] == "aminata.ndiaye@example.org"
-    assert made["contact"]["telephone"] == "+33698765432"
+    assert made["contact"]["email"] == "aminata.ndiaye@example.org"
+    assert made["contact"]["phone"] == "+33698765432"
     assert made["estimate"] == {
         "annee": "2026-2027",
         "echelon": 1,
@@ -256,7 +256,7 @@ def test_two_parents_not_married_are_one_household_of_two_notices(web, db, clock
     row = results(db, PALMISTES)["Kévin"]
     assert (row["result"], row["rfr"], row["enfants"], row["echelon"]) == (ELIGIBLE, 12100, 2, 2)
     (made,) = requests(db, PALMISTES)
-    assert len(made["tax"]["avis"]) == 2
+    assert len(made["tax"]["notices"]) == 2
 
 
 def test_families_not_found_or_not_eligible_are_told_once(office, web, db, clock):

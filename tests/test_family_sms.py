@@ -18,7 +18,10 @@ LONG_UCS2_NAME = "Françoise-Bénédicte-Hélène-Geneviève-Maïté-Ghislaine"
 
 def family(prenom: str = "Karim", **changes) -> dict:
     row = request(number="0691234A-2026-99999", **changes)
-    return {**row, "applicant": {"prenom": prenom, "nom": "Nom-De-Famille-Tres-Long-Aussi"}}
+    return {
+        **row,
+        "applicant": {"first_name": prenom, "last_name": "Nom-De-Famille-Tres-Long-Aussi"},
+    }
 
 
 def granted(prenom: str = "Karim", echelon: int = 3) -> dict:

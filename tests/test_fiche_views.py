@@ -165,7 +165,7 @@ def test_a_closed_fiche_says_so_and_takes_nothing(francois, web):
     assert not markup.elements(page.text, "form", action=f"/fiche/{LUCAS}/coordonnees")
     response = francois.post(f"/fiche/{LUCAS}/coordonnees", data=ADDRESS)
     assert markup.redirects_to(response, f"/fiche/{LUCAS}")
-    assert contact(web, francois).adresse is None
+    assert contact(web, francois).address is None
     # Emma's school keeps its fiche open.
     assert francois.get(f"/fiche/{EMMA}").status_code == 200
 
@@ -215,7 +215,7 @@ def test_saving_the_details_with_htmx(francois, web):
     assert markup.elements(response.text, "section", id="fiche-coordonnees")
     assert not markup.elements(response.text, "section", id="fiche-telephone")
     assert contact_notice(response.text) == saved_notice("Francois.DaSilva@exemple.fr")
-    assert contact(web, francois).adresse.commune == "Lyon"
+    assert contact(web, francois).address.city == "Lyon"
 
 
 def test_the_details_are_saved_without_an_email_and_it_stays_empty(francois, web):
@@ -256,7 +256,7 @@ def test_each_bad_field_is_refused(francois, web, field, typed, message):
     # What was typed stays in the form; nothing is saved.
     kept = "adresse_ligne1" if field == "commune" else "commune"
     assert value_of(response.text, kept) == ADDRESS[kept]
-    assert contact(web, francois).adresse is None
+    assert contact(web, francois).address is None
 
 
 def test_every_missing_part_is_named_at_once_and_their_list_takes_the_focus(francois, web):
@@ -290,11 +290,11 @@ def test_a_new_phone_with_the_code_without_javascript(francois, web):
     assert "autofocus" in code_field
     assert_unique_ids(page.text)
     # Nothing changes before the code.
-    assert contact(web, francois).telephone == FRANCOIS_PHONE
+    assert contact(web, francois).phone == FRANCOIS_PHONE
 
     response = type_code(francois, last_code(web))
     assert markup.redirects_to(response, f"/fiche/{LUCAS}")
-    assert contact(web, francois).telephone == NEW_PHONE
+    assert contact(web, francois).phone == NEW_PHONE
     page = francois.get(f"/fiche/{LUCAS}")
     assert phone_notice(page.text) == (
         "Votre nouveau numéro de téléphone portable est enregistré : 06 70 00 01 01."
@@ -312,7 +312,7 @@ def test_a_new_phone_with_htmx(francois, web):
     response = type_code(francois, last_code(web), **HTMX)
     assert response.status_code == 200
     assert phone_notice(response.text).startswith("Votre nouveau numéro")
-    assert contact(web, francois).telephone == NEW_PHONE
+    assert contact(web, francois).phone == NEW_PHONE
 
 
 def test_the_pending_change_is_kept_on_the_server(francois, web):
@@ -380,7 +380,7 @@ def test_wrong_codes_then_exhausted(francois, web):
     ]
     # Even the right code is refused now.
     assert type_code(francois, code).status_code == 422
-    assert contact(web, francois).telephone == FRANCOIS_PHONE
+    assert contact(web, francois).phone == FRANCOIS_PHONE
 
 
 def test_guesses_sent_at_once_count_three_tries_at_most(francois, web):
@@ -414,7 +414,7 @@ def test_guesses_sent_at_once_count_three_tries_at_most(francois, web):
     assert state["code"]["wrong_tries"] == 3
     # Even the right code is refused now.
     assert type_code(francois, code).status_code == 422
-    assert contact(web, francois).telephone == FRANCOIS_PHONE
+    assert contact(web, francois).phone == FRANCOIS_PHONE
 
 
 def test_expired_code(francois, web, clock):
@@ -425,7 +425,7 @@ def test_expired_code(francois, web, clock):
     assert markup.error_messages(response.text, "code") == [
         "Ce code a expiré. Demandez un nouveau code."
     ]
-    assert contact(web, francois).telephone == FRANCOIS_PHONE
+    assert contact(web, francois).phone == FRANCOIS_PHONE
 
 
 @pytest.mark.parametrize("typed", ["", "12345"])
@@ -499,4 +499,4 @@ def test_cancelling_the_change(francois, web):
     assert phone_notice(response.text) == fiche.CANCELLED
     assert markup.elements(response.text, "input", id="telephone")
     assert type_code(francois, code).status_code == 422
-    assert contact(web, francois).telephone == FRANCOIS_PHONE
+    assert contact(web, francois).phone == FRANCOIS_PHONE

@@ -3,7 +3,8 @@ declared key, used by the engine's lookups; an upgrade applies each migration on
 refuses a database not migrated; records written before a migration read as before after it, on
 both engines (version 6: the scholarship requests' keys and their journeys'; version 7: the
 accounts', staff's, identifiers' and sessions' keys; version 9: the other journeys', the online
-services', the automatic examination's and the consents' keys), and a journey under way goes on.
+services', the automatic examination's and the consents' keys; version 12: the contact, address
+and bank details' own keys), and a journey under way goes on.
 
 These tests need PostgreSQL, whatever TEST_BACKEND says: each makes a database of its own and
 drops it. Where PostgreSQL does not answer they are skipped (and fail in CI)."""
@@ -11,6 +12,7 @@ drops it. Where PostgreSQL does not answer they are skipped (and fail in CI)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -26,9 +28,11 @@ import pytest
 from itsdangerous import Signer
 from psycopg import sql
 from psycopg.types.json import Jsonb
+from pypdf import PdfReader
 
 from app import create_app
-from documents import examinations_csv
+from documents import examinations_csv, requests_csv
+from documents.receipt import receipt_email, receipt_pdf
 from outside.storage import StorageError, migrations, open_store, postgres
 from outside.storage.migrations import MIGRATIONS, upgrade
 from outside.storage.postgres import PgTx
@@ -51,11 +55,13 @@ from records import (
 )
 from records.sessions import digest_of
 from rules import sms_codes
+from rules.addresses import Address
+from rules.bourse import estimate
 from rules.clock import PARIS, Clock
 from rules.passwords import hash_password
 from tests import backends
 from tests.conftest import TEST_SETTINGS
-from tests.markup import texts
+from tests.markup import elements, plain, redirects_to, texts
 from tests.processes import upgrade_from_another_process
 
 
@@ -305,6 +311,10 @@ CONTACT = {"courriel": "sophie@example.org", "telephone": "+33612345678", "adres
 TAX = {"source": "manuel", "rfr": 12000, "enfants_a_charge": 2, "pieces": [{"cle": "k1"}]}
 ESTIMATE = {"annee": "2026-2027", "echelon": 2, "montant_annuel": 336}
 BANK = {"titulaire": "Sophie Lefèvre", "iban": "FR7630006000011234567890189", "bic": ""}
+# The contact, tax and bank details as migration 12 renames them.
+ENGLISH_CONTACT = {"email": "sophie@example.org", "phone": "+33612345678", "address": None}
+ENGLISH_TAX = {"source": "manuel", "rfr": 12000, "enfants_a_charge": 2, "files": [{"key": "k1"}]}
+ENGLISH_BANK = {"holder": "Sophie Lefèvre", "iban": "FR7630006000011234567890189", "bic": ""}
 NOTICE = {"event": "accuse", "at": "2026-09-14T18:05:00+02:00", "channel": "sms", "sent": True}
 # A request as versions 1 to 5 kept it: granted on the secretariat's proposal.
 OLD_REQUEST = {
@@ -343,7 +353,8 @@ OLD_REQUEST = {
     "accuses_envoyes": ["jeton-1"],
     "notices": [NOTICE],
 }
-# The same request as records/bourse_requests.py reads it from version 6 on.
+# The same request as records/bourse_requests.py reads it from version 6 on (its contact and bank
+# and tax details' own keys and its applicant's names from version 12 on).
 NEW_REQUEST = {
     "number": "0691234A-2026-00003",
     "school_year": "2026-2027",
@@ -351,11 +362,11 @@ NEW_REQUEST = {
     "ine": "0691500123K",
     "account_id": 1,
     "pupil": {"prenom": "Léa", "nom": "Lefèvre", "classe": "6eA"},
-    "applicant": {"prenom": "Sophie", "nom": "Lefèvre"},
-    "contact": CONTACT,
-    "tax": TAX,
+    "applicant": {"first_name": "Sophie", "last_name": "Lefèvre"},
+    "contact": ENGLISH_CONTACT,
+    "tax": ENGLISH_TAX,
     "estimate": ESTIMATE,
-    "bank": BANK,
+    "bank": ENGLISH_BANK,
     "documents_to_check": True,
     "reasons_to_check": ["les données fiscales ont été saisies par la famille"],
     "state": "accordée",
@@ -503,10 +514,10 @@ def test_version_6_keeps_the_scholarship_journeys_under_way(at_version_5):
         "ine": "0691500123K",
         "number": "0691234A-2026-00003",
         "reviewed": True,
-        "contact": CONTACT,
-        "tax": TAX,
+        "contact": ENGLISH_CONTACT,
+        "tax": ENGLISH_TAX,
         "estimate": ESTIMATE,
-        "bank": BANK,
+        "bank": ENGLISH_BANK,
         "uploads": ["k1"],
     }
     assert sent == {"kind": "bourse", "step": "recapitulatif", "ine": "0691300456L", "sent": "X-1"}
@@ -683,10 +694,11 @@ def test_migration_7_renames_the_keys_and_everything_reads_as_before(engine, tmp
             ] == [4]
             # The mobile the fiche kept came first: it is the account's own now.
             contact = contacts.contact_of(tx, account)
-            assert (contact.telephone, contact.courriel) == ("+33670000101", "sophie@exemple.fr")
-            assert contact.adresse.as_dict()["ligne1"] == "12 rue des Lilas"
+            assert (contact.phone, contact.email) == ("+33670000101", "sophie@exemple.fr")
+            assert contact.address.as_dict()["line1"] == "12 rue des Lilas"
+            # (The address's own keys in English from migration 12 on.)
             assert account["contact_details"] == {
-                "address": {"ligne1": "12 rue des Lilas", "code_postal": "69003"},
+                "address": {"line1": "12 rue des Lilas", "postal_code": "69003"},
                 "changed_at": "2026-09-02T10:00:00+02:00",
             }
             old_names = {"identifiant", "identifiant_key", "responsables", "prenom", "nom"}
@@ -959,7 +971,7 @@ def at_version_8(engine: str, tmp_path, monkeypatch) -> Iterator[str]:
 def test_migration_9_renames_the_keys_and_everything_reads_as_before(engine, tmp_path, monkeypatch):
     with at_version_8(engine, tmp_path, monkeypatch) as database:
         store = open_store(database)
-        assert upgrade(store) == [9, 10, 11]
+        assert upgrade(store) == [9, 10, 11, 12]
         now = service_now()
         with store.reading() as tx:
             states = {
@@ -1130,7 +1142,7 @@ def test_journeys_under_way_before_migration_11_go_on_after_it(engine, tmp_path,
                 migrations, "MIGRATIONS", tuple(one for one in MIGRATIONS if one.version <= 10)
             )
             assert upgrade(store) == [9, 10]
-        assert upgrade(store) == [11]
+        assert upgrade(store) == [11, 12]
         with store.reading() as tx:
             signing_up = sessions.load(tx, digest_of(SIGNING_UP), time.time())["data"]
             at_two = sessions.load(tx, digest_of(AT_TWO_JOURNEYS), time.time())["data"]
@@ -1151,6 +1163,206 @@ def test_journeys_under_way_before_migration_11_go_on_after_it(engine, tmp_path,
         assert browser.get("/mot-de-passe-oublie/code").status_code == 200
         assert upgrade(store) == []
         close_pool(database)
+
+
+# Migration 12: the contact, address and bank details' own keys in English -----------------------
+
+LEA, REQUEST_NUMBER = "0691500124L", "0691234A-2026-00008"
+AT_SUMMARY = "demande-au-recapitulatif"  # the session and journey of a request being corrected
+ADDRESS_12 = {"ligne1": "12 rue des Lilas", "ligne2": "Bâtiment B", "code_postal": "69003"}
+OLD_ADDRESS = {**ADDRESS_12, "commune": "Lyon"}
+NEW_ADDRESS = {
+    "line1": "12 rue des Lilas",
+    "line2": "Bâtiment B",
+    "postal_code": "69003",
+    "city": "Lyon",
+}
+OLD_CONTACT = {"courriel": "", "telephone": "+33612345678", "adresse": OLD_ADDRESS}
+NEW_CONTACT = {"email": "", "phone": "+33612345678", "address": NEW_ADDRESS}
+IBAN_12 = "FR7630006000011234567890189"
+# Version 6's manual entry, whole: its notice and its file, as the summary shows them.
+TAX_12 = {
+    **TAX,
+    "avis": [{"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "avis": None}],
+    **{"annee_revenus": 2025, "consentement_dgfip": False, "renouvellement": "accepte"},
+    "pieces": [{"cle": "k1", "nom": "avis.pdf", "type": "application/pdf", "taille": 9}],
+}
+ENGLISH_TAX_12 = {
+    **ENGLISH_TAX,
+    "notices": [
+        {"numero_fiscal": "3023217600053", "reference_avis": "2612A98765432", "notice": None}
+    ],
+    **{"annee_revenus": 2025, "dgfip_consent": False, "renewal": "accepte"},
+    "files": [{"key": "k1", "name": "avis.pdf", "type": "application/pdf", "size": 9}],
+}
+
+
+def sent_request_12(applicant: dict, contact: dict, tax: dict, bank: dict) -> dict:
+    """Léa's request « déposée », open to a correction, with its `applicant`'s names and its
+    `contact`, `tax` and `bank` details under the names of a version (before or from migration
+    12)."""
+    return {
+        "id": 1,
+        "number": REQUEST_NUMBER,
+        "school_year": YEAR,
+        "uai": SCHOOL,
+        "ine": LEA,
+        "account_id": 4,
+        "pupil": {
+            "prenom": "Léa",
+            "nom": "Lefèvre",
+            "classe": "4e B",
+            "niveau": "4e",
+            "etablissement_nom": "Collège de la Concorde",
+        },
+        "applicant": applicant,
+        "contact": contact,
+        "tax": tax,
+        "estimate": estimate(YEAR, 12000, 2).as_dict(),
+        "bank": bank,
+        "documents_to_check": True,
+        "reasons_to_check": [bourse_requests.TYPED_BY_FAMILY],
+        "state": "déposée",
+        "granted_echelon": None,
+        "refusal_reason": None,
+        "submitted_at": "2026-09-13T18:05:00+02:00",
+        "modified_at": None,
+        "decided_at": None,
+        "token": "jeton-de-lea",
+        "correction_tokens": [],
+        "history": [],
+    }
+
+
+def before_migration_12(started: datetime) -> dict[str, list[dict]]:
+    """`before_migration_9`'s records, and what versions 6 to 11 wrote French in them: Sophie's
+    address on her account, her request for Léa, and her correcting it, at its summary with a
+    new holder, in the session of a browser signed in."""
+    old = before_migration_9(started, sms_codes.issue(PHONE_CODE, started, SECRET))
+    old["eleves"].append(
+        {
+            "id": 2,
+            "ine": LEA,
+            "nom": "Lefèvre",
+            "prenom": "Léa",
+            "date_naissance": "2012-05-02",
+            "niveau": "4e",
+            "classe": "4e B",
+            "uai": SCHOOL,
+        }
+    )
+    old["responsables"][0]["eleves"] = [LUCAS, LEA]
+    (sophie,) = old["comptes"]
+    sophie["contact_details"] = {"address": OLD_ADDRESS, "changed_at": "2026-09-02T10:00:00+02:00"}
+    bank = {"titulaire": "Sophie Lefèvre", "iban": IBAN_12, "bic": ""}
+    applicant = {"prenom": "Sophie", "nom": "Lefèvre"}
+    old["demandes_bourse"] = [sent_request_12(applicant, OLD_CONTACT, TAX_12, bank)]
+    correcting = {
+        "step": "recapitulatif",
+        "account_id": 4,
+        "ine": LEA,
+        "number": REQUEST_NUMBER,
+        "reviewed": True,
+        "contact": OLD_CONTACT,
+        "tax": TAX_12,
+        "estimate": estimate(YEAR, 12000, 2).as_dict(),
+        "bank": {"titulaire": "Julien Lefèvre", "iban": IBAN_12, "bic": ""},
+        "uploads": [],
+    }
+    journey_record = in_progress(AT_SUMMARY, "bourse", correcting, started)
+    old["parcours"].append({"id": len(old["parcours"]) + 1, **journey_record, "account_id": 4})
+    ends = time.time() + 3_600
+    old["sessions"].append(
+        {
+            "id": 3,
+            "digest": digest_of(AT_SUMMARY),
+            "data": {"account_id": 4, "bourse": AT_SUMMARY},
+            "account_id": 4,
+            "staff_id": None,
+            "created_ts": ends - 60,
+            "last_seen_ts": ends - 60,
+            "ends_ts": ends,
+            EXPIRES: ends,
+        }
+    )
+    return old
+
+
+def documents_of(request: dict) -> tuple[str, tuple[str, str], list[str]]:
+    """The request's receipt (its text), its mail and its line of the school's CSV export."""
+    mail = receipt_email(request, "https://teleservices.example/bourse")
+    return receipt_text(receipt_pdf(request)), mail, requests_csv.row(request)
+
+
+def receipt_text(pdf: bytes) -> str:
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return re.sub(r"\s+", " ", "\n".join(page.extract_text() for page in pages))
+
+
+@pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
+def test_migration_12_renames_the_contact_tax_and_bank_keys_and_all_reads_as_before(
+    engine, tmp_path, monkeypatch
+):
+    with database_at(8, before_migration_12(service_now()), engine, tmp_path, monkeypatch) as url:
+        store = open_store(url)
+        assert upgrade(store) == [9, 10, 11, 12]
+        with store.reading() as tx:
+            account = accounts.find_by_id(tx, 4)
+            contact = contacts.contact_of(tx, account)
+            found = bourse_requests.find(tx, REQUEST_NUMBER)
+            correcting = journeys.load(tx, AT_SUMMARY, kind="bourse", now=service_now())
+        assert account["contact_details"]["address"] == NEW_ADDRESS
+        assert contact.address == Address("12 rue des Lilas", "Bâtiment B", "69003", "Lyon")
+        bank = {"holder": "Sophie Lefèvre", "iban": IBAN_12, "bic": ""}
+        applicant = {"first_name": "Sophie", "last_name": "Lefèvre"}
+        made = sent_request_12(applicant, NEW_CONTACT, ENGLISH_TAX_12, bank)
+        expected = {**made, "id": found["id"]}
+        assert found == expected
+        assert (correcting["contact"], correcting["bank"]["holder"]) == (
+            NEW_CONTACT,
+            "Julien Lefèvre",
+        )
+        assert "titulaire" not in correcting["bank"] and correcting["tax"] == ENGLISH_TAX_12
+        # The receipt and the export say what they said of the request written as before.
+        receipt, (_, body), cells = documents_of(found)
+        assert "12 rue des Lilas, Bâtiment B, 69003 Lyon" in receipt
+        assert "Titulaire Sophie Lefèvre" in receipt and "Téléphone +33 6 12 34 56 78" in receipt
+        assert "Justificatifs joints avis.pdf" in receipt
+        assert body.startswith("Bonjour Sophie Lefèvre,") and cells[5] == "Sophie Lefèvre"
+        assert documents_of(found) == documents_of(expected)
+        assert upgrade(store) == []
+        close_pool(url)
+
+
+@pytest.mark.parametrize("engine", ["tinydb", "postgresql"])
+def test_a_request_corrected_during_migration_12_goes_on_after_it(engine, tmp_path, monkeypatch):
+    with database_at(8, before_migration_12(service_now()), engine, tmp_path, monkeypatch) as url:
+        upgrade(open_store(url))
+        parent = signed_in_browser(journeys_app(url), AT_SUMMARY)
+        # The fiche shows the address kept, in the fields the parent typed it in.
+        fiche = parent.get(f"/fiche/{LEA}").text
+        (line1,) = elements(fiche, "input", id="adresse_ligne1")
+        (city,) = elements(fiche, "input", id="commune")
+        assert (line1["value"], city["value"]) == ("12 rue des Lilas", "Lyon")
+        # The summary of the correction under way shows its details, then sends them.
+        summary = parent.get("/bourse/demande/recapitulatif")
+        assert summary.status_code == 200
+        shown = plain(summary.text)
+        assert "12 rue des Lilas Bâtiment B 69003 Lyon" in shown and "Julien Lefèvre" in shown
+        assert "avis.pdf (9 octets)" in shown and "référence 2612A98765432" in shown
+        sent = parent.post("/bourse/demande/recapitulatif", data={"certification": "y"})
+        assert redirects_to(sent, f"/bourse/demandes/{REQUEST_NUMBER}")
+        with open_store(url).reading() as tx:
+            corrected = bourse_requests.find(tx, REQUEST_NUMBER)
+        assert corrected["contact"] == NEW_CONTACT
+        assert corrected["bank"] == {"holder": "Julien Lefèvre", "iban": IBAN_12, "bic": ""}
+        assert corrected["tax"] == ENGLISH_TAX_12
+        assert corrected["modified_at"]
+        receipt = parent.get(f"/bourse/demandes/{REQUEST_NUMBER}/accuse.pdf")
+        assert receipt.status_code == 200
+        text = receipt_text(receipt.data)
+        assert "12 rue des Lilas, Bâtiment B, 69003 Lyon" in text and "Julien Lefèvre" in text
+        close_pool(url)
 
 
 # Version 10: the mail queue's topics, the reminders counted as the queue sends --------------------
@@ -1196,7 +1408,7 @@ def reminders_at_version_8(request, tmp_path, monkeypatch):
 
 def test_migration_10_says_no_reminders_mail_waiting_of_those_sent_before(reminders_at_version_8):
     store = reminders_at_version_8
-    assert upgrade(store) == [9, 10, 11]
+    assert upgrade(store) == [9, 10, 11, 12]
     with store.reading() as tx:
         newer = reminders.of_campaign(tx, "0691234A", "2026-2027")
         older = reminders.of_campaign(tx, "0691300B", "2026-2027")

@@ -118,13 +118,13 @@ def test_the_documents_to_check_are_a_paragraph_of_their_own():
 
 def test_a_receipt_on_two_pages_keeps_one_tree_in_order():
     long = {
-        "ligne1": "Résidence des Très Longs Noms de Rue, " * 40,
-        "ligne2": "",
-        "code_postal": "97300",
-        "commune": "Cayenne",
+        "line1": "Résidence des Très Longs Noms de Rue, " * 40,
+        "line2": "",
+        "postal_code": "97300",
+        "city": "Cayenne",
     }
     row = manual()
-    row["contact"] = {**row["contact"], "adresse": long}
+    row["contact"] = {**row["contact"], "address": long}
     document = read(receipt_pdf(row))
     assert len(document.reader.pages) == 2
     assert_pdf_ua(document, RECEIPT_TITLE)

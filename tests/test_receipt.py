@@ -33,31 +33,35 @@ def request(**changes) -> dict:
             "niveau": "6e",
             "etablissement_nom": "Collège Concorde",
         },
-        "applicant": {"prenom": "Sophie", "nom": "Lefèvre-D'Almeida"},
+        "applicant": {"first_name": "Sophie", "last_name": "Lefèvre-D'Almeida"},
         "contact": {
-            "courriel": "sophie.lefevre-dalmeida@example.org",
-            "telephone": "+33612345678",
-            "adresse": {
-                "ligne1": "12 rue des Lilas",
-                "ligne2": "Bâtiment B",
-                "code_postal": "69003",
-                "commune": "Lyon",
+            "email": "sophie.lefevre-dalmeida@example.org",
+            "phone": "+33612345678",
+            "address": {
+                "line1": "12 rue des Lilas",
+                "line2": "Bâtiment B",
+                "postal_code": "69003",
+                "city": "Lyon",
             },
         },
         "tax": {
             "source": "dgfip",
-            "avis": [
-                {"numero_fiscal": "3023217600053", "reference_avis": "2623A12345678", "avis": None}
+            "notices": [
+                {
+                    "numero_fiscal": "3023217600053",
+                    "reference_avis": "2623A12345678",
+                    "notice": None,
+                }
             ],
             "rfr": 12_345,
             "enfants_a_charge": 2,
             "annee_revenus": 2025,
-            "consentement_dgfip": True,
-            "renouvellement": "accepte",
-            "pieces": [],
+            "dgfip_consent": True,
+            "renewal": "accepte",
+            "files": [],
         },
         "estimate": estimate("2026-2027", 12_345, 2).as_dict(),
-        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
+        "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": IBAN, "bic": "BNPAFRPP"},
         "documents_to_check": False,
         "state": "déposée",
         "granted_echelon": None,
@@ -76,8 +80,8 @@ def manual() -> dict:
     fiscal = {
         **request()["tax"],
         "source": "manuel",
-        "consentement_dgfip": False,
-        "pieces": [{"cle": "k", "nom": "avis-2026.pdf", "type": "application/pdf", "taille": 9}],
+        "dgfip_consent": False,
+        "files": [{"key": "k", "name": "avis-2026.pdf", "type": "application/pdf", "size": 9}],
     }
     return request(tax=fiscal, documents_to_check=True)
 
@@ -113,6 +117,7 @@ def expected() -> list[str]:
         "Collège Concorde",
         "2026-2027",
         "Sophie Lefèvre-D'Almeida",
+        "Revenu fiscal de référence",
         "12 345 €",
         "Échelon estimé",
         "1 (barème 2026-2027 provisoire)",
@@ -187,13 +192,13 @@ def test_no_scholarship_in_the_estimate_is_said_plainly():
 
 def test_a_long_address_never_loses_a_line():
     long = {
-        "ligne1": "Résidence des Très Longs Noms de Rue, " * 6,
-        "ligne2": "",
-        "code_postal": "97300",
-        "commune": "Cayenne",
+        "line1": "Résidence des Très Longs Noms de Rue, " * 6,
+        "line2": "",
+        "postal_code": "97300",
+        "city": "Cayenne",
     }
     row = manual()
-    row["contact"] = {**row["contact"], "adresse": long}
+    row["contact"] = {**row["contact"], "address": long}
     text = pdf_text(receipt_pdf(row))
     assert "97300 Cayenne" in text
     assert "Je certifie sur l'honneur" in text

@@ -84,7 +84,7 @@ def test_names_and_reasons_cannot_inject_a_formula():
         state="refusée",
         refusal_reason="@SUM(A1:A2)",
         pupil=child,
-        applicant={"prenom": "-2", "nom": "Y"},
+        applicant={"first_name": "-2", "last_name": "Y"},
     )
     cells = dict(zip(HEADER, row(refused), strict=True))
     assert cells["Élève"] == "'=1+1 X"

@@ -203,12 +203,12 @@ def test_links_to_the_fiche_and_the_request(at):
 def applied(app, client, ine: str) -> str:
     """The number of the request this signed-in parent makes for this child (as the journey
     records it)."""
-    fiscal = {"source": "dgfip", "avis": [], "rfr": 3300, "enfants_a_charge": 1, "pieces": []}
+    fiscal = {"source": "dgfip", "notices": [], "rfr": 3300, "enfants_a_charge": 1, "files": []}
     data = {
-        "contact": {"courriel": "", "telephone": client.account["phone"], "adresse": None},
+        "contact": {"email": "", "phone": client.account["phone"], "address": None},
         "tax": fiscal,
         "estimate": estimate("2026-2027", 3300, 1).as_dict(),
-        "bank": {"titulaire": "Sophie Lefèvre-D'Almeida", "iban": "FR76", "bic": ""},
+        "bank": {"holder": "Sophie Lefèvre-D'Almeida", "iban": "FR76", "bic": ""},
     }
     with app.extensions["store"].writing() as tx:
         (child,) = [

@@ -73,7 +73,7 @@ SIGNED_OUT_EVERYWHERE = "Vous êtes déconnecté de tous les appareils où votre
 @account_required
 def show(account):
     failure, notice = flashed()
-    telephone = contacts.contact_of(tx(), account).telephone
+    telephone = contacts.contact_of(tx(), account).phone
     return render_page(
         "account/show.html",
         "main",
@@ -189,7 +189,7 @@ def submit_mot_de_passe(account):
         url_for("login.show", _external=True),
     )
     tell_password_changed(
-        contacts.contact_of(tx(), changed).telephone, confirmed_email(changed), mail, clock.now()
+        contacts.contact_of(tx(), changed).phone, confirmed_email(changed), mail, clock.now()
     )
     flash(PASSWORD_CHANGED, "notice")
     return leave_to(url_for("account.show"))

@@ -222,7 +222,7 @@ def phone_page(account: dict, status: int = 200, **context):
         title=PHONE_TITLE,
         status=status,
         components=("form",),
-        current=phone_display(contact_of(tx(), account).telephone),
+        current=phone_display(contact_of(tx(), account).phone),
         **phone_change.forms_context(account),
         **context,
     )

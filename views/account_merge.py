@@ -124,10 +124,10 @@ def tell_both(done: merge.Merge) -> list[dict]:
     for account in (done.account, done.other):
         # The confirmed address only (records/contacts.py), else the account's mobile.
         contact = contact_of(tx(), account)
-        if contact.courriel:
-            emails.append(contact.courriel)
-        elif contact.telephone:
-            phones.append(contact.telephone)
+        if contact.email:
+            emails.append(contact.email)
+        elif contact.phone:
+            phones.append(contact.phone)
     told = []
     for address in dict.fromkeys(emails):
         subject, body = merge_email(closed, kept, names, moment)

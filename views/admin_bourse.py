@@ -68,10 +68,12 @@ def matches(found: dict, text: str) -> bool:
     if text.strip().upper() in found["number"]:
         return True
     wanted = normalize_name(text)
+    pupil, applicant = found["pupil"], found["applicant"]
+    # The pupil as the roster names them, the parent as their account does.
+    names = ((pupil["prenom"], pupil["nom"]), (applicant["first_name"], applicant["last_name"]))
     return any(
-        wanted in normalize_name(f"{person['prenom']} {person['nom']}")
-        or wanted in normalize_name(f"{person['nom']} {person['prenom']}")
-        for person in (found["pupil"], found["applicant"])
+        wanted in normalize_name(f"{first} {last}") or wanted in normalize_name(f"{last} {first}")
+        for first, last in names
     )
 
 
@@ -297,12 +299,12 @@ def say_how_told(told: list[dict]) -> None:
 def bourse_piece(staff, numero: str, index: int):
     """A document the family uploaded (numbered from 1), as a download: never shown inline, so a
     file cannot run as a page of the service."""
-    pieces = request_or_404(staff, numero)["tax"]["pieces"]
+    pieces = request_or_404(staff, numero)["tax"]["files"]
     if not 1 <= index <= len(pieces):
         abort(404)
     piece = pieces[index - 1]
     try:
-        data = current_app.extensions["files"].read(piece["cle"])
+        data = current_app.extensions["files"].read(piece["key"])
     except UnknownFile:
         abort(404)
     # Named by the service, not by the family: nothing typed reaches the header.

@@ -86,7 +86,7 @@ def demande(account, numero):
         siblings=siblings(account, sent),
         iban=bank.mask_iban(sent["bank"]["iban"]),
         contact=Contact.from_dict(sent["contact"]),
-        telephone=phone_display(sent["contact"]["telephone"]),
+        telephone=phone_display(sent["contact"]["phone"]),
         submitted_at=moment_text(sent["submitted_at"]),
         modified_at=moment_text(sent["modified_at"]) if sent.get("modified_at") else None,
         failure=failure,

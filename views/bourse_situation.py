@@ -127,7 +127,7 @@ bp.register_error_handler(413, too_large)
 
 
 def saisie_page(state, form, status=200):
-    return page("saisie", state, status, form=form, pieces=state["tax"]["pieces"])
+    return page("saisie", state, status, form=form, files=state["tax"]["files"])
 
 
 @bp.post("/demande/saisie")
@@ -136,7 +136,7 @@ def submit_saisie(state):
     form = ManualForm()
     form.validate()
     tax = state["tax"]
-    for index, field in enumerate((form.avis, form.avis_2)[: len(tax["avis"])]):
+    for index, field in enumerate((form.avis, form.avis_2)[: len(tax["notices"])]):
         receive(state, index, field)
     JOURNEY.save(state)  # a file received stays, whatever else is wrong
     if any(field.errors for field in form):
@@ -149,10 +149,10 @@ def submit_saisie(state):
 def receive(state: dict, index: int, field) -> None:
     """Check and keep the file sent in `field` as the notice number `index`; without a file,
     the one sent before stays, and one is required if there is none."""
-    pieces = state["tax"]["pieces"]
+    files_kept = state["tax"]["files"]
     upload = field.data
     if not getattr(upload, "filename", ""):
-        if pieces[index] is None:
+        if files_kept[index] is None:
             field.errors.append("Joignez votre avis d'impôt : un fichier PDF, JPEG ou PNG.")
         return
     data = upload.read()
@@ -162,12 +162,12 @@ def receive(state: dict, index: int, field) -> None:
         field.errors.append(str(error))
         return
     files = current_app.extensions["files"]
-    replaced = pieces[index]
+    replaced = files_kept[index]
     # Only a file sent during this journey is deleted: a corrected request's files stay its own
     # until the correction is sent.
-    if replaced and replaced["cle"] in state.get("uploads", []):
-        files.delete(replaced["cle"])
+    if replaced and replaced["key"] in state.get("uploads", []):
+        files.delete(replaced["key"])
     key = files.save(data)
     state.setdefault("uploads", []).append(key)
     name = " ".join(upload.filename.split())[-100:]
-    pieces[index] = {"cle": key, "nom": name, "type": kind, "taille": len(data)}
+    files_kept[index] = {"key": key, "name": name, "type": kind, "size": len(data)}

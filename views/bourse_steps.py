@@ -84,7 +84,7 @@ def current_contact(state: dict) -> Contact:
 
 
 def coordonnees_page(contact: Contact, state, form, status=200):
-    telephone = phone_display(contact.telephone)
+    telephone = phone_display(contact.phone)
     return page("coordonnees", state, status, form=form, telephone=telephone)
 
 
@@ -158,10 +158,10 @@ def submit_estimation(state):
 @JOURNEY.at_step("banque", guard=still_the_parents)
 def banque(state):
     account, _ = parent_and_child(state)
-    typed = state.get("bank") or {"titulaire": f"{account['first_name']} {account['last_name']}"}
+    typed = state.get("bank") or {"holder": f"{account['first_name']} {account['last_name']}"}
     if typed.get("iban"):
         typed = {**typed, "iban": bank.format_iban(typed["iban"])}
-    return page("banque", state, form=BankForm(formdata=None, **typed))
+    return page("banque", state, form=BankForm.filled(typed))
 
 
 @bp.post("/demande/banque")
@@ -194,7 +194,7 @@ def summary_page(state, form, status=200):
 def sections(state: dict) -> dict:
     return {
         "contact": Contact.from_dict(state["contact"]),
-        "telephone": phone_display(state["contact"]["telephone"]),
+        "telephone": phone_display(state["contact"]["phone"]),
         "tax": state["tax"],
         "estimate": state["estimate"],
         "bank": state["bank"],

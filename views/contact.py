@@ -23,11 +23,13 @@ from rules import addresses, emails
 from views import email_confirmation
 from views.auth import current_account
 
+# The address's parts (rules/addresses.py) and the form's fields that hold them (the HTML names,
+# French as the page's).
 ADDRESS_FIELDS = {
-    "ligne1": "adresse_ligne1",
-    "ligne2": "adresse_ligne2",
-    "code_postal": "code_postal",
-    "commune": "commune",
+    "line1": "adresse_ligne1",
+    "line2": "adresse_ligne2",
+    "postal_code": "code_postal",
+    "city": "commune",
 }
 
 
@@ -44,13 +46,13 @@ class ContactForm(FlaskForm):
     @classmethod
     def filled(cls, contact: Contact) -> ContactForm:
         """The form showing the details as saved (a GET: nothing read from the request)."""
-        adresse = contact.adresse.as_dict() if contact.adresse else {}
+        address = contact.address.as_dict() if contact.address else {}
         form = cls(
             formdata=None,
-            courriel=contact.courriel_a_confirmer or contact.courriel,
-            **{field: adresse.get(name, "") for name, field in ADDRESS_FIELDS.items()},
+            courriel=contact.email_to_confirm or contact.email,
+            **{field: address.get(name, "") for name, field in ADDRESS_FIELDS.items()},
         )
-        form.waiting(contact.courriel_a_confirmer)
+        form.waiting(contact.email_to_confirm)
         return form
 
     def waiting(self, email: str) -> None:
@@ -64,25 +66,25 @@ class ContactForm(FlaskForm):
         with the errors on the fields (and on `form.errors`, as for a failed CSRF check)."""
         if not self.validate():
             return None
-        courriel = adresse = None
+        email = address = None
         try:
-            courriel = emails.normalize_optional(self.courriel.data)
+            email = emails.normalize_optional(self.courriel.data)
         except emails.EmailError as error:
             self.courriel.errors.append(error.message)
         try:
-            adresse = addresses.check_address(
+            address = addresses.check_address(
                 *(self[field].data or "" for field in ADDRESS_FIELDS.values())
             )
         except addresses.AddressErrors as wrong:
             for name, message in wrong.errors.items():
                 self[ADDRESS_FIELDS[name]].errors.append(message)
-        if courriel is None or adresse is None:
+        if email is None or address is None:
             return None
-        if not self._confirming(courriel):
+        if not self._confirming(email):
             return None
-        return courriel, adresse
+        return email, address
 
-    def _confirming(self, courriel: str) -> bool:
+    def _confirming(self, email: str) -> bool:
         """A new address typed by the signed-in parent: its confirmation link is mailed now,
         unless it is the one confirmed or the one already waiting. False, with the reason on
         the field, when the link cannot be sent (daily cap, mail down)."""
@@ -90,20 +92,20 @@ class ContactForm(FlaskForm):
         if account is None:
             return True
         confirmed = email_changes.confirmed_email(account)
-        if not courriel:
+        if not email:
             if confirmed:
                 # Emptied: the address is forgotten as the form is saved, and told so.
                 email_confirmation.tell_old_address(account, confirmed, removed=True)
             return True
         pending = email_changes.pending_email(account)
-        if courriel == confirmed:
+        if email == confirmed:
             return True
-        if courriel != pending:
-            refused = email_confirmation.send_link(account, courriel)
+        if email != pending:
+            refused = email_confirmation.send_link(account, email)
             if refused:
                 self.courriel.errors.append(refused)
                 return False
-        self.waiting(courriel)
+        self.waiting(email)
         return True
 
 

@@ -213,16 +213,16 @@ def fiscal_of(outcome: Outcome, notices: list, annee: str) -> dict:
     administration gave (found by état civil: no numbers typed)."""
     return {
         "source": "dgfip",
-        "avis": [
-            {"numero_fiscal": "", "reference_avis": "", "avis": avis.to_api()} for avis in notices
+        "notices": [
+            {"numero_fiscal": "", "reference_avis": "", "notice": avis.to_api()} for avis in notices
         ],
         "rfr": outcome.rfr,
         "enfants_a_charge": outcome.enfants,
         "annee_revenus": tax_year(annee) - 1,
-        "consentement_dgfip": True,
-        "renouvellement": "accepte",
-        "pieces": [],
-        "declarants_differents": False,
+        "dgfip_consent": True,
+        "renewal": "accepte",
+        "files": [],
+        "other_declarants": False,
     }
 
 
@@ -244,19 +244,17 @@ def tell_family(tx, row: dict, account: dict, school: str, links: Links, now) ->
     deadline = deadline_of(tx, row["uai"], now.date())
     contact = contact_of(tx, account)
     sent = []
-    if contact.courriel:
+    if contact.email:
         subject, body = examination_email(row, event, school, link, deadline)
         # Kept « en attente » with the batch; the mail leaves once the batch is saved, and
         # each of its tries is written on the row (records/mail_queue.OUTCOMES).
-        sent.append({"channel": EMAIL, "to": contact.courriel, "sent": None})
+        sent.append({"channel": EMAIL, "to": contact.email, "sent": None})
         about = {"table": examinations.EXAMINATIONS, "id": row["id"], "event": event}
         label = f"examen {event}"
-        mail_after_commit(
-            contact.courriel, subject, body, label=label, about=about, school=row["uai"]
-        )
-    if contact.telephone:
-        texted = send_sms(contact.telephone, examination_sms(row, event, link, deadline))
-        sent.append({"channel": SMS, "to": contact.telephone, "sent": texted})
+        mail_after_commit(contact.email, subject, body, label=label, about=about, school=row["uai"])
+    if contact.phone:
+        texted = send_sms(contact.phone, examination_sms(row, event, link, deadline))
+        sent.append({"channel": SMS, "to": contact.phone, "sent": texted})
     return examinations.record_notices(tx, row, event, sent, now)
 
 

@@ -57,13 +57,13 @@ def tell_family(request: dict, event: str) -> list[dict]:
     url = url_for("bourse.demande", numero=request["number"], _external=True)
     contact = request["contact"]
     told = []
-    courriel = confirmed_email(request)
-    if courriel:
-        state = _mail(courriel, request, event, url)
-        told.append({"channel": EMAIL, "to": courriel, "sent": as_sent(state)})
-    if contact.get("telephone"):
-        sent = send_sms(contact["telephone"], SMS_TEXTS[event](request, url))
-        told.append({"channel": SMS, "to": contact["telephone"], "sent": sent})
+    email = confirmed_email(request)
+    if email:
+        state = _mail(email, request, event, url)
+        told.append({"channel": EMAIL, "to": email, "sent": as_sent(state)})
+    if contact.get("phone"):
+        sent = send_sms(contact["phone"], SMS_TEXTS[event](request, url))
+        told.append({"channel": SMS, "to": contact["phone"], "sent": sent})
     bourse_requests.record_notices(tx(), request["number"], event, told, now())
     return told
 

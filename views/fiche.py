@@ -186,11 +186,11 @@ def save_details(account, child):
     read = form.read()
     if read is None:
         return failed(account, child, CONTACT, contact_form=form)
-    courriel, adresse = read
-    contact = save_contact(tx(), account["id"], courriel, adresse, now())
+    email, address = read
+    contact = save_contact(tx(), account["id"], email, address, now())
     notice = CONTACT_SAVED
-    if contact.courriel_a_confirmer:
-        notice += " " + LINK_SENT.format(email=contact.courriel_a_confirmer)
+    if contact.email_to_confirm:
+        notice += " " + LINK_SENT.format(email=contact.email_to_confirm)
     return succeeded(account, child, CONTACT, notice)
 
 

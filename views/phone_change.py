@@ -81,7 +81,7 @@ def ask_code(account: dict, form: PhoneForm, region: str) -> Answer:
     except phones.PhoneError as error:
         form.telephone.errors.append(error.message)
         return Answer(False)
-    if number == contact_of(tx(), account).telephone:
+    if number == contact_of(tx(), account).phone:
         form.telephone.errors.append(SAME_NUMBER)
         return Answer(False)
     state = {"account_id": account["id"], "phone": number, "code": None, "codes_sent": 0}
@@ -108,7 +108,7 @@ def check_code(account: dict, form: CodeForm) -> Answer:
         )
         form.code.data = ""
         return Answer(False)
-    old = contact_of(tx(), account).telephone
+    old = contact_of(tx(), account).phone
     change_phone(tx(), account["id"], state["phone"], now())
     drop_pending()
     if old and old != state["phone"]:

@@ -29,10 +29,10 @@ class SituationForm(FlaskForm):
     @classmethod
     def filled(cls, fiscal: dict | None) -> SituationForm:
         fiscal = fiscal or {}
-        avis = fiscal.get("avis", [])
-        values = {"consentement": fiscal.get("consentement_dgfip", False)}
-        values["renouvellement"] = fiscal.get("renouvellement", "")
-        for index, notice in enumerate(avis[:2]):
+        notices = fiscal.get("notices", [])
+        values = {"consentement": fiscal.get("dgfip_consent", False)}
+        values["renouvellement"] = fiscal.get("renewal", "")
+        for index, notice in enumerate(notices[:2]):
             suffix = "_2" if index else ""
             values[f"numero_fiscal{suffix}"] = notice["numero_fiscal"]
             values[f"reference_avis{suffix}"] = notice["reference_avis"]
@@ -130,19 +130,27 @@ class BankForm(FlaskForm):
     iban = StringField("IBAN")
     bic = StringField("BIC (facultatif)")
 
+    # The request's "bank" keys (records/bourse_requests.py) and the fields that show them (the
+    # HTML names, French as the page's).
+    FIELDS = {"holder": "titulaire", "iban": "iban", "bic": "bic"}
+    CHECKS = {"holder": bank.check_holder, "iban": bank.check_iban, "bic": bank.check_bic}
+
+    @classmethod
+    def filled(cls, details: dict) -> BankForm:
+        """The form showing `details` as the request keeps them (a GET: nothing read)."""
+        typed = {field: details[key] for key, field in cls.FIELDS.items() if key in details}
+        return cls(formdata=None, **typed)
+
     def read(self) -> dict | None:
+        """The bank details as the request keeps them, or None with the errors on the fields."""
         if not self.validate():
             return None
         found = {}
-        for name, check in (
-            ("titulaire", bank.check_holder),
-            ("iban", bank.check_iban),
-            ("bic", bank.check_bic),
-        ):
+        for key, field in self.FIELDS.items():
             try:
-                found[name] = check(self[name].data)
+                found[key] = self.CHECKS[key](self[field].data)
             except bank.BankError as error:
-                self[name].errors.append(str(error))
+                self[field].errors.append(str(error))
         return None if any(field.errors for field in self) else found
 
 

@@ -310,6 +310,77 @@ def _v11_documents(tx: Tx) -> None:
     _rename_session_keys(tx, _JOURNEY_SESSION_KEYS)
 
 
+# Migration 12's English names (issue 11): the parts of a postal address (rules/addresses.py), kept
+# on an account and in a request's contact details; a request's contact details themselves, its
+# tax situation and its bank details, in the request and in a scholarship journey under way (and
+# the request's applicant named as their account names them, as migration 9 did). The
+# tax situation keeps the notice's own words, as printed on it and as the scale reads them
+# ("numero_fiscal", "reference_avis", "rfr", "enfants_a_charge", "annee_revenus"), and the API's
+# answer ("notice") as it came. Old name → new name.
+_ADDRESS_KEYS = dict(ligne1="line1", ligne2="line2", code_postal="postal_code", commune="city")
+# A new e-mail typed waits in a request's contact details for its confirmation link.
+_PENDING_EMAIL = {"courriel_a_confirmer": "email_to_confirm"}
+_CONTACT_KEYS = {"courriel": "email", "telephone": "phone", "adresse": "address", **_PENDING_EMAIL}
+_BANK_KEYS = {"titulaire": "holder"}
+# What the parent agreed to, in the tax situation: the DGFiP asked, the scholarship renewed.
+_AGREED_KEYS = dict(consentement_dgfip="dgfip_consent", renouvellement="renewal")
+_TAX_KEYS = dict(avis="notices", pieces="files", declarants_differents="other_declarants")
+_TAX_KEYS |= _AGREED_KEYS
+_NOTICE_KEYS = {"avis": "notice"}  # one of "notices": the API's answer beside its numbers
+_FILE_KEYS = {"cle": "key", "nom": "name", "taille": "size"}  # one of "files" (None: none sent)
+
+
+def _v12_documents(tx: Tx) -> None:
+    """A request is written again whole under its id; an account and a journey get the part
+    renamed, so a parent in the middle of a request during the deployment goes on where they
+    were (and a sending at the same moment is not written over)."""
+    for doc in list(tx.scan("comptes")):
+        details = doc.get("contact_details") or {}
+        if details.get("address"):
+            renamed = {**details, "address": _renamed(details["address"], _ADDRESS_KEYS)}
+            if renamed != details:
+                tx.update("comptes", doc["id"], {"contact_details": renamed})
+    _rewrite(tx, "demandes_bourse", _v12_request)
+    for doc in list(tx.scan("parcours")):
+        state = doc.get("state")
+        if doc.get("kind") == "bourse" and state:
+            renamed = _english_parts(state)
+            if renamed != state:
+                tx.update("parcours", doc["id"], {"state": renamed})
+
+
+def _v12_request(doc: dict) -> dict:
+    """A request's parts, and the parent who made it named as their account names them."""
+    request = _english_parts(doc)
+    if request.get("applicant"):
+        request["applicant"] = _renamed(request["applicant"], _PARENT_NAME_KEYS)
+    return request
+
+
+def _english_parts(doc: dict) -> dict:
+    """A request or a scholarship journey's state with its contact, tax and bank parts renamed."""
+    changed = dict(doc)
+    if doc.get("contact"):
+        contact = _renamed(doc["contact"], _CONTACT_KEYS)
+        if contact.get("address"):
+            contact["address"] = _renamed(contact["address"], _ADDRESS_KEYS)
+        changed["contact"] = contact
+    if doc.get("tax"):
+        changed["tax"] = _v12_tax(doc["tax"])
+    if doc.get("bank"):
+        changed["bank"] = _renamed(doc["bank"], _BANK_KEYS)
+    return changed
+
+
+def _v12_tax(tax: dict) -> dict:
+    renamed = _renamed(tax, _TAX_KEYS)
+    if "notices" in renamed:
+        renamed["notices"] = [_renamed(notice, _NOTICE_KEYS) for notice in renamed["notices"]]
+    if "files" in renamed:
+        renamed["files"] = [_renamed(one, _FILE_KEYS) if one else one for one in renamed["files"]]
+    return renamed
+
+
 MIGRATIONS = (
     Migration(1, "0001_tables.sql", _v1_documents),
     # Journeys found by their account (records/journeys.py); older ones have none.
@@ -332,6 +403,8 @@ MIGRATIONS = (
     Migration(10, "0010_mail_queue_topics.sql", _v10_documents),
     # The journeys' ids in the sessions under their blueprints' English names.
     Migration(11, "0011_journey_session_keys.sql", _v11_documents),
+    # The contact, address, tax and bank details' own keys in English, in requests and accounts.
+    Migration(12, "0012_request_details_keys.sql", _v12_documents),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,0 +1,3 @@
+-- The inner keys of a scholarship request's applicant, contact, tax and bank details, and of the
+-- postal addresses the accounts keep, in English (issue 11): only the documents change, which
+-- the migration's documents step rewrites; no index reads these keys.
