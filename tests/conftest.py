@@ -13,6 +13,7 @@ from app import create_app
 from outside.storage import open_store
 from rules.passwords import set_hash_cost
 from tests import backends
+from tests.collector import keep_loaded_code_out_of_collections
 from tests.fake_clock import FakeClock, install
 from tests.staff import signed_in_staff
 from views import login
@@ -329,6 +330,10 @@ LONGEST_FIRST = (
     "tests/test_shared_limits.py",
     "tests/test_migrations.py",
 )
+
+
+def pytest_collection_finish(session):
+    keep_loaded_code_out_of_collections()
 
 
 def pytest_collection_modifyitems(items):

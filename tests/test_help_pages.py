@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from records import journeys
 from rules import sms_codes, temporary_passwords
 from rules.birthdates import BLOCK_DURATION, MAX_FAILED_SUBMISSIONS
-from records import journeys
 from tests.markup import elements, plain, texts
 
 HELP_PAGES = ["/aide/franceconnect", "/aide/inscription", "/aide/courrier", "/aide/oubli"]

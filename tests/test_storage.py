@@ -23,6 +23,7 @@ from tinydb import TinyDB
 from outside.storage import StorageError, tiny
 from outside.storage.migrations import LATEST, MIGRATIONS, upgrade
 from outside.storage.tiny import TinyStore
+from tests.collector import keep_loaded_code_out_of_collections
 from tests.processes import write_many
 
 # What a store up to date has recorded: every migration, in order.
@@ -456,9 +457,11 @@ def test_an_empty_file_upgraded_is_at_the_latest_version(tmp_path):
 
 @pytest.fixture
 def collector_untouched():
-    """The tests' process as it was: what a test froze goes back to the cyclic collector."""
+    """The tests' process as it was: what a test froze goes back to the cyclic collector, what
+    the suite froze (tests/conftest.py) is frozen again."""
     yield
     gc.unfreeze()
+    keep_loaded_code_out_of_collections()
 
 
 def _tracked_ids() -> set[int]:
