@@ -1,12 +1,19 @@
 import warnings
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e import html_checker
 from e2e.browsers import DESKTOP, PHONE, check_html_with, launch_options
 from e2e.mailbox import start_smtp_server
 from e2e.servers import free_port, start_app_and_sandbox
 from tests import backends
+
+# Playwright's expectations wait up to 5 s by default: on this project's 2-core machines, shared
+# with a unit run, sending a scholarship request (its receipt laid out as a PDF, its mail) once
+# took longer and failed a journey that then went through. These waits are no speed checks
+# (`make bench` measures speed); a page that never comes still fails, after 15 s.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
