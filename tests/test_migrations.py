@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import time
@@ -62,7 +61,7 @@ from rules.passwords import hash_password
 from tests import backends
 from tests.conftest import TEST_SETTINGS
 from tests.markup import elements, plain, redirects_to, texts
-from tests.processes import upgrade_from_another_process
+from tests.processes import racers, upgrade_from_another_process
 
 
 @contextmanager
@@ -188,7 +187,9 @@ def test_the_engine_s_lookups_use_the_indexes(schema, name, monkeypatch):
     run = PgTx._run
 
     def recording(self, query, params=()):
-        queries.append((query, params))
+        # The insert that gives a listing its document (page_through) looks nothing up.
+        if not query.as_string().startswith("INSERT"):
+            queries.append((query, params))
         return run(self, query, params)
 
     monkeypatch.setattr(PgTx, "_run", recording)
@@ -248,7 +249,7 @@ def test_an_upgrade_applies_each_migration_once(empty_database):
 def test_upgrades_started_at_once_apply_each_migration_once(empty_database):
     """Machines of one service upgrading on deployment at once: each migration is applied by
     one of them while the others wait, then find it done."""
-    context = multiprocessing.get_context("spawn")
+    context = racers()
     queue, start = context.Queue(), context.Barrier(4)
     workers = [
         context.Process(target=upgrade_from_another_process, args=(empty_database, queue, start))

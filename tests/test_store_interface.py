@@ -3,7 +3,6 @@ TEST_BACKEND chooses (a TinyDB file by default, PostgreSQL with TEST_BACKEND=pos
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import subprocess
 import sys
@@ -13,7 +12,9 @@ import time
 import pytest
 
 from outside.storage import Duplicate, ReadOnly, StorageError, UndeclaredKey
-from tests.processes import add_under_lock, take_numbers
+from outside.storage.postgres import PostgresStore
+from tests import backends
+from tests.processes import add_under_lock, racers, take_numbers
 
 # Reading ----------------------------------------------------------------------------------------
 
@@ -434,6 +435,23 @@ def test_a_read_transaction_refuses_every_write(new_store, write):
         assert tx.latest("compteurs", 1) == []
 
 
+@pytest.mark.skipif(not backends.on_postgresql(), reason="the transactions PostgreSQL begins")
+def test_the_server_begins_a_read_as_a_read_only_snapshot_and_a_write_as_read_committed(database):
+    # A pool of one connection: the write takes the very connection the read gave back.
+    store = PostgresStore(f"{database}?application_name=one-connection", pool_size=1)
+    with store.reading() as tx:
+        assert server_says(tx, "transaction_isolation") == "repeatable read"
+        assert server_says(tx, "transaction_read_only") == "on"
+    with store.writing() as tx:
+        assert server_says(tx, "transaction_isolation") == "read committed"
+        assert server_says(tx, "transaction_read_only") == "off"
+        tx.insert("journal", {"uai": "A"})
+
+
+def server_says(tx, setting: str) -> str:
+    return tx.connection.execute(f"SHOW {setting}").fetchone()[0]
+
+
 def test_writing_inside_a_read_transaction_is_refused(new_store):
     with new_store.reading(), pytest.raises(ReadOnly), new_store.writing():
         pass
@@ -515,9 +533,9 @@ def rename(store) -> None:
 
 
 def spawn(target, location: str, processes: int, *args) -> list:
-    """Run `target(location, queue, *args)` in new processes (spawned: nothing inherited, each
-    opens the store itself); what each put in the queue."""
-    context = multiprocessing.get_context("spawn")
+    """Run `target(location, queue, *args)` in new processes (nothing of this one inherited,
+    each opens the store itself); what each put in the queue."""
+    context = racers()
     queue = context.Queue()
     workers = [
         context.Process(target=target, args=(location, queue, *args)) for _ in range(processes)

@@ -252,14 +252,14 @@ def test_the_journal_entry_fails_with_the_change_it_tells(store, monkeypatch):
     """The journal's own write fails (not the call): the service's change goes with it."""
     with store.reading() as tx:
         engine_tx = type(tx)
-    insert_many = engine_tx.insert_many
+    insert = engine_tx.insert
 
-    def refuse_the_journal(tx, table_name, docs):
+    def refuse_the_journal(tx, table_name, doc):
         if table_name == "journal":
             raise RuntimeError("disque plein")
-        return insert_many(tx, table_name, docs)
+        return insert(tx, table_name, doc)
 
-    monkeypatch.setattr(engine_tx, "insert_many", refuse_the_journal)
+    monkeypatch.setattr(engine_tx, "insert", refuse_the_journal)
     with pytest.raises(RuntimeError):
         open_campaign(store, message="Bienvenue")
     monkeypatch.undo()
