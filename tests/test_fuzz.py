@@ -25,6 +25,7 @@ from wtforms.fields.core import UnboundField
 
 from records.sessions import SESSIONS
 from records.staff import create_staff
+from tests import backends
 from tests.htmx_client import HTMX
 from tests.staff import PASSWORD
 from tests.test_admin_bourse import submitted
@@ -162,14 +163,10 @@ class StartingSession:
         self.app = app
         signed_in = client_of(app, world, user)
         self.cookie = signed_in.get_cookie(app.config["SESSION_COOKIE_NAME"])
-        with app.extensions["store"].reading() as tx:
-            self.rows = list(tx.scan(SESSIONS))
+        self.put_back = backends.keeper(app.extensions["store"], SESSIONS)
 
     def client(self):
-        with self.app.extensions["store"].writing() as tx:
-            for row in list(tx.scan(SESSIONS)):
-                tx.delete(SESSIONS, row["id"])
-            tx.restore(SESSIONS, self.rows)
+        self.put_back()
         client = self.app.test_client()
         if self.cookie is not None:
             client.set_cookie(self.cookie.key, self.cookie.value, domain=self.cookie.domain)
@@ -259,6 +256,15 @@ def test_no_malformed_request_gets_a_server_error(web, world, user):
             if answer.status_code >= 500:
                 failures.append(f"{described}: {answer.status_code}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("user", OWN_PAGES)
+def test_a_case_that_signs_out_leaves_the_next_one_signed_in(web, world, user):
+    starting = StartingSession(web, world, user)
+    leaving = starting.client()
+    leaving.post("/admin/deconnexion" if user == "personnel" else "/deconnexion")
+    assert leaving.get(OWN_PAGES[user]).status_code == 303
+    assert starting.client().get(OWN_PAGES[user]).status_code == 200
 
 
 # What the fuzzing found, each as its own case -------------------------------------------------
