@@ -2,7 +2,6 @@
 children, one account per person with an identifiant never reused, and signing in."""
 
 import json
-import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
@@ -29,7 +28,7 @@ from rules.lockout import Limits, wait_until
 from rules.passwords import hash_password
 from rules.roster import parse_roster_bytes
 from tests.backends import database_text, reading, writing
-from tests.processes import create_durand
+from tests.processes import create_durand, racers
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 # Two clients (digests of addresses): the parent's own, and one somewhere else.
@@ -284,7 +283,7 @@ def test_four_processes_registering_the_same_name_at_once_get_four_identifiants(
     database, new_store
 ):
     made = durands(new_store, 4)
-    context = multiprocessing.get_context("spawn")
+    context = racers()
     start = context.Event()
     workers = [context.Process(target=create_durand, args=(database, n, NOW, start)) for n in made]
     for process in workers:

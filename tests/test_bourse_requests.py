@@ -6,7 +6,6 @@ their journal entries, and the counts of the back office."""
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -41,7 +40,7 @@ from records.teleservices import BOURSE, State, save_service
 from rules.bourse import estimate
 from rules.clock import PARIS
 from rules.roster import parse_roster_bytes
-from tests.processes import submit_in_process
+from tests.processes import racers, submit_in_process
 
 CONCORDE, PALMISTES = "0691234A", "0973123Z"
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
@@ -362,7 +361,7 @@ def test_processes_submitting_at_once_never_share_a_number(database, new_store):
         (MOUSSA, "moussa"),
         (LUCAS, "lucas"),
     ]
-    context = multiprocessing.get_context("spawn")
+    context = racers()
     start = context.Event()
     workers = [
         context.Process(target=submit_in_process, args=(database, submission(store, *one), start))

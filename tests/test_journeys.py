@@ -1,7 +1,6 @@
 """Server-side journey state, SMS sent per number, and blocks after wrong birth dates."""
 
 import json
-import multiprocessing
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -29,7 +28,7 @@ from records.journeys import (
 )
 from rules.clock import PARIS
 from tests.backends import database_text, reading, writing
-from tests.processes import guess, guess_in_process
+from tests.processes import guess, guess_in_process, racers
 
 NOW = datetime(2026, 9, 14, 18, 5, tzinfo=PARIS)
 SOPHIE = "+33612345678"
@@ -224,7 +223,7 @@ def test_guesses_of_one_journey_at_once_are_counted_one_by_one(store):
 
 def test_guesses_from_several_processes_are_counted_one_by_one(store, database):
     journey = writing(store, start, Kind.REGISTRATION, {"tries": 0}, NOW)
-    context = multiprocessing.get_context("spawn")
+    context = racers()
     start_event, counted = context.Event(), context.Value("i", 0)
     workers = [
         context.Process(target=guess_in_process, args=(database, journey, start_event, counted))

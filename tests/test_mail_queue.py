@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import re
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -22,6 +21,7 @@ from records import mail_queue
 from records.mail_queue import CLAIM, GAVE_UP, QUEUE, SENT, SUPERSEDED, WAITING
 from tests.conftest import TEST_SETTINGS
 from tests.fake_clock import START, FakeClock, install
+from tests.processes import racers
 from tests.test_examination import ROUSSEAU, launch, results
 from tests.test_examination import consent as examination_consent
 from tests.test_mail_after_commit import WatchingMailer, kept_sms
@@ -335,7 +335,7 @@ def test_two_commands_at_once_send_each_mail_once(queueing, storage, clock, port
             outgoing = mail_queue.Outgoing(to, "Décision", "Bonjour")
             mail_queue.add(tx, outgoing, START - CLAIM * 200, LIMITS)
     smtp = smtp_server(port, SlowCollector())
-    context = multiprocessing.get_context("spawn")
+    context = racers()
     outputs, start = context.Queue(), context.Barrier(2)
     workers = [
         context.Process(target=command_in_another_process, args=(storage, port, outputs, start))

@@ -7,7 +7,6 @@ These tests open TinyDB files of their own, whatever TEST_BACKEND says."""
 
 import gc
 import json
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -24,7 +23,7 @@ from outside.storage import StorageError, tiny
 from outside.storage.migrations import LATEST, MIGRATIONS, upgrade
 from outside.storage.tiny import TinyStore
 from tests.collector import keep_loaded_code_out_of_collections
-from tests.processes import write_many
+from tests.processes import racers, write_many
 
 # What a store up to date has recorded: every migration, in order.
 EVERY_VERSION = [migration.version for migration in MIGRATIONS]
@@ -42,7 +41,7 @@ def journal(path: Path) -> dict:
 
 def test_four_processes_writing_250_times_each_keep_1000_records(tmp_path):
     path = tmp_path / "db.json"
-    context = multiprocessing.get_context("spawn")
+    context = racers()
     writers = [context.Process(target=write_many, args=(str(path), w, 250)) for w in range(4)]
     for process in writers:
         process.start()
