@@ -52,7 +52,9 @@ def smtp_server():
 def database(tmp_path_factory, worker_id):
     """This worker's database: a TinyDB file, or with TEST_BACKEND=postgresql a PostgreSQL
     database of its own."""
-    yield from backends.server_database(tmp_path_factory.mktemp("database"), f"e2e_{worker_id}")
+    yield from backends.server_database(
+        backends.BACKEND, tmp_path_factory.mktemp("database"), f"e2e_{worker_id}"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ ENDS = re.compile(r"Votre session se termine à \d{1,2} h \d{2} sans action de v
 @pytest.fixture(scope="module")
 def database(tmp_path_factory, worker_id):
     yield from backends.server_database(
-        tmp_path_factory.mktemp("database"), f"e2e_session_{worker_id}"
+        backends.BACKEND, tmp_path_factory.mktemp("database"), f"e2e_session_{worker_id}"
     )
 
 

@@ -156,10 +156,12 @@ def writing(store, function, *arguments, **options):
         return function(tx, *arguments, **options)
 
 
-def server_database(folder, name: str):
-    """A database for real servers (e2e, races), as a generator for a fixture: a TinyDB file in
-    `folder`, or a PostgreSQL database of its own, dropped afterwards."""
-    if not on_postgresql():
+def server_database(engine: str, folder, name: str):
+    """A database of the engine for real servers (e2e, races), as a generator for a fixture: a
+    TinyDB file in `folder`, or a PostgreSQL database of its own, dropped afterwards. The unit
+    tests' fixtures pass their `engine` fixture: a test of servers on a database is one the
+    PostgreSQL run must run."""
+    if engine != "postgresql":
         yield str(folder / "db.json")
         return
     if not postgresql_answers():

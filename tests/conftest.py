@@ -163,7 +163,15 @@ def new_app(**settings):
 
 
 @pytest.fixture(scope="session")
-def postgresql_url(worker_id):
+def engine() -> str:
+    """The engine this run keeps records in (TEST_BACKEND). Every fixture that gives a test a
+    database of that engine asks for it: the run on PostgreSQL runs only the tests that do
+    (`pytest_collection_modifyitems`)."""
+    return backends.BACKEND
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(engine, worker_id):
     """This worker's PostgreSQL database, when the suite runs on PostgreSQL."""
     if not backends.on_postgresql():
         yield None
@@ -336,9 +344,23 @@ def pytest_collection_finish(session):
     keep_loaded_code_out_of_collections()
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     def rank(item):
         path = item.nodeid.split("::")[0]
         return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: the same order as before within each module and for the rest
+    if backends.on_postgresql():
+        leave_out_what_the_engine_cannot_change(config, items)
+
+
+def leave_out_what_the_engine_cannot_change(config, items) -> None:
+    """The run on PostgreSQL runs the tests whose records live in the engine under test (those
+    that ask for `engine`). The others (the rules, the documents, the settings, what runs on
+    TinyDB files or PostgreSQL databases of its own) get the same fixtures in both runs and
+    passed in the run on TinyDB: a second run was a third of this one's time, and could only
+    repeat the first."""
+    engine_free = [item for item in items if "engine" not in item.fixturenames]
+    if engine_free:
+        config.hook.pytest_deselected(items=engine_free)
+        items[:] = [item for item in items if "engine" in item.fixturenames]

@@ -40,8 +40,10 @@ def family(number: int, nom: str = "Rivière", prenom: str = "Paul") -> tuple[st
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory, worker_id):
-    yield from backends.server_database(tmp_path_factory.mktemp("races"), f"races_{worker_id}")
+def database(tmp_path_factory, worker_id, engine):
+    yield from backends.server_database(
+        engine, tmp_path_factory.mktemp("races"), f"races_{worker_id}"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,10 @@ LINES = [
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory, worker_id):
-    yield from backends.server_database(tmp_path_factory.mktemp("relance"), f"relance_{worker_id}")
+def database(tmp_path_factory, worker_id, engine):
+    yield from backends.server_database(
+        engine, tmp_path_factory.mktemp("relance"), f"relance_{worker_id}"
+    )
 
 
 @pytest.fixture(scope="module")
