@@ -173,7 +173,7 @@ def engine() -> str:
 @pytest.fixture(scope="session")
 def postgresql_url(engine, worker_id):
     """This worker's PostgreSQL database, when the suite runs on PostgreSQL."""
-    if not backends.on_postgresql():
+    if engine != "postgresql":
         yield None
         return
     if not backends.postgresql_answers():
@@ -358,8 +358,8 @@ def leave_out_what_the_engine_cannot_change(config, items) -> None:
     """The run on PostgreSQL runs the tests whose records live in the engine under test (those
     that ask for `engine`). The others (the rules, the documents, the settings, what runs on
     TinyDB files or PostgreSQL databases of its own) get the same fixtures in both runs and
-    passed in the run on TinyDB: a second run was a third of this one's time, and could only
-    repeat the first."""
+    passed in the run on TinyDB: run again, they took a quarter of this run's time and could
+    only repeat the first."""
     engine_free = [item for item in items if "engine" not in item.fixturenames]
     if engine_free:
         config.hook.pytest_deselected(items=engine_free)
