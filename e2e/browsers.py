@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -33,6 +34,16 @@ def launch_options(playwright_executable: str) -> dict:
             )
         options["executable_path"] = system
     return options
+
+
+def tick(choice) -> None:
+    """Tick a DSFR checkbox or radio button through its label, as a person clicks it: DSFR draws
+    the box on the label, over the input, so Playwright would wait forever for the input itself
+    to take the click; a forced click of the input does not wait for the page to stand still,
+    and once missed the box while a swapped page was still settling."""
+    if not choice.is_checked():  # as check() does: a box a refused form kept stays ticked
+        choice.page.locator(f"label[for='{choice.get_attribute('id')}']").click()
+    expect(choice).to_be_checked()
 
 
 _axe = Axe()

@@ -22,7 +22,7 @@ from fpdf import FPDF
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from e2e.browsers import assert_accessible, assert_accessible_without_js
+from e2e.browsers import assert_accessible, assert_accessible_without_js, tick
 from e2e.parents import add_roster_lines, create_parent, sign_in
 
 CONCORDE = "0691234A;Collège Concorde"
@@ -76,8 +76,8 @@ def fill_situation(page, numbers, consent: bool = True) -> None:
     page.locator("#numero_fiscal").fill(numbers[0])
     page.locator("#reference_avis").fill(numbers[1])
     if consent:
-        page.get_by_label(re.compile("J'accepte que l'établissement obtienne")).check(force=True)
-    page.get_by_label("J'accepte", exact=True).check(force=True)
+        tick(page.get_by_label(re.compile("J'accepte que l'établissement obtienne")))
+    tick(page.get_by_label("J'accepte", exact=True))
 
 
 def fill_bank(page, iban: str) -> None:
@@ -118,10 +118,7 @@ def pdf_text(page, numero: str) -> str:
 def send(page, check, label: str) -> str:
     """On the summary: the sworn statement, « Envoyer », the receipt; returns the number."""
     expect(page).to_have_title(re.compile("Étape 6 sur 6 — Récapitulatif"))  # refused once, too
-    # Its label, as a parent clicks it: Playwright waits for it to stand still (the summary may
-    # still be settling after its swap), which a forced check of the hidden input does not.
-    page.locator("label[for=certification]").click()
-    expect(page.get_by_label(re.compile("Je certifie sur l'honneur"))).to_be_checked()
+    tick(page.get_by_label(re.compile("Je certifie sur l'honneur")))
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page).to_have_url(NUMERO)
     numero = NUMERO.search(page.url).group(1)

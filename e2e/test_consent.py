@@ -11,7 +11,7 @@ import re
 
 from playwright.sync_api import expect
 
-from e2e.browsers import assert_accessible, assert_accessible_without_js
+from e2e.browsers import assert_accessible, assert_accessible_without_js, tick
 from e2e.parents import add_roster_lines, create_parent, sign_in
 
 CONCORDE = "0691234A;Collège Concorde"
@@ -73,7 +73,7 @@ def test_consent_with_a_partner_a_sibling_and_a_withdrawal_on_a_phone(phone, app
     check(page, "page de l'accord")
 
     fill_person(applicant(page), "", "Gwenaëlle Anne", "31/02/1985", "Ajaccio", "20")
-    page.get_by_label("Oui", exact=True).check(force=True)
+    tick(page.get_by_label("Oui", exact=True))
     give(page)
     mine = applicant(page)
     expect(mine.get_by_text("Indiquez le nom de naissance.")).to_be_visible()
@@ -149,7 +149,7 @@ def test_consent_without_javascript(phone_without_js, app_server):
     check(page, "lieu de naissance en double sans JavaScript")
 
     applicant(page).get_by_label("Pays de naissance").fill("")
-    page.get_by_label("Oui", exact=True).check(force=True)
+    tick(page.get_by_label("Oui", exact=True))
     fill_person(partner(page), "Morvan", "Katell Marie", "14/02/1982", "Quimper", "29")
     give(page)
     expect(page).to_have_url(re.compile("/fiche/0691631501A$"))

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from playwright.sync_api import expect
 
-from e2e.browsers import assert_accessible, assert_accessible_without_js
+from e2e.browsers import assert_accessible, assert_accessible_without_js, tick
 from e2e.parents import add_roster_lines, create_parent, sign_in
 from e2e.signing import submit_sign_in
 from e2e.staff import create_staff
@@ -63,13 +63,13 @@ def consent(page, ine: str, applicant: tuple, partner: tuple | None) -> None:
     page.goto(f"/fiche/{ine}/examen-automatique")
     fill_person(page.get_by_role("group", name="Votre état civil").first, *applicant)
     if partner:
-        page.get_by_label("Oui", exact=True).check(force=True)
+        tick(page.get_by_label("Oui", exact=True))
         group = page.get_by_role(
             "group", name="L'état civil de la personne qui vit en couple avec vous"
         ).first
         fill_person(group, *partner)
     else:
-        page.get_by_label("Non", exact=True).check(force=True)
+        tick(page.get_by_label("Non", exact=True))
     page.get_by_role("button", name="Je donne mon accord").click()
     expect(page).to_have_url(re.compile(f"/fiche/{ine}$"))
 

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 
 from playwright.sync_api import expect
 
-from e2e.browsers import assert_accessible, assert_accessible_without_js
+from e2e.browsers import assert_accessible, assert_accessible_without_js, tick
 from e2e.outbox import last_sms
 from e2e.parents import add_roster_lines, create_parent
 from e2e.parents import sign_in as sign_in_parent
@@ -281,7 +281,7 @@ def send_before_the_deadline(page, check) -> None:
     page.get_by_role("button", name="Je confirme ces informations").click()
     page.get_by_role("button", name="Continuer").click()
     fill_bank(page, IBAN)
-    page.get_by_label(re.compile("Je certifie sur l'honneur")).check(force=True)
+    tick(page.get_by_label(re.compile("Je certifie sur l'honneur")))
     page.get_by_role("button", name="Envoyer la demande").click()
     sent = re.compile(rf"Demande de bourse n° {LOUISE_MICHEL}-2026-\d{{5}}")
     expect(page.get_by_role("heading", level=1)).to_have_text(sent)

@@ -21,7 +21,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.browsers import PHONE, assert_accessible, assert_accessible_without_js
+from e2e.browsers import PHONE, assert_accessible, assert_accessible_without_js, tick
 from e2e.parents import PASSWORD, add_roster_lines, create_parent, sign_in
 from e2e.servers import start_app
 from e2e.signing import submit_sign_in
@@ -102,8 +102,8 @@ def test_warned_kept_then_ended_and_resumed(new_context, short_sessions):
     to_tax_step(page, "0691600301A", "8 rue Garibaldi", "69006", "ines.perso@example.net")
     page.locator("#numero_fiscal").fill(BENALI_2026[0])
     page.locator("#reference_avis").fill(BENALI_2026[1])
-    page.get_by_label(re.compile("J'accepte que l'établissement obtienne")).check(force=True)
-    page.get_by_label("J'accepte", exact=True).check(force=True)
+    tick(page.get_by_label(re.compile("J'accepte que l'établissement obtienne")))
+    tick(page.get_by_label("J'accepte", exact=True))
     page.get_by_role("button", name="Récupérer mes informations fiscales").click()
     title(page, "Étape 3 sur 6 — Votre foyer")
     expect(page.get_by_text("3 300 €")).to_be_visible()
